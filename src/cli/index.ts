@@ -1,0 +1,1 @@
+export { main, buildProgram, type GlobalOptions } from './program.js';

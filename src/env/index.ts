@@ -1,0 +1,29 @@
+// The env face: spaces, the Gymnasium-style Env/VectorEnv/ParallelEnv API, the NS-3 env and its
+// launcher, and the synthetic slicing env. Other folders import only from here.
+export type {
+  BoxData,
+  NdArray,
+  Space,
+  Info,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+  Env,
+  AutoresetMode,
+  VectorEnv,
+  VectorResetResult,
+  VectorStepResult,
+} from './types.js';
+export {
+  SLICE_FEATURES,
+  FEATURES_PER_SLICE,
+  FEATURE,
+  SLICE_TYPES,
+  qosLevel,
+  sliceUtility,
+  qosFromObservation,
+  rewardFromObservation,
+  type SliceFeature,
+  type SliceType,
+  type SlicingLayout,
+} from './slicing.js';

@@ -1,0 +1,91 @@
+import type { Rng } from '../util/index.js';
+
+/** Element arrays a Box value can be stored in (one per wire dtype and bit width). */
+export type BoxData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** A Box value: flat row-major data plus its shape (observations always arrive reshaped). */
+export interface NdArray<T extends BoxData = BoxData> {
+  readonly data: T;
+  readonly shape: readonly number[];
+}
+
+/** What every space offers; the concrete classes live in spaces.ts. */
+export interface Space<T = unknown> {
+  /** 'Discrete' | 'Box' | 'MultiDiscrete' | 'MultiBinary' | 'Tuple' | 'Dict' */
+  readonly kind: string;
+  sample(rng: Rng): T;
+  contains(value: unknown): value is T;
+  /** A JSON description (printed by `ns3ts agent`, recorded in runs). */
+  toJSON(): unknown;
+}
+
+/** Gymnasium's info dict. A non-JSON ns3-gym extra-info string is kept under `extraInfo`. */
+export type Info = Record<string, unknown>;
+
+export interface ResetOptions {
+  seed?: number;
+  options?: Record<string, unknown>;
+}
+
+export interface ResetResult<O> {
+  obs: O;
+  info: Info;
+}
+
+/**
+ * Gymnasium step semantics. `terminated`: the MDP reached a terminal state (ns3-gym GameOver).
+ * `truncated`: the episode was cut (SimulationEnd, a time limit, or a simulator that died or went
+ * silent — then `info.reason` says which).
+ */
+export interface StepResult<O> {
+  obs: O;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: Info;
+}
+
+export interface Env<O = unknown, A = unknown> {
+  readonly observationSpace: Space<O>;
+  readonly actionSpace: Space<A>;
+  reset(options?: ResetOptions): Promise<ResetResult<O>>;
+  step(action: A): Promise<StepResult<O>>;
+  close(): Promise<void>;
+}
+
+/** Gymnasium's autoreset modes for vector envs. NEXT_STEP is Gymnasium's default. */
+export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
+
+export interface VectorResetResult<O> {
+  obs: O[];
+  info: Info[];
+}
+
+export interface VectorStepResult<O> {
+  obs: O[];
+  reward: Float64Array;
+  terminated: boolean[];
+  truncated: boolean[];
+  info: Info[];
+}
+
+export interface VectorEnv<O = unknown, A = unknown> {
+  readonly numEnvs: number;
+  readonly singleObservationSpace: Space<O>;
+  readonly singleActionSpace: Space<A>;
+  readonly autoresetMode: AutoresetMode;
+  /** A single seed seeds env i with seed + i; a list gives each env its own. */
+  reset(options?: { seed?: number | number[]; options?: Record<string, unknown> }): Promise<VectorResetResult<O>>;
+  step(actions: A[]): Promise<VectorStepResult<O>>;
+  close(): Promise<void>;
+}
