@@ -13,6 +13,7 @@ export type {
   VectorEnv,
   VectorResetResult,
   VectorStepResult,
+  SimulatorLauncher,
 } from './types.js';
 export {
   SLICE_FEATURES,

@@ -89,3 +89,24 @@ export interface VectorEnv<O = unknown, A = unknown> {
   step(actions: A[]): Promise<VectorStepResult<O>>;
   close(): Promise<void>;
 }
+
+/**
+ * Starts and stops simulator processes for remote envs (ns-3 programs, `ns3ts sim`, the C++
+ * example peer). Reset of a remote env = stop + start (ns3-gym semantics) unless the simulator
+ * advertises soft reset. Without a launcher (external simulators, `ns3ts agent`) a reset waits
+ * for the next simulator to connect.
+ */
+export interface SimulatorLauncher {
+  /**
+   * Starts (or restarts) simulator `index` with `seed`, connecting to `endpoint`. Resolves with
+   * its pid, which the simulator reports as SimInitMsg.simProcessId, so the server can match the
+   * new session to env `index`.
+   */
+  start(index: number, seed: number, endpoint: string): Promise<{ pid: number }>;
+  /** Stops simulator `index` (SIGTERM, then SIGKILL after a grace period) and reaps it. */
+  stop(index: number): Promise<void>;
+  /** How simulator `index` ended, if it has; null while it runs or before it started. */
+  exitInfo(index: number): { code: number | null; signal: string | null } | null;
+  /** Stops and reaps every simulator. Idempotent. */
+  close(): Promise<void>;
+}

@@ -6,3 +6,4 @@ export {
   type DenseLayerSpec,
   type MlpSpec,
 } from './mlp-spec.js';
+export { nativeStatus, type NativeStatus } from './status.js';
