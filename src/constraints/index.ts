@@ -7,3 +7,13 @@ export {
   projectSimplexJacobian,
   projectSimplexVjp,
 } from './projection.js';
+export {
+  admmSolve,
+  createAdmmState,
+  resetAdmmState,
+  DEFAULT_ADMM_SETTINGS,
+  type AdmmSettings,
+  type AdmmState,
+  type AdmmXStep,
+  type AdmmResult,
+} from './admm.js';

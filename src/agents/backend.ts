@@ -1,0 +1,84 @@
+/**
+ * TensorFlow.js backend selection. `@tensorflow/tfjs-node` (libtensorflow) is fastest but is an
+ * optional dependency that often cannot install (it downloads libtensorflow at install time);
+ * the WebAssembly backend is the portable fast path; the plain JavaScript CPU backend always works.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../util/index.js';
+
+export type BackendChoice = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
+
+/** What was selected, for logs, run configs, `doctor` and benchmarks. */
+export interface BackendInfo {
+  /** The TensorFlow.js backend name in use: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
+  name: string;
+  /** The choice that was asked for. */
+  requested: BackendChoice;
+  /** Why a faster backend was not used (empty when the first choice loaded). */
+  fallbacks: string[];
+  /** TensorFlow.js version. */
+  tfjsVersion: string;
+}
+
+let current: BackendInfo | null = null;
+
+export function parseBackendChoice(value: string, field = '--backend'): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new InputError(field, value, `one of ${BACKEND_CHOICES.join(', ')}`);
+}
+
+async function tryNode(): Promise<string | null> {
+  try {
+    // A variable module name keeps bundlers and the type checker from requiring the package.
+    const name = '@tensorflow/tfjs-node';
+    await import(name);
+    if (!(await tf.setBackend('tensorflow'))) return 'tfjs-node: the tensorflow backend did not initialize';
+    return null;
+  } catch (err) {
+    return `tfjs-node: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
+  }
+}
+
+async function tryWasm(): Promise<string | null> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return 'wasm: the backend did not initialize';
+    await tf.ready();
+    return null;
+  } catch (err) {
+    return `wasm: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
+  }
+}
+
+/**
+ * Selects and initializes the TensorFlow.js backend. `auto` tries tfjs-node, then wasm, then cpu;
+ * an explicit choice that fails to load is an error (so a benchmark never silently measures the
+ * wrong backend). Idempotent for the same choice; switching choices switches the global backend.
+ */
+export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  if (current && current.requested === choice && tf.getBackend() === current.name) return current;
+  // Production mode skips per-op debug checks and silences the "install tfjs-node" banner, which
+  // would otherwise land in logs.
+  tf.enableProdMode();
+  const fallbacks: string[] = [];
+  const order: Array<'tfjs-node' | 'wasm' | 'cpu'> = choice === 'auto' ? ['tfjs-node', 'wasm', 'cpu'] : [choice];
+  for (const candidate of order) {
+    let failure: string | null;
+    if (candidate === 'tfjs-node') failure = await tryNode();
+    else if (candidate === 'wasm') failure = await tryWasm();
+    else failure = (await tf.setBackend('cpu')) ? null : 'cpu: the backend did not initialize';
+    if (failure === null) {
+      await tf.ready();
+      current = { name: tf.getBackend(), requested: choice, fallbacks, tfjsVersion: tf.version.tfjs };
+      return current;
+    }
+    fallbacks.push(failure);
+  }
+  throw new InputError('--backend', choice, `a backend that loads here (${fallbacks.join('; ')})`);
+}
+
+/** The backend selected last (null before the first selectBackend call). */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}
