@@ -1,0 +1,103 @@
+/**
+ * What the training loop needs from a learning agent, beyond acting (SlicingPolicy).
+ * Every agent in the registry implements it: MADDPG+ADMM and its constrained variants, DDPG,
+ * TD3, IDLA. The loop owns the env, episodes, metrics and checkpoint files; the agent owns its
+ * networks, replay data and update schedule.
+ */
+import type { Info, NdArray, SlicingLayout } from '../env/index.js';
+import type { PolicyContext, SlicingPolicy } from './policy.js';
+
+/** One env step as the agent sees it (observations in the shared slicing layout). */
+export interface Transition {
+  obs: NdArray<Float32Array>;
+  /** The action that was sent (feasible shares, [cells, slices]). */
+  action: Float32Array;
+  /** The env's reward (sum over active (cell, slice) of log(r + 1)). */
+  reward: number;
+  nextObs: NdArray<Float32Array>;
+  terminated: boolean;
+  truncated: boolean;
+  info: Info;
+  /** Step index within the episode of `action`. */
+  step: number;
+}
+
+/** Per-episode figures the loop computes and hands to the agent (constraint multipliers etc.). */
+export interface EpisodeStats {
+  episode: number;
+  steps: number;
+  /** Sum of env rewards. */
+  return: number;
+  /**
+   * Per slice (index into layout.slices): the fraction of active (step, cell) pairs whose cost
+   * signal was 1 for each constraint of the scenario; see `src/agents/costs.ts`.
+   */
+  constraintRates: number[];
+}
+
+/** Numbers an agent reports (losses, multipliers, noise level). Finite numbers only. */
+export type AgentMetrics = Record<string, number>;
+
+/**
+ * The full training state of an agent for an exact resume: JSON-safe metadata plus named typed
+ * arrays (weights, optimizer moments, replay buffer). The loop writes them into one checkpoint
+ * file atomically.
+ */
+export interface AgentState {
+  meta: Record<string, unknown>;
+  arrays: Record<string, Float32Array | Float64Array | Int32Array | Uint8Array>;
+}
+
+export interface TrainableAgent extends SlicingPolicy {
+  /** Registry id, e.g. 'maddpg-admm'. */
+  readonly id: string;
+  /** Training-time action: exploration included. Must be feasible like `act`. */
+  actExplore(obs: NdArray<Float32Array>, context: PolicyContext): Float32Array | Promise<Float32Array>;
+  /** Stores a transition and runs the gradient updates that are due; returns losses when any ran. */
+  observe(transition: Transition): AgentMetrics | null | Promise<AgentMetrics | null>;
+  /** End of a training episode (multiplier updates, schedules). */
+  endEpisode?(stats: EpisodeStats): AgentMetrics | void;
+  /** The deterministic policy to evaluate (may share state with the agent; reset() before use). */
+  evaluationPolicy(): SlicingPolicy;
+  /** The resolved settings (recorded in the run's config.json). */
+  settings(): Record<string, unknown>;
+  /** Full state for an exact resume, and its inverse (on an agent created with the same settings). */
+  getState(): AgentState | Promise<AgentState>;
+  setState(state: AgentState): void | Promise<void>;
+  /** Frees tensors. */
+  dispose(): void;
+}
+
+/**
+ * The parts of a resolved scenario (`Scenario` of src/scenario) that agents read. Declared here
+ * structurally so that agents depend on the scenario schema only where they use it.
+ */
+export interface AgentScenario {
+  name: string;
+  slices: ReadonlyArray<{ name: string; minShare?: number; maxShare?: number }>;
+  constraints?: ReadonlyArray<{ slice: string; kind: string; limit: number }>;
+  /** The scenario's `agent` section: `id` plus settings overrides. */
+  agent?: Record<string, unknown>;
+  episodeSteps?: number;
+}
+
+/** Options every agent factory receives. */
+export interface AgentCreateOptions {
+  seed: number;
+  /** Overrides of the agent's settings (from the scenario's `agent` section and the CLI). */
+  settings?: Record<string, unknown>;
+  /** Total env steps the run will take (for schedules); optional. */
+  plannedSteps?: number;
+}
+
+/**
+ * A registry entry (src/agents/registry.ts): how to create the agent for training and how to load
+ * a trained one from a run directory.
+ */
+export interface AgentEntry {
+  /** One line, shown by `ns3ts train --help`. */
+  description: string;
+  create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent | Promise<TrainableAgent>;
+  /** The trained policy of a run directory (its last checkpoint). */
+  load(runDir: string): Promise<SlicingPolicy>;
+}

@@ -1,0 +1,26 @@
+/**
+ * The agent registry: agent id -> { description, create, load }. `ns3ts train --agent <id>`,
+ * `ns3ts eval --policy checkpoint:<run-dir>` (through loadPolicyFromRun) and `ns3ts train --help`
+ * read it.
+ *
+ * To add an agent: implement TrainableAgent and export an AgentEntry (both in
+ * src/agents/agent.ts) from the agent's module, then add one line to the map below:
+ *   'my-agent': myAgentEntry,   // import { myAgentEntry } from './my-agent/index.js';
+ * `create(layout, scenario, options)` builds it for training; `load(runDir)` returns the trained
+ * SlicingPolicy from the run's last checkpoint (see src/train/run-dir.ts for the layout).
+ */
+import { InputError } from '../util/index.js';
+import type { AgentEntry } from './agent.js';
+
+export const agentRegistry: Readonly<Record<string, AgentEntry>> = {};
+
+/** Registered ids, in the order of the map (the default agent first). */
+export function agentIds(): string[] {
+  return Object.keys(agentRegistry);
+}
+
+export function getAgentEntry(id: string, field = '--agent'): AgentEntry {
+  const entry = Object.prototype.hasOwnProperty.call(agentRegistry, id) ? agentRegistry[id] : undefined;
+  if (!entry) throw new InputError(field, id, `one of ${agentIds().join(', ')}`);
+  return entry;
+}
