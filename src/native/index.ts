@@ -1,4 +1,4 @@
-// The native face: the N-API addon when it is built, else a pure-TypeScript fallback.
+// The native face: the N-API addon when it is built, else a pure-TypeScript fallback (same results).
 export {
   mlpInputSize,
   mlpOutputSize,
@@ -7,3 +7,23 @@ export {
   type MlpSpec,
 } from './mlp-spec.js';
 export { nativeStatus, type NativeStatus } from './status.js';
+export {
+  createMlpRunner,
+  validateMlpSpec,
+  type MlpRunner,
+  type MlpRunnerOptions,
+  type MlpImplChoice,
+  type InputGradientOptions,
+  type ForwardWithGradient,
+} from './runner.js';
+export {
+  projectSimplexBatch,
+  projectBoxSimplexBatch,
+  admmZDualBatch,
+  type FloatArray,
+  type Budget,
+  type KernelOptions,
+  type AdmmOptions,
+  type AdmmStep,
+} from './kernels.js';
+export { mlpSpecFromTfModel, type TfModelLike, type TfLayerLike, type TfTensorLike } from './from-tf.js';

@@ -1,0 +1,132 @@
+/**
+ * Loads the N-API addon built by `npm run build:native` (cmake-js, native/) once per process.
+ * NS3TS_NATIVE=off forces the TypeScript fallback (CI runs the suite that way too).
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../util/index.js';
+
+type Floats = Float32Array | Float64Array;
+
+/** A dense layer as the addon takes it (weights row-major [inSize, outSize]). */
+export interface NativeLayer {
+  inSize: number;
+  outSize: number;
+  weights: Float32Array;
+  bias: Float32Array;
+  activation: string;
+}
+
+/**
+ * A compiled MLP living in native memory (weights are copied in at construction). Both methods
+ * return -1, or the index of the first non-finite input element (the outputs are then undefined).
+ */
+export interface NativeMlp {
+  forward(input: Float32Array, batch: number, out: Float32Array, threads: number): number;
+  forwardWithInputGradient(
+    input: Float32Array,
+    batch: number,
+    output: Float32Array,
+    gradient: Float32Array,
+    inputIndex: number,
+    outputIndex: number,
+    threads: number,
+  ): number;
+}
+
+/** The addon's exports (native/src/addon.cc). */
+export interface NativeAddon {
+  version: string;
+  /** Which matmul kernel the CPU dispatch picked, e.g. "avx2+fma" or "baseline". */
+  kernel(): string;
+  hardwareThreads: number;
+  Mlp: new (layers: NativeLayer[]) => NativeMlp;
+  projectSimplexBatch(
+    values: Floats,
+    rows: number,
+    cols: number,
+    budget: number | Float64Array,
+    out: Floats,
+    equality: boolean,
+    threads: number,
+  ): void;
+  projectBoxSimplexBatch(
+    values: Floats,
+    lower: Floats,
+    upper: Floats,
+    rows: number,
+    cols: number,
+    budget: number | Float64Array,
+    out: Floats,
+    threads: number,
+  ): void;
+  admmZDualBatch(
+    x: Floats,
+    u: Floats,
+    z: Floats,
+    rows: number,
+    cols: number,
+    budget: number | Float64Array,
+    rho: number,
+    primal: Float64Array,
+    dual: Float64Array,
+    threads: number,
+  ): void;
+}
+
+/** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */
+export const addonCandidates: readonly string[] = [
+  join(packageRoot, 'build', 'native', 'Release', 'ns3ts_native.node'),
+  join(packageRoot, 'build', 'native', 'ns3ts_native.node'),
+  join(packageRoot, 'build', 'Release', 'ns3ts_native.node'),
+];
+
+interface LoadResult {
+  addon: NativeAddon | undefined;
+  reason: string;
+  path?: string;
+}
+
+let loaded: LoadResult | undefined;
+
+function load(): LoadResult {
+  const setting = (process.env.NS3TS_NATIVE ?? '').trim().toLowerCase();
+  if (setting === 'off' || setting === '0' || setting === 'false') {
+    return { addon: undefined, reason: 'native addon disabled by NS3TS_NATIVE=off: using the TypeScript implementation' };
+  }
+  const path = addonCandidates.find((candidate) => existsSync(candidate));
+  if (path === undefined) {
+    return {
+      addon: undefined,
+      reason:
+        'native addon not built (no build/native/Release/ns3ts_native.node): using the TypeScript implementation; ' +
+        'install cmake and g++, then run `npm run build:native`',
+    };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const shown = relative(packageRoot, path);
+    return {
+      addon,
+      path,
+      reason: `native addon ${addon.version} loaded from ${shown} (${addon.kernel()} kernels, ${addon.hardwareThreads} hardware threads)`,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return {
+      addon: undefined,
+      reason: `native addon at ${relative(packageRoot, path)} failed to load (${message}): using the TypeScript implementation; rebuild it with \`npm run build:native\``,
+    };
+  }
+}
+
+/** The addon, or undefined when it is disabled, missing or fails to load (see loadState().reason). */
+export function loadState(): LoadResult {
+  loaded ??= load();
+  return loaded;
+}
+
+export function nativeAddon(): NativeAddon | undefined {
+  return loadState().addon;
+}
