@@ -1,0 +1,2 @@
+// ns3-gym header name; forwards to opengym-env.h.
+#include "opengym-env.h"
