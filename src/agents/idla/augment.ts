@@ -1,0 +1,89 @@
+/**
+ * IDLA's two augmentation rules (ALGORITHMS.md, IDLA), applied to estimator inputs:
+ *  (1) a sample with r < 1 gets a copy whose requirements are the achieved (phi, d) — what the
+ *      slice did reach it reached fully — labelled 1;
+ *  (2) a sample with r = 1 gets a copy with x replaced by x' ~ U[x, 1] — more resources never
+ *      hurt a satisfied slice — labelled 1.
+ * A requirement of 0 means "none" (qosLevel) and stays 0 in rule (1), so the copy asks for
+ * nothing the original did not.
+ */
+import { InputError, type Rng } from '../../util/index.js';
+import { IDLA_INPUTS, INPUT_DELAY_TARGET, INPUT_PHI_TARGET, INPUT_X } from './features.js';
+import { type SampleSet, type ShareInput, sampleColumns, samplesToInputs, SAMPLE_WIDTH } from './samples.js';
+
+export interface LabelledInputs {
+  /** [n, IDLA_INPUTS] row-major. */
+  inputs: Float32Array;
+  /** [n] QoS level in [0, 1]. */
+  labels: Float32Array;
+}
+
+export interface AugmentationCounts {
+  original: number;
+  rule1: number;
+  rule2: number;
+}
+
+/**
+ * Returns the originals followed by the copies of both rules, in row order; `achievedThroughput`
+ * and `achievedDelay` are per row (Mbit/s per user, ms).
+ */
+export function augment(
+  data: LabelledInputs,
+  achievedThroughput: ArrayLike<number>,
+  achievedDelay: ArrayLike<number>,
+  rng: Rng,
+): LabelledInputs & { counts: AugmentationCounts } {
+  const n = data.labels.length;
+  if (data.inputs.length !== n * IDLA_INPUTS) throw new InputError('inputs length', data.inputs.length, `${n * IDLA_INPUTS} (labels x ${IDLA_INPUTS})`);
+  if (achievedThroughput.length !== n || achievedDelay.length !== n) {
+    throw new InputError('achieved throughput/delay length', [achievedThroughput.length, achievedDelay.length], `${n} each`);
+  }
+  // Each row has at most one copy: r < 1 and r = 1 exclude each other.
+  const inputs = new Float32Array(2 * n * IDLA_INPUTS);
+  const labels = new Float32Array(2 * n);
+  inputs.set(data.inputs);
+  labels.set(data.labels);
+  let m = n;
+  let rule1 = 0;
+  let rule2 = 0;
+  for (let i = 0; i < n; i++) {
+    const r = data.labels[i]!;
+    const src = i * IDLA_INPUTS;
+    const dst = m * IDLA_INPUTS;
+    if (r < 1) {
+      inputs.copyWithin(dst, src, src + IDLA_INPUTS);
+      if (inputs[src + INPUT_PHI_TARGET]! > 0) inputs[dst + INPUT_PHI_TARGET] = achievedThroughput[i]!;
+      if (inputs[src + INPUT_DELAY_TARGET]! > 0) inputs[dst + INPUT_DELAY_TARGET] = achievedDelay[i]!;
+      labels[m] = 1;
+      m += 1;
+      rule1 += 1;
+    } else if (r === 1) {
+      inputs.copyWithin(dst, src, src + IDLA_INPUTS);
+      const x = inputs[src + INPUT_X]!;
+      inputs[dst + INPUT_X] = rng.uniform(x, 1);
+      labels[m] = 1;
+      m += 1;
+      rule2 += 1;
+    }
+  }
+  return {
+    inputs: inputs.slice(0, m * IDLA_INPUTS),
+    labels: labels.slice(0, m),
+    counts: { original: n, rule1, rule2 },
+  };
+}
+
+/** Estimator inputs of stored samples plus both rules' copies. */
+export function augmentSamples(samples: SampleSet, rng: Rng, shareInput: ShareInput = 'used'): LabelledInputs & { counts: AugmentationCounts } {
+  const base = samplesToInputs(samples, shareInput);
+  const n = samples.size;
+  const data = samples.data;
+  const throughput = new Float32Array(n);
+  const delay = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    throughput[i] = data[i * SAMPLE_WIDTH + sampleColumns.throughput]!;
+    delay[i] = data[i * SAMPLE_WIDTH + sampleColumns.delay]!;
+  }
+  return augment(base, throughput, delay, rng);
+}

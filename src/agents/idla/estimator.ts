@@ -1,0 +1,318 @@
+/**
+ * IDLA's QoS estimator f(x, z) -> r in [0, 1]: a TensorFlow.js MLP with hidden layers
+ * (36, 24, 16, 16) and a sigmoid output, trained with Adam on the mean absolute error over a
+ * 75/25 split of the collected samples (ALGORITHMS.md, IDLA). Only the training part is
+ * augmented; the test MAE is measured on untouched samples.
+ *
+ * The input standardization is folded into the first layer when exporting, so the exported
+ * MlpSpec takes the raw 13 inputs and its d/dx is the gradient the search needs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { InputError, ProgressBar, Rng, writeJsonAtomic } from '../../util/index.js';
+import type { Activation, MlpSpec } from '../../native/index.js';
+import { augment } from './augment.js';
+import { IDLA_INPUTS, INPUT_X } from './features.js';
+import { SampleSet, SAMPLE_WIDTH, type ShareInput, sampleColumns, samplesToInputs } from './samples.js';
+import { ensureTfBackend } from './tf-backend.js';
+
+export const ESTIMATOR_HIDDEN = [36, 24, 16, 16] as const;
+
+export interface EstimatorOptions {
+  /** Training epochs (paper: 200). */
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Fraction of the samples used for training (paper: 0.75). */
+  trainFraction?: number;
+  hidden?: readonly number[];
+  shareInput?: ShareInput;
+  seed?: number;
+  /** Show a progress bar on stderr. */
+  progress?: boolean;
+}
+
+export interface EstimatorReport {
+  trainMae: number;
+  testMae: number;
+  samples: number;
+  trainSamples: number;
+  testSamples: number;
+  augmented: { rule1: number; rule2: number };
+  epochs: number;
+  seconds: number;
+  backend: string;
+}
+
+/** The trained estimator as saved with a run. */
+export interface EstimatorFile {
+  kind: 'idla-estimator';
+  version: 1;
+  shareInput: ShareInput;
+  spec: MlpSpecJson;
+  report: EstimatorReport;
+}
+
+export interface MlpSpecJson {
+  layers: Array<{ inSize: number; outSize: number; activation: Activation; weights: number[]; bias: number[] }>;
+}
+
+export function mlpSpecToJson(spec: MlpSpec): MlpSpecJson {
+  return {
+    layers: spec.layers.map((l) => ({
+      inSize: l.inSize,
+      outSize: l.outSize,
+      activation: l.activation,
+      weights: Array.from(l.weights),
+      bias: Array.from(l.bias),
+    })),
+  };
+}
+
+export function mlpSpecFromJson(json: MlpSpecJson, field = 'spec'): MlpSpec {
+  if (!json || !Array.isArray(json.layers) || json.layers.length === 0) throw new InputError(field, json, 'an object with a non-empty layers array');
+  return {
+    layers: json.layers.map((l, i) => {
+      if (!(l.inSize > 0) || !(l.outSize > 0) || l.weights?.length !== l.inSize * l.outSize || l.bias?.length !== l.outSize) {
+        throw new InputError(`${field}.layers[${i}]`, { inSize: l.inSize, outSize: l.outSize }, 'weights of inSize*outSize and bias of outSize values');
+      }
+      if (i > 0 && json.layers[i - 1]!.outSize !== l.inSize) throw new InputError(`${field}.layers[${i}].inSize`, l.inSize, `${json.layers[i - 1]!.outSize}`);
+      return {
+        inSize: l.inSize,
+        outSize: l.outSize,
+        activation: l.activation,
+        weights: Float32Array.from(l.weights),
+        bias: Float32Array.from(l.bias),
+      };
+    }),
+  };
+}
+
+export function saveEstimator(path: string, file: EstimatorFile): void {
+  writeJsonAtomic(path, file);
+}
+
+export function loadEstimator(path: string): EstimatorFile & { mlp: MlpSpec } {
+  let file: EstimatorFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as EstimatorFile;
+  } catch (err) {
+    throw new InputError('IDLA estimator file', path, `a readable JSON file (${(err as Error).message})`);
+  }
+  if (file.kind !== 'idla-estimator') throw new InputError(`${path} kind`, file.kind, '"idla-estimator"');
+  const mlp = mlpSpecFromJson(file.spec, `${path} spec`);
+  if (mlp.layers[0]!.inSize !== IDLA_INPUTS) throw new InputError(`${path} input size`, mlp.layers[0]!.inSize, `${IDLA_INPUTS}`);
+  return { ...file, mlp };
+}
+
+/** Splits, augments, trains and exports the estimator. */
+export async function fitEstimator(
+  samples: SampleSet,
+  options: EstimatorOptions = {},
+): Promise<{ spec: MlpSpec; report: EstimatorReport; shareInput: ShareInput }> {
+  const epochs = options.epochs ?? 200;
+  const batchSize = options.batchSize ?? 256;
+  const learningRate = options.learningRate ?? 1e-3;
+  const trainFraction = options.trainFraction ?? 0.75;
+  const hidden = options.hidden ?? ESTIMATOR_HIDDEN;
+  const shareInput = options.shareInput ?? 'used';
+  const seed = options.seed ?? 1;
+  if (!(epochs >= 1) || !Number.isInteger(epochs)) throw new InputError('epochs', epochs, 'an integer >= 1');
+  if (!(trainFraction > 0 && trainFraction < 1)) throw new InputError('trainFraction', trainFraction, 'a number in (0, 1)');
+  if (samples.size < 8) throw new InputError('IDLA samples', samples.size, 'at least 8 samples');
+  const started = Date.now();
+  const backend = await ensureTfBackend();
+  const rng = new Rng(seed);
+
+  // 75/25 split of the original samples.
+  const order = permutation(samples.size, rng);
+  const trainCount = Math.max(1, Math.min(samples.size - 1, Math.round(samples.size * trainFraction)));
+  const trainSet = subset(samples, order.subarray(0, trainCount));
+  const testSet = subset(samples, order.subarray(trainCount));
+  const trainBase = samplesToInputs(trainSet, shareInput);
+  const throughput = column(trainSet, sampleColumns.throughput);
+  const delay = column(trainSet, sampleColumns.delay);
+  const train = augment(trainBase, throughput, delay, rng);
+  const test = samplesToInputs(testSet, shareInput);
+
+  const { mean, std } = standardization(train.inputs);
+  const model = buildModel(hidden, seed);
+  const optimizer = tf.train.adam(learningRate);
+  const n = train.labels.length;
+  const xs = new Float32Array(n * IDLA_INPUTS);
+  const ys = new Float32Array(n);
+  const bar = new ProgressBar({ total: epochs, label: 'idla estimator', enabled: options.progress ?? false });
+  let trainMae = Number.NaN;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const perm = permutation(n, rng);
+    for (let i = 0; i < n; i++) {
+      const j = perm[i]!;
+      for (let k = 0; k < IDLA_INPUTS; k++) xs[i * IDLA_INPUTS + k] = (train.inputs[j * IDLA_INPUTS + k]! - mean[k]!) / std[k]!;
+      ys[i] = train.labels[j]!;
+    }
+    let lossSum = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(n, start + batchSize);
+      const loss = tf.tidy(() => {
+        const xb = tf.tensor2d(xs.subarray(start * IDLA_INPUTS, end * IDLA_INPUTS), [end - start, IDLA_INPUTS]);
+        const yb = tf.tensor2d(ys.subarray(start, end), [end - start, 1]);
+        return optimizer.minimize(() => tf.mean(tf.abs(tf.sub(model.apply(xb) as tf.Tensor, yb))) as tf.Scalar, true) as tf.Scalar;
+      });
+      lossSum += (await loss.data())[0]! * (end - start);
+      loss.dispose();
+    }
+    trainMae = lossSum / n;
+    bar.update(epoch + 1, `mae ${trainMae.toFixed(4)}`);
+  }
+  bar.done();
+  const spec = exportSpec(model, mean, std);
+  const testMae = maeOf(spec, test.inputs, test.labels);
+  const fittedTrainMae = maeOf(spec, train.inputs, train.labels);
+  optimizer.dispose();
+  model.dispose();
+  return {
+    spec,
+    shareInput,
+    report: {
+      trainMae: fittedTrainMae,
+      testMae,
+      samples: samples.size,
+      trainSamples: train.labels.length,
+      testSamples: test.labels.length,
+      augmented: { rule1: train.counts.rule1, rule2: train.counts.rule2 },
+      epochs,
+      seconds: (Date.now() - started) / 1000,
+      backend,
+    },
+  };
+}
+
+/** Mean absolute error of an MlpSpec on labelled inputs (plain TS forward, batch by batch). */
+export function maeOf(spec: MlpSpec, inputs: Float32Array, labels: Float32Array): number {
+  const n = labels.length;
+  if (n === 0) return Number.NaN;
+  const out = forwardSpec(spec, inputs, n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.abs(out[i]! - labels[i]!);
+  return sum / n;
+}
+
+/** Plain TypeScript forward pass of an MlpSpec (first output only), for evaluation and checks. */
+export function forwardSpec(spec: MlpSpec, inputs: Float32Array, batch: number): Float32Array {
+  let current = inputs;
+  for (const layer of spec.layers) {
+    const next = new Float32Array(batch * layer.outSize);
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < layer.outSize; j++) {
+        let z = layer.bias[j]!;
+        for (let i = 0; i < layer.inSize; i++) z += current[b * layer.inSize + i]! * layer.weights[i * layer.outSize + j]!;
+        next[b * layer.outSize + j] = activate(layer.activation, z);
+      }
+    }
+    current = next;
+  }
+  const width = spec.layers[spec.layers.length - 1]!.outSize;
+  if (width === 1) return current;
+  const first = new Float32Array(batch);
+  for (let b = 0; b < batch; b++) first[b] = current[b * width]!;
+  return first;
+}
+
+function activate(activation: Activation, z: number): number {
+  switch (activation) {
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'tanh':
+      return Math.tanh(z);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-z));
+    default:
+      return z;
+  }
+}
+
+function buildModel(hidden: readonly number[], seed: number): tf.Sequential {
+  const model = tf.sequential();
+  hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+        ...(i === 0 ? { inputShape: [IDLA_INPUTS] } : {}),
+      }),
+    );
+  });
+  model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }) }));
+  return model;
+}
+
+/** Dense layers' weights as an MlpSpec, with the standardization folded into the first layer. */
+function exportSpec(model: tf.Sequential, mean: Float64Array, std: Float64Array): MlpSpec {
+  const layers = model.layers.map((layer, index) => {
+    const [kernel, bias] = layer.getWeights();
+    const inSize = kernel!.shape[0]!;
+    const outSize = kernel!.shape[1]!;
+    const weights = Float32Array.from(kernel!.dataSync());
+    const b = Float32Array.from(bias!.dataSync());
+    const activation = (index === model.layers.length - 1 ? 'sigmoid' : 'relu') as Activation;
+    if (index === 0) {
+      // (raw - mean) / std times W + b  ==  raw (W / std) + (b - sum_i mean_i / std_i W_i)
+      for (let j = 0; j < outSize; j++) {
+        let shift = 0;
+        for (let i = 0; i < inSize; i++) {
+          const w = weights[i * outSize + j]! / std[i]!;
+          weights[i * outSize + j] = w;
+          shift += mean[i]! * w;
+        }
+        b[j] = b[j]! - shift;
+      }
+    }
+    return { inSize, outSize, weights, bias: b, activation };
+  });
+  return { layers };
+}
+
+function standardization(inputs: Float32Array): { mean: Float64Array; std: Float64Array } {
+  const n = inputs.length / IDLA_INPUTS;
+  const mean = new Float64Array(IDLA_INPUTS);
+  const std = new Float64Array(IDLA_INPUTS);
+  for (let i = 0; i < n; i++) for (let k = 0; k < IDLA_INPUTS; k++) mean[k]! += inputs[i * IDLA_INPUTS + k]! / n;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < IDLA_INPUTS; k++) {
+      const d = inputs[i * IDLA_INPUTS + k]! - mean[k]!;
+      std[k]! += (d * d) / n;
+    }
+  }
+  for (let k = 0; k < IDLA_INPUTS; k++) std[k] = Math.sqrt(std[k]!) > 1e-6 ? Math.sqrt(std[k]!) : 1;
+  // x is already in [0, 1]: leave it as is so the first layer's x column keeps its scale.
+  mean[INPUT_X] = 0;
+  std[INPUT_X] = 1;
+  return { mean, std };
+}
+
+function permutation(n: number, rng: Rng): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
+}
+
+function subset(samples: SampleSet, indices: Uint32Array): SampleSet {
+  const out = new SampleSet(indices.length);
+  const data = samples.data;
+  for (const i of indices) out.add(data.subarray(i * SAMPLE_WIDTH, (i + 1) * SAMPLE_WIDTH));
+  return out;
+}
+
+function column(samples: SampleSet, col: number): Float32Array {
+  const out = new Float32Array(samples.size);
+  const data = samples.data;
+  for (let i = 0; i < samples.size; i++) out[i] = data[i * SAMPLE_WIDTH + col]!;
+  return out;
+}

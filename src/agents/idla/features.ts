@@ -1,0 +1,90 @@
+/**
+ * IDLA's estimator inputs (ALGORITHMS.md, IDLA): for one (cell, slice) the share x, the last H = 5
+ * active-user counts, the last H mean CQIs, and the targets phi* and d* — 13 inputs in that order.
+ *
+ * The history is what the allocator knows when it decides: for the outcome of step k it holds the
+ * observations of steps k-5 .. k-1, never step k itself, so training samples and decisions see the
+ * same information.
+ */
+import { FEATURE, FEATURES_PER_SLICE } from '../../env/index.js';
+
+/** History length H of the paper. */
+export const HISTORY = 5;
+/** Estimator input width: x, H users, H CQIs, phi*, d*. */
+export const IDLA_INPUTS = 3 + 2 * HISTORY;
+/** Column of x (the share) in an input row: the column the search differentiates. */
+export const INPUT_X = 0;
+export const INPUT_USERS = 1;
+export const INPUT_CQI = 1 + HISTORY;
+export const INPUT_PHI_TARGET = 1 + 2 * HISTORY;
+export const INPUT_DELAY_TARGET = 2 + 2 * HISTORY;
+
+/**
+ * Per (cell, slice) ring of the last H active-user counts and CQIs, oldest first when read.
+ * Before H observations exist the oldest known value is repeated (a new slice starts from its
+ * first observation, so joining slices need no special case).
+ */
+export class SliceHistory {
+  readonly users: Float32Array;
+  readonly cqi: Float32Array;
+  /** Observations seen per (cell, slice); 0 = never active. */
+  readonly seen: Int32Array;
+
+  constructor(
+    readonly cells: number,
+    readonly slices: number,
+  ) {
+    this.users = new Float32Array(cells * slices * HISTORY);
+    this.cqi = new Float32Array(cells * slices * HISTORY);
+    this.seen = new Int32Array(cells * slices);
+  }
+
+  /** Appends one observation [cells, slices, FEATURES_PER_SLICE]; inactive slices are forgotten. */
+  push(obs: ArrayLike<number>): void {
+    const n = this.cells * this.slices;
+    for (let i = 0; i < n; i++) {
+      const row = i * FEATURES_PER_SLICE;
+      if (obs[row + FEATURE.active]! < 0.5) {
+        this.seen[i] = 0;
+        continue;
+      }
+      const users = obs[row + FEATURE.activeUsers]!;
+      const cqi = obs[row + FEATURE.meanCqi]!;
+      const base = i * HISTORY;
+      if (this.seen[i] === 0) {
+        this.users.fill(users, base, base + HISTORY);
+        this.cqi.fill(cqi, base, base + HISTORY);
+      } else {
+        this.users.copyWithin(base, base + 1, base + HISTORY);
+        this.cqi.copyWithin(base, base + 1, base + HISTORY);
+        this.users[base + HISTORY - 1] = users;
+        this.cqi[base + HISTORY - 1] = cqi;
+      }
+      this.seen[i]! += 1;
+    }
+  }
+
+  /** True once (cell, slice) `index` has at least one observation. */
+  known(index: number): boolean {
+    return this.seen[index]! > 0;
+  }
+
+  /**
+   * Writes the 13 inputs of (cell, slice) `index` into `out` at `offset`, with share `x` and the
+   * targets read from the observation row.
+   */
+  writeInputs(index: number, x: number, phiTarget: number, delayTarget: number, out: Float32Array, offset: number): void {
+    out[offset + INPUT_X] = x;
+    const base = index * HISTORY;
+    for (let h = 0; h < HISTORY; h++) {
+      out[offset + INPUT_USERS + h] = this.users[base + h]!;
+      out[offset + INPUT_CQI + h] = this.cqi[base + h]!;
+    }
+    out[offset + INPUT_PHI_TARGET] = phiTarget;
+    out[offset + INPUT_DELAY_TARGET] = delayTarget;
+  }
+
+  clear(): void {
+    this.seen.fill(0);
+  }
+}

@@ -1,0 +1,36 @@
+// IDLA: learned QoS estimator + Lagrangian multi-start allocation search.
+export { HISTORY, IDLA_INPUTS, INPUT_X, INPUT_USERS, INPUT_CQI, INPUT_PHI_TARGET, INPUT_DELAY_TARGET, SliceHistory } from './features.js';
+export {
+  SAMPLE_FIELDS,
+  SAMPLE_WIDTH,
+  SampleSet,
+  SampleCollector,
+  sampleColumns,
+  samplesToInputs,
+  saveSamples,
+  loadSamples,
+  type ShareInput,
+} from './samples.js';
+export { augment, augmentSamples, type LabelledInputs, type AugmentationCounts } from './augment.js';
+export {
+  ESTIMATOR_HIDDEN,
+  fitEstimator,
+  forwardSpec,
+  maeOf,
+  mlpSpecToJson,
+  mlpSpecFromJson,
+  saveEstimator,
+  loadEstimator,
+  type EstimatorOptions,
+  type EstimatorReport,
+  type EstimatorFile,
+  type MlpSpecJson,
+} from './estimator.js';
+export {
+  lagrangianSearch,
+  type ValueAndGradient,
+  type EstimatorOutput,
+  type SearchOptions,
+  type SearchProblem,
+  type SearchResult,
+} from './search.js';

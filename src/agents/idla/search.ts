@@ -1,0 +1,285 @@
+/**
+ * IDLA's per-cell allocation search (ALGORITHMS.md, IDLA), batched over all cells and starts:
+ *
+ *   maximize  sum_s log(f(x_s, z_s) + 1)   subject to  x >= 0, sum_s x_s <= 1
+ *
+ * by primal-dual gradient steps on the Lagrangian,
+ *   dL/dx_s = f'(x_s) / (f(x_s) + 1) - lambda,   x_s <- [x_s + dx_i dL/dx_s]_+ (and <= 1),
+ *   lambda <- [lambda - dlambda_i (1 - sum_s x_s)]_+,
+ * where the multiplier step reads the sum at the extrapolated point 2 x_new - x_old (the
+ * Popov / Chambolle-Pock correction: the plain simultaneous update oscillates for a long time
+ * when f is flat, the correction damps it without changing the fixed point),
+ * with decreasing steps dx_i = dx / (1 + decay i) (likewise dlambda), until i_max or until
+ * max_s |x_s change| < eta (and lambda's change < eta: shares can pause at a turning point of
+ * the primal-dual oscillation while lambda is still off). Each cell runs 1 + P starts: the warm start (last step's solution)
+ * and P neighbours x + eps, eps ~ N(0, 0.05). All starts of all cells go through the estimator in
+ * one batched call per iteration; a converged start drops out of the batch. The best start per
+ * cell by the objective (evaluated after the exact projection) is returned, projected onto
+ * {x >= 0, sum x <= 1}, so the result is always feasible. Inactive slices get 0.
+ */
+import { projectSimplex } from '../../constraints/index.js';
+import { InputError, Rng } from '../../util/index.js';
+import { IDLA_INPUTS, INPUT_X } from './features.js';
+
+/**
+ * The estimator seen by the search: for `batch` rows of IDLA_INPUTS inputs, f per row and
+ * df/dx (the derivative with respect to input column INPUT_X) per row.
+ */
+export type ValueAndGradient = (
+  inputs: Float32Array,
+  batch: number,
+) => EstimatorOutput | Promise<EstimatorOutput>;
+
+export interface EstimatorOutput {
+  value: ArrayLike<number>;
+  gradient: ArrayLike<number>;
+}
+
+export interface SearchOptions {
+  /** Neighbours of the warm start (P). Default 5. */
+  neighbours?: number;
+  /** Standard deviation of the neighbours' perturbation. Default 0.05. */
+  noise?: number;
+  /** i_max. Default 60. */
+  maxIterations?: number;
+  /** Stop a start when no share moves more than eta. Default 1e-3. */
+  eta?: number;
+  /** Initial primal step dx. Default 0.1. */
+  stepX?: number;
+  /** Initial dual step dlambda. Default 0.5. */
+  stepLambda?: number;
+  /** Step decay: step_i = step / (1 + decay i). Default 0.05. */
+  decay?: number;
+}
+
+export interface SearchProblem {
+  cells: number;
+  slices: number;
+  /** [cells * slices] 1 = active. */
+  active: ArrayLike<number>;
+  /** [cells * slices, IDLA_INPUTS] estimator inputs per (cell, slice); the x column is ignored. */
+  templates: Float32Array;
+  /** [cells * slices] warm-start shares (e.g. last step's solution). */
+  warmStart: ArrayLike<number>;
+  /** [cells] warm-start multipliers; 0 when omitted. */
+  warmLambda?: ArrayLike<number>;
+}
+
+export interface SearchResult {
+  /** [cells * slices] feasible shares (inactive = 0). */
+  x: Float32Array;
+  /** [cells] the multiplier of the chosen start (the shadow price of capacity). */
+  lambda: Float32Array;
+  /** [cells] objective sum_s log(f + 1) of the returned shares. */
+  objective: Float64Array;
+  /** Iterations until every start stopped. */
+  iterations: number;
+  /** Mean iterations per start. */
+  meanIterations: number;
+  /** Estimator rows evaluated in total. */
+  rowsEvaluated: number;
+}
+
+export async function lagrangianSearch(
+  estimator: ValueAndGradient,
+  problem: SearchProblem,
+  rng: Rng,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
+  const P = options.neighbours ?? 5;
+  const noise = options.noise ?? 0.05;
+  const maxIterations = options.maxIterations ?? 60;
+  const eta = options.eta ?? 1e-3;
+  const stepX = options.stepX ?? 0.1;
+  const stepLambda = options.stepLambda ?? 0.5;
+  const decay = options.decay ?? 0.05;
+  const { cells, slices } = problem;
+  if (!(Number.isInteger(P) && P >= 0)) throw new InputError('neighbours', P, 'an integer >= 0');
+  if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new InputError('maxIterations', maxIterations, 'an integer >= 0');
+  const n = cells * slices;
+  if (problem.active.length !== n) throw new InputError('active length', problem.active.length, `${n}`);
+  if (problem.templates.length !== n * IDLA_INPUTS) throw new InputError('templates length', problem.templates.length, `${n * IDLA_INPUTS}`);
+  if (problem.warmStart.length !== n) throw new InputError('warmStart length', problem.warmStart.length, `${n}`);
+  const starts = 1 + P;
+
+  // Active (cell, slice) pairs, grouped by cell.
+  const count = new Int32Array(cells);
+  const first = new Int32Array(cells + 1);
+  const pairs: number[] = [];
+  for (let c = 0; c < cells; c++) {
+    first[c] = pairs.length;
+    for (let s = 0; s < slices; s++) if (problem.active[c * slices + s]! >= 0.5) pairs.push(c * slices + s);
+    count[c] = pairs.length - first[c]!;
+  }
+  first[cells] = pairs.length;
+  const pairIndex = Int32Array.from(pairs);
+  // Start (c, p) owns slots [starts * first[c] + p * count[c], ... + count[c]).
+  const slots = starts * pairs.length;
+  const x = new Float32Array(slots);
+  const lambda = new Float32Array(cells * starts);
+  for (let c = 0; c < cells; c++) {
+    const k = count[c]!;
+    // Warm start, made feasible first so every start begins inside the box.
+    const warm = new Float64Array(k);
+    for (let j = 0; j < k; j++) warm[j] = clamp01(problem.warmStart[pairIndex[first[c]! + j]!]!);
+    const warmFeasible = projectIfNeeded(warm);
+    for (let p = 0; p < starts; p++) {
+      const base = starts * first[c]! + p * k;
+      for (let j = 0; j < k; j++) x[base + j] = p === 0 ? warmFeasible[j]! : clamp01(warmFeasible[j]! + rng.normal(0, noise));
+      lambda[c * starts + p] = Math.max(0, problem.warmLambda?.[c] ?? 0);
+    }
+  }
+
+  // Live starts: those with at least one active slice that have not stopped.
+  let live: Int32Array = Int32Array.from(
+    (function* () {
+      for (let c = 0; c < cells; c++) if (count[c]! > 0) for (let p = 0; p < starts; p++) yield c * starts + p;
+    })(),
+  );
+  const totalStarts = live.length;
+  const iterationsOf = new Int32Array(cells * starts);
+  let inputs = new Float32Array(0);
+  let rowsEvaluated = 0;
+  let iterations = 0;
+  let layoutDirty = true;
+  let rowsInBatch = 0;
+
+  const writeInputs = (useX: Float32Array): void => {
+    // Rebuild the whole batch when the live set changed; otherwise only the x column moves.
+    if (layoutDirty) {
+      rowsInBatch = 0;
+      for (const id of live) rowsInBatch += count[Math.floor(id / starts)]!;
+      if (inputs.length < rowsInBatch * IDLA_INPUTS) inputs = new Float32Array(rowsInBatch * IDLA_INPUTS);
+    }
+    let row = 0;
+    for (const id of live) {
+      const c = Math.floor(id / starts);
+      const p = id - c * starts;
+      const k = count[c]!;
+      const base = starts * first[c]! + p * k;
+      for (let j = 0; j < k; j++, row++) {
+        const o = row * IDLA_INPUTS;
+        if (layoutDirty) inputs.set(problem.templates.subarray(pairIndex[first[c]! + j]! * IDLA_INPUTS, (pairIndex[first[c]! + j]! + 1) * IDLA_INPUTS), o);
+        inputs[o + INPUT_X] = useX[base + j]!;
+      }
+    }
+    layoutDirty = false;
+  };
+
+  for (let i = 0; i < maxIterations && live.length > 0; i++) {
+    writeInputs(x);
+    const out = await estimator(inputs.subarray(0, rowsInBatch * IDLA_INPUTS), rowsInBatch);
+    checkOutput(out, rowsInBatch);
+    rowsEvaluated += rowsInBatch;
+    iterations = i + 1;
+    const dx = stepX / (1 + decay * i);
+    const dl = stepLambda / (1 + decay * i);
+    let row = 0;
+    let kept = 0;
+    for (let q = 0; q < live.length; q++) {
+      const id = live[q]!;
+      const c = Math.floor(id / starts);
+      const p = id - c * starts;
+      const k = count[c]!;
+      const base = starts * first[c]! + p * k;
+      const lam = lambda[id]!;
+      let extrapolatedSum = 0;
+      let moved = 0;
+      for (let j = 0; j < k; j++, row++) {
+        const f = out.value[row]!;
+        const g = out.gradient[row]!;
+        const old = x[base + j]!;
+        const next = clamp01(old + dx * (g / (f + 1) - lam));
+        x[base + j] = next;
+        extrapolatedSum += 2 * next - old;
+        moved = Math.max(moved, Math.abs(next - old));
+      }
+      const nextLambda = Math.max(0, lam - dl * (1 - extrapolatedSum));
+      lambda[id] = nextLambda;
+      iterationsOf[id] = i + 1;
+      // A start whose shares pause at a turning point while lambda still moves has not converged.
+      if (moved >= eta || Math.abs(nextLambda - lam) >= eta) live[kept++] = id;
+    }
+    if (kept !== live.length) {
+      live = live.subarray(0, kept);
+      layoutDirty = true;
+    }
+  }
+
+  // Project every start, score it with the estimator, keep the best per cell.
+  for (let c = 0; c < cells; c++) {
+    const k = count[c]!;
+    for (let p = 0; p < starts; p++) {
+      const base = starts * first[c]! + p * k;
+      const projected = projectIfNeeded(Float64Array.from(x.subarray(base, base + k)));
+      for (let j = 0; j < k; j++) x[base + j] = projected[j]!;
+    }
+  }
+  live = Int32Array.from(
+    (function* () {
+      for (let c = 0; c < cells; c++) if (count[c]! > 0) for (let p = 0; p < starts; p++) yield c * starts + p;
+    })(),
+  );
+  layoutDirty = true;
+  const result = new Float32Array(n);
+  const bestLambda = new Float32Array(cells);
+  const objective = new Float64Array(cells);
+  if (live.length > 0) {
+    writeInputs(x);
+    const out = await estimator(inputs.subarray(0, rowsInBatch * IDLA_INPUTS), rowsInBatch);
+    checkOutput(out, rowsInBatch);
+    rowsEvaluated += rowsInBatch;
+    let row = 0;
+    for (let c = 0; c < cells; c++) {
+      const k = count[c]!;
+      if (k === 0) continue;
+      let best = -Infinity;
+      let bestP = 0;
+      for (let p = 0; p < starts; p++) {
+        let value = 0;
+        for (let j = 0; j < k; j++, row++) value += Math.log(out.value[row]! + 1);
+        // Ties keep the earlier start (the warm start first), so a settled cell stays put.
+        if (value > best + 1e-9) {
+          best = value;
+          bestP = p;
+        }
+      }
+      const base = starts * first[c]! + bestP * k;
+      for (let j = 0; j < k; j++) result[pairIndex[first[c]! + j]!] = x[base + j]!;
+      bestLambda[c] = lambda[c * starts + bestP]!;
+      objective[c] = best;
+    }
+  }
+  let iterationSum = 0;
+  for (let c = 0; c < cells; c++) if (count[c]! > 0) for (let p = 0; p < starts; p++) iterationSum += iterationsOf[c * starts + p]!;
+  return {
+    x: result,
+    lambda: bestLambda,
+    objective,
+    iterations,
+    meanIterations: totalStarts > 0 ? iterationSum / totalStarts : 0,
+    rowsEvaluated,
+  };
+}
+
+function clamp01(v: number): number {
+  return v > 0 ? (v < 1 ? v : 1) : 0;
+}
+
+/** Exact projection onto {x >= 0, sum x <= 1}; the identity when x already lies inside. */
+function projectIfNeeded(v: Float64Array): Float64Array {
+  let sum = 0;
+  let inside = true;
+  for (const value of v) {
+    if (!(value >= 0)) inside = false;
+    sum += value;
+  }
+  if (inside && sum <= 1) return v;
+  return projectSimplex(v, 1) as Float64Array;
+}
+
+function checkOutput(out: EstimatorOutput, rows: number): void {
+  if (out.value.length < rows || out.gradient.length < rows) {
+    throw new InputError('estimator output length', [out.value.length, out.gradient.length], `at least ${rows} values each`);
+  }
+}

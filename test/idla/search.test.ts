@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { IDLA_INPUTS, INPUT_X, lagrangianSearch, type ValueAndGradient } from '../../src/agents/idla/index.js';
+import { Rng } from '../../src/util/index.js';
+
+/**
+ * Closed-form concave stand-in behind the batched interface: f(x) = 1 - exp(-k x), with the rate k
+ * read from input column 1 (so each (cell, slice) has its own curve, like the history features).
+ */
+const exponential: ValueAndGradient = (inputs, batch) => {
+  const value = new Float32Array(batch);
+  const gradient = new Float32Array(batch);
+  for (let i = 0; i < batch; i++) {
+    const x = inputs[i * IDLA_INPUTS + INPUT_X]!;
+    const k = inputs[i * IDLA_INPUTS + 1]!;
+    value[i] = 1 - Math.exp(-k * x);
+    gradient[i] = k * Math.exp(-k * x);
+  }
+  return { value, gradient };
+};
+
+/**
+ * The optimum of sum_s log(2 - exp(-k_s x_s)) over sum x = 1: the KKT condition
+ * k e^{-kx} / (2 - e^{-kx}) = lambda gives x_s(lambda) = max(0, ln((k + lambda) / (2 lambda)) / k);
+ * bisection on lambda makes the shares sum to 1.
+ */
+function analyticOptimum(rates: number[]): number[] {
+  const shares = (lambda: number) => rates.map((k) => Math.max(0, Math.log((k + lambda) / (2 * lambda)) / k));
+  let lo = 1e-9;
+  let hi = 100;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (shares(mid).reduce((a, b) => a + b, 0) > 1) lo = mid;
+    else hi = mid;
+  }
+  return shares((lo + hi) / 2);
+}
+
+function problemFor(rateRows: number[][], warm?: number[][]) {
+  const cells = rateRows.length;
+  const slices = rateRows[0]!.length;
+  const templates = new Float32Array(cells * slices * IDLA_INPUTS);
+  const active = new Float32Array(cells * slices);
+  const warmStart = new Float32Array(cells * slices);
+  rateRows.forEach((rates, c) =>
+    rates.forEach((k, s) => {
+      const i = c * slices + s;
+      active[i] = k > 0 ? 1 : 0;
+      templates[i * IDLA_INPUTS + 1] = k;
+      warmStart[i] = warm ? warm[c]![s]! : k > 0 ? 1 / rates.filter((r) => r > 0).length : 0;
+    }),
+  );
+  return { cells, slices, templates, active, warmStart };
+}
+
+describe('IDLA Lagrangian search', () => {
+  it('finds the analytic optimum of a concave utility in every cell at once', async () => {
+    const rates = [
+      [2, 5, 10],
+      [1, 1, 1],
+      [3, 8, 0.5],
+    ];
+    const result = await lagrangianSearch(exponential, problemFor(rates), new Rng(1), { maxIterations: 400, eta: 1e-6 });
+    rates.forEach((row, c) => {
+      const expected = analyticOptimum(row);
+      row.forEach((_, s) => expect(result.x[c * 3 + s]).toBeCloseTo(expected[s]!, 2));
+    });
+  });
+
+  it('returns feasible allocations with 0 for inactive slices, even from infeasible warm starts', async () => {
+    const rng = new Rng(7);
+    const cells = 50;
+    const slices = 4;
+    const rates: number[][] = [];
+    const warm: number[][] = [];
+    for (let c = 0; c < cells; c++) {
+      rates.push(Array.from({ length: slices }, () => (rng.next() < 0.25 ? 0 : rng.uniform(0.5, 20))));
+      warm.push(Array.from({ length: slices }, () => rng.uniform(-1, 2)));
+    }
+    const result = await lagrangianSearch(exponential, problemFor(rates, warm), rng, { maxIterations: 15 });
+    for (let c = 0; c < cells; c++) {
+      let sum = 0;
+      for (let s = 0; s < slices; s++) {
+        const v = result.x[c * slices + s]!;
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(0);
+        if (rates[c]![s] === 0) expect(v).toBe(0);
+        sum += v;
+      }
+      expect(sum).toBeLessThanOrEqual(1 + 1e-6);
+    }
+  });
+
+  it('needs fewer iterations from a warm start at the previous solution', async () => {
+    const rates = Array.from({ length: 20 }, (_, c) => [1 + (c % 5), 4, 9 - (c % 3)]);
+    const options = { maxIterations: 300, eta: 1e-4 };
+    const cold = await lagrangianSearch(exponential, problemFor(rates), new Rng(3), options);
+    const warmRows = rates.map((_, c) => [0, 1, 2].map((s) => cold.x[c * 3 + s]!));
+    const warm = await lagrangianSearch(
+      exponential,
+      { ...problemFor(rates, warmRows), warmLambda: cold.lambda },
+      new Rng(3),
+      options,
+    );
+    expect(warm.meanIterations).toBeLessThan(cold.meanIterations / 2);
+    for (let i = 0; i < warm.x.length; i++) expect(warm.x[i]).toBeCloseTo(cold.x[i]!, 2);
+  });
+
+  it('keeps the best of the starts by the objective', async () => {
+    // A two-bump utility: only a start near x = 0.8 for slice 0 reaches the higher bump.
+    const bumpy: ValueAndGradient = (inputs, batch) => {
+      const value = new Float32Array(batch);
+      const gradient = new Float32Array(batch);
+      for (let i = 0; i < batch; i++) {
+        const x = inputs[i * IDLA_INPUTS + INPUT_X]!;
+        const a = 0.3 * Math.exp(-((x - 0.2) ** 2) / 0.005);
+        const b = 0.9 * Math.exp(-((x - 0.8) ** 2) / 0.005);
+        value[i] = a + b;
+        gradient[i] = (a * -2 * (x - 0.2)) / 0.005 + (b * -2 * (x - 0.8)) / 0.005;
+      }
+      return { value, gradient };
+    };
+    const problem = {
+      cells: 1,
+      slices: 1,
+      active: [1],
+      templates: new Float32Array(IDLA_INPUTS),
+      warmStart: [0.72],
+    };
+    const result = await lagrangianSearch(bumpy, problem, new Rng(11), { maxIterations: 200, neighbours: 5, noise: 0.05, stepX: 0.01 });
+    expect(result.x[0]).toBeCloseTo(0.8, 1);
+    const single = await lagrangianSearch(bumpy, { ...problem, warmStart: [0.25] }, new Rng(11), { maxIterations: 200, neighbours: 0, stepX: 0.01 });
+    expect(single.x[0]).toBeCloseTo(0.2, 1);
+  });
+});
