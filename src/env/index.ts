@@ -28,3 +28,18 @@ export {
   type SliceType,
   type SlicingLayout,
 } from './slicing.js';
+export {
+  SyntheticSlicingEnv,
+  Float32Box,
+  CQI_SPECTRAL_EFFICIENCY,
+  CQI_SINR_THRESHOLDS_DB,
+  sinrToCqi,
+  cqiToSpectralEfficiency,
+  SLOTS_PER_DAY,
+  SLOT_SECONDS,
+  isWeekend,
+  trafficBase,
+  dailyMask,
+  type SyntheticEnvOptions,
+} from './synthetic/index.js';
+export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';

@@ -1,0 +1,38 @@
+import { Ns3tsError } from '../util/index.js';
+import type { Scenario } from '../scenario/index.js';
+import type { Env, NdArray } from './types.js';
+import { SyntheticSlicingEnv } from './synthetic/index.js';
+
+/** A slicing env: observation [cells, slices, features], action [cells, slices] (see slicing.ts). */
+export type SlicingEnv = Env<NdArray<Float32Array>, NdArray<Float32Array>>;
+
+export interface CreateEnvOptions {
+  /** Seed of the first reset without a seed (default: the scenario's seed). */
+  seed?: number;
+  /** Further options for the ns-3 env (endpoint, number of simulators, timeouts, ...). */
+  [option: string]: unknown;
+}
+
+/**
+ * Builds the env a scenario names: the in-process synthetic env, or the ns-3 env (which binds an
+ * endpoint and launches the scenario's simulator program).
+ */
+export async function createEnv(scenario: Scenario, options: CreateEnvOptions = {}): Promise<SlicingEnv> {
+  if (scenario.env.kind === 'synthetic') {
+    return new SyntheticSlicingEnv(scenario, options.seed === undefined ? {} : { seed: options.seed });
+  }
+  // The ns-3 env lives in ./ns3/; loaded on demand so the synthetic path never needs ZeroMQ.
+  const specifier = './ns3/index.js';
+  let ns3: { createNs3Env?: (scenario: Scenario, options: CreateEnvOptions) => Promise<SlicingEnv> };
+  try {
+    ns3 = (await import(specifier)) as typeof ns3;
+  } catch (err) {
+    throw new Ns3tsError(
+      `scenario ${scenario.name}: the ns-3 env (src/env/ns3, createNs3Env) is not available in this build: ${(err as Error).message}`,
+    );
+  }
+  if (typeof ns3.createNs3Env !== 'function') {
+    throw new Ns3tsError(`scenario ${scenario.name}: src/env/ns3 does not export createNs3Env`);
+  }
+  return ns3.createNs3Env(scenario, options);
+}

@@ -1,0 +1,146 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
+import { InputError, packageRoot } from '../util/index.js';
+import type { SlicingLayout } from '../env/index.js';
+import { parseScenario } from './schema.js';
+import type { Scenario, ScenarioSummary } from './types.js';
+
+/** The folder of the shipped scenarios. */
+export const scenariosDir: string = join(packageRoot, 'scenarios');
+
+function looksLikePath(spec: string): boolean {
+  return spec.includes('/') || spec.includes('\\') || /\.ya?ml$/i.test(spec);
+}
+
+/** Where a scenario name or path points; throws listing the shipped names when nothing matches. */
+export function scenarioPath(nameOrPath: string): string {
+  if (typeof nameOrPath !== 'string' || nameOrPath === '') {
+    throw new InputError('scenario', nameOrPath, 'a scenario name (see `ns3ts scenarios`) or a path to a .yaml file');
+  }
+  if (looksLikePath(nameOrPath)) {
+    const path = resolve(nameOrPath);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new InputError('scenario', nameOrPath, 'an existing scenario file');
+    return path;
+  }
+  for (const ext of ['.yaml', '.yml']) {
+    const path = join(scenariosDir, nameOrPath + ext);
+    if (existsSync(path)) return path;
+  }
+  const known = listScenarioFiles().map((p) => basename(p, extname(p)));
+  throw new InputError('scenario', nameOrPath, `a scenario name (one of ${known.join(', ')}) or a path to a .yaml file`);
+}
+
+function listScenarioFiles(): string[] {
+  if (!existsSync(scenariosDir)) return [];
+  return readdirSync(scenariosDir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => join(scenariosDir, f));
+}
+
+/** Parses YAML text; syntax errors become an InputError naming the file, line and column. */
+export function parseScenarioText(text: string, source = 'scenario', fallbackName?: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const pos = err.linePos?.[0];
+      throw new InputError(source, pos ? `line ${pos.line} column ${pos.col}` : text.slice(0, 40), `valid YAML (${err.code}: ${err.message.split('\n')[0]})`);
+    }
+    throw err;
+  }
+  try {
+    return parseScenario(raw, fallbackName);
+  } catch (err) {
+    if (err instanceof InputError && source !== 'scenario') {
+      throw new InputError(`${source}: ${err.field}`, err.value, err.expected);
+    }
+    throw err;
+  }
+}
+
+/** Loads and validates a scenario by name (in `scenarios/`) or path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const path = scenarioPath(nameOrPath);
+  const fallbackName = basename(path, extname(path));
+  return parseScenarioText(readFileSync(path, 'utf8'), basename(path), fallbackName);
+}
+
+/**
+ * The fully resolved scenario: from a name, a path, an already parsed document, or a resolved
+ * scenario (validated again, so hand-edited objects are checked too).
+ */
+export function resolveScenario(spec: string | Scenario | Record<string, unknown>): Scenario {
+  if (typeof spec === 'string') return loadScenario(spec);
+  return parseScenario(structuredClone(spec));
+}
+
+/** The shipped scenarios, sorted by name, with their one-line descriptions. */
+export function listScenarios(): ScenarioSummary[] {
+  return listScenarioFiles().map((path) => {
+    const s = loadScenario(path);
+    return { name: s.name, description: s.description, envKind: s.env.kind, path };
+  });
+}
+
+/** The resolved scenario as YAML (what `ns3ts scenarios show` prints). */
+export function scenarioToYaml(scenario: Scenario): string {
+  return stringifyYaml(scenario, { lineWidth: 0 });
+}
+
+/** The static slicing layout of a scenario (cells, slice names, types and targets). */
+export function scenarioLayout(scenario: Scenario): SlicingLayout {
+  return {
+    cells: scenario.cells,
+    slices: scenario.slices.map((s) => ({ name: s.name, type: s.type, phiTarget: s.phiTarget, delayTarget: s.delayTarget })),
+  };
+}
+
+/**
+ * Returns a copy of `scenario` with the field at a dotted path set to `value`, validated again.
+ * Path segments are mapping keys or list indices; in `slices` a slice may also be named
+ * (`slices.urllc.delayTarget`). New keys may be added where the schema allows them (agent,
+ * training, ns3, env.args); anything else fails validation with the path.
+ */
+export function setByPath(scenario: Scenario, path: string, value: unknown): Scenario {
+  if (typeof path !== 'string' || path === '' || path.split('.').some((p) => p === '')) {
+    throw new InputError('override path', path, 'a dotted path such as slices.0.phiTarget');
+  }
+  const copy = structuredClone(scenario) as unknown as Record<string, unknown>;
+  const parts = path.split('.');
+  let node: unknown = copy;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const last = i === parts.length - 1;
+    const here = parts.slice(0, i + 1).join('.');
+    if (Array.isArray(node)) {
+      let index = /^\d+$/.test(part) ? Number(part) : node.findIndex((item) => typeof item === 'object' && item !== null && (item as { name?: unknown }).name === part);
+      if (index < 0 || index >= node.length) {
+        throw new InputError(here, part, `an index 0..${node.length - 1}${node.some((x) => typeof x === 'object' && x !== null && 'name' in x) ? ' or a name in the list' : ''}`);
+      }
+      if (last) node[index] = value;
+      else node = node[index];
+    } else if (typeof node === 'object' && node !== null) {
+      const obj = node as Record<string, unknown>;
+      if (last) obj[part] = value;
+      else {
+        if (obj[part] === undefined || obj[part] === null) obj[part] = {};
+        node = obj[part];
+      }
+    } else {
+      throw new InputError(parts.slice(0, i).join('.'), node, 'a mapping or list to descend into');
+    }
+  }
+  return parseScenario(copy);
+}
+
+/** Reads an override value from the command line as YAML: "0.5" -> 0.5, "true" -> true, "[1, 2]" -> [1, 2]. */
+export function parseOverrideValue(text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch {
+    return text;
+  }
+}
