@@ -125,29 +125,18 @@ SlicingFfrAlgorithm::Reconfigure()
     m_needReconfiguration = false;
 }
 
-std::vector<uint32_t>
-SlicingFfrAlgorithm::SharesToCounts(const std::vector<double>& shares,
-                                    uint32_t units,
-                                    bool* projected)
+std::vector<double>
+SlicingFfrAlgorithm::RepairShares(const std::vector<double>& shares, bool* projected)
 {
     bool repaired = false;
     std::vector<double> s(shares.size(), 0.0);
     double sum = 0.0;
     for (size_t k = 0; k < shares.size(); ++k)
     {
-        double v = shares[k];
-        if (!std::isfinite(v) || v < 0.0)
-        {
-            repaired = true;
-            v = 0.0;
-        }
-        if (v > 1.0)
-        {
-            repaired = true;
-            v = 1.0;
-        }
-        s[k] = v;
-        sum += v;
+        const double v = shares[k];
+        s[k] = (std::isfinite(v) && v > 0.0) ? std::min(v, 1.0) : 0.0;
+        repaired = repaired || s[k] != v;
+        sum += s[k];
     }
     if (sum > 1.0 + 1e-6)
     {
@@ -156,13 +145,25 @@ SlicingFfrAlgorithm::SharesToCounts(const std::vector<double>& shares,
         {
             v /= sum;
         }
-        sum = 1.0;
     }
     if (projected != nullptr)
     {
         *projected = repaired;
     }
+    return s;
+}
 
+std::vector<uint32_t>
+SlicingFfrAlgorithm::SharesToCounts(const std::vector<double>& shares,
+                                    uint32_t units,
+                                    bool* projected)
+{
+    const std::vector<double> s = RepairShares(shares, projected);
+    double sum = 0.0;
+    for (double v : s)
+    {
+        sum += v;
+    }
     std::vector<uint32_t> counts(s.size(), 0);
     if (s.empty() || units == 0)
     {
@@ -237,29 +238,11 @@ SlicingFfrAlgorithm::SetShares(const std::vector<double>& shares)
                     "SlicingFfrAlgorithm: got " << shares.size() << " shares, expected "
                                                 << m_sliceCount);
     bool projected = false;
-    // Repair once here so that GetShares reports what is in force.
-    std::vector<double> repaired(shares.size(), 0.0);
-    double sum = 0.0;
-    for (size_t k = 0; k < shares.size(); ++k)
-    {
-        const double v = shares[k];
-        repaired[k] = (std::isfinite(v) && v > 0.0) ? std::min(v, 1.0) : 0.0;
-        projected = projected || repaired[k] != v;
-        sum += repaired[k];
-    }
-    if (sum > 1.0 + 1e-6)
-    {
-        projected = true;
-        for (double& v : repaired)
-        {
-            v /= sum;
-        }
-    }
+    m_shares = RepairShares(shares, &projected);
     if (projected)
     {
-        NS_LOG_WARN("cell " << m_cellId << ": infeasible shares projected (sum " << sum << ")");
+        NS_LOG_WARN("cell " << m_cellId << ": infeasible shares repaired");
     }
-    m_shares = repaired;
     UpdatePartition();
     return projected;
 }

@@ -52,6 +52,13 @@ class SlicingFfrAlgorithm : public LteFfrAlgorithm
     static TypeId GetTypeId();
 
     /**
+     * Makes shares feasible: NaN or negative -> 0, above 1 -> 1, then a sum above 1 is scaled
+     * down to 1. `projected` (optional) is set when anything changed.
+     */
+    static std::vector<double> RepairShares(const std::vector<double>& shares,
+                                            bool* projected = nullptr);
+
+    /**
      * Largest-remainder rounding of shares to whole units (see the file comment). Returns how
      * many of `units` each slice gets; `projected` (optional) is set when the shares had to be
      * repaired (sum > 1, NaN or negative values).
