@@ -1,0 +1,2 @@
+# The module's programs, one line each: ns3ts_add_example(<program name> <source>).
+ns3ts_add_example(opengym-example examples/opengym-example.cc)
