@@ -1,0 +1,531 @@
+/**
+ * Gymnasium-style spaces with their ns3-gym wire form.
+ *
+ * Values: Discrete -> number; Box -> NdArray (typed array of the declared dtype, row-major, with
+ * the declared shape); MultiDiscrete -> NdArray<Int32Array>; MultiBinary -> NdArray<Uint8Array>;
+ * Tuple -> unknown[]; Dict -> Record<string, unknown> (keys sorted, as ns3-gym's C++ side sends them).
+ *
+ * Wire mapping (ns3opengym.SpaceDescription / DataContainer):
+ *   Box int8/int16/int32/int64 -> Box INT, uint8..uint64 -> Box UINT, float32 -> FLOAT, float64 ->
+ *   DOUBLE; the width travels in the `bits` extension (absent = 32, which is what ns3-gym sends for
+ *   every integer type), per-element bounds in `lows`/`highs` (low/high keep the scalar envelope).
+ *   64-bit data travels exactly in int64Data/uint64Data, with the 32-bit truncation in
+ *   intData/uintData for old peers.
+ *   MultiDiscrete(nvec) -> Box INT (32-bit) shape [k], lows 0, highs nvec-1.
+ *   MultiBinary(n) -> Box UINT bits 8, bounds [0, 1].
+ *   The wire has no marker for these two: they come back as the equivalent Box, whose values have
+ *   the same representation (NdArray<Int32Array> / NdArray<Uint8Array>).
+ */
+import { InputError, type Rng } from '../util/index.js';
+import type { WireData, WireDtype, WireSpace } from '../wire/index.js';
+import type { BoxData, NdArray, Space } from './types.js';
+
+export type BoxDtype = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float32' | 'float64';
+
+export const BOX_DTYPES: readonly BoxDtype[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64'];
+
+/** A space that also converts its values to and from the wire. */
+export interface GymSpace<T = unknown> extends Space<T> {
+  /** The SpaceDescription of this space. */
+  toWire(): WireSpace;
+  /** Checks structure, dtype, shape and finiteness (not bounds) and packs the value. */
+  toWireData(value: T, where?: string): WireData;
+  /** Checks the container against this space (type, dtype, shape, finite) and unpacks it. */
+  fromWireData(data: WireData, where?: string): T;
+}
+
+type TypedArrayCtor = { new (length: number): BoxData; readonly BYTES_PER_ELEMENT: number };
+
+interface DtypeInfo {
+  wire: WireDtype;
+  bits: number;
+  ctor: TypedArrayCtor;
+  integer: boolean;
+  big: boolean;
+  min: number;
+  max: number;
+}
+
+const DTYPE: Record<BoxDtype, DtypeInfo> = {
+  int8: { wire: 'INT', bits: 8, ctor: Int8Array, integer: true, big: false, min: -128, max: 127 },
+  int16: { wire: 'INT', bits: 16, ctor: Int16Array, integer: true, big: false, min: -32768, max: 32767 },
+  int32: { wire: 'INT', bits: 32, ctor: Int32Array, integer: true, big: false, min: -2147483648, max: 2147483647 },
+  int64: { wire: 'INT', bits: 64, ctor: BigInt64Array, integer: true, big: true, min: -9223372036854775808, max: 9223372036854775807 },
+  uint8: { wire: 'UINT', bits: 8, ctor: Uint8Array, integer: true, big: false, min: 0, max: 255 },
+  uint16: { wire: 'UINT', bits: 16, ctor: Uint16Array, integer: true, big: false, min: 0, max: 65535 },
+  uint32: { wire: 'UINT', bits: 32, ctor: Uint32Array, integer: true, big: false, min: 0, max: 4294967295 },
+  uint64: { wire: 'UINT', bits: 64, ctor: BigUint64Array, integer: true, big: true, min: 0, max: 18446744073709551615 },
+  float32: { wire: 'FLOAT', bits: 32, ctor: Float32Array, integer: false, big: false, min: -Infinity, max: Infinity },
+  float64: { wire: 'DOUBLE', bits: 64, ctor: Float64Array, integer: false, big: false, min: -Infinity, max: Infinity },
+};
+
+/** The Box dtype a wire (dtype, bits) pair declares. ns3-gym sends every integer type as 32 bits. */
+export function dtypeFromWire(wire: WireDtype, bits?: number): BoxDtype {
+  switch (wire) {
+    case 'INT':
+      return bits === 8 ? 'int8' : bits === 16 ? 'int16' : bits === 64 ? 'int64' : 'int32';
+    case 'UINT':
+      return bits === 8 ? 'uint8' : bits === 16 ? 'uint16' : bits === 64 ? 'uint64' : 'uint32';
+    case 'FLOAT':
+      return 'float32';
+    case 'DOUBLE':
+      return 'float64';
+  }
+}
+
+/** The typed array class of a dtype. */
+export function typedArrayFor(dtype: BoxDtype): TypedArrayCtor {
+  return DTYPE[dtype].ctor;
+}
+
+/** Makes an NdArray; `data` is copied into the dtype's typed array. */
+export function ndarray(dtype: BoxDtype, shape: readonly number[], values?: ArrayLike<number | bigint>): NdArray {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const info = DTYPE[dtype];
+  const data = new info.ctor(size);
+  if (values) {
+    if (values.length !== size) throw new InputError('values.length', values.length, `${size} (the product of shape [${shape.join(', ')}])`);
+    for (let i = 0; i < size; i++) {
+      const v = values[i]!;
+      (data as unknown as Array<number | bigint>)[i] = info.big ? BigInt(v) : Number(v);
+    }
+  }
+  return { data, shape: [...shape] };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function isNdArray(value: unknown): value is NdArray {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ArrayBuffer.isView((value as NdArray).data) &&
+    Array.isArray((value as NdArray).shape)
+  );
+}
+
+function checkShape(shape: readonly number[], field: string): number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new InputError(field, shape, 'an array of non-negative integers');
+  }
+  return [...shape];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export class Discrete implements GymSpace<number> {
+  readonly kind = 'Discrete';
+  constructor(readonly n: number) {
+    if (!Number.isInteger(n) || n < 1 || n > 2147483647) throw new InputError('Discrete.n', n, 'an integer in [1, 2^31-1]');
+  }
+  sample(rng: Rng): number {
+    return rng.int(this.n);
+  }
+  contains(value: unknown): value is number {
+    return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < this.n;
+  }
+  toJSON(): unknown {
+    return { type: 'Discrete', n: this.n };
+  }
+  toWire(): WireSpace {
+    return { type: 'Discrete', n: this.n };
+  }
+  toWireData(value: number, where = 'value'): WireData {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
+      throw new InputError(where, value, `an integer (Discrete(${this.n}))`);
+    }
+    return { type: 'Discrete', value };
+  }
+  fromWireData(data: WireData, where = 'value'): number {
+    if (data.type !== 'Discrete') throw new InputError(`${where}.type`, data.type, `Discrete (declared Discrete(${this.n}))`);
+    return data.value;
+  }
+}
+
+export interface BoxOptions {
+  low: number | ArrayLike<number>;
+  high: number | ArrayLike<number>;
+  /** Defaults to [low.length] when a bound is an array, else []. */
+  shape?: readonly number[];
+  dtype?: BoxDtype;
+}
+
+export class Box implements GymSpace<NdArray> {
+  readonly kind: string = 'Box';
+  readonly dtype: BoxDtype;
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** Per-element bounds (row-major). */
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  /** True when one low and one high hold for every element. */
+  readonly scalarBounds: boolean;
+
+  constructor(options: BoxOptions) {
+    const dtype = options.dtype ?? 'float32';
+    if (!BOX_DTYPES.includes(dtype)) throw new InputError('Box.dtype', dtype, `one of ${BOX_DTYPES.join(', ')}`);
+    this.dtype = dtype;
+    const arrayBound = typeof options.low !== 'number' ? options.low : typeof options.high !== 'number' ? options.high : null;
+    this.shape = checkShape(options.shape ?? (arrayBound ? [arrayBound.length] : []), 'Box.shape');
+    this.size = this.shape.reduce((a, b) => a * b, 1);
+    this.low = this.expand(options.low, 'Box.low');
+    this.high = this.expand(options.high, 'Box.high');
+    for (let i = 0; i < this.size; i++) {
+      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i]! > this.high[i]!) {
+        throw new InputError(`Box bounds[${i}]`, [this.low[i], this.high[i]], 'low <= high, neither NaN');
+      }
+    }
+    this.scalarBounds = allEqual(this.low) && allEqual(this.high);
+  }
+
+  private expand(bound: number | ArrayLike<number>, field: string): Float64Array {
+    const out = new Float64Array(this.size);
+    if (typeof bound === 'number') {
+      out.fill(bound);
+    } else {
+      if (bound.length !== this.size) throw new InputError(`${field}.length`, bound.length, `${this.size} (one bound per element of shape [${this.shape.join(', ')}])`);
+      for (let i = 0; i < this.size; i++) out[i] = bound[i]!;
+    }
+    return out;
+  }
+
+  sample(rng: Rng): NdArray {
+    const info = DTYPE[this.dtype];
+    const data = new info.ctor(this.size);
+    for (let i = 0; i < this.size; i++) {
+      const lo = Math.max(this.low[i]!, info.min);
+      const hi = Math.min(this.high[i]!, info.max);
+      let v: number;
+      if (info.integer) {
+        // Infinite bounds on an integer Box are clipped to the dtype range, then to +-2^31 so
+        // that samples stay exact doubles.
+        const a = Math.ceil(Math.max(lo, -2147483648));
+        const b = Math.floor(Math.min(hi, 2147483647));
+        v = a + Math.floor(rng.next() * (b - a + 1));
+      } else if (Number.isFinite(lo) && Number.isFinite(hi)) {
+        v = rng.uniform(lo, hi);
+      } else if (Number.isFinite(lo)) {
+        v = lo - Math.log(1 - rng.next()); // exponential above a lower bound (Gymnasium)
+      } else if (Number.isFinite(hi)) {
+        v = hi + Math.log(1 - rng.next());
+      } else {
+        v = rng.normal();
+      }
+      (data as unknown as Array<number | bigint>)[i] = info.big ? BigInt(v) : v;
+    }
+    if (this.dtype === 'float32') {
+      // Rounding to float32 may step just outside a bound that float32 cannot represent.
+      const f = data as Float32Array;
+      for (let i = 0; i < this.size; i++) {
+        if (f[i]! < this.low[i]!) f[i] = float32Toward(this.low[i]!, 1);
+        if (f[i]! > this.high[i]!) f[i] = float32Toward(this.high[i]!, -1);
+      }
+    }
+    return { data, shape: [...this.shape] };
+  }
+
+  contains(value: unknown): value is NdArray {
+    if (!isNdArray(value)) return false;
+    if (!(value.data instanceof DTYPE[this.dtype].ctor) || value.data.length !== this.size) return false;
+    if (!sameShape(value.shape, this.shape)) return false;
+    for (let i = 0; i < this.size; i++) {
+      const v = Number(value.data[i]!);
+      if (Number.isNaN(v) || v < this.low[i]! || v > this.high[i]!) return false;
+    }
+    return true;
+  }
+
+  toJSON(): unknown {
+    return {
+      type: 'Box',
+      dtype: this.dtype,
+      shape: [...this.shape],
+      low: this.scalarBounds ? jsonNumber(this.low[0] ?? 0) : Array.from(this.low, jsonNumber),
+      high: this.scalarBounds ? jsonNumber(this.high[0] ?? 0) : Array.from(this.high, jsonNumber),
+    };
+  }
+
+  toWire(): WireSpace {
+    const info = DTYPE[this.dtype];
+    const low = this.size === 0 ? 0 : Math.min(...this.low);
+    const high = this.size === 0 ? 0 : Math.max(...this.high);
+    const space: WireSpace = { type: 'Box', low, high, dtype: info.wire, shape: [...this.shape] };
+    if (!this.scalarBounds) {
+      space.lows = Array.from(this.low);
+      space.highs = Array.from(this.high);
+    }
+    if (info.integer && info.bits !== 32) space.bits = info.bits;
+    return space;
+  }
+
+  toWireData(value: NdArray, where = 'value'): WireData {
+    const info = DTYPE[this.dtype];
+    if (!isNdArray(value)) throw new InputError(where, value, `an NdArray { data, shape } for ${this.describe()}`);
+    if (!(value.data instanceof info.ctor)) {
+      throw new InputError(`${where}.data`, value.data, `a ${info.ctor.name} (${this.describe()})`);
+    }
+    if (value.data.length !== this.size || !sameShape(value.shape, this.shape)) {
+      throw new InputError(`${where}.shape`, value.shape, `[${this.shape.join(', ')}] (${this.size} elements)`);
+    }
+    const shape = [...this.shape];
+    switch (info.wire) {
+      case 'FLOAT':
+      case 'DOUBLE': {
+        const data = value.data as Float32Array | Float64Array;
+        for (let i = 0; i < data.length; i++) {
+          if (!Number.isFinite(data[i]!)) throw new InputError(`${where}[${i}]`, data[i], 'a finite number (NaN and Inf are rejected)');
+        }
+        return info.wire === 'FLOAT' ? { type: 'Box', dtype: 'FLOAT', shape, floatData: data } : { type: 'Box', dtype: 'DOUBLE', shape, doubleData: data };
+      }
+      case 'INT':
+        if (info.big) {
+          const data = value.data as BigInt64Array;
+          const legacy = new Int32Array(data.length);
+          for (let i = 0; i < data.length; i++) legacy[i] = Number(BigInt.asIntN(32, data[i]!));
+          return { type: 'Box', dtype: 'INT', shape, intData: legacy, int64Data: data };
+        }
+        return { type: 'Box', dtype: 'INT', shape, intData: value.data as Int32Array };
+      case 'UINT':
+        if (info.big) {
+          const data = value.data as BigUint64Array;
+          const legacy = new Uint32Array(data.length);
+          for (let i = 0; i < data.length; i++) legacy[i] = Number(BigInt.asUintN(32, data[i]!));
+          return { type: 'Box', dtype: 'UINT', shape, uintData: legacy, uint64Data: data };
+        }
+        return { type: 'Box', dtype: 'UINT', shape, uintData: value.data as Uint32Array };
+    }
+  }
+
+  fromWireData(data: WireData, where = 'value'): NdArray {
+    const info = DTYPE[this.dtype];
+    if (data.type !== 'Box') throw new InputError(`${where}.type`, data.type, `Box (declared ${this.describe()})`);
+    if (data.dtype !== info.wire) throw new InputError(`${where}.dtype`, data.dtype, `${info.wire} (declared ${this.describe()})`);
+    // ns3-gym always sends the shape; an empty shape is accepted for a flat container of the right size.
+    if (data.shape.length > 0 && !sameShape(data.shape, this.shape)) {
+      throw new InputError(`${where}.shape`, data.shape, `[${this.shape.join(', ')}] (declared ${this.describe()})`);
+    }
+    const out = new info.ctor(this.size);
+    const checkLength = (n: number): void => {
+      if (n !== this.size) throw new InputError(`${where}.length`, n, `${this.size} elements (declared ${this.describe()})`);
+    };
+    if (info.wire === 'FLOAT' || info.wire === 'DOUBLE') {
+      const src = (info.wire === 'FLOAT' ? data.floatData : data.doubleData) ?? [];
+      checkLength(src.length);
+      const dst = out as Float32Array | Float64Array;
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i]!;
+        if (!Number.isFinite(v)) throw new InputError(`${where}[${i}]`, v, 'a finite number (NaN and Inf are rejected)');
+        dst[i] = v;
+      }
+    } else if (info.big) {
+      const exact = info.wire === 'INT' ? data.int64Data : data.uint64Data;
+      const dst = out as BigInt64Array | BigUint64Array;
+      if (exact && exact.length > 0) {
+        checkLength(exact.length);
+        for (let i = 0; i < exact.length; i++) dst[i] = exact[i]!;
+      } else {
+        const src = (info.wire === 'INT' ? data.intData : data.uintData) ?? [];
+        checkLength(src.length);
+        for (let i = 0; i < src.length; i++) dst[i] = BigInt(src[i]!);
+      }
+    } else {
+      const src = (info.wire === 'INT' ? data.intData : data.uintData) ?? [];
+      checkLength(src.length);
+      const dst = out as Int32Array;
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i]!;
+        if (v < info.min || v > info.max) throw new InputError(`${where}[${i}]`, v, `a value in the ${this.dtype} range [${info.min}, ${info.max}]`);
+        dst[i] = v;
+      }
+    }
+    return { data: out, shape: [...this.shape] };
+  }
+
+  protected describe(): string {
+    return `Box(${this.dtype}, [${this.shape.join(', ')}])`;
+  }
+}
+
+/** The float32 nearest to x on the side of `direction` (x itself when representable). */
+function float32Toward(x: number, direction: 1 | -1): number {
+  const buf = new Float32Array([x]);
+  if (direction > 0 ? buf[0]! >= x : buf[0]! <= x) return buf[0]!;
+  const bits = new Int32Array(buf.buffer);
+  bits[0]! += (buf[0]! >= 0) === direction > 0 ? 1 : -1;
+  return buf[0]!;
+}
+
+function allEqual(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
+}
+
+function jsonNumber(v: number): number | string {
+  return Number.isFinite(v) ? v : v > 0 ? 'inf' : '-inf';
+}
+
+/** Gymnasium's MultiDiscrete: element i in [0, nvec[i]). Values are NdArray<Int32Array> of shape [k]. */
+export class MultiDiscrete extends Box {
+  override readonly kind = 'MultiDiscrete';
+  readonly nvec: readonly number[];
+  constructor(nvec: readonly number[]) {
+    if (!Array.isArray(nvec) || nvec.length === 0 || nvec.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new InputError('MultiDiscrete.nvec', nvec, 'a non-empty array of positive integers');
+    }
+    super({ low: 0, high: nvec.map((n) => n - 1), shape: [nvec.length], dtype: 'int32' });
+    this.nvec = [...nvec];
+  }
+  override toJSON(): unknown {
+    return { type: 'MultiDiscrete', nvec: [...this.nvec] };
+  }
+  protected override describe(): string {
+    return `MultiDiscrete([${this.nvec.join(', ')}])`;
+  }
+}
+
+/** Gymnasium's MultiBinary: 0/1 elements of the given shape. Values are NdArray<Uint8Array>. */
+export class MultiBinary extends Box {
+  override readonly kind = 'MultiBinary';
+  constructor(n: number | readonly number[]) {
+    const shape = typeof n === 'number' ? [n] : [...n];
+    super({ low: 0, high: 1, shape, dtype: 'uint8' });
+  }
+  override toJSON(): unknown {
+    return { type: 'MultiBinary', shape: [...this.shape] };
+  }
+  protected override describe(): string {
+    return `MultiBinary([${this.shape.join(', ')}])`;
+  }
+}
+
+export class Tuple implements GymSpace<unknown[]> {
+  readonly kind = 'Tuple';
+  readonly spaces: readonly GymSpace[];
+  constructor(spaces: readonly GymSpace[]) {
+    if (!Array.isArray(spaces)) throw new InputError('Tuple.spaces', spaces, 'an array of spaces');
+    this.spaces = [...spaces];
+  }
+  sample(rng: Rng): unknown[] {
+    return this.spaces.map((s) => s.sample(rng));
+  }
+  contains(value: unknown): value is unknown[] {
+    return Array.isArray(value) && value.length === this.spaces.length && this.spaces.every((s, i) => s.contains(value[i]));
+  }
+  toJSON(): unknown {
+    return { type: 'Tuple', spaces: this.spaces.map((s) => s.toJSON()) };
+  }
+  toWire(): WireSpace {
+    return { type: 'Tuple', elements: this.spaces.map((s) => s.toWire()) };
+  }
+  toWireData(value: unknown[], where = 'value'): WireData {
+    if (!Array.isArray(value) || value.length !== this.spaces.length) {
+      throw new InputError(where, value, `an array of ${this.spaces.length} elements (Tuple)`);
+    }
+    return { type: 'Tuple', elements: this.spaces.map((s, i) => s.toWireData(value[i], `${where}[${i}]`)) };
+  }
+  fromWireData(data: WireData, where = 'value'): unknown[] {
+    if (data.type !== 'Tuple') throw new InputError(`${where}.type`, data.type, 'Tuple');
+    if (data.elements.length !== this.spaces.length) {
+      throw new InputError(`${where}.length`, data.elements.length, `${this.spaces.length} elements (declared Tuple)`);
+    }
+    return this.spaces.map((s, i) => s.fromWireData(data.elements[i]!, `${where}[${i}]`));
+  }
+}
+
+export class Dict implements GymSpace<Record<string, unknown>> {
+  readonly kind = 'Dict';
+  /** Sub-spaces by key, keys sorted (the order ns3-gym's C++ side uses on the wire). */
+  readonly spaces: Readonly<Record<string, GymSpace>>;
+  readonly keys: readonly string[];
+  constructor(spaces: Record<string, GymSpace>) {
+    if (typeof spaces !== 'object' || spaces === null) throw new InputError('Dict.spaces', spaces, 'an object of spaces');
+    this.keys = Object.keys(spaces).sort();
+    const sorted: Record<string, GymSpace> = {};
+    for (const k of this.keys) sorted[k] = spaces[k]!;
+    this.spaces = sorted;
+  }
+  sample(rng: Rng): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of this.keys) out[k] = this.spaces[k]!.sample(rng);
+    return out;
+  }
+  contains(value: unknown): value is Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const v = value as Record<string, unknown>;
+    if (Object.keys(v).length !== this.keys.length) return false;
+    return this.keys.every((k) => k in v && this.spaces[k]!.contains(v[k]));
+  }
+  toJSON(): unknown {
+    const spaces: Record<string, unknown> = {};
+    for (const k of this.keys) spaces[k] = this.spaces[k]!.toJSON();
+    return { type: 'Dict', spaces };
+  }
+  toWire(): WireSpace {
+    return { type: 'Dict', elements: this.keys.map((k) => ({ ...this.spaces[k]!.toWire(), name: k })) };
+  }
+  toWireData(value: Record<string, unknown>, where = 'value'): WireData {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new InputError(where, value, `an object with keys ${this.keys.join(', ')} (Dict)`);
+    }
+    for (const k of Object.keys(value)) if (!(k in this.spaces)) throw new InputError(`${where}.${k}`, value[k], `no such key (Dict keys: ${this.keys.join(', ')})`);
+    return {
+      type: 'Dict',
+      elements: this.keys.map((k) => {
+        if (!(k in value)) throw new InputError(`${where}.${k}`, undefined, `a value for key ${k}`);
+        return { ...this.spaces[k]!.toWireData(value[k], `${where}.${k}`), name: k };
+      }),
+    };
+  }
+  fromWireData(data: WireData, where = 'value'): Record<string, unknown> {
+    if (data.type !== 'Dict') throw new InputError(`${where}.type`, data.type, 'Dict');
+    const byName = new Map<string, WireData>();
+    for (const e of data.elements) byName.set(e.name ?? '', e);
+    const out: Record<string, unknown> = {};
+    for (const k of this.keys) {
+      const e = byName.get(k);
+      if (!e) throw new InputError(`${where}.${k}`, undefined, `an element named ${JSON.stringify(k)} (declared Dict keys: ${this.keys.join(', ')})`);
+      out[k] = this.spaces[k]!.fromWireData(e, `${where}.${k}`);
+    }
+    if (byName.size !== this.keys.length) {
+      const extra = [...byName.keys()].filter((k) => !(k in this.spaces));
+      throw new InputError(`${where}`, extra, `only the declared keys ${this.keys.join(', ')}`);
+    }
+    return out;
+  }
+}
+
+/** The space a SpaceDescription declares. */
+export function spaceFromWire(wire: WireSpace, where = 'space'): GymSpace {
+  switch (wire.type) {
+    case 'Discrete':
+      return new Discrete(wire.n);
+    case 'Box': {
+      const dtype = dtypeFromWire(wire.dtype, wire.bits);
+      const size = wire.shape.reduce((a, b) => a * b, 1);
+      for (const [field, list] of [['lows', wire.lows], ['highs', wire.highs]] as const) {
+        if (list && list.length !== size) throw new InputError(`${where}.${field}.length`, list.length, `${size} (one bound per element)`);
+      }
+      return new Box({ low: wire.lows ?? wire.low, high: wire.highs ?? wire.high, shape: wire.shape, dtype });
+    }
+    case 'Tuple':
+      return new Tuple(wire.elements.map((e, i) => spaceFromWire(e, `${where}[${i}]`)));
+    case 'Dict': {
+      const spaces: Record<string, GymSpace> = {};
+      for (const e of wire.elements) spaces[e.name ?? ''] = spaceFromWire(e, `${where}.${e.name ?? ''}`);
+      return new Dict(spaces);
+    }
+  }
+}
+
+export function spaceToWire(space: GymSpace): WireSpace {
+  return space.toWire();
+}
+
+/** True for spaces made here (they convert to and from the wire). */
+export function isGymSpace(space: Space): space is GymSpace {
+  return typeof (space as GymSpace).toWire === 'function' && typeof (space as GymSpace).fromWireData === 'function';
+}

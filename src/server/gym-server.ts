@@ -1,0 +1,329 @@
+import { EventEmitter } from 'node:events';
+import * as zmq from 'zeromq';
+import { InputError, Ns3tsError } from '../util/index.js';
+import { spaceFromWire } from '../env/index.js';
+import { decodeSimInitMsg, encodeSimInitAck } from '../wire/index.js';
+import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
+import { Session, STOP_FRAME, type SessionHost } from './session.js';
+
+/** REP: one simulator at a time, exactly like ns3-gym. ROUTER: many simulators on one endpoint. */
+export type ServerMode = 'rep' | 'router';
+
+/** Default timeouts (milliseconds). */
+export const DEFAULT_TIMEOUTS = {
+  /** Waiting for a simulator to connect and send SimInitMsg (process start, ns-3 set-up). */
+  initTimeoutMs: 60_000,
+  /** Waiting for the next state after an action (one simulated step). */
+  stepTimeoutMs: 30_000,
+} as const;
+
+export interface GymServerOptions {
+  /** tcp://host:port (port 0 = a free port), ipc://path, or a port number. Default tcp://127.0.0.1:0. */
+  endpoint?: string;
+  /** Default 'rep' (ns3-gym's behaviour). */
+  mode?: ServerMode;
+  initTimeoutMs?: number;
+  stepTimeoutMs?: number;
+  /** Capabilities the server advertises in SimInitAck (default: the ns3ts base set plus soft-reset). */
+  capabilities?: string;
+}
+
+export interface ServerError {
+  at: number;
+  sessionId: string | null;
+  message: string;
+}
+
+/** Sessions an env may claim: by the simulator's pid (launcher) or the next one to connect. */
+export interface AcceptOptions {
+  simProcessId?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface AcceptWaiter {
+  simProcessId: number | undefined;
+  resolve: (session: Session) => void;
+  reject: (err: Error) => void;
+}
+
+const MAX_ERRORS = 100;
+
+/**
+ * The agent side of the ns3-gym protocol: binds, receives SimInitMsg from simulators and hands
+ * out one Session per simulator. In REP mode it is ns3-gym's agent socket (one simulator at a
+ * time, replies strictly alternate); in ROUTER mode every REQ simulator connected to the
+ * endpoint is its own session, keyed by its ZeroMQ routing id.
+ *
+ * Events: 'session' (a new Session), 'protocol-error' (ServerError).
+ */
+export class GymServer extends EventEmitter implements SessionHost {
+  readonly mode: ServerMode;
+  readonly initTimeoutMs: number;
+  readonly stepTimeoutMs: number;
+  /** Recent protocol errors, newest last (at most 100). */
+  readonly errors: ServerError[] = [];
+  private readonly requested: string;
+  private readonly ackCapabilities: string;
+  private socket: zmq.Router | zmq.Reply | null = null;
+  private boundEndpoint: string | null = null;
+  private closed = false;
+  private sendChain: Promise<void> = Promise.resolve();
+  /** REP mode: the reply owed for the last received frame is sent; the loop may receive again. */
+  private repReplied: (() => void) | null = null;
+  private readonly byPeer = new Map<string, Session>();
+  private readonly recentlyEnded = new Set<string>();
+  private repSession: Session | null = null;
+  private readonly unclaimed: Session[] = [];
+  private readonly acceptWaiters: AcceptWaiter[] = [];
+  private readonly live = new Set<Session>();
+  private loop: Promise<void> | null = null;
+
+  constructor(options: GymServerOptions = {}) {
+    super();
+    this.requested = normalizeEndpoint(options.endpoint ?? 'tcp://127.0.0.1:0');
+    this.mode = options.mode ?? 'rep';
+    if (this.mode !== 'rep' && this.mode !== 'router') throw new InputError('mode', this.mode, "'rep' or 'router'");
+    this.initTimeoutMs = positive(options.initTimeoutMs ?? DEFAULT_TIMEOUTS.initTimeoutMs, 'initTimeoutMs');
+    this.stepTimeoutMs = positive(options.stepTimeoutMs ?? DEFAULT_TIMEOUTS.stepTimeoutMs, 'stepTimeoutMs');
+    this.ackCapabilities = options.capabilities ?? formatCapabilities(['box-bounds', 'int64', 'seed', 'sim-time', 'soft-reset']);
+  }
+
+  /** Binds the endpoint; resolves with the endpoint simulators should connect to. */
+  async listen(): Promise<string> {
+    if (this.socket) return this.endpoint;
+    if (this.closed) throw new Ns3tsError('the server is closed');
+    const socket = this.mode === 'router' ? new zmq.Router({ linger: 0 }) : new zmq.Reply({ linger: 0 });
+    try {
+      await socket.bind(this.requested);
+    } catch (err) {
+      socket.close();
+      throw new Ns3tsError(`cannot bind ${this.requested}: ${(err as Error).message}`);
+    }
+    this.socket = socket;
+    this.boundEndpoint = connectEndpoint(socket.lastEndpoint ?? this.requested);
+    this.loop = this.mode === 'router' ? this.routerLoop(socket as zmq.Router) : this.repLoop(socket as zmq.Reply);
+    return this.boundEndpoint;
+  }
+
+  /** The endpoint simulators connect to (after listen()). */
+  get endpoint(): string {
+    if (!this.boundEndpoint) throw new Ns3tsError('the server is not listening yet: call listen() first');
+    return this.boundEndpoint;
+  }
+
+  /** Sessions that have not ended. */
+  get sessions(): Session[] {
+    return [...this.live];
+  }
+
+  /**
+   * The next session: the one whose SimInitMsg.simProcessId equals `simProcessId` when given,
+   * else the oldest one not yet claimed. Rejects after `timeoutMs` (default initTimeoutMs).
+   */
+  acceptSession(options: AcceptOptions = {}): Promise<Session> {
+    if (this.closed) return Promise.reject(new Ns3tsError('the server is closed'));
+    const index = this.unclaimed.findIndex((s) => !s.ended && (options.simProcessId === undefined || s.simProcessId === options.simProcessId));
+    if (index >= 0) return Promise.resolve(this.unclaimed.splice(index, 1)[0]!);
+    const timeoutMs = options.timeoutMs ?? this.initTimeoutMs;
+    return new Promise<Session>((resolve, reject) => {
+      const waiter: AcceptWaiter = {
+        simProcessId: options.simProcessId,
+        resolve: (s) => {
+          cleanup();
+          resolve(s);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+      };
+      const onAbort = (): void => waiter.reject(new Ns3tsError('waiting for a simulator was aborted'));
+      const timer = setTimeout(() => {
+        const who = options.simProcessId === undefined ? 'a simulator' : `simulator pid ${options.simProcessId}`;
+        waiter.reject(new Ns3tsError(`timed out after ${timeoutMs} ms waiting for ${who} to connect to ${this.boundEndpoint ?? this.requested}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        const i = this.acceptWaiters.indexOf(waiter);
+        if (i >= 0) this.acceptWaiters.splice(i, 1);
+      };
+      options.signal?.addEventListener('abort', onAbort);
+      this.acceptWaiters.push(waiter);
+    });
+  }
+
+  /** Stops every session (stopSimReq where a reply is owed) and closes the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [...this.live]) s.end('server-closed', 'the server was closed');
+    for (const w of [...this.acceptWaiters]) w.reject(new Ns3tsError('the server was closed'));
+    await this.sendChain.catch(() => undefined);
+    // Give queued stop replies a moment to leave before the socket goes (linger is 0).
+    await new Promise((r) => setTimeout(r, 20));
+    this.repReplied?.();
+    this.socket?.close();
+    await this.loop?.catch(() => undefined);
+  }
+
+  // SessionHost -------------------------------------------------------------------------------
+
+  reply(peer: Buffer | null, payload: Uint8Array): void {
+    const socket = this.socket;
+    if (!socket || this.closed && socket.closed) return;
+    if (this.mode === 'router') {
+      if (!peer) return;
+      this.enqueue(() => (socket as zmq.Router).send([peer, EMPTY, payload]));
+    } else {
+      const done = this.repReplied;
+      this.repReplied = null;
+      this.enqueue(async () => {
+        await (socket as zmq.Reply).send(payload);
+        done?.();
+      });
+    }
+  }
+
+  sessionEnded(session: Session): void {
+    this.live.delete(session);
+    const i = this.unclaimed.indexOf(session);
+    if (i >= 0) this.unclaimed.splice(i, 1);
+    if (session.peer) {
+      const key = session.peer.toString('hex');
+      if (this.byPeer.get(key) === session) this.byPeer.delete(key);
+      this.recentlyEnded.add(key);
+      if (this.recentlyEnded.size > 1024) this.recentlyEnded.delete(this.recentlyEnded.values().next().value as string);
+    }
+    if (this.repSession === session) this.repSession = null;
+  }
+
+  recordError(session: Session | null, message: string): void {
+    const error: ServerError = { at: Date.now(), sessionId: session?.id ?? null, message };
+    this.errors.push(error);
+    if (this.errors.length > MAX_ERRORS) this.errors.shift();
+    if (this.listenerCount('protocol-error') > 0) this.emit('protocol-error', error);
+  }
+
+  // Receive loops -----------------------------------------------------------------------------
+
+  private enqueue(send: () => Promise<void>): void {
+    this.sendChain = this.sendChain.then(send).catch((err: Error) => {
+      if (!this.closed) this.recordError(null, `send failed: ${err.message}`);
+    });
+  }
+
+  private async routerLoop(socket: zmq.Router): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch (err) {
+        if (this.closed || socket.closed) return;
+        this.recordError(null, `receive failed: ${(err as Error).message}`);
+        continue;
+      }
+      const peer = frames[0]!;
+      // A REQ peer sends [identity, empty delimiter, payload].
+      if (frames.length !== 3 || frames[1]!.length !== 0) {
+        this.recordError(null, `malformed frame: ${frames.length} parts from a ROUTER peer (a REQ simulator sends exactly one)`);
+        if (frames.length >= 2) socket.send([peer, EMPTY, STOP_FRAME]).catch(() => undefined);
+        continue;
+      }
+      this.handleFrame(peer, peer.toString('hex'), frames[2]!);
+    }
+  }
+
+  private async repLoop(socket: zmq.Reply): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch (err) {
+        if (this.closed || socket.closed) return;
+        this.recordError(null, `receive failed: ${(err as Error).message}`);
+        continue;
+      }
+      const replied = new Promise<void>((resolve) => {
+        this.repReplied = resolve;
+      });
+      if (frames.length !== 1) {
+        this.recordError(null, `malformed frame: ${frames.length} parts (a simulator sends exactly one)`);
+        this.reply(null, STOP_FRAME);
+      } else {
+        this.handleFrame(null, 'rep', frames[0]!);
+      }
+      // REP sockets strictly alternate: the next receive waits until this frame is answered
+      // (for a state, that is the agent's next action: ns3-gym's deferred reply).
+      await replied;
+    }
+  }
+
+  private handleFrame(peer: Buffer | null, key: string, frame: Buffer): void {
+    const current = peer ? this.byPeer.get(key) : this.repSession;
+    if (current && !current.ended) {
+      if (looksLikeSimInit(frame)) {
+        // The simulator (or, in REP mode, a new one) started over: the old episode is cut.
+        const init = this.tryInit(peer, key, frame, false);
+        if (init) {
+          current.end('replaced', `simulator ${current.simProcessId} was replaced by a new SimInitMsg`);
+          return;
+        }
+      }
+      current.deliver(frame);
+      return;
+    }
+    this.tryInit(peer, key, frame, true);
+  }
+
+  /** Handles a frame as SimInitMsg; returns false (after answering when `answerErrors`) if it is not one. */
+  private tryInit(peer: Buffer | null, key: string, frame: Buffer, answerErrors: boolean): boolean {
+    let session: Session;
+    try {
+      const init = decodeSimInitMsg(frame);
+      const obsSpace = spaceFromWire(init.obsSpace, 'SimInitMsg.obsSpace');
+      const actSpace = spaceFromWire(init.actSpace, 'SimInitMsg.actSpace');
+      session = new Session(this, peer, init, obsSpace, actSpace);
+    } catch (err) {
+      if (!answerErrors) return false;
+      const stale = peer ? this.recentlyEnded.has(key) : false;
+      if (!stale) {
+        this.recordError(null, `frame from a new simulator is not a valid SimInitMsg: ${(err as Error).message}`);
+      }
+      // `10 01` means stopSimReq in SimInitAck and in EnvActMsg alike: the peer stops either way.
+      this.reply(peer, STOP_FRAME);
+      return true;
+    }
+    if (peer) {
+      this.byPeer.set(key, session);
+      this.recentlyEnded.delete(key);
+    } else {
+      this.repSession = session;
+    }
+    this.live.add(session);
+    this.reply(peer, encodeSimInitAck({ done: true, capabilities: session.capabilities.version !== null ? this.ackCapabilities : '' }));
+    this.emit('session', session);
+    const waiterIndex = this.acceptWaiters.findIndex((w) => w.simProcessId === undefined || w.simProcessId === session.simProcessId);
+    if (waiterIndex >= 0) this.acceptWaiters[waiterIndex]!.resolve(session);
+    else this.unclaimed.push(session);
+    return true;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Cheap test whether a frame could be a SimInitMsg rather than an EnvStateMsg: a SimInitMsg opens
+ * with field 1, 2 (varints) or 3 (the obs space); an EnvStateMsg with field 1 as a length-
+ * delimited container, or field 2 (fixed32 reward) and later.
+ */
+function looksLikeSimInit(frame: Buffer): boolean {
+  const first = frame[0];
+  return first === 0x08 || first === 0x10 || first === 0x1a;
+}
+
+function positive(value: number, field: string): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new InputError(field, value, 'a positive number of milliseconds');
+  return value;
+}

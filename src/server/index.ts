@@ -1,0 +1,28 @@
+// The server face: the agent side of the ns3-gym protocol (REP/ROUTER GymServer and its
+// sessions) and the simulator side in TypeScript (SimulatorPeer).
+export { GymServer, DEFAULT_TIMEOUTS, type GymServerOptions, type ServerMode, type ServerError, type AcceptOptions } from './gym-server.js';
+export {
+  Session,
+  ProtocolError,
+  STOP_FRAME,
+  type SessionEndReason,
+  type SessionEvent,
+  type SessionState,
+} from './session.js';
+export {
+  SimulatorPeer,
+  DEFAULT_PEER_TIMEOUT_MS,
+  type SimulatorPeerOptions,
+  type InitAck,
+  type PeerState,
+  type PeerReply,
+} from './simulator-peer.js';
+export {
+  normalizeEndpoint,
+  connectEndpoint,
+  parseCapabilities,
+  formatCapabilities,
+  ns3tsVersion,
+  BASE_CAPABILITIES,
+  type Capabilities,
+} from './endpoint.js';

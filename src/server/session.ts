@@ -1,0 +1,237 @@
+import { Ns3tsError } from '../util/index.js';
+import type { GymSpace } from '../env/index.js';
+import {
+  decodeEnvStateMsg,
+  encodeEnvActMsg,
+  type GameOverReason,
+  type SimInitMsg,
+  type WireData,
+} from '../wire/index.js';
+import { parseCapabilities, type Capabilities } from './endpoint.js';
+
+/** Why a session ended (its episode is then `truncated` with `info.reason` set to this). */
+export type SessionEndReason =
+  /** The simulator sent nothing within the timeout (silent, hung or killed). */
+  | 'timeout'
+  /** A frame did not decode, or its data did not match the declared space. */
+  | 'protocol-error'
+  /** The agent side stopped the session (close, reset). */
+  | 'closed'
+  /** The simulator process exited (seen by the launcher). */
+  | 'simulator-exited'
+  /** The same peer (or, in REP mode, a new simulator) started over with a new SimInitMsg. */
+  | 'replaced'
+  /** The episode ended normally (game over or simulation end) and was answered with stopSimReq. */
+  | 'finished'
+  /** The server was closed. */
+  | 'server-closed';
+
+/** One state the simulator sent (EnvStateMsg), decoded against the declared observation space. */
+export interface SessionState<O = unknown> {
+  obs: O;
+  reward: number;
+  gameOver: boolean;
+  /** GameOver or SimulationEnd when gameOver, else null. */
+  reason: GameOverReason | null;
+  /** The raw ns3-gym extra-info string. */
+  info: string;
+  /** Simulation time in seconds (ns3ts extension), null from ns3-gym peers. */
+  simTime: number | null;
+}
+
+export type SessionEvent<O = unknown> =
+  | { kind: 'state'; state: SessionState<O> }
+  | { kind: 'end'; reason: SessionEndReason; message: string };
+
+/** A protocol violation by one simulator; its session is stopped, others keep running. */
+export class ProtocolError extends Ns3tsError {
+  override readonly name = 'ProtocolError';
+}
+
+/** What a session needs from its server: a way to reply to its peer, and to report. */
+export interface SessionHost {
+  reply(peer: Buffer | null, payload: Uint8Array): void;
+  sessionEnded(session: Session): void;
+  recordError(session: Session | null, message: string): void;
+}
+
+let nextSessionNumber = 1;
+
+/**
+ * One simulator's connection, from its SimInitMsg to its last state. The protocol alternates:
+ * the simulator sends a state and blocks until the agent answers (the deferred reply); `act`,
+ * `stop` and `requestReset` are those answers. `nextEvent` waits for the next state or the end.
+ */
+export class Session<O = unknown, A = unknown> {
+  readonly id: string;
+  readonly simProcessId: number;
+  readonly seed: number;
+  readonly capabilities: Capabilities;
+  readonly observationSpace: GymSpace<O>;
+  readonly actionSpace: GymSpace<A>;
+  readonly createdAt = Date.now();
+  /** Number of states received. */
+  statesReceived = 0;
+  private awaiting = false;
+  private finalStateSent = false;
+  private endInfo: { reason: SessionEndReason; message: string } | null = null;
+  private readonly queue: SessionEvent<O>[] = [];
+  private waiter: ((event: SessionEvent<O>) => void) | null = null;
+
+  constructor(
+    private readonly host: SessionHost,
+    /** ZeroMQ routing id of the peer (ROUTER mode); null in REP mode. */
+    readonly peer: Buffer | null,
+    init: SimInitMsg,
+    observationSpace: GymSpace<O>,
+    actionSpace: GymSpace<A>,
+  ) {
+    this.id = `s${nextSessionNumber++}`;
+    this.simProcessId = init.simProcessId;
+    this.seed = init.seed;
+    this.capabilities = parseCapabilities(init.capabilities);
+    this.observationSpace = observationSpace;
+    this.actionSpace = actionSpace;
+  }
+
+  /** True when the simulator advertised soft reset (EnvActMsg.resetReq). */
+  get softReset(): boolean {
+    return this.capabilities.set.has('soft-reset');
+  }
+
+  get ended(): boolean {
+    return this.endInfo !== null;
+  }
+
+  get endReason(): { reason: SessionEndReason; message: string } | null {
+    return this.endInfo;
+  }
+
+  /** True while the simulator waits for our answer to its last state. */
+  get awaitingReply(): boolean {
+    return this.awaiting;
+  }
+
+  /** Called by the server with each frame from this session's peer. */
+  deliver(frame: Uint8Array): void {
+    if (this.endInfo) {
+      // A late frame from a session that already ended: tell the simulator to stop.
+      this.host.reply(this.peer, STOP_FRAME);
+      return;
+    }
+    if (this.awaiting) {
+      // A REQ peer cannot send twice without an answer; treat it as a protocol violation.
+      this.fail('a second state arrived before the previous one was answered');
+      return;
+    }
+    let state: SessionState<O>;
+    try {
+      const msg = decodeEnvStateMsg(frame);
+      if (!msg.obsData) throw new ProtocolError('EnvStateMsg carries no obsData (field 1)');
+      if (!Number.isFinite(msg.reward)) throw new ProtocolError(`EnvStateMsg.reward: got ${msg.reward}, expected a finite number`);
+      state = {
+        obs: this.observationSpace.fromWireData(msg.obsData, 'obs'),
+        reward: msg.reward,
+        gameOver: msg.isGameOver,
+        reason: msg.isGameOver ? msg.reason : null,
+        info: msg.info,
+        simTime: msg.simTime || (this.capabilities.set.has('sim-time') ? msg.simTime : null),
+      };
+    } catch (err) {
+      this.awaiting = true; // the simulator waits for an answer to this frame
+      this.fail((err as Error).message);
+      return;
+    }
+    this.statesReceived++;
+    this.awaiting = true;
+    if (state.gameOver && !this.softReset) {
+      // ns3-gym answers game over and simulation end at once with stopSimReq.
+      this.host.reply(this.peer, STOP_FRAME);
+      this.awaiting = false;
+      this.finalStateSent = true;
+    }
+    this.push({ kind: 'state', state });
+  }
+
+  /** Waits for the next state or the end of the session; a timeout ends the session. */
+  nextEvent(timeoutMs: number): Promise<SessionEvent<O>> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(this.consumed(queued));
+    if (this.endInfo) return Promise.resolve({ kind: 'end', ...this.endInfo });
+    if (this.waiter) return Promise.reject(new Ns3tsError(`session ${this.id}: nextEvent() is already waiting`));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.end('timeout', `no state from simulator ${this.simProcessId} within ${timeoutMs} ms`);
+      }, timeoutMs);
+      this.waiter = (event) => {
+        clearTimeout(timer);
+        resolve(this.consumed(event));
+      };
+    });
+  }
+
+  private consumed(event: SessionEvent<O>): SessionEvent<O> {
+    if (event.kind === 'state' && this.finalStateSent && !this.endInfo) {
+      this.end('finished', `episode ended (${event.state.reason ?? 'game over'})`, false);
+    }
+    return event;
+  }
+
+  /** Answers the pending state with an action (EnvActMsg.actData). */
+  act(action: A): void {
+    this.requireAwaiting('act');
+    const data: WireData = this.actionSpace.toWireData(action, 'action');
+    this.awaiting = false;
+    this.host.reply(this.peer, encodeEnvActMsg({ actData: data }));
+  }
+
+  /** Answers the pending state with a soft reset request (simulators advertising soft-reset). */
+  requestReset(seed: number): void {
+    this.requireAwaiting('requestReset');
+    if (!this.softReset) throw new Ns3tsError(`session ${this.id}: the simulator does not advertise soft-reset`);
+    this.awaiting = false;
+    this.host.reply(this.peer, encodeEnvActMsg({ resetReq: true, resetSeed: seed }));
+  }
+
+  /** Stops the simulator (stopSimReq on the pending state, if any) and ends the session. */
+  stop(reason: SessionEndReason = 'closed', message = 'stopped by the agent'): void {
+    if (this.endInfo) return;
+    this.end(reason, message);
+  }
+
+  /** Ends the session; a pending state is answered with stopSimReq so the simulator exits. */
+  end(reason: SessionEndReason, message: string, notify = true): void {
+    if (this.endInfo) return;
+    if (this.awaiting) {
+      this.awaiting = false;
+      this.host.reply(this.peer, STOP_FRAME);
+    }
+    this.endInfo = { reason, message };
+    this.host.sessionEnded(this as unknown as Session);
+    if (notify) this.push({ kind: 'end', reason, message });
+  }
+
+  private fail(message: string): void {
+    const text = `simulator ${this.simProcessId} (${this.id}): ${message}`;
+    this.host.recordError(this as unknown as Session, text);
+    this.end('protocol-error', text);
+  }
+
+  private requireAwaiting(what: string): void {
+    if (this.endInfo) throw new Ns3tsError(`session ${this.id}: ${what}() after the session ended (${this.endInfo.reason}: ${this.endInfo.message})`);
+    if (!this.awaiting) throw new Ns3tsError(`session ${this.id}: ${what}() but the simulator is not waiting for an answer`);
+  }
+
+  private push(event: SessionEvent<O>): void {
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = null;
+      waiter(event);
+    } else {
+      this.queue.push(event);
+    }
+  }
+}
+
+/** EnvActMsg{stopSimReq=true}; byte-identical to SimInitAck{stopSimReq=true} (both `10 01`). */
+export const STOP_FRAME: Uint8Array = encodeEnvActMsg({ stopSimReq: true });
