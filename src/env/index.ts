@@ -43,3 +43,22 @@ export {
   type SyntheticEnvOptions,
 } from './synthetic/index.js';
 export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';
+export {
+  Discrete,
+  Box,
+  MultiDiscrete,
+  MultiBinary,
+  Tuple,
+  Dict,
+  BOX_DTYPES,
+  ndarray,
+  dtypeFromWire,
+  typedArrayFor,
+  spaceFromWire,
+  spaceToWire,
+  isGymSpace,
+  type BoxDtype,
+  type BoxOptions,
+  type GymSpace,
+} from './spaces.js';
+export { RemoteEnv, parseInfo, type RemoteEnvOptions } from './remote-env.js';
