@@ -11,8 +11,11 @@
  */
 import { InputError } from '../util/index.js';
 import type { AgentEntry } from './agent.js';
+import { idlaAgentEntry } from './idla/index.js';
 
-export const agentRegistry: Readonly<Record<string, AgentEntry>> = {};
+export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
+  idla: idlaAgentEntry,
+};
 
 /** Registered ids, in the order of the map (the default agent first). */
 export function agentIds(): string[] {

@@ -14,7 +14,7 @@ import type { Activation, MlpSpec } from '../../native/index.js';
 import { augment } from './augment.js';
 import { IDLA_INPUTS, INPUT_X } from './features.js';
 import { SampleSet, SAMPLE_WIDTH, type ShareInput, sampleColumns, samplesToInputs } from './samples.js';
-import { ensureTfBackend } from './tf-backend.js';
+import { selectBackend } from '../backend.js';
 
 export const ESTIMATOR_HIDDEN = [36, 24, 16, 16] as const;
 
@@ -121,7 +121,7 @@ export async function fitEstimator(
   if (!(trainFraction > 0 && trainFraction < 1)) throw new InputError('trainFraction', trainFraction, 'a number in (0, 1)');
   if (samples.size < 8) throw new InputError('IDLA samples', samples.size, 'at least 8 samples');
   const started = Date.now();
-  const backend = await ensureTfBackend();
+  const backend = (await selectBackend('auto')).name;
   const rng = new Rng(seed);
 
   // 75/25 split of the original samples.

@@ -34,3 +34,15 @@ export {
   type SearchProblem,
   type SearchResult,
 } from './search.js';
+export { IdlaPolicy, runnerEstimator, type IdlaPolicyOptions } from './policy.js';
+export { CollectionPolicy } from './collect.js';
+export {
+  IdlaAgent,
+  idlaAgentEntry,
+  loadIdlaPolicy,
+  resolveIdlaSettings,
+  searchOptionsOf,
+  IDLA_DEFAULTS,
+  ESTIMATOR_FILE,
+  type IdlaSettings,
+} from './agent.js';

@@ -1,0 +1,249 @@
+/**
+ * The `idla` agent: collect samples (phase H0: `collectSteps` env steps under the collection
+ * policy), fit the QoS estimator once, then act with the Lagrangian search. Its state (samples,
+ * estimator) goes into the training loop's checkpoints; with a run directory it also writes the
+ * samples and the estimator (an MlpSpec JSON with its train/test MAE) there.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NdArray, SlicingLayout } from '../../env/index.js';
+import { InputError, deriveSeed } from '../../util/index.js';
+import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
+import type { PolicyContext, SlicingPolicy } from '../policy.js';
+import { CollectionPolicy } from './collect.js';
+import { type EstimatorFile, fitEstimator, loadEstimator, mlpSpecFromJson, mlpSpecToJson, saveEstimator } from './estimator.js';
+import { IdlaPolicy } from './policy.js';
+import { SampleCollector, SampleSet, type ShareInput, saveSamples } from './samples.js';
+import type { SearchOptions } from './search.js';
+
+export const ESTIMATOR_FILE = 'idla-estimator.json';
+
+export interface IdlaSettings {
+  /** Env steps of sample collection before the estimator is fitted (phase H0). */
+  collectSteps: number;
+  /** Fraction of cell-steps with random shares while collecting (the rest: traffic-proportional). */
+  randomFraction: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  trainFraction: number;
+  shareInput: ShareInput;
+  /** Search: neighbours P, noise, i_max, eta, steps and decay. */
+  neighbours: number;
+  noise: number;
+  maxIterations: number;
+  eta: number;
+  stepX: number;
+  stepLambda: number;
+  decay: number;
+  /** Where samples and the estimator are written ('' = only into checkpoints). */
+  runDir: string;
+}
+
+export const IDLA_DEFAULTS: IdlaSettings = {
+  collectSteps: 1000,
+  randomFraction: 0.5,
+  epochs: 200,
+  batchSize: 256,
+  learningRate: 1e-3,
+  trainFraction: 0.75,
+  shareInput: 'used',
+  neighbours: 5,
+  noise: 0.05,
+  maxIterations: 60,
+  eta: 1e-3,
+  stepX: 0.1,
+  stepLambda: 0.5,
+  decay: 0.05,
+  runDir: '',
+};
+
+/** Scenario `agent` keys that are not IDLA settings but scenario metadata. */
+const IGNORED_KEYS = new Set(['id', 'optimizeFrom', 'history']);
+
+export function resolveIdlaSettings(overrides: Record<string, unknown> = {}): IdlaSettings {
+  const settings: IdlaSettings = { ...IDLA_DEFAULTS };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (IGNORED_KEYS.has(key)) continue;
+    if (!(key in IDLA_DEFAULTS)) throw new InputError(`agent.${key}`, value, `one of ${Object.keys(IDLA_DEFAULTS).join(', ')}`);
+    const current = IDLA_DEFAULTS[key as keyof IdlaSettings];
+    if (typeof current === 'number') {
+      const v = typeof value === 'string' ? Number(value) : value;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError(`agent.${key}`, value, 'a finite number >= 0');
+      (settings as unknown as Record<string, unknown>)[key] = v;
+    } else if (key === 'shareInput') {
+      if (value !== 'share' && value !== 'used') throw new InputError('agent.shareInput', value, "'share' or 'used'");
+      settings.shareInput = value;
+    } else {
+      if (typeof value !== 'string') throw new InputError(`agent.${key}`, value, 'a string');
+      (settings as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations'] as const) {
+    if (!Number.isInteger(settings[key])) throw new InputError(`agent.${key}`, settings[key], 'an integer');
+  }
+  if (settings.epochs < 1 || settings.batchSize < 1) throw new InputError('agent.epochs/batchSize', [settings.epochs, settings.batchSize], 'integers >= 1');
+  return settings;
+}
+
+export function searchOptionsOf(settings: IdlaSettings): SearchOptions {
+  return {
+    neighbours: settings.neighbours,
+    noise: settings.noise,
+    maxIterations: settings.maxIterations,
+    eta: settings.eta,
+    stepX: settings.stepX,
+    stepLambda: settings.stepLambda,
+    decay: settings.decay,
+  };
+}
+
+export class IdlaAgent implements TrainableAgent {
+  readonly id = 'idla';
+  private readonly collection: CollectionPolicy;
+  private collector: SampleCollector | null = null;
+  private samples = new SampleSet(1024);
+  private collected = 0;
+  private estimator: EstimatorFile | null = null;
+  private policy: IdlaPolicy | null = null;
+
+  constructor(
+    readonly layout: SlicingLayout,
+    readonly config: IdlaSettings,
+    private readonly seed: number,
+  ) {
+    this.collection = new CollectionPolicy(deriveSeed(seed, 'idla-collect'), config.randomFraction);
+  }
+
+  /** 'collect' until the estimator is fitted, then 'optimize'. */
+  get phase(): 'collect' | 'optimize' {
+    return this.policy ? 'optimize' : 'collect';
+  }
+
+  get sampleCount(): number {
+    return this.samples.size;
+  }
+
+  get estimatorFile(): EstimatorFile | null {
+    return this.estimator;
+  }
+
+  reset(): void {
+    this.policy?.reset();
+  }
+
+  act(obs: NdArray<Float32Array>, context: PolicyContext): Float32Array | Promise<Float32Array> {
+    return this.policy ? this.policy.act(obs, context) : this.collection.act(obs);
+  }
+
+  actExplore(obs: NdArray<Float32Array>, context: PolicyContext): Float32Array | Promise<Float32Array> {
+    return this.act(obs, context);
+  }
+
+  async observe(transition: Transition): Promise<AgentMetrics | null> {
+    if (this.policy) return null;
+    const [cells, slices] = transition.obs.shape as [number, number, number];
+    if (!this.collector || transition.step === 0) {
+      this.collector = new SampleCollector(cells, slices, this.samples);
+      this.collector.observe(transition.obs.data, true);
+    }
+    this.collector.observe(transition.nextObs.data);
+    this.collected += 1;
+    if (this.collected < this.config.collectSteps) return null;
+    const report = await this.fit();
+    return { estimatorTrainMae: report.trainMae, estimatorTestMae: report.testMae, samples: this.samples.size };
+  }
+
+  /** Fits the estimator on the samples collected so far and switches to the search. */
+  async fit(progress = false): Promise<EstimatorFile['report']> {
+    const fitted = await fitEstimator(this.samples, {
+      epochs: this.config.epochs,
+      batchSize: this.config.batchSize,
+      learningRate: this.config.learningRate,
+      trainFraction: this.config.trainFraction,
+      shareInput: this.config.shareInput,
+      seed: deriveSeed(this.seed, 'idla-estimator'),
+      progress,
+    });
+    this.estimator = { kind: 'idla-estimator', version: 1, shareInput: fitted.shareInput, spec: mlpSpecToJson(fitted.spec), report: fitted.report };
+    this.policy = new IdlaPolicy(fitted.spec, { search: searchOptionsOf(this.config), seed: deriveSeed(this.seed, 'idla-search') });
+    if (this.config.runDir) {
+      saveSamples(this.config.runDir, this.samples);
+      saveEstimator(join(this.config.runDir, ESTIMATOR_FILE), this.estimator);
+    }
+    return fitted.report;
+  }
+
+  evaluationPolicy(): SlicingPolicy {
+    return this.policy ?? { id: 'idla-collect', act: (obs) => this.collection.act(obs) };
+  }
+
+  settings(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  getState(): AgentState {
+    return {
+      meta: { collected: this.collected, estimator: this.estimator },
+      arrays: { samples: this.samples.data.slice() },
+    };
+  }
+
+  setState(state: AgentState): void {
+    const samples = state.arrays.samples;
+    if (!(samples instanceof Float32Array)) throw new InputError('idla state samples', samples, 'a Float32Array');
+    this.samples = SampleSet.fromData(samples);
+    this.collector = null;
+    this.collected = Number(state.meta.collected ?? 0);
+    const estimator = (state.meta.estimator ?? null) as EstimatorFile | null;
+    this.estimator = estimator;
+    this.policy = estimator
+      ? new IdlaPolicy(mlpSpecFromJson(estimator.spec), { search: searchOptionsOf(this.config), seed: deriveSeed(this.seed, 'idla-search') })
+      : null;
+  }
+
+  dispose(): void {
+    // Nothing held in TensorFlow.js: the estimator lives as an MlpSpec on the MLP runner.
+  }
+}
+
+/** The trained IDLA policy of a run directory: its estimator file, searched for in the run. */
+export async function loadIdlaPolicy(runDir: string, overrides: Record<string, unknown> = {}): Promise<IdlaPolicy> {
+  const path = findEstimatorFile(runDir);
+  const file = loadEstimator(path);
+  let settings = IDLA_DEFAULTS;
+  const configPath = join(runDir, 'config.json');
+  if (existsSync(configPath)) {
+    try {
+      const config = JSON.parse(readFileSync(configPath, 'utf8')) as { agent?: { settings?: Record<string, unknown> } };
+      if (config.agent?.settings) settings = resolveIdlaSettings({ ...pick(config.agent.settings), ...overrides });
+    } catch {
+      // An unreadable config only loses the search settings: the defaults apply.
+    }
+  }
+  return new IdlaPolicy(file.mlp, { search: searchOptionsOf(settings) });
+}
+
+function pick(settings: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => key in IDLA_DEFAULTS));
+}
+
+function findEstimatorFile(runDir: string): string {
+  if (!existsSync(runDir)) throw new InputError('run directory', runDir, 'an existing directory');
+  const direct = join(runDir, ESTIMATOR_FILE);
+  if (existsSync(direct)) return direct;
+  for (const sub of readdirSync(runDir, { withFileTypes: true })) {
+    if (sub.isDirectory() && existsSync(join(runDir, sub.name, ESTIMATOR_FILE))) return join(runDir, sub.name, ESTIMATOR_FILE);
+  }
+  throw new InputError('run directory', runDir, `an IDLA run (with ${ESTIMATOR_FILE})`);
+}
+
+export const idlaAgentEntry: AgentEntry = {
+  description: 'IDLA: learned QoS estimator + Lagrangian multi-start search per cell (collect, fit, then optimize)',
+  create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent {
+    const fromScenario = { ...(scenario.agent ?? {}) };
+    const settings = resolveIdlaSettings({ ...fromScenario, ...(options.settings ?? {}) });
+    return new IdlaAgent(layout, settings, options.seed);
+  },
+  load: (runDir: string) => loadIdlaPolicy(runDir),
+};

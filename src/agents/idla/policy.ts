@@ -1,0 +1,116 @@
+/**
+ * The IDLA allocator as a SlicingPolicy: keeps the per-(cell, slice) history, builds the
+ * estimator inputs of every active (cell, slice), and runs the batched Lagrangian search warm-
+ * started from its own previous solution. Joining or leaving slices need no retraining: the one
+ * estimator covers any (x, history, targets); a cell whose set of active slices changed restarts
+ * from equal shares over its active slices.
+ */
+import { FEATURE, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
+import { createMlpRunner, type MlpImplChoice, type MlpRunner, type MlpSpec } from '../../native/index.js';
+import { InputError, Rng } from '../../util/index.js';
+import type { PolicyContext, SlicingPolicy } from '../policy.js';
+import { IDLA_INPUTS, INPUT_X, SliceHistory } from './features.js';
+import { lagrangianSearch, type SearchOptions, type SearchResult, type ValueAndGradient } from './search.js';
+
+/** The estimator as the search sees it, on the native MLP runner (or its TS fallback). */
+export function runnerEstimator(runner: MlpRunner): ValueAndGradient {
+  let output = new Float32Array(0);
+  let gradient = new Float32Array(0);
+  return (inputs, batch) => {
+    if (output.length < batch) {
+      output = new Float32Array(batch);
+      gradient = new Float32Array(batch);
+    }
+    const result = runner.forwardWithInputGradient(inputs, batch, {
+      inputIndex: INPUT_X,
+      outputIndex: 0,
+      output: output.subarray(0, batch),
+      gradient: gradient.subarray(0, batch),
+    });
+    return { value: result.output, gradient: result.gradient };
+  };
+}
+
+export interface IdlaPolicyOptions {
+  search?: SearchOptions;
+  seed?: number;
+  /** MLP implementation for the search ('auto' = native when built). */
+  impl?: MlpImplChoice;
+  id?: string;
+}
+
+export class IdlaPolicy implements SlicingPolicy {
+  readonly id: string;
+  readonly estimator: ValueAndGradient;
+  /** Figures of the last decision (iterations, rows), for logs and benchmarks. */
+  lastSearch: Omit<SearchResult, 'x' | 'lambda' | 'objective'> | null = null;
+  private history: SliceHistory | null = null;
+  private previous: Float32Array | null = null;
+  private previousLambda: Float32Array | null = null;
+  private previousActive: Uint8Array | null = null;
+  private readonly rng: Rng;
+  private readonly seed: number;
+
+  constructor(
+    estimator: MlpSpec | ValueAndGradient,
+    private readonly options: IdlaPolicyOptions = {},
+  ) {
+    this.id = options.id ?? 'idla';
+    this.estimator = typeof estimator === 'function' ? estimator : runnerEstimator(createMlpRunner(estimator, { impl: options.impl ?? 'auto' }));
+    this.seed = options.seed ?? 1;
+    this.rng = new Rng(this.seed);
+  }
+
+  reset(): void {
+    this.history?.clear();
+    this.previous = null;
+    this.previousLambda = null;
+    this.previousActive = null;
+  }
+
+  async act(obs: NdArray<Float32Array>, _context?: PolicyContext): Promise<Float32Array> {
+    const [cells, slices, features] = obs.shape;
+    if (obs.shape.length !== 3 || features !== FEATURES_PER_SLICE || !(cells! > 0) || !(slices! > 0)) {
+      throw new InputError('observation shape', obs.shape, `[cells, slices, ${FEATURES_PER_SLICE}]`);
+    }
+    const C = cells!;
+    const S = slices!;
+    const n = C * S;
+    if (!this.history || this.history.cells !== C || this.history.slices !== S) {
+      this.history = new SliceHistory(C, S);
+      this.previous = null;
+    }
+    const data = obs.data;
+    this.history.push(data);
+    const active = new Uint8Array(n);
+    const templates = new Float32Array(n * IDLA_INPUTS);
+    for (let i = 0; i < n; i++) {
+      const row = i * FEATURES_PER_SLICE;
+      if (data[row + FEATURE.active]! < 0.5) continue;
+      active[i] = 1;
+      this.history.writeInputs(i, 0, data[row + FEATURE.phiTarget]!, data[row + FEATURE.delayTarget]!, templates, i * IDLA_INPUTS);
+    }
+    const warmStart = new Float32Array(n);
+    const warmLambda = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      let count = 0;
+      let changed = this.previous === null;
+      for (let s = 0; s < S; s++) {
+        const i = c * S + s;
+        count += active[i]!;
+        if (this.previousActive && this.previousActive[i] !== active[i]) changed = true;
+      }
+      for (let s = 0; s < S; s++) {
+        const i = c * S + s;
+        warmStart[i] = changed ? (active[i] ? 1 / count : 0) : this.previous![i]!;
+      }
+      warmLambda[c] = changed || !this.previousLambda ? 0 : this.previousLambda[c]!;
+    }
+    const result = await lagrangianSearch(this.estimator, { cells: C, slices: S, active, templates, warmStart, warmLambda }, this.rng, this.options.search);
+    this.previous = result.x;
+    this.previousLambda = result.lambda;
+    this.previousActive = active;
+    this.lastSearch = { iterations: result.iterations, meanIterations: result.meanIterations, rowsEvaluated: result.rowsEvaluated };
+    return result.x.slice();
+  }
+}
