@@ -223,6 +223,7 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     }
     this.apply(equal, 0);
     this.prepare(1);
+    this.announceActive();
     return this.obs;
   }
 
@@ -259,7 +260,10 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     this.lastCapacityViolation = violation / this.cells;
     this.stepCount++;
     const reward = this.apply(x, this.stepCount);
-    if (this.stepCount < this.episodeSteps) this.prepare(this.stepCount + 1);
+    if (this.stepCount < this.episodeSteps) {
+      this.prepare(this.stepCount + 1);
+      this.announceActive();
+    }
     return reward;
   }
 
@@ -321,6 +325,27 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
 
   private copyObs(): NdArray<Float32Array> {
     return { data: this.obs.slice(), shape: [this.cells, this.sliceCount, FEATURES_PER_SLICE] };
+  }
+
+  /**
+   * The `active` feature announces the slices admitted for the coming step (admission precedes
+   * the allocation), so a policy gives a joining slice resources in its first step and none to a
+   * slice that has left. A row that turns inactive is cleared (targets kept), per the layout.
+   */
+  private announceActive(): void {
+    const F = FEATURES_PER_SLICE;
+    const obs = this.obs;
+    for (let i = 0; i < this.active.length; i++) {
+      const row = i * F;
+      const next = this.active[i]!;
+      if (obs[row + FEATURE.active] === next) continue;
+      if (!next) {
+        for (let f = 0; f < F; f++) {
+          if (f !== FEATURE.phiTarget && f !== FEATURE.delayTarget) obs[row + f] = 0;
+        }
+      }
+      obs[row + FEATURE.active] = next;
+    }
   }
 
   /** Draws the traffic and radio state of episode step `t` (1-based; 0 = the reset state). */

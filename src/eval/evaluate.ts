@@ -1,0 +1,190 @@
+import * as agents from '../agents/index.js';
+import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
+import { SyntheticSlicingEnv, createEnv, type SlicingEnv } from '../env/index.js';
+import { scenarioLayout, type Scenario } from '../scenario/index.js';
+import { InputError, Ns3tsError, ProgressBar } from '../util/index.js';
+import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';
+import { KpiAccumulator, evaluateConstraints, type ConstraintResult, type EvalKpis, type KpiOptions, type SliceKpis } from './kpis.js';
+
+/** Builds a policy for the env it will play against (the oracle needs the env's model). */
+export type PolicyFactory = (env: SlicingEnv, scenario: Scenario) => SlicingPolicy | Promise<SlicingPolicy>;
+
+export interface EvaluateOptions {
+  /** Episodes to run (default: the scenario's training.evalEpisodes). */
+  episodes?: number;
+  /** Episode e is reset with seed + e (default: the scenario's seed). */
+  seed?: number;
+  /** An env to use (not closed afterwards); by default one is created from the scenario and closed. */
+  env?: SlicingEnv;
+  /** A progress bar on stderr (default false). */
+  progress?: boolean;
+  kpi?: KpiOptions;
+  /** Cap on steps per episode (default: until the env truncates or terminates). */
+  maxSteps?: number;
+}
+
+export interface EvalResult {
+  scenario: string;
+  policy: string;
+  episodes: number;
+  seed: number;
+  kpis: EvalKpis;
+  perSlice: Record<string, SliceKpis>;
+  constraints: ConstraintResult[];
+  episodeReturns: number[];
+  seconds: number;
+}
+
+/**
+ * Runs `policy` for a number of episodes and computes the KPIs (see kpis.ts). Works with any
+ * slicing env; the synthetic env is driven through its synchronous fast path. The capacity
+ * violation is measured on the policy's raw output, before the env sees it.
+ */
+export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy | PolicyFactory, options: EvaluateOptions = {}): Promise<EvalResult> {
+  const episodes = options.episodes ?? scenario.training.evalEpisodes;
+  if (!Number.isInteger(episodes) || episodes < 1) throw new InputError('episodes', episodes, 'an integer >= 1');
+  const seed = options.seed ?? scenario.seed;
+  if (!Number.isInteger(seed) || seed < 0) throw new InputError('seed', seed, 'an integer >= 0');
+  const started = Date.now();
+  const ownEnv = options.env === undefined;
+  const env = options.env ?? (await createEnv(scenario, { seed }));
+  try {
+    const resolved = typeof policy === 'function' ? await policy(env, scenario) : policy;
+    const layout = scenarioLayout(scenario);
+    const acc = new KpiAccumulator(layout, scenario.episodeSteps, options.kpi);
+    const size = scenario.cells * scenario.slices.length;
+    const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
+    const bar = new ProgressBar({ total: episodes, label: `eval ${resolved.id}`, enabled: options.progress ?? false });
+    const returns: number[] = [];
+    const context: PolicyContext = { layout, step: 0 };
+    for (let e = 0; e < episodes; e++) {
+      resolved.reset?.();
+      acc.beginEpisode();
+      let episodeReturn = 0;
+      if (env instanceof SyntheticSlicingEnv) {
+        const obs = { data: env.resetSync(seed + e), shape: [scenario.cells, scenario.slices.length, env.obs.length / size] };
+        for (let t = 0; !env.episodeDone && t < maxSteps; t++) {
+          context.step = t;
+          const shares = await resolved.act(obs, context);
+          checkAction(shares, size, resolved.id);
+          const reward = env.stepSync(shares);
+          episodeReturn += reward;
+          acc.addStep(shares, env.obs, reward, env.stepCount, env.qos);
+        }
+      } else {
+        let { obs } = await env.reset({ seed: seed + e });
+        for (let t = 0; t < maxSteps; t++) {
+          context.step = t;
+          const shares = await resolved.act(obs, context);
+          checkAction(shares, size, resolved.id);
+          const result = await env.step({ data: shares, shape: [scenario.cells, scenario.slices.length] });
+          episodeReturn += result.reward;
+          const qos = Array.isArray(result.info.qos) && result.info.qos.length === size ? (result.info.qos as Array<number | null>) : undefined;
+          acc.addStep(shares, result.obs.data, result.reward, t + 1, qos);
+          obs = result.obs;
+          if (result.terminated || result.truncated) break;
+        }
+      }
+      returns.push(episodeReturn);
+      bar.update(e + 1, `return ${episodeReturn.toFixed(2)}`);
+    }
+    bar.done();
+    const { kpis, perSlice } = acc.result();
+    return {
+      scenario: scenario.name,
+      policy: resolved.id,
+      episodes,
+      seed,
+      kpis,
+      perSlice,
+      constraints: evaluateConstraints(scenario.constraints, perSlice),
+      episodeReturns: returns,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    if (ownEnv) await env.close();
+  }
+}
+
+function checkAction(shares: Float32Array, size: number, id: string): void {
+  if (!(shares instanceof Float32Array) || shares.length !== size) {
+    throw new Ns3tsError(`policy ${id} returned ${shares instanceof Float32Array ? `${shares.length} shares` : typeof shares}, expected a Float32Array of ${size}`);
+  }
+}
+
+/** A policy named by a `--policy` spec, built once the env exists. */
+export interface NamedPolicy {
+  id: string;
+  create: PolicyFactory;
+}
+
+export const POLICY_SPEC_HELP =
+  'baseline:<static|proportional|demand|oracle>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
+
+function baselineFactory(name: BaselineName): NamedPolicy {
+  return {
+    id: `baseline:${name}`,
+    create: (env, scenario) => {
+      if (name === 'oracle' && !(env instanceof SyntheticSlicingEnv)) {
+        throw new InputError('policy', 'baseline:oracle', 'a synthetic scenario (the oracle uses the synthetic env model)');
+      }
+      return createBaseline(name, scenario, env instanceof SyntheticSlicingEnv ? env : undefined);
+    },
+  };
+}
+
+/**
+ * Resolves a `--policy` spec: `baseline:<name>`, `shares:<a,b,c>`, `all-baselines` (the four
+ * baselines; the oracle only for synthetic scenarios) or `checkpoint:<run-dir>` (a trained
+ * policy, through the agents' `loadPolicyFromRun`).
+ */
+export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[] {
+  if (typeof spec !== 'string' || spec === '') throw new InputError('policy', spec, POLICY_SPEC_HELP);
+  if (spec === 'all-baselines') {
+    return BASELINE_NAMES.filter((n) => n !== 'oracle' || scenario.env.kind === 'synthetic').map(baselineFactory);
+  }
+  const colon = spec.indexOf(':');
+  const kind = colon < 0 ? spec : spec.slice(0, colon);
+  const arg = colon < 0 ? '' : spec.slice(colon + 1);
+  switch (kind) {
+    case 'baseline': {
+      if (!(BASELINE_NAMES as readonly string[]).includes(arg)) {
+        throw new InputError('policy', spec, `baseline:<${BASELINE_NAMES.join('|')}>`);
+      }
+      if (arg === 'oracle' && scenario.env.kind !== 'synthetic') {
+        throw new InputError('policy', spec, 'a synthetic scenario (the oracle uses the synthetic env model)');
+      }
+      return [baselineFactory(arg as BaselineName)];
+    }
+    case 'shares': {
+      const shares = parseShares(arg, scenario);
+      const bounds = shareBounds(scenario);
+      const policy = new FixedSharesPolicy(scenario.cells, shares, bounds);
+      return [{ id: policy.id, create: () => new FixedSharesPolicy(scenario.cells, shares, bounds) }];
+    }
+    case 'checkpoint': {
+      if (arg === '') throw new InputError('policy', spec, 'checkpoint:<run-dir>');
+      return [
+        {
+          id: spec,
+          create: async () => {
+            const load = (agents as Record<string, unknown>).loadPolicyFromRun;
+            if (typeof load !== 'function') {
+              throw new Ns3tsError(`policy ${spec}: loading trained policies (loadPolicyFromRun in src/agents) is not available in this build`);
+            }
+            return (await (load as (runDir: string) => Promise<SlicingPolicy>)(arg)) as SlicingPolicy;
+          },
+        },
+      ];
+    }
+    default:
+      throw new InputError('policy', spec, POLICY_SPEC_HELP);
+  }
+}
+
+/** Evaluates every policy of a spec on the same episodes (same seeds). */
+export async function evaluatePolicySpec(scenario: Scenario, spec: string, options: EvaluateOptions = {}): Promise<EvalResult[]> {
+  const results: EvalResult[] = [];
+  for (const named of resolvePolicies(spec, scenario)) results.push(await evaluatePolicy(scenario, named.create, options));
+  return results;
+}

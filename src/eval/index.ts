@@ -1,0 +1,34 @@
+// The eval face: baselines, the KPI accumulator, evaluatePolicy and the --policy spec resolver.
+export {
+  BASELINE_NAMES,
+  StaticPolicy,
+  ProportionalPolicy,
+  DemandPolicy,
+  FixedSharesPolicy,
+  OraclePolicy,
+  FeasibleProjector,
+  createBaseline,
+  parseShares,
+  shareBounds,
+  type BaselineName,
+  type ShareBounds,
+} from './baselines.js';
+export {
+  KpiAccumulator,
+  evaluateConstraints,
+  constraintCosts,
+  type EvalKpis,
+  type SliceKpis,
+  type ConstraintResult,
+  type KpiOptions,
+} from './kpis.js';
+export {
+  evaluatePolicy,
+  evaluatePolicySpec,
+  resolvePolicies,
+  POLICY_SPEC_HELP,
+  type PolicyFactory,
+  type EvaluateOptions,
+  type EvalResult,
+  type NamedPolicy,
+} from './evaluate.js';

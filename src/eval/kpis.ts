@@ -1,0 +1,313 @@
+import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../env/index.js';
+import type { ConstraintSpec } from '../scenario/index.js';
+
+/**
+ * The KPIs of ALGORITHMS.md over an evaluation run.
+ *
+ * - qosSatisfaction: fraction of active (step, cell, slice) with r >= 1 - eps.
+ * - meanR, rCdf (fraction of r <= 0, 0.1, ..., 1).
+ * - slaViolationRate: violating (step, slice) pairs / all pairs with the slice active; a pair
+ *   violates when the slice misses its target (r < 1 - eps) in at least one cell. Over the whole
+ *   run, and `slaViolationRateConverged` over the steps of each episode from `convergedFrom` on.
+ * - allocatedShare: mean over (step, cell) of sum_s x; utilization: used PRBs / allocated PRBs.
+ * - capacityViolation: mean over (step, cell) of max(0, sum_s x - 1) of the policy's output (must
+ *   be exactly 0); maxCapacityViolation the largest single excess.
+ * - jainFairness: mean over (step, cell) of (sum r)^2 / (S sum r^2) over the active slices.
+ * - meanUtility: mean reward (sum log(r + 1)) per step; meanReturn: mean per episode.
+ */
+export interface EvalKpis {
+  steps: number;
+  qosSatisfaction: number;
+  meanR: number;
+  rCdf: number[];
+  slaViolationRate: number;
+  slaViolationRateConverged: number;
+  allocatedShare: number;
+  utilization: number;
+  capacityViolation: number;
+  maxCapacityViolation: number;
+  jainFairness: number;
+  meanUtility: number;
+  meanReturn: number;
+}
+
+export interface SliceKpis {
+  qosSatisfaction: number;
+  meanR: number;
+  slaViolationRate: number;
+  meanShare: number;
+  utilization: number;
+  /** Mean throughput per user, Mbit/s. */
+  meanThroughput: number;
+  /** Mean delay, ms. */
+  meanDelay: number;
+  /** Fraction of active (step, cell) with delay > d* (0 without a delay target). */
+  delayViolationRate: number;
+  /** Fraction of active (step, cell) with throughput < phi* and users > 0 (0 without a target). */
+  throughputViolationRate: number;
+}
+
+/** A scenario constraint with the value measured in the run. */
+export interface ConstraintResult extends ConstraintSpec {
+  value: number;
+  satisfied: boolean;
+}
+
+export interface KpiOptions {
+  /** QoS counts as met when r >= 1 - eps (default 0). */
+  eps?: number;
+  /** First step of each episode counted in slaViolationRateConverged (default: half the episode). */
+  convergedFrom?: number;
+}
+
+/**
+ * Accumulates KPIs step by step from what every slicing env provides: the policy's allocation,
+ * the observation after the step (features of the step just done) and, when the env reports them,
+ * the exact per-(cell, slice) QoS levels (info.qos). Allocates nothing per step.
+ */
+export class KpiAccumulator {
+  private readonly S: number;
+  private readonly C: number;
+  private readonly eps: number;
+  private readonly convergedFrom: number;
+  private steps = 0;
+  private episodes = 0;
+  private episodeReturn = 0;
+  private returnSum = 0;
+  private rewardSum = 0;
+  private cellSteps = 0;
+  private shareSum = 0;
+  private allocatedSum = 0;
+  private usedSum = 0;
+  private violationSum = 0;
+  private violationMax = 0;
+  private jainSum = 0;
+  private jainCount = 0;
+  private readonly cdf = new Float64Array(11);
+  private readonly slice: {
+    count: Float64Array;
+    satisfied: Float64Array;
+    rSum: Float64Array;
+    slaPairs: Float64Array;
+    slaViolations: Float64Array;
+    slaPairsConverged: Float64Array;
+    slaViolationsConverged: Float64Array;
+    shareSum: Float64Array;
+    usedSum: Float64Array;
+    throughputSum: Float64Array;
+    delaySum: Float64Array;
+    delayViolations: Float64Array;
+    throughputViolations: Float64Array;
+  };
+  private readonly stepActive: Uint8Array;
+  private readonly stepViolated: Uint8Array;
+
+  constructor(
+    readonly layout: SlicingLayout,
+    private readonly episodeSteps: number,
+    options: KpiOptions = {},
+  ) {
+    this.S = layout.slices.length;
+    this.C = layout.cells;
+    this.eps = options.eps ?? 0;
+    this.convergedFrom = options.convergedFrom ?? Math.floor(episodeSteps / 2);
+    const f = (): Float64Array => new Float64Array(this.S);
+    this.slice = {
+      count: f(),
+      satisfied: f(),
+      rSum: f(),
+      slaPairs: f(),
+      slaViolations: f(),
+      slaPairsConverged: f(),
+      slaViolationsConverged: f(),
+      shareSum: f(),
+      usedSum: f(),
+      throughputSum: f(),
+      delaySum: f(),
+      delayViolations: f(),
+      throughputViolations: f(),
+    };
+    this.stepActive = new Uint8Array(this.S);
+    this.stepViolated = new Uint8Array(this.S);
+  }
+
+  /** Marks the start of an episode. */
+  beginEpisode(): void {
+    this.returnSum += this.episodeReturn;
+    this.episodes++;
+    this.episodeReturn = 0;
+  }
+
+  /**
+   * One step: `shares` is what the policy returned, `obs` the observation after the step, `qos`
+   * the env's r per (cell, slice) (NaN/null = inactive) if it reports them, `step` the 1-based
+   * step index within the episode, `reward` the env's reward.
+   */
+  addStep(shares: ArrayLike<number>, obs: Float32Array, reward: number, step: number, qos?: ArrayLike<number | null>): void {
+    const S = this.S;
+    const F = FEATURES_PER_SLICE;
+    const sl = this.slice;
+    const threshold = 1 - this.eps;
+    const converged = step > this.convergedFrom;
+    this.steps++;
+    this.rewardSum += reward;
+    this.episodeReturn += reward;
+    this.stepActive.fill(0);
+    this.stepViolated.fill(0);
+    for (let c = 0; c < this.C; c++) {
+      let cellShare = 0;
+      let rSum = 0;
+      let rSq = 0;
+      let k = 0;
+      for (let s = 0; s < S; s++) {
+        const i = c * S + s;
+        const x = shares[i]!;
+        cellShare += x;
+        const row = i * F;
+        const used = x * obs[row + FEATURE.prbUtilization]!;
+        this.allocatedSum += x;
+        this.usedSum += used;
+        let r: number;
+        if (qos) {
+          const q = qos[i];
+          r = q === null || q === undefined || Number.isNaN(q) ? Number.NaN : q;
+        } else {
+          r =
+            obs[row + FEATURE.active]! < 0.5
+              ? Number.NaN
+              : qosLevel(obs[row + FEATURE.throughput]!, obs[row + FEATURE.phiTarget]!, obs[row + FEATURE.meanDelay]!, obs[row + FEATURE.delayTarget]!, obs[row + FEATURE.activeUsers]!);
+        }
+        if (Number.isNaN(r)) continue;
+        k++;
+        rSum += r;
+        rSq += r * r;
+        sl.count[s]!++;
+        sl.rSum[s]! += r;
+        sl.shareSum[s]! += x;
+        sl.usedSum[s]! += used;
+        const users = obs[row + FEATURE.activeUsers]!;
+        const thr = obs[row + FEATURE.throughput]!;
+        const delay = obs[row + FEATURE.meanDelay]!;
+        const phiT = obs[row + FEATURE.phiTarget]!;
+        const dT = obs[row + FEATURE.delayTarget]!;
+        sl.throughputSum[s]! += thr;
+        sl.delaySum[s]! += delay;
+        if (dT > 0 && users > 0 && delay > dT) sl.delayViolations[s]!++;
+        if (phiT > 0 && users > 0 && thr < phiT) sl.throughputViolations[s]!++;
+        this.stepActive[s] = 1;
+        if (r >= threshold) sl.satisfied[s]!++;
+        else this.stepViolated[s] = 1;
+        for (let b = 0; b <= 10; b++) if (r <= b / 10 + 1e-12) this.cdf[b]!++;
+      }
+      this.cellSteps++;
+      this.shareSum += cellShare;
+      const excess = cellShare > 1 ? cellShare - 1 : 0;
+      this.violationSum += excess;
+      if (excess > this.violationMax) this.violationMax = excess;
+      if (k > 0) {
+        this.jainSum += rSq > 0 ? (rSum * rSum) / (k * rSq) : 1;
+        this.jainCount++;
+      }
+    }
+    for (let s = 0; s < S; s++) {
+      if (!this.stepActive[s]) continue;
+      sl.slaPairs[s]!++;
+      sl.slaViolations[s]! += this.stepViolated[s]!;
+      if (converged) {
+        sl.slaPairsConverged[s]!++;
+        sl.slaViolationsConverged[s]! += this.stepViolated[s]!;
+      }
+    }
+  }
+
+  /** The KPIs so far, overall and per slice (keyed by slice name). */
+  result(): { kpis: EvalKpis; perSlice: Record<string, SliceKpis> } {
+    const sl = this.slice;
+    const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+    const ratio = (a: number, b: number, empty = 0): number => (b > 0 ? a / b : empty);
+    const count = sum(sl.count);
+    const episodes = Math.max(this.episodes, 1);
+    const kpis: EvalKpis = {
+      steps: this.steps,
+      qosSatisfaction: ratio(sum(sl.satisfied), count),
+      meanR: ratio(sum(sl.rSum), count),
+      rCdf: Array.from(this.cdf, (v) => ratio(v, count)),
+      slaViolationRate: ratio(sum(sl.slaViolations), sum(sl.slaPairs)),
+      slaViolationRateConverged: ratio(sum(sl.slaViolationsConverged), sum(sl.slaPairsConverged)),
+      allocatedShare: ratio(this.shareSum, this.cellSteps),
+      utilization: ratio(this.usedSum, this.allocatedSum),
+      capacityViolation: ratio(this.violationSum, this.cellSteps),
+      maxCapacityViolation: this.violationMax,
+      jainFairness: ratio(this.jainSum, this.jainCount, 1),
+      meanUtility: ratio(this.rewardSum, this.steps),
+      meanReturn: (this.returnSum + this.episodeReturn) / episodes,
+    };
+    const perSlice: Record<string, SliceKpis> = {};
+    this.layout.slices.forEach((slice, s) => {
+      const n = sl.count[s]!;
+      perSlice[slice.name] = {
+        qosSatisfaction: ratio(sl.satisfied[s]!, n),
+        meanR: ratio(sl.rSum[s]!, n),
+        slaViolationRate: ratio(sl.slaViolations[s]!, sl.slaPairs[s]!),
+        meanShare: ratio(sl.shareSum[s]!, n),
+        utilization: ratio(sl.usedSum[s]!, sl.shareSum[s]!),
+        meanThroughput: ratio(sl.throughputSum[s]!, n),
+        meanDelay: ratio(sl.delaySum[s]!, n),
+        delayViolationRate: ratio(sl.delayViolations[s]!, n),
+        throughputViolationRate: ratio(sl.throughputViolations[s]!, n),
+      };
+    });
+    return { kpis, perSlice };
+  }
+}
+
+/** The measured value of each scenario constraint, from per-slice KPIs. */
+export function evaluateConstraints(constraints: readonly ConstraintSpec[], perSlice: Record<string, SliceKpis>): ConstraintResult[] {
+  return constraints.map((c) => {
+    const k = perSlice[c.slice];
+    const value = !k
+      ? 0
+      : c.kind === 'delay-violation-rate'
+        ? k.delayViolationRate
+        : c.kind === 'throughput-violation-rate'
+          ? k.throughputViolationRate
+          : 1 - k.qosSatisfaction;
+    return { ...c, value, satisfied: value <= c.limit };
+  });
+}
+
+/**
+ * Per-step cost of each constraint (the fraction of the slice's active cells violating it in this
+ * observation), for constrained agents: the long-run mean of cost_j must stay <= limit_j.
+ */
+export function constraintCosts(constraints: readonly ConstraintSpec[], layout: SlicingLayout, obs: Float32Array): Float64Array {
+  const out = new Float64Array(constraints.length);
+  const S = layout.slices.length;
+  const F = FEATURES_PER_SLICE;
+  constraints.forEach((con, j) => {
+    const s = layout.slices.findIndex((x) => x.name === con.slice);
+    if (s < 0) return;
+    let active = 0;
+    let violating = 0;
+    for (let c = 0; c < layout.cells; c++) {
+      const row = (c * S + s) * F;
+      if (obs[row + FEATURE.active]! < 0.5) continue;
+      active++;
+      const users = obs[row + FEATURE.activeUsers]!;
+      if (users <= 0) continue;
+      const thr = obs[row + FEATURE.throughput]!;
+      const delay = obs[row + FEATURE.meanDelay]!;
+      const phiT = obs[row + FEATURE.phiTarget]!;
+      const dT = obs[row + FEATURE.delayTarget]!;
+      const bad =
+        con.kind === 'delay-violation-rate'
+          ? dT > 0 && delay > dT
+          : con.kind === 'throughput-violation-rate'
+            ? phiT > 0 && thr < phiT
+            : qosLevel(thr, phiT, delay, dT, users) < 1;
+      if (bad) violating++;
+    }
+    out[j] = active > 0 ? violating / active : 0;
+  });
+  return out;
+}
