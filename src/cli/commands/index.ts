@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerSweep } from './sweep.js';
+import { register as registerResults } from './results.js';
+import { register as registerScenarios } from './scenarios.js';
+import { register as registerSim } from './sim.js';
+import { register as registerEval } from './eval.js';
 
 /**
  * Every CLI command lives in its own file in this folder and exports `register(program)`.
@@ -7,3 +12,6 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command) => void;
 
 export const commandRegistrations: RegisterCommand[] = [];
+
+commandRegistrations.push(registerSweep, registerResults);
+commandRegistrations.push(registerScenarios, registerSim, registerEval);

@@ -1,0 +1,29 @@
+import { Command, Option } from 'commander';
+import { exportResults, RESULTS_FORMATS, type ResultsFormat } from '../../sweep/index.js';
+
+function list(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
+export function register(program: Command): void {
+  program
+    .command('results')
+    .description('results of a sweep: mean and 95% confidence interval (t) over seeds per grid point, from a DuckDB index rebuilt from the run folders')
+    .argument('<sweep-dir>', 'sweep folder (the --out of ns3ts sweep)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...RESULTS_FORMATS]).default('table'))
+    .option('-g, --group-by <param>', 'group by these grid paths (comma-separated or repeated; also policy, seed) (default: every grid path)', list, [] as string[])
+    .option('-m, --metric <name>', 'only these metrics (exact, or a prefix ending in *; comma-separated or repeated) (default: all)', list, [] as string[])
+    .option('--runs', 'one row per run and metric instead of the summary (csv, json, parquet)', false)
+    .option('-o, --out <file>', 'write to this file (required for parquet) (default: stdout)')
+    .action(async (dir: string, opts: { format: ResultsFormat; groupBy: string[]; metric: string[]; runs?: boolean; out?: string }) => {
+      const text = await exportResults(dir, {
+        format: opts.format,
+        ...(opts.groupBy.length > 0 ? { groupBy: opts.groupBy } : {}),
+        ...(opts.metric.length > 0 ? { metrics: opts.metric } : {}),
+        perRun: Boolean(opts.runs),
+        ...(opts.out ? { out: opts.out } : {}),
+      });
+      if (opts.out) process.stderr.write(`wrote ${opts.out}\n`);
+      else process.stdout.write(text);
+    });
+}

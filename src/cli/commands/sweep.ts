@@ -1,0 +1,185 @@
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import { InputError, Ns3tsError } from '../../util/index.js';
+import {
+  formatStatus,
+  prepareSweep,
+  runSweepLocal,
+  runSweepSlurm,
+  runTask,
+  sweepStatus,
+  type PreparedSweep,
+} from '../../sweep/index.js';
+
+function positiveInt(name: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
+    return n;
+  };
+}
+
+interface SweepOptions {
+  out?: string;
+  workers: number;
+  retries: number;
+  retryFailed?: boolean;
+  executor: 'local' | 'slurm';
+  partition?: string;
+  time?: string;
+  cpusPerTask: number;
+  maxParallel?: number;
+  sbatchArg: string[];
+  wait?: boolean;
+  timeout?: number;
+  dryRun?: boolean;
+  progress: boolean;
+}
+
+/**
+ * Ctrl-C handling: the first SIGINT (or SIGTERM) aborts — running steps get SIGINT, their runs go
+ * back to pending, finished results stay; a second one exits at once.
+ */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = (sig: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) {
+      process.stderr.write(`\nns3ts sweep: ${sig}: stopping the running steps (again to exit at once)\n`);
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+function describePlan(prepared: PreparedSweep): string {
+  const { plan } = prepared;
+  const lines = [`sweep ${plan.spec.name}: ${plan.runs.length} runs (${plan.runs.length / plan.spec.seeds.length} grid points × ${plan.spec.seeds.length} seeds) in ${prepared.sweepDir}`];
+  for (const run of plan.runs.slice(0, 50)) {
+    const point = Object.entries(run.point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    lines.push(`  ${run.id}  seed ${run.seed}  ${point}`);
+  }
+  if (plan.runs.length > 50) lines.push(`  ... ${plan.runs.length - 50} more`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  const sweep = program
+    .command('sweep')
+    .description('run a scenario sweep (grid × seeds) locally with a worker pool or on Slurm as one job array; finished runs are skipped')
+    .argument('[file]', 'sweep file (scenarios/sweeps/*.yaml)')
+    .option('-o, --out <dir>', 'sweep folder (run folders, results) (default: "sweeps/<sweep name>")')
+    .option('-w, --workers <n>', 'local executor: concurrent runs', positiveInt('workers'), availableParallelism())
+    .option('--retries <n>', 'retries of a crashed run before it is marked failed', positiveInt('retries'), 1)
+    .option('--retry-failed', 'give runs that failed for good a new set of attempts', false)
+    .addOption(new Option('--executor <kind>', 'where the runs execute').choices(['local', 'slurm']).default('local'))
+    .option('--partition <name>', 'slurm: partition (default: the cluster\'s default)')
+    .option('--time <limit>', 'slurm: time limit per run, e.g. 00:30:00 (default: the partition\'s)')
+    .option('--cpus-per-task <n>', 'slurm: CPUs per run', positiveInt('cpus-per-task'), 1)
+    .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', positiveInt('max-parallel'))
+    .option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--wait', 'slurm: wait until the job array has finished', false)
+    .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', positiveInt('timeout'))
+    .option('--dry-run', 'validate the sweep file, create the run folders and list the runs without running them', false)
+    .option('--no-progress', 'no progress display on stderr')
+    .action(async (file: string | undefined, opts: SweepOptions) => {
+      if (!file) {
+        sweep.help();
+        return;
+      }
+      const prepared = prepareSweep(file, { ...(opts.out ? { out: opts.out } : {}), retryFailed: Boolean(opts.retryFailed) });
+      const maxAttempts = opts.retries + 1;
+      if (opts.dryRun) {
+        process.stdout.write(describePlan(prepared));
+        return;
+      }
+      if (opts.executor === 'local') {
+        const { signal, dispose } = abortOnSignals();
+        try {
+          const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts, signal, progress: opts.progress });
+          process.stderr.write(
+            `sweep ${prepared.plan.spec.name}: ${summary.done} run now, ${summary.alreadyDone} already done, ${summary.failed} failed` +
+              `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}\n`,
+          );
+          if (signal.aborted) process.exitCode = 130;
+          else if (summary.failed > 0) process.exitCode = 1;
+        } finally {
+          dispose();
+        }
+        return;
+      }
+      const { signal, dispose } = abortOnSignals();
+      try {
+        const result = await runSweepSlurm(prepared, {
+          maxAttempts,
+          cpusPerTask: opts.cpusPerTask,
+          ...(opts.partition ? { partition: opts.partition } : {}),
+          ...(opts.time ? { time: opts.time } : {}),
+          ...(opts.maxParallel ? { maxParallel: opts.maxParallel } : {}),
+          extraArgs: opts.sbatchArg,
+          wait: Boolean(opts.wait),
+          ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+          signal,
+          onPoll: (s) => {
+            if (opts.progress) process.stderr.write(`sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed\n`);
+          },
+        });
+        if (!result.submission) {
+          process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
+        } else {
+          process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${result.submission.jobId} with ${result.submission.tasks} tasks — ${prepared.sweepDir}\n`);
+          process.stdout.write(`${result.submission.jobId}\n`);
+        }
+        if (opts.wait) {
+          const status = sweepStatus(prepared.sweepDir, { squeue: false });
+          process.stderr.write(formatStatus(status));
+          if (status.counts.failed > 0 || status.counts.done < status.total) process.exitCode = 1;
+        }
+      } finally {
+        dispose();
+      }
+    });
+
+  sweep
+    .command('run-task')
+    .description('run one row of a Slurm manifest (what each job-array task executes)')
+    .argument('<manifest>', 'manifest file written by `ns3ts sweep --executor slurm`')
+    .argument('[index]', 'row index (default: $SLURM_ARRAY_TASK_ID)')
+    .option('--retries <n>', 'retries of a crashed run inside this task', positiveInt('retries'), 1)
+    .action(async (manifest: string, indexText: string | undefined, opts: { retries: number }) => {
+      const text = indexText ?? process.env.SLURM_ARRAY_TASK_ID;
+      if (text === undefined) throw new InputError('index', text, 'a row index, or SLURM_ARRAY_TASK_ID in the environment');
+      const index = Number(text);
+      if (!Number.isInteger(index) || index < 0) throw new InputError('index', text, 'a non-negative integer');
+      const { signal, dispose } = abortOnSignals();
+      try {
+        const { row, outcome } = await runTask(manifest, index, opts.retries + 1, signal);
+        process.stderr.write(`run ${row.runId}: ${outcome}\n`);
+        if (outcome === 'failed') process.exitCode = 1;
+        if (outcome === 'interrupted') throw new Ns3tsError(`run ${row.runId} was stopped; it is pending again`);
+      } finally {
+        dispose();
+      }
+    });
+
+  sweep
+    .command('status')
+    .description('progress of a sweep from its run folders, and its Slurm jobs in the queue')
+    .argument('<sweep-dir>', 'sweep folder')
+    .option('--json', 'print the status as JSON', false)
+    .action((dir: string, opts: { json?: boolean }) => {
+      const status = sweepStatus(dir);
+      process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    });
+}

@@ -1,0 +1,97 @@
+// The sweep face: sweep files, run planning and ids, run folders, the local pool, Slurm job
+// arrays, and the DuckDB results index.
+export {
+  loadSweepFile,
+  parseSweep,
+  parseAxisValues,
+  parseSeeds,
+  metricSelected,
+  COMMAND_PATH_PREFIX,
+  COUNT_SUFFIX,
+  MAX_RUNS,
+  type SweepSpec,
+  type GridAxis,
+  type StepOptions,
+  type SweepCommand,
+} from './schema.js';
+export { canonicalJson, runId, RUN_ID_LENGTH } from './run-id.js';
+export {
+  planSweep,
+  expandGrid,
+  setInDocument,
+  optionArgs,
+  runSteps,
+  RUN_FILES,
+  TRAINED_CHECKPOINT,
+  type RunConfig,
+  type RunStep,
+  type PlannedRun,
+  type SweepPlan,
+} from './plan.js';
+export {
+  materializeSweep,
+  reproScript,
+  readRunRecord,
+  readStatus,
+  writeStatus,
+  readSweepRecord,
+  listRunDirs,
+  runDirOf,
+  acquireRunLock,
+  SWEEP_FILE,
+  RUNS_DIR,
+  type RunState,
+  type RunStatus,
+  type RunRecord,
+  type SweepRecord,
+  type LockInfo,
+  type RunLock,
+  type LivenessCheck,
+} from './run-store.js';
+export { attemptRun, collectMetrics, parseJsonOutput, ns3tsCommandLine, trainedRunDir, type AttemptOutcome, type AttemptOptions, type RunMetrics } from './execute.js';
+export { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.js';
+export {
+  submitSlurmArray,
+  batchScript,
+  writeManifest,
+  readManifestRow,
+  readSubmissions,
+  squeueJobs,
+  slurmJobAlive,
+  waitForJobs,
+  runTask,
+  SLURM_DIR,
+  type SlurmOptions,
+  type ManifestRow,
+  type Submission,
+  type QueueEntry,
+} from './slurm.js';
+export {
+  prepareSweep,
+  missingRuns,
+  runSweepLocal,
+  runSweepSlurm,
+  sweepStatus,
+  formatStatus,
+  type PreparedSweep,
+  type SlurmSweepOptions,
+  type SweepStatus,
+} from './run-sweep.js';
+export {
+  buildResultsIndex,
+  summarizeResults,
+  exportResults,
+  formatTable,
+  readRunRows,
+  RESULTS_DB,
+  RESULTS_FORMATS,
+  TABLE_MAX_METRICS,
+  type RunRow,
+  type ResultsIndex,
+  type SummaryRow,
+  type ResultsSummary,
+  type SummaryOptions,
+  type ResultsFormat,
+  type ExportOptions,
+} from './results.js';
+export { studentTQuantile, studentTCdf, meanCi, ciHalfWidth, type MeanCi } from './results-stats.js';

@@ -1,0 +1,363 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { InputError, writeFileAtomic } from '../util/index.js';
+import { ciHalfWidth } from './results-stats.js';
+import { RUN_FILES } from './plan.js';
+import { listRunDirs, readJsonFile, readRunRecord, readStatus, readSweepRecord, type RunState } from './run-store.js';
+import type { RunMetrics } from './execute.js';
+
+/**
+ * The results of a sweep: an embedded DuckDB database (`<sweep-dir>/results.duckdb`) rebuilt from
+ * the run folders every time it is asked for, so the folders stay the source of truth and the
+ * database is a cache that can be deleted at any time. Tables:
+ *   runs(run_id, idx, seed, state, attempts, error, duration_s, policy, <one column per grid path>)
+ *   metrics(run_id, metric, value)                 one row per run and metric (done runs only)
+ *   summary(<group columns>, metric, n, mean, sd, ci95, ci95_low, ci95_high)
+ */
+export const RESULTS_DB = 'results.duckdb';
+
+export interface RunRow {
+  runId: string;
+  index: number;
+  seed: number;
+  state: RunState;
+  attempts: number;
+  error: string | null;
+  durationSeconds: number | null;
+  policy: string | null;
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+}
+
+/** Reads every run folder of a sweep. */
+export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[] } {
+  const dir = resolve(sweepDir);
+  if (!existsSync(dir)) throw new InputError('sweep-dir', sweepDir, 'an existing sweep folder (the --out of ns3ts sweep)');
+  const dirs = listRunDirs(dir);
+  const sweep = readSweepRecord(dir);
+  if (dirs.length === 0 && !sweep) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
+  const params: string[] = [...(sweep?.params ?? [])];
+  const rows: RunRow[] = [];
+  for (const runDir of dirs) {
+    const record = readRunRecord(runDir);
+    if (!record) continue;
+    for (const key of Object.keys(record.point)) if (!params.includes(key)) params.push(key);
+    const status = readStatus(runDir);
+    const metrics = status.state === 'done' ? readJsonFile<RunMetrics>(join(runDir, RUN_FILES.metrics)) : undefined;
+    rows.push({
+      runId: record.id,
+      index: record.index,
+      seed: record.seed,
+      state: status.state,
+      attempts: status.attempts,
+      error: status.error ?? null,
+      durationSeconds: status.durationSeconds ?? null,
+      policy: metrics?.policy ?? (record.config.command.eval?.policy !== undefined ? String(record.config.command.eval.policy) : null),
+      params: record.point,
+      metrics: metrics?.metrics ?? {},
+    });
+  }
+  rows.sort((a, b) => a.index - b.index || a.runId.localeCompare(b.runId));
+  return { params, rows };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A parameter column is DOUBLE when every value is a number, else VARCHAR (strings as they are, other values as JSON). */
+function paramColumnType(rows: readonly RunRow[], param: string): 'DOUBLE' | 'VARCHAR' {
+  const values = rows.map((r) => r.params[param]).filter((v) => v !== undefined);
+  return values.length > 0 && values.every((v) => typeof v === 'number') ? 'DOUBLE' : 'VARCHAR';
+}
+
+function paramText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export interface ResultsIndex {
+  path: string;
+  params: string[];
+  rows: RunRow[];
+}
+
+/**
+ * Rebuilds `<sweep-dir>/results.duckdb` from the run folders (into a temporary file renamed over
+ * the old one, so a reader never sees a half-built index) and returns what it indexed.
+ */
+export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex> {
+  const { params, rows } = readRunRows(sweepDir);
+  const path = join(resolve(sweepDir), RESULTS_DB);
+  const tmp = `${path}.tmp-${process.pid}`;
+  rmSync(tmp, { force: true });
+  rmSync(`${tmp}.wal`, { force: true });
+  await withDatabase(tmp, async (db) => {
+    await createTables(db, params, rows);
+  });
+  renameSync(tmp, path);
+  rmSync(`${path}.wal`, { force: true });
+  return { path, params, rows };
+}
+
+async function withDatabase<T>(path: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(path);
+  const db = await instance.connect();
+  try {
+    return await body(db);
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function createTables(db: DuckDBConnection, params: readonly string[], rows: readonly RunRow[]): Promise<void> {
+  const types = params.map((p) => paramColumnType(rows, p));
+  const paramColumns = params.map((p, i) => `${quoteIdent(p)} ${types[i]}`);
+  await db.run(
+    `CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, idx INTEGER, seed BIGINT, state VARCHAR, attempts INTEGER, error VARCHAR, duration_s DOUBLE, policy VARCHAR${paramColumns.map((c) => `, ${c}`).join('')})`,
+  );
+  await db.run('CREATE TABLE metrics (run_id VARCHAR, metric VARCHAR, value DOUBLE)');
+  const runs = await db.createAppender('runs');
+  const metrics = await db.createAppender('metrics');
+  for (const row of rows) {
+    runs.appendVarchar(row.runId);
+    runs.appendInteger(row.index);
+    runs.appendBigInt(BigInt(row.seed));
+    runs.appendVarchar(row.state);
+    runs.appendInteger(row.attempts);
+    if (row.error === null) runs.appendNull();
+    else runs.appendVarchar(row.error);
+    if (row.durationSeconds === null) runs.appendNull();
+    else runs.appendDouble(row.durationSeconds);
+    if (row.policy === null) runs.appendNull();
+    else runs.appendVarchar(row.policy);
+    params.forEach((p, i) => {
+      const value = row.params[p];
+      if (value === undefined || value === null) runs.appendNull();
+      else if (types[i] === 'DOUBLE') runs.appendDouble(value as number);
+      else runs.appendVarchar(paramText(value));
+    });
+    runs.endRow();
+    for (const [metric, value] of Object.entries(row.metrics)) {
+      metrics.appendVarchar(row.runId);
+      metrics.appendVarchar(metric);
+      metrics.appendDouble(value);
+      metrics.endRow();
+    }
+  }
+  runs.closeSync();
+  metrics.closeSync();
+}
+
+export interface SummaryRow {
+  group: Record<string, string | number | null>;
+  metric: string;
+  n: number;
+  mean: number;
+  sd: number | null;
+  ci95: number | null;
+}
+
+export interface ResultsSummary {
+  groupBy: string[];
+  metrics: string[];
+  rows: SummaryRow[];
+  counts: Record<RunState, number>;
+  path: string;
+}
+
+export interface SummaryOptions {
+  /** Columns to group by (grid paths, `policy` or `seed`); default every grid path (and policy when it varies). */
+  groupBy?: string[];
+  /** Metric names or prefixes ending in `*`; default all. */
+  metrics?: string[];
+}
+
+/**
+ * Mean and 95% t confidence interval of every metric over the seeds (and any parameter not
+ * grouped by) of each group, computed in DuckDB from the rebuilt index, and stored there as the
+ * `summary` table.
+ */
+export async function summarizeResults(sweepDir: string, options: SummaryOptions = {}): Promise<ResultsSummary> {
+  const index = await buildResultsIndex(sweepDir);
+  const allowed = [...index.params, 'policy', 'seed'];
+  let groupBy = options.groupBy;
+  if (groupBy) {
+    groupBy.forEach((g, i) => {
+      if (!allowed.includes(g)) throw new InputError(`group-by[${i}]`, g, `one of ${allowed.join(', ')}`);
+    });
+  } else {
+    groupBy = [...index.params];
+    const policies = new Set(index.rows.map((r) => r.policy));
+    if (policies.size > 1 && !groupBy.some((p) => p.endsWith('.policy'))) groupBy.push('policy');
+  }
+  const counts: Record<RunState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+  for (const row of index.rows) counts[row.state]++;
+  const selection = options.metrics ?? [];
+  const rows = await withDatabase(index.path, async (db) => {
+    const groupCols = groupBy!.map((g) => `r.${quoteIdent(g)}`);
+    const select = groupCols.map((c, i) => `${c} AS g${i}`);
+    const filter = selection.length === 0
+      ? ''
+      : ` AND (${selection.map((m) => (m.endsWith('*') ? `starts_with(m.metric, ${quoteString(m.slice(0, -1))})` : `m.metric = ${quoteString(m)}`)).join(' OR ')})`;
+    const sql = `SELECT ${[...select, 'm.metric AS metric'].join(', ')},
+        CAST(count(*) AS INTEGER) AS n, avg(m.value) AS mean, stddev_samp(m.value) AS sd, min(r.idx) AS first
+      FROM runs r JOIN metrics m ON m.run_id = r.run_id
+      WHERE r.state = 'done'${filter}
+      GROUP BY ${[...groupCols, 'm.metric'].join(', ')}
+      ORDER BY first, metric`;
+    const result = await db.runAndReadAll(sql);
+    const out: SummaryRow[] = result.getRowObjectsJS().map((o) => {
+      const group: Record<string, string | number | null> = {};
+      groupBy!.forEach((g, i) => {
+        const v = o[`g${i}`];
+        group[g] = typeof v === 'bigint' ? Number(v) : (v as string | number | null);
+      });
+      const n = Number(o.n);
+      const sd = o.sd === null || o.sd === undefined || Number.isNaN(o.sd as number) ? null : Number(o.sd);
+      return { group, metric: String(o.metric), n, mean: Number(o.mean), sd: n >= 2 ? sd : null, ci95: n >= 2 && sd !== null ? ciHalfWidth(n, sd) : null };
+    });
+    await storeSummary(db, groupBy!, index, out);
+    return out;
+  });
+  const metrics: string[] = [];
+  for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
+  return { groupBy, metrics, rows, counts, path: index.path };
+}
+
+async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], index: ResultsIndex, rows: readonly SummaryRow[]): Promise<void> {
+  const types = groupBy.map((g) => (g === 'seed' ? 'DOUBLE' : g === 'policy' ? 'VARCHAR' : paramColumnType(index.rows, g)));
+  await db.run(
+    `CREATE OR REPLACE TABLE summary (${[...groupBy.map((g, i) => `${quoteIdent(g)} ${types[i]}`), 'metric VARCHAR', 'n INTEGER', 'mean DOUBLE', 'sd DOUBLE', 'ci95 DOUBLE', 'ci95_low DOUBLE', 'ci95_high DOUBLE'].join(', ')})`,
+  );
+  const app = await db.createAppender('summary');
+  for (const row of rows) {
+    groupBy.forEach((g, i) => {
+      const v = row.group[g];
+      if (v === null || v === undefined) app.appendNull();
+      else if (types[i] === 'DOUBLE') app.appendDouble(Number(v));
+      else app.appendVarchar(String(v));
+    });
+    app.appendVarchar(row.metric);
+    app.appendInteger(row.n);
+    app.appendDouble(row.mean);
+    for (const v of [row.sd, row.ci95, row.ci95 === null ? null : row.mean - row.ci95, row.ci95 === null ? null : row.mean + row.ci95]) {
+      if (v === null) app.appendNull();
+      else app.appendDouble(v);
+    }
+    app.endRow();
+  }
+  app.closeSync();
+}
+
+export type ResultsFormat = 'table' | 'csv' | 'json' | 'parquet';
+export const RESULTS_FORMATS: readonly ResultsFormat[] = ['table', 'csv', 'json', 'parquet'];
+
+export interface ExportOptions extends SummaryOptions {
+  format: ResultsFormat;
+  /** Output file (required for parquet); otherwise the text is returned. */
+  out?: string;
+  /** Per-run rows (run_id, params, seed, state, metric, value) instead of the summary. */
+  perRun?: boolean;
+}
+
+/**
+ * Renders or writes the results: `table` (a text table, one row per group, `mean ± ci95` per
+ * metric), or the long, pandas-friendly form as `csv`, `json` or `parquet` (one row per group and
+ * metric; with `perRun`, one row per run and metric).
+ */
+export async function exportResults(sweepDir: string, options: ExportOptions): Promise<string> {
+  if (!RESULTS_FORMATS.includes(options.format)) throw new InputError('format', options.format, RESULTS_FORMATS.join(', '));
+  if (options.format === 'parquet' && !options.out) throw new InputError('out', options.out, 'an output file for --format parquet');
+  if (options.perRun && options.format === 'table') throw new InputError('format', 'table', 'csv, json or parquet with per-run rows');
+  const summary = await summarizeResults(sweepDir, options);
+  if (options.format === 'table') {
+    const text = formatTable(summary);
+    if (options.out) writeFileAtomic(resolve(options.out), text);
+    return text;
+  }
+  const query = options.perRun ? perRunQuery(summary, options.metrics ?? []) : 'SELECT * FROM summary';
+  return withDatabase(summary.path, async (db) => {
+    if (options.format === 'json') {
+      const result = await db.runAndReadAll(query);
+      const text = `${JSON.stringify(result.getRowObjectsJson(), null, 2)}\n`;
+      if (options.out) writeFileAtomic(resolve(options.out), text);
+      return text;
+    }
+    if (options.out) {
+      const target = resolve(options.out);
+      const tmp = `${target}.tmp-${process.pid}`;
+      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT ${options.format === 'csv' ? 'CSV, HEADER' : 'PARQUET'})`);
+      renameSync(tmp, target);
+      return '';
+    }
+    const result = await db.runAndReadAll(query);
+    return toCsv(result.columnNames(), result.getRowsJS());
+  });
+}
+
+function perRunQuery(summary: ResultsSummary, metrics: readonly string[]): string {
+  const filter = metrics.length === 0
+    ? ''
+    : ` WHERE ${metrics.map((m) => (m.endsWith('*') ? `starts_with(m.metric, ${quoteString(m.slice(0, -1))})` : `m.metric = ${quoteString(m)}`)).join(' OR ')}`;
+  void summary;
+  return `SELECT r.*, m.metric, m.value FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id${filter} ORDER BY r.idx, m.metric`;
+}
+
+function toCsv(columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    const text = typeof v === 'bigint' ? v.toString() : String(v);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [columns.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+}
+
+/** Significant digits for the table. */
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return v.toFixed(a >= 100 ? 1 : a >= 10 ? 2 : 3);
+}
+
+/** At most this many metric columns in the text table (the others: --metric, or csv/json). */
+export const TABLE_MAX_METRICS = 6;
+
+/** The text table: one row per group, `n` and `mean ± ci95` per metric. */
+export function formatTable(summary: ResultsSummary): string {
+  const preferred = summary.metrics.filter((m) => m.startsWith('kpis.'));
+  const metrics = (preferred.length > 0 ? preferred : summary.metrics).slice(0, TABLE_MAX_METRICS);
+  const hidden = summary.metrics.length - metrics.length;
+  const groups: Array<{ key: string; group: Record<string, unknown>; n: number; cells: Record<string, string> }> = [];
+  for (const row of summary.rows) {
+    const key = JSON.stringify(summary.groupBy.map((g) => row.group[g]));
+    let g = groups.find((x) => x.key === key);
+    if (!g) {
+      g = { key, group: row.group, n: 0, cells: {} };
+      groups.push(g);
+    }
+    g.n = Math.max(g.n, row.n);
+    g.cells[row.metric] = row.ci95 === null ? fmt(row.mean) : `${fmt(row.mean)} ± ${fmt(row.ci95)}`;
+  }
+  const header = [...summary.groupBy, 'n', ...metrics.map((m) => m.replace(/^kpis\./, ''))];
+  const lines = groups.map((g) => [...summary.groupBy.map((p) => paramCell(g.group[p])), String(g.n), ...metrics.map((m) => g.cells[m] ?? '-')]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const render = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)];
+  const c = summary.counts;
+  out.push('');
+  out.push(`runs: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending; mean ± 95% CI (t) over seeds`);
+  if (hidden > 0) out.push(`${hidden} more metrics not shown (choose with --metric, or --format csv|json|parquet for all)`);
+  return `${out.join('\n')}\n`;
+}
+
+function paramCell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  return typeof v === 'number' ? String(v) : String(v);
+}

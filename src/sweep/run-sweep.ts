@@ -1,0 +1,177 @@
+import { resolve } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../util/index.js';
+import { ns3tsCommandLine } from './execute.js';
+import { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.js';
+import { planSweep, type SweepPlan } from './plan.js';
+import {
+  acquireRunLock,
+  listRunDirs,
+  materializeSweep,
+  readStatus,
+  readSweepRecord,
+  runDirOf,
+  setSlurmJobCheck,
+  writeStatus,
+  type RunState,
+} from './run-store.js';
+import { loadSweepFile } from './schema.js';
+import { readSubmissions, slurmJobAlive, squeueJobs, submitSlurmArray, waitForJobs, type QueueEntry, type SlurmOptions, type Submission } from './slurm.js';
+
+export interface PreparedSweep {
+  plan: SweepPlan;
+  sweepDir: string;
+  runDirs: string[];
+}
+
+/**
+ * Loads a sweep file, expands it and creates the sweep folder with a folder per run (existing
+ * run folders are kept as they are). `retryFailed` gives runs that failed for good a new set of
+ * attempts.
+ */
+export function prepareSweep(file: string, options: { out?: string; retryFailed?: boolean } = {}): PreparedSweep {
+  const spec = loadSweepFile(file);
+  const plan = planSweep(spec);
+  const sweepDir = resolve(options.out ?? join('sweeps', spec.name));
+  materializeSweep(sweepDir, plan, ns3tsCommandLine());
+  try {
+    copyFileSync(resolve(file), join(sweepDir, 'sweep.yaml'));
+  } catch {
+    // the copy is for reference only
+  }
+  const runDirs = plan.runs.map((r) => runDirOf(sweepDir, r.id));
+  if (options.retryFailed) for (const dir of runDirs) resetFailed(dir);
+  return { plan, sweepDir, runDirs };
+}
+
+function resetFailed(runDir: string): void {
+  if (readStatus(runDir).state !== 'failed') return;
+  const lock = acquireRunLock(runDir);
+  if (!lock) return;
+  try {
+    const status = readStatus(runDir);
+    if (status.state === 'failed') writeStatus(runDir, { ...status, state: 'pending', attempts: 0, updatedAt: new Date().toISOString() });
+  } finally {
+    lock.release();
+  }
+}
+
+/** Runs whose status is not final (done, or failed with no attempts left). */
+export function missingRuns(runDirs: readonly string[], maxAttempts: number): string[] {
+  return runDirs.filter((dir) => {
+    const s = readStatus(dir);
+    return !(s.state === 'done' || (s.state === 'failed' && s.attempts >= maxAttempts));
+  });
+}
+
+export async function runSweepLocal(prepared: PreparedSweep, options: Omit<LocalPoolOptions, 'label'>): Promise<PoolSummary> {
+  return runLocalPool(prepared.runDirs, { ...options, label: prepared.plan.spec.name });
+}
+
+export interface SlurmSweepOptions extends SlurmOptions {
+  wait?: boolean;
+  pollSeconds?: number;
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+  onPoll?: (status: SweepStatus) => void;
+}
+
+/** Submits one job array for the runs still missing; with `wait`, waits until it has left the queue. */
+export async function runSweepSlurm(prepared: PreparedSweep, options: SlurmSweepOptions): Promise<{ submission?: Submission; missing: number }> {
+  const missing = missingRuns(prepared.runDirs, options.maxAttempts).filter((dir) => {
+    // Runs a live worker is running right now (e.g. a task of an earlier array) are not resubmitted.
+    return readStatus(dir).state !== 'running' || staleRunning(dir);
+  });
+  const submission = submitSlurmArray(
+    prepared.sweepDir,
+    missing.map((runDir) => ({ id: runDir.split('/').pop()!, runDir })),
+    { ...options, jobName: options.jobName ?? `ns3ts-${prepared.plan.spec.name}` },
+  );
+  if (submission && options.wait) {
+    await waitForJobs([submission.jobId], {
+      ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onPoll: () => options.onPoll?.(sweepStatus(prepared.sweepDir, { squeue: false })),
+    });
+  }
+  return { ...(submission ? { submission } : {}), missing: missing.length };
+}
+
+function staleRunning(runDir: string): boolean {
+  setSlurmJobCheck(slurmJobAlive);
+  const lock = acquireRunLock(runDir);
+  if (!lock) return false;
+  lock.release();
+  return true;
+}
+
+export interface SweepStatus {
+  sweepDir: string;
+  name: string;
+  total: number;
+  counts: Record<RunState, number>;
+  failures: Array<{ runId: string; error: string }>;
+  /** Queue entries of this sweep's Slurm submissions (when asked for and Slurm is there). */
+  queue: QueueEntry[];
+  submissions: Submission[];
+  queueError?: string;
+}
+
+/** Progress of a sweep from its run folders, plus its Slurm jobs still in the queue. */
+export function sweepStatus(sweepDir: string, options: { squeue?: boolean } = {}): SweepStatus {
+  const dir = resolve(sweepDir);
+  const record = readSweepRecord(dir);
+  const runDirs = listRunDirs(dir);
+  if (!record && runDirs.length === 0) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
+  const counts: Record<RunState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+  const failures: Array<{ runId: string; error: string }> = [];
+  for (const runDir of runDirs) {
+    const s = readStatus(runDir);
+    counts[s.state]++;
+    if (s.state === 'failed') failures.push({ runId: runDir.split('/').pop()!, error: s.error ?? '' });
+  }
+  const submissions = readSubmissions(dir);
+  let queue: QueueEntry[] = [];
+  let queueError: string | undefined;
+  if (options.squeue !== false && submissions.length > 0) {
+    try {
+      queue = squeueJobs(submissions.map((s) => s.jobId));
+    } catch (err) {
+      queueError = (err as Error).message;
+    }
+  }
+  return {
+    sweepDir: dir,
+    name: record?.name ?? dir.split('/').pop()!,
+    total: record?.runs.length ?? runDirs.length,
+    counts,
+    failures,
+    queue,
+    submissions,
+    ...(queueError ? { queueError } : {}),
+  };
+}
+
+export function formatStatus(status: SweepStatus): string {
+  const c = status.counts;
+  const lines = [
+    `sweep ${status.name} (${status.sweepDir})`,
+    `runs: ${status.total} — ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed`,
+  ];
+  for (const f of status.failures.slice(0, 10)) lines.push(`  failed ${f.runId}: ${f.error}`);
+  if (status.failures.length > 10) lines.push(`  ... ${status.failures.length - 10} more failed runs`);
+  if (status.submissions.length > 0) {
+    const last = status.submissions[status.submissions.length - 1]!;
+    lines.push(`slurm: ${status.submissions.length} submission(s), last job ${last.jobId} (${last.tasks} tasks, ${last.submittedAt})`);
+    if (status.queueError) lines.push(`  squeue: ${status.queueError}`);
+    else if (status.queue.length === 0) lines.push('  nothing of this sweep in the queue');
+    else {
+      const byState = new Map<string, number>();
+      for (const q of status.queue) byState.set(q.state, (byState.get(q.state) ?? 0) + 1);
+      lines.push(`  queue: ${[...byState].map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ')}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
