@@ -30,7 +30,6 @@ export {
 } from './slicing.js';
 export {
   SyntheticSlicingEnv,
-  Float32Box,
   CQI_SPECTRAL_EFFICIENCY,
   CQI_SINR_THRESHOLDS_DB,
   sinrToCqi,

@@ -2,7 +2,7 @@ import { InputError, Ns3tsError, Rng, deriveSeed } from '../../util/index.js';
 import type { Scenario, SliceSpec, SyntheticEnvSpec } from '../../scenario/index.js';
 import { FEATURE, FEATURES_PER_SLICE, qosLevel, sliceUtility, type SliceType, type SlicingLayout } from '../slicing.js';
 import type { Env, Info, NdArray, ResetOptions, ResetResult, StepResult } from '../types.js';
-import { Float32Box } from './box.js';
+import { Box, type GymSpace } from '../spaces.js';
 import { cqiToSpectralEfficiency, sinrToCqi } from './radio.js';
 import { SLOT_SECONDS, trafficBase } from './traffic.js';
 
@@ -36,8 +36,8 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
   readonly cells: number;
   readonly sliceCount: number;
   readonly episodeSteps: number;
-  readonly observationSpace: Float32Box;
-  readonly actionSpace: Float32Box;
+  readonly observationSpace: GymSpace<NdArray<Float32Array>>;
+  readonly actionSpace: GymSpace<NdArray<Float32Array>>;
   /** Resource blocks per cell. */
   readonly prbs: number;
 
@@ -115,8 +115,16 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     this.defaultSeed = options.seed ?? scenario.seed;
     this.rng = new Rng(this.defaultSeed);
     const n = this.cells * this.sliceCount;
-    this.observationSpace = new Float32Box([this.cells, this.sliceCount, FEATURES_PER_SLICE], 0, Number.POSITIVE_INFINITY);
-    this.actionSpace = new Float32Box([this.cells, this.sliceCount], 0, 1);
+    // The same spaces the ns-3 slicing programs declare.
+    this.observationSpace = new Box({
+      dtype: 'float32',
+      shape: [this.cells, this.sliceCount, FEATURES_PER_SLICE],
+      low: 0,
+      high: Number.POSITIVE_INFINITY,
+    }) as unknown as GymSpace<NdArray<Float32Array>>;
+    this.actionSpace = new Box({ dtype: 'float32', shape: [this.cells, this.sliceCount], low: 0, high: 1 }) as unknown as GymSpace<
+      NdArray<Float32Array>
+    >;
     this.obs = new Float32Array(n * FEATURES_PER_SLICE);
     this.qos = new Float64Array(n);
     this.usedPrbs = new Float64Array(n);

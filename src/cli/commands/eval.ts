@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
+import { loadScenario } from '../../scenario/index.js';
+import { InputError, writeJsonAtomic } from '../../util/index.js';
+
+interface EvalOptions {
+  scenario: string;
+  policy: string;
+  episodes?: number;
+  seed?: number;
+  json: boolean;
+  out?: string;
+  progress: boolean;
+}
+
+function nonNegativeInt(name: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
+    return n;
+  };
+}
+
+/** The JSON form of one result: {"scenario","policy","episodes","seed","kpis","perSlice",...}. */
+function toJson(result: EvalResult): Record<string, unknown> {
+  return { ...result };
+}
+
+function fmt(value: number, digits = 3): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+}
+
+/** The KPI table: one row per policy, then QoS satisfaction per slice. */
+export function formatEvalTable(results: readonly EvalResult[]): string {
+  const first = results[0];
+  if (!first) return '';
+  const columns: Array<[string, (r: EvalResult) => string]> = [
+    ['policy', (r) => r.policy],
+    ['utility/step', (r) => fmt(r.kpis.meanUtility)],
+    ['QoS sat', (r) => fmt(r.kpis.qosSatisfaction)],
+    ['mean r', (r) => fmt(r.kpis.meanR)],
+    ['SLA viol', (r) => fmt(r.kpis.slaViolationRate)],
+    ['SLA viol conv', (r) => fmt(r.kpis.slaViolationRateConverged)],
+    ['alloc share', (r) => fmt(r.kpis.allocatedShare)],
+    ['util', (r) => fmt(r.kpis.utilization)],
+    ['cap viol', (r) => String(r.kpis.capacityViolation)],
+    ['Jain', (r) => fmt(r.kpis.jainFairness)],
+  ];
+  const slices = Object.keys(first.perSlice);
+  for (const s of slices) columns.push([`QoS ${s}`, (r) => fmt(r.perSlice[s]?.qosSatisfaction ?? Number.NaN)]);
+  const rows = [columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))];
+  const widths = columns.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
+  const lines = rows.map((row) => row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  '));
+  const header = `scenario ${first.scenario}, ${first.episodes} episode(s) from seed ${first.seed}, ${first.kpis.steps} steps per policy`;
+  const constraintLines = results.flatMap((r) =>
+    r.constraints.map((c) => `constraint ${c.slice} ${c.kind} <= ${c.limit}: ${r.policy} ${fmt(c.value, 4)} ${c.satisfied ? 'ok' : 'VIOLATED'}`),
+  );
+  return [header, ...lines, ...constraintLines].join('\n') + '\n';
+}
+
+/** `ns3ts eval --scenario <s> --policy <spec>`: KPIs of a policy (or all baselines). */
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a policy (baselines, fixed shares, a trained checkpoint) on a scenario and print its KPIs')
+    .option('-s, --scenario <name|path>', 'scenario name (see `ns3ts scenarios`) or path', 'slicing-synthetic')
+    .option('-p, --policy <spec>', POLICY_SPEC_HELP, 'all-baselines')
+    .option('-e, --episodes <n>', "episodes per policy (default: the scenario's training.evalEpisodes)", nonNegativeInt('--episodes'))
+    .option('--seed <n>', "episode e is reset with seed + e (default: the scenario's seed)", nonNegativeInt('--seed'))
+    .option('--json', 'print JSON: one object per policy; an array of them for all-baselines', false)
+    .option('-o, --out <file>', 'also write the JSON to this file (written atomically)')
+    .option('--no-progress', 'hide the progress bar (stderr)')
+    .action(async (options: EvalOptions) => {
+      const scenario = loadScenario(options.scenario);
+      if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
+      const policies = resolvePolicies(options.policy, scenario);
+      const results: EvalResult[] = [];
+      for (const policy of policies) {
+        results.push(
+          await evaluatePolicy(scenario, policy.create, {
+            ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
+            ...(options.seed === undefined ? {} : { seed: options.seed }),
+            progress: options.progress,
+          }),
+        );
+      }
+      const multiple = options.policy === 'all-baselines';
+      const json = multiple ? results.map(toJson) : toJson(results[0]!);
+      if (options.out) writeJsonAtomic(options.out, json);
+      process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : formatEvalTable(results));
+    });
+}
