@@ -1,0 +1,346 @@
+#include "mlp.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "thread_pool.h"
+
+namespace ns3ts {
+namespace {
+
+constexpr int kTile = 8;         // floats per vector register tile (one AVX register)
+constexpr int kRows = 8;         // rows per micro-kernel call: 8 accumulators stay in registers
+constexpr int kBlockRows = 64;   // rows per task: one task's activations stay in L1/L2
+constexpr int kMaxLayers = 64;
+constexpr double kParallelMacs = 1 << 19;  // below this much work a batch runs on the calling thread
+
+// GCC/Clang vector extension: 8 floats, one AVX register (a pair of SSE registers on baseline x86-64).
+typedef float v8 __attribute__((vector_size(32)));
+
+int roundUp(int n) { return (n + kTile - 1) / kTile * kTile; }
+
+// Index of element (i, j) of a [rows, cols] matrix stored as column panels [rows, kTile].
+size_t packed(int rows, int i, int j) {
+  return static_cast<size_t>(j / kTile) * rows * kTile + static_cast<size_t>(i) * kTile + j % kTile;
+}
+
+inline v8 load8(const float* p) {
+  v8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(NS3TS_NO_AVX2)
+#define NS3TS_X86_DISPATCH 1
+#endif
+
+// Few rows: T column tiles at once so that R * T independent accumulator chains hide the FMA latency.
+template <int R, int T>
+inline __attribute__((always_inline)) void microWide(const float* x, int ldx, int k, const float* panels,
+                                                     const float* bias, float* y, int ldy) {
+  v8 acc[R][T];
+  for (int t = 0; t < T; t++) {
+    const v8 init = bias != nullptr ? load8(bias + t * kTile) : v8{};
+    for (int r = 0; r < R; r++) acc[r][t] = init;
+  }
+  const size_t panel = static_cast<size_t>(k) * kTile;
+  for (int i = 0; i < k; i++) {
+    v8 w[T];
+    for (int t = 0; t < T; t++) w[t] = load8(panels + t * panel + static_cast<size_t>(i) * kTile);
+    for (int r = 0; r < R; r++) {
+      const float xv = x[static_cast<size_t>(r) * ldx + i];
+      for (int t = 0; t < T; t++) acc[r][t] += xv * w[t];
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    for (int t = 0; t < T; t++) store8(y + static_cast<size_t>(r) * ldy + t * kTile, acc[r][t]);
+  }
+}
+
+// Rows r0.. of a block with R < kRows rows left: T tiles at a time, then single tiles.
+template <int R, int T>
+inline __attribute__((always_inline)) void tail(const float* x, int ldx, int k, const float* m, int n,
+                                                const float* bias, float* y, int ldy) {
+  const size_t panel = static_cast<size_t>(k) * kTile;
+  int j = 0;
+  for (; j + T * kTile <= n; j += T * kTile) {
+    microWide<R, T>(x, ldx, k, m + (j / kTile) * panel, bias != nullptr ? bias + j : nullptr, y + j, ldy);
+  }
+  for (; j < n; j += kTile) {
+    microWide<R, 1>(x, ldx, k, m + (j / kTile) * panel, bias != nullptr ? bias + j : nullptr, y + j, ldy);
+  }
+}
+
+// y[rows, n] = x[rows, k] m (+ bias[n]), n a multiple of kTile, m packed as n / kTile contiguous
+// panels [k, kTile] (unit-stride loads; a plain row-major m with a power-of-two row stride would
+// alias a few L1 sets). Compiled twice (AVX2+FMA and baseline); see `gemm` below for the choice.
+inline __attribute__((always_inline)) void gemmBody(const float* x, int ldx, int rows, int k, const float* m, int n,
+                                                    const float* bias, float* y, int ldy) {
+  const size_t panel = static_cast<size_t>(k) * kTile;
+  int r = 0;
+  for (; r + kRows <= rows; r += kRows) {
+    const float* xr = x + static_cast<size_t>(r) * ldx;
+    float* yr = y + static_cast<size_t>(r) * ldy;
+    for (int j = 0; j < n; j += kTile) {
+      microWide<kRows, 1>(xr, ldx, k, m + (j / kTile) * panel, bias != nullptr ? bias + j : nullptr, yr + j, ldy);
+    }
+  }
+  const float* xr = x + static_cast<size_t>(r) * ldx;
+  float* yr = y + static_cast<size_t>(r) * ldy;
+  switch (rows - r) {
+    case 7: tail<7, 1>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    case 6: tail<6, 1>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    case 5: tail<5, 1>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    case 4: tail<4, 2>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    case 3: tail<3, 2>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    case 2: tail<2, 4>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    case 1: tail<1, 8>(xr, ldx, k, m, n, bias, yr, ldy); break;
+    default: break;
+  }
+}
+
+// sum_j a[j] b[j] over n (a multiple of kTile).
+inline __attribute__((always_inline)) float dotBody(const float* a, const float* b, int n) {
+  v8 acc = v8{};
+  for (int j = 0; j < n; j += kTile) acc += load8(a + j) * load8(b + j);
+  float s = 0;
+  for (int t = 0; t < kTile; t++) s += acc[t];
+  return s;
+}
+
+using GemmFn = void (*)(const float*, int, int, int, const float*, int, const float*, float*, int);
+using DotFn = float (*)(const float*, const float*, int);
+
+void gemmBaseline(const float* x, int ldx, int rows, int k, const float* m, int n, const float* bias, float* y,
+                  int ldy) {
+  gemmBody(x, ldx, rows, k, m, n, bias, y, ldy);
+}
+float dotBaseline(const float* a, const float* b, int n) { return dotBody(a, b, n); }
+
+#ifdef NS3TS_X86_DISPATCH
+__attribute__((target("avx2,fma"))) void gemmAvx2(const float* x, int ldx, int rows, int k, const float* m, int n,
+                                                  const float* bias, float* y, int ldy) {
+  gemmBody(x, ldx, rows, k, m, n, bias, y, ldy);
+}
+__attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b, int n) { return dotBody(a, b, n); }
+
+bool cpuHasAvx2Fma() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+const bool kUseAvx2 = cpuHasAvx2Fma();
+// Chosen once at load time from what the CPU supports (the binary itself stays portable).
+const GemmFn gemm = kUseAvx2 ? gemmAvx2 : gemmBaseline;
+const DotFn dot = kUseAvx2 ? dotAvx2 : dotBaseline;
+#else
+const bool kUseAvx2 = false;
+const GemmFn gemm = gemmBaseline;
+const DotFn dot = dotBaseline;
+#endif
+
+inline float activate(Activation kind, float z) {
+  switch (kind) {
+    case Activation::Relu: return z > 0 ? z : 0.0f;
+    case Activation::Tanh: return std::tanh(z);
+    case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-z));
+    default: return z;
+  }
+}
+
+// d act / d z through the activation value a = act(z), as back-propagation keeps it.
+inline float slope(Activation kind, float a) {
+  switch (kind) {
+    case Activation::Relu: return a > 0 ? 1.0f : 0.0f;
+    case Activation::Tanh: return 1.0f - a * a;
+    case Activation::Sigmoid: return a * (1.0f - a);
+    default: return 1.0f;
+  }
+}
+
+void activateRows(Activation kind, float* y, size_t count) {
+  switch (kind) {
+    case Activation::Linear: return;
+    case Activation::Relu:
+      for (size_t i = 0; i < count; i++) y[i] = y[i] > 0 ? y[i] : 0.0f;
+      return;
+    default:
+      for (size_t i = 0; i < count; i++) y[i] = activate(kind, y[i]);
+  }
+}
+
+}  // namespace
+
+bool parseActivation(const std::string& name, Activation* out) {
+  if (name == "linear") *out = Activation::Linear;
+  else if (name == "relu") *out = Activation::Relu;
+  else if (name == "tanh") *out = Activation::Tanh;
+  else if (name == "sigmoid") *out = Activation::Sigmoid;
+  else return false;
+  return true;
+}
+
+const char* matmulKernelName() { return kUseAvx2 ? "avx2+fma" : "baseline"; }
+
+Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
+  if (layers.empty() || layers.size() > static_cast<size_t>(kMaxLayers)) {
+    throw std::invalid_argument("layers: expected 1 to " + std::to_string(kMaxLayers) + " dense layers");
+  }
+  int previousOutPad = 0;
+  int previousOut = 0;
+  for (size_t l = 0; l < layers.size(); l++) {
+    const DenseLayerInput& in = layers[l];
+    const std::string name = "layers[" + std::to_string(l) + "]";
+    if (in.inSize <= 0 || in.outSize <= 0) throw std::invalid_argument(name + ": inSize and outSize must be positive");
+    if (l > 0 && in.inSize != previousOut) {
+      throw std::invalid_argument(name + ".inSize: got " + std::to_string(in.inSize) + ", expected " +
+                                  std::to_string(previousOut) + " (the previous layer's outSize)");
+    }
+    const size_t count = static_cast<size_t>(in.inSize) * in.outSize;
+    for (size_t i = 0; i < count; i++) {
+      if (!std::isfinite(in.weights[i])) throw std::invalid_argument(name + ".weights[" + std::to_string(i) + "]: not finite");
+    }
+    for (int j = 0; j < in.outSize; j++) {
+      if (!std::isfinite(in.bias[j])) throw std::invalid_argument(name + ".bias[" + std::to_string(j) + "]: not finite");
+    }
+    Layer layer;
+    layer.k = l == 0 ? in.inSize : previousOutPad;
+    layer.kPad = roundUp(layer.k);
+    layer.out = in.outSize;
+    layer.outPad = roundUp(in.outSize);
+    layer.activation = in.activation;
+    layer.w.assign(static_cast<size_t>(layer.k) * layer.outPad, 0.0f);
+    layer.wt.assign(static_cast<size_t>(layer.outPad) * layer.kPad, 0.0f);
+    layer.bias.assign(layer.outPad, 0.0f);
+    // Panel layouts for gemm: w as outPad / kTile panels [k, kTile], wt as kPad / kTile panels
+    // [outPad, kTile]. The first-column gradient also reads w's row inputIndex: keep a plain copy.
+    layer.wRow.assign(static_cast<size_t>(in.inSize) * layer.outPad, 0.0f);
+    for (int i = 0; i < in.inSize; i++) {
+      for (int j = 0; j < in.outSize; j++) {
+        const float w = in.weights[static_cast<size_t>(i) * in.outSize + j];
+        layer.w[packed(layer.k, i, j)] = w;
+        layer.wt[packed(layer.outPad, j, i)] = w;
+        layer.wRow[static_cast<size_t>(i) * layer.outPad + j] = w;
+      }
+    }
+    if (l > 0) layer.wRow.clear();
+    std::copy(in.bias, in.bias + in.outSize, layer.bias.begin());
+    macsPerRow_ += static_cast<double>(count);
+    widest_ = std::max({widest_, layer.outPad, layer.kPad});
+    previousOut = in.outSize;
+    previousOutPad = layer.outPad;
+    layers_.push_back(std::move(layer));
+  }
+  inputSize_ = layers.front().inSize;
+  outputSize_ = layers.back().outSize;
+}
+
+void Mlp::block(const float* input, int rows, float* out, float* gradient, int inputIndex, int outputIndex,
+                std::vector<float>& scratch) const {
+  // Scratch: every layer's activations for the block, then two delta buffers.
+  size_t need = 2 * static_cast<size_t>(kBlockRows) * widest_;
+  for (const Layer& layer : layers_) need += static_cast<size_t>(kBlockRows) * layer.outPad;
+  if (scratch.size() < need) scratch.resize(need);
+  float* next = scratch.data();
+
+  const float* x = input;
+  int ldx = inputSize_;
+  const float* acts[kMaxLayers];
+  for (size_t l = 0; l < layers_.size(); l++) {
+    const Layer& layer = layers_[l];
+    float* y = next;
+    next += static_cast<size_t>(kBlockRows) * layer.outPad;
+    gemm(x, ldx, rows, layer.k, layer.w.data(), layer.outPad, layer.bias.data(), y, layer.outPad);
+    activateRows(layer.activation, y, static_cast<size_t>(rows) * layer.outPad);
+    acts[l] = y;
+    x = y;
+    ldx = layer.outPad;
+  }
+  for (int r = 0; r < rows; r++) {
+    std::memcpy(out + static_cast<size_t>(r) * outputSize_, x + static_cast<size_t>(r) * ldx, sizeof(float) * outputSize_);
+  }
+  if (gradient == nullptr) return;
+
+  float* delta = next;
+  float* tmp = next + static_cast<size_t>(kBlockRows) * widest_;
+  const Layer& last = layers_.back();
+  std::fill(delta, delta + static_cast<size_t>(rows) * last.outPad, 0.0f);
+  const float* aLast = acts[layers_.size() - 1];
+  for (int r = 0; r < rows; r++) {
+    const size_t at = static_cast<size_t>(r) * last.outPad + outputIndex;
+    delta[at] = slope(last.activation, aLast[at]);
+  }
+  for (size_t l = layers_.size() - 1; l >= 1; l--) {
+    const Layer& layer = layers_[l];
+    const Layer& below = layers_[l - 1];
+    gemm(delta, layer.outPad, rows, layer.outPad, layer.wt.data(), layer.kPad, nullptr, tmp, layer.kPad);
+    const float* a = acts[l - 1];
+    const size_t count = static_cast<size_t>(rows) * below.outPad;  // == rows * layer.kPad
+    if (below.activation == Activation::Relu) {
+      for (size_t i = 0; i < count; i++) tmp[i] = a[i] > 0 ? tmp[i] : 0.0f;
+    } else if (below.activation != Activation::Linear) {
+      for (size_t i = 0; i < count; i++) tmp[i] *= slope(below.activation, a[i]);
+    }
+    std::swap(delta, tmp);
+  }
+  const Layer& first = layers_.front();
+  if (inputIndex >= 0) {
+    const float* w = first.wRow.data() + static_cast<size_t>(inputIndex) * first.outPad;
+    for (int r = 0; r < rows; r++) gradient[r] = dot(delta + static_cast<size_t>(r) * first.outPad, w, first.outPad);
+  } else {
+    gemm(delta, first.outPad, rows, first.outPad, first.wt.data(), first.kPad, nullptr, tmp, first.kPad);
+    for (int r = 0; r < rows; r++) {
+      std::memcpy(gradient + static_cast<size_t>(r) * inputSize_, tmp + static_cast<size_t>(r) * first.kPad,
+                  sizeof(float) * inputSize_);
+    }
+  }
+}
+
+std::int64_t Mlp::runBlocks(const float* input, std::int64_t batch, float* out, float* gradient, int inputIndex,
+                            int outputIndex, int maxThreads) const {
+  if (batch <= 0) return -1;
+  const std::int64_t tasks = (batch + kBlockRows - 1) / kBlockRows;
+  const double work = static_cast<double>(batch) * macsPerRow_ * (gradient != nullptr ? 2 : 1);
+  const int threads = work < kParallelMacs ? 1 : maxThreads;
+  std::atomic<std::int64_t> firstBad{std::numeric_limits<std::int64_t>::max()};
+  const std::int64_t gradientWidth = inputIndex >= 0 ? 1 : inputSize_;
+  ThreadPool::instance().run(static_cast<int>(tasks), threads, [&](int task, int) {
+    thread_local std::vector<float> scratch;
+    const std::int64_t row0 = static_cast<std::int64_t>(task) * kBlockRows;
+    const int rows = static_cast<int>(std::min<std::int64_t>(kBlockRows, batch - row0));
+    const float* x = input + row0 * inputSize_;
+    const std::int64_t n = static_cast<std::int64_t>(rows) * inputSize_;
+    for (std::int64_t i = 0; i < n; i++) {
+      if (!std::isfinite(x[i])) {
+        std::int64_t bad = row0 * inputSize_ + i;
+        std::int64_t seen = firstBad.load();
+        while (bad < seen && !firstBad.compare_exchange_weak(seen, bad)) {
+        }
+        return;
+      }
+    }
+    block(x, rows, out + row0 * outputSize_, gradient != nullptr ? gradient + row0 * gradientWidth : nullptr,
+          inputIndex, outputIndex, scratch);
+  });
+  const std::int64_t bad = firstBad.load();
+  return bad == std::numeric_limits<std::int64_t>::max() ? -1 : bad;
+}
+
+std::int64_t Mlp::forward(const float* input, std::int64_t batch, float* out, int maxThreads) const {
+  return runBlocks(input, batch, out, nullptr, -1, 0, maxThreads);
+}
+
+std::int64_t Mlp::forwardWithInputGradient(const float* input, std::int64_t batch, float* output, float* gradient,
+                                           int inputIndex, int outputIndex, int maxThreads) const {
+  if (inputIndex >= inputSize_ || outputIndex < 0 || outputIndex >= outputSize_) {
+    throw std::invalid_argument("inputIndex/outputIndex out of range");
+  }
+  return runBlocks(input, batch, output, gradient, inputIndex, outputIndex, maxThreads);
+}
+
+}  // namespace ns3ts
