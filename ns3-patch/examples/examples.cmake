@@ -1,2 +1,4 @@
 # The module's programs, one line each: ns3ts_add_example(<program name> <source>).
 ns3ts_add_example(opengym-example examples/opengym-example.cc)
+ns3ts_add_example(slicing-lte examples/slicing-lte.cc)
+ns3ts_add_example(slicing-null examples/slicing-null.cc)

@@ -6,7 +6,7 @@
  *   observation  Box FLOAT [cells, slices, 12], bounds [0, +inf), one row of SliceKpis features
  *                per (cell, slice);
  *   action       Box FLOAT [cells, slices], bounds [0, 1], each cell's shares of its RBs;
- *   reward       sum over active (cell, slice) of log(r + 1), r = min(phi/phi*, d*/d, 1) (a slice
+ *   reward       sum over active (cell, slice) of log(r + 1), r = min(phi / phi*, d* / d, 1) (a slice
  *                without active users has r = 1; a target of 0 means none);
  *   extra info   JSON {slices, sliceTypes, cells, step, simTime, projected, projectedSteps,
  *                rbgs: [cells][slices], kpis: {<feature>: [cells][slices]}}.

@@ -1,0 +1,140 @@
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InputError, Ns3tsError } from '../../util/index.js';
+import type { Scenario, SettingValue } from '../../scenario/index.js';
+import { RemoteEnv } from '../remote-env.js';
+import type { SlicingEnv } from '../factory.js';
+import type { NdArray } from '../types.js';
+import { FEATURES_PER_SLICE, SLICE_TYPES } from '../slicing.js';
+import { Box, type GymSpace } from '../spaces.js';
+import { ensureNs3Build, resolveNs3Program, defaultNs3BuildDir } from './build.js';
+import { ProcessLauncher } from './launcher.js';
+
+/** Options of the ns-3 env (the factory's CreateEnvOptions carry them). */
+export interface Ns3EnvOptions {
+  /** Seed of the first episode (default: the scenario's seed); later episodes derive theirs. */
+  seed?: number;
+  /** Where simulators connect (default: ipc:// in a new temporary directory). */
+  endpoint?: string;
+  /** Build directory of the ns-3 programs (default: $NS3TS_BUILD_DIR, else build/cpp). */
+  buildDir?: string;
+  /** Build the programs first if their sources changed (default true). */
+  build?: boolean;
+  /** Directory of the simulators' logs (default: the run directory if given, else a temporary one). */
+  logDir?: string;
+  runDir?: string;
+  /** Server timeouts, ms. */
+  initTimeoutMs?: number;
+  stepTimeoutMs?: number;
+  /** Extra program arguments (override the scenario's). */
+  args?: Record<string, SettingValue>;
+}
+
+/** The programs whose three slices are, in this order, eMBB, URLLC and mMTC. */
+const SLICING_PROGRAMS = new Set(['slicing-lte', 'slicing-null']);
+
+function argValue(value: SettingValue): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/**
+ * The command-line arguments of an ns-3 scenario program for a scenario: its layout, slices and
+ * timing as the slicing programs name them, then the scenario's env.args (which win), then
+ * `overrides`. For programs other than slicing-lte / slicing-null only env.args and overrides.
+ */
+export function ns3ScenarioArgs(scenario: Scenario, overrides: Record<string, SettingValue> = {}): string[] {
+  if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');
+  const args = new Map<string, string>();
+  const given = { ...scenario.env.args, ...overrides };
+  if (SLICING_PROGRAMS.has(scenario.env.program)) {
+    const types = scenario.slices.map((s) => s.type);
+    if (types.length !== SLICE_TYPES.length || types.some((t, i) => t !== SLICE_TYPES[i])) {
+      throw new InputError('slices', types, `three slices of types ${SLICE_TYPES.join(', ')} in this order (${scenario.env.program})`);
+    }
+    let sites = given.sites === undefined ? undefined : Number(given.sites);
+    let sectors = given.sectors === undefined ? undefined : Number(given.sectors);
+    if (sites === undefined && sectors === undefined) {
+      sectors = scenario.cells % 3 === 0 ? 3 : 1;
+      sites = scenario.cells / sectors;
+    } else if (sites === undefined) sites = scenario.cells / sectors!;
+    else if (sectors === undefined) sectors = scenario.cells / sites;
+    if (!Number.isInteger(sites) || !Number.isInteger(sectors) || sites! * sectors! !== scenario.cells) {
+      throw new InputError('env.args.sites/sectors', { sites, sectors }, `sites x sectors = cells (${scenario.cells})`);
+    }
+    args.set('sites', String(sites));
+    args.set('sectors', String(sectors));
+    args.set('stepTime', String(scenario.stepSeconds));
+    args.set('simTime', String(Number((scenario.episodeSteps * scenario.stepSeconds).toPrecision(12))));
+    for (const slice of scenario.slices) {
+      const key = slice.type.toLowerCase();
+      args.set(`${key}Ues`, String(Math.round(slice.users)));
+      args.set(`${key}Rate`, String(slice.demand));
+      args.set(`${key}Packet`, String(Math.min(1400, Math.max(40, Math.round(slice.packetKbit * 125)))));
+      args.set(`${key}Phi`, String(slice.phiTarget));
+      args.set(`${key}Delay`, String(slice.delayTarget));
+    }
+  }
+  for (const [key, value] of Object.entries(given)) args.set(key, argValue(value));
+  return [...args].map(([key, value]) => `--${key}=${value}`);
+}
+
+/** A fresh ipc:// endpoint in a new private temporary directory. */
+export function temporaryIpcEndpoint(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ns3ts-ipc-'));
+  return `ipc://${join(dir, `gym-${randomBytes(3).toString('hex')}.sock`)}`;
+}
+
+/**
+ * The env of an `ns3` scenario: builds the program if stale, binds a server, and launches one
+ * simulator per episode (reset = restart with the next seed of the sequence; a simulator that
+ * crashes or hangs ends its episode truncated with info.reason and is restarted on reset).
+ */
+export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & Record<string, unknown> = {}): Promise<SlicingEnv> {
+  if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');
+  const buildDir = options.buildDir ?? defaultNs3BuildDir();
+  const program = scenario.env.program;
+  if (!program.includes('/') && options.build !== false) await ensureNs3Build({ buildDir });
+  const command = resolveNs3Program(program, buildDir);
+  if (!existsSync(command)) {
+    throw new InputError('env.program', program, `a program built in ${join(buildDir, 'bin')} (run \`ns3ts build-ns3\`)`);
+  }
+  const seed = options.seed ?? scenario.seed;
+  const launcher = new ProcessLauncher({
+    command,
+    name: program,
+    extraArgs: ns3ScenarioArgs(scenario, options.args ?? {}),
+    ...(options.logDir ?? options.runDir ? { logDir: (options.logDir ?? options.runDir)! } : {}),
+  });
+  try {
+    const env = await RemoteEnv.listen<NdArray<Float32Array>, NdArray<Float32Array>>({
+      endpoint: options.endpoint ?? temporaryIpcEndpoint(),
+      launcher,
+      seed,
+      maxEpisodeSteps: scenario.episodeSteps,
+      // Known before the first reset (agents are built from them); a simulator declaring other
+      // spaces is refused.
+      ...(SLICING_PROGRAMS.has(program)
+        ? {
+            observationSpace: new Box({
+              dtype: 'float32',
+              shape: [scenario.cells, scenario.slices.length, FEATURES_PER_SLICE],
+              low: 0,
+              high: Number.POSITIVE_INFINITY,
+            }) as unknown as GymSpace<NdArray<Float32Array>>,
+            actionSpace: new Box({ dtype: 'float32', shape: [scenario.cells, scenario.slices.length], low: 0, high: 1 }) as unknown as GymSpace<
+              NdArray<Float32Array>
+            >,
+          }
+        : {}),
+      ...(options.initTimeoutMs === undefined ? {} : { initTimeoutMs: options.initTimeoutMs }),
+      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+    });
+    return env as SlicingEnv;
+  } catch (err) {
+    await launcher.close();
+    if (err instanceof Ns3tsError) throw err;
+    throw new Ns3tsError(`scenario ${scenario.name}: cannot start the ns-3 env: ${(err as Error).message}`);
+  }
+}

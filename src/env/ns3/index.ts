@@ -1,0 +1,13 @@
+// The ns-3 env: building the scenario programs, launching simulator processes, and the env of an
+// `ns3` scenario (a RemoteEnv whose simulators the launcher starts).
+export {
+  ensureNs3Build,
+  ns3SourceHash,
+  defaultNs3BuildDir,
+  ns3BinDir,
+  resolveNs3Program,
+  type Ns3BuildOptions,
+  type Ns3BuildResult,
+} from './build.js';
+export { ProcessLauncher, processAlive, type ProcessLauncherOptions, type SimulatorExit } from './launcher.js';
+export { createNs3Env, ns3ScenarioArgs, temporaryIpcEndpoint, type Ns3EnvOptions } from './env.js';
