@@ -61,3 +61,5 @@ export {
   type GymSpace,
 } from './spaces.js';
 export { RemoteEnv, parseInfo, type RemoteEnvOptions } from './remote-env.js';
+export { RemoteVectorEnv, type RemoteVectorEnvOptions } from './vector-env.js';
+export { SlicingParallelEnv, type ParallelEnv, type ParallelStepResult } from './parallel-env.js';
