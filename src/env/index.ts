@@ -63,3 +63,20 @@ export {
 export { RemoteEnv, parseInfo, type RemoteEnvOptions } from './remote-env.js';
 export { RemoteVectorEnv, type RemoteVectorEnvOptions } from './vector-env.js';
 export { SlicingParallelEnv, type ParallelEnv, type ParallelStepResult } from './parallel-env.js';
+export {
+  createNs3Env,
+  ns3ScenarioArgs,
+  temporaryIpcEndpoint,
+  ensureNs3Build,
+  ns3SourceHash,
+  defaultNs3BuildDir,
+  ns3BinDir,
+  resolveNs3Program,
+  ProcessLauncher,
+  processAlive,
+  type Ns3EnvOptions,
+  type Ns3BuildOptions,
+  type Ns3BuildResult,
+  type ProcessLauncherOptions,
+  type SimulatorExit,
+} from './ns3/index.js';

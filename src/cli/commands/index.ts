@@ -4,6 +4,7 @@ import { register as registerResults } from './results.js';
 import { register as registerScenarios } from './scenarios.js';
 import { register as registerSim } from './sim.js';
 import { register as registerEval } from './eval.js';
+import { register as registerBuildNs3 } from './build-ns3.js';
 
 /**
  * Every CLI command lives in its own file in this folder and exports `register(program)`.
@@ -15,3 +16,4 @@ export const commandRegistrations: RegisterCommand[] = [];
 
 commandRegistrations.push(registerSweep, registerResults);
 commandRegistrations.push(registerScenarios, registerSim, registerEval);
+commandRegistrations.push(registerBuildNs3);
