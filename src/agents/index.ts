@@ -19,3 +19,13 @@ export {
   type BackendChoice,
   type BackendInfo,
 } from './backend.js';
+export {
+  CHECKPOINT_FILE,
+  readCheckpoint,
+  writeCheckpoint,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  arraysWithPrefix,
+  type CheckpointContent,
+  type StoredArray,
+} from './checkpoint.js';

@@ -7,13 +7,17 @@
  * src/agents/agent.ts) from the agent's module, then add one line to the map below:
  *   'my-agent': myAgentEntry,   // import { myAgentEntry } from './my-agent/index.js';
  * `create(layout, scenario, options)` builds it for training; `load(runDir)` returns the trained
- * SlicingPolicy from the run's last checkpoint (see src/train/run-dir.ts for the layout).
+ * SlicingPolicy from the run's last checkpoint (see src/agents/checkpoint.ts and src/train/run.ts for the layout).
  */
 import { InputError } from '../util/index.js';
 import type { AgentEntry } from './agent.js';
 import { idlaAgentEntry } from './idla/index.js';
+import { maddpgAdmmEntry, maddpgLagrangianEntry, maddpgRcpoEntry } from './maddpg/index.js';
 
 export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
+  'maddpg-admm': maddpgAdmmEntry,
+  'maddpg-lagrangian': maddpgLagrangianEntry,
+  'maddpg-rcpo': maddpgRcpoEntry,
   idla: idlaAgentEntry,
 };
 

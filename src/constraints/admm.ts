@@ -14,7 +14,7 @@
  * epsRel |rho u|. Residual balancing (mu, tau): if |r| > mu |s| then rho *= tau, u /= tau; if
  * |s| > mu |r| then rho /= tau, u *= tau (u is scaled, so rho u — the shadow price — is kept).
  */
-import { projectSimplex } from './projection.js';
+import { projectBoxSimplex, projectSimplex } from './projection.js';
 
 export interface AdmmSettings {
   /** Initial penalty rho (> 0). */
@@ -101,6 +101,15 @@ export interface AdmmResult {
 }
 
 /**
+ * Per-slice floors and caps (index = slice, shared by all cells): the z-step then projects onto
+ * {lower <= z <= upper, sum z <= budget} over the active slices.
+ */
+export interface SliceBounds {
+  lower: ArrayLike<number>;
+  upper: ArrayLike<number>;
+}
+
+/**
  * Runs ADMM on every cell of `state` (in place: z, u and rho are updated for the warm start).
  * `active` (optional, [cells, slices], nonzero = active) excludes slices: their x, z and u are 0.
  */
@@ -109,6 +118,7 @@ export function admmSolve(
   xStep: AdmmXStep,
   settings: Partial<AdmmSettings> = {},
   active?: ArrayLike<number> | null,
+  bounds?: SliceBounds | null,
 ): AdmmResult {
   const cfg: AdmmSettings = { ...DEFAULT_ADMM_SETTINGS, ...settings };
   if (!(cfg.rho > 0)) throw new RangeError(`admm rho: got ${cfg.rho}, expected a number > 0`);
@@ -139,6 +149,8 @@ export function admmSolve(
   }
   const xu = new Float64Array(slices);
   const zNew = new Float64Array(slices);
+  const lo = new Float64Array(slices);
+  const hi = new Float64Array(slices);
   for (let k = 0; k < cfg.maxIterations; k++) {
     let anyOpen = false;
     for (let c = 0; c < cells; c++) if (!converged[c]) anyOpen = true;
@@ -155,7 +167,16 @@ export function admmSolve(
         // A diverging x-step must not poison the deployed allocation.
         xu[j] = (Number.isFinite(xi) ? xi : state.z[i]!) + state.u[i]!;
       }
-      projectSimplex(xu.subarray(0, m), cfg.budget, false, zNew);
+      if (bounds) {
+        for (let j = 0; j < m; j++) {
+          const slice = idx[j]! - c * slices;
+          lo[j] = bounds.lower[slice]!;
+          hi[j] = bounds.upper[slice]!;
+        }
+        projectBoxSimplex(xu.subarray(0, m), lo.subarray(0, m), hi.subarray(0, m), cfg.budget, zNew);
+      } else {
+        projectSimplex(xu.subarray(0, m), cfg.budget, false, zNew);
+      }
       let r2 = 0;
       let s2 = 0;
       let x2 = 0;

@@ -16,4 +16,5 @@ export {
   type AdmmState,
   type AdmmXStep,
   type AdmmResult,
+  type SliceBounds,
 } from './admm.js';

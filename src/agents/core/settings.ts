@@ -1,0 +1,45 @@
+/** Agent settings: defaults merged with overrides, each key type-checked with a clear error. */
+import { InputError } from '../../util/index.js';
+
+export type SettingsShape = Record<string, number | boolean | string | number[]>;
+
+/**
+ * Returns `defaults` with `overrides` applied. Unknown keys and values of the wrong type throw an
+ * InputError naming `${prefix}.${key}`.
+ */
+export function resolveSettings<T extends SettingsShape>(defaults: T, overrides: Record<string, unknown> | undefined, prefix: string): T {
+  const out: SettingsShape = { ...defaults };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (key === 'id') continue;
+    if (!(key in defaults)) throw new InputError(`${prefix}.${key}`, value, `one of the settings ${Object.keys(defaults).join(', ')}`);
+    const def = defaults[key];
+    const field = `${prefix}.${key}`;
+    if (Array.isArray(def)) {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+        throw new InputError(field, value, 'a list of positive integers');
+      }
+      out[key] = [...(value as number[])];
+    } else if (typeof def === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(field, value, 'a finite number');
+      out[key] = value;
+    } else if (typeof def === 'boolean') {
+      if (typeof value !== 'boolean') throw new InputError(field, value, 'true or false');
+      out[key] = value;
+    } else {
+      if (typeof value !== 'string') throw new InputError(field, value, 'a string');
+      out[key] = value;
+    }
+  }
+  return out as T;
+}
+
+/** Applies the scenario's `agent` section only when it is about this agent id. */
+export function scenarioAgentOverrides(agentSection: Record<string, unknown> | undefined, id: string): Record<string, unknown> {
+  if (!agentSection || agentSection.id !== id) return {};
+  return agentSection;
+}
+
+export function positive(value: number, field: string): number {
+  if (!(value > 0)) throw new InputError(field, value, 'a number > 0');
+  return value;
+}

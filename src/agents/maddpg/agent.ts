@@ -1,0 +1,533 @@
+/**
+ * MADDPG with ADMM constraint handling (and its constrained variants).
+ *
+ * Agents: one per slice type, weights shared across cells (and across slices of the same type).
+ * Actor_t(local features, v, log rho) -> x in (0, 1) approximates the ADMM x-step
+ *   x = argmax_x Q_t(o, x) - (rho/2)(x - v)^2,
+ * trained with v and rho drawn at random so one actor serves every ADMM iteration (DeepSlicing).
+ * Critic_t is centralized over the cell: Q_t(own features, own share, all slices' features and
+ * shares) for the slice's utility log(r + 1) (MADDPG: target networks, soft updates, all agents
+ * sample the same replay indices). The critic target's next action is the ADMM decision of the
+ * target actors. Deployed allocation = ADMM's z (AdmmPolicy), feasible by construction.
+ *
+ * Variants (ALGORITHMS.md, constrained RL), with the scenario's statistical QoS constraints:
+ *   lagrangian: a second critic head learns the constraint cost; the x-step objective is
+ *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each episode.
+ *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated per episode
+ *               from the Monte-Carlo constraint rate with a smaller step (slowest timescale).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { admmSolve, createAdmmState } from '../../constraints/index.js';
+import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
+import { Rng, deriveSeed } from '../../util/index.js';
+import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, EpisodeStats, TrainableAgent, Transition } from '../agent.js';
+import type { PolicyContext, SlicingPolicy } from '../policy.js';
+import { Adam } from '../core/adam.js';
+import { projectAllocation, randomAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
+import { costsFromObservation, sliceConstraints, type SliceConstraint } from '../core/costs.js';
+import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
+import { TfMlp, specFromArrays } from '../core/mlp.js';
+import { addGaussian, noiseStd } from '../core/noise.js';
+import { ReplayBuffer } from '../core/replay.js';
+import { resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput } from './policy.js';
+
+export type MaddpgVariant = 'admm' | 'lagrangian' | 'rcpo';
+
+export const MADDPG_DEFAULTS = {
+  hidden: [64, 64],
+  actorLr: 1e-3,
+  criticLr: 2e-3,
+  gamma: 0.5,
+  tau: 0.01,
+  batchSize: 256,
+  bufferCapacity: 100_000,
+  /** Env steps of random feasible allocations before learning starts. */
+  warmupSteps: 200,
+  /** Gradient updates per env step (after warm-up). */
+  updatesPerStep: 1,
+  noiseStart: 0.15,
+  noiseEnd: 0.02,
+  noiseDecaySteps: 4000,
+  gradClip: 0.5,
+  policyRegularizer: 1e-3,
+  admmRho: 1,
+  admmIterations: 10,
+  admmRhoMin: 0.1,
+  admmRhoMax: 10,
+  admmBalance: true,
+  /** ADMM iterations of the target actors when computing critic targets. */
+  targetAdmmIterations: 3,
+  /** Multiplier step size (lagrangian, rcpo) and cap. */
+  lambdaLr: 0.5,
+  lambdaMax: 20,
+};
+export type MaddpgSettings = typeof MADDPG_DEFAULTS;
+
+const ACTOR_ACTIVATIONS = (hidden: readonly number[]): Array<'relu' | 'sigmoid'> => [...hidden.map(() => 'relu' as const), 'sigmoid'];
+
+export class MaddpgAgent implements TrainableAgent {
+  readonly id: string;
+  readonly cfg: MaddpgSettings;
+  private readonly S: number;
+  private readonly C: number;
+  private readonly types: string[];
+  private readonly typeOf: number[];
+  private readonly slotsOfType: number[][];
+  private readonly heads: number;
+  private readonly actors: TfMlp[] = [];
+  private readonly actorTargets: TfMlp[] = [];
+  private readonly critics: TfMlp[] = [];
+  private readonly criticTargets: TfMlp[] = [];
+  private readonly actorOpts: Adam[] = [];
+  private readonly criticOpts: Adam[] = [];
+  private readonly buffer: ReplayBuffer;
+  private readonly bounds: ShareBounds;
+  private readonly constraints: SliceConstraint[];
+  /** Per slice: multiplier and the constraint's limit (NaN = unconstrained). */
+  readonly lambda: Float64Array;
+  private readonly limit: Float64Array;
+  private readonly costSum: Float64Array;
+  private readonly costCount: Float64Array;
+  private readonly rng: Rng;
+  private readonly exploreRng: Rng;
+  private readonly trainPolicy: AdmmPolicy;
+  private envSteps = 0;
+  private updates = 0;
+  private weightsDirty = true;
+  private readonly criticInputs: number;
+
+  constructor(
+    readonly variant: MaddpgVariant,
+    readonly layout: SlicingLayout,
+    scenario: AgentScenario,
+    options: AgentCreateOptions,
+  ) {
+    this.id = variant === 'admm' ? 'maddpg-admm' : `maddpg-${variant}`;
+    const defaults = { ...MADDPG_DEFAULTS, lambdaLr: variant === 'rcpo' ? 0.1 : MADDPG_DEFAULTS.lambdaLr };
+    this.cfg = resolveSettings(defaults, { ...scenarioAgentOverrides(scenario.agent, this.id), ...options.settings }, 'agent');
+    this.S = layout.slices.length;
+    this.C = layout.cells;
+    const groups = sliceTypeGroups(layout);
+    this.types = groups.types;
+    this.typeOf = groups.typeOf;
+    this.slotsOfType = this.types.map((_, t) => this.typeOf.flatMap((tt, s) => (tt === t ? [s] : [])));
+    this.heads = variant === 'lagrangian' ? 2 : 1;
+    this.bounds = shareBounds(layout, scenario);
+    this.constraints = sliceConstraints(layout, scenario);
+    this.lambda = new Float64Array(this.S);
+    this.limit = new Float64Array(this.S).fill(Number.NaN);
+    for (const c of this.constraints) this.limit[c.slice] = Number.isNaN(this.limit[c.slice]!) ? c.limit : Math.min(this.limit[c.slice]!, c.limit);
+    this.costSum = new Float64Array(this.S);
+    this.costCount = new Float64Array(this.S);
+    this.rng = new Rng(deriveSeed(options.seed, this.id, 'updates'));
+    this.exploreRng = new Rng(deriveSeed(options.seed, this.id, 'explore'));
+    const initRng = new Rng(deriveSeed(options.seed, this.id, 'init'));
+    this.criticInputs = NORM_FEATURES + 1 + this.S * NORM_FEATURES + this.S;
+    for (let t = 0; t < this.types.length; t++) {
+      const actorShape = { inputSize: ACTOR_INPUTS, hidden: this.cfg.hidden, outputSize: 1, outputActivation: 'sigmoid' as const };
+      const criticShape = { inputSize: this.criticInputs, hidden: this.cfg.hidden, outputSize: this.heads, finalInitScale: 3e-3 };
+      const actor = new TfMlp(actorShape, initRng);
+      const critic = new TfMlp(criticShape, initRng);
+      const actorTarget = new TfMlp(actorShape, initRng);
+      const criticTarget = new TfMlp(criticShape, initRng);
+      actor.softUpdateInto(actorTarget, 1);
+      critic.softUpdateInto(criticTarget, 1);
+      this.actors.push(actor);
+      this.critics.push(critic);
+      this.actorTargets.push(actorTarget);
+      this.criticTargets.push(criticTarget);
+      this.actorOpts.push(new Adam(actor.variables(), { learningRate: this.cfg.actorLr, clipNorm: this.cfg.gradClip }));
+      this.criticOpts.push(new Adam(critic.variables(), { learningRate: this.cfg.criticLr, clipNorm: this.cfg.gradClip }));
+    }
+    const F = this.S * NORM_FEATURES;
+    this.buffer = new ReplayBuffer(this.cfg.bufferCapacity, [
+      { name: 'obs', width: F },
+      { name: 'act', width: this.S },
+      { name: 'qos', width: this.S },
+      { name: 'cost', width: this.S },
+      { name: 'next', width: F },
+      { name: 'mask', width: this.S },
+      { name: 'nextMask', width: this.S },
+      { name: 'done', width: 1 },
+    ]);
+    this.trainPolicy = new AdmmPolicy(this.id, layout, this.actors.map((a) => a.toSpec()), this.policySettings(), this.bounds);
+  }
+
+  private policySettings(): ConstructorParameters<typeof AdmmPolicy>[3] {
+    return {
+      admm: {
+        rho: this.cfg.admmRho,
+        maxIterations: this.cfg.admmIterations,
+        rhoMin: this.cfg.admmRhoMin,
+        rhoMax: this.cfg.admmRhoMax,
+        balance: this.cfg.admmBalance,
+      },
+    };
+  }
+
+  settings(): Record<string, unknown> {
+    return { ...this.cfg, variant: this.variant, sliceTypes: this.types, replayBytesPerTransition: this.buffer.bytesPerTransition };
+  }
+
+  get replayBytesPerTransition(): number {
+    return this.buffer.bytesPerTransition;
+  }
+
+  get steps(): number {
+    return this.envSteps;
+  }
+
+  private syncWeights(): void {
+    if (!this.weightsDirty) return;
+    this.trainPolicy.setActorWeights(this.actors.map((a) => a.toSpec()));
+    this.weightsDirty = false;
+  }
+
+  reset(): void {
+    this.trainPolicy.reset();
+  }
+
+  act(obs: NdArray<Float32Array>, context?: PolicyContext): Float32Array {
+    this.syncWeights();
+    return this.trainPolicy.act(obs, context);
+  }
+
+  actExplore(obs: NdArray<Float32Array>): Float32Array {
+    const mask = activeMask(obs.data, this.C, this.S);
+    if (this.envSteps < this.cfg.warmupSteps) {
+      return randomAllocation(mask, this.C, this.S, this.bounds, () => this.exploreRng.next());
+    }
+    this.syncWeights();
+    const { z } = this.trainPolicy.decide(obs);
+    addGaussian(z, this.noise(), this.exploreRng);
+    return projectAllocation(z, mask, this.C, this.S, this.bounds);
+  }
+
+  noise(): number {
+    return noiseStd({ start: this.cfg.noiseStart, end: this.cfg.noiseEnd, decaySteps: this.cfg.noiseDecaySteps }, Math.max(0, this.envSteps - this.cfg.warmupSteps));
+  }
+
+  evaluationPolicy(): SlicingPolicy {
+    return new AdmmPolicy(this.id, this.layout, this.actors.map((a) => a.toSpec()), this.policySettings(), this.bounds);
+  }
+
+  observe(tr: Transition): AgentMetrics | null {
+    const { C, S } = this;
+    const feats = normalizeObservation(tr.obs.data, C, S);
+    const next = normalizeObservation(tr.nextObs.data, C, S);
+    const mask = activeMask(tr.obs.data, C, S);
+    const nextMask = activeMask(tr.nextObs.data, C, S);
+    // The env's exact QoS levels when it reports them (info.qos), else recomputed from the features.
+    const infoQos = tr.info.qos;
+    const qos =
+      Array.isArray(infoQos) && infoQos.length === C * S
+        ? Float64Array.from(infoQos as Array<number | null>, (v) => (typeof v === 'number' ? v : Number.NaN))
+        : qosFromObservation(tr.nextObs.data, C, S);
+    const cost = costsFromObservation(tr.nextObs.data, C, S, this.constraints);
+    const F = S * NORM_FEATURES;
+    const done = [tr.terminated ? 1 : 0];
+    for (let c = 0; c < C; c++) {
+      const q = new Float32Array(S);
+      for (let s = 0; s < S; s++) {
+        const v = qos[c * S + s]!;
+        q[s] = Number.isNaN(v) ? 1 : v;
+        if (mask[c * S + s]) {
+          this.costSum[s] = this.costSum[s]! + cost[c * S + s]!;
+          this.costCount[s] = this.costCount[s]! + 1;
+        }
+      }
+      this.buffer.push({
+        obs: feats.subarray(c * F, (c + 1) * F),
+        act: tr.action.subarray(c * S, (c + 1) * S),
+        qos: q,
+        cost: cost.subarray(c * S, (c + 1) * S),
+        next: next.subarray(c * F, (c + 1) * F),
+        mask: mask.subarray(c * S, (c + 1) * S),
+        nextMask: nextMask.subarray(c * S, (c + 1) * S),
+        done,
+      });
+    }
+    this.envSteps += 1;
+    if (this.envSteps < this.cfg.warmupSteps || this.buffer.size < Math.min(this.cfg.batchSize, this.cfg.bufferCapacity)) return null;
+    let metrics: AgentMetrics | null = null;
+    for (let k = 0; k < this.cfg.updatesPerStep; k++) metrics = this.update();
+    return metrics;
+  }
+
+  endEpisode(_stats: EpisodeStats): AgentMetrics {
+    const out: AgentMetrics = {};
+    for (let s = 0; s < this.S; s++) {
+      if (Number.isNaN(this.limit[s]!)) continue;
+      const rate = this.costCount[s]! > 0 ? this.costSum[s]! / this.costCount[s]! : 0;
+      const name = this.layout.slices[s]!.name;
+      out[`violationRate.${name}`] = rate;
+      if (this.variant !== 'admm') {
+        this.lambda[s] = Math.min(this.cfg.lambdaMax, Math.max(0, this.lambda[s]! + this.cfg.lambdaLr * (rate - this.limit[s]!)));
+        out[`lambda.${name}`] = this.lambda[s]!;
+      }
+    }
+    this.costSum.fill(0);
+    this.costCount.fill(0);
+    return out;
+  }
+
+  /** Critic input rows [feat_s, a_s, feats_all, a_all] for the listed (batch row, slice) pairs. */
+  private criticInput(feats: Float32Array, acts: ArrayLike<number>, rows: Int32Array, slots: Int32Array): Float32Array {
+    const { S } = this;
+    const NF = NORM_FEATURES;
+    const D = this.criticInputs;
+    const out = new Float32Array(rows.length * D);
+    for (let j = 0; j < rows.length; j++) {
+      const b = rows[j]!;
+      const s = slots[j]!;
+      const o = j * D;
+      out.set(feats.subarray((b * S + s) * NF, (b * S + s + 1) * NF), o);
+      out[o + NF] = acts[b * S + s]!;
+      out.set(feats.subarray(b * S * NF, (b + 1) * S * NF), o + NF + 1);
+      for (let k = 0; k < S; k++) out[o + NF + 1 + S * NF + k] = acts[b * S + k]!;
+    }
+    return out;
+  }
+
+  /** (row, slot) pairs of a type where `mask` is set. */
+  private rowsOfType(t: number, mask: Float32Array, batch: number): { rows: Int32Array; slots: Int32Array } {
+    const rows: number[] = [];
+    const slots: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      for (const s of this.slotsOfType[t]!) {
+        if (mask[b * this.S + s]) {
+          rows.push(b);
+          slots.push(s);
+        }
+      }
+    }
+    return { rows: Int32Array.from(rows), slots: Int32Array.from(slots) };
+  }
+
+  /** ADMM decisions of the target actors for a batch of next states (warm start: the replayed shares). */
+  private targetActions(next: Float32Array, nextMask: Float32Array, warm: Float32Array, batch: number): Float64Array {
+    const { S } = this;
+    const state = createAdmmState(batch, S, this.cfg.admmRho);
+    for (let i = 0; i < batch * S; i++) state.z[i] = nextMask[i] ? warm[i]! : 0;
+    const groups = this.types.map((_, t) => this.rowsOfType(t, nextMask, batch));
+    admmSolve(
+      state,
+      (target, rho, x) => {
+        for (let t = 0; t < groups.length; t++) {
+          const { rows, slots } = groups[t]!;
+          if (rows.length === 0) continue;
+          const input = new Float32Array(rows.length * ACTOR_INPUTS);
+          for (let j = 0; j < rows.length; j++) {
+            const i = rows[j]! * S + slots[j]!;
+            writeActorInput(next, i, target[i]!, rho[rows[j]!]!, input, j * ACTOR_INPUTS);
+          }
+          const out = this.actorTargets[t]!.predict(input, rows.length);
+          for (let j = 0; j < rows.length; j++) x[rows[j]! * S + slots[j]!] = out[j]!;
+        }
+      },
+      {
+        rho: this.cfg.admmRho,
+        maxIterations: this.cfg.targetAdmmIterations,
+        rhoMin: this.cfg.admmRhoMin,
+        rhoMax: this.cfg.admmRhoMax,
+        balance: this.cfg.admmBalance,
+      },
+      nextMask,
+      this.bounds.trivial ? null : this.bounds,
+    );
+    return state.z;
+  }
+
+  /** One MADDPG update of every slice type's critic and actor on one shared batch. */
+  update(): AgentMetrics {
+    const { S } = this;
+    const B = this.cfg.batchSize;
+    const NF = NORM_FEATURES;
+    const idx = this.buffer.sampleIndices(B, this.rng);
+    const feats = this.buffer.gather('obs', idx);
+    const act = this.buffer.gather('act', idx);
+    const qos = this.buffer.gather('qos', idx);
+    const cost = this.buffer.gather('cost', idx);
+    const next = this.buffer.gather('next', idx);
+    const mask = this.buffer.gather('mask', idx);
+    const nextMask = this.buffer.gather('nextMask', idx);
+    const done = this.buffer.gather('done', idx);
+    const gamma = this.cfg.gamma;
+    const nextAct = gamma > 0 ? this.targetActions(next, nextMask, act, B) : null;
+    let criticLoss = 0;
+    let actorLoss = 0;
+    for (let t = 0; t < this.types.length; t++) {
+      const { rows, slots } = this.rowsOfType(t, mask, B);
+      const n = rows.length;
+      if (n === 0) continue;
+      // Critic targets y = r + gamma (1 - done) Q'(o', a'), per head.
+      const H = this.heads;
+      const y = new Float32Array(n * H);
+      let bootstrap: Float32Array | null = null;
+      if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(next, nextAct, rows, slots), n);
+      for (let j = 0; j < n; j++) {
+        const i = rows[j]! * S + slots[j]!;
+        const utility = Math.log(qos[i]! + 1);
+        const cont = bootstrap && nextMask[i] && !done[rows[j]!] ? gamma : 0;
+        const c = cost[i]!;
+        const r0 = this.variant === 'rcpo' ? utility - this.lambda[slots[j]!]! * c : utility;
+        y[j * H] = r0 + (cont ? cont * bootstrap![j * H]! : 0);
+        if (H === 2) y[j * H + 1] = c + (cont ? cont * bootstrap![j * H + 1]! : 0);
+      }
+      const input = this.criticInput(feats, act, rows, slots);
+      criticLoss += this.criticOpts[t]!.minimize(() =>
+        tf.tidy(() => {
+          const q = this.critics[t]!.apply(tf.tensor2d(input, [n, this.criticInputs]));
+          return tf.mean(tf.square(tf.sub(q, tf.tensor2d(y, [n, H])))) as tf.Scalar;
+        }),
+      );
+      // Actor: the x-step objective with random targets v and penalties rho.
+      const actorIn = new Float32Array(n * ACTOR_INPUTS);
+      const vs = new Float32Array(n);
+      const rhos = new Float32Array(n);
+      const lambdas = new Float32Array(n);
+      const logMin = Math.log10(this.cfg.admmRhoMin);
+      const logMax = Math.log10(this.cfg.admmRhoMax);
+      const othersActs = new Float32Array(n * S);
+      const oneHot = new Float32Array(n * S);
+      for (let j = 0; j < n; j++) {
+        const b = rows[j]!;
+        const s = slots[j]!;
+        vs[j] = this.rng.uniform(-0.2, 1.2);
+        rhos[j] = 10 ** this.rng.uniform(logMin, logMax);
+        lambdas[j] = this.lambda[s]!;
+        writeActorInput(feats, b * S + s, vs[j]!, rhos[j]!, actorIn, j * ACTOR_INPUTS);
+        for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : act[b * S + k]!;
+        oneHot[j * S + s] = 1;
+      }
+      const ownFeats = new Float32Array(n * NF);
+      const allFeats = new Float32Array(n * S * NF);
+      for (let j = 0; j < n; j++) {
+        const b = rows[j]!;
+        const i = b * S + slots[j]!;
+        ownFeats.set(feats.subarray(i * NF, (i + 1) * NF), j * NF);
+        allFeats.set(feats.subarray(b * S * NF, (b + 1) * S * NF), j * S * NF);
+      }
+      const reg = this.cfg.policyRegularizer;
+      const useLambda = this.variant === 'lagrangian';
+      actorLoss += this.actorOpts[t]!.minimize(() =>
+        tf.tidy(() => {
+          const { out: x, pre } = this.actors[t]!.applyWithPre(tf.tensor2d(actorIn, [n, ACTOR_INPUTS]));
+          const acts = tf.add(tf.tensor2d(othersActs, [n, S]), tf.mul(tf.tensor2d(oneHot, [n, S]), x)) as tf.Tensor2D;
+          const qIn = tf.concat<tf.Tensor2D>([tf.tensor2d(ownFeats, [n, NF]), x, tf.tensor2d(allFeats, [n, S * NF]), acts], 1);
+          const q = this.critics[t]!.apply(qIn);
+          let value = tf.slice(q, [0, 0], [n, 1]);
+          if (useLambda) value = tf.sub(value, tf.mul(tf.tensor2d(lambdas, [n, 1]), tf.slice(q, [0, 1], [n, 1])));
+          const penalty = tf.mul(tf.mul(tf.tensor2d(rhos, [n, 1]), 0.5), tf.square(tf.sub(x, tf.tensor2d(vs, [n, 1]))));
+          const objective = tf.mean(tf.sub(value, penalty));
+          return tf.add(tf.neg(objective), tf.mul(reg, tf.mean(tf.square(pre)))) as tf.Scalar;
+        }),
+      );
+    }
+    for (let t = 0; t < this.types.length; t++) {
+      this.actors[t]!.softUpdateInto(this.actorTargets[t]!, this.cfg.tau);
+      this.critics[t]!.softUpdateInto(this.criticTargets[t]!, this.cfg.tau);
+    }
+    this.updates += 1;
+    this.weightsDirty = true;
+    return { criticLoss: criticLoss / this.types.length, actorLoss: actorLoss / this.types.length, noise: this.noise(), updates: this.updates };
+  }
+
+  getState(): AgentState {
+    const arrays: AgentState['arrays'] = {};
+    const put = (prefix: string, list: Float32Array[]): void => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
+    const adamT: number[] = [];
+    for (let t = 0; t < this.types.length; t++) {
+      put(`actor${t}`, this.actors[t]!.getArrays());
+      put(`actorTarget${t}`, this.actorTargets[t]!.getArrays());
+      put(`critic${t}`, this.critics[t]!.getArrays());
+      put(`criticTarget${t}`, this.criticTargets[t]!.getArrays());
+      const a = this.actorOpts[t]!.getState();
+      const c = this.criticOpts[t]!.getState();
+      put(`adamActor${t}`, a.arrays);
+      put(`adamCritic${t}`, c.arrays);
+      adamT.push(a.t, c.t);
+    }
+    const replay = this.buffer.getState();
+    for (const [name, a] of Object.entries(replay.arrays)) arrays[`replay/${name}`] = a;
+    arrays.lambda = Float64Array.from(this.lambda);
+    arrays.costSum = Float64Array.from(this.costSum);
+    arrays.costCount = Float64Array.from(this.costCount);
+    return {
+      meta: {
+        id: this.id,
+        variant: this.variant,
+        settings: this.cfg,
+        types: this.types,
+        actorActivations: ACTOR_ACTIVATIONS(this.cfg.hidden),
+        layers: this.cfg.hidden.length + 1,
+        envSteps: this.envSteps,
+        updates: this.updates,
+        adamT,
+        rng: this.rng.getState(),
+        exploreRng: this.exploreRng.getState(),
+        replay: { head: replay.head, size: replay.size },
+      },
+      arrays,
+    };
+  }
+
+  setState(state: AgentState): void {
+    const m = state.meta as {
+      envSteps: number;
+      updates: number;
+      adamT: number[];
+      rng: number[];
+      exploreRng: number[];
+      replay: { head: number; size: number };
+      layers: number;
+    };
+    const get = (prefix: string, count: number): Float32Array[] =>
+      Array.from({ length: count }, (_, i) => state.arrays[`${prefix}/${i}`] as Float32Array);
+    const L = 2 * m.layers;
+    for (let t = 0; t < this.types.length; t++) {
+      this.actors[t]!.setArrays(get(`actor${t}`, L));
+      this.actorTargets[t]!.setArrays(get(`actorTarget${t}`, L));
+      this.critics[t]!.setArrays(get(`critic${t}`, L));
+      this.criticTargets[t]!.setArrays(get(`criticTarget${t}`, L));
+      this.actorOpts[t]!.setState(m.adamT[2 * t]!, get(`adamActor${t}`, 2 * L));
+      this.criticOpts[t]!.setState(m.adamT[2 * t + 1]!, get(`adamCritic${t}`, 2 * L));
+    }
+    const replayArrays: Record<string, Float32Array> = {};
+    for (const f of this.buffer.fields) replayArrays[f.name] = state.arrays[`replay/${f.name}`] as Float32Array;
+    this.buffer.setState(m.replay.head, m.replay.size, replayArrays);
+    this.lambda.set(state.arrays.lambda as Float64Array);
+    this.costSum.set(state.arrays.costSum as Float64Array);
+    this.costCount.set(state.arrays.costCount as Float64Array);
+    this.rng.setState(m.rng);
+    this.exploreRng.setState(m.exploreRng);
+    this.envSteps = m.envSteps;
+    this.updates = m.updates;
+    this.weightsDirty = true;
+  }
+
+  dispose(): void {
+    for (const n of [...this.actors, ...this.actorTargets, ...this.critics, ...this.criticTargets]) n.dispose();
+    for (const o of [...this.actorOpts, ...this.criticOpts]) o.dispose();
+  }
+}
+
+/** The deployed policy from a saved agent state (no TensorFlow.js needed). */
+export function admmPolicyFromState(layout: SlicingLayout, scenario: AgentScenario, state: AgentState): AdmmPolicy {
+  const m = state.meta as { id: string; settings: MaddpgSettings; types: string[]; actorActivations: Array<'relu' | 'sigmoid'>; layers: number };
+  const specs = m.types.map((_, t) =>
+    specFromArrays(
+      Array.from({ length: 2 * m.layers }, (_, i) => state.arrays[`actor${t}/${i}`] as Float32Array),
+      m.actorActivations,
+    ),
+  );
+  const cfg = m.settings;
+  return new AdmmPolicy(
+    m.id,
+    layout,
+    specs,
+    { admm: { rho: cfg.admmRho, maxIterations: cfg.admmIterations, rhoMin: cfg.admmRhoMin, rhoMax: cfg.admmRhoMax, balance: cfg.admmBalance } },
+    shareBounds(layout, scenario),
+  );
+}
