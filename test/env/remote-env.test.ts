@@ -45,7 +45,7 @@ describe('RemoteEnv', () => {
     for (let episode = 0; episode < 3; episode++) {
       if (episode > 0) {
         const r = await env.reset();
-        expect(Array.from(r.obs.data)).toEqual([0, 0, 0, 0]);
+        expect(Array.from(r.obs.data as Float32Array)).toEqual([0, 0, 0, 0]);
       }
       expect((await env.step(0)).terminated).toBe(false);
       expect((await env.step(0)).terminated).toBe(true);
@@ -66,7 +66,7 @@ describe('RemoteEnv', () => {
         expect(r.info).toMatchObject({ step: 0, simTime: 0 });
         const s1 = await env.step(1);
         expect(s1).toMatchObject({ truncated: true, terminated: false, info: { step: 1, reason: 'SimulationEnd' } });
-        expect(Array.from(s1.obs.data)).toEqual([1, 2, 3, 4]);
+        expect(Array.from(s1.obs.data as Float32Array)).toEqual([1, 2, 3, 4]);
       }
       expect(launcher.seeds).toEqual([3, deriveSeed(3, 'episode', 1)]);
     } finally {
@@ -146,11 +146,11 @@ describe('RemoteVectorEnv', () => {
       await vec.reset({ seed: 0 });
       const r1 = await vec.step([0]);
       expect(r1.terminated[0]).toBe(true);
-      expect(Array.from(r1.obs[0]!.data)).toEqual([1, 0, 0, 0]);
-      expect(Array.from((r1.info[0]!.final_obs as NdArray).data)).toEqual([0, 1, 0, 0]);
+      expect(Array.from(r1.obs[0]!.data as Float32Array)).toEqual([1, 0, 0, 0]);
+      expect(Array.from((r1.info[0]!.final_obs as NdArray).data as Float32Array)).toEqual([0, 1, 0, 0]);
       const r2 = await vec.step([0]);
       expect(r2.terminated[0]).toBe(true);
-      expect(Array.from(r2.obs[0]!.data)).toEqual([2, 0, 0, 0]);
+      expect(Array.from(r2.obs[0]!.data as Float32Array)).toEqual([2, 0, 0, 0]);
     } finally {
       stopping = true;
       await vec.close();
