@@ -1,0 +1,177 @@
+// Standalone test of the native kernels (no Node): run under AddressSanitizer/UBSan
+// (-DNS3TS_SANITIZE=ON) or valgrind by test/native/sanitize.test.ts. Exits non-zero on failure.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "mlp.h"
+#include "projection.h"
+#include "thread_pool.h"
+
+using namespace ns3ts;
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "FAIL: %s\n", what);
+    failures++;
+  }
+}
+
+struct Net {
+  std::vector<int> sizes;
+  std::vector<std::vector<float>> weights, biases;
+  std::vector<Activation> activations;
+  std::vector<DenseLayerInput> inputs() const {
+    std::vector<DenseLayerInput> layers;
+    for (size_t l = 0; l + 1 < sizes.size(); l++) {
+      layers.push_back({sizes[l], sizes[l + 1], weights[l].data(), biases[l].data(), activations[l]});
+    }
+    return layers;
+  }
+};
+
+Net randomNet(std::mt19937& rng, std::vector<int> sizes, std::vector<Activation> activations) {
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  Net net{sizes, {}, {}, activations};
+  for (size_t l = 0; l + 1 < sizes.size(); l++) {
+    net.weights.emplace_back(static_cast<size_t>(sizes[l]) * sizes[l + 1]);
+    net.biases.emplace_back(sizes[l + 1]);
+    for (float& w : net.weights.back()) w = u(rng);
+    for (float& b : net.biases.back()) b = u(rng) * 0.2f;
+  }
+  return net;
+}
+
+double act(Activation a, double z) {
+  switch (a) {
+    case Activation::Relu: return z > 0 ? z : 0;
+    case Activation::Tanh: return std::tanh(z);
+    case Activation::Sigmoid: return 1 / (1 + std::exp(-z));
+    default: return z;
+  }
+}
+
+std::vector<double> reference(const Net& net, const float* x) {
+  std::vector<double> a(x, x + net.sizes[0]);
+  for (size_t l = 0; l + 1 < net.sizes.size(); l++) {
+    std::vector<double> y(net.sizes[l + 1]);
+    for (int j = 0; j < net.sizes[l + 1]; j++) {
+      double z = net.biases[l][j];
+      for (int i = 0; i < net.sizes[l]; i++) z += a[i] * net.weights[l][static_cast<size_t>(i) * net.sizes[l + 1] + j];
+      y[j] = act(net.activations[l], z);
+    }
+    a = y;
+  }
+  return a;
+}
+
+void testMlp() {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1, 1);
+  const Net net = randomNet(rng, {13, 36, 24, 16, 3}, {Activation::Relu, Activation::Tanh, Activation::Sigmoid, Activation::Linear});
+  Mlp mlp(net.inputs());
+  for (std::int64_t batch : {0, 1, 7, 64, 65, 3001}) {
+    std::vector<float> x(static_cast<size_t>(batch) * 13), y(static_cast<size_t>(batch) * 3), g(static_cast<size_t>(batch) * 13),
+        g1(static_cast<size_t>(batch)), y2(static_cast<size_t>(batch) * 3);
+    for (float& v : x) v = u(rng);
+    check(mlp.forward(x.data(), batch, y.data(), 0) == -1, "forward accepts finite input");
+    double worst = 0;
+    for (std::int64_t r = 0; r < batch; r++) {
+      const std::vector<double> want = reference(net, x.data() + r * 13);
+      for (int j = 0; j < 3; j++) worst = std::max(worst, std::fabs(y[r * 3 + j] - want[j]) / (1 + std::fabs(want[j])));
+    }
+    check(worst < 1e-5, "forward matches the float64 reference");
+    check(mlp.forwardWithInputGradient(x.data(), batch, y2.data(), g.data(), -1, 1, 2) == -1, "full gradient runs");
+    check(mlp.forwardWithInputGradient(x.data(), batch, y2.data(), g1.data(), 4, 1, 2) == -1, "column gradient runs");
+    double gradWorst = 0;
+    for (std::int64_t r = 0; r < std::min<std::int64_t>(batch, 20); r++) {
+      for (int i = 0; i < 13; i++) {
+        std::vector<float> plus(x.begin() + r * 13, x.begin() + r * 13 + 13), minus = plus;
+        plus[i] += 1e-3f;
+        minus[i] -= 1e-3f;
+        const double fd = (reference(net, plus.data())[1] - reference(net, minus.data())[1]) / (plus[i] - minus[i]);
+        gradWorst = std::max(gradWorst, std::fabs(g[r * 13 + i] - fd) / (1 + std::fabs(fd)));
+      }
+      check(std::fabs(g1[r] - g[r * 13 + 4]) < 1e-5, "column gradient equals the full gradient's column");
+    }
+    check(gradWorst < 2e-3, "gradient matches finite differences");
+  }
+  std::vector<float> bad(13 * 100, 0.5f), out(300);
+  bad[13 * 70 + 2] = NAN;
+  check(mlp.forward(bad.data(), 100, out.data(), 0) == 13 * 70 + 2, "forward reports the first non-finite input");
+  bool threw = false;
+  try {
+    std::vector<DenseLayerInput> layers = net.inputs();
+    std::vector<float> weights(25 * 16, 0.0f);
+    layers[2].inSize = 25;  // layer 2 claims 25 inputs while layer 1 yields 24
+    layers[2].weights = weights.data();
+    Mlp wrong(layers);
+  } catch (const std::invalid_argument&) {
+    threw = true;
+  }
+  check(threw, "mismatched layer sizes throw");
+}
+
+void testProjection() {
+  std::mt19937 rng(9);
+  std::normal_distribution<double> n(0.3, 0.6);
+  const std::int64_t rows = 20000;
+  const int cols = 4;
+  std::vector<double> v(rows * cols), x(rows * cols), l(cols, 0.05), up(cols, 0.7);
+  for (double& e : v) e = n(rng);
+  projectSimplexBatch<double>(v.data(), rows, cols, Budget{}, x.data(), false, 0);
+  bool feasible = true;
+  for (std::int64_t r = 0; r < rows; r++) {
+    double s = 0;
+    for (int c = 0; c < cols; c++) {
+      feasible = feasible && x[r * cols + c] >= 0;
+      s += x[r * cols + c];
+    }
+    feasible = feasible && s <= 1 + 1e-12;
+  }
+  check(feasible, "simplex projection is feasible");
+  projectBoxSimplexBatch<double>(v.data(), l.data(), 0, up.data(), 0, rows, cols, Budget{}, x.data(), 0);
+  for (std::int64_t r = 0; r < rows && feasible; r++) {
+    double s = 0;
+    for (int c = 0; c < cols; c++) {
+      feasible = feasible && x[r * cols + c] >= 0.05 - 1e-12 && x[r * cols + c] <= 0.7 + 1e-12;
+      s += x[r * cols + c];
+    }
+    feasible = feasible && s <= 1 + 1e-9;
+  }
+  check(feasible, "box projection is feasible");
+  std::vector<float> xf(rows * cols, 0.4f), uf(rows * cols, 0.0f), zf(rows * cols, 0.0f);
+  std::vector<double> primal(rows), dual(rows);
+  admmZDualBatch<float>(xf.data(), uf.data(), zf.data(), rows, cols, Budget{}, 2.0, primal.data(), dual.data(), 0);
+  check(std::fabs(zf[0] - 0.25f) < 1e-6 && std::fabs(uf[0] - 0.15f) < 1e-6, "ADMM step on a uniform row");
+  check(std::fabs(primal[rows - 1] - 0.3) < 1e-6 && std::fabs(dual[rows - 1] - 1.0) < 1e-6, "ADMM residuals");
+}
+
+void testPool() {
+  ThreadPool pool(3);
+  std::vector<int> hits(1000, 0);
+  for (int round = 0; round < 50; round++) pool.run(1000, 0, [&](int task, int) { hits[task]++; });
+  bool all = true;
+  for (int h : hits) all = all && h == 50;
+  check(all, "every pool task runs exactly once per job");
+}
+
+}  // namespace
+
+int main() {
+  testMlp();
+  testProjection();
+  testPool();
+  if (failures > 0) {
+    std::fprintf(stderr, "%d check(s) failed\n", failures);
+    return 1;
+  }
+  std::printf("native kernels: all checks passed\n");
+  return 0;
+}
