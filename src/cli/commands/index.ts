@@ -5,6 +5,8 @@ import { register as registerScenarios } from './scenarios.js';
 import { register as registerSim } from './sim.js';
 import { register as registerEval } from './eval.js';
 import { register as registerBuildNs3 } from './build-ns3.js';
+import { register as registerAgent } from './agent.js';
+import { register as registerDoctor } from './doctor.js';
 
 /**
  * Every CLI command lives in its own file in this folder and exports `register(program)`.
@@ -17,3 +19,4 @@ export const commandRegistrations: RegisterCommand[] = [];
 commandRegistrations.push(registerSweep, registerResults);
 commandRegistrations.push(registerScenarios, registerSim, registerEval);
 commandRegistrations.push(registerBuildNs3);
+commandRegistrations.push(registerAgent, registerDoctor);
