@@ -22,8 +22,10 @@ export function register(program: Command): void {
     .description('print a scenario (by name, or a path to a .yaml file) with every default applied; validates it')
     .argument('<scenario>', 'scenario name or path')
     .option('--json', 'print JSON instead of YAML', false)
-    .action((name: string, options: { json: boolean }) => {
+    .action((name: string, options: { json: boolean }, command: Command) => {
       const scenario = loadScenario(name);
-      process.stdout.write(options.json ? `${JSON.stringify(scenario, null, 2)}\n` : scenarioToYaml(scenario));
+      // `scenarios --json show x` and `scenarios show x --json` both mean JSON.
+      const json = options.json || Boolean((command.parent?.opts() as { json?: boolean } | undefined)?.json);
+      process.stdout.write(json ? `${JSON.stringify(scenario, null, 2)}\n` : scenarioToYaml(scenario));
     });
 }
