@@ -13,11 +13,14 @@ import { InputError } from '../util/index.js';
 import type { AgentEntry } from './agent.js';
 import { idlaAgentEntry } from './idla/index.js';
 import { maddpgAdmmEntry, maddpgLagrangianEntry, maddpgRcpoEntry } from './maddpg/index.js';
+import { ddpgEntry, td3Entry } from './td3/index.js';
 
 export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
   'maddpg-admm': maddpgAdmmEntry,
   'maddpg-lagrangian': maddpgLagrangianEntry,
   'maddpg-rcpo': maddpgRcpoEntry,
+  ddpg: ddpgEntry,
+  td3: td3Entry,
   idla: idlaAgentEntry,
 };
 

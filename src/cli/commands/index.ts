@@ -7,6 +7,7 @@ import { register as registerEval } from './eval.js';
 import { register as registerBuildNs3 } from './build-ns3.js';
 import { register as registerAgent } from './agent.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerTrain } from './train.js';
 
 /**
  * Every CLI command lives in its own file in this folder and exports `register(program)`.
@@ -17,6 +18,6 @@ export type RegisterCommand = (program: Command) => void;
 export const commandRegistrations: RegisterCommand[] = [];
 
 commandRegistrations.push(registerSweep, registerResults);
-commandRegistrations.push(registerScenarios, registerSim, registerEval);
+commandRegistrations.push(registerScenarios, registerSim, registerTrain, registerEval);
 commandRegistrations.push(registerBuildNs3);
 commandRegistrations.push(registerAgent, registerDoctor);

@@ -1,0 +1,369 @@
+/**
+ * Single-agent baselines: DDPG and TD3 with one agent per cell (weights shared across cells) over
+ * all of the cell's slices. The actor maps the cell's features to one value per slice, a sigmoid,
+ * then the exact projection (a differentiable op, see core/projection-op.ts), so every action is
+ * feasible. TD3 (Fujimoto et al.; ALGORITHMS.md): clipped double-Q, delayed policy and target
+ * updates, target-policy smoothing; its reward is the minimum QoS level r over the cell's active
+ * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
+import type { MlpSpec } from '../../native/index.js';
+import { Rng, deriveSeed } from '../../util/index.js';
+import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
+import type { PolicyContext, SlicingPolicy } from '../policy.js';
+import { Adam } from '../core/adam.js';
+import { projectAllocation, randomAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
+import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
+import { createActorForward, type ActorForward } from '../core/forward.js';
+import { TfMlp, specFromArrays } from '../core/mlp.js';
+import { addGaussian, noiseStd } from '../core/noise.js';
+import { projectRows, projectionOp } from '../core/projection-op.js';
+import { ReplayBuffer } from '../core/replay.js';
+import { resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+
+export type CellAgentKind = 'ddpg' | 'td3';
+
+export const TD3_DEFAULTS = {
+  hidden: [128, 128],
+  actorLr: 1e-3,
+  criticLr: 1e-3,
+  gamma: 0.5,
+  tau: 0.005,
+  batchSize: 256,
+  bufferCapacity: 100_000,
+  warmupSteps: 200,
+  updatesPerStep: 1,
+  noiseStart: 0.1,
+  noiseEnd: 0.1,
+  noiseDecaySteps: 0,
+  targetNoise: 0.2,
+  targetNoiseClip: 0.5,
+  policyDelay: 2,
+  gradClip: 0,
+  /** 'min-qos' (IDLA's TD3 baseline) or 'sum-utility' (the env's reward for the cell). */
+  reward: 'min-qos',
+};
+export type Td3Settings = typeof TD3_DEFAULTS;
+
+export const DDPG_DEFAULTS: Td3Settings = {
+  ...TD3_DEFAULTS,
+  hidden: [64, 64],
+  tau: 0.01,
+  policyDelay: 1,
+  targetNoise: 0,
+  noiseStart: 0.15,
+  noiseEnd: 0.02,
+  noiseDecaySteps: 4000,
+  reward: 'sum-utility',
+};
+
+const ACTIVATIONS = (hidden: readonly number[]): Array<'relu' | 'sigmoid'> => [...hidden.map(() => 'relu' as const), 'sigmoid'];
+
+/** The deployed per-cell policy: actor forward, then the exact projection. */
+export class CellActorPolicy implements SlicingPolicy {
+  private readonly actor: ActorForward;
+
+  constructor(
+    readonly id: string,
+    readonly layout: SlicingLayout,
+    spec: MlpSpec,
+    readonly bounds: ShareBounds | null,
+  ) {
+    this.actor = createActorForward(spec);
+  }
+
+  setWeights(spec: MlpSpec): void {
+    this.actor.setWeights(spec);
+  }
+
+  /** Actor outputs before the projection, [cells, slices]. */
+  raw(obs: NdArray<Float32Array>): Float32Array {
+    const C = this.layout.cells;
+    const S = this.layout.slices.length;
+    return this.actor.forward(normalizeObservation(obs.data, C, S), C);
+  }
+
+  act(obs: NdArray<Float32Array>, _context?: PolicyContext): Float32Array {
+    const C = this.layout.cells;
+    const S = this.layout.slices.length;
+    return projectAllocation(this.raw(obs), activeMask(obs.data, C, S), C, S, this.bounds);
+  }
+}
+
+export class CellAgent implements TrainableAgent {
+  readonly id: CellAgentKind;
+  readonly cfg: Td3Settings;
+  private readonly C: number;
+  private readonly S: number;
+  private readonly twin: boolean;
+  private readonly actor: TfMlp;
+  private readonly actorTarget: TfMlp;
+  private readonly critics: TfMlp[] = [];
+  private readonly criticTargets: TfMlp[] = [];
+  private readonly actorOpt: Adam;
+  private readonly criticOpts: Adam[] = [];
+  private readonly buffer: ReplayBuffer;
+  private readonly bounds: ShareBounds;
+  private readonly rng: Rng;
+  private readonly exploreRng: Rng;
+  private readonly policy: CellActorPolicy;
+  private envSteps = 0;
+  private updates = 0;
+  private dirty = true;
+  private lastActorLoss = 0;
+
+  constructor(
+    kind: CellAgentKind,
+    readonly layout: SlicingLayout,
+    scenario: AgentScenario,
+    options: AgentCreateOptions,
+  ) {
+    this.id = kind;
+    this.cfg = resolveSettings(kind === 'td3' ? TD3_DEFAULTS : DDPG_DEFAULTS, { ...scenarioAgentOverrides(scenario.agent, kind), ...options.settings }, 'agent');
+    if (this.cfg.reward !== 'min-qos' && this.cfg.reward !== 'sum-utility') {
+      throw new RangeError(`agent.reward: got ${this.cfg.reward}, expected min-qos or sum-utility`);
+    }
+    this.C = layout.cells;
+    this.S = layout.slices.length;
+    this.twin = kind === 'td3';
+    this.bounds = shareBounds(layout, scenario);
+    this.rng = new Rng(deriveSeed(options.seed, kind, 'updates'));
+    this.exploreRng = new Rng(deriveSeed(options.seed, kind, 'explore'));
+    const init = new Rng(deriveSeed(options.seed, kind, 'init'));
+    const F = this.S * NORM_FEATURES;
+    const actorShape = { inputSize: F, hidden: this.cfg.hidden, outputSize: this.S, outputActivation: 'sigmoid' as const, finalInitScale: 0.05 };
+    const criticShape = { inputSize: F + this.S, hidden: this.cfg.hidden, outputSize: 1 };
+    this.actor = new TfMlp(actorShape, init);
+    this.actorTarget = new TfMlp(actorShape, init);
+    this.actor.softUpdateInto(this.actorTarget, 1);
+    for (let k = 0; k < (this.twin ? 2 : 1); k++) {
+      const critic = new TfMlp(criticShape, init);
+      const target = new TfMlp(criticShape, init);
+      critic.softUpdateInto(target, 1);
+      this.critics.push(critic);
+      this.criticTargets.push(target);
+      this.criticOpts.push(new Adam(critic.variables(), { learningRate: this.cfg.criticLr, clipNorm: this.cfg.gradClip }));
+    }
+    this.actorOpt = new Adam(this.actor.variables(), { learningRate: this.cfg.actorLr, clipNorm: this.cfg.gradClip });
+    this.buffer = new ReplayBuffer(this.cfg.bufferCapacity, [
+      { name: 'obs', width: F },
+      { name: 'act', width: this.S },
+      { name: 'qos', width: this.S },
+      { name: 'next', width: F },
+      { name: 'mask', width: this.S },
+      { name: 'nextMask', width: this.S },
+      { name: 'done', width: 1 },
+    ]);
+    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds);
+  }
+
+  settings(): Record<string, unknown> {
+    return { ...this.cfg, replayBytesPerTransition: this.buffer.bytesPerTransition };
+  }
+
+  private sync(): void {
+    if (!this.dirty) return;
+    this.policy.setWeights(this.actor.toSpec());
+    this.dirty = false;
+  }
+
+  act(obs: NdArray<Float32Array>, context?: PolicyContext): Float32Array {
+    this.sync();
+    return this.policy.act(obs, context);
+  }
+
+  actExplore(obs: NdArray<Float32Array>): Float32Array {
+    const mask = activeMask(obs.data, this.C, this.S);
+    if (this.envSteps < this.cfg.warmupSteps) return randomAllocation(mask, this.C, this.S, this.bounds, () => this.exploreRng.next());
+    this.sync();
+    const raw = projectRows(this.policy.raw(obs), mask, this.C, this.S, this.bounds);
+    const std = noiseStd({ start: this.cfg.noiseStart, end: this.cfg.noiseEnd, decaySteps: this.cfg.noiseDecaySteps }, this.envSteps - this.cfg.warmupSteps);
+    addGaussian(raw, std, this.exploreRng);
+    return projectAllocation(raw, mask, this.C, this.S, this.bounds);
+  }
+
+  evaluationPolicy(): SlicingPolicy {
+    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds);
+  }
+
+  observe(tr: Transition): AgentMetrics | null {
+    const { C, S } = this;
+    const F = S * NORM_FEATURES;
+    const feats = normalizeObservation(tr.obs.data, C, S);
+    const next = normalizeObservation(tr.nextObs.data, C, S);
+    const mask = activeMask(tr.obs.data, C, S);
+    const nextMask = activeMask(tr.nextObs.data, C, S);
+    const infoQos = tr.info.qos;
+    const qos =
+      Array.isArray(infoQos) && infoQos.length === C * S
+        ? Float64Array.from(infoQos as Array<number | null>, (v) => (typeof v === 'number' ? v : Number.NaN))
+        : qosFromObservation(tr.nextObs.data, C, S);
+    const done = [tr.terminated ? 1 : 0];
+    for (let c = 0; c < C; c++) {
+      const q = new Float32Array(S);
+      for (let s = 0; s < S; s++) q[s] = Number.isNaN(qos[c * S + s]!) ? 1 : qos[c * S + s]!;
+      this.buffer.push({
+        obs: feats.subarray(c * F, (c + 1) * F),
+        act: tr.action.subarray(c * S, (c + 1) * S),
+        qos: q,
+        next: next.subarray(c * F, (c + 1) * F),
+        mask: mask.subarray(c * S, (c + 1) * S),
+        nextMask: nextMask.subarray(c * S, (c + 1) * S),
+        done,
+      });
+    }
+    this.envSteps += 1;
+    if (this.envSteps < this.cfg.warmupSteps || this.buffer.size < Math.min(this.cfg.batchSize, this.cfg.bufferCapacity)) return null;
+    let m: AgentMetrics | null = null;
+    for (let k = 0; k < this.cfg.updatesPerStep; k++) m = this.update();
+    return m;
+  }
+
+  /** The per-cell reward of a stored transition. */
+  private reward(qos: Float32Array, mask: Float32Array, b: number): number {
+    const S = this.S;
+    if (this.cfg.reward === 'min-qos') {
+      let min = 1;
+      for (let s = 0; s < S; s++) if (mask[b * S + s]) min = Math.min(min, qos[b * S + s]!);
+      return min;
+    }
+    let sum = 0;
+    for (let s = 0; s < S; s++) if (mask[b * S + s]) sum += Math.log(qos[b * S + s]! + 1);
+    return sum;
+  }
+
+  update(): AgentMetrics {
+    const { S } = this;
+    const B = this.cfg.batchSize;
+    const F = S * NORM_FEATURES;
+    const idx = this.buffer.sampleIndices(B, this.rng);
+    const feats = this.buffer.gather('obs', idx);
+    const act = this.buffer.gather('act', idx);
+    const qos = this.buffer.gather('qos', idx);
+    const next = this.buffer.gather('next', idx);
+    const mask = this.buffer.gather('mask', idx);
+    const nextMask = this.buffer.gather('nextMask', idx);
+    const done = this.buffer.gather('done', idx);
+    // Target action: target actor, smoothing noise (TD3), projection.
+    const rawNext = this.actorTarget.predict(next, B);
+    const projected = projectRows(rawNext, nextMask, B, S, this.bounds);
+    if (this.cfg.targetNoise > 0) {
+      for (let i = 0; i < projected.length; i++) {
+        const e = Math.max(-this.cfg.targetNoiseClip, Math.min(this.cfg.targetNoiseClip, this.rng.normal(0, this.cfg.targetNoise)));
+        projected[i] = projected[i]! + e;
+      }
+    }
+    const nextAct = projectRows(projected, nextMask, B, S, this.bounds);
+    const nextIn = new Float32Array(B * (F + S));
+    const curIn = new Float32Array(B * (F + S));
+    for (let b = 0; b < B; b++) {
+      nextIn.set(next.subarray(b * F, (b + 1) * F), b * (F + S));
+      nextIn.set(nextAct.subarray(b * S, (b + 1) * S), b * (F + S) + F);
+      curIn.set(feats.subarray(b * F, (b + 1) * F), b * (F + S));
+      curIn.set(act.subarray(b * S, (b + 1) * S), b * (F + S) + F);
+    }
+    const targets = this.criticTargets.map((t) => t.predict(nextIn, B));
+    const y = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      let q = targets[0]![b]!;
+      if (targets.length > 1) q = Math.min(q, targets[1]![b]!);
+      let anyNext = false;
+      for (let s = 0; s < S; s++) if (nextMask[b * S + s]) anyNext = true;
+      y[b] = this.reward(qos, mask, b) + (done[b] || !anyNext ? 0 : this.cfg.gamma * q);
+    }
+    let criticLoss = 0;
+    for (let k = 0; k < this.critics.length; k++) {
+      criticLoss += this.criticOpts[k]!.minimize(() =>
+        tf.tidy(() => tf.mean(tf.square(tf.sub(this.critics[k]!.apply(tf.tensor2d(curIn, [B, F + S])), tf.tensor2d(y, [B, 1])))) as tf.Scalar),
+      );
+    }
+    this.updates += 1;
+    if (this.updates % this.cfg.policyDelay === 0) {
+      this.lastActorLoss = this.actorOpt.minimize(() =>
+        tf.tidy(() => {
+          const state = tf.tensor2d(feats, [B, F]);
+          const x = projectionOp(this.actor.apply(state), mask, this.bounds.trivial ? null : this.bounds);
+          const q = this.critics[0]!.apply(tf.concat([state, x], 1));
+          return tf.neg(tf.mean(q)) as tf.Scalar;
+        }),
+      );
+      this.actor.softUpdateInto(this.actorTarget, this.cfg.tau);
+      for (let k = 0; k < this.critics.length; k++) this.critics[k]!.softUpdateInto(this.criticTargets[k]!, this.cfg.tau);
+      this.dirty = true;
+    }
+    return { criticLoss: criticLoss / this.critics.length, actorLoss: this.lastActorLoss, updates: this.updates };
+  }
+
+  getState(): AgentState {
+    const arrays: AgentState['arrays'] = {};
+    const put = (prefix: string, list: Float32Array[]): void => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
+    put('actor', this.actor.getArrays());
+    put('actorTarget', this.actorTarget.getArrays());
+    const a = this.actorOpt.getState();
+    put('adamActor', a.arrays);
+    const adamT = [a.t];
+    this.critics.forEach((c, k) => {
+      put(`critic${k}`, c.getArrays());
+      put(`criticTarget${k}`, this.criticTargets[k]!.getArrays());
+      const s = this.criticOpts[k]!.getState();
+      put(`adamCritic${k}`, s.arrays);
+      adamT.push(s.t);
+    });
+    const replay = this.buffer.getState();
+    for (const [name, arr] of Object.entries(replay.arrays)) arrays[`replay/${name}`] = arr;
+    return {
+      meta: {
+        id: this.id,
+        settings: this.cfg,
+        actorActivations: ACTIVATIONS(this.cfg.hidden),
+        layers: this.cfg.hidden.length + 1,
+        envSteps: this.envSteps,
+        updates: this.updates,
+        lastActorLoss: this.lastActorLoss,
+        adamT,
+        rng: this.rng.getState(),
+        exploreRng: this.exploreRng.getState(),
+        replay: { head: replay.head, size: replay.size },
+      },
+      arrays,
+    };
+  }
+
+  setState(state: AgentState): void {
+    const m = state.meta as { envSteps: number; updates: number; lastActorLoss: number; adamT: number[]; rng: number[]; exploreRng: number[]; replay: { head: number; size: number }; layers: number };
+    const L = 2 * m.layers;
+    const get = (prefix: string, count: number): Float32Array[] => Array.from({ length: count }, (_, i) => state.arrays[`${prefix}/${i}`] as Float32Array);
+    this.actor.setArrays(get('actor', L));
+    this.actorTarget.setArrays(get('actorTarget', L));
+    this.actorOpt.setState(m.adamT[0]!, get('adamActor', 2 * L));
+    this.critics.forEach((c, k) => {
+      c.setArrays(get(`critic${k}`, L));
+      this.criticTargets[k]!.setArrays(get(`criticTarget${k}`, L));
+      this.criticOpts[k]!.setState(m.adamT[k + 1]!, get(`adamCritic${k}`, 2 * L));
+    });
+    const replayArrays: Record<string, Float32Array> = {};
+    for (const f of this.buffer.fields) replayArrays[f.name] = state.arrays[`replay/${f.name}`] as Float32Array;
+    this.buffer.setState(m.replay.head, m.replay.size, replayArrays);
+    this.rng.setState(m.rng);
+    this.exploreRng.setState(m.exploreRng);
+    this.envSteps = m.envSteps;
+    this.updates = m.updates;
+    this.lastActorLoss = m.lastActorLoss;
+    this.dirty = true;
+  }
+
+  dispose(): void {
+    for (const n of [this.actor, this.actorTarget, ...this.critics, ...this.criticTargets]) n.dispose();
+    for (const o of [this.actorOpt, ...this.criticOpts]) o.dispose();
+  }
+}
+
+export function cellPolicyFromState(layout: SlicingLayout, scenario: AgentScenario, state: AgentState): CellActorPolicy {
+  const m = state.meta as { id: string; actorActivations: Array<'relu' | 'sigmoid'>; layers: number };
+  const spec = specFromArrays(
+    Array.from({ length: 2 * m.layers }, (_, i) => state.arrays[`actor/${i}`] as Float32Array),
+    m.actorActivations,
+  );
+  return new CellActorPolicy(m.id, layout, spec, shareBounds(layout, scenario));
+}

@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
+import { train, type TrainSummary } from '../../train/index.js';
+import { InputError } from '../../util/index.js';
+
+interface TrainCliOptions {
+  scenario?: string;
+  agent?: string;
+  seed?: number;
+  episodes?: number;
+  out: string;
+  runId?: string;
+  backend: BackendChoice;
+  resume?: string;
+  evalEvery?: number;
+  evalEpisodes?: number;
+  checkpointEvery: number;
+  json: boolean;
+  progress: boolean;
+}
+
+function nonNegativeInt(name: string, min = 0) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < min) throw new InputError(name, text, `an integer >= ${min}`);
+    return n;
+  };
+}
+
+function agentHelp(): string {
+  const ids = Object.keys(agentRegistry);
+  const width = Math.max(...ids.map((id) => id.length));
+  return `\nAgents (--agent):\n${ids.map((id) => `  ${id.padEnd(width)}  ${agentRegistry[id]!.description}`).join('\n')}\n`;
+}
+
+function formatSummary(s: TrainSummary): string {
+  const lines = [
+    `run        ${s.runDir}`,
+    `agent      ${s.agent} on ${s.scenario} (seed ${s.seed}, backend ${s.backend})`,
+    `episodes   ${s.completedEpisodes}/${s.episodes}${s.finished ? '' : ' (unfinished: continue with --resume)'}, ${s.totalSteps} steps, ${s.updates} updates`,
+    `time       ${s.trainSeconds.toFixed(1)} s (${s.stepsPerSecond.toFixed(1)} steps/s)`,
+  ];
+  const e = s.lastEval as Record<string, number> | null;
+  if (e) {
+    lines.push(
+      `last eval  mean utility ${e.meanUtility!.toFixed(4)}, QoS satisfaction ${e.qosSatisfaction!.toFixed(3)}, capacity violation ${e.capacityViolation}`,
+    );
+  }
+  lines.push(`evaluate   ns3ts eval --scenario ${s.scenario} --policy checkpoint:${s.runDir}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train an agent on a scenario (synthetic or ns-3); writes runs/<run-id>/ (config, metrics.jsonl, checkpoint, summary)')
+    .option('-s, --scenario <name|path>', 'scenario name (see `ns3ts scenarios`) or path (default: slicing-synthetic)')
+    .option('-a, --agent <id>', "agent id (default: the scenario's agent.id; see the list below)")
+    .option('--seed <n>', "seed of the run (default: the scenario's seed)", nonNegativeInt('--seed'))
+    .option('-e, --episodes <n>', "training episodes (default: the scenario's training.episodes)", nonNegativeInt('--episodes', 1))
+    .option('-o, --out <dir>', 'folder for run directories', 'runs')
+    .option('--run-id <id>', 'name of the run directory (default: <scenario>-<agent>-s<seed>-<time>)')
+    .option('-b, --backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES.join(', ')}`, (v) => parseBackendChoice(v), 'auto' as BackendChoice)
+    .option('--resume <run-dir>', 'continue a killed or finished run from its last checkpoint (with --episodes: up to that many)')
+    .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", nonNegativeInt('--eval-every'))
+    .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", nonNegativeInt('--eval-episodes', 1))
+    .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', nonNegativeInt('--checkpoint-every', 1), 1)
+    .option('--json', 'print the run summary as JSON on stdout', false)
+    .option('--no-progress', 'hide the progress bar (stderr)')
+    .addHelpText('after', agentHelp)
+    .action(async (options: TrainCliOptions) => {
+      if (options.resume && (options.scenario || options.agent || options.seed !== undefined)) {
+        throw new InputError('--resume', options.resume, 'no --scenario/--agent/--seed with it (the run directory has them)');
+      }
+      const summary = await train({
+        ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
+        ...(options.runId === undefined ? {} : { runId: options.runId }),
+        ...(options.resume === undefined ? {} : { resume: options.resume }),
+        ...(options.evalEvery === undefined ? {} : { evalEvery: options.evalEvery }),
+        ...(options.evalEpisodes === undefined ? {} : { evalEpisodes: options.evalEpisodes }),
+        outDir: options.out,
+        backend: options.backend,
+        checkpointEvery: options.checkpointEvery,
+        progress: options.progress,
+        announce: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    });
+}

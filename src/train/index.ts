@@ -1,0 +1,12 @@
+// The train face: the training loop and its run directories.
+export {
+  train,
+  evaluationSeed,
+  agentScenario,
+  METRICS_FILE,
+  CONFIG_FILE,
+  SUMMARY_FILE,
+  type TrainOptions,
+  type TrainSummary,
+  type RunConfig,
+} from './run.js';
