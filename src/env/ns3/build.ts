@@ -120,15 +120,22 @@ export async function ensureNs3Build(options: Ns3BuildOptions = {}): Promise<Ns3
     const logPath = join(buildDir, LOG_FILE);
     const logFd = openSync(logPath, 'w');
     try {
-      log(`configuring ${buildDir}`);
-      await run(
-        'cmake',
-        ['-S', packageRoot, '-B', buildDir, '-DNS3TS_WITH_NS3=ON', '-DCMAKE_BUILD_TYPE=Release'],
-        logFd,
-        logPath,
-      );
-      log(`building with ${jobs} job(s) (log: ${logPath})`);
-      await run('cmake', ['--build', buildDir, '--parallel', String(jobs)], logFd, logPath);
+      const script = join(packageRoot, 'scripts', 'build-cpp.sh');
+      if (buildDir === join(packageRoot, 'build', 'cpp') && existsSync(script)) {
+        // The repository's own build of build/cpp (it also serializes with CI's run of it).
+        log(`building ${buildDir} with scripts/build-cpp.sh, ${jobs} job(s) (log: ${logPath})`);
+        await run('bash', [script, '--no-asan'], logFd, logPath, { ...process.env, NS3TS_BUILD_JOBS: String(jobs) });
+      } else {
+        log(`configuring ${buildDir}`);
+        await run(
+          'cmake',
+          ['-S', packageRoot, '-B', buildDir, '-DNS3TS_WITH_NS3=ON', '-DCMAKE_BUILD_TYPE=Release'],
+          logFd,
+          logPath,
+        );
+        log(`building with ${jobs} job(s) (log: ${logPath})`);
+        await run('cmake', ['--build', buildDir, '--parallel', String(jobs)], logFd, logPath);
+      }
     } finally {
       closeSync(logFd);
     }
@@ -153,10 +160,10 @@ function listPrograms(binDir: string): string[] {
     .sort();
 }
 
-function run(command: string, args: string[], logFd: number, logPath: string): Promise<void> {
+function run(command: string, args: string[], logFd: number, logPath: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   writeSync(logFd, `$ ${command} ${args.join(' ')}\n`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', logFd, logFd] });
+    const child = spawn(command, args, { stdio: ['ignore', logFd, logFd], env });
     child.on('error', (err) => reject(new Ns3tsError(`ns-3 build: cannot run ${command}: ${err.message}`)));
     child.on('exit', (code, signal) => {
       if (code === 0) {
@@ -171,7 +178,7 @@ function run(command: string, args: string[], logFd: number, logPath: string): P
       }
       reject(
         new Ns3tsError(
-          `ns-3 build: ${command} ${args[0]} ${args[1]} failed (${signal ?? `exit ${code}`}); see ${logPath}${
+          `ns-3 build: ${command} ${args.slice(0, 2).join(' ')} failed (${signal ?? `exit ${code}`}); see ${logPath}${
             tail ? `\n${tail}` : ''
           }`,
         ),

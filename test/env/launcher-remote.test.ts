@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProcessLauncher, RemoteEnv, processAlive, temporaryIpcEndpoint, type NdArray } from '../../src/env/index.js';
+import { selfCommand } from '../../src/util/index.js';
+
+// RemoteEnv + ProcessLauncher with the TypeScript simulator peer (`ns3ts sim`): no ns-3 needed.
+
+type Obs = NdArray<Float32Array>;
+const logDir = mkdtempSync(join(tmpdir(), 'ns3ts-launcher-remote-'));
+const spawned: number[] = [];
+
+afterAll(() => {
+  for (const pid of spawned) expect(processAlive(pid)).toBe(false);
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+function simLauncher(): ProcessLauncher {
+  const self = selfCommand();
+  return new ProcessLauncher({
+    command: self.command,
+    args: [...self.args, 'sim', '--scenario', 'slicing-synthetic'],
+    logDir,
+    name: 'ns3ts-sim',
+    killGraceMs: 1000,
+  });
+}
+
+function shares(cells: number, slices: number): Obs {
+  return { data: new Float32Array(cells * slices).fill(1 / slices), shape: [cells, slices] };
+}
+
+describe('ProcessLauncher driving the ns3ts sim peer through RemoteEnv', () => {
+  it('a simulator killed mid-episode ends the episode truncated with the reason, and reset restarts it', async () => {
+    const launcher = simLauncher();
+    const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: temporaryIpcEndpoint(), launcher, seed: 11, initTimeoutMs: 30_000 });
+    try {
+      const first = await env.reset();
+      const [cells, slices] = first.obs.shape as [number, number, number];
+      const pid = launcher.pid(0)!;
+      spawned.push(pid);
+      expect(first.info.simProcessId).toBe(pid);
+      expect(first.info.seed).toBe(11);
+      const step = await env.step(shares(cells, slices));
+      expect(step.truncated).toBe(false);
+
+      process.kill(pid, 'SIGKILL');
+      const cut = await env.step(shares(cells, slices));
+      expect(cut.truncated).toBe(true);
+      expect(cut.terminated).toBe(false);
+      expect(cut.info.reason).toBe('simulator-exited');
+      expect(String(cut.info.error)).toContain('SIGKILL');
+      expect(launcher.exitInfo(0)).toEqual({ code: null, signal: 'SIGKILL' });
+      await expect(env.step(shares(cells, slices))).rejects.toThrow(/reset/);
+
+      const again = await env.reset();
+      const restarted = launcher.pid(0)!;
+      spawned.push(restarted);
+      expect(restarted).not.toBe(pid);
+      expect(again.info.simProcessId).toBe(restarted);
+      expect((await env.step(shares(cells, slices))).truncated).toBe(false);
+    } finally {
+      await env.close();
+    }
+    for (const pid of launcher.spawnedPids()) expect(processAlive(pid)).toBe(false);
+    expect(readFileSync(launcher.logPath(0), 'utf8')).toMatch(/start seed=11 endpoint=ipc:\/\//);
+  }, 60_000);
+
+  it('the seed sequence is reproducible: same seed, same first observations', async () => {
+    const firstObs: number[][] = [];
+    for (let run = 0; run < 2; run++) {
+      const launcher = simLauncher();
+      const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: temporaryIpcEndpoint(), launcher, seed: 5, initTimeoutMs: 30_000 });
+      try {
+        const a = await env.reset();
+        const b = await env.reset(); // the next seed of the sequence
+        firstObs.push([...a.obs.data], [...b.obs.data]);
+        spawned.push(...launcher.spawnedPids());
+      } finally {
+        await env.close();
+      }
+    }
+    expect(firstObs[2]).toEqual(firstObs[0]);
+    expect(firstObs[3]).toEqual(firstObs[1]);
+    expect(firstObs[1]).not.toEqual(firstObs[0]);
+  }, 90_000);
+});
