@@ -391,11 +391,11 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
         // Random surges and outages of the burst/outage profiles (state carried across steps).
         if (traffic.burstProbability > 0) {
           if (this.burstLeft[i]! > 0) this.burstLeft[i]!--;
-          else if (rng.next() < traffic.burstProbability) this.burstLeft[i] = traffic.burstSteps;
+          else if (rng.nextUint32() * UINT32_SCALE < traffic.burstProbability) this.burstLeft[i] = traffic.burstSteps;
         }
         if (traffic.outageProbability > 0) {
           if (this.outageLeft[i]! > 0) this.outageLeft[i]!--;
-          else if (rng.next() < traffic.outageProbability) this.outageLeft[i] = traffic.outageSteps;
+          else if (rng.nextUint32() * UINT32_SCALE < traffic.outageProbability) this.outageLeft[i] = traffic.outageSteps;
         }
         let tau = this.sliceLevel[s]!;
         if (traffic.noise > 0) tau += traffic.noise * rng.normal();
@@ -500,19 +500,27 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
   }
 }
 
-/** Poisson sample: Knuth's product method for small means, a rounded normal for large ones. */
+/** 2^-32: turns a uint32 into a uniform in [0, 1) (32 bits are plenty for traffic draws). */
+const UINT32_SCALE = 2.3283064365386963e-10;
+
+/**
+ * Poisson sample: inversion (one uniform, a walk up the CDF) for small means, a rounded normal
+ * for large ones.
+ */
 function poisson(rng: Rng, mean: number): number {
   if (!(mean > 0)) return 0;
   if (mean >= 12) {
     const v = Math.round(mean + Math.sqrt(mean) * rng.normal());
     return v < 0 ? 0 : v;
   }
-  const limit = Math.exp(-mean);
+  const u = rng.nextUint32() * UINT32_SCALE;
   let k = 0;
-  let p = rng.next();
-  while (p > limit) {
+  let p = Math.exp(-mean);
+  let cdf = p;
+  while (u > cdf && k < 200) {
     k++;
-    p *= rng.next();
+    p *= mean / k;
+    cdf += p;
   }
   return k;
 }
