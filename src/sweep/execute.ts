@@ -9,11 +9,15 @@ import { RUN_FILES, TRAINED_CHECKPOINT, type RunStep } from './plan.js';
 import { acquireRunLock, readRunRecord, readStatus, writeStatus, type LivenessCheck, type RunLock, type RunStatus } from './run-store.js';
 
 /**
- * The ns3ts command line that runs steps: `selfCommand()`, with tsx's loader given as an absolute
+ * The ns3ts command line that runs steps: `$NS3TS_COMMAND` if set, else `selfCommand()`, with tsx's loader given as an absolute
  * path when running from sources, because steps run in their run folder, where a bare `--import
  * tsx` would not resolve.
  */
 export function ns3tsCommandLine(): string[] {
+  // NS3TS_COMMAND (words separated by spaces) runs the steps with another installation, e.g. on a
+  // cluster whose nodes have ns3ts at another path.
+  const override = process.env.NS3TS_COMMAND?.trim();
+  if (override) return override.split(/\s+/);
   const self = selfCommand();
   const args = self.args.slice();
   const at = args.indexOf('--import');
@@ -208,8 +212,9 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 function lastLine(path: string): string {
   try {
-    const lines = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    const line = lines[lines.length - 1] ?? '(no output)';
+    const lines = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('(run with --verbose'));
+    // The CLI's one-line error ("ns3ts: ...") if there is one, else the last line.
+    const line = [...lines].reverse().find((l) => l.startsWith('ns3ts: ')) ?? lines[lines.length - 1] ?? '(no output)';
     return line.length > 300 ? `${line.slice(0, 297)}...` : line;
   } catch {
     return '(no log)';
@@ -285,11 +290,9 @@ function flatten(value: unknown, prefix: string, out: Record<string, number>): v
     out[prefix] = value ? 1 : 0;
     return;
   }
-  if (Array.isArray(value)) {
-    // Short numeric vectors (e.g. per-cell values) become name.0, name.1, ...; long series are skipped.
-    if (value.length <= 64) value.forEach((v, i) => flatten(v, `${prefix}.${i}`, out));
-    return;
-  }
+  // Lists (distributions such as rCdf, time series) are not per-run scalars: they stay in the
+  // step's output file and are left out of the index.
+  if (Array.isArray(value)) return;
   if (typeof value === 'object' && value !== null) {
     for (const [key, v] of Object.entries(value)) flatten(v, `${prefix}.${key}`, out);
   }

@@ -86,6 +86,7 @@ export {
   RESULTS_DB,
   RESULTS_FORMATS,
   TABLE_MAX_METRICS,
+  TABLE_HEADLINE_METRICS,
   type RunRow,
   type ResultsIndex,
   type SummaryRow,

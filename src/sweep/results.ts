@@ -277,7 +277,7 @@ export async function exportResults(sweepDir: string, options: ExportOptions): P
   if (options.perRun && options.format === 'table') throw new InputError('format', 'table', 'csv, json or parquet with per-run rows');
   const summary = await summarizeResults(sweepDir, options);
   if (options.format === 'table') {
-    const text = formatTable(summary);
+    const text = formatTable(summary, !(options.metrics && options.metrics.length > 0));
     if (options.out) writeFileAtomic(resolve(options.out), text);
     return text;
   }
@@ -327,12 +327,23 @@ function fmt(v: number): string {
 }
 
 /** At most this many metric columns in the text table (the others: --metric, or csv/json). */
-export const TABLE_MAX_METRICS = 6;
+export const TABLE_MAX_METRICS = 7;
+
+/** The KPIs the text table shows when they were collected and no --metric was given. */
+export const TABLE_HEADLINE_METRICS: readonly string[] = [
+  'kpis.meanUtility',
+  'kpis.qosSatisfaction',
+  'kpis.meanR',
+  'kpis.slaViolationRate',
+  'kpis.utilization',
+  'kpis.jainFairness',
+  'kpis.capacityViolation',
+];
 
 /** The text table: one row per group, `n` and `mean ± ci95` per metric. */
-export function formatTable(summary: ResultsSummary): string {
-  const preferred = summary.metrics.filter((m) => m.startsWith('kpis.'));
-  const metrics = (preferred.length > 0 ? preferred : summary.metrics).slice(0, TABLE_MAX_METRICS);
+export function formatTable(summary: ResultsSummary, headlineOnly = true): string {
+  const headline = headlineOnly ? TABLE_HEADLINE_METRICS.filter((m) => summary.metrics.includes(m)) : [];
+  const metrics = (headline.length > 0 ? headline : summary.metrics).slice(0, TABLE_MAX_METRICS);
   const hidden = summary.metrics.length - metrics.length;
   const groups: Array<{ key: string; group: Record<string, unknown>; n: number; cells: Record<string, string> }> = [];
   for (const row of summary.rows) {
