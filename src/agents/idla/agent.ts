@@ -4,11 +4,12 @@
  * estimator) goes into the training loop's checkpoints; with a run directory it also writes the
  * samples and the estimator (an MlpSpec JSON with its train/test MAE) there.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NdArray, SlicingLayout } from '../../env/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
+import { CHECKPOINT_FILE, readCheckpoint } from '../checkpoint.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { CollectionPolicy } from './collect.js';
 import { type EstimatorFile, fitEstimator, loadEstimator, mlpSpecFromJson, mlpSpecToJson, saveEstimator } from './estimator.js';
@@ -36,6 +37,8 @@ export interface IdlaSettings {
   stepX: number;
   stepLambda: number;
   decay: number;
+  /** Spread unused capacity over the active slices after the search (0 = the paper's plain result). */
+  fillSlack: number;
   /** Where samples and the estimator are written ('' = only into checkpoints). */
   runDir: string;
 }
@@ -55,6 +58,7 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   stepX: 0.1,
   stepLambda: 0.5,
   decay: 0.05,
+  fillSlack: 1,
   runDir: '',
 };
 
@@ -95,6 +99,7 @@ export function searchOptionsOf(settings: IdlaSettings): SearchOptions {
     stepX: settings.stepX,
     stepLambda: settings.stepLambda,
     decay: settings.decay,
+    fillSlack: settings.fillSlack > 0,
   };
 }
 
@@ -207,35 +212,41 @@ export class IdlaAgent implements TrainableAgent {
   }
 }
 
-/** The trained IDLA policy of a run directory: its estimator file, searched for in the run. */
+/**
+ * The trained IDLA policy of a run directory: the estimator from `idla-estimator.json` when the
+ * run wrote one, else from the agent state in the run's last checkpoint; search settings from the
+ * run's config.
+ */
 export async function loadIdlaPolicy(runDir: string, overrides: Record<string, unknown> = {}): Promise<IdlaPolicy> {
-  const path = findEstimatorFile(runDir);
-  const file = loadEstimator(path);
-  let settings = IDLA_DEFAULTS;
+  if (!existsSync(runDir)) throw new InputError('run directory', runDir, 'an existing directory');
+  let spec;
+  const direct = join(runDir, ESTIMATOR_FILE);
+  if (existsSync(direct)) {
+    spec = loadEstimator(direct).mlp;
+  } else if (existsSync(join(runDir, CHECKPOINT_FILE))) {
+    const agentMeta = (readCheckpoint(runDir).meta.agent ?? {}) as { estimator?: EstimatorFile | null };
+    if (!agentMeta.estimator) {
+      throw new InputError('run directory', runDir, 'an IDLA run that got past sample collection (its checkpoint has no estimator yet)');
+    }
+    spec = mlpSpecFromJson(agentMeta.estimator.spec, `${runDir} checkpoint estimator`);
+  } else {
+    throw new InputError('run directory', runDir, `an IDLA run (with ${ESTIMATOR_FILE} or ${CHECKPOINT_FILE})`);
+  }
+  let settings = resolveIdlaSettings(overrides);
   const configPath = join(runDir, 'config.json');
   if (existsSync(configPath)) {
     try {
-      const config = JSON.parse(readFileSync(configPath, 'utf8')) as { agent?: { settings?: Record<string, unknown> } };
-      if (config.agent?.settings) settings = resolveIdlaSettings({ ...pick(config.agent.settings), ...overrides });
+      const config = JSON.parse(readFileSync(configPath, 'utf8')) as { agentSettingsResolved?: Record<string, unknown> };
+      if (config.agentSettingsResolved) settings = resolveIdlaSettings({ ...pick(config.agentSettingsResolved), ...overrides });
     } catch {
       // An unreadable config only loses the search settings: the defaults apply.
     }
   }
-  return new IdlaPolicy(file.mlp, { search: searchOptionsOf(settings) });
+  return new IdlaPolicy(spec, { search: searchOptionsOf(settings) });
 }
 
 function pick(settings: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(settings).filter(([key]) => key in IDLA_DEFAULTS));
-}
-
-function findEstimatorFile(runDir: string): string {
-  if (!existsSync(runDir)) throw new InputError('run directory', runDir, 'an existing directory');
-  const direct = join(runDir, ESTIMATOR_FILE);
-  if (existsSync(direct)) return direct;
-  for (const sub of readdirSync(runDir, { withFileTypes: true })) {
-    if (sub.isDirectory() && existsSync(join(runDir, sub.name, ESTIMATOR_FILE))) return join(runDir, sub.name, ESTIMATOR_FILE);
-  }
-  throw new InputError('run directory', runDir, `an IDLA run (with ${ESTIMATOR_FILE})`);
 }
 
 export const idlaAgentEntry: AgentEntry = {

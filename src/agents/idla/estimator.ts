@@ -28,6 +28,14 @@ export interface EstimatorOptions {
   hidden?: readonly number[];
   shareInput?: ShareInput;
   seed?: number;
+  /**
+   * Fraction of the epochs trained on the squared error before switching to the paper's absolute
+   * error. With mostly satisfied slices (labels of 1, more of them after augmentation) the MAE's
+   * sign gradient drives a fresh sigmoid output to 1 everywhere, where it saturates and stops
+   * learning; a squared-error start fits the conditional mean first and MAE then refines it.
+   * Default 0.25; 0 = MAE from the first epoch.
+   */
+  mseWarmup?: number;
   /** Show a progress bar on stderr. */
   progress?: boolean;
 }
@@ -117,6 +125,7 @@ export async function fitEstimator(
   const hidden = options.hidden ?? ESTIMATOR_HIDDEN;
   const shareInput = options.shareInput ?? 'used';
   const seed = options.seed ?? 1;
+  const mseEpochs = Math.round(epochs * (options.mseWarmup ?? 0.25));
   if (!(epochs >= 1) || !Number.isInteger(epochs)) throw new InputError('epochs', epochs, 'an integer >= 1');
   if (!(trainFraction > 0 && trainFraction < 1)) throw new InputError('trainFraction', trainFraction, 'a number in (0, 1)');
   if (samples.size < 8) throw new InputError('IDLA samples', samples.size, 'at least 8 samples');
@@ -156,13 +165,17 @@ export async function fitEstimator(
       const loss = tf.tidy(() => {
         const xb = tf.tensor2d(xs.subarray(start * IDLA_INPUTS, end * IDLA_INPUTS), [end - start, IDLA_INPUTS]);
         const yb = tf.tensor2d(ys.subarray(start, end), [end - start, 1]);
-        return optimizer.minimize(() => tf.mean(tf.abs(tf.sub(model.apply(xb) as tf.Tensor, yb))) as tf.Scalar, true) as tf.Scalar;
+        const squared = epoch < mseEpochs;
+        return optimizer.minimize(() => {
+          const error = tf.sub(model.apply(xb) as tf.Tensor, yb);
+          return tf.mean(squared ? tf.square(error) : tf.abs(error)) as tf.Scalar;
+        }, true) as tf.Scalar;
       });
       lossSum += (await loss.data())[0]! * (end - start);
       loss.dispose();
     }
     trainMae = lossSum / n;
-    bar.update(epoch + 1, `mae ${trainMae.toFixed(4)}`);
+    bar.update(epoch + 1, `${epoch < mseEpochs ? 'mse' : 'mae'} ${trainMae.toFixed(4)}`);
   }
   bar.done();
   const spec = exportSpec(model, mean, std);

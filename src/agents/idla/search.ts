@@ -50,6 +50,13 @@ export interface SearchOptions {
   stepLambda?: number;
   /** Step decay: step_i = step / (1 + decay i). Default 0.05. */
   decay?: number;
+  /**
+   * Spread a cell's unused capacity equally over its active slices after choosing the best start.
+   * The estimator is nondecreasing in x (augmentation rule 2 teaches it exactly that), so this
+   * never lowers the estimated objective, and it hedges against the estimator's errors. Default
+   * true; false gives the paper's plain search result.
+   */
+  fillSlack?: boolean;
 }
 
 export interface SearchProblem {
@@ -245,7 +252,15 @@ export async function lagrangianSearch(
         }
       }
       const base = starts * first[c]! + bestP * k;
-      for (let j = 0; j < k; j++) result[pairIndex[first[c]! + j]!] = x[base + j]!;
+      let spare = 0;
+      if (options.fillSlack ?? true) {
+        let used = 0;
+        for (let j = 0; j < k; j++) used += x[base + j]!;
+        spare = Math.max(0, 1 - used) / k;
+      }
+      // x + spare stays inside {x >= 0, sum x <= 1} up to rounding; the projection settles that.
+      const chosen = projectIfNeeded(Float64Array.from(x.subarray(base, base + k), (v) => v + spare));
+      writeFeasible(chosen, result, pairIndex.subarray(first[c]!, first[c]! + k));
       bestLambda[c] = lambda[c * starts + bestP]!;
       objective[c] = best;
     }
@@ -276,6 +291,23 @@ function projectIfNeeded(v: Float64Array): Float64Array {
   }
   if (inside && sum <= 1) return v;
   return projectSimplex(v, 1) as Float64Array;
+}
+
+/**
+ * Stores shares as Float32 so that their sum, read back, is still <= 1: rounding to Float32 can
+ * push an exact sum of 1 a hair above it, which the env would count as a capacity violation.
+ */
+function writeFeasible(shares: Float64Array, out: Float32Array, slots: Int32Array): void {
+  let scale = 1;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    let sum = 0;
+    for (let j = 0; j < shares.length; j++) {
+      out[slots[j]!] = shares[j]! * scale;
+      sum += out[slots[j]!]!;
+    }
+    if (sum <= 1) return;
+    scale *= (1 - 1e-7) / sum;
+  }
 }
 
 function checkOutput(out: EstimatorOutput, rows: number): void {
