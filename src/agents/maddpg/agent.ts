@@ -178,6 +178,10 @@ export class MaddpgAgent implements TrainableAgent {
     return this.envSteps;
   }
 
+  get replaySize(): number {
+    return this.buffer.size;
+  }
+
   private syncWeights(): void {
     if (!this.weightsDirty) return;
     this.trainPolicy.setActorWeights(this.actors.map((a) => a.toSpec()));
@@ -339,12 +343,17 @@ export class MaddpgAgent implements TrainableAgent {
     return state.z;
   }
 
-  /** One MADDPG update of every slice type's critic and actor on one shared batch. */
-  update(): AgentMetrics {
+  /**
+   * One MADDPG update of every slice type's critic and actor on one shared batch. `fixed` pins the
+   * batch (replay indices) and the random x-step targets (a seed) — for tests on a fixed batch.
+   * The returned losses are those before the step.
+   */
+  update(fixed?: { indices: Int32Array; seed: number }): AgentMetrics {
     const { S } = this;
-    const B = this.cfg.batchSize;
+    const B = fixed ? fixed.indices.length : this.cfg.batchSize;
     const NF = NORM_FEATURES;
-    const idx = this.buffer.sampleIndices(B, this.rng);
+    const rng = fixed ? new Rng(fixed.seed) : this.rng;
+    const idx = fixed ? fixed.indices : this.buffer.sampleIndices(B, this.rng);
     const feats = this.buffer.gather('obs', idx);
     const act = this.buffer.gather('act', idx);
     const qos = this.buffer.gather('qos', idx);
@@ -394,8 +403,8 @@ export class MaddpgAgent implements TrainableAgent {
       for (let j = 0; j < n; j++) {
         const b = rows[j]!;
         const s = slots[j]!;
-        vs[j] = this.rng.uniform(-0.2, 1.2);
-        rhos[j] = 10 ** this.rng.uniform(logMin, logMax);
+        vs[j] = rng.uniform(-0.2, 1.2);
+        rhos[j] = 10 ** rng.uniform(logMin, logMax);
         lambdas[j] = this.lambda[s]!;
         writeActorInput(feats, b * S + s, vs[j]!, rhos[j]!, actorIn, j * ACTOR_INPUTS);
         for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : act[b * S + k]!;

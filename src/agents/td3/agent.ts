@@ -41,6 +41,8 @@ export const TD3_DEFAULTS = {
   targetNoiseClip: 0.5,
   policyDelay: 2,
   gradClip: 0,
+  /** Weight of mean(pre-activation^2) of the actor output (keeps the sigmoid out of saturation). */
+  policyRegularizer: 1e-3,
   /** 'min-qos' (IDLA's TD3 baseline) or 'sum-utility' (the env's reward for the cell). */
   reward: 'min-qos',
 };
@@ -158,6 +160,10 @@ export class CellAgent implements TrainableAgent {
     this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds);
   }
 
+  get replaySize(): number {
+    return this.buffer.size;
+  }
+
   settings(): Record<string, unknown> {
     return { ...this.cfg, replayBytesPerTransition: this.buffer.bytesPerTransition };
   }
@@ -233,11 +239,13 @@ export class CellAgent implements TrainableAgent {
     return sum;
   }
 
-  update(): AgentMetrics {
+  /** One update; `fixed` pins the batch and the smoothing noise (tests). Losses are pre-step. */
+  update(fixed?: { indices: Int32Array; seed: number }): AgentMetrics {
     const { S } = this;
-    const B = this.cfg.batchSize;
+    const B = fixed ? fixed.indices.length : this.cfg.batchSize;
     const F = S * NORM_FEATURES;
-    const idx = this.buffer.sampleIndices(B, this.rng);
+    const rng = fixed ? new Rng(fixed.seed) : this.rng;
+    const idx = fixed ? fixed.indices : this.buffer.sampleIndices(B, this.rng);
     const feats = this.buffer.gather('obs', idx);
     const act = this.buffer.gather('act', idx);
     const qos = this.buffer.gather('qos', idx);
@@ -250,7 +258,7 @@ export class CellAgent implements TrainableAgent {
     const projected = projectRows(rawNext, nextMask, B, S, this.bounds);
     if (this.cfg.targetNoise > 0) {
       for (let i = 0; i < projected.length; i++) {
-        const e = Math.max(-this.cfg.targetNoiseClip, Math.min(this.cfg.targetNoiseClip, this.rng.normal(0, this.cfg.targetNoise)));
+        const e = Math.max(-this.cfg.targetNoiseClip, Math.min(this.cfg.targetNoiseClip, rng.normal(0, this.cfg.targetNoise)));
         projected[i] = projected[i]! + e;
       }
     }
@@ -283,9 +291,10 @@ export class CellAgent implements TrainableAgent {
       this.lastActorLoss = this.actorOpt.minimize(() =>
         tf.tidy(() => {
           const state = tf.tensor2d(feats, [B, F]);
-          const x = projectionOp(this.actor.apply(state), mask, this.bounds.trivial ? null : this.bounds);
+          const { out, pre } = this.actor.applyWithPre(state);
+          const x = projectionOp(out, mask, this.bounds.trivial ? null : this.bounds);
           const q = this.critics[0]!.apply(tf.concat([state, x], 1));
-          return tf.neg(tf.mean(q)) as tf.Scalar;
+          return tf.add(tf.neg(tf.mean(q)), tf.mul(this.cfg.policyRegularizer, tf.mean(tf.square(pre)))) as tf.Scalar;
         }),
       );
       this.actor.softUpdateInto(this.actorTarget, this.cfg.tau);
