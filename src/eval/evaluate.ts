@@ -51,7 +51,7 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
   try {
     const resolved = typeof policy === 'function' ? await policy(env, scenario) : policy;
     const layout = scenarioLayout(scenario);
-    const acc = new KpiAccumulator(layout, scenario.episodeSteps, options.kpi);
+    const acc = new KpiAccumulator(layout, scenario.episodeSteps, { events: scenario.events, ...options.kpi });
     const size = scenario.cells * scenario.slices.length;
     const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
     const bar = new ProgressBar({ total: episodes, label: `eval ${resolved.id}`, enabled: options.progress ?? false });

@@ -14,6 +14,10 @@ import type { ConstraintSpec } from '../scenario/index.js';
  *   be exactly 0); maxCapacityViolation the largest single excess.
  * - jainFairness: mean over (step, cell) of (sum r)^2 / (S sum r^2) over the active slices.
  * - meanUtility: mean reward (sum log(r + 1)) per step; meanReturn: mean per episode.
+ * - recoverySteps (scenarios with scheduled events): per event and episode, the steps after the
+ *   event ends until the step's QoS ratio (satisfied / active (cell, slice)) is back within 5% of
+ *   its mean over the 8 steps before the event; the mean over recovered events, null when none
+ *   recovered or there are no events. unrecoveredEvents: events not recovered by the episode end.
  */
 export interface EvalKpis {
   steps: number;
@@ -29,6 +33,8 @@ export interface EvalKpis {
   jainFairness: number;
   meanUtility: number;
   meanReturn: number;
+  recoverySteps: number | null;
+  unrecoveredEvents: number;
 }
 
 export interface SliceKpis {
@@ -58,7 +64,13 @@ export interface KpiOptions {
   eps?: number;
   /** First step of each episode counted in slaViolationRateConverged (default: half the episode). */
   convergedFrom?: number;
+  /** Scheduled events (first step, duration) to measure the recovery after. */
+  events?: ReadonlyArray<{ step: number; duration: number }>;
 }
+
+/** Steps before an event whose QoS ratio is its reference, and the tolerance to be back. */
+const RECOVERY_WINDOW = 8;
+const RECOVERY_TOLERANCE = 0.05;
 
 /**
  * Accumulates KPIs step by step from what every slicing env provides: the policy's allocation,
@@ -101,6 +113,12 @@ export class KpiAccumulator {
   };
   private readonly stepActive: Uint8Array;
   private readonly stepViolated: Uint8Array;
+  private readonly events: ReadonlyArray<{ step: number; duration: number }>;
+  /** QoS ratio per step of the current episode (index = 1-based step); NaN = no active slice. */
+  private readonly episodeRatio: Float64Array;
+  private recoverySum = 0;
+  private recovered = 0;
+  private unrecovered = 0;
 
   constructor(
     readonly layout: SlicingLayout,
@@ -129,10 +147,43 @@ export class KpiAccumulator {
     };
     this.stepActive = new Uint8Array(this.S);
     this.stepViolated = new Uint8Array(this.S);
+    this.events = options.events ?? [];
+    this.episodeRatio = new Float64Array(this.events.length > 0 ? episodeSteps + 1 : 0).fill(Number.NaN);
+  }
+
+  /** Scores the recovery after each event of the episode just played. */
+  private closeEpisode(): void {
+    const ratio = this.episodeRatio;
+    for (const event of this.events) {
+      let pre = 0;
+      let n = 0;
+      for (let t = Math.max(1, event.step - RECOVERY_WINDOW); t < event.step && t < ratio.length; t++) {
+        if (!Number.isNaN(ratio[t]!)) {
+          pre += ratio[t]!;
+          n++;
+        }
+      }
+      const end = event.step + event.duration;
+      if (n === 0 || end >= ratio.length) continue; // the episode did not cover the event
+      pre /= n;
+      let back = -1;
+      for (let t = end; t < ratio.length; t++) {
+        if (!Number.isNaN(ratio[t]!) && ratio[t]! >= pre * (1 - RECOVERY_TOLERANCE)) {
+          back = t - end;
+          break;
+        }
+      }
+      if (back >= 0) {
+        this.recoverySum += back;
+        this.recovered++;
+      } else this.unrecovered++;
+    }
+    ratio.fill(Number.NaN);
   }
 
   /** Marks the start of an episode. */
   beginEpisode(): void {
+    if (this.episodes > 0 && this.events.length > 0) this.closeEpisode();
     this.returnSum += this.episodeReturn;
     this.episodes++;
     this.episodeReturn = 0;
@@ -154,6 +205,8 @@ export class KpiAccumulator {
     this.episodeReturn += reward;
     this.stepActive.fill(0);
     this.stepViolated.fill(0);
+    let stepCount = 0;
+    let stepSatisfied = 0;
     for (let c = 0; c < this.C; c++) {
       let cellShare = 0;
       let rSum = 0;
@@ -195,8 +248,11 @@ export class KpiAccumulator {
         if (dT > 0 && users > 0 && delay > dT) sl.delayViolations[s]!++;
         if (phiT > 0 && users > 0 && thr < phiT) sl.throughputViolations[s]!++;
         this.stepActive[s] = 1;
-        if (r >= threshold) sl.satisfied[s]!++;
-        else this.stepViolated[s] = 1;
+        stepCount++;
+        if (r >= threshold) {
+          sl.satisfied[s]!++;
+          stepSatisfied++;
+        } else this.stepViolated[s] = 1;
         for (let b = 0; b <= 10; b++) if (r <= b / 10 + 1e-12) this.cdf[b]!++;
       }
       this.cellSteps++;
@@ -209,6 +265,7 @@ export class KpiAccumulator {
         this.jainCount++;
       }
     }
+    if (step >= 0 && step < this.episodeRatio.length) this.episodeRatio[step] = stepCount > 0 ? stepSatisfied / stepCount : Number.NaN;
     for (let s = 0; s < S; s++) {
       if (!this.stepActive[s]) continue;
       sl.slaPairs[s]!++;
@@ -223,6 +280,15 @@ export class KpiAccumulator {
   /** The KPIs so far, overall and per slice (keyed by slice name). */
   result(): { kpis: EvalKpis; perSlice: Record<string, SliceKpis> } {
     const sl = this.slice;
+    // The episode in progress counts for recovery as far as it went (without closing it).
+    const saved = { sum: this.recoverySum, recovered: this.recovered, unrecovered: this.unrecovered };
+    const ratioCopy = this.episodeRatio.slice();
+    if (this.events.length > 0 && this.episodes > 0) this.closeEpisode();
+    const recovery = { sum: this.recoverySum, recovered: this.recovered, unrecovered: this.unrecovered };
+    this.recoverySum = saved.sum;
+    this.recovered = saved.recovered;
+    this.unrecovered = saved.unrecovered;
+    this.episodeRatio.set(ratioCopy);
     const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
     const ratio = (a: number, b: number, empty = 0): number => (b > 0 ? a / b : empty);
     const count = sum(sl.count);
@@ -241,6 +307,8 @@ export class KpiAccumulator {
       jainFairness: ratio(this.jainSum, this.jainCount, 1),
       meanUtility: ratio(this.rewardSum, this.steps),
       meanReturn: (this.returnSum + this.episodeReturn) / episodes,
+      recoverySteps: recovery.recovered > 0 ? recovery.sum / recovery.recovered : null,
+      unrecoveredEvents: recovery.unrecovered,
     };
     const perSlice: Record<string, SliceKpis> = {};
     this.layout.slices.forEach((slice, s) => {

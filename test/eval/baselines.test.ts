@@ -177,6 +177,29 @@ describe('KPIs', () => {
     expect(acc.result().kpis.maxCapacityViolation).toBeCloseTo(0.3);
   });
 
+  it('measures the recovery after a scheduled event', () => {
+    const layout = { cells: 1, slices: [{ name: 'a', type: 'eMBB' as const, phiTarget: 1, delayTarget: 0 }] };
+    const F = FEATURES_PER_SLICE;
+    const obs = new Float32Array(F);
+    obs[FEATURE.active] = 1;
+    obs[FEATURE.activeUsers] = 1;
+    obs[FEATURE.phiTarget] = 1;
+    const acc = new KpiAccumulator(layout, 20, { events: [{ step: 10, duration: 2 }] });
+    const play = (badUntil: number): void => {
+      acc.beginEpisode();
+      for (let t = 1; t <= 20; t++) {
+        obs[FEATURE.throughput] = t >= 10 && t < badUntil ? 0.5 : 1;
+        acc.addStep([1], obs, 0, t);
+      }
+    };
+    play(14); // event steps 10-11, still bad at 12-13, back at 14: 2 steps after the event ended
+    expect(acc.result().kpis).toMatchObject({ recoverySteps: 2, unrecoveredEvents: 0 });
+    play(21); // never back
+    expect(acc.result().kpis).toMatchObject({ recoverySteps: 2, unrecoveredEvents: 1 });
+    play(12); // back right after the event
+    expect(acc.result().kpis).toMatchObject({ recoverySteps: 1, unrecoveredEvents: 1 });
+  });
+
   it('constraint costs count violating cells of the slice', () => {
     const s = setByPath(synthetic, 'cells', 2);
     const F = FEATURES_PER_SLICE;

@@ -46,6 +46,10 @@ export function formatEvalTable(results: readonly EvalResult[]): string {
     ['cap viol', (r) => String(r.kpis.capacityViolation)],
     ['Jain', (r) => fmt(r.kpis.jainFairness)],
   ];
+  if (results.some((r) => r.kpis.recoverySteps !== null || r.kpis.unrecoveredEvents > 0)) {
+    columns.push(['recovery', (r) => (r.kpis.recoverySteps === null ? '-' : fmt(r.kpis.recoverySteps, 1))]);
+    columns.push(['unrecovered', (r) => String(r.kpis.unrecoveredEvents)]);
+  }
   const slices = Object.keys(first.perSlice);
   for (const s of slices) columns.push([`QoS ${s}`, (r) => fmt(r.perSlice[s]?.qosSatisfaction ?? Number.NaN)]);
   const rows = [columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))];
