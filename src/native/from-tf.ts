@@ -26,16 +26,17 @@ export interface TfModelLike {
 const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid'];
 
 /**
- * Copies the weights of `model` (InputLayer and weightless layers skipped; every other layer must
- * be Dense with a linear, relu, tanh or sigmoid activation) into an MlpSpec. The arrays are copies:
- * later training does not change the spec — call again and `runner.setWeights(spec)` after an update.
+ * Copies the weights of `model` (InputLayer and Dropout skipped; every other layer must be Dense
+ * with a linear, relu, tanh or sigmoid activation) into an MlpSpec. The arrays are copies: later
+ * training does not change the spec — call again and `runner.setWeights(spec)` after an update.
  */
 export function mlpSpecFromTfModel(model: TfModelLike): MlpSpec {
   const layers: DenseLayerSpec[] = [];
   model.layers.forEach((layer, index) => {
     const className = layer.getClassName();
     const weights = layer.getWeights();
-    if (className === 'InputLayer' || (weights.length === 0 && className !== 'Dense')) return;
+    // Identity at inference time; anything else that is not Dense would change the function.
+    if (className === 'InputLayer' || className === 'Dropout') return;
     if (className !== 'Dense') throw new InputError(`model.layers[${index}]`, className, 'a Dense layer');
     const config = layer.getConfig();
     const activation = (config.activation ?? 'linear') as Activation;

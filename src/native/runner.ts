@@ -76,8 +76,8 @@ function isPositiveInteger(value: unknown): value is number {
 
 /** Throws an InputError naming the first inconsistent field of the spec. */
 export function validateMlpSpec(spec: MlpSpec, name = 'spec'): void {
-  if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.layers) || spec.layers.length === 0) {
-    throw new InputError(`${name}.layers`, spec?.layers, 'a non-empty array of dense layers');
+  if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.layers) || spec.layers.length === 0 || spec.layers.length > 64) {
+    throw new InputError(`${name}.layers`, spec?.layers, 'an array of 1 to 64 dense layers');
   }
   let previousOut: number | undefined;
   spec.layers.forEach((layer, l) => {
