@@ -10,7 +10,7 @@ interface TrainCliOptions {
   episodes?: number;
   out: string;
   runId?: string;
-  backend: BackendChoice;
+  backend?: BackendChoice;
   resume?: string;
   evalEvery?: number;
   evalEpisodes?: number;
@@ -60,7 +60,9 @@ export function register(program: Command): void {
     .option('-e, --episodes <n>', "training episodes (default: the scenario's training.episodes)", nonNegativeInt('--episodes', 1))
     .option('-o, --out <dir>', 'folder for run directories', 'runs')
     .option('--run-id <id>', 'name of the run directory (default: <scenario>-<agent>-s<seed>-<time>)')
-    .option('-b, --backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES.join(', ')}`, (v) => parseBackendChoice(v), 'auto' as BackendChoice)
+    .option('-b, --backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES.join(', ')} (default: auto; with --resume: the run's)`, (v) =>
+      parseBackendChoice(v),
+    )
     .option('--resume <run-dir>', 'continue a killed or finished run from its last checkpoint (with --episodes: up to that many)')
     .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", nonNegativeInt('--eval-every'))
     .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", nonNegativeInt('--eval-episodes', 1))
@@ -82,7 +84,7 @@ export function register(program: Command): void {
         ...(options.evalEvery === undefined ? {} : { evalEvery: options.evalEvery }),
         ...(options.evalEpisodes === undefined ? {} : { evalEpisodes: options.evalEpisodes }),
         outDir: options.out,
-        backend: options.backend,
+        ...(options.backend === undefined ? {} : { backend: options.backend }),
         checkpointEvery: options.checkpointEvery,
         progress: options.progress,
         announce: (line) => process.stderr.write(`${line}\n`),
