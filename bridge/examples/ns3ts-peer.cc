@@ -1,7 +1,7 @@
 // ns3ts-peer: a trivial simulator that speaks the ns3-gym protocol (no ns-3), for tests and
 // benchmarks. Each episode connects, sends SimInitMsg, plays --steps steps, then a game-over
-// state; the next episode is a new connection (ns3-gym's reset = restart), or continues in the
-// same session when the agent asks for a soft reset.
+// state; the next episode is a new connection (ns3-gym's reset = restart), or, with --soft-reset,
+// continues in the same session when the agent answers with a reset request.
 //
 //   ns3ts-peer --endpoint ipc:///tmp/x --obs-shape 5 --dtype uint32 --act discrete:5
 //              --steps 100 --episodes 1 --seed 1 --timeout-ms 10000
@@ -29,13 +29,15 @@ struct Args {
   uint64_t seed = 1;
   int64_t timeoutMs = bridge::kDefaultTimeoutMs;
   bool quiet = false;
+  bool softReset = false;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "ns3ts-peer: " << problem << "\n"
             << "usage: ns3ts-peer [--endpoint tcp://host:port|ipc://path] [--obs-shape 5|4x3]\n"
             << "                  [--dtype uint32|int32|int64|uint64|float|double] [--act discrete:N|box:N]\n"
-            << "                  [--steps N] [--episodes N] [--seed N] [--timeout-ms N (0 = forever)] [--quiet]\n";
+            << "                  [--steps N] [--episodes N] [--seed N] [--timeout-ms N (0 = forever)]\n"
+            << "                  [--soft-reset (advertise it: the agent may answer a state with a reset)] [--quiet]\n";
   std::exit(2);
 }
 
@@ -54,7 +56,7 @@ Args parseArgs(int argc, char** argv) {
     if (eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
-    } else if (arg != "--quiet" && arg != "--help") {
+    } else if (arg != "--quiet" && arg != "--help" && arg != "--soft-reset") {
       if (i + 1 >= argc) usage(arg + ": missing value");
       value = argv[++i];
     }
@@ -72,6 +74,7 @@ Args parseArgs(int argc, char** argv) {
     else if (arg == "--seed") args.seed = parseCount(arg, value);
     else if (arg == "--timeout-ms") args.timeoutMs = static_cast<int64_t>(parseCount(arg, value));
     else if (arg == "--quiet") args.quiet = true;
+    else if (arg == "--soft-reset") args.softReset = true;
     else if (arg == "--help") usage("help");
     else usage("unknown option " + arg);
   }
@@ -203,7 +206,7 @@ int main(int argc, char** argv) {
       options.endpoint = args.endpoint;
       options.timeoutMs = args.timeoutMs;
       options.seed = episodeSeed;
-      options.capabilities = bridge::defaultCapabilities("soft-reset");
+      options.capabilities = bridge::defaultCapabilities(args.softReset ? "soft-reset" : "");
       bridge::Session session(options);
       env.reset(episodeSeed);
       bridge::SimInitAck ack = session.handshake(env.observationSpace(), env.actionSpace());

@@ -60,8 +60,10 @@ void writeSpace(const Space& space, pb::SpaceDescription* out) {
       for (uint32_t d : box.shape()) msg.add_shape(d);
       for (double v : box.lows()) msg.add_lows(v);
       for (double v : box.highs()) msg.add_highs(v);
-      // 32-bit element types leave bits unset, so the bytes equal ns3-gym's.
-      if (box.bits() != 32) msg.set_bits(box.bits());
+      // Only integer widths other than 32 are sent (float/double are implied by the dtype), so
+      // the bytes of every type ns3-gym knows equal ns3-gym's.
+      const bool integer = box.dtype() == Dtype::Int || box.dtype() == Dtype::UInt;
+      if (integer && box.bits() != 32) msg.set_bits(box.bits());
       out->mutable_space()->PackFrom(msg);
       break;
     }

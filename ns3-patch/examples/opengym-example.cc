@@ -11,6 +11,7 @@
 #include "ns3/opengym-module.h"
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
 
 using namespace ns3;
@@ -145,12 +146,12 @@ main(int argc, char* argv[])
 
     Simulator::Schedule(Seconds(0.0), &ScheduleNextStateRead, stepTime, openGym);
     Simulator::Stop(Seconds(simTime));
-    NS_LOG_UNCOND("opengym-example: simTime=" << simTime << " stepTime=" << stepTime
-                                              << " seed=" << simSeed << " endpoint="
-                                              << openGym->GetEndpoint());
+    // std::cout rather than NS_LOG_UNCOND: the latter is compiled out without NS3_LOG_ENABLE.
+    std::cout << "opengym-example: simTime=" << simTime << " stepTime=" << stepTime
+              << " seed=" << simSeed << " endpoint=" << openGym->GetEndpoint() << std::endl;
     Simulator::Run();
-    NS_LOG_UNCOND("opengym-example: done after " << g_steps << " steps at "
-                                                 << Simulator::Now().GetSeconds() << " s");
+    std::cout << "opengym-example: done after " << g_steps << " steps at "
+              << Simulator::Now().GetSeconds() << " s" << std::endl;
     openGym->NotifySimulationEnd();
     Simulator::Destroy();
     return 0;

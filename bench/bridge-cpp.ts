@@ -1,0 +1,177 @@
+// C++ rows of the bridge benchmark: the C++ simulator side (bridge/ through ns3ts-peer, and the
+// ns-3 programs built on it) against our TypeScript GymServer, next to a plain C++ ZeroMQ REQ/REP
+// echo measured in the same run (the floor: no protobuf, no agent, no simulator).
+//
+// Used by bench/bridge.ts; runs on its own too: `npx tsx bench/bridge-cpp.ts`.
+// Needs the programs from scripts/build-cpp.sh (build/cpp/bin); missing ones are left out.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GymServer, type ServerMode, type Session } from '../src/server/index.js';
+import { packageRoot, Rng } from '../src/util/index.js';
+
+export interface CppBridgeRow {
+  /** GymServer socket mode: 'rep' (ns3-gym's) or 'router' (many simulators on one endpoint). */
+  mode: string;
+  transport: string;
+  peers: number;
+  stepsPerSec: number;
+  /** Round trips per second of the plain C++ REQ/REP echo on the same transport. */
+  echoStepsPerSec: number;
+  /** stepsPerSec / echoStepsPerSec. */
+  ratio: number;
+  impl: string;
+}
+
+export interface CppBridgeOptions {
+  /** Steps per simulator (default 2000). */
+  steps?: number;
+  /** Echo round trips (default 20000). */
+  echoCount?: number;
+  /** Echo payload bytes (default 96, about one small EnvStateMsg). */
+  echoBytes?: number;
+  transports?: Array<'ipc' | 'tcp'>;
+}
+
+const binDir = join(packageRoot, 'build', 'cpp', 'bin');
+const children = new Set<ChildProcess>();
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+function start(program: string, args: string[], timeoutMs: number): Run {
+  const child = spawn(join(binDir, program), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+async function finished(run: Run, what: string): Promise<string> {
+  const result = await run.done;
+  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
+  return result.stdout;
+}
+
+/** A TCP port free right now on 127.0.0.1 (zmq-echo's rep side binds it next). */
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Round trips per second of zmq-echo (rep and req processes) on `endpoint`. */
+async function echoRate(endpoint: string, count: number, bytes: number): Promise<number> {
+  const rep = start('zmq-echo', ['--role', 'rep', '--endpoint', endpoint, '--count', String(count)], 120_000);
+  await new Promise((r) => setTimeout(r, 100)); // let it bind (REQ would queue anyway)
+  const req = start('zmq-echo', ['--role', 'req', '--endpoint', endpoint, '--count', String(count), '--bytes', String(bytes)], 120_000);
+  const out = await finished(req, 'zmq-echo req');
+  await finished(rep, 'zmq-echo rep');
+  const lines = out.trim().split('\n');
+  return (JSON.parse(lines[lines.length - 1]!) as { roundTripsPerSec: number }).roundTripsPerSec;
+}
+
+/** Plays a session to its end with one fixed valid action; returns [steps, first state ms, end ms]. */
+async function drive(session: Session): Promise<{ steps: number; first: number; last: number }> {
+  const action = session.actionSpace.sample(new Rng(1));
+  let steps = 0;
+  let first = 0;
+  for (;;) {
+    const event = await session.nextEvent(30_000);
+    if (event.kind === 'end') throw new Error(`session ended: ${event.reason}: ${event.message}`);
+    if (first === 0) first = performance.now();
+    if (event.state.gameOver) return { steps, first, last: performance.now() };
+    session.act(action);
+    steps++;
+  }
+}
+
+/** Steps per second of `peers` simulators started by `launch` against one GymServer. */
+async function serverRate(mode: ServerMode, endpoint: string, peers: number, launch: (endpoint: string, index: number) => Run): Promise<number> {
+  const server = new GymServer({ endpoint, mode });
+  try {
+    const bound = await server.listen();
+    const runs = Array.from({ length: peers }, (_, i) => launch(bound, i));
+    const sessions = await Promise.all(runs.map((run) => server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 60_000 })));
+    const results = await Promise.all(sessions.map((s) => drive(s)));
+    await Promise.all(runs.map((run, i) => finished(run, `simulator ${i}`)));
+    const steps = results.reduce((a, r) => a + r.steps, 0);
+    const seconds = (Math.max(...results.map((r) => r.last)) - Math.min(...results.map((r) => r.first))) / 1000;
+    return seconds > 0 ? steps / seconds : 0;
+  } finally {
+    await server.close();
+  }
+}
+
+export async function cppBridgeRows(options: CppBridgeOptions = {}): Promise<CppBridgeRow[]> {
+  const steps = options.steps ?? 2000;
+  const echoCount = options.echoCount ?? 20_000;
+  const echoBytes = options.echoBytes ?? 96;
+  const transports = options.transports ?? ['ipc', 'tcp'];
+  const has = (program: string): boolean => existsSync(join(binDir, program));
+  if (!has('zmq-echo') || !has('ns3ts-peer')) {
+    process.stderr.write(`bridge-cpp: ${binDir} lacks zmq-echo/ns3ts-peer (run scripts/build-cpp.sh); no C++ rows\n`);
+    return [];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-cpp-'));
+  let counter = 0;
+  const endpointFor = (transport: string): string => (transport === 'ipc' ? `ipc://${join(dir, `e${counter++}.sock`)}` : 'tcp://127.0.0.1:0');
+  const rows: CppBridgeRow[] = [];
+  try {
+    for (const transport of transports) {
+      const echoEndpoint = transport === 'ipc' ? endpointFor('ipc') : `tcp://127.0.0.1:${await freeTcpPort()}`;
+      const echo = await echoRate(echoEndpoint, echoCount, echoBytes);
+      const row = (mode: ServerMode, peers: number, impl: string, rate: number): void => {
+        rows.push({ mode, transport, peers, stepsPerSec: Math.round(rate), echoStepsPerSec: Math.round(echo), ratio: echo > 0 ? rate / echo : 0, impl });
+      };
+      const peerArgs = (endpoint: string, i: number): string[] => ['--endpoint', endpoint, '--obs-shape', '5', '--dtype', 'float', '--act', 'discrete:4', '--steps', String(steps), '--seed', String(i + 1), '--timeout-ms', '30000', '--quiet'];
+      row('rep', 1, 'C++ ns3ts-peer (bridge/)', await serverRate('rep', endpointFor(transport), 1, (e, i) => start('ns3ts-peer', peerArgs(e, i), 120_000)));
+      row('router', 4, 'C++ ns3ts-peer (bridge/)', await serverRate('router', endpointFor(transport), 4, (e, i) => start('ns3ts-peer', peerArgs(e, i), 120_000)));
+      if (has('opengym-example')) {
+        const args = (e: string, i: number): string[] => [`--openGymEndpoint=${e}`, `--simSeed=${i + 1}`, `--maxSteps=${steps + 1}`, '--stepTime=0.001', '--simTime=1000000', '--openGymTimeoutMs=30000'];
+        row('rep', 1, 'ns-3 opengym-example', await serverRate('rep', endpointFor(transport), 1, (e, i) => start('opengym-example', args(e, i), 300_000)));
+      }
+      if (has('slicing-null')) {
+        const stepTime = 0.1;
+        const args = (e: string, i: number): string[] => [`--openGymEndpoint=${e}`, `--simSeed=${i + 1}`, `--stepTime=${stepTime}`, `--simTime=${(steps + 1) * stepTime}`, '--openGymTimeoutMs=30000'];
+        row('rep', 1, 'ns-3 slicing-null', await serverRate('rep', endpointFor(transport), 1, (e, i) => start('slicing-null', args(e, i), 300_000)));
+        row('router', 4, 'ns-3 slicing-null', await serverRate('router', endpointFor(transport), 4, (e, i) => start('slicing-null', args(e, i), 300_000)));
+      }
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = await cppBridgeRows();
+  console.log('impl                          mode    transport  peers   steps/s   echo/s  ratio');
+  for (const r of rows) {
+    console.log(
+      `${r.impl.padEnd(30)}${r.mode.padEnd(8)}${r.transport.padEnd(11)}${String(r.peers).padStart(5)}${String(r.stepsPerSec).padStart(10)}${String(r.echoStepsPerSec).padStart(9)}${r.ratio.toFixed(3).padStart(7)}`,
+    );
+  }
+}
