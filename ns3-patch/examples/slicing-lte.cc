@@ -68,7 +68,7 @@ main(int argc, char* argv[])
     std::vector<SliceDescription> slices;
     for (const SliceConfig& s : config.slices)
     {
-        slices.push_back({s.name, s.name, s.phiTarget, s.delayTarget});
+        slices.push_back({s.Label(), s.name, s.phiTarget, s.delayTarget});
     }
     Ptr<OpenGymInterface> gym = CreateObject<OpenGymInterface>(openGymPort);
     Ptr<SlicingGymEnv> env = CreateObject<SlicingGymEnv>(

@@ -107,7 +107,7 @@ main(int argc, char* argv[])
     std::vector<SliceDescription> slices;
     for (const SliceConfig& s : episode.config.slices)
     {
-        slices.push_back({s.name, s.name, s.phiTarget, s.delayTarget});
+        slices.push_back({s.Label(), s.name, s.phiTarget, s.delayTarget});
     }
     Ptr<OpenGymInterface> gym = CreateObject<OpenGymInterface>(openGymPort);
     episode.env = CreateObject<SlicingGymEnv>(

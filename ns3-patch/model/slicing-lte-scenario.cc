@@ -96,6 +96,7 @@ SlicingLteConfig::AddToCommandLine(CommandLine& cmd)
         {
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }
+        cmd.AddValue(key + "Name", slice.name + ": slice name reported to the agent", slice.label);
         cmd.AddValue(key + "Ues", slice.name + ": UEs per cell", slice.uesPerCell);
         cmd.AddValue(key + "Rate", slice.name + ": mean offered rate per UE, Mbit/s",
                      slice.rateMbps);

@@ -41,12 +41,15 @@ namespace ns3
 /** Traffic and QoS of one slice. */
 struct SliceConfig
 {
-    std::string name;        ///< eMBB | URLLC | mMTC
+    std::string name;        ///< the slice type: eMBB | URLLC | mMTC
     uint32_t uesPerCell;     ///< UEs of the slice in every cell
     double rateMbps;         ///< mean offered rate per UE, Mbit/s
     uint32_t packetBytes;    ///< application packet size
     double phiTarget;        ///< throughput target per user, Mbit/s (0 = none)
     double delayTarget;      ///< delay target, ms (0 = none)
+    std::string label = "";  ///< name reported to the agent (default: the type)
+
+    std::string Label() const { return label.empty() ? name : label; }
 };
 
 struct SlicingLteConfig

@@ -69,6 +69,7 @@ export function ns3ScenarioArgs(scenario: Scenario, overrides: Record<string, Se
     args.set('simTime', String(Number((scenario.episodeSteps * scenario.stepSeconds).toPrecision(12))));
     for (const slice of scenario.slices) {
       const key = slice.type.toLowerCase();
+      args.set(`${key}Name`, slice.name);
       args.set(`${key}Ues`, String(Math.round(slice.users)));
       args.set(`${key}Rate`, String(slice.demand));
       args.set(`${key}Packet`, String(Math.min(1400, Math.max(40, Math.round(slice.packetKbit * 125)))));
