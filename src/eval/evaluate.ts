@@ -88,7 +88,8 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
       returns.push(episodeReturn);
       bar.update(e + 1, `return ${episodeReturn.toFixed(2)}`);
     }
-    bar.done();
+    // The last update already drew the final state; done() only ends the line on a terminal.
+    if (process.stderr.isTTY) bar.done();
     const { kpis, perSlice } = acc.result();
     return {
       scenario: scenario.name,
