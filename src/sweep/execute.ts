@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot, selfCommand, writeJsonAtomic } from '../util/index.js';
 import { metricSelected } from './schema.js';
-import { RUN_FILES, TRAINED_CHECKPOINT, type RunStep } from './plan.js';
+import { RUN_FILES, type RunStep } from './plan.js';
 import { acquireRunLock, readRunRecord, readStatus, writeStatus, type LivenessCheck, type RunLock, type RunStatus } from './run-store.js';
 
 /**
@@ -103,8 +103,10 @@ async function runLocked(runDir: string, status: RunStatus, lock: RunLock, optio
   let failure: string | undefined;
   let interrupted = false;
   for (const step of record.steps) {
-    const args = step.args.map((a) => (a === TRAINED_CHECKPOINT ? `checkpoint:${trainedRunDir(runDir)}` : a));
-    const result = await runStep(runDir, step, ns3ts, args, lock, options);
+    // Every attempt trains from scratch (ns3ts train refuses an existing run folder, and a fresh
+    // start keeps the run reproducible).
+    if (step.name === 'train') rmSync(join(runDir, RUN_FILES.trainDir), { recursive: true, force: true });
+    const result = await runStep(runDir, step, ns3ts, step.args, lock, options);
     if (result.interrupted) {
       interrupted = true;
       break;
@@ -221,17 +223,8 @@ function lastLine(path: string): string {
   }
 }
 
-/** The run folder `ns3ts train --out train` produced: `train/` itself or its one run subfolder. */
-export function trainedRunDir(runDir: string): string {
-  const dir = join(runDir, RUN_FILES.trainDir);
-  if (existsSync(join(dir, 'config.json')) || existsSync(join(dir, 'summary.json'))) return RUN_FILES.trainDir;
-  if (existsSync(dir)) {
-    const sub = readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && (existsSync(join(dir, e.name, 'config.json')) || existsSync(join(dir, e.name, 'summary.json'))))
-      .map((e) => e.name)
-      .sort();
-    if (sub.length > 0) return `${RUN_FILES.trainDir}/${sub[sub.length - 1]}`;
-  }
+/** The run folder the train step wrote (`--out . --run-id train`), relative to the run folder. */
+export function trainedRunDir(_runDir: string): string {
   return RUN_FILES.trainDir;
 }
 

@@ -47,8 +47,8 @@ export const RUN_FILES = {
   trainDir: 'train',
 } as const;
 
-/** Placeholder in eval args replaced by the trained run's folder when the run executes. */
-export const TRAINED_CHECKPOINT = 'checkpoint:@train';
+/** The policy an eval step uses after a train step: the run folder `ns3ts train` wrote. */
+export const TRAINED_CHECKPOINT = `checkpoint:${RUN_FILES.trainDir}`;
 
 type Doc = Record<string, unknown>;
 
@@ -217,7 +217,7 @@ export function runSteps(command: SweepCommand, seed: number): RunStep[] {
   const steps: RunStep[] = [];
   const common = ['--scenario', RUN_FILES.scenario, '--seed', String(seed)];
   if (command.train) {
-    steps.push({ name: 'train', args: ['train', ...common, '--out', RUN_FILES.trainDir, ...optionArgs(command.train)] });
+    steps.push({ name: 'train', args: ['train', ...common, '--out', '.', '--run-id', RUN_FILES.trainDir, ...optionArgs(command.train)] });
   }
   if (command.eval) {
     const policy = command.eval.policy !== undefined ? String(command.eval.policy) : TRAINED_CHECKPOINT;

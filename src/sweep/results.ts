@@ -193,8 +193,14 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
     });
   } else {
     groupBy = [...index.params];
-    const policies = new Set(index.rows.map((r) => r.policy));
-    if (policies.size > 1 && !groupBy.some((p) => p.endsWith('.policy'))) groupBy.push('policy');
+    // The policy joins the groups only where the grid leaves it open (a policy per point is
+    // already told apart by the point).
+    const policiesPerPoint = new Map<string, Set<string | null>>();
+    for (const row of index.rows) {
+      const key = JSON.stringify(groupBy.map((p) => row.params[p]));
+      policiesPerPoint.set(key, (policiesPerPoint.get(key) ?? new Set()).add(row.policy));
+    }
+    if ([...policiesPerPoint.values()].some((set) => set.size > 1)) groupBy.push('policy');
   }
   const counts: Record<RunState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
   for (const row of index.rows) counts[row.state]++;

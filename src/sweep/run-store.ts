@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { canonicalJson } from './run-id.js';
-import { RUN_FILES, TRAINED_CHECKPOINT, type PlannedRun, type RunConfig, type RunStep, type SweepPlan } from './plan.js';
+import { RUN_FILES, type PlannedRun, type RunConfig, type RunStep, type SweepPlan } from './plan.js';
 
 /**
  * The on-disk state of a sweep. The run folders are the source of truth: each holds its config,
@@ -113,12 +113,9 @@ export function reproScript(run: Pick<PlannedRun, 'id' | 'steps'>, ns3tsCommand:
     `NS3TS=\${NS3TS:-${shellQuote(ns3tsCommand.map(shellQuote).join(' '))}}`,
   ];
   for (const step of run.steps) {
-    if (step.args.includes(TRAINED_CHECKPOINT)) {
-      lines.push(`CHECKPOINT=$(dirname "$(ls -d ${RUN_FILES.trainDir}/config.json ${RUN_FILES.trainDir}/*/config.json 2>/dev/null | head -1)")`);
-    }
-    const args = step.args.map((a) => (a === TRAINED_CHECKPOINT ? '"checkpoint:$CHECKPOINT"' : shellQuote(a)));
-    const redirect = step.name === 'eval' ? ` > ${step.name}.stdout` : '';
-    lines.push(`$NS3TS ${args.join(' ')}${redirect}`);
+    // A repeated training starts from scratch, as the sweep's own attempts do.
+    if (step.name === 'train') lines.push(`rm -rf ${RUN_FILES.trainDir}`);
+    lines.push(`$NS3TS ${step.args.map(shellQuote).join(' ')} > ${step.name}.stdout`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -32,7 +32,7 @@ export interface GridAxis {
 export type StepOptions = Record<string, string | number | boolean>;
 
 export interface SweepCommand {
-  /** Train first (options of `ns3ts train`, besides --scenario, --seed, --out). */
+  /** Train first (options of `ns3ts train`, besides --scenario, --seed, --out, --run-id). */
   train?: StepOptions;
   /** Evaluate (options of `ns3ts eval`, besides --scenario, --seed, --json); `policy` defaults to the trained checkpoint. */
   eval?: StepOptions;
@@ -217,8 +217,8 @@ function parseStepOptions(field: string, raw: unknown): StepOptions {
   const out: StepOptions = {};
   for (const [key, value] of Object.entries(raw)) {
     if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(key)) throw new InputError(`${field}.${key}`, key, 'an option name such as episodes or policy');
-    if (['scenario', 'seed', 'out', 'json'].includes(key)) {
-      throw new InputError(`${field}.${key}`, value, 'no value: the sweep sets --scenario, --seed, --out and --json itself');
+    if (['scenario', 'seed', 'out', 'json', 'runId', 'run-id', 'resume'].includes(key)) {
+      throw new InputError(`${field}.${key}`, value, 'no value: the sweep sets --scenario, --seed, --out, --run-id and --json itself');
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new InputError(`${field}.${key}`, value, 'a string, number or boolean');

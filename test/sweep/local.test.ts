@@ -103,6 +103,33 @@ describe('ns3ts sweep (local worker pool)', () => {
     expect(read(copy)).toEqual(read(run));
   }, 60_000);
 
+  it('trains, then evaluates the run\'s own checkpoint', async () => {
+    const file = writeSweep(
+      tmp,
+      'train-eval',
+      `set: { episodeSteps: 4, cells: 1, training.evalEvery: 0 }
+seeds: [3]
+command:
+  train: { agent: td3, episodes: 1 }
+  eval: { episodes: 1 }
+`,
+    );
+    const dir = join(tmp, 'out-train-eval');
+    const result = await runCli(['sweep', file, '--out', dir, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    const [run] = runFolders(dir);
+    const summary = JSON.parse(readFileSync(join(run!, 'train', 'summary.json'), 'utf8')) as { agent: string; seed: number; completedEpisodes: number };
+    expect(summary).toMatchObject({ agent: 'td3', seed: 3, completedEpisodes: 1 });
+    const printed = JSON.parse(readFileSync(join(run!, 'eval.stdout'), 'utf8')) as { policy: string; seed: number };
+    expect(printed.seed).toBe(3);
+    const metrics = metricsOf(run!);
+    expect(metrics['train.completedEpisodes']).toBe(1);
+    expect(metrics['kpis.capacityViolation']).toBe(0);
+    const repro = readFileSync(join(run!, 'repro.sh'), 'utf8');
+    expect(repro).toContain('train --scenario scenario.yaml --seed 3 --out . --run-id train --agent td3 --episodes 1 > train.stdout');
+    expect(repro).toContain('eval --scenario scenario.yaml --seed 3 --policy checkpoint:train --json --episodes 1 > eval.stdout');
+  }, 90_000);
+
   it('reports a failing run with its error and finishes the others', async () => {
     const file = writeSweep(
       tmp,
