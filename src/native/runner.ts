@@ -60,7 +60,10 @@ export interface MlpRunner {
   readonly impl: 'native' | 'ts';
   readonly inputSize: number;
   readonly outputSize: number;
-  /** y = f(input) for `batch` rows; writes into `out` (allocated when omitted) and returns it. */
+  /**
+   * y = f(input) for `batch` rows; writes into `out` (allocated when omitted; must not overlap
+   * `input`) and returns it.
+   */
   forward(input: Float32Array, batch: number, out?: Float32Array): Float32Array;
   /** Forward values and the gradient of one output with respect to the input, in one call. */
   forwardWithInputGradient(input: Float32Array, batch: number, options?: InputGradientOptions): ForwardWithGradient;
