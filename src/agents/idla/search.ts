@@ -151,22 +151,27 @@ export async function lagrangianSearch(
   let layoutDirty = true;
   let rowsInBatch = 0;
 
+  const templates = problem.templates;
   const writeInputs = (useX: Float32Array): void => {
     // Rebuild the whole batch when the live set changed; otherwise only the x column moves.
     if (layoutDirty) {
       rowsInBatch = 0;
-      for (const id of live) rowsInBatch += count[Math.floor(id / starts)]!;
+      for (let q = 0; q < live.length; q++) rowsInBatch += count[(live[q]! / starts) | 0]!;
       if (inputs.length < rowsInBatch * IDLA_INPUTS) inputs = new Float32Array(rowsInBatch * IDLA_INPUTS);
     }
     let row = 0;
-    for (const id of live) {
-      const c = Math.floor(id / starts);
+    for (let q = 0; q < live.length; q++) {
+      const id = live[q]!;
+      const c = (id / starts) | 0;
       const p = id - c * starts;
       const k = count[c]!;
       const base = starts * first[c]! + p * k;
       for (let j = 0; j < k; j++, row++) {
         const o = row * IDLA_INPUTS;
-        if (layoutDirty) inputs.set(problem.templates.subarray(pairIndex[first[c]! + j]! * IDLA_INPUTS, (pairIndex[first[c]! + j]! + 1) * IDLA_INPUTS), o);
+        if (layoutDirty) {
+          const from = pairIndex[first[c]! + j]! * IDLA_INPUTS;
+          for (let q = 0; q < IDLA_INPUTS; q++) inputs[o + q] = templates[from + q]!;
+        }
         inputs[o + INPUT_X] = useX[base + j]!;
       }
     }
@@ -185,7 +190,7 @@ export async function lagrangianSearch(
     let kept = 0;
     for (let q = 0; q < live.length; q++) {
       const id = live[q]!;
-      const c = Math.floor(id / starts);
+      const c = (id / starts) | 0;
       const p = id - c * starts;
       const k = count[c]!;
       const base = starts * first[c]! + p * k;
@@ -214,12 +219,16 @@ export async function lagrangianSearch(
   }
 
   // Project every start, score it with the estimator, keep the best per cell.
+  const scratch = new Float64Array(Math.max(1, slices));
   for (let c = 0; c < cells; c++) {
     const k = count[c]!;
     for (let p = 0; p < starts; p++) {
       const base = starts * first[c]! + p * k;
-      const projected = projectIfNeeded(Float64Array.from(x.subarray(base, base + k)));
-      for (let j = 0; j < k; j++) x[base + j] = projected[j]!;
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += x[base + j]!;
+      // Shares are already in [0, 1]; only a cell over budget needs the projection.
+      if (sum <= 1) continue;
+      projectInPlace(x, base, k, scratch);
     }
   }
   live = Int32Array.from(
@@ -279,6 +288,31 @@ export async function lagrangianSearch(
 
 function clamp01(v: number): number {
   return v > 0 ? (v < 1 ? v : 1) : 0;
+}
+
+/**
+ * In-place exact projection of x[base .. base + k) (already >= 0, summing above 1) onto
+ * {x >= 0, sum x = 1}: theta = max_j (S_j - 1) / j over the descending sort (ALGORITHMS.md), done
+ * with an insertion sort in `scratch` since k is the handful of slices of one cell.
+ */
+function projectInPlace(x: Float32Array, base: number, k: number, scratch: Float64Array): void {
+  for (let j = 0; j < k; j++) {
+    const v = x[base + j]!;
+    let i = j;
+    while (i > 0 && scratch[i - 1]! < v) {
+      scratch[i] = scratch[i - 1]!;
+      i--;
+    }
+    scratch[i] = v;
+  }
+  let prefix = 0;
+  let theta = -Infinity;
+  for (let j = 0; j < k; j++) {
+    prefix += scratch[j]!;
+    const candidate = (prefix - 1) / (j + 1);
+    if (candidate > theta) theta = candidate;
+  }
+  for (let j = 0; j < k; j++) x[base + j] = Math.max(x[base + j]! - theta, 0);
 }
 
 /** Exact projection onto {x >= 0, sum x <= 1}; the identity when x already lies inside. */

@@ -1,0 +1,200 @@
+/**
+ * IDLA at O&M scale: one allocation (the batched Lagrangian search with 1 + P starts, P = 5) for
+ * 1k, 10k and 100k cells x 4 slices, with the estimator on the native MLP runner and in
+ * TensorFlow.js (tf.grad, batched), in the same run. Prints seconds, cells/s, the native/TF.js
+ * ratio and the peak RSS after the native 100k run; writes bench-results/idla-scale.json.
+ *
+ *   npm run bench:idla-scale -- [--sizes 1000,10000,100000] [--iterations 60]
+ *
+ * The estimator is a small fit on the synthetic idla-12cell env (so its gradients look like a
+ * real one's); the cells' histories and targets are the env's cells repeated with jitter. Each
+ * size is timed cold (equal shares, lambda = 0) and warm (the previous solution as warm start).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { writeJsonAtomic, Rng } from '../src/util/index.js';
+import {
+  CollectionPolicy,
+  IDLA_INPUTS,
+  INPUT_X,
+  SampleCollector,
+  SliceHistory,
+  fitEstimator,
+  lagrangianSearch,
+  runnerEstimator,
+  type SearchProblem,
+  type ValueAndGradient,
+} from '../src/agents/idla/index.js';
+import { selectBackend } from '../src/agents/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/env/index.js';
+import { createMlpRunner, nativeStatus, type MlpSpec } from '../src/native/index.js';
+import { loadScenario } from '../src/scenario/index.js';
+
+const TFJS_LIMIT_SECONDS = 120;
+
+function parseArgs(argv: string[]): { sizes: number[]; iterations: number } {
+  let sizes = [1000, 10_000, 100_000];
+  let iterations = 60;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--sizes') sizes = String(argv[++i]).split(',').map(Number);
+    else if (argv[i] === '--iterations') iterations = Number(argv[++i]);
+  }
+  if (!sizes.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--sizes: expected positive integers, got ${sizes.join(',')}`);
+  if (!(Number.isInteger(iterations) && iterations > 0)) throw new Error(`--iterations: expected a positive integer, got ${iterations}`);
+  return { sizes, iterations };
+}
+
+/** A quickly fitted estimator plus the 12 cells' estimator inputs of one step of the env. */
+async function estimatorAndTemplates(): Promise<{ spec: MlpSpec; templates: Float32Array; cells: number; slices: number }> {
+  const scenario = loadScenario('idla-12cell');
+  const slices = scenario.slices.map((s) => ({ ...s, joinStep: 0 }));
+  const env = new SyntheticSlicingEnv({ ...scenario, slices }, { seed: 5 });
+  const C = env.cells;
+  const S = env.sliceCount;
+  const collector = new SampleCollector(C, S);
+  const history = new SliceHistory(C, S);
+  const collect = new CollectionPolicy(5);
+  let obs = env.resetSync(5);
+  collector.observe(obs, true);
+  history.push(obs);
+  for (let t = 0; t < 150; t++) {
+    env.stepSync(collect.act({ data: obs, shape: [C, S, FEATURES_PER_SLICE] }));
+    obs = env.obs;
+    collector.observe(obs);
+    history.push(obs);
+  }
+  const { spec } = await fitEstimator(collector.samples, { epochs: 20, seed: 5 });
+  const templates = new Float32Array(C * S * IDLA_INPUTS);
+  for (let i = 0; i < C * S; i++) {
+    history.writeInputs(i, 0, obs[i * FEATURES_PER_SLICE + FEATURE.phiTarget]!, obs[i * FEATURES_PER_SLICE + FEATURE.delayTarget]!, templates, i * IDLA_INPUTS);
+  }
+  return { spec, templates, cells: C, slices: S };
+}
+
+function problemOf(cells: number, base: { templates: Float32Array; cells: number; slices: number }, rng: Rng): SearchProblem {
+  const S = base.slices;
+  const n = cells * S;
+  const templates = new Float32Array(n * IDLA_INPUTS);
+  for (let c = 0; c < cells; c++) {
+    const from = (c % base.cells) * S * IDLA_INPUTS;
+    templates.set(base.templates.subarray(from, from + S * IDLA_INPUTS), c * S * IDLA_INPUTS);
+    // Jitter the user counts so the cells are not copies of 12.
+    for (let s = 0; s < S; s++) {
+      for (let h = 1; h <= 5; h++) {
+        const k = (c * S + s) * IDLA_INPUTS + h;
+        templates[k] = Math.max(0, templates[k]! + Math.round(rng.normal(0, 1)));
+      }
+    }
+  }
+  const warmStart = new Float32Array(n).fill(1 / S);
+  return { cells, slices: S, active: new Uint8Array(n).fill(1), templates, warmStart };
+}
+
+/** The estimator in TensorFlow.js: the same MLP as tensors, f and df/dx by tf.grad over the batch. */
+function tfEstimator(spec: MlpSpec): ValueAndGradient {
+  const layers = spec.layers.map((l) => ({
+    w: tf.tensor2d(l.weights, [l.inSize, l.outSize]),
+    b: tf.tensor1d(l.bias),
+    activation: l.activation,
+  }));
+  const forward = (x: tf.Tensor2D): tf.Tensor2D => {
+    let h = x;
+    for (const l of layers) {
+      const z = tf.add(tf.matMul(h, l.w), l.b) as tf.Tensor2D;
+      h = l.activation === 'relu' ? tf.relu(z) : l.activation === 'sigmoid' ? tf.sigmoid(z) : l.activation === 'tanh' ? tf.tanh(z) : z;
+    }
+    return h;
+  };
+  // Rows are independent, so d(sum_r f_r)/d input_r is each row's own gradient.
+  const gradOfSum = tf.grad((x: tf.Tensor) => tf.sum(forward(x as tf.Tensor2D)));
+  return async (inputs, batch) => {
+    const [value, gradient] = tf.tidy(() => {
+      const x = tf.tensor2d(inputs, [batch, IDLA_INPUTS]);
+      const f = forward(x).reshape([batch]);
+      const g = gradOfSum(x).slice([0, INPUT_X], [batch, 1]).reshape([batch]);
+      return [f, g];
+    });
+    const out = { value: (await value.data()) as Float32Array, gradient: (await gradient.data()) as Float32Array };
+    value.dispose();
+    gradient.dispose();
+    return out;
+  };
+}
+
+async function timeSearch(estimator: ValueAndGradient, problem: SearchProblem, iterations: number): Promise<{ cold: number; warm: number; meanIterations: number }> {
+  const rng = new Rng(9);
+  const options = { neighbours: 5, maxIterations: iterations };
+  let t0 = process.hrtime.bigint();
+  const first = await lagrangianSearch(estimator, problem, rng, options);
+  const cold = Number(process.hrtime.bigint() - t0) / 1e9;
+  t0 = process.hrtime.bigint();
+  await lagrangianSearch(estimator, { ...problem, warmStart: first.x, warmLambda: first.lambda }, rng, options);
+  const warm = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { cold, warm, meanIterations: first.meanIterations };
+}
+
+async function main(): Promise<void> {
+  const { sizes, iterations } = parseArgs(process.argv.slice(2));
+  const backend = await selectBackend('auto');
+  const native = nativeStatus();
+  const base = await estimatorAndTemplates();
+  const nativeImpl = native.active ? 'native' : 'ts';
+  console.log(
+    `IDLA allocation search, 4 slices, 1 + P = 6 starts, i_max ${iterations}; MLP runner: ${native.active ? 'native addon' : `TypeScript fallback (${native.reason})`}; ` +
+      `TF.js backend ${backend.name}; ${process.env.NS3TS_NATIVE_THREADS ?? 'all'} native threads`,
+  );
+  const rows: Array<{ impl: string; cells: number; seconds: number; warmSeconds: number | null; skipped?: string }> = [];
+  let peakRssMiB: number | null = null;
+  const runner = runnerEstimator(createMlpRunner(base.spec, { impl: nativeImpl }));
+  for (const cells of sizes) {
+    const problem = problemOf(cells, base, new Rng(cells));
+    const t = await timeSearch(runner, problem, iterations);
+    rows.push({ impl: nativeImpl, cells, seconds: t.cold, warmSeconds: t.warm });
+    if (cells === Math.max(...sizes)) peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    console.log(`  ${nativeImpl} ${cells} cells: ${t.cold.toFixed(2)} s cold (${t.meanIterations.toFixed(1)} iterations/start), ${t.warm.toFixed(2)} s warm`);
+  }
+  const tfEst = tfEstimator(base.spec);
+  let lastPerCell = 0;
+  for (const cells of sizes) {
+    const projected = lastPerCell * cells;
+    if (projected > TFJS_LIMIT_SECONDS) {
+      const why = `skipped: projected ${projected.toFixed(0)} s from the smaller size exceeds ${TFJS_LIMIT_SECONDS} s`;
+      rows.push({ impl: `tfjs-${backend.name}`, cells, seconds: Number.NaN, warmSeconds: null, skipped: why });
+      console.log(`  tfjs ${cells} cells: ${why}`);
+      continue;
+    }
+    const problem = problemOf(cells, base, new Rng(cells));
+    const t = await timeSearch(tfEst, problem, iterations);
+    lastPerCell = t.cold / cells;
+    rows.push({ impl: `tfjs-${backend.name}`, cells, seconds: t.cold, warmSeconds: t.warm });
+    console.log(`  tfjs ${cells} cells: ${t.cold.toFixed(2)} s cold, ${t.warm.toFixed(2)} s warm`);
+  }
+
+  console.log('');
+  console.log('impl          cells    cold s   cells/s    warm s   vs tfjs');
+  for (const row of rows) {
+    const ref = rows.find((r) => r.impl.startsWith('tfjs') && r.cells === row.cells && Number.isFinite(r.seconds));
+    const ratio = ref && row !== ref && Number.isFinite(row.seconds) ? `${(ref.seconds / row.seconds).toFixed(1)}x` : row === ref ? '1.0x' : '-';
+    console.log(
+      `${row.impl.padEnd(12)} ${String(row.cells).padStart(6)}  ${Number.isFinite(row.seconds) ? row.seconds.toFixed(2).padStart(8) : ' skipped'}  ${
+        Number.isFinite(row.seconds) ? String(Math.round(row.cells / row.seconds)).padStart(8) : '       -'
+      }  ${row.warmSeconds === null ? '       -' : row.warmSeconds.toFixed(2).padStart(8)}  ${ratio.padStart(8)}`,
+    );
+  }
+  if (peakRssMiB !== null) console.log(`peak RSS after the native ${Math.max(...sizes)}-cell allocation: ${peakRssMiB.toFixed(0)} MiB`);
+  for (const row of rows) if (row.skipped) console.log(`${row.impl} ${row.cells}: ${row.skipped}`);
+  writeJsonAtomic('bench-results/idla-scale.json', {
+    rows: rows.map((r) => ({ impl: r.impl, cells: r.cells, seconds: Number.isFinite(r.seconds) ? r.seconds : null, warmSeconds: r.warmSeconds, ...(r.skipped ? { skipped: r.skipped } : {}) })),
+    slices: 4,
+    starts: 6,
+    maxIterations: iterations,
+    peakRssMiB,
+    nativeActive: native.active,
+    tfjsBackend: backend.name,
+  });
+  console.log('wrote bench-results/idla-scale.json');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  process.exit(1);
+});
