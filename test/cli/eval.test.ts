@@ -7,13 +7,18 @@ import { killChildren, runCli } from './helpers-scenarios.js';
 afterAll(killChildren);
 
 describe('ns3ts eval', () => {
-  it('--policy all-baselines prints the baseline table', async () => {
-    const { code, stdout, stderr } = await runCli(['eval', '--scenario', 'slicing-synthetic', '--policy', 'all-baselines', '--episodes', '1']);
+  it('--policy all-baselines prints the baseline table, and --out writes an array, one object per policy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns3ts-eval-'));
+    const out = join(dir, 'all.json');
+    const { code, stdout, stderr } = await runCli(['eval', '--scenario', 'slicing-synthetic', '--policy', 'all-baselines', '--episodes', '1', '--out', out]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^scenario slicing-synthetic, 1 episode\(s\) from seed 1, 96 steps per policy/);
     for (const name of ['static', 'proportional', 'demand', 'oracle']) expect(stdout).toMatch(new RegExp(`^baseline:${name} .* 0 `, 'm'));
     expect(stdout).toContain('QoS urllc');
     expect(stderr).toContain('eval baseline:oracle'); // progress on stderr
+    const results = JSON.parse(readFileSync(out, 'utf8')) as Array<{ policy: string; kpis: { capacityViolation: number } }>;
+    expect(results.map((r) => r.policy)).toEqual(['baseline:static', 'baseline:proportional', 'baseline:demand', 'baseline:oracle']);
+    for (const r of results) expect(r.kpis.capacityViolation).toBe(0);
   });
 
   it('--json prints one object for a policy and writes --out', async () => {
@@ -26,13 +31,6 @@ describe('ns3ts eval', () => {
     expect(result.kpis.capacityViolation).toBe(0);
     expect(Object.keys(result.perSlice)).toEqual(['embb', 'urllc', 'mmtc']);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(result);
-  });
-
-  it('--json with all-baselines prints an array, one object per policy', async () => {
-    const { code, stdout } = await runCli(['eval', '-p', 'all-baselines', '-e', '1', '--json', '--no-progress']);
-    expect(code).toBe(0);
-    const results = JSON.parse(stdout) as Array<{ policy: string }>;
-    expect(results.map((r) => r.policy)).toEqual(['baseline:static', 'baseline:proportional', 'baseline:demand', 'baseline:oracle']);
   });
 
   it('rejects a bad policy spec in one line', async () => {
