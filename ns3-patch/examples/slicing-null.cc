@@ -38,6 +38,8 @@ NullKpis(NullEpisode& e)
     std::vector<std::vector<SliceKpis>> out(cells, std::vector<SliceKpis>(e.config.slices.size()));
     for (uint32_t c = 0; c < cells; ++c)
     {
+        // The partition slicing-lte would use in a 25-RB cell (12 RBGs), same rounding.
+        const std::vector<uint32_t> rbgs = SlicingFfrAlgorithm::SharesToCounts(e.shares[c], 12);
         for (uint32_t s = 0; s < e.config.slices.size(); ++s)
         {
             const SliceConfig& slice = e.config.slices[s];
@@ -45,7 +47,7 @@ NullKpis(NullEpisode& e)
             k.phiTarget = slice.phiTarget;
             k.delayTarget = slice.delayTarget;
             k.share = e.shares[c][s];
-            k.rbgs = static_cast<uint32_t>(std::floor(k.share * 12));
+            k.rbgs = rbgs[s];
             if (slice.uesPerCell == 0)
             {
                 continue;

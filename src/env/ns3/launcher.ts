@@ -183,6 +183,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
     if (slot.exit === null) {
       slot.stopping = true;
       killGroup(slot.pid, 'SIGTERM');
+      killGroup(slot.pid, 'SIGCONT'); // a stopped (hung by SIGSTOP) simulator handles SIGTERM too
       const timer = setTimeout(() => killGroup(slot.pid, 'SIGKILL'), this.killGraceMs);
       try {
         await slot.exited;
