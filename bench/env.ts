@@ -20,17 +20,25 @@ const secondsArg = process.argv.indexOf('--seconds');
 const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 1;
 if (!(seconds > 0)) throw new Error(`--seconds: got ${process.argv[secondsArg + 1]}, expected a positive number`);
 
-/** Runs `body` in batches until `seconds` have passed; returns operations per second. */
+/** CPU microseconds per operation of the last `measure` (unaffected by other processes on a busy machine). */
+let lastCpuUsPerOp = 0;
+
+/** Runs `body` in batches until `seconds` have passed; returns operations per (wall-clock) second. */
 async function measure(body: () => void | Promise<void>, batch: number): Promise<number> {
   for (let i = 0; i < batch; i++) await body(); // warm up the JIT
   let ops = 0;
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   const budget = BigInt(Math.round(seconds * 1e9));
   for (;;) {
     for (let i = 0; i < batch; i++) await body();
     ops += batch;
     const elapsed = process.hrtime.bigint() - start;
-    if (elapsed >= budget) return ops / (Number(elapsed) / 1e9);
+    if (elapsed >= budget) {
+      const cpu = process.cpuUsage(cpuStart);
+      lastCpuUsPerOp = (cpu.user + cpu.system) / ops;
+      return ops / (Number(elapsed) / 1e9);
+    }
   }
 }
 
@@ -41,6 +49,8 @@ interface Row {
   stepsPerSec: number;
   cellSliceStepsPerSec: number;
   usPerStep: number;
+  /** CPU time per step (what the step costs when the machine is shared). */
+  cpuUsPerStep: number;
   /** Projections of the same [cells, slices] action per second (the reference). */
   referencePerSec: number;
   /** Env step time / reference time. */
@@ -63,6 +73,7 @@ async function benchScenario(scenario: Scenario): Promise<Row[]> {
     if (env.episodeDone) env.resetSync(++episode);
     env.stepSync(action);
   }, 1000);
+  const syncCpu = lastCpuUsPerOp;
 
   const asyncEnv = new SyntheticSlicingEnv(scenario);
   await asyncEnv.reset({ seed: 0 });
@@ -71,6 +82,7 @@ async function benchScenario(scenario: Scenario): Promise<Row[]> {
     if (asyncEnv.episodeDone) await asyncEnv.reset();
     await asyncEnv.step(nd);
   }, 200);
+  const asyncCpu = lastCpuUsPerOp;
 
   const oracleEnv = new SyntheticSlicingEnv(scenario);
   const oracle = createBaseline('oracle', scenario, oracleEnv);
@@ -81,24 +93,26 @@ async function benchScenario(scenario: Scenario): Promise<Row[]> {
     const x = oracle.act({ data: oracleEnv.obs, shape: [C, S, FEATURES_PER_SLICE] }, context) as Float32Array;
     oracleEnv.stepSync(x);
   }, 20);
+  const oracleCpu = lastCpuUsPerOp;
 
-  const row = (path: string, rate: number): Row => ({
+  const row = (path: string, rate: number, cpuUs: number): Row => ({
     scenario: scenario.name,
     layout: `${C}x${S}`,
     path,
     stepsPerSec: rate,
     cellSliceStepsPerSec: rate * C * S,
     usPerStep: 1e6 / rate,
+    cpuUsPerStep: cpuUs,
     referencePerSec: reference,
     ratio: reference / rate,
   });
-  return [row('stepSync', syncRate), row('step() (Gymnasium API)', asyncRate), row('oracle act + stepSync', oracleRate)];
+  return [row('stepSync', syncRate, syncCpu), row('step() (Gymnasium API)', asyncRate, asyncCpu), row('oracle act + stepSync', oracleRate, oracleCpu)];
 }
 
 const rows: Row[] = [];
 for (const name of ['slicing-synthetic', 'idla-12cell']) rows.push(...(await benchScenario(loadScenario(name))));
 
-const header = ['scenario', 'layout', 'path', 'steps/s', 'cell-slice steps/s', 'us/step', 'projection ref/s', 'step cost (x ref)'];
+const header = ['scenario', 'layout', 'path', 'steps/s', 'cell-slice steps/s', 'us/step', 'cpu us/step', 'projection ref/s', 'step cost (x ref)'];
 const table = rows.map((r) => [
   r.scenario,
   r.layout,
@@ -106,6 +120,7 @@ const table = rows.map((r) => [
   r.stepsPerSec.toFixed(0),
   r.cellSliceStepsPerSec.toFixed(0),
   r.usPerStep.toFixed(2),
+  r.cpuUsPerStep.toFixed(2),
   r.referencePerSec.toFixed(0),
   r.ratio.toFixed(2),
 ]);
@@ -114,8 +129,8 @@ const print = (cells: string[]): string => cells.map((c, j) => (j < 3 ? c.padEnd
 process.stdout.write(`${print(header)}\n${table.map(print).join('\n')}\n`);
 process.stdout.write(
   'reference: exact projection of the same [cells, slices] action, one projectSimplex per cell; ' +
-    '"step cost" = env step time / reference time\n',
+    '"step cost" = env step time / reference time; "cpu us/step" = process CPU time per step (wall time suffers when the machine is shared)\n',
 );
 const out = join(packageRoot, 'bench-results', 'env.json');
-writeJsonAtomic(out, { benchmark: 'env', seconds, node: process.version, date: new Date().toISOString(), rows });
+writeJsonAtomic(out, { benchmark: 'env', seconds, node: process.version, loadAverage: (await import('node:os')).loadavg(), date: new Date().toISOString(), rows });
 process.stdout.write(`wrote ${out}\n`);
