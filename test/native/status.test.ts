@@ -47,7 +47,8 @@ describe('native status and the forced fallback', () => {
     expect(forced.status.active).toBe(false);
     expect(forced.status.reason).toMatch(/NS3TS_NATIVE=off/);
     const auto = runWorkload(undefined);
-    expect(auto.status.active).toBe(nativeStatus().active);
+    // Without NS3TS_NATIVE the child uses the addon whenever it is built (always in CI).
+    if (inCi || nativeStatus().active) expect(auto.status.active).toBe(true);
     expect(auto.numbers.length).toBe(forced.numbers.length);
     let worst = 0;
     forced.numbers.forEach((b, i) => {
