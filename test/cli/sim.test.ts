@@ -71,6 +71,39 @@ describe('ns3ts sim', () => {
     expect(await sim).toBe(0);
   });
 
+  it('serves an agent without soft reset (ns3-gym style) for one episode, then ends cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns3ts-sim-'));
+    const path = join(dir, 'short.yaml');
+    const { writeFileSync } = await import('node:fs');
+    const { scenarioToYaml } = await import('../../src/scenario/index.js');
+    writeFileSync(path, scenarioToYaml(scenario));
+    const env = await RemoteEnv.listen<NdArray<Float32Array>, NdArray<Float32Array>>({
+      endpoint: `ipc://${join(dir, 'agent.sock')}`,
+      initTimeoutMs: 60_000,
+      stepTimeoutMs: 10_000,
+      softReset: false,
+      capabilities: '',
+    });
+    const sim = startSim(['--scenario', path, '--endpoint', env.server.endpoint, '--simSeed', '4']);
+    let steps = 0;
+    try {
+      const first = await env.reset();
+      expect(first.info.seed).toBe(4);
+      for (;;) {
+        const r = await env.step({ data: new Float32Array(9).fill(0.3), shape: [3, 3] });
+        steps++;
+        if (r.truncated || r.terminated) {
+          expect(r.info.reason).toBe('SimulationEnd');
+          break;
+        }
+      }
+    } finally {
+      await env.close();
+    }
+    expect(steps).toBe(scenario.episodeSteps);
+    expect(await sim).toBe(0);
+  });
+
   it('refuses an ns-3 scenario and a missing endpoint in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns3ts-sim-'));
     const { writeFileSync } = await import('node:fs');
