@@ -293,7 +293,7 @@ function parseAgent(path: string, value: unknown): AgentSpec {
   const id = f.string('id', DEFAULT_AGENT_ID);
   const rest: Obj = { ...(value as Obj | undefined) };
   delete rest.id;
-  return { ...parseSettings(path, rest), id };
+  return { id, ...parseSettings(path, rest) };
 }
 
 function parseTraining(path: string, value: unknown): TrainingSpec {
@@ -305,7 +305,7 @@ function parseTraining(path: string, value: unknown): TrainingSpec {
   delete rest.episodes;
   delete rest.evalEvery;
   delete rest.evalEpisodes;
-  return { ...parseSettings(path, rest), episodes, evalEvery, evalEpisodes };
+  return { episodes, evalEvery, evalEpisodes, ...parseSettings(path, rest) };
 }
 
 /**
