@@ -30,8 +30,12 @@ export interface RunRow {
   metrics: Record<string, number>;
 }
 
-/** Reads every run folder of a sweep. */
-export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[] } {
+/**
+ * Reads the run folders of a sweep. When sweep.json lists the runs of the sweep's current version,
+ * folders of runs no longer in it (an earlier grid, other command options) are left out and
+ * counted in `stale`, so that they do not mix into the current results.
+ */
+export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[]; stale: number } {
   const dir = resolve(sweepDir);
   if (!existsSync(dir)) throw new InputError('sweep-dir', sweepDir, 'an existing sweep folder (the --out of ns3ts sweep)');
   const dirs = listRunDirs(dir);
@@ -39,9 +43,15 @@ export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[
   if (dirs.length === 0 && !sweep) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
   const params: string[] = [...(sweep?.params ?? [])];
   const rows: RunRow[] = [];
+  const current = sweep ? new Set(sweep.runs.map((r) => r.id)) : undefined;
+  let stale = 0;
   for (const runDir of dirs) {
     const record = readRunRecord(runDir);
     if (!record) continue;
+    if (current && !current.has(record.id)) {
+      stale++;
+      continue;
+    }
     for (const key of Object.keys(record.point)) if (!params.includes(key)) params.push(key);
     const status = readStatus(runDir);
     const metrics = status.state === 'done' ? readJsonFile<RunMetrics>(join(runDir, RUN_FILES.metrics)) : undefined;
@@ -59,7 +69,7 @@ export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[
     });
   }
   rows.sort((a, b) => a.index - b.index || a.runId.localeCompare(b.runId));
-  return { params, rows };
+  return { params, rows, stale };
 }
 
 function quoteIdent(name: string): string {
@@ -84,6 +94,8 @@ export interface ResultsIndex {
   path: string;
   params: string[];
   rows: RunRow[];
+  /** Run folders left out: not runs of the sweep's current version. */
+  stale: number;
 }
 
 /**
@@ -91,7 +103,7 @@ export interface ResultsIndex {
  * the old one, so a reader never sees a half-built index) and returns what it indexed.
  */
 export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex> {
-  const { params, rows } = readRunRows(sweepDir);
+  const { params, rows, stale } = readRunRows(sweepDir);
   const path = join(resolve(sweepDir), RESULTS_DB);
   const tmp = `${path}.tmp-${process.pid}`;
   rmSync(tmp, { force: true });
@@ -101,7 +113,7 @@ export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex>
   });
   renameSync(tmp, path);
   rmSync(`${path}.wal`, { force: true });
-  return { path, params, rows };
+  return { path, params, rows, stale };
 }
 
 async function withDatabase<T>(path: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -168,6 +180,7 @@ export interface ResultsSummary {
   metrics: string[];
   rows: SummaryRow[];
   counts: Record<RunState, number>;
+  stale: number;
   path: string;
 }
 
@@ -233,7 +246,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
   });
   const metrics: string[] = [];
   for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
-  return { groupBy, metrics, rows, counts, path: index.path };
+  return { groupBy, metrics, rows, counts, stale: index.stale, path: index.path };
 }
 
 async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], index: ResultsIndex, rows: readonly SummaryRow[]): Promise<void> {
@@ -370,6 +383,7 @@ export function formatTable(summary: ResultsSummary, headlineOnly = true): strin
   const c = summary.counts;
   out.push('');
   out.push(`runs: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending; mean ± 95% CI (t) over seeds`);
+  if (summary.stale > 0) out.push(`${summary.stale} run folders of an earlier version of the sweep left out`);
   if (hidden > 0) out.push(`${hidden} more metrics not shown (choose with --metric, or --format csv|json|parquet for all)`);
   return `${out.join('\n')}\n`;
 }

@@ -120,6 +120,7 @@ export function register(program: Command): void {
         return;
       }
       const { signal, dispose } = abortOnSignals();
+      let lastLine = '';
       try {
         const result = await runSweepSlurm(prepared, {
           maxAttempts,
@@ -132,7 +133,10 @@ export function register(program: Command): void {
           ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
           signal,
           onPoll: (s) => {
-            if (opts.progress) process.stderr.write(`sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed\n`);
+            const line = `sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed`;
+            // Only when something changed: a long array would otherwise print a line per poll.
+            if (opts.progress && line !== lastLine) process.stderr.write(`${line}\n`);
+            lastLine = line;
           },
         });
         if (!result.submission) {
