@@ -17,6 +17,7 @@ export {
   KpiAccumulator,
   evaluateConstraints,
   constraintCosts,
+  convergenceIndex,
   type EvalKpis,
   type SliceKpis,
   type ConstraintResult,

@@ -379,3 +379,28 @@ export function constraintCosts(constraints: readonly ConstraintSpec[], layout: 
   });
   return out;
 }
+
+/**
+ * Convergence (ALGORITHMS.md): the first index after which the moving average (window 20) of a
+ * series of evaluation returns stays within 5% of its final plateau (the last moving average).
+ * Indices before a full window use the mean of what is there. null for an empty series.
+ */
+export function convergenceIndex(returns: readonly number[], window = 20, tolerance = 0.05): number | null {
+  const n = returns.length;
+  if (n === 0) return null;
+  const average = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += returns[i]!;
+    if (i >= window) sum -= returns[i - window]!;
+    average[i] = sum / Math.min(i + 1, window);
+  }
+  const plateau = average[n - 1]!;
+  const band = tolerance * Math.abs(plateau);
+  let first = n - 1;
+  for (let i = n - 1; i >= 0; i--) {
+    if (Math.abs(average[i]! - plateau) > band) break;
+    first = i;
+  }
+  return first;
+}

@@ -10,6 +10,7 @@ import {
   BASELINE_NAMES,
   KpiAccumulator,
   constraintCosts,
+  convergenceIndex,
   createBaseline,
   evaluatePolicy,
   evaluatePolicySpec,
@@ -198,6 +199,15 @@ describe('KPIs', () => {
     expect(acc.result().kpis).toMatchObject({ recoverySteps: 2, unrecoveredEvents: 1 });
     play(12); // back right after the event
     expect(acc.result().kpis).toMatchObject({ recoverySteps: 1, unrecoveredEvents: 1 });
+  });
+
+  it('finds the convergence point of an evaluation-return series', () => {
+    expect(convergenceIndex([])).toBeNull();
+    const ramp = Array.from({ length: 100 }, (_, i) => (i < 40 ? i : 40));
+    // The window-20 average first reaches 95% of 40 (38) at index 51: (32 + ... + 39 + 12 x 40) / 20 = 38.2.
+    expect(convergenceIndex(ramp)).toBe(51);
+    expect(convergenceIndex([5, 5, 5])).toBe(0);
+    expect(convergenceIndex([1, 2, 3, 4], 1, 0)).toBe(3);
   });
 
   it('constraint costs count violating cells of the slice', () => {
