@@ -4,22 +4,24 @@
  * runner.ts / kernels.ts; these functions assume consistent shapes.
  */
 import { projectBoxSimplex, projectSimplex } from '../constraints/index.js';
-import type { Activation, MlpSpec } from './mlp-spec.js';
+import type { Activation, DenseLayerSpec, MlpSpec } from './mlp-spec.js';
 
-/** Scratch buffers reused across calls (sized for the widest layer). */
+/** Rows processed together: each weight loaded once per block instead of once per row. */
+const BLOCK = 4;
+
+/** Per-layer activations and deltas for a block of rows, [BLOCK × width] each (float64). */
 interface Scratch {
-  /** Per-layer activations of one row (index 0 = input, l + 1 = output of layer l). */
+  /** Index 0 = the block's input rows, l + 1 = output of layer l. */
   activations: Float64Array[];
-  /** Back-propagated deltas of one row, per layer. */
   deltas: Float64Array[];
 }
 
 function makeScratch(spec: MlpSpec): Scratch {
-  const activations = [new Float64Array(spec.layers[0]!.inSize)];
+  const activations = [new Float64Array(BLOCK * spec.layers[0]!.inSize)];
   const deltas: Float64Array[] = [];
   for (const layer of spec.layers) {
-    activations.push(new Float64Array(layer.outSize));
-    deltas.push(new Float64Array(layer.outSize));
+    activations.push(new Float64Array(BLOCK * layer.outSize));
+    deltas.push(new Float64Array(BLOCK * layer.outSize));
   }
   return { activations, deltas };
 }
@@ -51,28 +53,75 @@ function activationSlope(kind: Activation, a: number): number {
   }
 }
 
-/** One row through the network; fills scratch.activations. */
-function forwardRow(spec: MlpSpec, scratch: Scratch, input: Float32Array, rowOffset: number): void {
-  const first = scratch.activations[0]!;
-  for (let i = 0; i < first.length; i++) first[i] = input[rowOffset + i]!;
-  for (let l = 0; l < spec.layers.length; l++) {
-    const layer = spec.layers[l]!;
-    const x = scratch.activations[l]!;
-    const y = scratch.activations[l + 1]!;
-    const { inSize, outSize, weights, bias } = layer;
-    for (let j = 0; j < outSize; j++) y[j] = bias[j]!;
-    for (let i = 0; i < inSize; i++) {
-      const xi = x[i]!;
-      if (xi === 0) continue;
-      const base = i * outSize;
-      for (let j = 0; j < outSize; j++) y[j] += xi * weights[base + j]!;
+/**
+ * y[r, :] = act(b + sum_i x[r, i] W[i, :]) for `rows` <= BLOCK rows, summing over i in order
+ * (float64). Four rows share each weight load.
+ */
+function denseBlock(x: Float64Array, y: Float64Array, rows: number, layer: DenseLayerSpec): void {
+  const { inSize: n, outSize: m, weights, bias, activation } = layer;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) y[r * m + j] = bias[j]!;
+  if (rows === BLOCK) {
+    for (let i = 0; i < n; i++) {
+      const x0 = x[i]!;
+      const x1 = x[n + i]!;
+      const x2 = x[2 * n + i]!;
+      const x3 = x[3 * n + i]!;
+      const base = i * m;
+      for (let j = 0; j < m; j++) {
+        const w = weights[base + j]!;
+        y[j] += x0 * w;
+        y[m + j] += x1 * w;
+        y[2 * m + j] += x2 * w;
+        y[3 * m + j] += x3 * w;
+      }
     }
-    const kind = layer.activation;
-    if (kind !== 'linear') for (let j = 0; j < outSize; j++) y[j] = activate(kind, y[j]!);
+  } else {
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < n; i++) {
+        const xi = x[r * n + i]!;
+        const base = i * m;
+        const at = r * m;
+        for (let j = 0; j < m; j++) y[at + j] += xi * weights[base + j]!;
+      }
+    }
+  }
+  if (activation !== 'linear') for (let k = 0; k < rows * m; k++) y[k] = activate(activation, y[k]!);
+}
+
+/** out[r, i] = sum_j W[i, j] delta[r, j] for `rows` rows (W is [n, m] row-major). */
+function backBlock(delta: Float64Array, out: Float64Array, rows: number, weights: Float32Array, n: number, m: number): void {
+  if (rows === BLOCK) {
+    for (let i = 0; i < n; i++) {
+      const base = i * m;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < m; j++) {
+        const w = weights[base + j]!;
+        s0 += w * delta[j]!;
+        s1 += w * delta[m + j]!;
+        s2 += w * delta[2 * m + j]!;
+        s3 += w * delta[3 * m + j]!;
+      }
+      out[i] = s0;
+      out[n + i] = s1;
+      out[2 * n + i] = s2;
+      out[3 * n + i] = s3;
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        const base = i * m;
+        for (let j = 0; j < m; j++) s += weights[base + j]! * delta[r * m + j]!;
+        out[r * n + i] = s;
+      }
+    }
   }
 }
 
-/** The TypeScript MLP: same results as the native one (float64 accumulation, float32 storage). */
+/** The TypeScript MLP: same results as the native one to ~1e-6 (float64 accumulation, float32 storage). */
 export class TsMlp {
   private scratch: Scratch;
 
@@ -85,13 +134,26 @@ export class TsMlp {
     this.scratch = makeScratch(spec);
   }
 
+  /** Runs rows [row0, row0 + rows) forward; the block's activations stay in the scratch. */
+  private forwardBlock(input: Float32Array, row0: number, rows: number): void {
+    const { layers } = this.spec;
+    const { activations } = this.scratch;
+    const inSize = layers[0]!.inSize;
+    const first = activations[0]!;
+    const offset = row0 * inSize;
+    for (let k = 0; k < rows * inSize; k++) first[k] = input[offset + k]!;
+    for (let l = 0; l < layers.length; l++) denseBlock(activations[l]!, activations[l + 1]!, rows, layers[l]!);
+  }
+
   forward(input: Float32Array, batch: number, out: Float32Array): void {
-    const inSize = this.spec.layers[0]!.inSize;
-    const result = this.scratch.activations[this.spec.layers.length]!;
-    const outSize = result.length;
-    for (let r = 0; r < batch; r++) {
-      forwardRow(this.spec, this.scratch, input, r * inSize);
-      for (let j = 0; j < outSize; j++) out[r * outSize + j] = result[j]!;
+    const { layers } = this.spec;
+    const outSize = layers[layers.length - 1]!.outSize;
+    const result = this.scratch.activations[layers.length]!;
+    for (let row0 = 0; row0 < batch; row0 += BLOCK) {
+      const rows = Math.min(BLOCK, batch - row0);
+      this.forwardBlock(input, row0, rows);
+      const offset = row0 * outSize;
+      for (let k = 0; k < rows * outSize; k++) out[offset + k] = result[k]!;
     }
   }
 
@@ -109,41 +171,38 @@ export class TsMlp {
     const inSize = layers[0]!.inSize;
     const { activations, deltas } = this.scratch;
     const result = activations[depth]!;
-    const outSize = result.length;
-    for (let r = 0; r < batch; r++) {
-      forwardRow(this.spec, this.scratch, input, r * inSize);
-      for (let j = 0; j < outSize; j++) output[r * outSize + j] = result[j]!;
-      // Seed: d out[outputIndex] / d z_last.
+    const outSize = layers[depth - 1]!.outSize;
+    const lastKind = layers[depth - 1]!.activation;
+    for (let row0 = 0; row0 < batch; row0 += BLOCK) {
+      const rows = Math.min(BLOCK, batch - row0);
+      this.forwardBlock(input, row0, rows);
+      for (let k = 0; k < rows * outSize; k++) output[row0 * outSize + k] = result[k]!;
+      // Seed: d out[outputIndex] / d z_last, then back through the layers: delta_{l-1} =
+      // (W_l delta_l) * act'_{l-1}.
       const last = deltas[depth - 1]!;
       last.fill(0);
-      last[outputIndex] = activationSlope(layers[depth - 1]!.activation, result[outputIndex]!);
+      for (let r = 0; r < rows; r++) last[r * outSize + outputIndex] = activationSlope(lastKind, result[r * outSize + outputIndex]!);
       for (let l = depth - 1; l >= 1; l--) {
         const { inSize: n, outSize: m, weights } = layers[l]!;
-        const delta = deltas[l]!;
         const below = deltas[l - 1]!;
+        backBlock(deltas[l]!, below, rows, weights, n, m);
         const a = activations[l]!;
         const kind = layers[l - 1]!.activation;
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          const base = i * m;
-          for (let j = 0; j < m; j++) s += weights[base + j]! * delta[j]!;
-          below[i] = s * activationSlope(kind, a[i]!);
-        }
+        if (kind !== 'linear') for (let k = 0; k < rows * n; k++) below[k] = below[k]! * activationSlope(kind, a[k]!);
       }
       const { outSize: m, weights } = layers[0]!;
       const delta = deltas[0]!;
       if (inputIndex >= 0) {
-        let s = 0;
         const base = inputIndex * m;
-        for (let j = 0; j < m; j++) s += weights[base + j]! * delta[j]!;
-        gradient[r] = s;
-      } else {
-        for (let i = 0; i < inSize; i++) {
+        for (let r = 0; r < rows; r++) {
           let s = 0;
-          const base = i * m;
-          for (let j = 0; j < m; j++) s += weights[base + j]! * delta[j]!;
-          gradient[r * inSize + i] = s;
+          for (let j = 0; j < m; j++) s += weights[base + j]! * delta[r * m + j]!;
+          gradient[row0 + r] = s;
         }
+      } else {
+        const full = activations[0]!; // the block's inputs are no longer needed: reuse as output
+        backBlock(delta, full, rows, weights, inSize, m);
+        for (let k = 0; k < rows * inSize; k++) gradient[row0 * inSize + k] = full[k]!;
       }
     }
   }
