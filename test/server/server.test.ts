@@ -197,7 +197,7 @@ describe('ROUTER: many simulators on one endpoint', () => {
 
 describe('a simulator that dies or goes silent', () => {
   it('a child simulator killed with SIGKILL mid-episode ends as truncated within the timeout; the other keeps running', async () => {
-    const vec = await RemoteVectorEnv.listen<NdArray, number>({ numEnvs: 2, initTimeoutMs: 20_000, stepTimeoutMs: 1500 });
+    const vec = await RemoteVectorEnv.listen<NdArray, number>({ numEnvs: 2, initTimeoutMs: 20_000, stepTimeoutMs: 4000 });
     const child = spawnSimChild([vec.server.endpoint, 'forever']);
     await waitForLine(child, /^init$/);
     const peer = new SimulatorPeer<NdArray, number>({ endpoint: vec.server.endpoint, timeoutMs: 10_000, simProcessId: 424242 });
