@@ -113,7 +113,17 @@ async function serverRate(mode: ServerMode, endpoint: string, peers: number, lau
   try {
     const bound = await server.listen();
     const runs = Array.from({ length: peers }, (_, i) => launch(bound, i));
-    const sessions = await Promise.all(runs.map((run) => server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 60_000 })));
+    // A simulator that exits before its handshake fails the row at once, with its last words.
+    const sessions = await Promise.all(
+      runs.map((run, i) =>
+        Promise.race([
+          server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 60_000 }),
+          run.done.then((r) => {
+            throw new Error(`simulator ${i} exited (${r.code}) before its handshake: ${r.stderr.trim().split('\n').pop() ?? ''} ${server.errors.map((e) => e.message).join('; ')}`);
+          }),
+        ]),
+      ),
+    );
     const results = await Promise.all(sessions.map((s) => drive(s)));
     await Promise.all(runs.map((run, i) => finished(run, `simulator ${i}`)));
     const steps = results.reduce((a, r) => a + r.steps, 0);

@@ -6,7 +6,7 @@ import * as zmq from 'zeromq';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 import { GymServer } from '../../src/server/index.js';
 import { encodeSimInitAck } from '../../src/wire/index.js';
-import { checkBuilt, cppBin, killAll, startProgram, tempDir } from './programs.js';
+import { checkBuilt, cppBin, cppBuildDir, killAll, runProgram, startProgram, tempDir } from './programs.js';
 
 const example = cppBin('opengym-example');
 const haveExample = checkRequirement(ns3Requirement()) && checkBuilt(example);
@@ -16,6 +16,17 @@ afterEach(() => killAll());
 afterAll(() => {
   killAll();
   tmp.remove();
+});
+
+describe.skipIf(!haveExample)('ctest of build/cpp (bridge in Release, the ns3-gym API layer against an in-process agent)', () => {
+  it('passes every test, including ns3ts_api', async () => {
+    const result = await runProgram('ctest', ['--test-dir', cppBuildDir, '--output-on-failure', '--timeout', '60'], 120_000);
+    const line = result.stdout.match(/(\d+)% tests passed, (\d+) tests failed out of (\d+)/);
+    expect(line, result.stdout + result.stderr).not.toBeNull();
+    expect(Number(line![2]), result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/ns3ts_api \.+\s+Passed/);
+    expect(result.code).toBe(0);
+  }, 130_000);
 });
 
 describe.skipIf(!haveExample)('opengym-example (ns-3) against the TypeScript GymServer', () => {
