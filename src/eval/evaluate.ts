@@ -1,4 +1,3 @@
-import * as agents from '../agents/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
 import { SyntheticSlicingEnv, createEnv, type SlicingEnv } from '../env/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
@@ -169,11 +168,9 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
         {
           id: spec,
           create: async () => {
-            const load = (agents as Record<string, unknown>).loadPolicyFromRun;
-            if (typeof load !== 'function') {
-              throw new Ns3tsError(`policy ${spec}: loading trained policies (loadPolicyFromRun in src/agents) is not available in this build`);
-            }
-            return (await (load as (runDir: string) => Promise<SlicingPolicy>)(arg)) as SlicingPolicy;
+            // Loaded on demand: the agents (and TensorFlow.js) are not needed for baselines.
+            const { loadPolicyFromRun } = await import('../agents/index.js');
+            return loadPolicyFromRun(arg);
           },
         },
       ];
