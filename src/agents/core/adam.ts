@@ -1,7 +1,10 @@
 /**
- * Adam with global-norm gradient clipping, over our own variables. Written out (instead of
- * tf.train.adam) so that its moments are plain arrays in checkpoints, independent of TF.js's
- * global variable names — a resumed run continues with exactly the same optimizer state.
+ * Adam with global-norm gradient clipping, applied on the host: the gradients come back from
+ * TensorFlow.js once per step, the moments live in plain Float32Arrays, and the new parameters go
+ * back with one upload per variable. For the small networks used here this is much faster than
+ * Adam as a chain of tensor ops (per-op overhead dominates), and its state is plain arrays in
+ * checkpoints, independent of TF.js's global variable names — a resumed run continues with exactly
+ * the same optimizer state.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -15,8 +18,10 @@ export interface AdamSettings {
 }
 
 export class Adam {
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
+  /** Host copies of the parameters (kept in sync with the variables by this optimizer). */
+  private readonly params: Float32Array[];
   private t = 0;
   private readonly beta1: number;
   private readonly beta2: number;
@@ -33,53 +38,76 @@ export class Adam {
     this.beta2 = settings.beta2 ?? 0.999;
     this.epsilon = settings.epsilon ?? 1e-8;
     this.clipNorm = settings.clipNorm ?? 0;
-    this.m = vars.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = vars.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = vars.map((p) => new Float32Array(p.size));
+    this.v = vars.map((p) => new Float32Array(p.size));
+    this.params = vars.map((p) => Float32Array.from(p.dataSync() as Float32Array));
   }
 
-  /** Computes the gradients of `loss` and applies one step; returns the loss value. */
+  /** Re-reads the parameters from the variables (after they were set from outside). */
+  syncFromVariables(): void {
+    this.vars.forEach((p, i) => this.params[i]!.set(p.dataSync() as Float32Array));
+  }
+
+  /** Computes the gradients of `loss` and applies one step; returns the loss value before the step. */
   minimize(loss: () => tf.Scalar): number {
     let value = 0;
+    const grads: Float32Array[] = [];
     tf.tidy(() => {
-      const { value: lossValue, grads } = tf.variableGrads(loss, this.vars);
+      const { value: lossValue, grads: g } = tf.variableGrads(loss, this.vars);
       value = lossValue.dataSync()[0]!;
-      const list = this.vars.map((p) => grads[p.name] ?? tf.zerosLike(p));
-      this.apply(list);
+      for (const p of this.vars) {
+        const gi = g[p.name];
+        grads.push(gi ? (gi.dataSync() as Float32Array) : new Float32Array(p.size));
+      }
     });
+    this.apply(grads);
     return value;
   }
 
-  private apply(grads: tf.Tensor[]): void {
-    let scaled = grads;
+  private apply(grads: Float32Array[]): void {
+    let scale = 1;
     if (this.clipNorm > 0) {
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-      const factor = tf.minimum(tf.scalar(1), tf.div(tf.scalar(this.clipNorm), tf.maximum(norm, tf.scalar(1e-12))));
-      scaled = grads.map((g) => tf.mul(g, factor));
+      let sq = 0;
+      for (const g of grads) for (let k = 0; k < g.length; k++) sq += g[k]! * g[k]!;
+      const norm = Math.sqrt(sq);
+      if (norm > this.clipNorm) scale = this.clipNorm / norm;
     }
     this.t += 1;
-    const lr = (this.learningRate * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const lr = (this.learningRate * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
     for (let i = 0; i < this.vars.length; i++) {
-      const g = scaled[i]!;
-      const m = tf.add(tf.mul(this.m[i]!, this.beta1), tf.mul(g, 1 - this.beta1));
-      const v = tf.add(tf.mul(this.v[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-      this.m[i]!.assign(m);
-      this.v[i]!.assign(v);
-      this.vars[i]!.assign(tf.sub(this.vars[i]!, tf.mul(tf.div(m, tf.add(tf.sqrt(v), this.epsilon)), lr)));
+      const g = grads[i]!;
+      const m = this.m[i]!;
+      const v = this.v[i]!;
+      const p = this.params[i]!;
+      for (let k = 0; k < p.length; k++) {
+        const gk = g[k]! * scale;
+        m[k] = b1 * m[k]! + (1 - b1) * gk;
+        v[k] = b2 * v[k]! + (1 - b2) * gk * gk;
+        p[k] = p[k]! - (lr * m[k]!) / (Math.sqrt(v[k]!) + this.epsilon);
+      }
+      const variable = this.vars[i]!;
+      tf.tidy(() => variable.assign(tf.tensor(p, variable.shape)));
     }
   }
 
   getState(): { t: number; arrays: Float32Array[] } {
-    return { t: this.t, arrays: [...this.m, ...this.v].map((x) => Float32Array.from(x.dataSync() as Float32Array)) };
+    return { t: this.t, arrays: [...this.m, ...this.v].map((x) => Float32Array.from(x)) };
   }
 
   setState(t: number, arrays: readonly Float32Array[]): void {
     const all = [...this.m, ...this.v];
     if (arrays.length !== all.length) throw new RangeError(`adam state: got ${arrays.length} arrays, expected ${all.length}`);
-    tf.tidy(() => all.forEach((x, i) => x.assign(tf.tensor(arrays[i]!, x.shape))));
+    all.forEach((x, i) => {
+      if (arrays[i]!.length !== x.length) throw new RangeError(`adam state[${i}]: got ${arrays[i]!.length} values, expected ${x.length}`);
+      x.set(arrays[i]!);
+    });
     this.t = t;
+    this.syncFromVariables();
   }
 
   dispose(): void {
-    for (const x of [...this.m, ...this.v]) x.dispose();
+    // Host arrays only: nothing to free.
   }
 }

@@ -46,6 +46,8 @@ export const MADDPG_DEFAULTS = {
   warmupSteps: 200,
   /** Gradient updates per env step (after warm-up). */
   updatesPerStep: 1,
+  /** Env steps between update rounds (each round runs updatesPerStep updates). */
+  updateEvery: 2,
   noiseStart: 0.15,
   noiseEnd: 0.02,
   noiseDecaySteps: 4000,
@@ -254,6 +256,7 @@ export class MaddpgAgent implements TrainableAgent {
     }
     this.envSteps += 1;
     if (this.envSteps < this.cfg.warmupSteps || this.buffer.size < Math.min(this.cfg.batchSize, this.cfg.bufferCapacity)) return null;
+    if (this.envSteps % Math.max(1, Math.round(this.cfg.updateEvery)) !== 0) return null;
     let metrics: AgentMetrics | null = null;
     for (let k = 0; k < this.cfg.updatesPerStep; k++) metrics = this.update();
     return metrics;

@@ -34,6 +34,8 @@ export const TD3_DEFAULTS = {
   bufferCapacity: 100_000,
   warmupSteps: 200,
   updatesPerStep: 1,
+  /** Env steps between update rounds (each round runs updatesPerStep updates). */
+  updateEvery: 2,
   noiseStart: 0.1,
   noiseEnd: 0.1,
   noiseDecaySteps: 0,
@@ -221,6 +223,7 @@ export class CellAgent implements TrainableAgent {
     }
     this.envSteps += 1;
     if (this.envSteps < this.cfg.warmupSteps || this.buffer.size < Math.min(this.cfg.batchSize, this.cfg.bufferCapacity)) return null;
+    if (this.envSteps % Math.max(1, Math.round(this.cfg.updateEvery)) !== 0) return null;
     let m: AgentMetrics | null = null;
     for (let k = 0; k < this.cfg.updatesPerStep; k++) m = this.update();
     return m;
