@@ -50,6 +50,13 @@ interface AcceptWaiter {
 const MAX_ERRORS = 100;
 
 /**
+ * ZeroMQ reports connections, not peers: when the last connection to the endpoint closes, every
+ * live session has lost its simulator. The grace period lets the 'accept' of a simulator that
+ * connected at the same moment arrive first.
+ */
+const DISCONNECT_GRACE_MS = 250;
+
+/**
  * The agent side of the ns3-gym protocol: binds, receives SimInitMsg from simulators and hands
  * out one Session per simulator. In REP mode it is ns3-gym's agent socket (one simulator at a
  * time, replies strictly alternate); in ROUTER mode every REQ simulator connected to the
@@ -78,6 +85,8 @@ export class GymServer extends EventEmitter implements SessionHost {
   private readonly acceptWaiters: AcceptWaiter[] = [];
   private readonly live = new Set<Session>();
   private loop: Promise<void> | null = null;
+  private connections = 0;
+  private disconnectTimer: NodeJS.Timeout | null = null;
 
   constructor(options: GymServerOptions = {}) {
     super();
@@ -102,6 +111,13 @@ export class GymServer extends EventEmitter implements SessionHost {
     }
     this.socket = socket;
     this.boundEndpoint = connectEndpoint(socket.lastEndpoint ?? this.requested);
+    socket.events.on('accept', () => {
+      this.connections++;
+    });
+    socket.events.on('disconnect', () => {
+      this.connections = Math.max(0, this.connections - 1);
+      if (this.connections === 0) this.checkDisconnectedSoon();
+    });
     this.loop = this.mode === 'router' ? this.routerLoop(socket as zmq.Router) : this.repLoop(socket as zmq.Reply);
     return this.boundEndpoint;
   }
@@ -158,6 +174,7 @@ export class GymServer extends EventEmitter implements SessionHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
     for (const s of [...this.live]) s.end('server-closed', 'the server was closed');
     for (const w of [...this.acceptWaiters]) w.reject(new Ns3tsError('the server was closed'));
     await this.sendChain.catch(() => undefined);
@@ -204,6 +221,16 @@ export class GymServer extends EventEmitter implements SessionHost {
     this.errors.push(error);
     if (this.errors.length > MAX_ERRORS) this.errors.shift();
     if (this.listenerCount('protocol-error') > 0) this.emit('protocol-error', error);
+  }
+
+  private checkDisconnectedSoon(): void {
+    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
+    this.disconnectTimer = setTimeout(() => {
+      this.disconnectTimer = null;
+      if (this.closed || this.connections > 0) return;
+      for (const s of [...this.live]) s.end('disconnected', `simulator ${s.simProcessId} disconnected from ${this.boundEndpoint ?? this.requested}`);
+    }, DISCONNECT_GRACE_MS);
+    this.disconnectTimer.unref();
   }
 
   // Receive loops -----------------------------------------------------------------------------

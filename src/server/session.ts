@@ -19,6 +19,8 @@ export type SessionEndReason =
   | 'closed'
   /** The simulator process exited (seen by the launcher). */
   | 'simulator-exited'
+  /** Every simulator connection to the endpoint closed (the simulator died or closed its socket). */
+  | 'disconnected'
   /** The same peer (or, in REP mode, a new simulator) started over with a new SimInitMsg. */
   | 'replaced'
   /** The episode ended normally (game over or simulation end) and was answered with stopSimReq. */

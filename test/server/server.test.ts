@@ -229,6 +229,27 @@ describe('a simulator that dies or goes silent', () => {
     expect(await sim).toBeGreaterThanOrEqual(2);
   });
 
+  for (const transport of ['tcp', 'ipc'] as const) {
+    it(`${transport}: the only simulator killed mid-episode is seen as disconnected long before the step timeout`, async () => {
+      const ipc = transport === 'ipc' ? ipcEndpoint() : null;
+      const env = await RemoteEnv.listen<NdArray, number>({ endpoint: ipc?.endpoint ?? 'tcp://127.0.0.1:0', initTimeoutMs: 20_000, stepTimeoutMs: 25_000 });
+      try {
+        const child = spawnSimChild([env.server.endpoint, 'forever']);
+        await env.reset();
+        await env.step(0);
+        child.kill('SIGKILL');
+        await waitForExit(child);
+        const started = Date.now();
+        const r = await env.step(0);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(r).toMatchObject({ truncated: true, terminated: false, info: { reason: 'disconnected' } });
+      } finally {
+        await env.close();
+        ipc?.cleanup();
+      }
+    });
+  }
+
   it('waiting for a simulator that never comes rejects with a clear message', async () => {
     const server = new GymServer({ initTimeoutMs: 300 });
     await server.listen();
