@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { selfCommand } from '../../src/util/index.js';
 import { Box, Discrete, Tuple } from '../../src/env/index.js';
 import { actionFromJson, parsePolicy } from '../../src/cli/commands/agent.js';
-import { ipcEndpoint, killChildren, spawnSimChild, waitForExit } from '../server/helpers.js';
+import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from '../server/helpers.js';
 
 afterAll(killChildren);
 
@@ -86,6 +86,23 @@ describe('ns3ts agent', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout.match(/^episode \d+:/gm)).toHaveLength(3);
       expect(result.stdout).toContain('done: 3 episode(s), 6 step(s)');
+    } finally {
+      ipc.cleanup();
+    }
+  });
+
+  it('exits non-zero with one line when its simulator is killed mid-episode', async () => {
+    const ipc = ipcEndpoint();
+    try {
+      const agent = startCli(['agent', '--endpoint', ipc.endpoint, '--timeout', '30']);
+      await agent.listening;
+      const sim = spawnSimChild([ipc.endpoint, 'forever']);
+      await waitForLine(sim, /^step 2$/);
+      sim.kill('SIGKILL');
+      const result = await agent.exited;
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('ns3ts:'));
+      expect(lines).toEqual([expect.stringMatching(/^ns3ts: episode cut: simulator \d+ disconnected from ipc:\/\//)]);
     } finally {
       ipc.cleanup();
     }

@@ -106,7 +106,7 @@ export async function runAgent(options: AgentOptions, log: (line: string) => voi
         if (event.reason === 'closed' || event.reason === 'server-closed') return;
         if (event.reason === 'protocol-error') throw new Ns3tsError(`protocol error: ${event.message}`);
         if (event.reason === 'timeout') throw new Ns3tsError(`simulator ${session.simProcessId} went silent: no state within ${options.timeout} s`);
-        throw new Ns3tsError(`simulator ${session.simProcessId}: ${event.message}`);
+        throw new Ns3tsError(`episode cut: ${event.message}`);
       }
       const state = event.state;
       if (episodeSteps > 0) episodeReward += state.reward;
