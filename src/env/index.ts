@@ -65,6 +65,7 @@ export { RemoteVectorEnv, type RemoteVectorEnvOptions } from './vector-env.js';
 export { SlicingParallelEnv, type ParallelEnv, type ParallelStepResult } from './parallel-env.js';
 export {
   createNs3Env,
+  createNs3VectorEnv,
   ns3ScenarioArgs,
   temporaryIpcEndpoint,
   ensureNs3Build,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURES_PER_SLICE, createEnv, ensureNs3Build, processAlive, type NdArray, type SlicingEnv } from '../../src/env/index.js';
+import { FEATURES_PER_SLICE, createEnv, createNs3VectorEnv, ensureNs3Build, processAlive, type NdArray, type SlicingEnv } from '../../src/env/index.js';
 import { loadScenario, type Scenario } from '../../src/scenario/index.js';
 import { selfCommand } from '../../src/util/index.js';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
@@ -88,6 +88,25 @@ describe.runIf(hasNs3)('slicing-null (ns-3)', () => {
       expect((await env.step(action(s.cells, [0.4, 0.3, 0.3]))).truncated).toBe(false);
     } finally {
       await env.close();
+    }
+  }, 30_000);
+
+  it('serves several simulators as one vector env on one endpoint (env i seeded seed + i)', async () => {
+    const s = nullScenario(3);
+    const venv = await createNs3VectorEnv(s, { numEnvs: 2, seed: 20, buildDir, build: false, logDir });
+    try {
+      const reset = await venv.reset();
+      const pids = reset.info.map((i) => i.simProcessId as number);
+      pids.forEach((pid) => simPids.add(pid));
+      expect(new Set(pids).size).toBe(2);
+      expect(reset.info.map((i) => i.seed)).toEqual([20, 21]);
+      expect(reset.obs[0]!.shape).toEqual([s.cells, 3, FEATURES_PER_SLICE]);
+      const step = await venv.step([action(s.cells, [0.5, 0.3, 0.2]), action(s.cells, [0.2, 0.3, 0.5])]);
+      expect(step.truncated).toEqual([false, false]);
+      expect((step.info[0]!.rbgs as number[][])[0]).toEqual([6, 4, 2]);
+      expect((step.info[1]!.rbgs as number[][])[0]).toEqual([2, 4, 6]);
+    } finally {
+      await venv.close();
     }
   }, 30_000);
 

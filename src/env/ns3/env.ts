@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { InputError, Ns3tsError } from '../../util/index.js';
 import type { Scenario, SettingValue } from '../../scenario/index.js';
 import { RemoteEnv } from '../remote-env.js';
+import { RemoteVectorEnv } from '../vector-env.js';
 import type { SlicingEnv } from '../factory.js';
-import type { NdArray } from '../types.js';
+import type { AutoresetMode, NdArray } from '../types.js';
 import { FEATURES_PER_SLICE, SLICE_TYPES } from '../slicing.js';
 import { Box, type GymSpace } from '../spaces.js';
 import { ensureNs3Build, resolveNs3Program, defaultNs3BuildDir } from './build.js';
@@ -87,12 +88,16 @@ export function temporaryIpcEndpoint(): string {
   return `ipc://${join(dir, `gym-${randomBytes(3).toString('hex')}.sock`)}`;
 }
 
-/**
- * The env of an `ns3` scenario: builds the program if stale, binds a server, and launches one
- * simulator per episode (reset = restart with the next seed of the sequence; a simulator that
- * crashes or hangs ends its episode truncated with info.reason and is restarted on reset).
- */
-export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & Record<string, unknown> = {}): Promise<SlicingEnv> {
+interface PreparedNs3 {
+  launcher: ProcessLauncher;
+  seed: number;
+  spaces: { observationSpace?: GymSpace<Obs>; actionSpace?: GymSpace<Obs> };
+  timeouts: { initTimeoutMs?: number; stepTimeoutMs?: number };
+}
+
+type Obs = NdArray<Float32Array>;
+
+async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<PreparedNs3> {
   if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');
   const buildDir = options.buildDir ?? defaultNs3BuildDir();
   const program = scenario.env.program;
@@ -101,41 +106,85 @@ export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & 
   if (!existsSync(command)) {
     throw new InputError('env.program', program, `a program built in ${join(buildDir, 'bin')} (run \`ns3ts build-ns3\`)`);
   }
-  const seed = options.seed ?? scenario.seed;
+  const logDir = options.logDir ?? options.runDir;
   const launcher = new ProcessLauncher({
     command,
-    name: program,
+    name: program.split('/').pop()!,
     extraArgs: ns3ScenarioArgs(scenario, options.args ?? {}),
-    ...(options.logDir ?? options.runDir ? { logDir: (options.logDir ?? options.runDir)! } : {}),
+    ...(logDir === undefined ? {} : { logDir }),
   });
+  // Known before the first reset (agents are built from them); a simulator declaring other
+  // spaces is refused.
+  const spaces = SLICING_PROGRAMS.has(program)
+    ? {
+        observationSpace: new Box({
+          dtype: 'float32',
+          shape: [scenario.cells, scenario.slices.length, FEATURES_PER_SLICE],
+          low: 0,
+          high: Number.POSITIVE_INFINITY,
+        }) as unknown as GymSpace<Obs>,
+        actionSpace: new Box({ dtype: 'float32', shape: [scenario.cells, scenario.slices.length], low: 0, high: 1 }) as unknown as GymSpace<Obs>,
+      }
+    : {};
+  return {
+    launcher,
+    seed: options.seed ?? scenario.seed,
+    spaces,
+    timeouts: {
+      ...(options.initTimeoutMs === undefined ? {} : { initTimeoutMs: options.initTimeoutMs }),
+      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+    },
+  };
+}
+
+/**
+ * The env of an `ns3` scenario: builds the program if stale, binds a server, and launches one
+ * simulator per episode (reset = restart with the next seed of the sequence; a simulator that
+ * crashes or hangs ends its episode truncated with info.reason and is restarted on reset).
+ */
+export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & Record<string, unknown> = {}): Promise<SlicingEnv> {
+  const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
   try {
-    const env = await RemoteEnv.listen<NdArray<Float32Array>, NdArray<Float32Array>>({
+    const env = await RemoteEnv.listen<Obs, Obs>({
       endpoint: options.endpoint ?? temporaryIpcEndpoint(),
       launcher,
       seed,
       maxEpisodeSteps: scenario.episodeSteps,
-      // Known before the first reset (agents are built from them); a simulator declaring other
-      // spaces is refused.
-      ...(SLICING_PROGRAMS.has(program)
-        ? {
-            observationSpace: new Box({
-              dtype: 'float32',
-              shape: [scenario.cells, scenario.slices.length, FEATURES_PER_SLICE],
-              low: 0,
-              high: Number.POSITIVE_INFINITY,
-            }) as unknown as GymSpace<NdArray<Float32Array>>,
-            actionSpace: new Box({ dtype: 'float32', shape: [scenario.cells, scenario.slices.length], low: 0, high: 1 }) as unknown as GymSpace<
-              NdArray<Float32Array>
-            >,
-          }
-        : {}),
-      ...(options.initTimeoutMs === undefined ? {} : { initTimeoutMs: options.initTimeoutMs }),
-      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+      ...spaces,
+      ...timeouts,
     });
     return env as SlicingEnv;
   } catch (err) {
     await launcher.close();
     if (err instanceof Ns3tsError) throw err;
     throw new Ns3tsError(`scenario ${scenario.name}: cannot start the ns-3 env: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `numEnvs` simulators of an `ns3` scenario on one ROUTER endpoint, served as one vector env
+ * (env i is seeded with seed + i; a dead or hung simulator truncates only its env).
+ */
+export async function createNs3VectorEnv(
+  scenario: Scenario,
+  options: Ns3EnvOptions & { numEnvs: number; autoresetMode?: AutoresetMode },
+): Promise<RemoteVectorEnv<Obs, Obs>> {
+  if (!Number.isInteger(options.numEnvs) || options.numEnvs < 1) throw new InputError('numEnvs', options.numEnvs, 'a positive integer');
+  const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
+  try {
+    return await RemoteVectorEnv.listen<Obs, Obs>({
+      endpoint: options.endpoint ?? temporaryIpcEndpoint(),
+      numEnvs: options.numEnvs,
+      launcher,
+      seed,
+      maxEpisodeSteps: scenario.episodeSteps,
+      ...(options.autoresetMode === undefined ? {} : { autoresetMode: options.autoresetMode }),
+      ...spaces,
+      ...timeouts,
+    });
+  } catch (err) {
+    await launcher.close();
+    if (err instanceof Ns3tsError) throw err;
+    throw new Ns3tsError(`scenario ${scenario.name}: cannot start the ns-3 vector env: ${(err as Error).message}`);
   }
 }
