@@ -106,7 +106,14 @@ async function runLocked(runDir: string, status: RunStatus, lock: RunLock, optio
     // Every attempt trains from scratch (ns3ts train refuses an existing run folder, and a fresh
     // start keeps the run reproducible).
     if (step.name === 'train') rmSync(join(runDir, RUN_FILES.trainDir), { recursive: true, force: true });
-    const result = await runStep(runDir, step, ns3ts, step.args, lock, options);
+    let result: StepResult;
+    try {
+      result = await runStep(runDir, step, ns3ts, step.args, lock, options);
+    } catch (err) {
+      // The command could not be started (e.g. a wrong NS3TS_COMMAND): a failure of this run.
+      failure = `${step.name} could not start ${ns3ts[0]}: ${(err as Error).message.split('\n')[0]}`;
+      break;
+    }
     if (result.interrupted) {
       interrupted = true;
       break;

@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError } from '../util/index.js';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError, writeFileAtomic } from '../util/index.js';
 import { ns3tsCommandLine } from './execute.js';
 import { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.js';
 import { planSweep, type SweepPlan } from './plan.js';
@@ -35,11 +34,8 @@ export function prepareSweep(file: string, options: { out?: string; retryFailed?
   const plan = planSweep(spec);
   const sweepDir = resolve(options.out ?? join('sweeps', spec.name));
   materializeSweep(sweepDir, plan, ns3tsCommandLine());
-  try {
-    copyFileSync(resolve(file), join(sweepDir, 'sweep.yaml'));
-  } catch {
-    // the copy is for reference only
-  }
+  // The sweep file as it was run, for reference.
+  writeFileAtomic(join(sweepDir, 'sweep.yaml'), readFileSync(resolve(file)));
   const runDirs = plan.runs.map((r) => runDirOf(sweepDir, r.id));
   if (options.retryFailed) for (const dir of runDirs) resetFailed(dir);
   return { plan, sweepDir, runDirs };

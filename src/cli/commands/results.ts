@@ -11,8 +11,12 @@ export function register(program: Command): void {
     .description('results of a sweep: mean and 95% confidence interval (t) over seeds per grid point, from a DuckDB index rebuilt from the run folders')
     .argument('<sweep-dir>', 'sweep folder (the --out of ns3ts sweep)')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...RESULTS_FORMATS]).default('table'))
-    .option('-g, --group-by <param>', 'group by these grid paths (comma-separated or repeated; also policy, seed) (default: every grid path)', list, [] as string[])
-    .option('-m, --metric <name>', 'only these metrics (exact, or a prefix ending in *; comma-separated or repeated) (default: all)', list, [] as string[])
+    .addOption(
+      new Option('-g, --group-by <param>', 'group by these grid paths (comma-separated or repeated; also policy, seed)').argParser(list).default([], 'every grid path'),
+    )
+    .addOption(
+      new Option('-m, --metric <name>', 'only these metrics (exact, or a prefix ending in *; comma-separated or repeated)').argParser(list).default([], 'all'),
+    )
     .option('--runs', 'one row per run and metric instead of the summary (csv, json, parquet)', false)
     .option('-o, --out <file>', 'write to this file (required for parquet) (default: stdout)')
     .action(async (dir: string, opts: { format: ResultsFormat; groupBy: string[]; metric: string[]; runs?: boolean; out?: string }) => {

@@ -88,7 +88,11 @@ export function register(program: Command): void {
     .option('--time <limit>', 'slurm: time limit per run, e.g. 00:30:00 (default: the partition\'s)')
     .option('--cpus-per-task <n>', 'slurm: CPUs per run', positiveInt('cpus-per-task'), 1)
     .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', positiveInt('max-parallel'))
-    .option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(
+      new Option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)')
+        .argParser((v: string, acc: string[]) => [...acc, v])
+        .default([], 'none'),
+    )
     .option('--wait', 'slurm: wait until the job array has finished', false)
     .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', positiveInt('timeout'))
     .option('--dry-run', 'validate the sweep file, create the run folders and list the runs without running them', false)
