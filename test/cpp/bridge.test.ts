@@ -104,6 +104,24 @@ describe.skipIf(!havePeer)('ns3ts-peer against the TypeScript GymServer', () => 
     }
   });
 
+  it('serves several peers on one endpoint (GymServer in ROUTER mode)', async () => {
+    const server = new GymServer({ endpoint: tmp.ipc('router.sock'), mode: 'router' });
+    try {
+      const endpoint = await server.listen();
+      const runs = [11, 12, 13].map((seed) => startProgram(peer, ['--endpoint', endpoint, '--act', 'discrete:3', '--steps', String(seed - 5), '--seed', String(seed), '--timeout-ms', '10000']));
+      const sessions = await Promise.all(runs.map((run) => server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 10_000 })));
+      expect(sessions.map((s) => s.seed)).toEqual([11, 12, 13]);
+      const episodes = await Promise.all(sessions.map((s, i) => playEpisode(s, (step) => (step + i) % 3)));
+      expect(episodes.map((e) => e.rewards.length)).toEqual([7, 8, 9]);
+      // Each peer got its own actions back: the reward is the action it executed last.
+      expect(episodes[2]!.rewards.slice(1)).toEqual(Array.from({ length: 8 }, (_, step) => (step + 2) % 3));
+      const results = await Promise.all(runs.map((r) => r.done));
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('plays several episodes as new connections (reset = restart) with consecutive seeds', async () => {
     const server = new GymServer({ endpoint: tmp.ipc('episodes.sock') });
     try {

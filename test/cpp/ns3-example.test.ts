@@ -72,6 +72,31 @@ describe.skipIf(!haveExample)('opengym-example (ns-3) against the TypeScript Gym
     }
   }, 40_000);
 
+  it('connects over tcp with --openGymHost and the program\'s own --openGymPort', async () => {
+    const server = new GymServer({ endpoint: 'tcp://127.0.0.1:0' });
+    try {
+      const endpoint = await server.listen();
+      const port = Number(endpoint.split(':').pop());
+      const run = startProgram(example, ['--openGymHost=127.0.0.1', `--openGymPort=${port}`, '--maxSteps=3', '--simSeed=5', '--openGymTimeoutMs=10000'], 30_000);
+      const session = await server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 20_000 });
+      expect(session.seed).toBe(5);
+      let states = 0;
+      for (;;) {
+        const event = await session.nextEvent(10_000);
+        if (event.kind === 'end') throw new Error(`session ended early: ${event.reason}`);
+        states++;
+        if (event.state.gameOver) break;
+        session.act(0);
+      }
+      expect(states).toBe(3);
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`endpoint=tcp://127.0.0.1:${port}`);
+    } finally {
+      await server.close();
+    }
+  }, 40_000);
+
   it('exits with status 3 and names the endpoint when its agent dies mid-episode', async () => {
     // A bare REP socket plays an agent that acknowledges the handshake, reads a state, then dies.
     const endpoint = tmp.ipc('dead-agent.sock');
