@@ -3,7 +3,7 @@ import { SyntheticSlicingEnv, createEnv, type SlicingEnv } from '../env/index.js
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar } from '../util/index.js';
 import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';
-import { KpiAccumulator, evaluateConstraints, type ConstraintResult, type EvalKpis, type KpiOptions, type SliceKpis } from './kpis.js';
+import { KpiAccumulator, evaluateConstraints, type CellKpis, type ConstraintResult, type EvalKpis, type KpiOptions, type SliceKpis } from './kpis.js';
 
 /** Builds a policy for the env it will play against (the oracle needs the env's model). */
 export type PolicyFactory = (env: SlicingEnv, scenario: Scenario) => SlicingPolicy | Promise<SlicingPolicy>;
@@ -29,6 +29,7 @@ export interface EvalResult {
   seed: number;
   kpis: EvalKpis;
   perSlice: Record<string, SliceKpis>;
+  perCell: CellKpis[];
   constraints: ConstraintResult[];
   episodeReturns: number[];
   seconds: number;
@@ -89,7 +90,7 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
     }
     // The last update already drew the final state; done() only ends the line on a terminal.
     if (process.stderr.isTTY) bar.done();
-    const { kpis, perSlice } = acc.result();
+    const { kpis, perSlice, perCell } = acc.result();
     return {
       scenario: scenario.name,
       policy: resolved.id,
@@ -97,6 +98,7 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
       seed,
       kpis,
       perSlice,
+      perCell,
       constraints: evaluateConstraints(scenario.constraints, perSlice),
       episodeReturns: returns,
       seconds: (Date.now() - started) / 1000,

@@ -20,6 +20,7 @@ export {
   convergenceIndex,
   type EvalKpis,
   type SliceKpis,
+  type CellKpis,
   type ConstraintResult,
   type KpiOptions,
 } from './kpis.js';

@@ -53,6 +53,14 @@ export interface SliceKpis {
   throughputViolationRate: number;
 }
 
+/** Per-cell KPIs (the allocated share and utilization of ALGORITHMS.md are per cell). */
+export interface CellKpis {
+  allocatedShare: number;
+  utilization: number;
+  qosSatisfaction: number;
+  meanR: number;
+}
+
 /** A scenario constraint with the value measured in the run. */
 export interface ConstraintResult extends ConstraintSpec {
   value: number;
@@ -113,6 +121,7 @@ export class KpiAccumulator {
   };
   private readonly stepActive: Uint8Array;
   private readonly stepViolated: Uint8Array;
+  private readonly cell: { share: Float64Array; used: Float64Array; steps: Float64Array; count: Float64Array; satisfied: Float64Array; rSum: Float64Array };
   private readonly events: ReadonlyArray<{ step: number; duration: number }>;
   /** QoS ratio per step of the current episode (index = 1-based step); NaN = no active slice. */
   private readonly episodeRatio: Float64Array;
@@ -147,6 +156,8 @@ export class KpiAccumulator {
     };
     this.stepActive = new Uint8Array(this.S);
     this.stepViolated = new Uint8Array(this.S);
+    const g = (): Float64Array => new Float64Array(this.C);
+    this.cell = { share: g(), used: g(), steps: g(), count: g(), satisfied: g(), rSum: g() };
     this.events = options.events ?? [];
     this.episodeRatio = new Float64Array(this.events.length > 0 ? episodeSteps + 1 : 0).fill(Number.NaN);
   }
@@ -220,6 +231,7 @@ export class KpiAccumulator {
         const used = x * obs[row + FEATURE.prbUtilization]!;
         this.allocatedSum += x;
         this.usedSum += used;
+        this.cell.used[c]! += used;
         let r: number;
         if (qos) {
           const q = qos[i];
@@ -234,6 +246,9 @@ export class KpiAccumulator {
         k++;
         rSum += r;
         rSq += r * r;
+        this.cell.count[c]!++;
+        this.cell.rSum[c]! += r;
+        if (r >= threshold) this.cell.satisfied[c]!++;
         sl.count[s]!++;
         sl.rSum[s]! += r;
         sl.shareSum[s]! += x;
@@ -257,6 +272,8 @@ export class KpiAccumulator {
       }
       this.cellSteps++;
       this.shareSum += cellShare;
+      this.cell.steps[c]!++;
+      this.cell.share[c]! += cellShare;
       const excess = cellShare > 1 ? cellShare - 1 : 0;
       this.violationSum += excess;
       if (excess > this.violationMax) this.violationMax = excess;
@@ -278,7 +295,7 @@ export class KpiAccumulator {
   }
 
   /** The KPIs so far, overall and per slice (keyed by slice name). */
-  result(): { kpis: EvalKpis; perSlice: Record<string, SliceKpis> } {
+  result(): { kpis: EvalKpis; perSlice: Record<string, SliceKpis>; perCell: CellKpis[] } {
     const sl = this.slice;
     // The episode in progress counts for recovery as far as it went (without closing it).
     const saved = { sum: this.recoverySum, recovered: this.recovered, unrecovered: this.unrecovered };
@@ -325,7 +342,14 @@ export class KpiAccumulator {
         throughputViolationRate: ratio(sl.throughputViolations[s]!, n),
       };
     });
-    return { kpis, perSlice };
+    const cl = this.cell;
+    const perCell: CellKpis[] = Array.from({ length: this.C }, (_, c) => ({
+      allocatedShare: ratio(cl.share[c]!, cl.steps[c]!),
+      utilization: ratio(cl.used[c]!, cl.share[c]!),
+      qosSatisfaction: ratio(cl.satisfied[c]!, cl.count[c]!),
+      meanR: ratio(cl.rSum[c]!, cl.count[c]!),
+    }));
+    return { kpis, perSlice, perCell };
   }
 }
 

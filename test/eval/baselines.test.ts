@@ -156,7 +156,11 @@ describe('KPIs', () => {
     acc.beginEpisode();
     const reward = 3 * 0 + Math.log(2) + Math.log(1.5) + Math.log(1.5);
     acc.addStep([0.5, 0.5, 0.4, 0], obs, reward, 1);
-    const { kpis, perSlice } = acc.result();
+    const { kpis, perSlice, perCell } = acc.result();
+    expect(perCell[0]).toMatchObject({ allocatedShare: 1, qosSatisfaction: 0.5 });
+    expect(perCell[0]!.utilization).toBeCloseTo(0.75);
+    expect(perCell[1]!.allocatedShare).toBeCloseTo(0.4);
+    expect(perCell[1]!.meanR).toBeCloseTo(0.5);
     expect(kpis.qosSatisfaction).toBeCloseTo(1 / 3);
     expect(kpis.meanR).toBeCloseTo((1 + 0.5 + 0.5) / 3);
     // (step, slice) pairs: a violates (cell 1), b violates (cell 0).
