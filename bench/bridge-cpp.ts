@@ -19,7 +19,7 @@ export interface CppBridgeRow {
   transport: string;
   peers: number;
   stepsPerSec: number;
-  /** Round trips per second of the plain C++ REQ/REP echo on the same transport. */
+  /** Round trips per second of the plain C++ REQ/REP echo on the same transport, measured right before. */
   echoStepsPerSec: number;
   /** stepsPerSec / echoStepsPerSec. */
   ratio: number;
@@ -29,7 +29,7 @@ export interface CppBridgeRow {
 export interface CppBridgeOptions {
   /** Steps per simulator (default 2000). */
   steps?: number;
-  /** Echo round trips (default 20000). */
+  /** Echo round trips before each row (default 10000). */
   echoCount?: number;
   /** Echo payload bytes (default 96, about one small EnvStateMsg). */
   echoBytes?: number;
@@ -136,7 +136,7 @@ async function serverRate(mode: ServerMode, endpoint: string, peers: number, lau
 
 export async function cppBridgeRows(options: CppBridgeOptions = {}): Promise<CppBridgeRow[]> {
   const steps = options.steps ?? 2000;
-  const echoCount = options.echoCount ?? 20_000;
+  const echoCount = options.echoCount ?? 10_000;
   const echoBytes = options.echoBytes ?? 96;
   const transports = options.transports ?? ['ipc', 'tcp'];
   const has = (program: string): boolean => existsSync(join(binDir, program));
@@ -150,23 +150,26 @@ export async function cppBridgeRows(options: CppBridgeOptions = {}): Promise<Cpp
   const rows: CppBridgeRow[] = [];
   try {
     for (const transport of transports) {
-      const echoEndpoint = transport === 'ipc' ? endpointFor('ipc') : `tcp://127.0.0.1:${await freeTcpPort()}`;
-      const echo = await echoRate(echoEndpoint, echoCount, echoBytes);
-      const row = (mode: ServerMode, peers: number, impl: string, rate: number): void => {
-        rows.push({ mode, transport, peers, stepsPerSec: Math.round(rate), echoStepsPerSec: Math.round(echo), ratio: echo > 0 ? rate / echo : 0, impl });
+      // The floor is measured right before each row, so that a row and its floor see the same
+      // machine load (the ratio is what compares across machines).
+      const row = async (mode: ServerMode, peers: number, impl: string, measure: () => Promise<number>): Promise<void> => {
+        const echoEndpoint = transport === 'ipc' ? endpointFor('ipc') : `tcp://127.0.0.1:${await freeTcpPort()}`;
+        const echo = await echoRate(echoEndpoint, echoCount, echoBytes);
+        const rate = await measure();
+        rows.push({ mode, transport, peers, stepsPerSec: Math.round(rate), echoStepsPerSec: Math.round(echo), ratio: echo > 0 ? Number((rate / echo).toFixed(3)) : 0, impl });
       };
       const peerArgs = (endpoint: string, i: number): string[] => ['--endpoint', endpoint, '--obs-shape', '5', '--dtype', 'float', '--act', 'discrete:4', '--steps', String(steps), '--seed', String(i + 1), '--timeout-ms', '30000', '--quiet'];
-      row('rep', 1, 'C++ ns3ts-peer (bridge/)', await serverRate('rep', endpointFor(transport), 1, (e, i) => start('ns3ts-peer', peerArgs(e, i), 120_000)));
-      row('router', 4, 'C++ ns3ts-peer (bridge/)', await serverRate('router', endpointFor(transport), 4, (e, i) => start('ns3ts-peer', peerArgs(e, i), 120_000)));
+      await row('rep', 1, 'C++ ns3ts-peer (bridge/)', () => serverRate('rep', endpointFor(transport), 1, (e, i) => start('ns3ts-peer', peerArgs(e, i), 120_000)));
+      await row('router', 4, 'C++ ns3ts-peer (bridge/)', () => serverRate('router', endpointFor(transport), 4, (e, i) => start('ns3ts-peer', peerArgs(e, i), 120_000)));
       if (has('opengym-example')) {
         const args = (e: string, i: number): string[] => [`--openGymEndpoint=${e}`, `--simSeed=${i + 1}`, `--maxSteps=${steps + 1}`, '--stepTime=0.001', '--simTime=1000000', '--openGymTimeoutMs=30000'];
-        row('rep', 1, 'ns-3 opengym-example', await serverRate('rep', endpointFor(transport), 1, (e, i) => start('opengym-example', args(e, i), 300_000)));
+        await row('rep', 1, 'ns-3 opengym-example', () => serverRate('rep', endpointFor(transport), 1, (e, i) => start('opengym-example', args(e, i), 300_000)));
       }
       if (has('slicing-null')) {
         const stepTime = 0.1;
         const args = (e: string, i: number): string[] => [`--openGymEndpoint=${e}`, `--simSeed=${i + 1}`, `--stepTime=${stepTime}`, `--simTime=${(steps + 1) * stepTime}`, '--openGymTimeoutMs=30000'];
-        row('rep', 1, 'ns-3 slicing-null', await serverRate('rep', endpointFor(transport), 1, (e, i) => start('slicing-null', args(e, i), 300_000)));
-        row('router', 4, 'ns-3 slicing-null', await serverRate('router', endpointFor(transport), 4, (e, i) => start('slicing-null', args(e, i), 300_000)));
+        await row('rep', 1, 'ns-3 slicing-null', () => serverRate('rep', endpointFor(transport), 1, (e, i) => start('slicing-null', args(e, i), 300_000)));
+        await row('router', 4, 'ns-3 slicing-null', () => serverRate('router', endpointFor(transport), 4, (e, i) => start('slicing-null', args(e, i), 300_000)));
       }
     }
   } finally {
