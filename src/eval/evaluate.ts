@@ -62,10 +62,12 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
       acc.beginEpisode();
       let episodeReturn = 0;
       if (env instanceof SyntheticSlicingEnv) {
-        const obs = { data: env.resetSync(seed + e), shape: [scenario.cells, scenario.slices.length, env.obs.length / size] };
+        env.resetSync(seed + e);
+        const shape = [scenario.cells, scenario.slices.length, env.obs.length / size];
         for (let t = 0; !env.episodeDone && t < maxSteps; t++) {
           context.step = t;
-          const shares = await resolved.act(obs, context);
+          // A copy per step, as env.step() gives: policies may keep observations (histories).
+          const shares = await resolved.act({ data: env.obs.slice(), shape }, context);
           checkAction(shares, size, resolved.id);
           const reward = env.stepSync(shares);
           episodeReturn += reward;
