@@ -52,6 +52,8 @@ export { attemptRun, collectMetrics, parseJsonOutput, ns3tsCommandLine, trainedR
 export { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.js';
 export {
   submitSlurmArray,
+  submitSlurmArrays,
+  maxArraySize,
   batchScript,
   writeManifest,
   readManifestRow,

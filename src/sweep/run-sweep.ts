@@ -16,7 +16,7 @@ import {
   type RunState,
 } from './run-store.js';
 import { loadSweepFile } from './schema.js';
-import { readSubmissions, slurmJobAlive, squeueJobs, submitSlurmArray, waitForJobs, type QueueEntry, type SlurmOptions, type Submission } from './slurm.js';
+import { readSubmissions, slurmJobAlive, squeueJobs, submitSlurmArrays, waitForJobs, type QueueEntry, type SlurmOptions, type Submission } from './slurm.js';
 
 export interface PreparedSweep {
   plan: SweepPlan;
@@ -73,26 +73,29 @@ export interface SlurmSweepOptions extends SlurmOptions {
   onPoll?: (status: SweepStatus) => void;
 }
 
-/** Submits one job array for the runs still missing; with `wait`, waits until it has left the queue. */
-export async function runSweepSlurm(prepared: PreparedSweep, options: SlurmSweepOptions): Promise<{ submission?: Submission; missing: number }> {
+/**
+ * Submits one job array for the runs still missing (several only beyond the cluster's
+ * MaxArraySize); with `wait`, waits until they have left the queue.
+ */
+export async function runSweepSlurm(prepared: PreparedSweep, options: SlurmSweepOptions): Promise<{ submissions: Submission[]; missing: number }> {
   const missing = missingRuns(prepared.runDirs, options.maxAttempts).filter((dir) => {
     // Runs a live worker is running right now (e.g. a task of an earlier array) are not resubmitted.
     return readStatus(dir).state !== 'running' || staleRunning(dir);
   });
-  const submission = submitSlurmArray(
+  const submissions = submitSlurmArrays(
     prepared.sweepDir,
     missing.map((runDir) => ({ id: runDir.split('/').pop()!, runDir })),
     { ...options, jobName: options.jobName ?? `ns3ts-${prepared.plan.spec.name}` },
   );
-  if (submission && options.wait) {
-    await waitForJobs([submission.jobId], {
+  if (submissions.length > 0 && options.wait) {
+    await waitForJobs(submissions.map((s) => s.jobId), {
       ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
       ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onPoll: () => options.onPoll?.(sweepStatus(prepared.sweepDir, { squeue: false })),
     });
   }
-  return { ...(submission ? { submission } : {}), missing: missing.length };
+  return { submissions, missing: missing.length };
 }
 
 function staleRunning(runDir: string): boolean {

@@ -24,6 +24,8 @@ export interface SlurmOptions {
   jobName?: string;
   /** Further sbatch arguments (e.g. --account=x). */
   extraArgs?: string[];
+  /** The cluster's MaxArraySize (default: asked from `scontrol show config`). */
+  maxArraySize?: number;
 }
 
 export interface ManifestRow {
@@ -91,14 +93,37 @@ export function batchScript(options: SlurmOptions & { manifest: string; tasks: n
   return `${lines.join('\n')}\n`;
 }
 
+/** The cluster's MaxArraySize (array indices must stay below it); Slurm's default when unknown. */
+export function maxArraySize(): number {
+  try {
+    const match = /^MaxArraySize\s*=\s*(\d+)/m.exec(runSlurm('scontrol', ['show', 'config']));
+    if (match) return Number(match[1]);
+  } catch {
+    // fall through to Slurm's default
+  }
+  return 1001;
+}
+
 /**
- * Submits one job array for the given runs (callers pass only the runs still missing). Returns
- * undefined when there is nothing to run.
+ * Submits the given runs (callers pass only the runs still missing) as one job array, or, when
+ * there are more runs than the cluster's MaxArraySize allows, as one array per chunk. Returns the
+ * submissions (none when there is nothing to run).
  */
-export function submitSlurmArray(sweepDir: string, runs: ReadonlyArray<{ id: string; runDir: string }>, options: SlurmOptions): Submission | undefined {
-  if (runs.length === 0) return undefined;
+export function submitSlurmArrays(sweepDir: string, runs: ReadonlyArray<{ id: string; runDir: string }>, options: SlurmOptions): Submission[] {
+  if (runs.length === 0) return [];
+  const chunk = Math.max(1, (options.maxArraySize ?? maxArraySize()) - 1);
+  const submissions: Submission[] = [];
+  for (let start = 0; start < runs.length; start += chunk) {
+    submissions.push(submitSlurmArray(sweepDir, runs.slice(start, start + chunk), options, submissions.length));
+  }
+  return submissions;
+}
+
+/** Submits one job array over the given runs. */
+export function submitSlurmArray(sweepDir: string, runs: ReadonlyArray<{ id: string; runDir: string }>, options: SlurmOptions, part = 0): Submission {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  const dir = join(resolve(sweepDir), SLURM_DIR, stamp);
+  let dir = join(resolve(sweepDir), SLURM_DIR, part > 0 ? `${stamp}-${part}` : stamp);
+  for (let k = 2; existsSync(dir); k++) dir = join(resolve(sweepDir), SLURM_DIR, `${stamp}-${part}-${k}`);
   mkdirSync(dir, { recursive: true });
   const manifest = join(dir, 'manifest.jsonl');
   writeManifest(manifest, runs.map((r, index) => ({ index, runId: r.id, runDir: resolve(r.runDir) })));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkRequirement, slurmRequirement } from '../helpers/requirements.js';
-import { exportResults, readSubmissions, squeueJobs } from '../../src/sweep/index.js';
+import { exportResults, prepareSweep, readSubmissions, runSweepSlurm, squeueJobs } from '../../src/sweep/index.js';
 import { killAll, metricsOf, runCli, runFolders, statusOf, writeSweep } from './helpers.js';
 
 // A real one-node Slurm cluster on localhost (started by .ci/run through scripts/slurm-local.sh;
@@ -74,18 +74,17 @@ describe.skipIf(!haveSlurm)('ns3ts sweep --executor slurm (one-node cluster on l
     expect(status.stdout).toContain('nothing of this sweep in the queue');
   }, 240_000);
 
-  it('submits only the runs still missing', async () => {
-    const [removed] = runFolders(slurmDir);
-    rmSync(removed!, { recursive: true });
-    const again = await runCli(['sweep', sweepFile, '--executor', 'slurm', '--out', slurmDir, '--wait', '--timeout', '120', '--no-progress']);
-    expect(again.code, again.stderr).toBe(0);
-    const submissions = readSubmissions(slurmDir);
-    expect(submissions).toHaveLength(2);
-    expect(submissions[1]!.tasks).toBe(1);
+  it('submits only the runs still missing (split into arrays of at most MaxArraySize - 1 tasks)', async () => {
+    for (const removed of runFolders(slurmDir).slice(0, 2)) rmSync(removed, { recursive: true });
+    const prepared = prepareSweep(sweepFile, { out: slurmDir });
+    const result = await runSweepSlurm(prepared, { maxAttempts: 2, maxArraySize: 2, wait: true, timeoutSeconds: 120, time: '00:05:00' });
+    expect(result.missing).toBe(2);
+    expect(result.submissions.map((s) => s.tasks)).toEqual([1, 1]);
+    expect(readSubmissions(slurmDir)).toHaveLength(3);
     expect(runFolders(slurmDir).map((r) => statusOf(r).state)).toEqual(['done', 'done', 'done', 'done']);
     const none = await runCli(['sweep', sweepFile, '--executor', 'slurm', '--out', slurmDir, '--no-progress']);
     expect(none.code).toBe(0);
     expect(none.stderr).toContain('nothing to run');
-    expect(readSubmissions(slurmDir)).toHaveLength(2);
+    expect(readSubmissions(slurmDir)).toHaveLength(3);
   }, 180_000);
 });
