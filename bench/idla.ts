@@ -6,11 +6,12 @@
  * and the oracle grid, plus the estimator's test MAE. All policies play the same seeded episode.
  *
  *   npm run bench:idla -- [--scale 0.1] [--epochs 200] [--td3-episodes 2] [--seed 3]
+ *                         [--mse-warmup 0.5] [--random-fraction 0.5] [--share-input share|used]
  *
  * `--scale s` multiplies the phase lengths (1000 / 2000 / 1000 steps at 1).
  */
 import { writeJsonAtomic } from '../src/util/index.js';
-import { CollectionPolicy, IdlaPolicy, SampleCollector, fitEstimator, IDLA_DEFAULTS, searchOptionsOf } from '../src/agents/idla/index.js';
+import { CollectionPolicy, IdlaPolicy, SampleCollector, fitEstimator, IDLA_DEFAULTS, searchOptionsOf, type ShareInput } from '../src/agents/idla/index.js';
 import { agentRegistry, selectBackend, type SlicingPolicy } from '../src/agents/index.js';
 import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../src/env/index.js';
 import { createBaseline } from '../src/eval/index.js';
@@ -19,19 +20,30 @@ import { loadScenario, scenarioLayout, type Scenario } from '../src/scenario/ind
 interface Args {
   scale: number;
   epochs: number;
+  mseWarmup: number;
+  randomFraction: number;
+  shareInput: ShareInput;
   td3Episodes: number;
   seed: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3 };
+  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
+    if (key === '--share-input') {
+      const v = argv[++i];
+      if (v !== 'share' && v !== 'used') throw new Error(`--share-input: got ${v}, expected share or used`);
+      args.shareInput = v;
+      continue;
+    }
     const value = Number(argv[i + 1]);
     if (key === '--scale') args.scale = value;
     else if (key === '--epochs') args.epochs = value;
     else if (key === '--td3-episodes') args.td3Episodes = value;
     else if (key === '--seed') args.seed = value;
+    else if (key === '--mse-warmup') args.mseWarmup = value;
+    else if (key === '--random-fraction') args.randomFraction = value;
     else continue;
     if (!Number.isFinite(value) || value < 0) throw new Error(`${key}: got ${argv[i + 1]}, expected a number >= 0`);
     i++;
@@ -125,7 +137,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
 
   // IDLA: collect in H0 with the collection policy, fit at the end of H0, then search.
-  const collection = new CollectionPolicy(args.seed, IDLA_DEFAULTS.randomFraction);
+  const collection = new CollectionPolicy(args.seed, args.randomFraction);
   const collector = new SampleCollector(C, S);
   let idla: IdlaPolicy | null = null;
   let estimatorReport: Awaited<ReturnType<typeof fitEstimator>>['report'] | null = null;
@@ -141,7 +153,7 @@ async function main(): Promise<void> {
     async (t) => {
       if (t < h1) return collection;
       if (!idla) {
-        const fitted = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true });
+        const fitted = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput });
         estimatorReport = fitted.report;
         const search = searchOptionsOf(IDLA_DEFAULTS);
         const policy = new IdlaPolicy(fitted.spec, { search, seed: args.seed });
@@ -179,7 +191,9 @@ async function main(): Promise<void> {
 
   // TD3 with the max-min reward, through the agent registry (trained on the same scenario).
   const td3Entry = (agentRegistry as Record<string, (typeof agentRegistry)[string] | undefined>).td3;
-  if (!td3Entry) {
+  if (args.td3Episodes === 0) {
+    notes.push('TD3: skipped (--td3-episodes 0)');
+  } else if (!td3Entry) {
     notes.push('TD3: not available in this build (no td3 agent in the registry) - no TD3 row');
   } else {
     try {

@@ -28,6 +28,8 @@ export interface IdlaSettings {
   batchSize: number;
   learningRate: number;
   trainFraction: number;
+  /** Fraction of the epochs on the squared error before the MAE (see EstimatorOptions.mseWarmup). */
+  mseWarmup: number;
   shareInput: ShareInput;
   /** Search: neighbours P, noise, i_max, eta, steps and decay. */
   neighbours: number;
@@ -50,7 +52,8 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   batchSize: 256,
   learningRate: 1e-3,
   trainFraction: 0.75,
-  shareInput: 'used',
+  mseWarmup: 0.5,
+  shareInput: 'share',
   neighbours: 5,
   noise: 0.05,
   maxIterations: 60,
@@ -166,6 +169,7 @@ export class IdlaAgent implements TrainableAgent {
       batchSize: this.config.batchSize,
       learningRate: this.config.learningRate,
       trainFraction: this.config.trainFraction,
+      mseWarmup: this.config.mseWarmup,
       shareInput: this.config.shareInput,
       seed: deriveSeed(this.seed, 'idla-estimator'),
       progress,

@@ -75,7 +75,7 @@ export function augment(
 }
 
 /** Estimator inputs of stored samples plus both rules' copies. */
-export function augmentSamples(samples: SampleSet, rng: Rng, shareInput: ShareInput = 'used'): LabelledInputs & { counts: AugmentationCounts } {
+export function augmentSamples(samples: SampleSet, rng: Rng, shareInput: ShareInput = 'share'): LabelledInputs & { counts: AugmentationCounts } {
   const base = samplesToInputs(samples, shareInput);
   const n = samples.size;
   const data = samples.data;

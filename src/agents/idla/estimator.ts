@@ -33,7 +33,7 @@ export interface EstimatorOptions {
    * error. With mostly satisfied slices (labels of 1, more of them after augmentation) the MAE's
    * sign gradient drives a fresh sigmoid output to 1 everywhere, where it saturates and stops
    * learning; a squared-error start fits the conditional mean first and MAE then refines it.
-   * Default 0.25; 0 = MAE from the first epoch.
+   * Default 0.5; 0 = MAE from the first epoch.
    */
   mseWarmup?: number;
   /** Show a progress bar on stderr. */
@@ -123,9 +123,9 @@ export async function fitEstimator(
   const learningRate = options.learningRate ?? 1e-3;
   const trainFraction = options.trainFraction ?? 0.75;
   const hidden = options.hidden ?? ESTIMATOR_HIDDEN;
-  const shareInput = options.shareInput ?? 'used';
+  const shareInput = options.shareInput ?? 'share';
   const seed = options.seed ?? 1;
-  const mseEpochs = Math.round(epochs * (options.mseWarmup ?? 0.25));
+  const mseEpochs = Math.round(epochs * (options.mseWarmup ?? 0.5));
   if (!(epochs >= 1) || !Number.isInteger(epochs)) throw new InputError('epochs', epochs, 'an integer >= 1');
   if (!(trainFraction > 0 && trainFraction < 1)) throw new InputError('trainFraction', trainFraction, 'a number in (0, 1)');
   if (samples.size < 8) throw new InputError('IDLA samples', samples.size, 'at least 8 samples');

@@ -34,8 +34,10 @@ const COL_THROUGHPUT = COL_PHI_TARGET + 3;
 const COL_DELAY = COL_PHI_TARGET + 4;
 
 /**
- * What x is in training: the share itself, or the share actually used (share x PRB utilization),
- * the paper's choice — a slice that left RBs idle reached its QoS with what it used.
+ * What x is in training: the share in force ('share'), or the share actually used (share x PRB
+ * utilization, 'used') — a slice that left RBs idle reached its QoS with what it used. 'used'
+ * puts every satisfied sample exactly at its demand, right on the edge where r jumps, which makes
+ * the estimator's task harder on the synthetic env; 'share' is the default.
  */
 export type ShareInput = 'share' | 'used';
 
@@ -148,7 +150,7 @@ export class SampleCollector {
 }
 
 /** Estimator inputs [n, 13] and labels [n] of stored rows. */
-export function samplesToInputs(samples: SampleSet, shareInput: ShareInput = 'used'): { inputs: Float32Array; labels: Float32Array } {
+export function samplesToInputs(samples: SampleSet, shareInput: ShareInput = 'share'): { inputs: Float32Array; labels: Float32Array } {
   const n = samples.size;
   const data = samples.data;
   const inputs = new Float32Array(n * IDLA_INPUTS);
