@@ -203,7 +203,7 @@ start_daemons() {
 }
 
 node_state() {
-  sinfo -h -N -o '%t' 2>/dev/null | head -1 | tr -d ' *'
+  sinfo -h -N -o '%t' 2>/dev/null | head -1 | tr -d ' '
 }
 
 wait_idle() {
