@@ -48,6 +48,9 @@ SlicingFfrAlgorithm::SlicingFfrAlgorithm()
       m_minUlBlock(0)
 {
     NS_LOG_FUNCTION(this);
+    // The base class leaves the bandwidths unset until the RRC configures the cell.
+    m_dlBandwidth = 0;
+    m_ulBandwidth = 0;
     m_ffrSapProvider = new MemberLteFfrSapProvider<SlicingFfrAlgorithm>(this);
     m_ffrRrcSapProvider = new MemberLteFfrRrcSapProvider<SlicingFfrAlgorithm>(this);
 }
@@ -114,6 +117,14 @@ SlicingFfrAlgorithm::DoInitialize()
 {
     NS_LOG_FUNCTION(this);
     LteFfrAlgorithm::DoInitialize();
+    UpdatePartition();
+}
+
+void
+SlicingFfrAlgorithm::DoSetBandwidth(uint16_t ulBandwidth, uint16_t dlBandwidth)
+{
+    NS_LOG_FUNCTION(this << ulBandwidth << dlBandwidth);
+    LteFfrAlgorithm::DoSetBandwidth(ulBandwidth, dlBandwidth);
     UpdatePartition();
 }
 
@@ -262,6 +273,10 @@ SlicingFfrAlgorithm::GetDlRbgSize() const
 uint32_t
 SlicingFfrAlgorithm::GetDlRbgCount() const
 {
+    if (m_dlBandwidth == 0)
+    {
+        return 0; // the cell is not configured yet
+    }
     // The stock schedulers use floor(bandwidth / RBG size) RBGs.
     return m_dlBandwidth / GetDlRbgSize();
 }

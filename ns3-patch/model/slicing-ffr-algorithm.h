@@ -110,6 +110,7 @@ class SlicingFfrAlgorithm : public LteFfrAlgorithm
     void DoInitialize() override;
     void DoDispose() override;
     void Reconfigure() override;
+    void DoSetBandwidth(uint16_t ulBandwidth, uint16_t dlBandwidth) override;
 
     // FFR SAP PROVIDER IMPLEMENTATION
     std::vector<bool> DoGetAvailableDlRbg() override;
