@@ -19,7 +19,7 @@ describe('ns3ts eval', () => {
     const results = JSON.parse(readFileSync(out, 'utf8')) as Array<{ policy: string; kpis: { capacityViolation: number } }>;
     expect(results.map((r) => r.policy)).toEqual(['baseline:static', 'baseline:proportional', 'baseline:demand', 'baseline:oracle']);
     for (const r of results) expect(r.kpis.capacityViolation).toBe(0);
-  });
+  }, 120_000);
 
   it('--json prints one object for a policy and writes --out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns3ts-eval-'));
@@ -31,11 +31,11 @@ describe('ns3ts eval', () => {
     expect(result.kpis.capacityViolation).toBe(0);
     expect(Object.keys(result.perSlice)).toEqual(['embb', 'urllc', 'mmtc']);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(result);
-  });
+  }, 120_000);
 
   it('rejects a bad policy spec in one line', async () => {
     const { code, stderr } = await runCli(['eval', '-p', 'shares:0.9,0.9,0.9', '-e', '1']);
     expect(code).toBe(1);
     expect(stderr.split('\n')[0]).toBe('ns3ts: policy shares: got "0.9,0.9,0.9", expected shares summing to at most 1');
-  });
+  }, 120_000);
 });

@@ -14,19 +14,21 @@ describe('ns3ts scenarios', () => {
     const row = lines.find((l) => l.startsWith('slicing-synthetic '));
     expect(row).toContain(loadScenario('slicing-synthetic').description);
     expect(lines.some((l) => l.startsWith('idla-12cell '))).toBe(true);
-  });
+  }, 120_000);
 
   it('shows a resolved scenario as YAML and JSON', async () => {
-    const yaml = await runCli(['scenarios', 'show', 'slicing-synthetic']);
+    const [yaml, json] = await Promise.all([
+      runCli(['scenarios', 'show', 'slicing-synthetic']),
+      runCli(['scenarios', 'show', 'idla-12cell', '--json']),
+    ]);
     expect(yaml.code).toBe(0);
     expect(parse(yaml.stdout)).toEqual(JSON.parse(JSON.stringify(loadScenario('slicing-synthetic'))));
-    const json = await runCli(['scenarios', 'show', 'idla-12cell', '--json']);
     expect(JSON.parse(json.stdout).slices[2]).toMatchObject({ name: 's3', joinStep: 3000, phiTarget: 1.5 });
-  });
+  }, 120_000);
 
   it('fails in one line naming the unknown scenario', async () => {
     const { code, stderr } = await runCli(['scenarios', 'show', 'nope']);
     expect(code).toBe(1);
     expect(stderr.split('\n')[0]).toMatch(/^ns3ts: scenario: got "nope", expected a scenario name \(one of .*\)/);
-  });
+  }, 120_000);
 });

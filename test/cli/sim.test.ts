@@ -69,7 +69,7 @@ describe('ns3ts sim', () => {
       await env.close();
     }
     expect(await sim).toBe(0);
-  });
+  }, 120_000);
 
   it('serves an agent without soft reset (ns3-gym style) for one episode, then ends cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns3ts-sim-'));
@@ -102,7 +102,7 @@ describe('ns3ts sim', () => {
     }
     expect(steps).toBe(scenario.episodeSteps);
     expect(await sim).toBe(0);
-  });
+  }, 120_000);
 
   it('refuses an ns-3 scenario and a missing endpoint in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns3ts-sim-'));
@@ -117,5 +117,5 @@ describe('ns3ts sim', () => {
     expect(none.stderr.split('\n')[0]).toMatch(/^ns3ts: --endpoint: got undefined, expected the agent endpoint/);
     expect(wrongKind.code).toBe(1);
     expect(wrongKind.stderr.split('\n')[0]).toMatch(/^ns3ts: --scenario: got ".*ns3.yaml", expected a synthetic scenario \(this one runs ns-3 program slicing-lte\)/);
-  });
+  }, 120_000);
 });
