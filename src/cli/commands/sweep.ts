@@ -143,11 +143,12 @@ export function register(program: Command): void {
             lastLine = line;
           },
         });
-        if (!result.submission) {
+        if (result.submissions.length === 0) {
           process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
-        } else {
-          process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${result.submission.jobId} with ${result.submission.tasks} tasks — ${prepared.sweepDir}\n`);
-          process.stdout.write(`${result.submission.jobId}\n`);
+        }
+        for (const submission of result.submissions) {
+          process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}\n`);
+          process.stdout.write(`${submission.jobId}\n`);
         }
         if (opts.wait) {
           const status = sweepStatus(prepared.sweepDir, { squeue: false });
