@@ -256,7 +256,8 @@ function pick(settings: Record<string, unknown>): Record<string, unknown> {
 export const idlaAgentEntry: AgentEntry = {
   description: 'IDLA: learned QoS estimator + Lagrangian multi-start search per cell (collect, fit, then optimize)',
   create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent {
-    const fromScenario = { ...(scenario.agent ?? {}) };
+    // The scenario's agent section configures IDLA only when it names IDLA.
+    const fromScenario = scenario.agent?.id === 'idla' ? { ...scenario.agent } : {};
     const settings = resolveIdlaSettings({ ...fromScenario, ...(options.settings ?? {}) });
     return new IdlaAgent(layout, settings, options.seed);
   },
