@@ -29,7 +29,7 @@ import {
   type BackendInfo,
   type TrainableAgent,
 } from '../agents/index.js';
-import { createEnv, qosFromObservation, type NdArray, type SlicingEnv, type SlicingLayout } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, createEnv, qosFromObservation, type Info, type NdArray, type SlicingEnv, type SlicingLayout, type VectorEnv } from '../env/index.js';
 import { evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
@@ -58,8 +58,11 @@ export interface TrainOptions {
   agentSettings?: Record<string, unknown>;
   /** Progress bar on stderr (default true). */
   progress?: boolean;
-  /** An env to train on instead of createEnv(scenario) (not closed here). */
-  env?: SlicingEnv;
+  /**
+   * An env to train on instead of createEnv(scenario) (not closed here): a slicing Env, or a
+   * VectorEnv of them (e.g. createNs3VectorEnv) whose sub-envs play episodes e..e+n-1 in lockstep.
+   */
+  env?: SlicingEnv | VectorEnv<NdArray<Float32Array>, NdArray<Float32Array>>;
   /** Called after each episode with its metrics line (tests, benches). */
   onEpisode?: (line: Record<string, unknown>) => void;
   /** Stop after this many episodes in this process (tests of resume), leaving the run unfinished. */
@@ -258,6 +261,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
 
   const env = options.env ?? (await createEnv(scenario, { seed: config.seed }));
   const ownEnv = options.env === undefined;
+  const stepper = lockstep(env, layout);
   const bar = new ProgressBar({ total: config.episodes, label: `train ${agent.id}`, enabled: options.progress ?? true });
   const started = Date.now();
   let stepsThisProcess = 0;
@@ -270,81 +274,97 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
     bar.update(trainer.episode);
     while (trainer.episode < config.episodes) {
       if (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter) break;
-      const episode = trainer.episode;
+      // One round = one episode per sub-env (1 for a plain Env), stepped in lockstep.
+      const first = trainer.episode;
+      const count = Math.min(stepper.n, config.episodes - first);
       agent.reset?.();
-      let { obs } = await env.reset({ seed: deriveSeed(config.seed, 'train', episode) });
-      let episodeReturn = 0;
-      let steps = 0;
-      let qosMet = 0;
-      let qosCount = 0;
-      let capacityViolation = 0;
+      let obs = await stepper.reset(Array.from({ length: stepper.n }, (_, i) => deriveSeed(config.seed, 'train', first + i)));
+      const stats = Array.from({ length: stepper.n }, () => ({ ret: 0, steps: 0, qosMet: 0, qosCount: 0, capacity: 0, done: false }));
       let lastMetrics: AgentMetrics | null = null;
-      for (;;) {
-        context.step = steps;
-        const action = await agent.actExplore(obs, context);
-        capacityViolation += excessCapacity(action, layout);
-        const result = await env.step({ data: action, shape: [layout.cells, layout.slices.length] } as NdArray<Float32Array>);
-        const qos = stepQos(result.info.qos, result.obs, layout, size);
-        for (const r of qos) {
-          if (Number.isNaN(r)) continue;
-          qosCount += 1;
-          if (r >= 1) qosMet += 1;
+      let step = 0;
+      while (stats.slice(0, count).some((x) => !x.done)) {
+        context.step = step;
+        const actions: Float32Array[] = [];
+        for (let i = 0; i < stepper.n; i++) {
+          // Finished (or surplus) sub-envs still need an action; theirs are ignored.
+          actions.push(i < count && !stats[i]!.done ? await agent.actExplore(obs[i]!, context) : uniformShares(obs[i]!, layout));
         }
-        const m = await agent.observe({
-          obs,
-          action,
-          reward: result.reward,
-          nextObs: result.obs,
-          terminated: result.terminated,
-          truncated: result.truncated,
-          info: result.info,
-          step: steps,
-        });
-        if (m) lastMetrics = m;
-        episodeReturn += result.reward;
-        steps += 1;
-        stepsThisProcess += 1;
+        const result = await stepper.step(actions);
+        for (let i = 0; i < count; i++) {
+          const st = stats[i]!;
+          if (st.done) continue;
+          st.capacity += excessCapacity(actions[i]!, layout);
+          const qos = stepQos(result.info[i]!.qos, result.obs[i]!, layout, size);
+          for (const r of qos) {
+            if (Number.isNaN(r)) continue;
+            st.qosCount += 1;
+            if (r >= 1) st.qosMet += 1;
+          }
+          const m = await agent.observe({
+            obs: obs[i]!,
+            action: actions[i]!,
+            reward: result.reward[i]!,
+            nextObs: result.obs[i]!,
+            terminated: result.terminated[i]!,
+            truncated: result.truncated[i]!,
+            info: result.info[i]!,
+            step,
+          });
+          if (m) lastMetrics = m;
+          st.ret += result.reward[i]!;
+          st.steps += 1;
+          stepsThisProcess += 1;
+          if (result.terminated[i] || result.truncated[i]) st.done = true;
+        }
         obs = result.obs;
-        const elapsed = (Date.now() - started) / 1000;
-        if (steps % 8 === 0) {
+        step += 1;
+        if (step % 8 === 0) {
+          const elapsed = (Date.now() - started) / 1000;
+          const st = stats[0]!;
           bar.update(
-            episode,
-            `ep ${episode + 1}/${config.episodes} ${(stepsThisProcess / Math.max(elapsed, 1e-3)).toFixed(0)} steps/s reward ${(episodeReturn / steps).toFixed(3)} qos ${(qosMet / Math.max(1, qosCount)).toFixed(3)}`,
+            first,
+            `ep ${first + 1}/${config.episodes} ${(stepsThisProcess / Math.max(elapsed, 1e-3)).toFixed(0)} steps/s reward ${(st.ret / Math.max(1, st.steps)).toFixed(3)} qos ${(st.qosMet / Math.max(1, st.qosCount)).toFixed(3)}`,
           );
         }
-        if (result.terminated || result.truncated) break;
       }
-      trainer.totalSteps += steps;
-      const endMetrics = agent.endEpisode?.({ episode, steps, return: episodeReturn, constraintRates: [] }) ?? {};
-      lastTrain = {
-        type: 'train',
-        episode: episode + 1,
-        steps,
-        totalSteps: trainer.totalSteps,
-        return: episodeReturn,
-        meanReward: episodeReturn / Math.max(1, steps),
-        qosSatisfaction: qosMet / Math.max(1, qosCount),
-        capacityViolation: capacityViolation / Math.max(1, steps),
-        ...clean(lastMetrics ?? undefined),
-        ...clean(endMetrics),
-      };
-      appendFileSync(metricsPath, `${JSON.stringify(lastTrain)}\n`);
-      options.onEpisode?.(lastTrain);
-      trainer.episode = episode + 1;
-      episodesThisProcess += 1;
+      for (let i = 0; i < count; i++) {
+        const st = stats[i]!;
+        const episode = first + i;
+        trainer.totalSteps += st.steps;
+        const endMetrics = agent.endEpisode?.({ episode, steps: st.steps, return: st.ret, constraintRates: [] }) ?? {};
+        lastTrain = {
+          type: 'train',
+          episode: episode + 1,
+          steps: st.steps,
+          totalSteps: trainer.totalSteps,
+          return: st.ret,
+          meanReward: st.ret / Math.max(1, st.steps),
+          qosSatisfaction: st.qosMet / Math.max(1, st.qosCount),
+          capacityViolation: st.capacity / Math.max(1, st.steps),
+          ...clean(lastMetrics ?? undefined),
+          ...clean(endMetrics),
+        };
+        appendFileSync(metricsPath, `${JSON.stringify(lastTrain)}\n`);
+        options.onEpisode?.(lastTrain);
+      }
+      const before = trainer.episode;
+      trainer.episode = first + count;
+      episodesThisProcess += count;
       const last = trainer.episode === config.episodes;
-      if (config.evalEvery > 0 && (trainer.episode % config.evalEvery === 0 || last)) {
+      const crossed = (every: number): boolean => Math.floor(trainer.episode / every) > Math.floor(before / every);
+      if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) {
         const result = await evaluatePolicy(scenario, agent.evaluationPolicy(), {
           episodes: config.evalEpisodes,
           seed: evaluationSeed(config.seed),
-          env,
+          ...(stepper.env ? { env: stepper.env } : {}),
         });
         trainer.lastEval = evalLine(trainer.episode, result);
         appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
         options.onEpisode?.(trainer.lastEval);
       }
-      bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${episodeReturn.toFixed(2)} qos ${(qosMet / Math.max(1, qosCount)).toFixed(3)}`);
-      if (trainer.episode % config.checkpointEvery === 0 || last) {
+      const st = stats[count - 1]!;
+      bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${st.ret.toFixed(2)} qos ${(st.qosMet / Math.max(1, st.qosCount)).toFixed(3)}`);
+      if (crossed(config.checkpointEvery) || last) {
         trainer.metricsBytes = statSync(metricsPath).size;
         const state = await agent.getState();
         const arrays: Record<string, (typeof state.arrays)[string]> = {};
@@ -408,4 +428,51 @@ function excessCapacity(action: Float32Array, layout: SlicingLayout): number {
 function stepQos(infoQos: unknown, obs: NdArray<Float32Array>, layout: SlicingLayout, size: number): Float64Array {
   if (Array.isArray(infoQos) && infoQos.length === size) return Float64Array.from(infoQos as Array<number | null>, (v) => (v === null ? Number.NaN : v));
   return qosFromObservation(obs.data, layout.cells, layout.slices.length);
+}
+
+type Obs = NdArray<Float32Array>;
+
+/** Env and VectorEnv behind one interface: n sub-envs reset with a seed each and stepped together. */
+interface Lockstep {
+  n: number;
+  /** The plain Env (evaluation reuses it), or null for a vector env. */
+  env: SlicingEnv | null;
+  reset(seeds: number[]): Promise<Obs[]>;
+  step(actions: Float32Array[]): Promise<{ obs: Obs[]; reward: number[]; terminated: boolean[]; truncated: boolean[]; info: Info[] }>;
+}
+
+function lockstep(env: SlicingEnv | VectorEnv<Obs, Obs>, layout: SlicingLayout): Lockstep {
+  const shape = [layout.cells, layout.slices.length];
+  if ('numEnvs' in env) {
+    return {
+      n: env.numEnvs,
+      env: null,
+      reset: async (seeds) => (await env.reset({ seed: seeds })).obs,
+      step: async (actions) => {
+        const r = await env.step(actions.map((data) => ({ data, shape })));
+        return { obs: r.obs, reward: Array.from(r.reward), terminated: r.terminated, truncated: r.truncated, info: r.info };
+      },
+    };
+  }
+  return {
+    n: 1,
+    env,
+    reset: async (seeds) => [(await env.reset({ seed: seeds[0]! })).obs],
+    step: async (actions) => {
+      const r = await env.step({ data: actions[0]!, shape });
+      return { obs: [r.obs], reward: [r.reward], terminated: [r.terminated], truncated: [r.truncated], info: [r.info] };
+    },
+  };
+}
+
+/** Equal shares over the active slices (the action of a sub-env whose episode already ended). */
+function uniformShares(obs: Obs, layout: SlicingLayout): Float32Array {
+  const S = layout.slices.length;
+  const out = new Float32Array(layout.cells * S);
+  for (let c = 0; c < layout.cells; c++) {
+    let k = 0;
+    for (let s = 0; s < S; s++) if (obs.data[(c * S + s) * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5) k++;
+    for (let s = 0; s < S; s++) if (obs.data[(c * S + s) * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5) out[c * S + s] = 0.999 / k;
+  }
+  return out;
 }

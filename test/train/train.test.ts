@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicyFromRun, selectBackend } from '../../src/agents/index.js';
-import { SyntheticSlicingEnv, FEATURES_PER_SLICE, FEATURE } from '../../src/env/index.js';
+import { SyntheticSlicingEnv, FEATURES_PER_SLICE, FEATURE, type NdArray, type VectorEnv } from '../../src/env/index.js';
+import type { Scenario } from '../../src/scenario/index.js';
 import { scenarioLayout } from '../../src/scenario/index.js';
 import { train } from '../../src/train/index.js';
 import { TINY_MADDPG, TINY_TD3, tinyScenario } from '../agents/helpers.js';
@@ -102,6 +103,20 @@ describe('training loop on the synthetic env', () => {
     expect(readFileSync(join(dir, 'other', 'metrics.jsonl'), 'utf8')).not.toBe(full);
   });
 
+  it('trains on a VectorEnv: sub-envs play consecutive episodes in lockstep', async () => {
+    const scenario = tinyScenario({ training: { episodes: 5, evalEvery: 0, evalEpisodes: 1 } });
+    const vec = new TwoSynthetic(scenario);
+    const summary = await train({ scenario, env: vec, outDir: dir, runId: 'vector', seed: 2, backend: 'wasm', progress: false });
+    expect(summary.finished).toBe(true);
+    // 5 episodes on 2 sub-envs: rounds of 2, 2, then 1 (the surplus sub-env's steps are not used).
+    expect(summary.totalSteps).toBe(5 * scenario.episodeSteps);
+    expect(vec.resetSeeds).toHaveLength(3);
+    expect(new Set(vec.resetSeeds.flat()).size).toBe(6);
+    const metrics = lines(join(dir, 'vector'));
+    expect(metrics.map((l) => l.episode)).toEqual([1, 2, 3, 4, 5]);
+    for (const l of metrics) expect(l.capacityViolation).toBe(0);
+  });
+
   it.each(['maddpg-lagrangian', 'maddpg-rcpo', 'ddpg', 'td3'])('trains %s without violating capacity', async (agent) => {
     const scenario = tinyScenario({ agent: { id: agent, ...(agent.startsWith('maddpg') ? TINY_MADDPG : TINY_TD3) }, training: { episodes: 2, evalEvery: 2, evalEpisodes: 1 } });
     const summary = await train({ scenario, agent, outDir: dir, runId: agent, seed: 1, backend: 'wasm', progress: false });
@@ -118,3 +133,43 @@ describe('training loop on the synthetic env', () => {
     expect(policy.id).toBe(agent);
   });
 });
+
+type Obs = NdArray<Float32Array>;
+
+/** Two synthetic envs as one vector env (autoreset disabled: the loop resets every round). */
+class TwoSynthetic implements VectorEnv<Obs, Obs> {
+  readonly numEnvs = 2;
+  readonly autoresetMode = 'disabled' as const;
+  readonly envs: SyntheticSlicingEnv[];
+  readonly resetSeeds: number[][] = [];
+  constructor(scenario: Scenario) {
+    this.envs = [new SyntheticSlicingEnv(scenario), new SyntheticSlicingEnv(scenario)];
+  }
+  get singleObservationSpace() {
+    return this.envs[0]!.observationSpace;
+  }
+  get singleActionSpace() {
+    return this.envs[0]!.actionSpace;
+  }
+  async reset(options: { seed?: number | number[] } = {}) {
+    const seeds = Array.isArray(options.seed) ? options.seed : [0, 1];
+    this.resetSeeds.push(seeds);
+    const results = await Promise.all(this.envs.map((e, i) => e.reset({ seed: seeds[i]! })));
+    return { obs: results.map((r) => r.obs), info: results.map((r) => r.info) };
+  }
+  async step(actions: Obs[]) {
+    const results = [];
+    for (let i = 0; i < 2; i++) {
+      const env = this.envs[i]!;
+      results.push(env.episodeDone ? { obs: { data: env.obs.slice(), shape: [1] }, reward: 0, terminated: false, truncated: true, info: {} } : await env.step(actions[i]!));
+    }
+    return {
+      obs: results.map((r) => r.obs as Obs),
+      reward: Float64Array.from(results.map((r) => r.reward)),
+      terminated: results.map((r) => r.terminated),
+      truncated: results.map((r) => r.truncated),
+      info: results.map((r) => r.info),
+    };
+  }
+  async close() {}
+}
