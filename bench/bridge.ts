@@ -5,7 +5,10 @@
  * any ZeroMQ bridge. Configurations: REP with 1 peer, ROUTER with 1, 4 and 16 peers, over tcp and
  * ipc. With bench/bridge-cpp.ts present, its C++ rows are appended.
  *
- *   npm run bench:bridge -- [--seconds 2] [--soak 1000000] [--idle 200] [--no-cpp]
+ *   npm run bench:bridge -- [--seconds 1] [--rounds 3] [--soak 1000000] [--idle 200] [--no-cpp]
+ *
+ * Echo and ours alternate for --rounds rounds per configuration and the best reading of each is
+ * kept (the one least disturbed by other load on the machine).
  *
  * --soak N: N steps through the server (REP, ipc, 1 peer) reporting resident memory after a
  * warm-up and at the end, then the memory each idle session costs (--idle sessions connected).
@@ -79,6 +82,50 @@ async function peerRole(): Promise<void> {
   };
   await Promise.all(Array.from({ length: peers }, (_, i) => one(i).catch((err: Error) => process.stderr.write(`peer ${i}: ${err.message}\n`))));
   process.exit(0);
+}
+
+/** Idle-server role: a fresh process holding a ROUTER server, measuring what idle sessions cost. */
+async function idleServerRole(): Promise<void> {
+  const count = Number(arg('--sessions'));
+  const server = new GymServer({ endpoint: arg('--endpoint')!, mode: 'router' });
+  await server.listen();
+  gc();
+  await new Promise((r) => setTimeout(r, 300));
+  gc();
+  const before = process.memoryUsage();
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  const deadline = Date.now() + 120_000;
+  while (server.sessions.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300));
+  gc();
+  const after = process.memoryUsage();
+  const n = Math.max(1, server.sessions.length);
+  process.stdout.write(
+    `${JSON.stringify({
+      sessions: server.sessions.length,
+      rssKiB: (after.rss - before.rss) / n / 1024,
+      heapKiB: (after.heapUsed + after.external - before.heapUsed - before.external) / n / 1024,
+    })}\n`,
+  );
+  await server.close();
+  process.exit(0);
+}
+
+/** Resolves with the next JSON line a child prints. */
+function nextJsonLine(child: ChildProcess, timeoutMs: number): Promise<Record<string, number | boolean>> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`no JSON line from the child within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      buffer += chunk.toString();
+      const newline = buffer.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve(JSON.parse(buffer.slice(0, newline)) as Record<string, number | boolean>);
+    };
+    child.stdout!.on('data', onData);
+  });
 }
 
 const children = new Set<ChildProcess>();
@@ -200,25 +247,21 @@ function rssMiB(): number {
 }
 
 async function soak(totalSteps: number, idleSessions: number): Promise<Record<string, number>> {
-  // Idle sessions: connected simulators that sent SimInitMsg and nothing since.
-  const server = new GymServer({ endpoint: endpointFor('ipc'), mode: 'router' });
-  await server.listen();
-  gc();
-  await new Promise((r) => setTimeout(r, 300));
-  gc();
-  const before = process.memoryUsage();
-  const idle = spawnPeers(server.endpoint, idleSessions, 'ours', ['--idle-peers']);
-  const deadline = Date.now() + 60_000;
-  while (server.sessions.length < idleSessions && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 200));
-  gc();
-  const after = process.memoryUsage();
-  const connected = server.sessions.length;
-  const perSession = (after.rss - before.rss) / Math.max(1, connected) / 1024;
-  const heapPerSession = (after.heapUsed + after.external - before.heapUsed - before.external) / Math.max(1, connected) / 1024;
+  // Idle sessions: simulators that sent SimInitMsg and nothing since, held by a server in a fresh
+  // process (so the reading is not blurred by what this process did before).
+  const idleEndpoint = endpointFor('ipc');
+  const holder = spawn(process.execPath, ['--import', 'tsx', selfPath, '--role', 'idle-server', '--endpoint', idleEndpoint, '--sessions', String(idleSessions)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(holder);
+  await nextJsonLine(holder, 60_000);
+  const idle = spawnPeers(idleEndpoint, idleSessions, 'ours', ['--idle-peers']);
+  const idleResult = await nextJsonLine(holder, 180_000);
   idle.kill('SIGKILL');
-  await exited(idle);
-  await server.close();
+  await Promise.all([exited(idle), exited(holder)]);
+  const connected = Number(idleResult.sessions);
+  const perSession = Number(idleResult.rssKiB);
+  const heapPerSession = Number(idleResult.heapKiB);
 
   const env = await RemoteEnv.listen<NdArray, NdArray>({ endpoint: endpointFor('ipc'), mode: 'rep' });
   const child = spawnPeers(env.server.endpoint, 1, 'ours');
@@ -258,8 +301,10 @@ async function soak(totalSteps: number, idleSessions: number): Promise<Record<st
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(arg('--seconds') ?? 2);
+  const seconds = Number(arg('--seconds') ?? 1);
   if (!(seconds > 0)) throw new Error(`--seconds: got ${arg('--seconds')}, expected a positive number`);
+  const rounds = Number(arg('--rounds') ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: got ${arg('--rounds')}, expected a positive integer`);
   const soakSteps = arg('--soak') !== undefined ? Number(arg('--soak')) : 0;
   const idleSessions = Number(arg('--idle') ?? 200);
   const configs: Array<[Mode, Transport, number]> = [];
@@ -269,7 +314,7 @@ async function main(): Promise<void> {
   }
   const runs: Row[] = [];
   process.stdout.write(
-    `bridge: GymServer + TS SimulatorPeer (separate process) vs plain ZeroMQ echo; state ${STATE_BYTES.length} B, action ${ACTION_BYTES.length} B, ${seconds} s each\n\n`,
+    `bridge: GymServer + TS SimulatorPeer (separate process) vs plain ZeroMQ echo; state ${STATE_BYTES.length} B, action ${ACTION_BYTES.length} B, best of ${rounds} rounds of ${seconds} s\n\n`,
   );
   const header = `${'mode'.padEnd(7)}${'transport'.padEnd(10)}${'peers'.padStart(6)}${'steps/s'.padStart(12)}${'echo/s'.padStart(12)}${'ratio'.padStart(8)}`;
   process.stdout.write(`${header}\n`);
@@ -279,8 +324,14 @@ async function main(): Promise<void> {
     );
   };
   for (const [mode, transport, peers] of configs) {
-    const echo = await measureEcho(mode, transport, peers, seconds);
-    const ours = await measureOurs(mode, transport, peers, seconds);
+    // Echo and ours alternate for `rounds` rounds; the best of each is kept, the reading least
+    // disturbed by other load on the machine.
+    let echo = 0;
+    let ours = 0;
+    for (let round = 0; round < rounds; round++) {
+      echo = Math.max(echo, await measureEcho(mode, transport, peers, seconds));
+      ours = Math.max(ours, await measureOurs(mode, transport, peers, seconds));
+    }
     const row: Row = { mode, transport, peers, stepsPerSec: Math.round(ours), echoStepsPerSec: Math.round(echo), ratio: Number((ours / echo).toFixed(3)) };
     runs.push(row);
     print(row);
@@ -315,4 +366,5 @@ async function main(): Promise<void> {
 }
 
 if (arg('--role') === 'peers') await peerRole();
+else if (arg('--role') === 'idle-server') await idleServerRole();
 else await main();
