@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProcessLauncher, RemoteEnv, processAlive, temporaryIpcEndpoint, type NdArray } from '../../src/env/index.js';
+import { ProcessLauncher, RemoteEnv, defaultNs3BuildDir, processAlive, temporaryIpcEndpoint, type NdArray } from '../../src/env/index.js';
+import { checkRequirement, cppBridgeRequirement } from '../helpers/requirements.js';
 import { selfCommand } from '../../src/util/index.js';
 
-// RemoteEnv + ProcessLauncher with the TypeScript simulator peer (`ns3ts sim`): no ns-3 needed.
+// RemoteEnv + ProcessLauncher with the TypeScript simulator peer (`ns3ts sim`) and the C++ peer
+// (`ns3ts-peer`, bridge/ only): no ns-3 needed.
 
 type Obs = NdArray<Float32Array>;
 const logDir = mkdtempSync(join(tmpdir(), 'ns3ts-launcher-remote-'));
@@ -85,4 +87,36 @@ describe('ProcessLauncher driving the ns3ts sim peer through RemoteEnv', () => {
     expect(firstObs[3]).toEqual(firstObs[1]);
     expect(firstObs[1]).not.toEqual(firstObs[0]);
   }, 90_000);
+
+  const peer = join(defaultNs3BuildDir(), 'bin', 'ns3ts-peer');
+  const hasPeer = checkRequirement(cppBridgeRequirement()) && existsSync(peer);
+  if (!hasPeer) process.stderr.write(`\n*** SKIPPING the ns3ts-peer launcher test: ${peer} is missing (scripts/build-cpp.sh) ***\n\n`);
+  it.runIf(hasPeer)('launches the C++ peer with its own argument style, one process per episode', async () => {
+    const launcher = new ProcessLauncher({
+      command: peer,
+      args: ['--obs-shape', '4', '--dtype', 'float', '--act', 'box:2', '--steps', '3', '--timeout-ms', '20000', '--quiet'],
+      endpointArgs: (endpoint) => ['--endpoint', endpoint],
+      seedArgs: (seed) => ['--seed', String(seed)],
+      logDir,
+      name: 'ns3ts-peer',
+    });
+    const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: temporaryIpcEndpoint(), launcher, seed: 3, initTimeoutMs: 20_000 });
+    try {
+      for (let episode = 0; episode < 2; episode++) {
+        const reset = await env.reset();
+        expect(reset.info.simProcessId).toBe(launcher.pid(0));
+        let steps = 0;
+        for (;;) {
+          const step = await env.step({ data: new Float32Array([0.5, 0.5]), shape: [2] });
+          steps++;
+          if (step.truncated || step.terminated) break;
+        }
+        expect(steps).toBe(3);
+      }
+      spawned.push(...launcher.spawnedPids());
+      expect(launcher.spawnedPids()).toHaveLength(2);
+    } finally {
+      await env.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
-import { mkdtempSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError, Ns3tsError } from '../../util/index.js';
 import type { Scenario, SettingValue } from '../../scenario/index.js';
@@ -88,6 +88,27 @@ export function temporaryIpcEndpoint(): string {
   return `ipc://${join(dir, `gym-${randomBytes(3).toString('hex')}.sock`)}`;
 }
 
+/** The endpoint to bind, and what to remove once the env is closed (a temporary ipc directory). */
+function endpointFor(options: Ns3EnvOptions): { endpoint: string; cleanup: () => void } {
+  if (options.endpoint !== undefined) return { endpoint: options.endpoint, cleanup: () => {} };
+  const endpoint = temporaryIpcEndpoint();
+  const dir = dirname(endpoint.slice('ipc://'.length));
+  return { endpoint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `cleanup` after the env's own close. */
+function closeThen<T extends { close(): Promise<void> }>(env: T, cleanup: () => void): T {
+  const close = env.close.bind(env);
+  env.close = async (): Promise<void> => {
+    try {
+      await close();
+    } finally {
+      cleanup();
+    }
+  };
+  return env;
+}
+
 interface PreparedNs3 {
   launcher: ProcessLauncher;
   seed: number;
@@ -144,18 +165,20 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<Prep
  */
 export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & Record<string, unknown> = {}): Promise<SlicingEnv> {
   const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
+  const { endpoint, cleanup } = endpointFor(options);
   try {
     const env = await RemoteEnv.listen<Obs, Obs>({
-      endpoint: options.endpoint ?? temporaryIpcEndpoint(),
+      endpoint,
       launcher,
       seed,
       maxEpisodeSteps: scenario.episodeSteps,
       ...spaces,
       ...timeouts,
     });
-    return env as SlicingEnv;
+    return closeThen(env, cleanup) as SlicingEnv;
   } catch (err) {
     await launcher.close();
+    cleanup();
     if (err instanceof Ns3tsError) throw err;
     throw new Ns3tsError(`scenario ${scenario.name}: cannot start the ns-3 env: ${(err as Error).message}`);
   }
@@ -171,9 +194,10 @@ export async function createNs3VectorEnv(
 ): Promise<RemoteVectorEnv<Obs, Obs>> {
   if (!Number.isInteger(options.numEnvs) || options.numEnvs < 1) throw new InputError('numEnvs', options.numEnvs, 'a positive integer');
   const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
+  const { endpoint, cleanup } = endpointFor(options);
   try {
-    return await RemoteVectorEnv.listen<Obs, Obs>({
-      endpoint: options.endpoint ?? temporaryIpcEndpoint(),
+    const venv = await RemoteVectorEnv.listen<Obs, Obs>({
+      endpoint,
       numEnvs: options.numEnvs,
       launcher,
       seed,
@@ -182,8 +206,10 @@ export async function createNs3VectorEnv(
       ...spaces,
       ...timeouts,
     });
+    return closeThen(venv, cleanup);
   } catch (err) {
     await launcher.close();
+    cleanup();
     if (err instanceof Ns3tsError) throw err;
     throw new Ns3tsError(`scenario ${scenario.name}: cannot start the ns-3 vector env: ${(err as Error).message}`);
   }
