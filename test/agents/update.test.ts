@@ -68,6 +68,32 @@ describe('updates on a fixed batch move the losses the right way', () => {
     frozen.dispose();
   });
 
+  it('constrained variants: the multiplier rises while the constraint is violated, decays once it holds, never below 0', async () => {
+    // A URLLC delay target no share can meet: every active step violates the constraint.
+    const base = tinyScenario();
+    const strict = tinyScenario({ slices: base.slices.map((s) => (s.name === 'urllc' ? { ...s, delayTarget: 0.01 } : s)) });
+    for (const variant of ['lagrangian', 'rcpo'] as const) {
+      const agent = new MaddpgAgent(variant, tinyLayout(strict), agentScenario(strict), { seed: 1, settings: { ...TINY_MADDPG, warmupSteps: 1000, lambdaLr: 0.5 } });
+      await fillAgent(agent, strict, 12);
+      const up = agent.endEpisode({ episode: 0, steps: 12, return: 0, constraintRates: [] });
+      expect(up['violationRate.urllc']).toBe(1);
+      expect(up['lambda.urllc']).toBeCloseTo(0.5 * (1 - 0.01), 6);
+      // Met (a generous target): the multiplier decays, never below 0.
+      const loose = tinyScenario({ slices: base.slices.map((s) => (s.name === 'urllc' ? { ...s, delayTarget: 1e6 } : s)) });
+      const relaxed = new MaddpgAgent(variant, tinyLayout(loose), agentScenario(loose), { seed: 1, settings: { ...TINY_MADDPG, warmupSteps: 1000, lambdaLr: 0.5 } });
+      relaxed.setState(agent.getState());
+      await fillAgent(relaxed, loose, 12);
+      const down = relaxed.endEpisode({ episode: 1, steps: 12, return: 0, constraintRates: [] });
+      expect(down['violationRate.urllc']).toBe(0);
+      expect(down['lambda.urllc']).toBeCloseTo(up['lambda.urllc']! - 0.5 * 0.01, 6);
+      // Projected dual ascent: a multiplier at 0 with the constraint met stays at 0.
+      const fresh = new MaddpgAgent(variant, tinyLayout(loose), agentScenario(loose), { seed: 1, settings: { ...TINY_MADDPG, warmupSteps: 1000 } });
+      await fillAgent(fresh, loose, 12);
+      expect(fresh.endEpisode({ episode: 0, steps: 12, return: 0, constraintRates: [] })['lambda.urllc']).toBe(0);
+      for (const a of [agent, relaxed, fresh]) a.dispose();
+    }
+  });
+
   it('leaks no tensors across updates', async () => {
     const scenario = tinyScenario();
     const agent = new MaddpgAgent('lagrangian', tinyLayout(scenario), agentScenario(scenario), { seed: 1, settings: { ...TINY_MADDPG, gamma: 0.5 } });
