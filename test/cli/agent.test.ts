@@ -21,6 +21,7 @@ function startCli(args: string[]) {
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const listening = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent did not start: ${stdout} ${stderr}`)), 30_000);
+    child.on('exit', () => clearTimeout(timer));
     child.stdout.on('data', () => {
       if (stdout.includes('listening on')) {
         clearTimeout(timer);
