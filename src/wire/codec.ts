@@ -117,7 +117,9 @@ export interface EnvActMsg {
 type GeneratedMessage = { encode(message: object): { finish(): Uint8Array }; decode(bytes: Uint8Array): object };
 
 function packAny(typeName: string, message: object, codec: GeneratedMessage): GeneratedGoogleTypes.protobuf.IAny {
-  return { type_url: TYPE_URL_PREFIX + typeName, value: codec.encode(message).finish() };
+  const value = codec.encode(message).finish();
+  // proto3 omits an empty bytes field (e.g. Discrete 0); so do we, to match ns3-gym's bytes.
+  return value.length > 0 ? { type_url: TYPE_URL_PREFIX + typeName, value } : { type_url: TYPE_URL_PREFIX + typeName };
 }
 
 function unpackAny<T extends object>(any: GeneratedGoogleTypes.protobuf.IAny | null | undefined, expected: string, codec: GeneratedMessage, where: string): T {

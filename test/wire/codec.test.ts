@@ -79,6 +79,19 @@ describe('golden vectors (ns3-gym captures)', () => {
   });
 });
 
+describe('default values are omitted like proto3 does', () => {
+  it('Discrete 0: the Any carries no value field', () => {
+    const url = Buffer.from('type.googleapis.com/ns3opengym.DiscreteDataContainer').toString('hex');
+    expect(toHex(encodeEnvActMsg({ actData: { type: 'Discrete', value: 0 } }))).toBe(`0a3a080112360a34${url}`);
+    expect(decodeEnvActMsg(fromHex(`0a3a080112360a34${url}`)).actData).toEqual({ type: 'Discrete', value: 0 });
+  });
+
+  it('false flags, zero reward and empty info are not written', () => {
+    expect(toHex(encodeEnvStateMsg({ reward: 0, isGameOver: false, info: '', simTime: 0 }))).toBe('');
+    expect(toHex(encodeSimInitAck({ done: false, stopSimReq: false }))).toBe('');
+  });
+});
+
 describe('ns3ts extensions', () => {
   it('64-bit data round-trips exactly, with the 32-bit truncation for old peers', () => {
     const values = [-(2n ** 63n), 2n ** 62n + 1n, -1n];
