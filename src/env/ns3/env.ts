@@ -109,6 +109,21 @@ function closeThen<T extends { close(): Promise<void> }>(env: T, cleanup: () => 
   return env;
 }
 
+/** The scenario's `ns3:` settings this env reads: the server's timeouts (ms). */
+const NS3_SETTINGS = ['initTimeoutMs', 'stepTimeoutMs'] as const;
+
+function ns3Settings(scenario: Scenario): { initTimeoutMs?: number; stepTimeoutMs?: number } {
+  const out: { initTimeoutMs?: number; stepTimeoutMs?: number } = {};
+  for (const [key, value] of Object.entries(scenario.ns3)) {
+    if (!(NS3_SETTINGS as readonly string[]).includes(key)) {
+      throw new InputError(`ns3.${key}`, value, `no such setting; allowed: ${NS3_SETTINGS.join(', ')}`);
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InputError(`ns3.${key}`, value, 'a positive integer (ms)');
+    out[key as (typeof NS3_SETTINGS)[number]] = value;
+  }
+  return out;
+}
+
 interface PreparedNs3 {
   launcher: ProcessLauncher;
   seed: number;
@@ -120,6 +135,8 @@ type Obs = NdArray<Float32Array>;
 
 async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<PreparedNs3> {
   if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');
+  const settings = ns3Settings(scenario);
+  const extraArgs = ns3ScenarioArgs(scenario, options.args ?? {});
   const buildDir = options.buildDir ?? defaultNs3BuildDir();
   const program = scenario.env.program;
   if (!program.includes('/') && options.build !== false) await ensureNs3Build({ buildDir });
@@ -131,7 +148,7 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<Prep
   const launcher = new ProcessLauncher({
     command,
     name: program.split('/').pop()!,
-    extraArgs: ns3ScenarioArgs(scenario, options.args ?? {}),
+    extraArgs,
     ...(logDir === undefined ? {} : { logDir }),
   });
   // Known before the first reset (agents are built from them); a simulator declaring other
@@ -147,13 +164,15 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<Prep
         actionSpace: new Box({ dtype: 'float32', shape: [scenario.cells, scenario.slices.length], low: 0, high: 1 }) as unknown as GymSpace<Obs>,
       }
     : {};
+  const initTimeoutMs = options.initTimeoutMs ?? settings.initTimeoutMs;
+  const stepTimeoutMs = options.stepTimeoutMs ?? settings.stepTimeoutMs;
   return {
     launcher,
     seed: options.seed ?? scenario.seed,
     spaces,
     timeouts: {
-      ...(options.initTimeoutMs === undefined ? {} : { initTimeoutMs: options.initTimeoutMs }),
-      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+      ...(initTimeoutMs === undefined ? {} : { initTimeoutMs }),
+      ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
     },
   };
 }
