@@ -110,6 +110,18 @@ describe.runIf(hasNs3)('slicing-null (ns-3)', () => {
     }
   }, 30_000);
 
+  it('a simulator that dies during set-up fails reset at once with its exit status and log (not after the connect timeout)', async () => {
+    const base = nullScenario(3);
+    if (base.env.kind !== 'ns3') throw new Error('ns3');
+    const bad = { ...base, env: { ...base.env, args: { ...base.env.args, bandwidth: 7 } } };
+    const env: SlicingEnv = await createEnv(bad, { buildDir, build: false, logDir, initTimeoutMs: 120_000 });
+    try {
+      await expect(env.reset()).rejects.toThrow(/exited \(signal SIGABRT\) before its first state[\s\S]*--bandwidth: got 7/);
+    } finally {
+      await env.close();
+    }
+  }, 20_000);
+
   it('ns3ts eval runs a shares policy on slicing-lte and prints per-slice KPIs as JSON', async () => {
     const self = selfCommand();
     const { stdout } = await promisify(execFile)(

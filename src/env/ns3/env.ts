@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import type { AutoresetMode, NdArray } from '../types.js';
 import { FEATURES_PER_SLICE, SLICE_TYPES } from '../slicing.js';
 import { Box, type GymSpace } from '../spaces.js';
 import { ensureNs3Build, resolveNs3Program, defaultNs3BuildDir } from './build.js';
-import { ProcessLauncher } from './launcher.js';
+import { ProcessLauncher, type SimulatorExit } from './launcher.js';
 
 /** Options of the ns-3 env (the factory's CreateEnvOptions carry them). */
 export interface Ns3EnvOptions {
@@ -94,6 +94,46 @@ function endpointFor(options: Ns3EnvOptions): { endpoint: string; cleanup: () =>
   const endpoint = temporaryIpcEndpoint();
   const dir = dirname(endpoint.slice('ipc://'.length));
   return { endpoint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The last lines of a simulator's log (why it exited), for error messages. */
+function logTail(path: string, lines = 6): string {
+  try {
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('--- '))
+      .slice(-lines)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A simulator that exits before its first state (bad arguments, a crash in set-up) fails reset()
+ * at once, with its exit status and the end of its log, instead of after the connect timeout.
+ */
+function failFastOnExit(env: RemoteEnv<Obs, Obs>, launcher: ProcessLauncher): void {
+  const reset = env.reset.bind(env);
+  env.reset = (options) =>
+    new Promise((resolve, reject) => {
+      // Only simulators started by this reset count (the previous one may end on its own now).
+      const earlier = new Set(launcher.spawnedPids());
+      const onExit = (index: number, exit: SimulatorExit, pid: number): void => {
+        if (index !== env.index || earlier.has(pid)) return;
+        const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+        const tail = logTail(launcher.logPath(index));
+        reject(
+          new Ns3tsError(
+            `simulator ${index} exited (${how}) before its first state; log ${launcher.logPath(index)}${tail ? `:\n${tail}` : ''}`,
+          ),
+        );
+      };
+      launcher.on('exit', onExit);
+      reset(options)
+        .then(resolve, reject)
+        .finally(() => launcher.off('exit', onExit));
+    });
 }
 
 /** Runs `cleanup` after the env's own close. */
@@ -194,6 +234,7 @@ export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & 
       ...spaces,
       ...timeouts,
     });
+    failFastOnExit(env, launcher);
     return closeThen(env, cleanup) as SlicingEnv;
   } catch (err) {
     await launcher.close();

@@ -17,6 +17,8 @@ import type { SimulatorLauncher } from '../types.js';
  * this process exits, on SIGINT/SIGTERM/SIGHUP (the signal then takes its default course unless
  * someone else handles it), and on an uncaught exception.
  *
+ * Event 'exit' (index, { code, signal }, pid): a simulator ended on its own (not through stop()).
+ *
  * Logs: the stdout and stderr of simulator i go to `<logDir>/<name>-<i>.log` (appended, one
  * header line per start with the pid, seed and endpoint).
  */
@@ -168,7 +170,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
           // The group may still hold children of the simulator (e.g. a shell wrapper's).
           killGroup(pid, 'SIGKILL');
           if (this.slots.get(index) === slot) this.exits.set(index, exit);
-          if (!slot.stopping) this.emit('exit', index, exit);
+          if (!slot.stopping) this.emit('exit', index, exit, pid);
           resolveExit(exit);
         });
       }),
