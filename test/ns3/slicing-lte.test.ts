@@ -144,13 +144,16 @@ describe.runIf(hasNs3)('slicing-lte (ns-3)', () => {
   }, 90_000);
 
   it('is deterministic for a seed, and another seed gives another network', async () => {
+    // The first observation and those after two steps with the same actions.
     const first = async (seed: number): Promise<number[]> => {
-      const env = await open(scenario(1, 2));
+      const env = await open(scenario(1, 3));
       try {
         const reset = await env.reset({ seed });
         track(reset.info);
         expect(reset.info.seed).toBe(seed);
-        return [...reset.obs.data];
+        const out = [...reset.obs.data];
+        for (const shares of [[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]]) out.push(...(await env.step(action(1, shares))).obs.data);
+        return out;
       } finally {
         await env.close();
       }
