@@ -47,7 +47,7 @@ export const MADDPG_DEFAULTS = {
   /** Gradient updates per env step (after warm-up). */
   updatesPerStep: 1,
   /** Env steps between update rounds (each round runs updatesPerStep updates). */
-  updateEvery: 2,
+  updateEvery: 3,
   noiseStart: 0.15,
   noiseEnd: 0.02,
   noiseDecaySteps: 4000,

@@ -35,7 +35,7 @@ export const TD3_DEFAULTS = {
   warmupSteps: 200,
   updatesPerStep: 1,
   /** Env steps between update rounds (each round runs updatesPerStep updates). */
-  updateEvery: 2,
+  updateEvery: 3,
   noiseStart: 0.1,
   noiseEnd: 0.1,
   noiseDecaySteps: 0,
