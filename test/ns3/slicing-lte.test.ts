@@ -131,14 +131,20 @@ describe.runIf(hasNs3)('slicing-lte (ns-3)', () => {
         const obs = await runEpisode(env, [embbShare, rest, rest], 1);
         // Skip the first step after the change (HARQ/CQI transients); eMBB stays saturated.
         const values = obs.slice(1).map((o) => feature(o, 0, 0, 'throughput'));
-        for (const o of obs) expect(feature(o, 0, 0, 'offeredLoad')).toBeGreaterThan(feature(o, 0, 0, 'throughput') * 2);
+        for (const o of obs) {
+          expect(feature(o, 0, 0, 'offeredLoad')).toBeGreaterThan(feature(o, 0, 0, 'throughput') * 2);
+          expect(feature(o, 0, 0, 'share')).toBeCloseTo(embbShare, 5);
+        }
         return values.reduce((a, b) => a + b, 0) / values.length;
       } finally {
         await env.close();
       }
     };
+    const none = await mean(0);
     const low = await mean(0.2);
     const high = await mean(0.8);
+    // No RBGs, no data: the scheduler keeps the slice's UEs out of the other slices' RBGs.
+    expect(none).toBe(0);
     expect(low).toBeGreaterThan(0);
     expect(high).toBeGreaterThan(2 * low);
   }, 90_000);
