@@ -3,6 +3,7 @@
 // clear message and a non-zero exit instead of a hang.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
+import { execFileSync } from 'node:child_process';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 import { GymServer } from '../../src/server/index.js';
 import { encodeSimInitAck } from '../../src/wire/index.js';
@@ -10,6 +11,16 @@ import { checkBuilt, cppBin, cppBuildDir, killAll, runProgram, startProgram, tem
 
 const example = cppBin('opengym-example');
 const haveExample = checkRequirement(ns3Requirement()) && checkBuilt(example);
+
+function hasValgrind(): boolean {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const haveValgrind = haveExample && checkRequirement({ name: 'valgrind', available: hasValgrind(), install: 'apt-get install valgrind' });
 
 const tmp = tempDir();
 afterEach(() => killAll());
@@ -131,4 +142,28 @@ describe.skipIf(!haveExample)('opengym-example (ns-3) against the TypeScript Gym
       rep.close();
     }
   }, 40_000);
+
+  it.skipIf(!haveValgrind)('runs an episode under valgrind without errors or definite leaks (ns3ts module + bridge)', async () => {
+    const server = new GymServer({ endpoint: tmp.ipc('valgrind.sock'), initTimeoutMs: 60_000, stepTimeoutMs: 60_000 });
+    try {
+      const endpoint = await server.listen();
+      const run = startProgram(
+        'valgrind',
+        ['-q', '--error-exitcode=9', '--leak-check=full', '--errors-for-leak-kinds=definite', example, `--openGymEndpoint=${endpoint}`, '--maxSteps=15', '--openGymTimeoutMs=60000'],
+        90_000,
+      );
+      const session = await server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 60_000 });
+      for (;;) {
+        const event = await session.nextEvent(60_000);
+        if (event.kind === 'end') throw new Error(`session ended early: ${event.reason}`);
+        if (event.state.gameOver) break;
+        session.act(1);
+      }
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/definitely lost|Invalid (read|write)|uninitialised/);
+    } finally {
+      await server.close();
+    }
+  }, 100_000);
 });
