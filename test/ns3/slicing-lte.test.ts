@@ -202,6 +202,7 @@ describe.runIf(hasNs3)('slicing-lte (ns-3)', () => {
       expect(cut.truncated).toBe(true);
       expect(cut.info.reason).toBe('simulator-exited');
       expect(String(cut.info.error)).toContain('SIGKILL');
+      expect(cut.info).toMatchObject({ exitCode: null, exitSignal: 'SIGKILL' });
       const again = await env.reset();
       track(again.info);
       expect(again.info.simProcessId).not.toBe(pid);

@@ -111,7 +111,8 @@ function logTail(path: string, lines = 6): string {
 
 /**
  * A simulator that exits before its first state (bad arguments, a crash in set-up) fails reset()
- * at once, with its exit status and the end of its log, instead of after the connect timeout.
+ * at once, with its exit status and the end of its log, instead of after the connect timeout;
+ * one that dies mid-episode adds info.exitCode, info.exitSignal and info.log to the truncated step.
  */
 function failFastOnExit(env: RemoteEnv<Obs, Obs>, launcher: ProcessLauncher): void {
   const reset = env.reset.bind(env);
@@ -134,6 +135,16 @@ function failFastOnExit(env: RemoteEnv<Obs, Obs>, launcher: ProcessLauncher): vo
         .then(resolve, reject)
         .finally(() => launcher.off('exit', onExit));
     });
+  // A simulator that died mid-episode: its exit status as fields of info, next to reason/error.
+  const step = env.step.bind(env);
+  env.step = async (action) => {
+    const result = await step(action);
+    if (result.truncated && result.info.reason === 'simulator-exited') {
+      const exit = launcher.exitInfo(env.index);
+      if (exit) Object.assign(result.info, { exitCode: exit.code, exitSignal: exit.signal, log: launcher.logPath(env.index) });
+    }
+    return result;
+  };
 }
 
 /** Runs `cleanup` after the env's own close. */
