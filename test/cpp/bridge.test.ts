@@ -104,6 +104,36 @@ describe.skipIf(!havePeer)('ns3ts-peer against the TypeScript GymServer', () => 
     }
   });
 
+  it('sends int64, uint64, double and int8 observations that the TypeScript side decodes with their dtype', async () => {
+    const server = new GymServer({ endpoint: tmp.ipc('wide.sock') });
+    try {
+      const endpoint = await server.listen();
+      for (const [dtype, expected, ctor] of [
+        ['int64', 'int64', BigInt64Array],
+        ['uint64', 'uint64', BigUint64Array],
+        ['double', 'float64', Float64Array],
+        ['int8', 'int8', Int8Array],
+      ] as const) {
+        const run = startProgram(peer, ['--endpoint', endpoint, '--obs-shape', '4', '--dtype', dtype, '--act', 'discrete:2', '--steps', '2', '--timeout-ms', '10000']);
+        const session = await server.acceptSession({ simProcessId: run.child.pid, timeoutMs: 10_000 });
+        expect(session.observationSpace.toJSON()).toMatchObject({ type: 'Box', dtype: expected, shape: [4] });
+        const event = await session.nextEvent(10_000);
+        expect(event.kind).toBe('state');
+        if (event.kind !== 'state') return;
+        const obs = event.state.obs as NdArray;
+        expect(obs.data).toBeInstanceOf(ctor);
+        expect(obs.data.length).toBe(4);
+        session.act(0);
+        const rest = await playEpisode(session, () => 0);
+        expect(rest.gameOver).toBe(true);
+        const result = await run.done;
+        expect(result.code, result.stderr).toBe(0);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('serves several peers on one endpoint (GymServer in ROUTER mode)', async () => {
     const server = new GymServer({ endpoint: tmp.ipc('router.sock'), mode: 'router' });
     try {
