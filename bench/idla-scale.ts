@@ -11,6 +11,7 @@
  * size is timed cold (equal shares, lambda = 0) and warm (the previous solution as warm start).
  */
 import * as tf from '@tensorflow/tfjs';
+import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic, Rng } from '../src/util/index.js';
 import {
   CollectionPolicy,
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
   const nativeImpl = native.active ? 'native' : 'ts';
   console.log(
     `IDLA allocation search, 4 slices, 1 + P = 6 starts, i_max ${iterations}; MLP runner: ${native.active ? 'native addon' : `TypeScript fallback (${native.reason})`}; ` +
-      `TF.js backend ${backend.name}; ${process.env.NS3TS_NATIVE_THREADS ?? 'all'} native threads`,
+      `TF.js backend ${backend.name}; ${process.env.NS3TS_NATIVE_THREADS ?? 'all'} native threads; ` +
+      `${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the start`,
   );
   const rows: Array<{ impl: string; cells: number; seconds: number; warmSeconds: number | null; skipped?: string }> = [];
   let peakRssMiB: number | null = null;
@@ -180,6 +182,7 @@ async function main(): Promise<void> {
       }  ${row.warmSeconds === null ? '       -' : row.warmSeconds.toFixed(2).padStart(8)}  ${ratio.padStart(8)}`,
     );
   }
+  console.log(`load average ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine slows every row alike)`);
   if (peakRssMiB !== null) console.log(`peak RSS after the native ${Math.max(...sizes)}-cell allocation: ${peakRssMiB.toFixed(0)} MiB`);
   for (const row of rows) if (row.skipped) console.log(`${row.impl} ${row.cells}: ${row.skipped}`);
   writeJsonAtomic('bench-results/idla-scale.json', {
@@ -189,6 +192,8 @@ async function main(): Promise<void> {
     maxIterations: iterations,
     peakRssMiB,
     nativeActive: native.active,
+    cpus: cpus().length,
+    loadAverage: loadavg()[0],
     tfjsBackend: backend.name,
   });
   console.log('wrote bench-results/idla-scale.json');

@@ -11,7 +11,21 @@
  * `--scale s` multiplies the phase lengths (1000 / 2000 / 1000 steps at 1).
  */
 import { writeJsonAtomic } from '../src/util/index.js';
-import { CollectionPolicy, IdlaPolicy, SampleCollector, fitEstimator, IDLA_DEFAULTS, searchOptionsOf, type ShareInput } from '../src/agents/idla/index.js';
+import {
+  CollectionPolicy,
+  IdlaPolicy,
+  SampleCollector,
+  fitEstimator,
+  loadEstimator,
+  mlpSpecToJson,
+  resolveIdlaSettings,
+  saveEstimator,
+  IDLA_DEFAULTS,
+  searchOptionsOf,
+  type EstimatorReport,
+  type ShareInput,
+} from '../src/agents/idla/index.js';
+import type { MlpSpec } from '../src/native/index.js';
 import { agentRegistry, selectBackend, type SlicingPolicy } from '../src/agents/index.js';
 import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../src/env/index.js';
 import { createBaseline } from '../src/eval/index.js';
@@ -25,12 +39,30 @@ interface Args {
   shareInput: ShareInput;
   td3Episodes: number;
   seed: number;
+  /** Reuse an estimator file (skips the fit) / save the fitted one. */
+  estimatorIn: string;
+  estimatorOut: string;
+  /** Search settings overrides, e.g. "noise=0.1,maxIterations=100". */
+  search: string;
+  /** Skip the baselines (when only IDLA's search settings change). */
+  idlaOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput };
+  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
+    if (key === '--estimator-in' || key === '--estimator-out' || key === '--search') {
+      const v = argv[++i] ?? '';
+      if (key === '--estimator-in') args.estimatorIn = v;
+      else if (key === '--estimator-out') args.estimatorOut = v;
+      else args.search = v;
+      continue;
+    }
+    if (key === '--idla-only') {
+      args.idlaOnly = true;
+      continue;
+    }
     if (key === '--share-input') {
       const v = argv[++i];
       if (v !== 'share' && v !== 'used') throw new Error(`--share-input: got ${v}, expected share or used`);
@@ -153,9 +185,19 @@ async function main(): Promise<void> {
     async (t) => {
       if (t < h1) return collection;
       if (!idla) {
-        const fitted = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput });
+        let fitted: { spec: MlpSpec; report: EstimatorReport };
+        if (args.estimatorIn) {
+          const file = loadEstimator(args.estimatorIn);
+          fitted = { spec: file.mlp, report: file.report };
+        } else {
+          const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput });
+          fitted = fit;
+          if (args.estimatorOut) {
+            saveEstimator(args.estimatorOut, { kind: 'idla-estimator', version: 1, shareInput: fit.shareInput, spec: mlpSpecToJson(fit.spec), report: fit.report });
+          }
+        }
         estimatorReport = fitted.report;
-        const search = searchOptionsOf(IDLA_DEFAULTS);
+        const search = searchOptionsOf(resolveIdlaSettings(Object.fromEntries(args.search.split(',').filter(Boolean).map((kv: string) => kv.split('=') as [string, string]))));
         const policy = new IdlaPolicy(fitted.spec, { search, seed: args.seed });
         // Time the search separately from the env.
         idla = policy;
@@ -182,6 +224,13 @@ async function main(): Promise<void> {
   const idlaSeconds = (Date.now() - started) / 1000;
   const report = estimatorReport as Awaited<ReturnType<typeof fitEstimator>>['report'] | null;
 
+  if (args.idlaOnly) {
+    const stats = results.idla!.phases;
+    for (let p = 0; p < PHASES.length; p++) {
+      console.log(`${PHASES[p]} idla QoS ${(stats[p]!.satisfied / stats[p]!.pairs).toFixed(3)} utility ${(stats[p]!.utility / stats[p]!.steps).toFixed(3)}`);
+    }
+    return;
+  }
   results['baseline:proportional'] = await play(scenario, h1, h2, joiner, (() => {
     const p = createBaseline('proportional', scenario);
     return () => p;
