@@ -41,6 +41,8 @@ describe('ns3ScenarioArgs', () => {
     const base = lte();
     const swapped = { ...base, slices: [base.slices[1]!, base.slices[0]!, base.slices[2]!] };
     expect(() => ns3ScenarioArgs(swapped)).toThrow(/eMBB, URLLC, mMTC in this order/);
+    const joining = { ...base, slices: base.slices.map((sl, i) => (i === 1 ? { ...sl, joinStep: 5 } : sl)) };
+    expect(() => ns3ScenarioArgs(joining)).toThrow(/slices\[1\]\.joinStep: got 5/);
   });
 
   it('validates the scenario ns3 settings before launching anything', async () => {

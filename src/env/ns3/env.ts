@@ -49,10 +49,19 @@ export function ns3ScenarioArgs(scenario: Scenario, overrides: Record<string, Se
   if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');
   const args = new Map<string, string>();
   const given = { ...scenario.env.args, ...overrides };
-  if (SLICING_PROGRAMS.has(scenario.env.program)) {
+  const program = scenario.env.program;
+  if (SLICING_PROGRAMS.has(program)) {
     const types = scenario.slices.map((s) => s.type);
     if (types.length !== SLICE_TYPES.length || types.some((t, i) => t !== SLICE_TYPES[i])) {
-      throw new InputError('slices', types, `three slices of types ${SLICE_TYPES.join(', ')} in this order (${scenario.env.program})`);
+      throw new InputError('slices', types, `three slices of types ${SLICE_TYPES.join(', ')} in this order (${program})`);
+    }
+    // What the synthetic env models and these programs do not: refuse rather than ignore.
+    scenario.slices.forEach((slice, i) => {
+      if (slice.joinStep !== 0) throw new InputError(`slices[${i}].joinStep`, slice.joinStep, `0 (${program} has every slice from the start)`);
+      if (slice.leaveStep !== null) throw new InputError(`slices[${i}].leaveStep`, slice.leaveStep, `none (${program} keeps every slice)`);
+    });
+    if (scenario.events.length > 0) {
+      throw new InputError('events', scenario.events.length, `no scheduled events (${program} does not model them)`);
     }
     let sites = given.sites === undefined ? undefined : Number(given.sites);
     let sectors = given.sectors === undefined ? undefined : Number(given.sectors);
