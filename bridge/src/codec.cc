@@ -8,7 +8,10 @@
 
 namespace bridge {
 
-const char* const kBridgeVersion = "ns3ts/0.1.0";
+#ifndef NS3TS_VERSION
+#define NS3TS_VERSION "0.1.0"
+#endif
+const char* const kBridgeVersion = "ns3ts/" NS3TS_VERSION;
 
 namespace pb = ns3opengym;
 
