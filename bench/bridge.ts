@@ -72,7 +72,8 @@ async function peerRole(): Promise<void> {
     await peer.init({ observationSpace: obsSpace, actionSpace: actSpace });
     if (idle) {
       process.stdout.write('idle\n');
-      await new Promise(() => undefined); // stays connected until killed
+      setInterval(() => undefined, 1 << 30); // keeps the process (and its connection) alive until killed
+      await new Promise(() => undefined);
     }
     for (;;) {
       const reply = await peer.step({ obs: obsValue, reward: 1.5, info: INFO, simTime: 0.1 });
@@ -260,6 +261,7 @@ async function soak(totalSteps: number, idleSessions: number): Promise<Record<st
   idle.kill('SIGKILL');
   await Promise.all([exited(idle), exited(holder)]);
   const connected = Number(idleResult.sessions);
+  if (connected < idleSessions) process.stderr.write(`bridge: only ${connected} of ${idleSessions} idle sessions connected\n`);
   const perSession = Number(idleResult.rssKiB);
   const heapPerSession = Number(idleResult.heapKiB);
 
