@@ -66,7 +66,7 @@ struct SlicingLteConfig
     uint32_t rlcBufferBytes = 200000;       ///< RLC UM transmission buffer per bearer
     bool uplinkSlicing = true;              ///< partition the UL resource blocks too
     std::vector<SliceConfig> slices = {
-        {"eMBB", 2, 8.0, 1200, 3.0, 100.0},
+        {"eMBB", 2, 3.0, 1200, 2.0, 100.0},
         {"URLLC", 1, 0.5, 200, 0.2, 10.0},
         {"mMTC", 2, 0.05, 100, 0.02, 200.0},
     };

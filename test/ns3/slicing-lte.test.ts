@@ -93,11 +93,11 @@ describe.runIf(hasNs3)('slicing-lte (ns-3)', () => {
           expect(feature(reset.obs, c, k, 'phiTarget')).toBeCloseTo(s.slices[k]!.phiTarget, 5);
           expect(feature(reset.obs, c, k, 'delayTarget')).toBeCloseTo(s.slices[k]!.delayTarget, 5);
         }
-        // eMBB saturates: it is active, offers about 2 users x 8 Mbit/s, receives something.
-        expect(feature(reset.obs, c, 0, 'offeredLoad')).toBeGreaterThan(10);
+        // eMBB is active, offers about 2 users x 3 Mbit/s, receives something.
+        expect(feature(reset.obs, c, 0, 'offeredLoad')).toBeGreaterThan(4);
         expect(feature(reset.obs, c, 0, 'throughput')).toBeGreaterThan(0);
         expect(feature(reset.obs, c, 0, 'meanCqi')).toBeGreaterThan(0);
-        expect(feature(reset.obs, c, 0, 'prbUtilization')).toBeGreaterThan(0.5);
+        expect(feature(reset.obs, c, 0, 'prbUtilization')).toBeGreaterThan(0.3);
         expect(feature(reset.obs, c, 0, 'p95Delay')).toBeGreaterThanOrEqual(feature(reset.obs, c, 0, 'meanDelay'));
       }
       let steps = 0;
@@ -125,7 +125,8 @@ describe.runIf(hasNs3)('slicing-lte (ns-3)', () => {
 
   it('giving the saturated eMBB slice a larger share raises its throughput (the FFR hook works)', async () => {
     const mean = async (embbShare: number): Promise<number> => {
-      const env = await open(scenario(1, 5));
+      // 20 Mbit/s per eMBB user: more than the whole cell carries, at every share.
+      const env = await open(scenario(1, 5, { embbRate: 20 }));
       try {
         const rest = (1 - embbShare) / 2;
         const obs = await runEpisode(env, [embbShare, rest, rest], 1);
