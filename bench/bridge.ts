@@ -163,14 +163,27 @@ function endpointFor(transport: Transport): string {
   return `ipc://${join(tmp, `b${counter++}.sock`)}`;
 }
 
+interface Measurement {
+  /** Steps (round trips) per second. */
+  rate: number;
+  /** CPU time of this (agent) process per step, microseconds: independent of other load. */
+  cpuUs: number;
+}
+
+function cpuUsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
+
 /** Steps/s of our server: RemoteEnv (REP) or RemoteVectorEnv (ROUTER), constant action. */
-async function measureOurs(mode: Mode, transport: Transport, peers: number, seconds: number): Promise<number> {
+async function measureOurs(mode: Mode, transport: Transport, peers: number, seconds: number): Promise<Measurement> {
   const warmup = 300;
   if (mode === 'rep') {
     const env = await RemoteEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), mode: 'rep' });
     const child = spawnPeers(env.server.endpoint, 1, 'ours');
     await env.reset();
     for (let i = 0; i < warmup; i++) await env.step(actValue);
+    const cpu = process.cpuUsage();
     const start = performance.now();
     let steps = 0;
     while (performance.now() - start < seconds * 1000) {
@@ -178,15 +191,17 @@ async function measureOurs(mode: Mode, transport: Transport, peers: number, seco
       steps += 100;
     }
     const rate = steps / ((performance.now() - start) / 1000);
+    const cpuUs = cpuUsSince(cpu) / steps;
     await env.close();
     await exited(child);
-    return rate;
+    return { rate, cpuUs };
   }
   const vec = await RemoteVectorEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), numEnvs: peers });
   const child = spawnPeers(vec.server.endpoint, peers, 'ours');
   const actions = new Array<NdArray>(peers).fill(actValue);
   await vec.reset();
   for (let i = 0; i < warmup / peers + 10; i++) await vec.step(actions);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   let steps = 0;
   while (performance.now() - start < seconds * 1000) {
@@ -194,13 +209,14 @@ async function measureOurs(mode: Mode, transport: Transport, peers: number, seco
     steps += 20 * peers;
   }
   const rate = steps / ((performance.now() - start) / 1000);
+  const cpuUs = cpuUsSince(cpu) / steps;
   await vec.close();
   await exited(child);
-  return rate;
+  return { rate, cpuUs };
 }
 
 /** Round trips/s of a plain echo: REP (or ROUTER) answering each request with the action bytes. */
-async function measureEcho(mode: Mode, transport: Transport, peers: number, seconds: number): Promise<number> {
+async function measureEcho(mode: Mode, transport: Transport, peers: number, seconds: number): Promise<Measurement> {
   const socket = mode === 'rep' ? new zmq.Reply({ linger: 0 }) : new zmq.Router({ linger: 0 });
   await socket.bind(endpointFor(transport).replace(/:0$/, ':*'));
   const child = spawnPeers(socket.lastEndpoint!, peers, 'echo');
@@ -209,15 +225,21 @@ async function measureEcho(mode: Mode, transport: Transport, peers: number, seco
   let stopping = false;
   let stopped = 0;
   let rate = 0;
+  let cpuUs = 0;
+  let cpu = process.cpuUsage();
   const warmup = 300;
   for (;;) {
     const frames = await socket.receive();
     count++;
-    if (count === warmup) start = performance.now();
+    if (count === warmup) {
+      start = performance.now();
+      cpu = process.cpuUsage();
+    }
     if (!stopping && count > warmup && performance.now() - start >= seconds * 1000) {
       stopping = true;
       count -= 1;
       rate = (count - warmup) / ((performance.now() - start) / 1000);
+      cpuUs = cpuUsSince(cpu) / (count - warmup);
     }
     const reply = stopping ? STOP_FRAME : ACTION_BYTES;
     if (mode === 'rep') await (socket as zmq.Reply).send(reply);
@@ -226,7 +248,7 @@ async function measureEcho(mode: Mode, transport: Transport, peers: number, seco
   }
   await exited(child);
   socket.close();
-  return rate;
+  return { rate, cpuUs };
 }
 
 interface Row {
@@ -236,6 +258,9 @@ interface Row {
   stepsPerSec: number;
   echoStepsPerSec: number;
   ratio: number;
+  /** Agent-process CPU per step (best round), ours and echo, microseconds. */
+  cpuUsPerStep?: number;
+  echoCpuUsPerStep?: number;
   impl?: string;
 }
 
@@ -318,23 +343,34 @@ async function main(): Promise<void> {
   process.stdout.write(
     `bridge: GymServer + TS SimulatorPeer (separate process) vs plain ZeroMQ echo; state ${STATE_BYTES.length} B, action ${ACTION_BYTES.length} B, best of ${rounds} rounds of ${seconds} s\n\n`,
   );
-  const header = `${'mode'.padEnd(7)}${'transport'.padEnd(10)}${'peers'.padStart(6)}${'steps/s'.padStart(12)}${'echo/s'.padStart(12)}${'ratio'.padStart(8)}`;
+  const header = `${'mode'.padEnd(7)}${'transport'.padEnd(10)}${'peers'.padStart(6)}${'steps/s'.padStart(12)}${'echo/s'.padStart(12)}${'ratio'.padStart(8)}${'cpu us/step'.padStart(13)}${'echo cpu'.padStart(10)}`;
   process.stdout.write(`${header}\n`);
   const print = (r: Row): void => {
     process.stdout.write(
-      `${r.mode.padEnd(7)}${r.transport.padEnd(10)}${String(r.peers).padStart(6)}${Math.round(r.stepsPerSec).toString().padStart(12)}${Math.round(r.echoStepsPerSec).toString().padStart(12)}${r.ratio.toFixed(2).padStart(8)}${r.impl ? `  ${r.impl}` : ''}\n`,
+      `${r.mode.padEnd(7)}${r.transport.padEnd(10)}${String(r.peers).padStart(6)}${Math.round(r.stepsPerSec).toString().padStart(12)}${Math.round(r.echoStepsPerSec).toString().padStart(12)}${r.ratio.toFixed(2).padStart(8)}${(r.cpuUsPerStep?.toFixed(1) ?? '-').padStart(13)}${(r.echoCpuUsPerStep?.toFixed(1) ?? '-').padStart(10)}${r.impl ? `  ${r.impl}` : ''}\n`,
     );
   };
   for (const [mode, transport, peers] of configs) {
     // Echo and ours alternate for `rounds` rounds; the best of each is kept, the reading least
     // disturbed by other load on the machine.
-    let echo = 0;
-    let ours = 0;
+    let echo: Measurement = { rate: 0, cpuUs: Infinity };
+    let ours: Measurement = { rate: 0, cpuUs: Infinity };
     for (let round = 0; round < rounds; round++) {
-      echo = Math.max(echo, await measureEcho(mode, transport, peers, seconds));
-      ours = Math.max(ours, await measureOurs(mode, transport, peers, seconds));
+      const e = await measureEcho(mode, transport, peers, seconds);
+      const o = await measureOurs(mode, transport, peers, seconds);
+      echo = { rate: Math.max(echo.rate, e.rate), cpuUs: Math.min(echo.cpuUs, e.cpuUs) };
+      ours = { rate: Math.max(ours.rate, o.rate), cpuUs: Math.min(ours.cpuUs, o.cpuUs) };
     }
-    const row: Row = { mode, transport, peers, stepsPerSec: Math.round(ours), echoStepsPerSec: Math.round(echo), ratio: Number((ours / echo).toFixed(3)) };
+    const row: Row = {
+      mode,
+      transport,
+      peers,
+      stepsPerSec: Math.round(ours.rate),
+      echoStepsPerSec: Math.round(echo.rate),
+      ratio: Number((ours.rate / echo.rate).toFixed(3)),
+      cpuUsPerStep: Number(ours.cpuUs.toFixed(1)),
+      echoCpuUsPerStep: Number(echo.cpuUs.toFixed(1)),
+    };
     runs.push(row);
     print(row);
   }
