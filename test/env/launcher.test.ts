@@ -169,16 +169,23 @@ ${how === 'exit' ? 'process.exit(0);' : 'setInterval(() => {}, 1000);'}
 `,
       );
       const proc = spawn(process.execPath, ['--import', 'tsx', parent], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
       let out = '';
       proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      expect(await waitFor(() => /child \d+/.test(out), 20_000)).toBe(true);
-      const child = Number(/child (\d+)/.exec(out)![1]);
-      extraPids.push(child);
-      expect(processAlive(child)).toBe(true);
-      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-      if (how !== 'exit') proc.kill(how);
-      await exited;
-      expect(await waitFor(() => !processAlive(child))).toBe(true);
-    }, 30_000);
+      let child = 0;
+      try {
+        expect(await waitFor(() => /child \d+/.test(out), 40_000)).toBe(true);
+        child = Number(/child (\d+)/.exec(out)![1]);
+        extraPids.push(child);
+        expect(processAlive(child)).toBe(true);
+        if (how !== 'exit') proc.kill(how);
+        await exited;
+        expect(await waitFor(() => !processAlive(child))).toBe(true);
+      } finally {
+        // Whatever failed above, leave nothing behind.
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+        if (child > 0 && processAlive(child)) process.kill(child, 'SIGKILL');
+      }
+    }, 60_000);
   }
 });

@@ -72,7 +72,7 @@ describe.runIf(hasNs3)('slicing-null (ns-3)', () => {
 
   it('a hung simulator (SIGSTOP) ends its episode truncated after the step timeout and is replaced on reset', async () => {
     const s = nullScenario(50);
-    const env: SlicingEnv = await createEnv(s, { buildDir, build: false, logDir, stepTimeoutMs: 1500 });
+    const env: SlicingEnv = await createEnv(s, { buildDir, build: false, logDir, stepTimeoutMs: 3000 });
     try {
       const reset = await env.reset();
       const pid = reset.info.simProcessId as number;
