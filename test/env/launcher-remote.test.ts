@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessLauncher, RemoteEnv, defaultNs3BuildDir, processAlive, temporaryIpcEndpoint, type NdArray } from '../../src/env/index.js';
 import { checkRequirement, cppBridgeRequirement } from '../helpers/requirements.js';
@@ -12,10 +12,19 @@ import { selfCommand } from '../../src/util/index.js';
 type Obs = NdArray<Float32Array>;
 const logDir = mkdtempSync(join(tmpdir(), 'ns3ts-launcher-remote-'));
 const spawned: number[] = [];
+const ipcDirs: string[] = [];
+
+/** A temporary ipc:// endpoint, removed after the tests. */
+function endpoint(): string {
+  const ep = temporaryIpcEndpoint();
+  ipcDirs.push(dirname(ep.slice('ipc://'.length)));
+  return ep;
+}
 
 afterAll(() => {
   for (const pid of spawned) expect(processAlive(pid)).toBe(false);
   rmSync(logDir, { recursive: true, force: true });
+  for (const dir of ipcDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function simLauncher(): ProcessLauncher {
@@ -36,7 +45,7 @@ function shares(cells: number, slices: number): Obs {
 describe('ProcessLauncher driving the ns3ts sim peer through RemoteEnv', () => {
   it('a simulator killed mid-episode ends the episode truncated with the reason, and reset restarts it', async () => {
     const launcher = simLauncher();
-    const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: temporaryIpcEndpoint(), launcher, seed: 11, initTimeoutMs: 30_000 });
+    const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: endpoint(), launcher, seed: 11, initTimeoutMs: 30_000 });
     try {
       const first = await env.reset();
       const [cells, slices] = first.obs.shape as [number, number, number];
@@ -73,7 +82,7 @@ describe('ProcessLauncher driving the ns3ts sim peer through RemoteEnv', () => {
     const firstObs: number[][] = [];
     for (let run = 0; run < 2; run++) {
       const launcher = simLauncher();
-      const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: temporaryIpcEndpoint(), launcher, seed: 5, initTimeoutMs: 30_000 });
+      const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: endpoint(), launcher, seed: 5, initTimeoutMs: 30_000 });
       try {
         const a = await env.reset();
         const b = await env.reset(); // the next seed of the sequence
@@ -100,7 +109,7 @@ describe('ProcessLauncher driving the ns3ts sim peer through RemoteEnv', () => {
       logDir,
       name: 'ns3ts-peer',
     });
-    const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: temporaryIpcEndpoint(), launcher, seed: 3, initTimeoutMs: 20_000 });
+    const env = await RemoteEnv.listen<Obs, Obs>({ endpoint: endpoint(), launcher, seed: 3, initTimeoutMs: 20_000 });
     try {
       for (let episode = 0; episode < 2; episode++) {
         const reset = await env.reset();
