@@ -28,6 +28,13 @@ export function parseBackendChoice(value: string, field = '--backend'): BackendC
   throw new InputError(field, value, `one of ${BACKEND_CHOICES.join(', ')}`);
 }
 
+/** The first sentence of an error, for a one-line notice. */
+function shortReason(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  const sentence = text.split(/(?<=\.)\s/)[0]!;
+  return sentence.length > 120 ? `${sentence.slice(0, 117)}...` : sentence;
+}
+
 async function tryNode(): Promise<string | null> {
   try {
     // A variable module name keeps bundlers and the type checker from requiring the package.
@@ -36,7 +43,7 @@ async function tryNode(): Promise<string | null> {
     if (!(await tf.setBackend('tensorflow'))) return 'tfjs-node: the tensorflow backend did not initialize';
     return null;
   } catch (err) {
-    return `tfjs-node: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
+    return `tfjs-node: ${shortReason(err)}`;
   }
 }
 
@@ -47,7 +54,7 @@ async function tryWasm(): Promise<string | null> {
     await tf.ready();
     return null;
   } catch (err) {
-    return `wasm: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
+    return `wasm: ${shortReason(err)}`;
   }
 }
 
