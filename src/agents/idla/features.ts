@@ -50,6 +50,9 @@ export class SliceHistory {
       }
       const users = obs[row + FEATURE.activeUsers]!;
       const cqi = obs[row + FEATURE.meanCqi]!;
+      // No users and no CQI: nothing was measured (e.g. a slice announced for the coming step
+      // before its first step); keep what is known rather than recording zeros.
+      if (users === 0 && cqi === 0) continue;
       const base = i * HISTORY;
       if (this.seen[i] === 0) {
         this.users.fill(users, base, base + HISTORY);
@@ -80,6 +83,37 @@ export class SliceHistory {
       out[offset + INPUT_USERS + h] = this.users[base + h]!;
       out[offset + INPUT_CQI + h] = this.cqi[base + h]!;
     }
+    out[offset + INPUT_PHI_TARGET] = phiTarget;
+    out[offset + INPUT_DELAY_TARGET] = delayTarget;
+  }
+
+  /**
+   * Inputs for a slice with no measurement yet (it just joined): the mean history of the cell's
+   * measured slices — a new slice is assumed to look like an average slice of its cell until its
+   * own counts arrive. Zeros when the cell has no measured slice.
+   */
+  writeCellPrior(cell: number, x: number, phiTarget: number, delayTarget: number, out: Float32Array, offset: number): void {
+    let known = 0;
+    for (let h = 0; h < HISTORY; h++) {
+      out[offset + INPUT_USERS + h] = 0;
+      out[offset + INPUT_CQI + h] = 0;
+    }
+    for (let s = 0; s < this.slices; s++) {
+      const i = cell * this.slices + s;
+      if (this.seen[i] === 0) continue;
+      known += 1;
+      for (let h = 0; h < HISTORY; h++) {
+        out[offset + INPUT_USERS + h]! += this.users[i * HISTORY + h]!;
+        out[offset + INPUT_CQI + h]! += this.cqi[i * HISTORY + h]!;
+      }
+    }
+    if (known > 0) {
+      for (let h = 0; h < HISTORY; h++) {
+        out[offset + INPUT_USERS + h]! /= known;
+        out[offset + INPUT_CQI + h]! /= known;
+      }
+    }
+    out[offset + INPUT_X] = x;
     out[offset + INPUT_PHI_TARGET] = phiTarget;
     out[offset + INPUT_DELAY_TARGET] = delayTarget;
   }

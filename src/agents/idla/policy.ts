@@ -88,7 +88,10 @@ export class IdlaPolicy implements SlicingPolicy {
       const row = i * FEATURES_PER_SLICE;
       if (data[row + FEATURE.active]! < 0.5) continue;
       active[i] = 1;
-      this.history.writeInputs(i, 0, data[row + FEATURE.phiTarget]!, data[row + FEATURE.delayTarget]!, templates, i * IDLA_INPUTS);
+      const phiTarget = data[row + FEATURE.phiTarget]!;
+      const delayTarget = data[row + FEATURE.delayTarget]!;
+      if (this.history.known(i)) this.history.writeInputs(i, 0, phiTarget, delayTarget, templates, i * IDLA_INPUTS);
+      else this.history.writeCellPrior((i / S) | 0, 0, phiTarget, delayTarget, templates, i * IDLA_INPUTS);
     }
     const warmStart = new Float32Array(n);
     const warmLambda = new Float32Array(C);
