@@ -30,7 +30,7 @@ export {
   type StoredArray,
 } from './checkpoint.js';
 export { loadPolicyFromRun } from './load.js';
-export { MaddpgAgent, AdmmPolicy, MADDPG_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
+export { MaddpgAgent, AdmmPolicy, ACTOR_INPUTS, MADDPG_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
 export { CellAgent, CellActorPolicy, TD3_DEFAULTS, DDPG_DEFAULTS, type Td3Settings, type CellAgentKind } from './td3/index.js';
 export { ReplayBuffer, type ReplayField } from './core/replay.js';
 export { projectionOp, projectRows, projectRowsVjp } from './core/projection-op.js';
