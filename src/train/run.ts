@@ -201,8 +201,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   } else {
     const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
     const agentId = options.agent ?? String(scenario.agent.id);
-    const entry = getAgentEntry(agentId);
-    void entry;
+    getAgentEntry(agentId); // an unknown id fails before anything is written
     const seed = integer(options.seed ?? scenario.seed, '--seed', 0);
     const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
     const backend = await selectBackend(options.backend ?? 'auto');
@@ -259,7 +258,13 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   }
   const resumedFrom = resumeDir ? trainer.episode : null;
 
-  const env = options.env ?? (await createEnv(scenario, { seed: config.seed }));
+  let env: SlicingEnv | VectorEnv<NdArray<Float32Array>, NdArray<Float32Array>>;
+  try {
+    env = options.env ?? (await createEnv(scenario, { seed: config.seed }));
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  }
   const ownEnv = options.env === undefined;
   const stepper = lockstep(env, layout);
   const bar = new ProgressBar({ total: config.episodes, label: `train ${agent.id}`, enabled: options.progress ?? true });
@@ -376,6 +381,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
       }
     }
     bar.done();
+  } catch (err) {
+    agent.dispose();
+    throw err;
   } finally {
     if (ownEnv) await env.close();
   }
