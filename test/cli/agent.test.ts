@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfCommand } from '../../src/util/index.js';
 import { Box, Discrete, Tuple } from '../../src/env/index.js';
-import { actionFromJson, parsePolicy } from '../../src/cli/commands/agent.js';
+import { actionFromJson, parsePolicy, runAgent } from '../../src/cli/commands/agent.js';
+import { SimulatorPeer } from '../../src/server/index.js';
 import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from '../server/helpers.js';
 
 afterAll(killChildren);
@@ -121,6 +122,36 @@ describe('ns3ts agent', () => {
     const result = await cli(['agent', '--policy', 'greedy', '--timeout', '1']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("--policy: got \"greedy\", expected 'random' or 'constant:<json>'");
+  });
+});
+
+describe('runAgent (in process)', () => {
+  it('ROUTER without --max-episodes: serves the simulators that come and returns once none is left', async () => {
+    const ipc = ipcEndpoint();
+    const lines: string[] = [];
+    try {
+      const agent = runAgent({ endpoint: ipc.endpoint, policy: 'constant:1', mode: 'router', timeout: 20, seed: 0 }, (l) => lines.push(l));
+      const play = async (pid: number, steps: number) => {
+        const peer = new SimulatorPeer<number, number>({ endpoint: ipc.endpoint, timeoutMs: 20_000, simProcessId: pid });
+        await peer.init({ observationSpace: new Discrete(5), actionSpace: new Discrete(3) });
+        const actions: number[] = [];
+        for (let i = 0; ; i++) {
+          const reply = await peer.step({ obs: i % 5, reward: 1, gameOver: i === steps });
+          if (reply.kind === 'stop') break;
+          if (reply.kind === 'action') actions.push(reply.action);
+        }
+        await peer.close();
+        return actions;
+      };
+      const [a, b] = await Promise.all([play(11, 2), play(12, 4)]);
+      expect(a).toEqual([1, 1]);
+      expect(b).toEqual([1, 1, 1, 1]);
+      const summary = await agent;
+      expect(summary).toMatchObject({ episodes: 2, steps: 6 });
+      expect(lines.filter((l) => l.startsWith('episode '))).toHaveLength(2);
+    } finally {
+      ipc.cleanup();
+    }
   });
 });
 
