@@ -4,7 +4,7 @@
  * TensorFlow.js (tf.grad, batched), in the same run. Prints seconds, cells/s, the native/TF.js
  * ratio and the peak RSS after the native 100k run; writes bench-results/idla-scale.json.
  *
- *   npm run bench:idla-scale -- [--sizes 1000,10000,100000] [--iterations 60]
+ *   npm run bench:idla-scale -- [--sizes 1000,10000,100000] [--iterations 60] [--eta 1e-3] [--no-tfjs]
  *
  * The estimator is a small fit on the synthetic idla-12cell env (so its gradients look like a
  * real one's); the cells' histories and targets are the env's cells repeated with jitter. Each
@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic, Rng } from '../src/util/index.js';
 import {
   CollectionPolicy,
+  IDLA_DEFAULTS,
   IDLA_INPUTS,
   INPUT_X,
   SampleCollector,
@@ -32,16 +33,21 @@ import { loadScenario } from '../src/scenario/index.js';
 
 const TFJS_LIMIT_SECONDS = 120;
 
-function parseArgs(argv: string[]): { sizes: number[]; iterations: number } {
+function parseArgs(argv: string[]): { sizes: number[]; iterations: number; eta: number; tfjs: boolean } {
   let sizes = [1000, 10_000, 100_000];
   let iterations = 60;
+  let eta = IDLA_DEFAULTS.eta;
+  let tfjs = true;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--sizes') sizes = String(argv[++i]).split(',').map(Number);
     else if (argv[i] === '--iterations') iterations = Number(argv[++i]);
+    else if (argv[i] === '--eta') eta = Number(argv[++i]);
+    else if (argv[i] === '--no-tfjs') tfjs = false;
   }
+  if (!(eta > 0)) throw new Error(`--eta: expected a number > 0, got ${eta}`);
   if (!sizes.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--sizes: expected positive integers, got ${sizes.join(',')}`);
   if (!(Number.isInteger(iterations) && iterations > 0)) throw new Error(`--iterations: expected a positive integer, got ${iterations}`);
-  return { sizes, iterations };
+  return { sizes, iterations, eta, tfjs };
 }
 
 /** A quickly fitted estimator plus the 12 cells' estimator inputs of one step of the env. */
@@ -121,9 +127,14 @@ function tfEstimator(spec: MlpSpec): ValueAndGradient {
   };
 }
 
-async function timeSearch(estimator: ValueAndGradient, problem: SearchProblem, iterations: number): Promise<{ cold: number; warm: number; meanIterations: number }> {
+async function timeSearch(
+  estimator: ValueAndGradient,
+  problem: SearchProblem,
+  iterations: number,
+  eta: number,
+): Promise<{ cold: number; warm: number; meanIterations: number }> {
   const rng = new Rng(9);
-  const options = { neighbours: 5, maxIterations: iterations };
+  const options = { neighbours: 5, maxIterations: iterations, eta };
   let t0 = process.hrtime.bigint();
   const first = await lagrangianSearch(estimator, problem, rng, options);
   const cold = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -134,13 +145,13 @@ async function timeSearch(estimator: ValueAndGradient, problem: SearchProblem, i
 }
 
 async function main(): Promise<void> {
-  const { sizes, iterations } = parseArgs(process.argv.slice(2));
+  const { sizes, iterations, eta, tfjs } = parseArgs(process.argv.slice(2));
   const backend = await selectBackend('auto');
   const native = nativeStatus();
   const base = await estimatorAndTemplates();
   const nativeImpl = native.active ? 'native' : 'ts';
   console.log(
-    `IDLA allocation search, 4 slices, 1 + P = 6 starts, i_max ${iterations}; MLP runner: ${native.active ? 'native addon' : `TypeScript fallback (${native.reason})`}; ` +
+    `IDLA allocation search, 4 slices, 1 + P = 6 starts, i_max ${iterations}, eta ${eta}; MLP runner: ${native.active ? 'native addon' : `TypeScript fallback (${native.reason})`}; ` +
       `TF.js backend ${backend.name}; ${process.env.NS3TS_NATIVE_THREADS ?? 'all'} native threads; ` +
       `${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the start`,
   );
@@ -149,14 +160,14 @@ async function main(): Promise<void> {
   const runner = runnerEstimator(createMlpRunner(base.spec, { impl: nativeImpl }));
   for (const cells of sizes) {
     const problem = problemOf(cells, base, new Rng(cells));
-    const t = await timeSearch(runner, problem, iterations);
+    const t = await timeSearch(runner, problem, iterations, eta);
     rows.push({ impl: nativeImpl, cells, seconds: t.cold, warmSeconds: t.warm });
     if (cells === Math.max(...sizes)) peakRssMiB = process.resourceUsage().maxRSS / 1024;
     console.log(`  ${nativeImpl} ${cells} cells: ${t.cold.toFixed(2)} s cold (${t.meanIterations.toFixed(1)} iterations/start), ${t.warm.toFixed(2)} s warm`);
   }
   const tfEst = tfEstimator(base.spec);
   let lastPerCell = 0;
-  for (const cells of sizes) {
+  for (const cells of tfjs ? sizes : []) {
     const projected = lastPerCell * cells;
     if (projected > TFJS_LIMIT_SECONDS) {
       const why = `skipped: projected ${projected.toFixed(0)} s from the smaller size exceeds ${TFJS_LIMIT_SECONDS} s`;
@@ -165,7 +176,7 @@ async function main(): Promise<void> {
       continue;
     }
     const problem = problemOf(cells, base, new Rng(cells));
-    const t = await timeSearch(tfEst, problem, iterations);
+    const t = await timeSearch(tfEst, problem, iterations, eta);
     lastPerCell = t.cold / cells;
     rows.push({ impl: `tfjs-${backend.name}`, cells, seconds: t.cold, warmSeconds: t.warm });
     console.log(`  tfjs ${cells} cells: ${t.cold.toFixed(2)} s cold, ${t.warm.toFixed(2)} s warm`);
@@ -190,6 +201,7 @@ async function main(): Promise<void> {
     slices: 4,
     starts: 6,
     maxIterations: iterations,
+    eta,
     peakRssMiB,
     nativeActive: native.active,
     cpus: cpus().length,
