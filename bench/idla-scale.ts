@@ -165,6 +165,14 @@ async function main(): Promise<void> {
     if (cells === Math.max(...sizes)) peakRssMiB = process.resourceUsage().maxRSS / 1024;
     console.log(`  ${nativeImpl} ${cells} cells: ${t.cold.toFixed(2)} s cold (${t.meanIterations.toFixed(1)} iterations/start), ${t.warm.toFixed(2)} s warm`);
   }
+  // The same 100k allocation with a looser stop (eta 3e-3: about 40% fewer iterations; on the
+  // idla bench it costs about 0.3% of mean utility).
+  const largest = Math.max(...sizes);
+  if (largest >= 100_000 && eta < 3e-3) {
+    const t = await timeSearch(runner, problemOf(largest, base, new Rng(largest)), iterations, 3e-3);
+    rows.push({ impl: `${nativeImpl}-eta0.003`, cells: largest, seconds: t.cold, warmSeconds: t.warm });
+    console.log(`  ${nativeImpl} ${largest} cells, eta 3e-3: ${t.cold.toFixed(2)} s cold (${t.meanIterations.toFixed(1)} iterations/start), ${t.warm.toFixed(2)} s warm`);
+  }
   const tfEst = tfEstimator(base.spec);
   let lastPerCell = 0;
   for (const cells of tfjs ? sizes : []) {
@@ -183,12 +191,12 @@ async function main(): Promise<void> {
   }
 
   console.log('');
-  console.log('impl          cells    cold s   cells/s    warm s   vs tfjs');
+  console.log('impl                 cells    cold s   cells/s    warm s   vs tfjs');
   for (const row of rows) {
     const ref = rows.find((r) => r.impl.startsWith('tfjs') && r.cells === row.cells && Number.isFinite(r.seconds));
     const ratio = ref && row !== ref && Number.isFinite(row.seconds) ? `${(ref.seconds / row.seconds).toFixed(1)}x` : row === ref ? '1.0x' : '-';
     console.log(
-      `${row.impl.padEnd(12)} ${String(row.cells).padStart(6)}  ${Number.isFinite(row.seconds) ? row.seconds.toFixed(2).padStart(8) : ' skipped'}  ${
+      `${row.impl.padEnd(19)} ${String(row.cells).padStart(6)}  ${Number.isFinite(row.seconds) ? row.seconds.toFixed(2).padStart(8) : ' skipped'}  ${
         Number.isFinite(row.seconds) ? String(Math.round(row.cells / row.seconds)).padStart(8) : '       -'
       }  ${row.warmSeconds === null ? '       -' : row.warmSeconds.toFixed(2).padStart(8)}  ${ratio.padStart(8)}`,
     );
