@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot, selfCommand, writeJsonAtomic } from '../util/index.js';
+import { packageRoot, selfCommand, signalProcessGroup, writeJsonAtomic } from '../util/index.js';
 import { metricSelected } from './schema.js';
 import { RUN_FILES, type RunStep } from './plan.js';
 import { acquireRunLock, readRunRecord, readStatus, writeStatus, type LivenessCheck, type RunLock, type RunStatus } from './run-store.js';
@@ -188,8 +188,8 @@ function runStep(runDir: string, step: RunStep, ns3ts: readonly string[], args: 
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       interrupted = true;
-      signalGroup(pid, 'SIGINT');
-      killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), (options.killAfterSeconds ?? 10) * 1000);
+      signalProcessGroup(pid, 'SIGINT');
+      killTimer = setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), (options.killAfterSeconds ?? 10) * 1000);
     };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -207,17 +207,6 @@ function runStep(runDir: string, step: RunStep, ns3ts: readonly string[], args: 
   });
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 function lastLine(path: string): string {
   try {

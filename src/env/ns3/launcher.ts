@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, Ns3tsError } from '../../util/index.js';
+import { InputError, Ns3tsError, signalProcessGroup } from '../../util/index.js';
 import type { SimulatorLauncher } from '../types.js';
 
 /**
@@ -60,20 +60,9 @@ interface Slot {
 const liveGroups = new Set<number>();
 let exitHooksInstalled = false;
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 function killAllNow(): void {
-  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  for (const pid of liveGroups) signalProcessGroup(pid, 'SIGKILL');
   liveGroups.clear();
 }
 
@@ -168,7 +157,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
           slot.exit = exit;
           liveGroups.delete(pid);
           // The group may still hold children of the simulator (e.g. a shell wrapper's).
-          killGroup(pid, 'SIGKILL');
+          signalProcessGroup(pid, 'SIGKILL');
           if (this.slots.get(index) === slot) this.exits.set(index, exit);
           if (!slot.stopping) this.emit('exit', index, exit, pid);
           resolveExit(exit);
@@ -184,9 +173,9 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
     if (!slot) return;
     if (slot.exit === null) {
       slot.stopping = true;
-      killGroup(slot.pid, 'SIGTERM');
-      killGroup(slot.pid, 'SIGCONT'); // a stopped (hung by SIGSTOP) simulator handles SIGTERM too
-      const timer = setTimeout(() => killGroup(slot.pid, 'SIGKILL'), this.killGraceMs);
+      signalProcessGroup(slot.pid, 'SIGTERM');
+      signalProcessGroup(slot.pid, 'SIGCONT'); // a stopped (hung by SIGSTOP) simulator handles SIGTERM too
+      const timer = setTimeout(() => signalProcessGroup(slot.pid, 'SIGKILL'), this.killGraceMs);
       try {
         await slot.exited;
       } finally {

@@ -1,0 +1,16 @@
+/**
+ * Sends a signal to a child's whole process group (children are spawned with `detached: true`,
+ * so the group id is the child's pid and grandchildren are reached too); falls back to the pid
+ * alone when the group is gone. A process that has already exited is not an error.
+ */
+export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
