@@ -29,8 +29,8 @@ export interface EpisodeStats {
   /** Sum of env rewards. */
   return: number;
   /**
-   * Per slice (index into layout.slices): the fraction of active (step, cell) pairs whose cost
-   * signal was 1 for each constraint of the scenario; see `src/agents/costs.ts`.
+   * Per constraint of the scenario (in its order): the episode's mean fraction of the slice's
+   * active cells that violated it per step (src/eval constraintCosts).
    */
   constraintRates: number[];
 }

@@ -30,7 +30,7 @@ import {
   type TrainableAgent,
 } from '../agents/index.js';
 import { FEATURE, FEATURES_PER_SLICE, createEnv, qosFromObservation, type Info, type NdArray, type SlicingEnv, type SlicingLayout, type VectorEnv } from '../env/index.js';
-import { evaluatePolicy, type EvalResult } from '../eval/index.js';
+import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
 
@@ -284,7 +284,15 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
       const count = Math.min(stepper.n, config.episodes - first);
       agent.reset?.();
       let obs = await stepper.reset(Array.from({ length: stepper.n }, (_, i) => deriveSeed(config.seed, 'train', first + i)));
-      const stats = Array.from({ length: stepper.n }, () => ({ ret: 0, steps: 0, qosMet: 0, qosCount: 0, capacity: 0, done: false }));
+      const stats = Array.from({ length: stepper.n }, () => ({
+        ret: 0,
+        steps: 0,
+        qosMet: 0,
+        qosCount: 0,
+        capacity: 0,
+        done: false,
+        costs: new Float64Array(scenario.constraints.length),
+      }));
       let lastMetrics: AgentMetrics | null = null;
       let step = 0;
       while (stats.slice(0, count).some((x) => !x.done)) {
@@ -299,6 +307,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
           const st = stats[i]!;
           if (st.done) continue;
           st.capacity += excessCapacity(actions[i]!, layout);
+          if (scenario.constraints.length > 0) {
+            const c = constraintCosts(scenario.constraints, layout, result.obs[i]!.data);
+            for (let j = 0; j < c.length; j++) st.costs[j] = st.costs[j]! + c[j]!;
+          }
           const qos = stepQos(result.info[i]!.qos, result.obs[i]!, layout, size);
           for (const r of qos) {
             if (Number.isNaN(r)) continue;
@@ -336,7 +348,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
         const st = stats[i]!;
         const episode = first + i;
         trainer.totalSteps += st.steps;
-        const endMetrics = agent.endEpisode?.({ episode, steps: st.steps, return: st.ret, constraintRates: [] }) ?? {};
+        const constraintRates = Array.from(st.costs, (v) => v / Math.max(1, st.steps));
+        const endMetrics = agent.endEpisode?.({ episode, steps: st.steps, return: st.ret, constraintRates }) ?? {};
+        const rates: Record<string, number> = {};
+        scenario.constraints.forEach((c, j) => (rates[`constraintRate.${c.slice}.${c.kind}`] = constraintRates[j]!));
         lastTrain = {
           type: 'train',
           episode: episode + 1,
@@ -346,6 +361,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
           meanReward: st.ret / Math.max(1, st.steps),
           qosSatisfaction: st.qosMet / Math.max(1, st.qosCount),
           capacityViolation: st.capacity / Math.max(1, st.steps),
+          ...clean(rates),
           ...clean(lastMetrics ?? undefined),
           ...clean(endMetrics),
         };

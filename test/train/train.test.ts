@@ -56,6 +56,8 @@ describe('training loop on the synthetic env', () => {
     expect(metrics.filter((l) => l.type === 'eval')).toHaveLength(2);
     // No allocation ever exceeded a cell's capacity, in training (with exploration) or evaluation.
     for (const l of metrics) expect(l.capacityViolation).toBe(0);
+    const rate = metrics[0]!['constraintRate.urllc.delay-violation-rate'];
+    expect(typeof rate === 'number' && rate >= 0 && rate <= 1).toBe(true);
     // Tensor count flat once learning runs (every episode after the first has updates).
     expect(new Set(tensors.slice(1)).size).toBe(1);
 
