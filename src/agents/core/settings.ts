@@ -43,3 +43,15 @@ export function positive(value: number, field: string): number {
   if (!(value > 0)) throw new InputError(field, value, 'a number > 0');
   return value;
 }
+
+/** Range checks of resolved numeric settings: [key, min, max, integer?] each; InputError on a miss. */
+export function checkRanges(cfg: SettingsShape, prefix: string, rules: ReadonlyArray<[string, number, number, boolean?]>): void {
+  for (const [key, min, max, integer] of rules) {
+    const value = cfg[key];
+    if (typeof value !== 'number' || !(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
+      throw new InputError(`${prefix}.${key}`, value, `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+    }
+  }
+  const hidden = cfg.hidden;
+  if (Array.isArray(hidden) && hidden.length === 0) throw new InputError(`${prefix}.hidden`, hidden, 'at least one hidden layer size');
+}

@@ -29,7 +29,7 @@ import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/feature
 import { TfMlp, specFromArrays } from '../core/mlp.js';
 import { addGaussian, noiseStd } from '../core/noise.js';
 import { ReplayBuffer } from '../core/replay.js';
-import { resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput } from './policy.js';
 
 export type MaddpgVariant = 'admm' | 'lagrangian' | 'rcpo';
@@ -108,6 +108,23 @@ export class MaddpgAgent implements TrainableAgent {
     this.id = variant === 'admm' ? 'maddpg-admm' : `maddpg-${variant}`;
     const defaults = { ...MADDPG_DEFAULTS, lambdaLr: variant === 'rcpo' ? 0.1 : MADDPG_DEFAULTS.lambdaLr };
     this.cfg = resolveSettings(defaults, { ...scenarioAgentOverrides(scenario.agent, this.id), ...options.settings }, 'agent');
+    checkRanges(this.cfg, 'agent', [
+      ['batchSize', 1, 1e6, true],
+      ['bufferCapacity', 1, 1e8, true],
+      ['warmupSteps', 0, 1e9, true],
+      ['updatesPerStep', 0, 1000, true],
+      ['updateEvery', 1, 1e6, true],
+      ['gamma', 0, 0.9999],
+      ['tau', 0, 1],
+      ['actorLr', 0, 1],
+      ['criticLr', 0, 1],
+      ['admmIterations', 1, 1e4, true],
+      ['targetAdmmIterations', 1, 1e4, true],
+      ['admmRhoMin', 1e-9, this.cfg.admmRho],
+      ['admmRhoMax', this.cfg.admmRho, 1e9],
+      ['noiseStart', 0, 10],
+      ['noiseEnd', 0, 10],
+    ]);
     this.S = layout.slices.length;
     this.C = layout.cells;
     const groups = sliceTypeGroups(layout);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
 import type { MlpSpec } from '../../native/index.js';
-import { Rng, deriveSeed } from '../../util/index.js';
+import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { Adam } from '../core/adam.js';
@@ -20,7 +20,7 @@ import { TfMlp, specFromArrays } from '../core/mlp.js';
 import { addGaussian, noiseStd } from '../core/noise.js';
 import { projectRows, projectionOp } from '../core/projection-op.js';
 import { ReplayBuffer } from '../core/replay.js';
-import { resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 
 export type CellAgentKind = 'ddpg' | 'td3';
 
@@ -126,8 +126,22 @@ export class CellAgent implements TrainableAgent {
     this.id = kind;
     this.cfg = resolveSettings(kind === 'td3' ? TD3_DEFAULTS : DDPG_DEFAULTS, { ...scenarioAgentOverrides(scenario.agent, kind), ...options.settings }, 'agent');
     if (this.cfg.reward !== 'min-qos' && this.cfg.reward !== 'sum-utility') {
-      throw new RangeError(`agent.reward: got ${this.cfg.reward}, expected min-qos or sum-utility`);
+      throw new InputError('agent.reward', this.cfg.reward, 'min-qos or sum-utility');
     }
+    checkRanges(this.cfg, 'agent', [
+      ['batchSize', 1, 1e6, true],
+      ['bufferCapacity', 1, 1e8, true],
+      ['warmupSteps', 0, 1e9, true],
+      ['updatesPerStep', 0, 1000, true],
+      ['updateEvery', 1, 1e6, true],
+      ['policyDelay', 1, 1000, true],
+      ['gamma', 0, 0.9999],
+      ['tau', 0, 1],
+      ['actorLr', 0, 1],
+      ['criticLr', 0, 1],
+      ['noiseStart', 0, 10],
+      ['noiseEnd', 0, 10],
+    ]);
     this.C = layout.cells;
     this.S = layout.slices.length;
     this.twin = kind === 'td3';
