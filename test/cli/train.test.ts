@@ -16,7 +16,7 @@ let scenarioFile: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ns3ts-cli-train-'));
   scenarioFile = join(dir, 'tiny.yaml');
-  writeFileSync(scenarioFile, scenarioToYaml(tinyScenario({ training: { episodes: 8, evalEvery: 4, evalEpisodes: 1 } })));
+  writeFileSync(scenarioFile, scenarioToYaml(tinyScenario({ training: { episodes: 12, evalEvery: 4, evalEpisodes: 1 } })));
 });
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -78,13 +78,13 @@ describe('ns3ts train', () => {
     const ckpt = decodeCheckpoint(readFileSync(join(runDir, 'checkpoint.bin')));
     const episode = (ckpt.meta.trainer as { episode: number }).episode;
     expect(episode).toBeGreaterThanOrEqual(2);
-    expect(episode).toBeLessThan(8);
+    expect(episode).toBeLessThan(12);
 
     const resumed = start(['train', '--resume', runDir, '--no-progress', '--json']);
     const result = await resumed.done;
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
-    expect(summary).toMatchObject({ finished: true, completedEpisodes: 8, resumedFrom: episode });
+    expect(summary).toMatchObject({ finished: true, completedEpisodes: 12, resumedFrom: episode });
     expect(result.stderr).toContain(`resuming at episode ${episode + 1}`);
 
     // Same seed and backend, never interrupted (in this process): identical metrics.
