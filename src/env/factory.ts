@@ -9,6 +9,8 @@ export type SlicingEnv = Env<NdArray<Float32Array>, NdArray<Float32Array>>;
 export interface CreateEnvOptions {
   /** Seed of the first reset without a seed (default: the scenario's seed). */
   seed?: number;
+  /** Run directory: simulator processes write their logs there (ns-3 scenarios). */
+  runDir?: string;
   /** Further options for the ns-3 env (endpoint, number of simulators, timeouts, ...). */
   [option: string]: unknown;
 }

@@ -260,7 +260,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
 
   let env: SlicingEnv | VectorEnv<NdArray<Float32Array>, NdArray<Float32Array>>;
   try {
-    env = options.env ?? (await createEnv(scenario, { seed: config.seed }));
+    // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
+    env = options.env ?? (await createEnv(scenario, { seed: config.seed, runDir }));
   } catch (err) {
     agent.dispose();
     throw err;
