@@ -10,7 +10,7 @@
  *
  * `--scale s` multiplies the phase lengths (1000 / 2000 / 1000 steps at 1).
  */
-import { writeJsonAtomic } from '../src/util/index.js';
+import { deriveSeed, writeJsonAtomic } from '../src/util/index.js';
 import {
   CollectionPolicy,
   IdlaPolicy,
@@ -257,7 +257,8 @@ async function main(): Promise<void> {
         const summary = await train({
           scenario,
           agent: 'td3',
-          seed: args.seed,
+          // Trained on other episodes (seeds) than the one all policies are scored on.
+          seed: deriveSeed(args.seed, 'td3-train'),
           episodes: Math.max(1, args.td3Episodes),
           outDir,
           evalEvery: 0,
@@ -266,7 +267,9 @@ async function main(): Promise<void> {
         });
         const policy = await td3Entry.load(summary.runDir);
         results.td3 = await play(scenario, h1, h2, joiner, () => policy);
-        notes.push(`TD3: ${Math.max(1, args.td3Episodes)} training episodes of ${scenario.episodeSteps} steps (reward: min QoS over the cell's slices)`);
+        notes.push(
+          `TD3: ${Math.max(1, args.td3Episodes)} training episodes of ${scenario.episodeSteps} steps on other seeds than the scored episode (reward: min QoS over the cell's slices)`,
+        );
       } finally {
         rmSync(outDir, { recursive: true, force: true });
       }
