@@ -47,7 +47,7 @@ export interface IdlaSettings {
 
 export const IDLA_DEFAULTS: IdlaSettings = {
   collectSteps: 1000,
-  randomFraction: 0.5,
+  randomFraction: 1,
   epochs: 200,
   batchSize: 256,
   learningRate: 1e-3,

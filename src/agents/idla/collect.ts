@@ -1,9 +1,11 @@
 /**
- * The allocation used while IDLA collects samples (phase H0): per cell and step, either shares
- * proportional to the slices' offered load of the last step or a uniformly random point of the
- * simplex {x >= 0, sum x = 1} over the active slices. The random half spreads x over [0, 1] so
- * the estimator sees every share it may later be asked about; the proportional half keeps the
- * network serviceable while collecting.
+ * The allocation used while IDLA collects samples (phase H0): per cell and step, either a
+ * uniformly random point of the simplex {x >= 0, sum x = 1} over the active slices (a fraction
+ * `randomFraction` of the cell-steps) or shares proportional to the slices' offered load of the
+ * last step. Random shares spread x over [0, 1], so the estimator sees every share it may later
+ * be asked about; proportional ones keep the network more serviceable while collecting. On
+ * idla-12cell all-random collection (the agent's default) gave the best estimator for the search
+ * at almost no cost during collection.
  */
 import { FEATURE, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
 import { InputError, Rng } from '../../util/index.js';
@@ -16,7 +18,7 @@ export class CollectionPolicy implements SlicingPolicy {
   /** `randomFraction` of the cell-steps get random shares, the rest proportional ones. */
   constructor(
     seed = 1,
-    readonly randomFraction = 0.5,
+    readonly randomFraction = 1,
   ) {
     if (!(randomFraction >= 0 && randomFraction <= 1)) throw new InputError('randomFraction', randomFraction, 'a number in [0, 1]');
     this.rng = new Rng(seed);
