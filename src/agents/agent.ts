@@ -88,6 +88,8 @@ export interface AgentCreateOptions {
   settings?: Record<string, unknown>;
   /** Total env steps the run will take (for schedules); optional. */
   plannedSteps?: number;
+  /** The run directory, for agents that keep artifacts beside the checkpoint (IDLA's samples). */
+  runDir?: string;
 }
 
 /**

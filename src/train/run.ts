@@ -240,6 +240,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
     seed: config.seed,
     settings: config.agent.settings,
     plannedSteps: config.episodes * scenario.episodeSteps,
+    runDir,
   });
   if (!resumeDir) {
     // The resolved settings (defaults included) go into the config, so the run can be repeated.

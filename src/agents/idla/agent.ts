@@ -259,6 +259,8 @@ export const idlaAgentEntry: AgentEntry = {
     // The scenario's agent section configures IDLA only when it names IDLA.
     const fromScenario = scenario.agent?.id === 'idla' ? { ...scenario.agent } : {};
     const settings = resolveIdlaSettings({ ...fromScenario, ...(options.settings ?? {}) });
+    // Samples and the estimator go into the run directory unless a runDir setting says otherwise.
+    if (!settings.runDir && options.runDir) settings.runDir = options.runDir;
     return new IdlaAgent(layout, settings, options.seed);
   },
   load: (runDir: string) => loadIdlaPolicy(runDir),

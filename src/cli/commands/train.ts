@@ -33,7 +33,8 @@ function agentHelp(): string {
   return `\nAgents (--agent):\n${ids.map((id) => `  ${id.padEnd(width)}  ${agentRegistry[id]!.description}`).join('\n')}\n`;
 }
 
-function formatSummary(s: TrainSummary): string {
+/** `scenarioArg`: what the user passed to --scenario (a path stays a path in the eval hint). */
+function formatSummary(s: TrainSummary, scenarioArg: string | undefined): string {
   const lines = [
     `run        ${s.runDir}`,
     `agent      ${s.agent} on ${s.scenario} (seed ${s.seed}, backend ${s.backend})`,
@@ -46,7 +47,7 @@ function formatSummary(s: TrainSummary): string {
       `last eval  mean utility ${e.meanUtility!.toFixed(4)}, QoS satisfaction ${e.qosSatisfaction!.toFixed(3)}, capacity violation ${e.capacityViolation}`,
     );
   }
-  lines.push(`evaluate   ns3ts eval --scenario ${s.scenario} --policy checkpoint:${s.runDir}`);
+  lines.push(`evaluate   ns3ts eval --scenario ${scenarioArg ?? s.scenario} --policy checkpoint:${s.runDir}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -89,6 +90,6 @@ export function register(program: Command): void {
         progress: options.progress,
         announce: (line) => process.stderr.write(`${line}\n`),
       });
-      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, options.scenario));
     });
 }
