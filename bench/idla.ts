@@ -7,6 +7,7 @@
  *
  *   npm run bench:idla -- [--scale 0.1] [--epochs 200] [--td3-episodes 2] [--seed 3]
  *                         [--mse-warmup 0.5] [--random-fraction 0.5] [--share-input share|used]
+ *                         [--features paper|extended]
  *
  * `--scale s` multiplies the phase lengths (1000 / 2000 / 1000 steps at 1).
  */
@@ -24,6 +25,7 @@ import {
   searchOptionsOf,
   type EstimatorReport,
   type ShareInput,
+  type FeatureSet,
 } from '../src/agents/idla/index.js';
 import type { MlpSpec } from '../src/native/index.js';
 import { agentRegistry, selectBackend, type SlicingPolicy } from '../src/agents/index.js';
@@ -37,6 +39,7 @@ interface Args {
   mseWarmup: number;
   randomFraction: number;
   shareInput: ShareInput;
+  features: FeatureSet;
   td3Episodes: number;
   seed: number;
   /** Reuse an estimator file (skips the fit) / save the fitted one. */
@@ -49,7 +52,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false };
+  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
     if (key === '--estimator-in' || key === '--estimator-out' || key === '--search') {
@@ -61,6 +64,12 @@ function parseArgs(argv: string[]): Args {
     }
     if (key === '--idla-only') {
       args.idlaOnly = true;
+      continue;
+    }
+    if (key === '--features') {
+      const v = argv[++i];
+      if (v !== 'paper' && v !== 'extended') throw new Error(`--features: got ${v}, expected paper or extended`);
+      args.features = v;
       continue;
     }
     if (key === '--share-input') {
@@ -190,10 +199,10 @@ async function main(): Promise<void> {
           const file = loadEstimator(args.estimatorIn);
           fitted = { spec: file.mlp, report: file.report };
         } else {
-          const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput });
+          const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput, features: args.features });
           fitted = fit;
           if (args.estimatorOut) {
-            saveEstimator(args.estimatorOut, { kind: 'idla-estimator', version: 1, shareInput: fit.shareInput, spec: mlpSpecToJson(fit.spec), report: fit.report });
+            saveEstimator(args.estimatorOut, { kind: 'idla-estimator', version: 1, shareInput: fit.shareInput, features: fit.features, spec: mlpSpecToJson(fit.spec), report: fit.report });
           }
         }
         estimatorReport = fitted.report;

@@ -16,6 +16,7 @@ import { type EstimatorFile, fitEstimator, loadEstimator, mlpSpecFromJson, mlpSp
 import { IdlaPolicy } from './policy.js';
 import { SampleCollector, SampleSet, type ShareInput, saveSamples } from './samples.js';
 import type { SearchOptions } from './search.js';
+import type { FeatureSet } from './features.js';
 
 export const ESTIMATOR_FILE = 'idla-estimator.json';
 
@@ -31,6 +32,11 @@ export interface IdlaSettings {
   /** Fraction of the epochs on the squared error before the MAE (see EstimatorOptions.mseWarmup). */
   mseWarmup: number;
   shareInput: ShareInput;
+  /**
+   * Estimator inputs: 'paper' (the paper's 13) or 'extended' (plus the slice's backlog and offered
+   * load of the last step; see features.ts and the README's IDLA section for the measurements).
+   */
+  features: FeatureSet;
   /** Search: neighbours P, noise, i_max, eta, steps and decay. */
   neighbours: number;
   noise: number;
@@ -54,6 +60,7 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   trainFraction: 0.75,
   mseWarmup: 0.5,
   shareInput: 'share',
+  features: 'paper',
   neighbours: 5,
   noise: 0.05,
   maxIterations: 60,
@@ -81,6 +88,9 @@ export function resolveIdlaSettings(overrides: Record<string, unknown> = {}): Id
     } else if (key === 'shareInput') {
       if (value !== 'share' && value !== 'used') throw new InputError('agent.shareInput', value, "'share' or 'used'");
       settings.shareInput = value;
+    } else if (key === 'features') {
+      if (value !== 'paper' && value !== 'extended') throw new InputError('agent.features', value, "'paper' or 'extended'");
+      settings.features = value;
     } else {
       if (typeof value !== 'string') throw new InputError(`agent.${key}`, value, 'a string');
       (settings as unknown as Record<string, unknown>)[key] = value;
@@ -171,10 +181,11 @@ export class IdlaAgent implements TrainableAgent {
       trainFraction: this.config.trainFraction,
       mseWarmup: this.config.mseWarmup,
       shareInput: this.config.shareInput,
+      features: this.config.features,
       seed: deriveSeed(this.seed, 'idla-estimator'),
       progress,
     });
-    this.estimator = { kind: 'idla-estimator', version: 1, shareInput: fitted.shareInput, spec: mlpSpecToJson(fitted.spec), report: fitted.report };
+    this.estimator = { kind: 'idla-estimator', version: 1, shareInput: fitted.shareInput, features: fitted.features, spec: mlpSpecToJson(fitted.spec), report: fitted.report };
     this.policy = new IdlaPolicy(fitted.spec, { search: searchOptionsOf(this.config), seed: deriveSeed(this.seed, 'idla-search') });
     if (this.config.runDir) {
       saveSamples(this.config.runDir, this.samples);

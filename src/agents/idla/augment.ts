@@ -8,7 +8,7 @@
  * nothing the original did not.
  */
 import { InputError, type Rng } from '../../util/index.js';
-import { IDLA_INPUTS, INPUT_DELAY_TARGET, INPUT_PHI_TARGET, INPUT_X } from './features.js';
+import { type FeatureSet, IDLA_INPUTS, IDLA_INPUTS_EXTENDED, INPUT_DELAY_TARGET, INPUT_PHI_TARGET, INPUT_X, featureSetOfWidth } from './features.js';
 import { type SampleSet, type ShareInput, sampleColumns, samplesToInputs, SAMPLE_WIDTH } from './samples.js';
 
 export interface LabelledInputs {
@@ -35,12 +35,16 @@ export function augment(
   rng: Rng,
 ): LabelledInputs & { counts: AugmentationCounts } {
   const n = data.labels.length;
-  if (data.inputs.length !== n * IDLA_INPUTS) throw new InputError('inputs length', data.inputs.length, `${n * IDLA_INPUTS} (labels x ${IDLA_INPUTS})`);
+  // The paper's 13 inputs or the extended 15: the rules touch only x and the targets.
+  const width = n > 0 ? data.inputs.length / n : IDLA_INPUTS;
+  if (featureSetOfWidth(width) === undefined) {
+    throw new InputError('inputs length', data.inputs.length, `${n * IDLA_INPUTS} or ${n * IDLA_INPUTS_EXTENDED} (labels x ${IDLA_INPUTS} or ${IDLA_INPUTS_EXTENDED})`);
+  }
   if (achievedThroughput.length !== n || achievedDelay.length !== n) {
     throw new InputError('achieved throughput/delay length', [achievedThroughput.length, achievedDelay.length], `${n} each`);
   }
   // Each row has at most one copy: r < 1 and r = 1 exclude each other.
-  const inputs = new Float32Array(2 * n * IDLA_INPUTS);
+  const inputs = new Float32Array(2 * n * width);
   const labels = new Float32Array(2 * n);
   inputs.set(data.inputs);
   labels.set(data.labels);
@@ -49,17 +53,17 @@ export function augment(
   let rule2 = 0;
   for (let i = 0; i < n; i++) {
     const r = data.labels[i]!;
-    const src = i * IDLA_INPUTS;
-    const dst = m * IDLA_INPUTS;
+    const src = i * width;
+    const dst = m * width;
     if (r < 1) {
-      inputs.copyWithin(dst, src, src + IDLA_INPUTS);
+      inputs.copyWithin(dst, src, src + width);
       if (inputs[src + INPUT_PHI_TARGET]! > 0) inputs[dst + INPUT_PHI_TARGET] = achievedThroughput[i]!;
       if (inputs[src + INPUT_DELAY_TARGET]! > 0) inputs[dst + INPUT_DELAY_TARGET] = achievedDelay[i]!;
       labels[m] = 1;
       m += 1;
       rule1 += 1;
     } else if (r === 1) {
-      inputs.copyWithin(dst, src, src + IDLA_INPUTS);
+      inputs.copyWithin(dst, src, src + width);
       const x = inputs[src + INPUT_X]!;
       inputs[dst + INPUT_X] = rng.uniform(x, 1);
       labels[m] = 1;
@@ -68,15 +72,20 @@ export function augment(
     }
   }
   return {
-    inputs: inputs.slice(0, m * IDLA_INPUTS),
+    inputs: inputs.slice(0, m * width),
     labels: labels.slice(0, m),
     counts: { original: n, rule1, rule2 },
   };
 }
 
 /** Estimator inputs of stored samples plus both rules' copies. */
-export function augmentSamples(samples: SampleSet, rng: Rng, shareInput: ShareInput = 'share'): LabelledInputs & { counts: AugmentationCounts } {
-  const base = samplesToInputs(samples, shareInput);
+export function augmentSamples(
+  samples: SampleSet,
+  rng: Rng,
+  shareInput: ShareInput = 'share',
+  features: FeatureSet = 'paper',
+): LabelledInputs & { counts: AugmentationCounts } {
+  const base = samplesToInputs(samples, shareInput, features);
   const n = samples.size;
   const data = samples.data;
   const throughput = new Float32Array(n);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, ProgressBar, Rng, writeJsonAtomic } from '../../util/index.js';
 import type { Activation, MlpSpec } from '../../native/index.js';
 import { augment } from './augment.js';
-import { IDLA_INPUTS, INPUT_X } from './features.js';
+import { type FeatureSet, INPUT_X, inputWidth } from './features.js';
 import { SampleSet, SAMPLE_WIDTH, type ShareInput, sampleColumns, samplesToInputs } from './samples.js';
 import { selectBackend } from '../backend.js';
 
@@ -27,6 +27,8 @@ export interface EstimatorOptions {
   trainFraction?: number;
   hidden?: readonly number[];
   shareInput?: ShareInput;
+  /** The paper's 13 inputs or the extended 15 (features.ts). Default 'paper'. */
+  features?: FeatureSet;
   seed?: number;
   /**
    * Fraction of the epochs trained on the squared error before switching to the paper's absolute
@@ -57,6 +59,8 @@ export interface EstimatorFile {
   kind: 'idla-estimator';
   version: 1;
   shareInput: ShareInput;
+  /** Absent in files written before the extended inputs existed: 'paper'. */
+  features?: FeatureSet;
   spec: MlpSpecJson;
   report: EstimatorReport;
 }
@@ -109,7 +113,8 @@ export function loadEstimator(path: string): EstimatorFile & { mlp: MlpSpec } {
   }
   if (file.kind !== 'idla-estimator') throw new InputError(`${path} kind`, file.kind, '"idla-estimator"');
   const mlp = mlpSpecFromJson(file.spec, `${path} spec`);
-  if (mlp.layers[0]!.inSize !== IDLA_INPUTS) throw new InputError(`${path} input size`, mlp.layers[0]!.inSize, `${IDLA_INPUTS}`);
+  const width = inputWidth(file.features ?? 'paper');
+  if (mlp.layers[0]!.inSize !== width) throw new InputError(`${path} input size`, mlp.layers[0]!.inSize, `${width} (features ${file.features ?? 'paper'})`);
   return { ...file, mlp };
 }
 
@@ -117,13 +122,15 @@ export function loadEstimator(path: string): EstimatorFile & { mlp: MlpSpec } {
 export async function fitEstimator(
   samples: SampleSet,
   options: EstimatorOptions = {},
-): Promise<{ spec: MlpSpec; report: EstimatorReport; shareInput: ShareInput }> {
+): Promise<{ spec: MlpSpec; report: EstimatorReport; shareInput: ShareInput; features: FeatureSet }> {
   const epochs = options.epochs ?? 200;
   const batchSize = options.batchSize ?? 256;
   const learningRate = options.learningRate ?? 1e-3;
   const trainFraction = options.trainFraction ?? 0.75;
   const hidden = options.hidden ?? ESTIMATOR_HIDDEN;
   const shareInput = options.shareInput ?? 'share';
+  const features = options.features ?? 'paper';
+  const W = inputWidth(features);
   const seed = options.seed ?? 1;
   const mseEpochs = Math.round(epochs * (options.mseWarmup ?? 0.5));
   if (!(epochs >= 1) || !Number.isInteger(epochs)) throw new InputError('epochs', epochs, 'an integer >= 1');
@@ -138,17 +145,17 @@ export async function fitEstimator(
   const trainCount = Math.max(1, Math.min(samples.size - 1, Math.round(samples.size * trainFraction)));
   const trainSet = subset(samples, order.subarray(0, trainCount));
   const testSet = subset(samples, order.subarray(trainCount));
-  const trainBase = samplesToInputs(trainSet, shareInput);
+  const trainBase = samplesToInputs(trainSet, shareInput, features);
   const throughput = column(trainSet, sampleColumns.throughput);
   const delay = column(trainSet, sampleColumns.delay);
   const train = augment(trainBase, throughput, delay, rng);
-  const test = samplesToInputs(testSet, shareInput);
+  const test = samplesToInputs(testSet, shareInput, features);
 
-  const { mean, std } = standardization(train.inputs);
-  const model = buildModel(hidden, seed);
+  const { mean, std } = standardization(train.inputs, W);
+  const model = buildModel(hidden, seed, W);
   const optimizer = tf.train.adam(learningRate);
   const n = train.labels.length;
-  const xs = new Float32Array(n * IDLA_INPUTS);
+  const xs = new Float32Array(n * W);
   const ys = new Float32Array(n);
   const bar = new ProgressBar({ total: epochs, label: 'idla estimator', enabled: options.progress ?? false });
   let trainMae = Number.NaN;
@@ -156,14 +163,14 @@ export async function fitEstimator(
     const perm = permutation(n, rng);
     for (let i = 0; i < n; i++) {
       const j = perm[i]!;
-      for (let k = 0; k < IDLA_INPUTS; k++) xs[i * IDLA_INPUTS + k] = (train.inputs[j * IDLA_INPUTS + k]! - mean[k]!) / std[k]!;
+      for (let k = 0; k < W; k++) xs[i * W + k] = (train.inputs[j * W + k]! - mean[k]!) / std[k]!;
       ys[i] = train.labels[j]!;
     }
     let lossSum = 0;
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       const loss = tf.tidy(() => {
-        const xb = tf.tensor2d(xs.subarray(start * IDLA_INPUTS, end * IDLA_INPUTS), [end - start, IDLA_INPUTS]);
+        const xb = tf.tensor2d(xs.subarray(start * W, end * W), [end - start, W]);
         const yb = tf.tensor2d(ys.subarray(start, end), [end - start, 1]);
         const squared = epoch < mseEpochs;
         return optimizer.minimize(() => {
@@ -186,6 +193,7 @@ export async function fitEstimator(
   return {
     spec,
     shareInput,
+    features,
     report: {
       trainMae: fittedTrainMae,
       testMae,
@@ -244,7 +252,7 @@ function activate(activation: Activation, z: number): number {
   }
 }
 
-function buildModel(hidden: readonly number[], seed: number): tf.Sequential {
+function buildModel(hidden: readonly number[], seed: number, width: number): tf.Sequential {
   const model = tf.sequential();
   hidden.forEach((units, i) => {
     model.add(
@@ -252,7 +260,7 @@ function buildModel(hidden: readonly number[], seed: number): tf.Sequential {
         units,
         activation: 'relu',
         kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-        ...(i === 0 ? { inputShape: [IDLA_INPUTS] } : {}),
+        ...(i === 0 ? { inputShape: [width] } : {}),
       }),
     );
   });
@@ -286,18 +294,18 @@ function exportSpec(model: tf.Sequential, mean: Float64Array, std: Float64Array)
   return { layers };
 }
 
-function standardization(inputs: Float32Array): { mean: Float64Array; std: Float64Array } {
-  const n = inputs.length / IDLA_INPUTS;
-  const mean = new Float64Array(IDLA_INPUTS);
-  const std = new Float64Array(IDLA_INPUTS);
-  for (let i = 0; i < n; i++) for (let k = 0; k < IDLA_INPUTS; k++) mean[k]! += inputs[i * IDLA_INPUTS + k]! / n;
+function standardization(inputs: Float32Array, width: number): { mean: Float64Array; std: Float64Array } {
+  const n = inputs.length / width;
+  const mean = new Float64Array(width);
+  const std = new Float64Array(width);
+  for (let i = 0; i < n; i++) for (let k = 0; k < width; k++) mean[k]! += inputs[i * width + k]! / n;
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < IDLA_INPUTS; k++) {
-      const d = inputs[i * IDLA_INPUTS + k]! - mean[k]!;
+    for (let k = 0; k < width; k++) {
+      const d = inputs[i * width + k]! - mean[k]!;
       std[k]! += (d * d) / n;
     }
   }
-  for (let k = 0; k < IDLA_INPUTS; k++) std[k] = Math.sqrt(std[k]!) > 1e-6 ? Math.sqrt(std[k]!) : 1;
+  for (let k = 0; k < width; k++) std[k] = Math.sqrt(std[k]!) > 1e-6 ? Math.sqrt(std[k]!) : 1;
   // x is already in [0, 1]: leave it as is so the first layer's x column keeps its scale.
   mean[INPUT_X] = 0;
   std[INPUT_X] = 1;

@@ -12,6 +12,29 @@ import { FEATURE, FEATURES_PER_SLICE } from '../../env/index.js';
 export const HISTORY = 5;
 /** Estimator input width: x, H users, H CQIs, phi*, d*. */
 export const IDLA_INPUTS = 3 + 2 * HISTORY;
+/**
+ * Which inputs the estimator sees. 'paper': the paper's 13. 'extended': those 13 plus the slice's
+ * backlog and offered load of the last step (log(1 + kbit), log(1 + Mbit/s)) — the queue carried
+ * over into the coming step, which drives much of the delay on the synthetic env and is not in the
+ * paper's inputs.
+ */
+export type FeatureSet = 'paper' | 'extended';
+export const FEATURE_SETS: readonly FeatureSet[] = ['paper', 'extended'];
+/** Extended mode's input width. */
+export const IDLA_INPUTS_EXTENDED = IDLA_INPUTS + 2;
+export const INPUT_BACKLOG = IDLA_INPUTS;
+export const INPUT_LOAD = IDLA_INPUTS + 1;
+
+/** Estimator input width of a feature set. */
+export function inputWidth(features: FeatureSet): number {
+  return features === 'extended' ? IDLA_INPUTS_EXTENDED : IDLA_INPUTS;
+}
+
+/** The feature set of an estimator by its input width (undefined when it is neither). */
+export function featureSetOfWidth(width: number): FeatureSet | undefined {
+  return width === IDLA_INPUTS ? 'paper' : width === IDLA_INPUTS_EXTENDED ? 'extended' : undefined;
+}
+
 /** Column of x (the share) in an input row: the column the search differentiates. */
 export const INPUT_X = 0;
 export const INPUT_USERS = 1;
@@ -27,6 +50,9 @@ export const INPUT_DELAY_TARGET = 2 + 2 * HISTORY;
 export class SliceHistory {
   readonly users: Float32Array;
   readonly cqi: Float32Array;
+  /** Last step's backlog and offered load per (cell, slice), as log(1 + value). */
+  readonly backlog: Float32Array;
+  readonly load: Float32Array;
   /** Observations seen per (cell, slice); 0 = never active. */
   readonly seen: Int32Array;
 
@@ -36,6 +62,8 @@ export class SliceHistory {
   ) {
     this.users = new Float32Array(cells * slices * HISTORY);
     this.cqi = new Float32Array(cells * slices * HISTORY);
+    this.backlog = new Float32Array(cells * slices);
+    this.load = new Float32Array(cells * slices);
     this.seen = new Int32Array(cells * slices);
   }
 
@@ -48,6 +76,8 @@ export class SliceHistory {
         this.seen[i] = 0;
         continue;
       }
+      this.backlog[i] = Math.log1p(Math.max(0, obs[row + FEATURE.backlog]!));
+      this.load[i] = Math.log1p(Math.max(0, obs[row + FEATURE.offeredLoad]!));
       const users = obs[row + FEATURE.activeUsers]!;
       const cqi = obs[row + FEATURE.meanCqi]!;
       // No users and no CQI: nothing was measured (e.g. a slice announced for the coming step
@@ -73,10 +103,15 @@ export class SliceHistory {
   }
 
   /**
-   * Writes the 13 inputs of (cell, slice) `index` into `out` at `offset`, with share `x` and the
-   * targets read from the observation row.
+   * Writes the inputs of (cell, slice) `index` into `out` at `offset`, with share `x` and the
+   * targets read from the observation row: the paper's 13, plus backlog and load when `width` is
+   * the extended width.
    */
-  writeInputs(index: number, x: number, phiTarget: number, delayTarget: number, out: Float32Array, offset: number): void {
+  writeInputs(index: number, x: number, phiTarget: number, delayTarget: number, out: Float32Array, offset: number, width = IDLA_INPUTS): void {
+    if (width > IDLA_INPUTS) {
+      out[offset + INPUT_BACKLOG] = this.backlog[index]!;
+      out[offset + INPUT_LOAD] = this.load[index]!;
+    }
     out[offset + INPUT_X] = x;
     const base = index * HISTORY;
     for (let h = 0; h < HISTORY; h++) {
@@ -90,10 +125,12 @@ export class SliceHistory {
   /**
    * Inputs for a slice with no measurement yet (it just joined): the mean history of the cell's
    * measured slices — a new slice is assumed to look like an average slice of its cell until its
-   * own counts arrive. Zeros when the cell has no measured slice.
+   * own counts arrive. Zeros when the cell has no measured slice. In extended mode its backlog is 0
+   * (nothing queued yet) and its load the mean of the cell's measured slices.
    */
-  writeCellPrior(cell: number, x: number, phiTarget: number, delayTarget: number, out: Float32Array, offset: number): void {
+  writeCellPrior(cell: number, x: number, phiTarget: number, delayTarget: number, out: Float32Array, offset: number, width = IDLA_INPUTS): void {
     let known = 0;
+    let load = 0;
     for (let h = 0; h < HISTORY; h++) {
       out[offset + INPUT_USERS + h] = 0;
       out[offset + INPUT_CQI + h] = 0;
@@ -102,6 +139,7 @@ export class SliceHistory {
       const i = cell * this.slices + s;
       if (this.seen[i] === 0) continue;
       known += 1;
+      load += this.load[i]!;
       for (let h = 0; h < HISTORY; h++) {
         out[offset + INPUT_USERS + h]! += this.users[i * HISTORY + h]!;
         out[offset + INPUT_CQI + h]! += this.cqi[i * HISTORY + h]!;
@@ -116,6 +154,10 @@ export class SliceHistory {
     out[offset + INPUT_X] = x;
     out[offset + INPUT_PHI_TARGET] = phiTarget;
     out[offset + INPUT_DELAY_TARGET] = delayTarget;
+    if (width > IDLA_INPUTS) {
+      out[offset + INPUT_BACKLOG] = 0;
+      out[offset + INPUT_LOAD] = known > 0 ? load / known : 0;
+    }
   }
 
   clear(): void {

@@ -1,5 +1,15 @@
 // IDLA: learned QoS estimator + Lagrangian multi-start allocation search.
-export { HISTORY, IDLA_INPUTS, INPUT_X, INPUT_USERS, INPUT_CQI, INPUT_PHI_TARGET, INPUT_DELAY_TARGET, SliceHistory } from './features.js';
+export {
+  HISTORY,
+  IDLA_INPUTS,
+  IDLA_INPUTS_EXTENDED,
+  INPUT_BACKLOG,
+  INPUT_LOAD,
+  FEATURE_SETS,
+  inputWidth,
+  featureSetOfWidth,
+  type FeatureSet,
+  INPUT_X, INPUT_USERS, INPUT_CQI, INPUT_PHI_TARGET, INPUT_DELAY_TARGET, SliceHistory } from './features.js';
 export {
   SAMPLE_FIELDS,
   SAMPLE_WIDTH,

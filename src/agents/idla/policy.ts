@@ -9,7 +9,7 @@ import { FEATURE, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
 import { createMlpRunner, type MlpImplChoice, type MlpRunner, type MlpSpec } from '../../native/index.js';
 import { InputError, Rng } from '../../util/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
-import { IDLA_INPUTS, INPUT_X, SliceHistory } from './features.js';
+import { type FeatureSet, IDLA_INPUTS, IDLA_INPUTS_EXTENDED, INPUT_X, SliceHistory, featureSetOfWidth, inputWidth } from './features.js';
 import { lagrangianSearch, type SearchOptions, type SearchResult, type ValueAndGradient } from './search.js';
 
 /** The estimator as the search sees it, on the native MLP runner (or its TS fallback). */
@@ -37,6 +37,8 @@ export interface IdlaPolicyOptions {
   /** MLP implementation for the search ('auto' = native when built). */
   impl?: MlpImplChoice;
   id?: string;
+  /** Inputs of a function estimator; an MlpSpec's own input width decides for it. Default 'paper'. */
+  features?: FeatureSet;
 }
 
 export class IdlaPolicy implements SlicingPolicy {
@@ -50,6 +52,8 @@ export class IdlaPolicy implements SlicingPolicy {
   private previousActive: Uint8Array | null = null;
   private readonly rng: Rng;
   private readonly seed: number;
+  /** Estimator input width (the paper's 13, or 15 with the extended inputs). */
+  readonly inputWidth: number;
 
   constructor(
     estimator: MlpSpec | ValueAndGradient,
@@ -57,6 +61,13 @@ export class IdlaPolicy implements SlicingPolicy {
   ) {
     this.id = options.id ?? 'idla';
     this.estimator = typeof estimator === 'function' ? estimator : runnerEstimator(createMlpRunner(estimator, { impl: options.impl ?? 'auto' }));
+    if (typeof estimator === 'function') {
+      this.inputWidth = inputWidth(options.features ?? 'paper');
+    } else {
+      const width = estimator.layers[0]?.inSize ?? 0;
+      if (featureSetOfWidth(width) === undefined) throw new InputError('IDLA estimator input size', width, `${IDLA_INPUTS} or ${IDLA_INPUTS_EXTENDED}`);
+      this.inputWidth = width;
+    }
     this.seed = options.seed ?? 1;
     this.rng = new Rng(this.seed);
   }
@@ -83,15 +94,16 @@ export class IdlaPolicy implements SlicingPolicy {
     const data = obs.data;
     this.history.push(data);
     const active = new Uint8Array(n);
-    const templates = new Float32Array(n * IDLA_INPUTS);
+    const W = this.inputWidth;
+    const templates = new Float32Array(n * W);
     for (let i = 0; i < n; i++) {
       const row = i * FEATURES_PER_SLICE;
       if (data[row + FEATURE.active]! < 0.5) continue;
       active[i] = 1;
       const phiTarget = data[row + FEATURE.phiTarget]!;
       const delayTarget = data[row + FEATURE.delayTarget]!;
-      if (this.history.known(i)) this.history.writeInputs(i, 0, phiTarget, delayTarget, templates, i * IDLA_INPUTS);
-      else this.history.writeCellPrior((i / S) | 0, 0, phiTarget, delayTarget, templates, i * IDLA_INPUTS);
+      if (this.history.known(i)) this.history.writeInputs(i, 0, phiTarget, delayTarget, templates, i * W, W);
+      else this.history.writeCellPrior((i / S) | 0, 0, phiTarget, delayTarget, templates, i * W, W);
     }
     const warmStart = new Float32Array(n);
     const warmLambda = new Float32Array(C);
@@ -109,7 +121,7 @@ export class IdlaPolicy implements SlicingPolicy {
       }
       warmLambda[c] = changed || !this.previousLambda ? 0 : this.previousLambda[c]!;
     }
-    const result = await lagrangianSearch(this.estimator, { cells: C, slices: S, active, templates, warmStart, warmLambda }, this.rng, this.options.search);
+    const result = await lagrangianSearch(this.estimator, { cells: C, slices: S, active, templates, inputWidth: W, warmStart, warmLambda }, this.rng, this.options.search);
     this.previous = result.x;
     this.previousLambda = result.lambda;
     this.previousActive = active;

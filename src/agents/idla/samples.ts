@@ -8,7 +8,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FEATURE, FEATURES_PER_SLICE, qosLevel } from '../../env/index.js';
 import { InputError, writeFileAtomic, writeJsonAtomic } from '../../util/index.js';
-import { HISTORY, IDLA_INPUTS, INPUT_CQI, INPUT_DELAY_TARGET, INPUT_PHI_TARGET, INPUT_USERS, INPUT_X, SliceHistory } from './features.js';
+import {
+  type FeatureSet,
+  HISTORY,
+  IDLA_INPUTS,
+  INPUT_BACKLOG,
+  INPUT_CQI,
+  INPUT_DELAY_TARGET,
+  INPUT_LOAD,
+  INPUT_PHI_TARGET,
+  INPUT_USERS,
+  INPUT_X,
+  SliceHistory,
+  inputWidth,
+} from './features.js';
 
 /** Columns of a stored sample row. */
 export const SAMPLE_FIELDS = [
@@ -21,6 +34,8 @@ export const SAMPLE_FIELDS = [
   'r',
   'throughput',
   'delay',
+  'lastBacklog',
+  'lastOfferedLoad',
 ] as const;
 export const SAMPLE_WIDTH = SAMPLE_FIELDS.length;
 const COL_SHARE = 0;
@@ -32,6 +47,9 @@ const COL_DELAY_TARGET = COL_PHI_TARGET + 1;
 const COL_R = COL_PHI_TARGET + 2;
 const COL_THROUGHPUT = COL_PHI_TARGET + 3;
 const COL_DELAY = COL_PHI_TARGET + 4;
+/** The slice's backlog and offered load of the step before, log(1 + value) (extended features). */
+const COL_LAST_BACKLOG = COL_PHI_TARGET + 5;
+const COL_LAST_LOAD = COL_PHI_TARGET + 6;
 
 /**
  * What x is in training: the share in force ('share'), or the share actually used (share x PRB
@@ -96,6 +114,8 @@ export const sampleColumns = {
   r: COL_R,
   throughput: COL_THROUGHPUT,
   delay: COL_DELAY,
+  lastBacklog: COL_LAST_BACKLOG,
+  lastOfferedLoad: COL_LAST_LOAD,
 } as const;
 
 /**
@@ -142,6 +162,8 @@ export class SampleCollector {
         row[COL_R] = qosLevel(throughput, phiTarget, delay, delayTarget, obs[base + FEATURE.activeUsers]!);
         row[COL_THROUGHPUT] = throughput;
         row[COL_DELAY] = delay;
+        row[COL_LAST_BACKLOG] = this.history.backlog[i]!;
+        row[COL_LAST_LOAD] = this.history.load[i]!;
         if (row.every((v) => Number.isFinite(v))) this.samples.add(row);
       }
     }
@@ -149,15 +171,24 @@ export class SampleCollector {
   }
 }
 
-/** Estimator inputs [n, 13] and labels [n] of stored rows. */
-export function samplesToInputs(samples: SampleSet, shareInput: ShareInput = 'share'): { inputs: Float32Array; labels: Float32Array } {
+/** Estimator inputs [n, width] (13 for 'paper', 15 for 'extended') and labels [n] of stored rows. */
+export function samplesToInputs(
+  samples: SampleSet,
+  shareInput: ShareInput = 'share',
+  features: FeatureSet = 'paper',
+): { inputs: Float32Array; labels: Float32Array } {
   const n = samples.size;
   const data = samples.data;
-  const inputs = new Float32Array(n * IDLA_INPUTS);
+  const width = inputWidth(features);
+  const inputs = new Float32Array(n * width);
   const labels = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const s = i * SAMPLE_WIDTH;
-    const o = i * IDLA_INPUTS;
+    const o = i * width;
+    if (width > IDLA_INPUTS) {
+      inputs[o + INPUT_BACKLOG] = data[s + COL_LAST_BACKLOG]!;
+      inputs[o + INPUT_LOAD] = data[s + COL_LAST_LOAD]!;
+    }
     const share = data[s + COL_SHARE]!;
     inputs[o + INPUT_X] = shareInput === 'used' ? share * Math.min(Math.max(data[s + COL_PRB]!, 0), 1) : share;
     for (let h = 0; h < HISTORY; h++) {

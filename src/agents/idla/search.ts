@@ -71,8 +71,10 @@ export interface SearchProblem {
   slices: number;
   /** [cells * slices] 1 = active. */
   active: ArrayLike<number>;
-  /** [cells * slices, IDLA_INPUTS] estimator inputs per (cell, slice); the x column is ignored. */
+  /** [cells * slices, inputWidth] estimator inputs per (cell, slice); the x column is ignored. */
   templates: Float32Array;
+  /** Estimator input width: IDLA_INPUTS (the paper's, default) or IDLA_INPUTS_EXTENDED. */
+  inputWidth?: number;
   /** [cells * slices] warm-start shares (e.g. last step's solution). */
   warmStart: ArrayLike<number>;
   /** [cells] warm-start multipliers; 0 when omitted. */
@@ -112,7 +114,9 @@ export async function lagrangianSearch(
   if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new InputError('maxIterations', maxIterations, 'an integer >= 0');
   const n = cells * slices;
   if (problem.active.length !== n) throw new InputError('active length', problem.active.length, `${n}`);
-  if (problem.templates.length !== n * IDLA_INPUTS) throw new InputError('templates length', problem.templates.length, `${n * IDLA_INPUTS}`);
+  const W = problem.inputWidth ?? IDLA_INPUTS;
+  if (!(Number.isInteger(W) && W > INPUT_X)) throw new InputError('inputWidth', W, `an integer > ${INPUT_X}`);
+  if (problem.templates.length !== n * W) throw new InputError('templates length', problem.templates.length, `${n * W} (${n} rows x ${W})`);
   if (problem.warmStart.length !== n) throw new InputError('warmStart length', problem.warmStart.length, `${n}`);
   const starts = 1 + P;
 
@@ -168,7 +172,7 @@ export async function lagrangianSearch(
     if (layoutDirty) {
       rowsInBatch = 0;
       for (let q = 0; q < live.length; q++) rowsInBatch += count[(live[q]! / starts) | 0]!;
-      if (inputs.length < rowsInBatch * IDLA_INPUTS) inputs = new Float32Array(rowsInBatch * IDLA_INPUTS);
+      if (inputs.length < rowsInBatch * W) inputs = new Float32Array(rowsInBatch * W);
     }
     let row = 0;
     for (let q = 0; q < live.length; q++) {
@@ -178,10 +182,10 @@ export async function lagrangianSearch(
       const k = count[c]!;
       const base = starts * first[c]! + p * k;
       for (let j = 0; j < k; j++, row++) {
-        const o = row * IDLA_INPUTS;
+        const o = row * W;
         if (layoutDirty) {
-          const from = pairIndex[first[c]! + j]! * IDLA_INPUTS;
-          for (let q = 0; q < IDLA_INPUTS; q++) inputs[o + q] = templates[from + q]!;
+          const from = pairIndex[first[c]! + j]! * W;
+          for (let q = 0; q < W; q++) inputs[o + q] = templates[from + q]!;
         }
         inputs[o + INPUT_X] = useX[base + j]!;
       }
@@ -191,7 +195,7 @@ export async function lagrangianSearch(
 
   for (let i = 0; i < maxIterations && live.length > 0; i++) {
     writeInputs(x);
-    const out = await estimator(inputs.subarray(0, rowsInBatch * IDLA_INPUTS), rowsInBatch);
+    const out = await estimator(inputs.subarray(0, rowsInBatch * W), rowsInBatch);
     checkOutput(out, rowsInBatch);
     rowsEvaluated += rowsInBatch;
     iterations = i + 1;
@@ -259,7 +263,7 @@ export async function lagrangianSearch(
     layoutDirty = true;
     if (live.length > 0) {
       writeInputs(x);
-      const out = await estimator(inputs.subarray(0, rowsInBatch * IDLA_INPUTS), rowsInBatch);
+      const out = await estimator(inputs.subarray(0, rowsInBatch * W), rowsInBatch);
       checkOutput(out, rowsInBatch);
       rowsEvaluated += rowsInBatch;
       // Live starts were listed in slot order, so batch rows and slots coincide.
