@@ -22,6 +22,7 @@ export class ProgressBar {
   private lastDraw = 0;
   private current = 0;
   private suffix = '';
+  private lastText = '';
 
   constructor(options: ProgressOptions) {
     this.total = Math.max(0, options.total);
@@ -65,7 +66,9 @@ export class ProgressBar {
       eta > 0 ? ` eta ${formatSeconds(eta)}` : ''
     } ${this.suffix}`.trim();
     if (this.tty) this.stream.write(`\r\x1b[2K${text}`);
-    else this.stream.write(`${text}\n`);
+    // Off a terminal every draw is a new line: never print the same line twice.
+    else if (text !== this.lastText) this.stream.write(`${text}\n`);
+    this.lastText = text;
   }
 }
 
