@@ -5,8 +5,8 @@
  * log(r + 1)) of IDLA, TD3 (max-min reward, when the agent is available), traffic-proportional
  * and the oracle grid, plus the estimator's test MAE. All policies play the same seeded episode.
  *
- *   npm run bench:idla -- [--scale 0.1] [--epochs 200] [--td3-episodes 2] [--seed 3]
- *                         [--mse-warmup 0.5] [--random-fraction 0.5] [--share-input share|used]
+ *   npm run bench:idla -- [--scale 0.1] [--epochs 60] [--td3-episodes 2] [--seed 3]
+ *                         [--mse-warmup 1] [--random-fraction 0.5] [--share-input share|used]
  *                         [--features paper|extended]
  *
  * `--scale s` multiplies the phase lengths (1000 / 2000 / 1000 steps at 1).
@@ -52,7 +52,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, epochs: 200, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false };
+  const args: Args = { scale: 1, epochs: IDLA_DEFAULTS.epochs, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
     if (key === '--estimator-in' || key === '--estimator-out' || key === '--search') {

@@ -54,11 +54,11 @@ export interface IdlaSettings {
 export const IDLA_DEFAULTS: IdlaSettings = {
   collectSteps: 1000,
   randomFraction: 1,
-  epochs: 200,
+  epochs: 60,
   batchSize: 256,
   learningRate: 1e-3,
   trainFraction: 0.75,
-  mseWarmup: 0.5,
+  mseWarmup: 1,
   shareInput: 'share',
   features: 'paper',
   neighbours: 5,
