@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { InputError, ProgressBar, Rng, writeJsonAtomic } from '../../util/index.js';
-import type { Activation, MlpSpec } from '../../native/index.js';
+import { createMlpRunner, mlpInputSize, mlpOutputSize, type Activation, type MlpSpec } from '../../native/index.js';
 import { augment } from './augment.js';
 import { type FeatureSet, INPUT_X, inputWidth } from './features.js';
 import { SampleSet, SAMPLE_WIDTH, type ShareInput, sampleColumns, samplesToInputs } from './samples.js';
@@ -218,38 +218,17 @@ export function maeOf(spec: MlpSpec, inputs: Float32Array, labels: Float32Array)
   return sum / n;
 }
 
-/** Plain TypeScript forward pass of an MlpSpec (first output only), for evaluation and checks. */
+/**
+ * Forward pass of an MlpSpec (first output only), for evaluation and checks. It runs the native
+ * face's pure-TypeScript implementation, so it is independent of the addon it is checked against.
+ */
 export function forwardSpec(spec: MlpSpec, inputs: Float32Array, batch: number): Float32Array {
-  let current = inputs;
-  for (const layer of spec.layers) {
-    const next = new Float32Array(batch * layer.outSize);
-    for (let b = 0; b < batch; b++) {
-      for (let j = 0; j < layer.outSize; j++) {
-        let z = layer.bias[j]!;
-        for (let i = 0; i < layer.inSize; i++) z += current[b * layer.inSize + i]! * layer.weights[i * layer.outSize + j]!;
-        next[b * layer.outSize + j] = activate(layer.activation, z);
-      }
-    }
-    current = next;
-  }
-  const width = spec.layers[spec.layers.length - 1]!.outSize;
+  const current = createMlpRunner(spec, { impl: 'ts' }).forward(inputs.subarray(0, batch * mlpInputSize(spec)), batch);
+  const width = mlpOutputSize(spec);
   if (width === 1) return current;
   const first = new Float32Array(batch);
   for (let b = 0; b < batch; b++) first[b] = current[b * width]!;
   return first;
-}
-
-function activate(activation: Activation, z: number): number {
-  switch (activation) {
-    case 'relu':
-      return z > 0 ? z : 0;
-    case 'tanh':
-      return Math.tanh(z);
-    case 'sigmoid':
-      return 1 / (1 + Math.exp(-z));
-    default:
-      return z;
-  }
 }
 
 function buildModel(hidden: readonly number[], seed: number, width: number): tf.Sequential {
