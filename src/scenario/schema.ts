@@ -161,6 +161,7 @@ function parseEnv(path: string, value: unknown): EnvSpec {
   const baseDelayMs = f.number('baseDelayMs', 2, { min: 0, max: 1000 });
   const maxDelayMs = f.number('maxDelayMs', 500, { min: baseDelayMs, exclusiveMin: true, max: 1e6 });
   const bufferKbit = f.number('bufferKbit', 1000, { min: 0, max: 1e9 });
+  const userSamples = f.number('userSamples', 1, { min: 1, integer: true, max: 10000 });
   f.done();
   return {
     kind: 'synthetic',
@@ -174,6 +175,7 @@ function parseEnv(path: string, value: unknown): EnvSpec {
     baseDelayMs,
     maxDelayMs,
     bufferKbit,
+    userSamples,
   };
 }
 

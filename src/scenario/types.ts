@@ -50,6 +50,12 @@ export interface SyntheticEnvSpec {
   maxDelayMs: number;
   /** Per-slice buffer, kbit; traffic beyond it is dropped. */
   bufferKbit: number;
+  /**
+   * Snapshots of the active-user count averaged into one step's count. 1: a step sees one
+   * Poisson draw (an integer). K > 1: the mean of K independent snapshots, Poisson(K mean) / K,
+   * as a KPI averaged over a long step reports it (15 = once a minute over a 15-minute step).
+   */
+  userSamples: number;
 }
 
 /** An ns-3 scenario program (see ns3-patch/examples) and its command-line arguments. */

@@ -154,6 +154,57 @@ describe('SyntheticSlicingEnv', () => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it('a backlog left by an overloaded 15-minute step drains within the next one and barely adds to its delay', () => {
+    // No interference coupling, so the second step's radio state does not depend on the first action.
+    const quiet = setByPath(setByPath(scenario, 'env.interferenceDb', 0), 'env.fadingDb', 0);
+    const secondStep = (firstShare: number): { backlogBefore: number; delay: number; backlog: number } => {
+      const env = new SyntheticSlicingEnv(quiet);
+      env.resetSync(12);
+      const x = new Float32Array(9).fill(0.3);
+      x[0] = firstShare;
+      env.stepSync(x);
+      const backlogBefore = env.obs[FEATURE.backlog]!;
+      x[0] = 0.9;
+      x[1] = 0.05;
+      x[2] = 0.05;
+      env.stepSync(x);
+      return { backlogBefore, delay: env.obs[FEATURE.meanDelay]!, backlog: env.obs[FEATURE.backlog]! };
+    };
+    const overloaded = secondStep(0.001);
+    const served = secondStep(0.9);
+    expect(overloaded.backlogBefore).toBe(quiet.env.kind === 'synthetic' ? quiet.env.bufferKbit : 0);
+    expect(served.backlogBefore).toBe(0);
+    expect(overloaded.backlog).toBe(0);
+    // Draining 1000 kbit takes milliseconds of the 900 s step: the mean delay moves by far less than 1 ms.
+    expect(overloaded.delay - served.delay).toBeGreaterThanOrEqual(0);
+    expect(overloaded.delay - served.delay).toBeLessThan(0.01);
+  });
+
+  it('userSamples averages snapshots of the active users: same mean, about 1/K of the variance', () => {
+    let constant = setByPath(setByPath(scenario, 'slices.0.traffic.profile', 'constant'), 'episodeSteps', 600);
+    constant = setByPath(constant, 'slices.0.traffic.noise', 0);
+    const stats = (k: number): { mean: number; variance: number; fractional: boolean } => {
+      const env = new SyntheticSlicingEnv(setByPath(constant, 'env.userSamples', k));
+      env.resetSync(5);
+      const values: number[] = [];
+      const x = new Float32Array(9).fill(0.3);
+      for (let t = 0; t < 600; t++) {
+        env.stepSync(x);
+        values.push(env.obs[FEATURE.activeUsers]!);
+      }
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+      return { mean, variance, fractional: values.some((v) => !Number.isInteger(v)) };
+    };
+    const single = stats(1);
+    const averaged = stats(15);
+    expect(single.fractional).toBe(false);
+    expect(averaged.fractional).toBe(true);
+    expect(Math.abs(averaged.mean - single.mean) / single.mean).toBeLessThan(0.1);
+    expect(averaged.variance).toBeLessThan(single.variance / 5);
+    expect(() => setByPath(constant, 'env.userSamples', 0)).toThrow(/env\.userSamples/);
+  });
+
   it('couples neighbouring cells through interference', () => {
     const coupled = setByPath(setByPath(scenario, 'env.interferenceDb', 8), 'env.fadingDb', 0);
     const run = (neighbourShare: number): number => {

@@ -402,7 +402,8 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
         tau = tau < 0 ? 0 : tau > 1 ? 1 : tau;
         let mean = slice.users * tau * this.cellLoadScale[c]! * this.userFactor[i]!;
         if (this.burstLeft[i]! > 0) mean *= traffic.burstFactor;
-        const n = isActive ? poisson(rng, mean) : 0;
+        const k = spec.userSamples;
+        const n = isActive ? (k > 1 ? poisson(rng, mean * k) / k : poisson(rng, mean)) : 0;
         this.users[i] = n;
         this.offered[i] = n * slice.demand;
         const sinr = cellSinr + slice.sinrOffsetDb + (spec.fadingDb > 0 ? spec.fadingDb * rng.normal() : 0);
@@ -440,8 +441,8 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
       this.kUtil = served / capS;
       let rho = offered / capS;
       if (rho > RHO_CAP) rho = RHO_CAP;
-      // Queueing: M/M/1 sojourn of a packet, plus draining the mean backlog of the step.
-      const queueing = slice.packetKbit / capS / (1 - rho) + (0.5 * (before + after)) / capS;
+      // Queueing: M/M/1 sojourn of a packet, plus the time to drain the step's mean backlog.
+      const queueing = slice.packetKbit / capS / (1 - rho) + meanBacklog(before, after, (offered - capS) * T, this.spec.bufferKbit) / capS;
       const delay = this.spec.baseDelayMs + queueing;
       const p95 = this.spec.baseDelayMs + P95_FACTOR * queueing;
       this.kDelay = delay > maxDelay ? maxDelay : delay;
@@ -498,6 +499,28 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     this.lastReward = reward;
     return reward;
   }
+}
+
+/**
+ * Time-average over a step of a backlog that moves linearly from `before` by `drift` (kbit over
+ * the whole step) and stays within [0, buffer]: a queue that empties (or fills the buffer) early
+ * in the step sits at 0 (or at the buffer) for the rest of it. With long steps (15 minutes) a
+ * backlog left by an overloaded step drains in milliseconds once capacity suffices, so charging
+ * half of it for the whole step (the plain (before + after) / 2) would make the next step's delay
+ * depend on a state no KPI shows.
+ */
+function meanBacklog(before: number, after: number, drift: number, buffer: number): number {
+  if (drift < 0 && after <= 0) {
+    // Drains to 0 at fraction f = before / -drift of the step.
+    const f = before / -drift;
+    return 0.5 * before * f;
+  }
+  if (drift > 0 && after >= buffer && buffer > before) {
+    // Reaches the buffer at fraction f of the step and stays there.
+    const f = (buffer - before) / drift;
+    return 0.5 * (before + buffer) * f + buffer * (1 - f);
+  }
+  return 0.5 * (before + after);
 }
 
 /** 2^-32: turns a uint32 into a uniform in [0, 1) (32 bits are plenty for traffic draws). */
