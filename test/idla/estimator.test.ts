@@ -17,34 +17,13 @@ import { createMlpRunner } from '../../src/native/index.js';
 import { loadScenario } from '../../src/scenario/index.js';
 import { Rng } from '../../src/util/index.js';
 
-/**
- * idla-12cell with the hidden state and noise the 13 inputs cannot see turned off — no backlog
- * carried between steps (bufferKbit 0), constant traffic levels, no fading, and 10x the users at
- * a tenth of the per-user demand (so the Poisson draw of the coming step's users varies by a few
- * percent, not by half). What is left is the relation the estimator has to learn.
- */
-function quietScenario() {
-  const base = loadScenario('idla-12cell');
-  return {
-    ...base,
-    env: { ...base.env, fadingDb: 0, bufferKbit: 0 },
-    slices: base.slices.map((s) => ({
-      ...s,
-      joinStep: 0,
-      users: s.users * 10,
-      phiTarget: s.phiTarget / 10,
-      demand: s.demand / 10,
-      traffic: { ...s.traffic, profile: 'constant' as const, noise: 0 },
-    })),
-  };
-}
-
+/** Samples of the first `steps` steps of idla-12cell (three slices) under the agent's collection policy. */
 function collect(steps: number) {
-  const env = new SyntheticSlicingEnv(quietScenario(), { seed: 3 });
+  const env = new SyntheticSlicingEnv(loadScenario('idla-12cell'), { seed: 3 });
   const C = env.cells;
   const S = env.sliceCount;
   const collector = new SampleCollector(C, S);
-  const policy = new CollectionPolicy(1, 0.5);
+  const policy = new CollectionPolicy(1, 1);
   let obs = env.resetSync(3);
   collector.observe(obs, true);
   for (let t = 0; t < steps; t++) {
@@ -56,9 +35,11 @@ function collect(steps: number) {
 }
 
 describe('IDLA QoS estimator', () => {
-  it('trains to a test MAE below 0.08 on samples from the synthetic env, far below the best constant', { timeout: 180_000 }, async () => {
-    const samples = collect(100);
-    const fitted = await fitEstimator(samples, { epochs: 40, seed: 1 });
+  it('trains to a test MAE below 0.08 on idla-12cell samples, far below the best constant', { timeout: 180_000 }, async () => {
+    // 200 of the scenario's 1000 collection steps and 40 epochs keep the test short; the full
+    // H0 with the agent's 60 epochs reaches about 0.05 (npm run bench:idla).
+    const samples = collect(200);
+    const fitted = await fitEstimator(samples, { epochs: 40, seed: 1, mseWarmup: 1 });
     const report = fitted.report;
     expect(report.samples).toBe(samples.size);
     expect(report.testSamples).toBe(samples.size - Math.round(samples.size * 0.75));

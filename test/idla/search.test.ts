@@ -105,6 +105,60 @@ describe('IDLA Lagrangian search', () => {
     for (let i = 0; i < warm.x.length; i++) expect(warm.x[i]).toBeCloseTo(cold.x[i]!, 2);
   });
 
+  it('the grid start leaves a plateau where the gradient steps are stuck', async () => {
+    // r jumps from 0.2 to 1 at a per-slice threshold (column 1), flat on both sides: df/dx = 0.
+    const steps: ValueAndGradient = (inputs, batch) => {
+      const value = new Float32Array(batch);
+      for (let i = 0; i < batch; i++) value[i] = inputs[i * IDLA_INPUTS + INPUT_X]! >= inputs[i * IDLA_INPUTS + 1]! - 1e-6 ? 1 : 0.2;
+      return { value, gradient: new Float32Array(batch) };
+    };
+    const problem = problemFor([[0.5, 0.3, 0.15]]);
+    const plain = await lagrangianSearch(steps, problem, new Rng(2), { neighbours: 5, fillSlack: false });
+    expect(plain.objective[0]).toBeLessThan(3 * Math.log(2) - 0.1);
+    const withGrid = await lagrangianSearch(steps, problem, new Rng(2), { neighbours: 5, fillSlack: false, gridPoints: 21 });
+    expect(withGrid.objective[0]).toBeCloseTo(3 * Math.log(2), 6);
+    expect(withGrid.x[0]).toBeGreaterThanOrEqual(0.5 - 1e-6);
+    expect(withGrid.x[1]).toBeGreaterThanOrEqual(0.3 - 1e-6);
+    expect(withGrid.x[2]).toBeGreaterThanOrEqual(0.15 - 1e-6);
+    expect(withGrid.x[0]! + withGrid.x[1]! + withGrid.x[2]!).toBeLessThanOrEqual(1);
+    await expect(lagrangianSearch(steps, problem, new Rng(2), { gridPoints: 1 })).rejects.toThrow(/gridPoints/);
+  });
+
+  it('the grid start is the brute-force optimum over the 0.05 grid (1,771 points for 3 slices)', async () => {
+    // Piecewise-constant pseudo-random curves per (cell, slice): only the grid point matters.
+    const value = (key: number, x: number): number => {
+      const v = Math.sin(key * 12.9898 + Math.round(x * 20) * 78.233) * 43758.5453;
+      return v - Math.floor(v);
+    };
+    const rough: ValueAndGradient = (inputs, batch) => {
+      const out = new Float32Array(batch);
+      for (let i = 0; i < batch; i++) out[i] = value(inputs[i * IDLA_INPUTS + 1]!, inputs[i * IDLA_INPUTS + INPUT_X]!);
+      return { value: out, gradient: new Float32Array(batch) };
+    };
+    const keys = [
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ];
+    const problem = problemFor(keys, keys.map(() => [0, 0, 0]));
+    const result = await lagrangianSearch(rough, problem, new Rng(4), { neighbours: 0, fillSlack: false, gridPoints: 21 });
+    keys.forEach((row, c) => {
+      let best = -Infinity;
+      let points = 0;
+      for (let a = 0; a <= 20; a++) {
+        for (let b = 0; a + b <= 20; b++) {
+          for (let d = 0; a + b + d <= 20; d++) {
+            points++;
+            const objective = Math.log(value(row[0]!, a / 20) + 1) + Math.log(value(row[1]!, b / 20) + 1) + Math.log(value(row[2]!, d / 20) + 1);
+            best = Math.max(best, objective);
+          }
+        }
+      }
+      expect(points).toBe(1771);
+      expect(result.objective[c]).toBeCloseTo(best, 5);
+    });
+  });
+
   it('keeps the best of the starts by the objective', async () => {
     // A two-bump utility: only a start near x = 0.8 for slice 0 reaches the higher bump.
     const bumpy: ValueAndGradient = (inputs, batch) => {

@@ -47,6 +47,8 @@ export interface IdlaSettings {
   decay: number;
   /** Spread unused capacity over the active slices after the search (0 = the paper's plain result). */
   fillSlack: number;
+  /** Grid start with this many points per slice (0 = the paper's starts only; see SearchOptions.gridPoints). */
+  gridPoints: number;
   /** Where samples and the estimator are written ('' = only into checkpoints). */
   runDir: string;
 }
@@ -69,6 +71,7 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   stepLambda: 0.5,
   decay: 0.05,
   fillSlack: 1,
+  gridPoints: 21,
   runDir: '',
 };
 
@@ -96,9 +99,10 @@ export function resolveIdlaSettings(overrides: Record<string, unknown> = {}): Id
       (settings as unknown as Record<string, unknown>)[key] = value;
     }
   }
-  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations'] as const) {
+  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations', 'gridPoints'] as const) {
     if (!Number.isInteger(settings[key])) throw new InputError(`agent.${key}`, settings[key], 'an integer');
   }
+  if (settings.gridPoints === 1) throw new InputError('agent.gridPoints', 1, 'an integer >= 2, or 0 for no grid start');
   if (settings.epochs < 1 || settings.batchSize < 1) throw new InputError('agent.epochs/batchSize', [settings.epochs, settings.batchSize], 'integers >= 1');
   return settings;
 }
@@ -113,6 +117,7 @@ export function searchOptionsOf(settings: IdlaSettings): SearchOptions {
     stepLambda: settings.stepLambda,
     decay: settings.decay,
     fillSlack: settings.fillSlack > 0,
+    gridPoints: settings.gridPoints,
   };
 }
 

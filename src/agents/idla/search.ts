@@ -64,6 +64,18 @@ export interface SearchOptions {
    * true; false gives the paper's plain search result.
    */
   fillSlack?: boolean;
+  /**
+   * Grid start: 0 = off (the paper's starts only). G > 1 adds one start per cell at the best
+   * point of the grid {0, 1/(G-1), ..., 1} per slice under sum x <= 1, by the estimator. The
+   * objective is separable over the slices (f_s depends on x_s and the slice's own inputs only),
+   * so that point is exact for the grid with G forward rows per (cell, slice) and a knapsack-style
+   * dynamic program of O(slices G^2) per cell, instead of the C(G + slices - 1, slices) points of
+   * a brute-force grid. The gradient search then refines it off the grid like any other start,
+   * and the unrefined grid point also competes in the best-of. Why: QoS curves have plateaus
+   * (r held at d* / d_max while a slice is overloaded, then a jump to 1), where df/dx = 0 and the
+   * gradient steps cannot leave a start that landed on one. Default 0.
+   */
+  gridPoints?: number;
 }
 
 export interface SearchProblem {
@@ -118,7 +130,9 @@ export async function lagrangianSearch(
   if (!(Number.isInteger(W) && W > INPUT_X)) throw new InputError('inputWidth', W, `an integer > ${INPUT_X}`);
   if (problem.templates.length !== n * W) throw new InputError('templates length', problem.templates.length, `${n * W} (${n} rows x ${W})`);
   if (problem.warmStart.length !== n) throw new InputError('warmStart length', problem.warmStart.length, `${n}`);
-  const starts = 1 + P;
+  const G = options.gridPoints ?? 0;
+  if (!(Number.isInteger(G) && (G === 0 || G >= 2))) throw new InputError('gridPoints', G, 'an integer >= 2, or 0 for no grid start');
+  const starts = 1 + P + (G > 0 ? 1 : 0);
 
   // Active (cell, slice) pairs, grouped by cell.
   const count = new Int32Array(cells);
@@ -135,6 +149,9 @@ export async function lagrangianSearch(
   const slots = starts * pairs.length;
   const x = new Float32Array(slots);
   const lambda = new Float32Array(cells * starts);
+  let rowsEvaluated = 0;
+  const grid = G > 0 && pairs.length > 0 ? await gridOptimum(estimator, problem.templates, W, pairIndex, first, cells, G) : null;
+  if (grid) rowsEvaluated += pairs.length * G;
   for (let c = 0; c < cells; c++) {
     const k = count[c]!;
     // Warm start, made feasible first so every start begins inside the box.
@@ -143,7 +160,10 @@ export async function lagrangianSearch(
     const warmFeasible = projectIfNeeded(warm);
     for (let p = 0; p < starts; p++) {
       const base = starts * first[c]! + p * k;
-      for (let j = 0; j < k; j++) x[base + j] = p === 0 ? warmFeasible[j]! : clamp01(warmFeasible[j]! + rng.normal(0, noise));
+      for (let j = 0; j < k; j++) {
+        x[base + j] =
+          p === 0 ? warmFeasible[j]! : grid && p === starts - 1 ? grid.x[first[c]! + j]! : clamp01(warmFeasible[j]! + rng.normal(0, noise));
+      }
       lambda[c * starts + p] = Math.max(0, problem.warmLambda?.[c] ?? 0);
     }
   }
@@ -161,7 +181,6 @@ export async function lagrangianSearch(
   const evalF = new Float32Array(slots);
   const evalG = new Float32Array(slots);
   let inputs = new Float32Array(0);
-  let rowsEvaluated = 0;
   let iterations = 0;
   let layoutDirty = true;
   let rowsInBatch = 0;
@@ -288,15 +307,22 @@ export async function lagrangianSearch(
           bestP = p;
         }
       }
-      const base = starts * first[c]! + bestP * k;
+      let chosenX: Float32Array = x.subarray(starts * first[c]! + bestP * k, starts * first[c]! + (bestP + 1) * k);
+      // The unrefined grid point competes too: refining from it can lose when the estimator has
+      // a plateau next to the jump the grid point sits on.
+      if (grid && grid.objective[c]! > best + 1e-9) {
+        best = grid.objective[c]!;
+        bestP = starts - 1;
+        chosenX = grid.x.subarray(first[c]!, first[c]! + k);
+      }
       let spare = 0;
       if (options.fillSlack ?? true) {
         let used = 0;
-        for (let j = 0; j < k; j++) used += x[base + j]!;
+        for (let j = 0; j < k; j++) used += chosenX[j]!;
         spare = Math.max(0, 1 - used) / k;
       }
       // x + spare stays inside {x >= 0, sum x <= 1} up to rounding; the projection settles that.
-      const chosen = projectIfNeeded(Float64Array.from(x.subarray(base, base + k), (v) => v + spare));
+      const chosen = projectIfNeeded(Float64Array.from(chosenX, (v) => v + spare));
       writeFeasible(chosen, result, pairIndex.subarray(first[c]!, first[c]! + k));
       bestLambda[c] = lambda[c * starts + bestP]!;
       objective[c] = best;
@@ -312,6 +338,76 @@ export async function lagrangianSearch(
     meanIterations: totalStarts > 0 ? iterationSum / totalStarts : 0,
     rowsEvaluated,
   };
+}
+
+/**
+ * Per cell, the best point of the grid {0, 1/(G-1), ..., 1}^k under sum x <= 1 for the separable
+ * objective sum_j log(f_j(x_j) + 1): one batched estimator pass over G points per active pair,
+ * then a dynamic program over grid units (best[j][u] = max_v best[j-1][u-v] + value_j(v)).
+ * Returns the points [pairs] (in pair order) and their objective per cell.
+ */
+async function gridOptimum(
+  estimator: ValueAndGradient,
+  templates: Float32Array,
+  W: number,
+  pairIndex: Int32Array,
+  first: Int32Array,
+  cells: number,
+  G: number,
+): Promise<{ x: Float32Array; objective: Float64Array }> {
+  const pairs = pairIndex.length;
+  const rows = pairs * G;
+  const inputs = new Float32Array(rows * W);
+  for (let q = 0; q < pairs; q++) {
+    const from = pairIndex[q]! * W;
+    for (let g = 0; g < G; g++) {
+      const o = (q * G + g) * W;
+      for (let w = 0; w < W; w++) inputs[o + w] = templates[from + w]!;
+      inputs[o + INPUT_X] = g / (G - 1);
+    }
+  }
+  const out = await estimator(inputs, rows);
+  checkOutput(out, rows);
+  const value = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) value[r] = Math.log(clamp01(out.value[r]!) + 1);
+  const x = new Float32Array(pairs);
+  const objective = new Float64Array(cells);
+  const U = G - 1;
+  let best = new Float64Array(G);
+  let next = new Float64Array(G);
+  let choice = new Int32Array(0);
+  for (let c = 0; c < cells; c++) {
+    const k = first[c + 1]! - first[c]!;
+    if (k === 0) continue;
+    if (choice.length < k * G) choice = new Int32Array(k * G);
+    // best[u]: the best objective of the slices so far using at most u units.
+    best.fill(0);
+    for (let j = 0; j < k; j++) {
+      const v0 = (first[c]! + j) * G;
+      for (let u = 0; u <= U; u++) {
+        let top = -Infinity;
+        let arg = 0;
+        for (let v = 0; v <= u; v++) {
+          const candidate = best[u - v]! + value[v0 + v]!;
+          if (candidate > top + 1e-12) {
+            top = candidate;
+            arg = v;
+          }
+        }
+        next[u] = top;
+        choice[j * G + u] = arg;
+      }
+      [best, next] = [next, best];
+    }
+    objective[c] = best[U]!;
+    let u = U;
+    for (let j = k - 1; j >= 0; j--) {
+      const v = choice[j * G + u]!;
+      x[first[c]! + j] = v / U;
+      u -= v;
+    }
+  }
+  return { x, objective };
 }
 
 function clamp01(v: number): number {
