@@ -7,7 +7,7 @@
  *
  *   npm run bench:idla -- [--scale 0.1] [--epochs 60] [--td3-episodes 2] [--seed 3]
  *                         [--mse-warmup 1] [--random-fraction 0.5] [--share-input share|used]
- *                         [--features paper|extended]
+ *                         [--features paper|extended] [--set env.userSamples=1 ...]
  *
  * `--scale s` multiplies the phase lengths (1000 / 2000 / 1000 steps at 1).
  */
@@ -31,7 +31,7 @@ import type { MlpSpec } from '../src/native/index.js';
 import { agentRegistry, selectBackend, type SlicingPolicy } from '../src/agents/index.js';
 import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../src/env/index.js';
 import { createBaseline } from '../src/eval/index.js';
-import { loadScenario, scenarioLayout, type Scenario } from '../src/scenario/index.js';
+import { loadScenario, parseOverrideValue, scenarioLayout, setByPath, type Scenario } from '../src/scenario/index.js';
 
 interface Args {
   scale: number;
@@ -49,10 +49,12 @@ interface Args {
   search: string;
   /** Skip the baselines (when only IDLA's search settings change). */
   idlaOnly: boolean;
+  /** Scenario overrides "path=value" (as `ns3ts train --set`), applied to idla-12cell. */
+  sets: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, epochs: IDLA_DEFAULTS.epochs, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false };
+  const args: Args = { scale: 1, epochs: IDLA_DEFAULTS.epochs, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false, sets: [] };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
     if (key === '--estimator-in' || key === '--estimator-out' || key === '--search') {
@@ -60,6 +62,10 @@ function parseArgs(argv: string[]): Args {
       if (key === '--estimator-in') args.estimatorIn = v;
       else if (key === '--estimator-out') args.estimatorOut = v;
       else args.search = v;
+      continue;
+    }
+    if (key === '--set') {
+      args.sets.push(argv[++i] ?? '');
       continue;
     }
     if (key === '--idla-only') {
@@ -109,7 +115,12 @@ interface EpisodeResult {
 }
 
 function scaledScenario(args: Args): { scenario: Scenario; h1: number; h2: number; joiner: number } {
-  const base = loadScenario('idla-12cell');
+  let base = loadScenario('idla-12cell');
+  for (const set of args.sets) {
+    const eq = set.indexOf('=');
+    if (eq <= 0) throw new Error(`--set: got ${set}, expected path=value`);
+    base = setByPath(base, set.slice(0, eq), parseOverrideValue(set.slice(eq + 1)));
+  }
   const h1 = Math.max(20, Math.round(1000 * args.scale));
   const h2 = Math.max(h1 + 20, Math.round(3000 * args.scale));
   const end = Math.max(h2 + 20, Math.round(4000 * args.scale));
@@ -193,6 +204,13 @@ async function main(): Promise<void> {
     joiner,
     async (t) => {
       if (t < h1) return collection;
+      if (REFIT > 0 && idla && t > h1 && (t - h1) % REFIT === 0) {
+        const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed + t, progress: false, mseWarmup: args.mseWarmup, shareInput: args.shareInput, features: args.features });
+        console.log(`refit at ${t}: ${collector.samples.size} samples, test MAE ${fit.report.testMae.toFixed(4)} (${fit.report.seconds.toFixed(0)} s)`);
+        const search = searchOptionsOf(resolveIdlaSettings(Object.fromEntries(args.search.split(',').filter(Boolean).map((kv: string) => kv.split('=') as [string, string]))));
+        (idla as unknown as { estimator: unknown }).estimator = (await import('../src/agents/idla/index.js')).runnerEstimator((await import('../src/native/index.js')).createMlpRunner(fit.spec));
+        void search;
+      }
       if (!idla) {
         let fitted: { spec: MlpSpec; report: EstimatorReport };
         if (args.estimatorIn) {
@@ -227,7 +245,7 @@ async function main(): Promise<void> {
       return timedPolicy!;
     },
     (obs, t) => {
-      if (t < h1) collector.observe(obs, t < 0);
+      if (t < h1 || REFIT > 0) collector.observe(obs, t < 0);
     },
   );
   const idlaSeconds = (Date.now() - started) / 1000;
@@ -341,6 +359,7 @@ async function main(): Promise<void> {
 }
 
 let timedPolicy: SlicingPolicy | null = null;
+const REFIT = Number(process.env.REFIT ?? 0);
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.stack ?? err.message : String(err));
