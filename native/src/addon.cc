@@ -51,6 +51,19 @@ T* typedArg(const Napi::CallbackInfo& info, size_t index, const char* name, std:
   return array.Data();
 }
 
+const std::int32_t* int32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, std::int64_t length) {
+  if (index >= info.Length() || !info[index].IsTypedArray() ||
+      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    fail(info.Env(), std::string(name) + ": expected an Int32Array of length " + std::to_string(length));
+  }
+  auto array = info[index].As<Napi::Int32Array>();
+  const auto actual = static_cast<std::int64_t>(array.ElementLength());
+  if (actual != length) {
+    fail(info.Env(), std::string(name) + ".length: got " + std::to_string(actual) + ", expected " + std::to_string(length));
+  }
+  return array.Data();
+}
+
 bool isFloat64(const Napi::Value& value) {
   return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
 }
@@ -78,6 +91,10 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
     return DefineClass(env, "Mlp",
                        {InstanceMethod<&MlpWrap::Forward>("forward"),
                         InstanceMethod<&MlpWrap::ForwardWithInputGradient>("forwardWithInputGradient"),
+                        InstanceMethod<&MlpWrap::FirstLayerOffsets>("firstLayerOffsets"),
+                        InstanceMethod<&MlpWrap::ForwardWithInputGradientFromOffsets>(
+                            "forwardWithInputGradientFromOffsets"),
+                        InstanceAccessor<&MlpWrap::FirstLayerSize>("firstLayerSize"),
                         InstanceAccessor<&MlpWrap::InputSize>("inputSize"),
                         InstanceAccessor<&MlpWrap::OutputSize>("outputSize")});
   }
@@ -148,6 +165,40 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
     const int threads = threadsArg(info, 6);
     return Napi::Number::New(info.Env(), static_cast<double>(mlp_->forwardWithInputGradient(
                                              input, batch, output, gradient, inputIndex, outputIndex, threads)));
+  }
+
+  Napi::Value FirstLayerSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), mlp_->firstLayerSize());
+  }
+
+  // firstLayerOffsets(templates, pairs, inputIndex, offsets, threads) -> -1 | first non-finite templates index
+  Napi::Value FirstLayerOffsets(const Napi::CallbackInfo& info) {
+    const std::int64_t pairs = integerArg(info, 1, "pairs", 0, std::int64_t{1} << 40);
+    const int inputIndex = static_cast<int>(integerArg(info, 2, "inputIndex", 0, mlp_->inputSize() - 1));
+    const float* templates = typedArg<float>(info, 0, "templates", pairs * mlp_->inputSize());
+    float* offsets = typedArg<float>(info, 3, "offsets", pairs * mlp_->firstLayerSize());
+    const int threads = threadsArg(info, 4);
+    return Napi::Number::New(info.Env(),
+                             static_cast<double>(mlp_->firstLayerOffsets(templates, pairs, inputIndex, offsets, threads)));
+  }
+
+  // forwardWithInputGradientFromOffsets(offsets, pairs, pairOf, x, batch, output, gradient, inputIndex,
+  // outputIndex, threads) -> -1 | first row with a pairOf outside [0, pairs), a non-finite x or offsets row
+  Napi::Value ForwardWithInputGradientFromOffsets(const Napi::CallbackInfo& info) {
+    const std::int64_t pairs = integerArg(info, 1, "pairs", 0, std::int64_t{1} << 40);
+    const std::int64_t batch = integerArg(info, 4, "batch", 0, std::int64_t{1} << 40);
+    const int inputIndex = static_cast<int>(integerArg(info, 7, "inputIndex", 0, mlp_->inputSize() - 1));
+    const int outputIndex = static_cast<int>(integerArg(info, 8, "outputIndex", 0, mlp_->outputSize() - 1));
+    const float* offsets = typedArg<float>(info, 0, "offsets", pairs * mlp_->firstLayerSize());
+    const std::int32_t* pairOf = int32Arg(info, 2, "pairOf", batch);
+    const float* x = typedArg<float>(info, 3, "x", batch);
+    float* output = typedArg<float>(info, 5, "output", batch * mlp_->outputSize());
+    float* gradient = typedArg<float>(info, 6, "gradient", batch);
+    const int threads = threadsArg(info, 9);
+    // The kernel checks each row's pairOf against [0, pairs) before it reads that row's offsets.
+    return Napi::Number::New(info.Env(), static_cast<double>(mlp_->forwardWithInputGradientFromOffsets(
+                                             offsets, pairs, pairOf, x, batch, output, gradient, inputIndex,
+                                             outputIndex, threads)));
   }
 
   std::unique_ptr<ns3ts::Mlp> mlp_;

@@ -114,7 +114,39 @@ inline __attribute__((always_inline)) float dotBody(const float* a, const float*
   return s;
 }
 
+// y[r, :] = offsets[pairOf[r], :] + x[r] w for rows rows: offsets rows are n wide (unpadded), y rows
+// nPad wide with zero padding (w is nPad wide, zero past n). Returns -1, or the first row with a
+// non-finite result (v - v is NaN exactly for NaN and +-Inf, so whole tiles are checked at once).
+inline __attribute__((always_inline)) int offsetRowsBody(const float* offsets, const std::int32_t* pairOf,
+                                                         const float* x, const float* w, int rows, int n, int nPad,
+                                                         float* y) {
+  const int full = n / kTile * kTile;
+  for (int r = 0; r < rows; r++) {
+    const float* offset = offsets + static_cast<size_t>(pairOf[r]) * n;
+    const float xr = x[r];
+    float* yr = y + static_cast<size_t>(r) * nPad;
+    v8 bad = v8{};
+    for (int j = 0; j < full; j += kTile) {
+      const v8 v = load8(offset + j) + xr * load8(w + j);
+      bad += v - v;
+      store8(yr + j, v);
+    }
+    if (full < nPad) {
+      float tail[kTile] = {};
+      for (int j = full; j < n; j++) tail[j - full] = offset[j];
+      const v8 v = load8(tail) + xr * load8(w + full);
+      bad += v - v;
+      store8(yr + full, v);
+    }
+    for (int t = 0; t < kTile; t++) {
+      if (bad[t] != 0.0f) return r;
+    }
+  }
+  return -1;
+}
+
 using GemmFn = void (*)(const float*, int, int, int, const float*, int, const float*, float*, int);
+using OffsetRowsFn = int (*)(const float*, const std::int32_t*, const float*, const float*, int, int, int, float*);
 using DotFn = float (*)(const float*, const float*, int);
 
 void gemmBaseline(const float* x, int ldx, int rows, int k, const float* m, int n, const float* bias, float* y,
@@ -122,6 +154,10 @@ void gemmBaseline(const float* x, int ldx, int rows, int k, const float* m, int 
   gemmBody(x, ldx, rows, k, m, n, bias, y, ldy);
 }
 float dotBaseline(const float* a, const float* b, int n) { return dotBody(a, b, n); }
+int offsetRowsBaseline(const float* offsets, const std::int32_t* pairOf, const float* x, const float* w, int rows, int n,
+                       int nPad, float* y) {
+  return offsetRowsBody(offsets, pairOf, x, w, rows, n, nPad, y);
+}
 
 #ifdef NS3TS_X86_DISPATCH
 __attribute__((target("avx2,fma"))) void gemmAvx2(const float* x, int ldx, int rows, int k, const float* m, int n,
@@ -129,6 +165,10 @@ __attribute__((target("avx2,fma"))) void gemmAvx2(const float* x, int ldx, int r
   gemmBody(x, ldx, rows, k, m, n, bias, y, ldy);
 }
 __attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b, int n) { return dotBody(a, b, n); }
+__attribute__((target("avx2,fma"))) int offsetRowsAvx2(const float* offsets, const std::int32_t* pairOf, const float* x,
+                                                      const float* w, int rows, int n, int nPad, float* y) {
+  return offsetRowsBody(offsets, pairOf, x, w, rows, n, nPad, y);
+}
 
 bool cpuHasAvx2Fma() {
   __builtin_cpu_init();
@@ -138,10 +178,12 @@ const bool kUseAvx2 = cpuHasAvx2Fma();
 // Chosen once at load time from what the CPU supports (the binary itself stays portable).
 const GemmFn gemm = kUseAvx2 ? gemmAvx2 : gemmBaseline;
 const DotFn dot = kUseAvx2 ? dotAvx2 : dotBaseline;
+const OffsetRowsFn offsetRows = kUseAvx2 ? offsetRowsAvx2 : offsetRowsBaseline;
 #else
 const bool kUseAvx2 = false;
 const GemmFn gemm = gemmBaseline;
 const DotFn dot = dotBaseline;
+const OffsetRowsFn offsetRows = offsetRowsBaseline;
 #endif
 
 inline float activate(Activation kind, float z) {
@@ -240,8 +282,8 @@ Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
   outputSize_ = layers.back().outSize;
 }
 
-void Mlp::block(const float* input, int rows, float* out, float* gradient, int inputIndex, int outputIndex,
-                std::vector<float>& scratch) const {
+int Mlp::block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,
+               int outputIndex, std::vector<float>& scratch) const {
   // Scratch: every layer's activations for the block, then two delta buffers.
   size_t need = 2 * static_cast<size_t>(kBlockRows) * widest_;
   for (const Layer& layer : layers_) need += static_cast<size_t>(kBlockRows) * layer.outPad;
@@ -255,7 +297,16 @@ void Mlp::block(const float* input, int rows, float* out, float* gradient, int i
     const Layer& layer = layers_[l];
     float* y = next;
     next += static_cast<size_t>(kBlockRows) * layer.outPad;
-    gemm(x, ldx, rows, layer.k, layer.w.data(), layer.outPad, layer.bias.data(), y, layer.outPad);
+    if (l == 0 && from != nullptr) {
+      // Only column inputIndex varies: the rest of x W1 + b1 is the pair's precomputed offsets row.
+      // x is finite (checked by the caller), so a non-finite sum means a non-finite offsets row
+      // (or an overflowing x); the block stops there.
+      const float* w = layer.wRow.data() + static_cast<size_t>(inputIndex) * layer.outPad;
+      const int bad = offsetRows(from->offsets, from->pairOf, from->x, w, rows, layer.out, layer.outPad, y);
+      if (bad >= 0) return bad;
+    } else {
+      gemm(x, ldx, rows, layer.k, layer.w.data(), layer.outPad, layer.bias.data(), y, layer.outPad);
+    }
     activateRows(layer.activation, y, static_cast<size_t>(rows) * layer.outPad);
     acts[l] = y;
     x = y;
@@ -264,7 +315,7 @@ void Mlp::block(const float* input, int rows, float* out, float* gradient, int i
   for (int r = 0; r < rows; r++) {
     std::memcpy(out + static_cast<size_t>(r) * outputSize_, x + static_cast<size_t>(r) * ldx, sizeof(float) * outputSize_);
   }
-  if (gradient == nullptr) return;
+  if (gradient == nullptr) return -1;
 
   float* delta = next;
   float* tmp = next + static_cast<size_t>(kBlockRows) * widest_;
@@ -299,40 +350,67 @@ void Mlp::block(const float* input, int rows, float* out, float* gradient, int i
                   sizeof(float) * inputSize_);
     }
   }
+  return -1;
 }
 
-std::int64_t Mlp::runBlocks(const float* input, std::int64_t batch, float* out, float* gradient, int inputIndex,
-                            int outputIndex, int maxThreads) const {
+namespace {
+
+// Lowers `best` to `candidate` if smaller (the first bad element over all tasks).
+void recordFirst(std::atomic<std::int64_t>& best, std::int64_t candidate) {
+  std::int64_t seen = best.load();
+  while (candidate < seen && !best.compare_exchange_weak(seen, candidate)) {
+  }
+}
+
+}  // namespace
+
+std::int64_t Mlp::runBlocks(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
+                            int inputIndex, int outputIndex, int maxThreads) const {
   if (batch <= 0) return -1;
   const std::int64_t tasks = (batch + kBlockRows - 1) / kBlockRows;
   const double work = static_cast<double>(batch) * macsPerRow_ * (gradient != nullptr ? 2 : 1);
   const int threads = work < kParallelMacs ? 1 : maxThreads;
-  std::atomic<std::int64_t> firstBad{std::numeric_limits<std::int64_t>::max()};
+  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  std::atomic<std::int64_t> firstBad{kNone};
+  // From offsets: rows whose first-layer pre-activation is not finite, reported only when no row
+  // has a bad pair index or x (those are what callers get wrong; this is a bad offsets table).
+  std::atomic<std::int64_t> firstBadSum{kNone};
   const std::int64_t gradientWidth = inputIndex >= 0 ? 1 : inputSize_;
   ThreadPool::instance().run(static_cast<int>(tasks), threads, [&](int task, int) {
     thread_local std::vector<float> scratch;
     const std::int64_t row0 = static_cast<std::int64_t>(task) * kBlockRows;
     const int rows = static_cast<int>(std::min<std::int64_t>(kBlockRows, batch - row0));
+    float* blockGradient = gradient != nullptr ? gradient + row0 * gradientWidth : nullptr;
+    if (from != nullptr) {
+      // Every row's pair index is checked before its offsets row is read.
+      for (int r = 0; r < rows; r++) {
+        const std::int64_t pair = from->pairOf[row0 + r];
+        if (pair < 0 || pair >= from->pairs || !std::isfinite(from->x[row0 + r])) {
+          recordFirst(firstBad, row0 + r);
+          return;
+        }
+      }
+      const OffsetRows shifted{from->offsets, from->pairs, from->pairOf + row0, from->x + row0};
+      const int bad = block(nullptr, &shifted, rows, out + row0 * outputSize_, blockGradient, inputIndex, outputIndex, scratch);
+      if (bad >= 0) recordFirst(firstBadSum, row0 + bad);
+      return;
+    }
     const float* x = input + row0 * inputSize_;
     const std::int64_t n = static_cast<std::int64_t>(rows) * inputSize_;
     for (std::int64_t i = 0; i < n; i++) {
       if (!std::isfinite(x[i])) {
-        std::int64_t bad = row0 * inputSize_ + i;
-        std::int64_t seen = firstBad.load();
-        while (bad < seen && !firstBad.compare_exchange_weak(seen, bad)) {
-        }
+        recordFirst(firstBad, row0 * inputSize_ + i);
         return;
       }
     }
-    block(x, rows, out + row0 * outputSize_, gradient != nullptr ? gradient + row0 * gradientWidth : nullptr,
-          inputIndex, outputIndex, scratch);
+    block(x, nullptr, rows, out + row0 * outputSize_, blockGradient, inputIndex, outputIndex, scratch);
   });
-  const std::int64_t bad = firstBad.load();
-  return bad == std::numeric_limits<std::int64_t>::max() ? -1 : bad;
+  const std::int64_t bad = firstBad.load() != kNone ? firstBad.load() : firstBadSum.load();
+  return bad == kNone ? -1 : bad;
 }
 
 std::int64_t Mlp::forward(const float* input, std::int64_t batch, float* out, int maxThreads) const {
-  return runBlocks(input, batch, out, nullptr, -1, 0, maxThreads);
+  return runBlocks(input, nullptr, batch, out, nullptr, -1, 0, maxThreads);
 }
 
 std::int64_t Mlp::forwardWithInputGradient(const float* input, std::int64_t batch, float* output, float* gradient,
@@ -340,7 +418,59 @@ std::int64_t Mlp::forwardWithInputGradient(const float* input, std::int64_t batc
   if (inputIndex >= inputSize_ || outputIndex < 0 || outputIndex >= outputSize_) {
     throw std::invalid_argument("inputIndex/outputIndex out of range");
   }
-  return runBlocks(input, batch, output, gradient, inputIndex, outputIndex, maxThreads);
+  return runBlocks(input, nullptr, batch, output, gradient, inputIndex, outputIndex, maxThreads);
+}
+
+std::int64_t Mlp::firstLayerOffsets(const float* templates, std::int64_t pairs, int inputIndex, float* offsets,
+                                    int maxThreads) const {
+  if (inputIndex < 0 || inputIndex >= inputSize_) throw std::invalid_argument("inputIndex out of range");
+  if (pairs <= 0) return -1;
+  const Layer& first = layers_.front();
+  const std::int64_t tasks = (pairs + kBlockRows - 1) / kBlockRows;
+  const double work = static_cast<double>(pairs) * inputSize_ * first.out;
+  const int threads = work < kParallelMacs ? 1 : maxThreads;
+  std::atomic<std::int64_t> firstBad{std::numeric_limits<std::int64_t>::max()};
+  ThreadPool::instance().run(static_cast<int>(tasks), threads, [&](int task, int) {
+    thread_local std::vector<float> scratch;
+    const std::int64_t row0 = static_cast<std::int64_t>(task) * kBlockRows;
+    const int rows = static_cast<int>(std::min<std::int64_t>(kBlockRows, pairs - row0));
+    // The block's templates with column inputIndex zeroed, then the padded gemm result.
+    const size_t need = static_cast<size_t>(kBlockRows) * (inputSize_ + first.outPad);
+    if (scratch.size() < need) scratch.resize(need);
+    float* x = scratch.data();
+    float* y = x + static_cast<size_t>(kBlockRows) * inputSize_;
+    for (int r = 0; r < rows; r++) {
+      const float* src = templates + (row0 + r) * inputSize_;
+      float* dst = x + static_cast<size_t>(r) * inputSize_;
+      for (int i = 0; i < inputSize_; i++) {
+        if (i == inputIndex) {
+          dst[i] = 0.0f;
+        } else if (std::isfinite(src[i])) {
+          dst[i] = src[i];
+        } else {
+          recordFirst(firstBad, (row0 + r) * inputSize_ + i);
+          return;
+        }
+      }
+    }
+    gemm(x, inputSize_, rows, first.k, first.w.data(), first.outPad, first.bias.data(), y, first.outPad);
+    for (int r = 0; r < rows; r++) {
+      std::memcpy(offsets + (row0 + r) * first.out, y + static_cast<size_t>(r) * first.outPad, sizeof(float) * first.out);
+    }
+  });
+  const std::int64_t bad = firstBad.load();
+  return bad == std::numeric_limits<std::int64_t>::max() ? -1 : bad;
+}
+
+std::int64_t Mlp::forwardWithInputGradientFromOffsets(const float* offsets, std::int64_t pairs,
+                                                      const std::int32_t* pairOf, const float* x, std::int64_t batch,
+                                                      float* output, float* gradient, int inputIndex, int outputIndex,
+                                                      int maxThreads) const {
+  if (inputIndex < 0 || inputIndex >= inputSize_ || outputIndex < 0 || outputIndex >= outputSize_) {
+    throw std::invalid_argument("inputIndex/outputIndex out of range");
+  }
+  const OffsetRows from{offsets, pairs, pairOf, x};
+  return runBlocks(nullptr, &from, batch, output, gradient, inputIndex, outputIndex, maxThreads);
 }
 
 }  // namespace ns3ts

@@ -53,7 +53,40 @@ class Mlp {
   std::int64_t forwardWithInputGradient(const float* input, std::int64_t batch, float* output, float* gradient,
                                         int inputIndex, int outputIndex, int maxThreads) const;
 
+  /** Output width of the first layer (the row length of firstLayerOffsets' result). */
+  int firstLayerSize() const { return layers_.front().out; }
+
+  /**
+   * For rows that share every input but column inputIndex: offsets[pairs, firstLayerSize()] =
+   * b1 + sum_{i != inputIndex} templates[p, i] W1[i, :], templates [pairs, inSize] (its column
+   * inputIndex is never read). Returns -1, or the index into templates of the first non-finite
+   * element read (offsets are then unspecified). Throws std::invalid_argument for a bad inputIndex.
+   */
+  std::int64_t firstLayerOffsets(const float* templates, std::int64_t pairs, int inputIndex, float* offsets,
+                                 int maxThreads) const;
+
+  /**
+   * forwardWithInputGradient for the rows input[r] = templates[pairOf[r]] with column inputIndex set
+   * to x[r], given offsets = firstLayerOffsets(templates, pairs, inputIndex): the first layer's
+   * pre-activation is offsets[pairOf[r], :] + x[r] W1[inputIndex, :]. gradient is [batch]. Each row
+   * is checked before it is used: returns -1, or the first row r whose pairOf[r] is outside
+   * [0, pairs) or whose x[r] is not finite, or when there is none the first row whose first-layer
+   * pre-activation is not finite (a non-finite offsets row, or x[r] W1 overflowing); the outputs
+   * are then unspecified.
+   */
+  std::int64_t forwardWithInputGradientFromOffsets(const float* offsets, std::int64_t pairs, const std::int32_t* pairOf,
+                                                   const float* x, std::int64_t batch, float* output, float* gradient,
+                                                   int inputIndex, int outputIndex, int maxThreads) const;
+
  private:
+  // Where the first layer's pre-activation comes from when it is not input rows times W1.
+  struct OffsetRows {
+    const float* offsets;        // [pairs, first.out]
+    std::int64_t pairs;
+    const std::int32_t* pairOf;  // [batch]
+    const float* x;              // [batch]
+  };
+
   struct Layer {
     int k;       // rows of w: the input width as stored (raw inSize for layer 0, padded otherwise)
     int kPad;    // k rounded up to the tile: columns of wt
@@ -66,10 +99,15 @@ class Mlp {
     std::vector<float> bias;  // [outPad]
   };
 
-  std::int64_t runBlocks(const float* input, std::int64_t batch, float* out, float* gradient, int inputIndex,
-                         int outputIndex, int maxThreads) const;
-  void block(const float* input, int rows, float* out, float* gradient, int inputIndex, int outputIndex,
-             std::vector<float>& scratch) const;
+  /** from != nullptr: rows come from offsets (input unused), else from input [batch, inSize]. */
+  std::int64_t runBlocks(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
+                         int inputIndex, int outputIndex, int maxThreads) const;
+  /**
+   * from: already advanced to the block's first row. Returns -1, or (from offsets only) the first
+   * row of the block whose first-layer pre-activation is not finite; the block then stops.
+   */
+  int block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,
+             int outputIndex, std::vector<float>& scratch) const;
 
   std::vector<Layer> layers_;
   int inputSize_ = 0;

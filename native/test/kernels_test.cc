@@ -118,6 +118,70 @@ void testMlp() {
   check(threw, "mismatched layer sizes throw");
 }
 
+void testOffsets() {
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<float> u(-1, 1);
+  const Net net = randomNet(rng, {13, 36, 24, 16, 16, 1},
+                            {Activation::Relu, Activation::Relu, Activation::Relu, Activation::Relu, Activation::Sigmoid});
+  Mlp mlp(net.inputs());
+  const int inputIndex = 5;
+  const std::int64_t pairs = 37;
+  check(mlp.firstLayerSize() == 36, "firstLayerSize is the first layer's raw width");
+  std::vector<float> templates(static_cast<size_t>(pairs) * 13), offsets(static_cast<size_t>(pairs) * 36);
+  for (float& v : templates) v = u(rng);
+  for (std::int64_t p = 0; p < pairs; p++) templates[p * 13 + inputIndex] = NAN;  // never read
+  check(mlp.firstLayerOffsets(templates.data(), pairs, inputIndex, offsets.data(), 2) == -1, "offsets accept the template");
+  for (std::int64_t batch : {0, 1, 7, 64, 65, 3001}) {
+    std::vector<std::int32_t> pairOf(batch);
+    std::vector<float> x(batch), full(static_cast<size_t>(batch) * 13), y(batch), g(batch), yWant(batch), gWant(batch);
+    for (std::int64_t r = 0; r < batch; r++) {
+      pairOf[r] = static_cast<std::int32_t>((r * 7919 + 3) % pairs);
+      x[r] = u(rng) * 2;
+      std::copy(templates.begin() + pairOf[r] * 13, templates.begin() + pairOf[r] * 13 + 13, full.begin() + r * 13);
+      full[r * 13 + inputIndex] = x[r];
+    }
+    check(mlp.forwardWithInputGradientFromOffsets(offsets.data(), pairs, pairOf.data(), x.data(), batch, y.data(),
+                                                  g.data(), inputIndex, 0, 2) == -1,
+          "from-offsets pass runs");
+    check(mlp.forwardWithInputGradient(full.data(), batch, yWant.data(), gWant.data(), inputIndex, 0, 2) == -1,
+          "full-row pass runs");
+    // Both are float32 with the first layer summed in a different order: relative to the values'
+    // scale (outputs in (0, 1), gradients ~0.1), not to values that happen to be near zero.
+    double worst = 0;
+    for (std::int64_t r = 0; r < batch; r++) {
+      worst = std::max(worst, std::fabs(y[r] - yWant[r]) / (1e-2 + std::fabs(yWant[r])));
+      worst = std::max(worst, std::fabs(g[r] - gWant[r]) / (1e-2 + std::fabs(gWant[r])));
+    }
+    check(worst < 1e-5, "from-offsets pass matches the full rows");
+  }
+  std::vector<std::int32_t> pairOf(100, 1);
+  std::vector<float> x(100, 0.5f), y(100), g(100);
+  pairOf[80] = static_cast<std::int32_t>(pairs);
+  pairOf[90] = -1;
+  check(mlp.forwardWithInputGradientFromOffsets(offsets.data(), pairs, pairOf.data(), x.data(), 100, y.data(), g.data(),
+                                                inputIndex, 0, 2) == 80,
+        "from-offsets pass reports the first out-of-range pair");
+  pairOf[80] = 0;
+  pairOf[90] = 0;
+  x[42] = INFINITY;
+  check(mlp.forwardWithInputGradientFromOffsets(offsets.data(), pairs, pairOf.data(), x.data(), 100, y.data(), g.data(),
+                                                inputIndex, 0, 2) == 42,
+        "from-offsets pass reports the first non-finite x");
+  x[42] = 0.5f;
+  pairOf[60] = 2;
+  offsets[2 * 36 + 7] = NAN;
+  check(mlp.forwardWithInputGradientFromOffsets(offsets.data(), pairs, pairOf.data(), x.data(), 100, y.data(), g.data(),
+                                                inputIndex, 0, 2) == 60,
+        "from-offsets pass reports the first row with a non-finite offsets row");
+  pairOf[99] = -5;
+  check(mlp.forwardWithInputGradientFromOffsets(offsets.data(), pairs, pairOf.data(), x.data(), 100, y.data(), g.data(),
+                                                inputIndex, 0, 2) == 99,
+        "a bad pair index is reported before a bad offsets row");
+  templates[3 * 13 + 2] = NAN;
+  check(mlp.firstLayerOffsets(templates.data(), pairs, inputIndex, offsets.data(), 2) == 3 * 13 + 2,
+        "offsets report the first non-finite template element");
+}
+
 void testProjection() {
   std::mt19937 rng(9);
   std::normal_distribution<double> n(0.3, 0.6);
@@ -166,6 +230,7 @@ void testPool() {
 
 int main() {
   testMlp();
+  testOffsets();
   testProjection();
   testPool();
   if (failures > 0) {

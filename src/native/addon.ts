@@ -33,6 +33,27 @@ export interface NativeMlp {
     outputIndex: number,
     threads: number,
   ): number;
+  /** The first layer's output width (the row length of offsets). */
+  readonly firstLayerSize: number;
+  /** offsets [pairs, firstLayerSize]; returns -1 or the first non-finite templates index read. */
+  firstLayerOffsets(templates: Float32Array, pairs: number, inputIndex: number, offsets: Float32Array, threads: number): number;
+  /**
+   * Returns -1, or the first row r with pairOf[r] outside [0, pairs) or a non-finite x[r] (checked
+   * before any offsets row is read), else the first row whose first-layer pre-activation is not
+   * finite (a non-finite offsets row).
+   */
+  forwardWithInputGradientFromOffsets(
+    offsets: Float32Array,
+    pairs: number,
+    pairOf: Int32Array,
+    x: Float32Array,
+    batch: number,
+    output: Float32Array,
+    gradient: Float32Array,
+    inputIndex: number,
+    outputIndex: number,
+    threads: number,
+  ): number;
 }
 
 /** The addon's exports (native/src/addon.cc). */

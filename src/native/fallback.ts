@@ -166,6 +166,76 @@ export class TsMlp {
     inputIndex: number,
     outputIndex: number,
   ): void {
+    for (let row0 = 0; row0 < batch; row0 += BLOCK) {
+      const rows = Math.min(BLOCK, batch - row0);
+      this.forwardBlock(input, row0, rows);
+      this.backwardBlock(row0, rows, output, gradient, inputIndex, outputIndex);
+    }
+  }
+
+  /**
+   * offsets[pairs, H1] (H1 = the first layer's outSize) = b1 + sum_{i != inputIndex}
+   * templates[p, i] W1[i, :]; column inputIndex of templates is not read.
+   */
+  firstLayerOffsets(templates: Float32Array, pairs: number, inputIndex: number, offsets: Float32Array): void {
+    const { inSize: n, outSize: m, weights, bias } = this.spec.layers[0]!;
+    const row = new Float64Array(m);
+    for (let p = 0; p < pairs; p++) {
+      for (let j = 0; j < m; j++) row[j] = bias[j]!;
+      for (let i = 0; i < n; i++) {
+        if (i === inputIndex) continue;
+        const t = templates[p * n + i]!;
+        const base = i * m;
+        for (let j = 0; j < m; j++) row[j] += t * weights[base + j]!;
+      }
+      for (let j = 0; j < m; j++) offsets[p * m + j] = row[j]!;
+    }
+  }
+
+  /**
+   * forwardWithInputGradient (one input column) where row r's first-layer pre-activation is
+   * offsets[pairOf[r], :] + x[r] W1[inputIndex, :]. pairOf values must be valid rows of offsets.
+   */
+  forwardWithInputGradientFromOffsets(
+    offsets: Float32Array,
+    pairOf: Int32Array,
+    x: Float32Array,
+    batch: number,
+    output: Float32Array,
+    gradient: Float32Array,
+    inputIndex: number,
+    outputIndex: number,
+  ): void {
+    const { layers } = this.spec;
+    const { activations } = this.scratch;
+    const { outSize: m, weights, activation } = layers[0]!;
+    const first = activations[1]!;
+    const base = inputIndex * m;
+    for (let row0 = 0; row0 < batch; row0 += BLOCK) {
+      const rows = Math.min(BLOCK, batch - row0);
+      for (let r = 0; r < rows; r++) {
+        const offset = pairOf[row0 + r]! * m;
+        const xr = x[row0 + r]!;
+        for (let j = 0; j < m; j++) first[r * m + j] = offsets[offset + j]! + xr * weights[base + j]!;
+      }
+      if (activation !== 'linear') for (let k = 0; k < rows * m; k++) first[k] = activate(activation, first[k]!);
+      for (let l = 1; l < layers.length; l++) denseBlock(activations[l]!, activations[l + 1]!, rows, layers[l]!);
+      this.backwardBlock(row0, rows, output, gradient, inputIndex, outputIndex);
+    }
+  }
+
+  /**
+   * Copies the forward values of the block in the scratch to output and back-propagates
+   * d out[outputIndex]: gradient [batch] for column inputIndex >= 0, else [batch, inSize].
+   */
+  private backwardBlock(
+    row0: number,
+    rows: number,
+    output: Float32Array,
+    gradient: Float32Array,
+    inputIndex: number,
+    outputIndex: number,
+  ): void {
     const { layers } = this.spec;
     const depth = layers.length;
     const inSize = layers[0]!.inSize;
@@ -173,37 +243,33 @@ export class TsMlp {
     const result = activations[depth]!;
     const outSize = layers[depth - 1]!.outSize;
     const lastKind = layers[depth - 1]!.activation;
-    for (let row0 = 0; row0 < batch; row0 += BLOCK) {
-      const rows = Math.min(BLOCK, batch - row0);
-      this.forwardBlock(input, row0, rows);
-      for (let k = 0; k < rows * outSize; k++) output[row0 * outSize + k] = result[k]!;
-      // Seed: d out[outputIndex] / d z_last, then back through the layers: delta_{l-1} =
-      // (W_l delta_l) * act'_{l-1}.
-      const last = deltas[depth - 1]!;
-      last.fill(0);
-      for (let r = 0; r < rows; r++) last[r * outSize + outputIndex] = activationSlope(lastKind, result[r * outSize + outputIndex]!);
-      for (let l = depth - 1; l >= 1; l--) {
-        const { inSize: n, outSize: m, weights } = layers[l]!;
-        const below = deltas[l - 1]!;
-        backBlock(deltas[l]!, below, rows, weights, n, m);
-        const a = activations[l]!;
-        const kind = layers[l - 1]!.activation;
-        if (kind !== 'linear') for (let k = 0; k < rows * n; k++) below[k] = below[k]! * activationSlope(kind, a[k]!);
+    for (let k = 0; k < rows * outSize; k++) output[row0 * outSize + k] = result[k]!;
+    // Seed: d out[outputIndex] / d z_last, then back through the layers: delta_{l-1} =
+    // (W_l delta_l) * act'_{l-1}.
+    const last = deltas[depth - 1]!;
+    last.fill(0);
+    for (let r = 0; r < rows; r++) last[r * outSize + outputIndex] = activationSlope(lastKind, result[r * outSize + outputIndex]!);
+    for (let l = depth - 1; l >= 1; l--) {
+      const { inSize: n, outSize: m, weights } = layers[l]!;
+      const below = deltas[l - 1]!;
+      backBlock(deltas[l]!, below, rows, weights, n, m);
+      const a = activations[l]!;
+      const kind = layers[l - 1]!.activation;
+      if (kind !== 'linear') for (let k = 0; k < rows * n; k++) below[k] = below[k]! * activationSlope(kind, a[k]!);
+    }
+    const { outSize: m, weights } = layers[0]!;
+    const delta = deltas[0]!;
+    if (inputIndex >= 0) {
+      const base = inputIndex * m;
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) s += weights[base + j]! * delta[r * m + j]!;
+        gradient[row0 + r] = s;
       }
-      const { outSize: m, weights } = layers[0]!;
-      const delta = deltas[0]!;
-      if (inputIndex >= 0) {
-        const base = inputIndex * m;
-        for (let r = 0; r < rows; r++) {
-          let s = 0;
-          for (let j = 0; j < m; j++) s += weights[base + j]! * delta[r * m + j]!;
-          gradient[row0 + r] = s;
-        }
-      } else {
-        const full = activations[0]!; // the block's inputs are no longer needed: reuse as output
-        backBlock(delta, full, rows, weights, inSize, m);
-        for (let k = 0; k < rows * inSize; k++) gradient[row0 * inSize + k] = full[k]!;
-      }
+    } else {
+      const full = activations[0]!; // the block's inputs are no longer needed: reuse as output
+      backBlock(delta, full, rows, weights, inSize, m);
+      for (let k = 0; k < rows * inSize; k++) gradient[row0 * inSize + k] = full[k]!;
     }
   }
 }

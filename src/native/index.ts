@@ -15,6 +15,7 @@ export {
   type MlpImplChoice,
   type InputGradientOptions,
   type ForwardWithGradient,
+  type OffsetGradientOptions,
 } from './runner.js';
 export {
   projectSimplexBatch,

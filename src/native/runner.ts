@@ -43,6 +43,20 @@ export interface ForwardWithGradient {
   gradient: Float32Array;
 }
 
+export interface OffsetGradientOptions {
+  /**
+   * The varying input column x. Must be the inputIndex the offsets were built with by
+   * `firstLayerOffsets` (that cannot be checked here).
+   */
+  inputIndex: number;
+  /** Which output to differentiate (default 0). */
+  outputIndex?: number;
+  /** Preallocated [batch, outSize] buffer for the forward values (reuse it across calls). */
+  output?: Float32Array;
+  /** Preallocated [batch] buffer for d output[r, outputIndex] / d x[r]. */
+  gradient?: Float32Array;
+}
+
 /**
  * A loaded MLP. All arrays are row-major Float32Array used in place (no copies on the native
  * path): input [batch, inSize], output [batch, outSize]. Lengths must match exactly (pass a
@@ -55,6 +69,10 @@ export interface ForwardWithGradient {
  * The native path splits big batches across threads (a persistent pool) and runs the forward
  * pass and the backward pass for one output in one sweep over the rows, so it never holds
  * per-layer activations for more than a small block of rows.
+ * When every row is one of a fixed set of input rows with only column k changed, build
+ * `firstLayerOffsets(templates, pairs, k)` once and call `forwardWithInputGradientFromOffsets`
+ * with a pair index and x per row instead: no input rows to write, and the first layer shrinks
+ * to one multiply-add per unit.
  */
 export interface MlpRunner {
   readonly impl: 'native' | 'ts';
@@ -67,6 +85,34 @@ export interface MlpRunner {
   forward(input: Float32Array, batch: number, out?: Float32Array): Float32Array;
   /** Forward values and the gradient of one output with respect to the input, in one call. */
   forwardWithInputGradient(input: Float32Array, batch: number, options?: InputGradientOptions): ForwardWithGradient;
+  /** Output width H1 of the first layer: the row length of `firstLayerOffsets`' result. */
+  readonly firstLayerSize: number;
+  /**
+   * For batches where every row is one of `pairs` fixed input rows ("templates") with only column
+   * `inputIndex` changed: the first layer's pre-activation without that column,
+   * offsets[p * H1 + j] = b1[j] + sum_{i != inputIndex} templates[p * inSize + i] W1[i, j],
+   * row-major [pairs, H1] with H1 = `firstLayerSize` (no padding). templates is [pairs, inSize];
+   * its column inputIndex is never read (any value, NaN included, is fine there); every other
+   * element must be finite. Writes into `out` when given. The result is tied to the current
+   * weights: rebuild it after `setWeights`.
+   */
+  firstLayerOffsets(templates: Float32Array, pairs: number, inputIndex: number, out?: Float32Array): Float32Array;
+  /**
+   * `forwardWithInputGradient` with `inputIndex` for rows given as (pair, x): row r's input is
+   * template pairOf[r] with column inputIndex set to x[r], and its first-layer pre-activation is
+   * offsets[pairOf[r], :] + x[r] W1[inputIndex, :], so the first layer costs H1 multiply-adds per
+   * row instead of inSize × H1 and no input rows are built. offsets is `firstLayerOffsets(templates,
+   * pairs, inputIndex)` (pairs = offsets.length / H1), pairOf [batch] holds rows of it (any order,
+   * repeats allowed), x is [batch]. Returns output [batch, outSize] and gradient [batch] =
+   * d output[r, outputIndex] / d x[r].
+   */
+  forwardWithInputGradientFromOffsets(
+    offsets: Float32Array,
+    pairOf: Int32Array,
+    x: Float32Array,
+    batch: number,
+    options: OffsetGradientOptions,
+  ): ForwardWithGradient;
   /** Replaces the weights (e.g. after a training update); the layer sizes may change. */
   setWeights(spec: MlpSpec): void;
 }
@@ -127,6 +173,50 @@ export function checkBatch(batch: number, field = 'batch'): void {
 export function checkArray(value: unknown, field: string, length: number, what = 'Float32Array'): void {
   if (!(value instanceof Float32Array)) throw new InputError(field, value, `a ${what} of length ${length}`);
   if (value.length !== length) throw new InputError(`${field}.length`, value.length, `${length}`);
+}
+
+function checkInt32Array(value: unknown, field: string, length: number): void {
+  if (!(value instanceof Int32Array)) throw new InputError(field, value, `an Int32Array of length ${length}`);
+  if (value.length !== length) throw new InputError(`${field}.length`, value.length, `${length}`);
+}
+
+/**
+ * The row of a from-offsets batch that cannot be evaluated, or -1, by the addon's rule: the first
+ * row whose pairOf is outside [0, pairs) or whose x is not finite, else the first row whose
+ * offsets row is not finite.
+ */
+function firstBadOffsetRow(offsets: Float32Array, width: number, pairs: number, pairOf: Int32Array, x: Float32Array, batch: number): number {
+  for (let r = 0; r < batch; r++) {
+    const pair = pairOf[r]!;
+    const v = x[r]!;
+    if (!(pair >= 0 && pair < pairs) || v - v !== 0) return r;
+  }
+  // One pass over the table instead of one per row: pairs usually repeat across rows.
+  const finiteRow = new Uint8Array(pairs);
+  for (let p = 0; p < pairs; p++) {
+    let sum = 0;
+    for (let j = p * width; j < (p + 1) * width; j++) sum += offsets[j]! - offsets[j]!;
+    finiteRow[p] = sum === 0 ? 1 : 0;
+  }
+  for (let r = 0; r < batch; r++) if (finiteRow[pairOf[r]!] === 0) return r;
+  return -1;
+}
+
+/** Throws the InputError for a row reported by firstBadOffsetRow or the addon (row >= 0). */
+function rejectOffsetRow(offsets: Float32Array, width: number, pairs: number, pairOf: Int32Array, x: Float32Array, row: number): void {
+  if (row < 0) return;
+  const pair = pairOf[row]!;
+  if (!(pair >= 0 && pair < pairs)) {
+    throw new InputError(`pairOf[${row}]`, pair, `an integer in [0, ${pairs}) (a row of offsets)`);
+  }
+  if (x[row]! - x[row]! !== 0) throw new InputError(`x[${row}]`, x[row], 'a finite number');
+  for (let j = 0; j < width; j++) {
+    const at = pair * width + j;
+    if (offsets[at]! - offsets[at]! !== 0) {
+      throw new InputError(`offsets[${at}]`, offsets[at], `a finite number (row ${pair} is used by pairOf[${row}])`);
+    }
+  }
+  throw new InputError(`x[${row}]`, x[row], 'a value whose first-layer pre-activation (offsets row + x × W1 row) is finite in float32');
 }
 
 function resolveThreads(threads: number | undefined): number {
@@ -227,6 +317,81 @@ export function createMlpRunner(spec: MlpSpec, options: MlpRunnerOptions = {}): 
         } else {
           checkFinite(input, 'input');
           tsMlp!.forwardWithInputGradient(input, batch, output, gradient, inputIndex, outputIndex);
+        }
+      }
+      return { output, gradient };
+    },
+    get firstLayerSize() {
+      return current.layers[0]!.outSize;
+    },
+    firstLayerOffsets(templates, pairs, inputIndex, out) {
+      checkBatch(pairs, 'pairs');
+      const { inSize } = sizes();
+      const width = current.layers[0]!.outSize;
+      if (!(Number.isInteger(inputIndex) && inputIndex >= 0 && inputIndex < inSize)) {
+        throw new InputError('inputIndex', inputIndex, `an integer in [0, ${inSize})`);
+      }
+      checkArray(templates, 'templates', pairs * inSize);
+      const result = out ?? new Float32Array(pairs * width);
+      checkArray(result, 'out', pairs * width);
+      if (pairs === 0) return result;
+      if (nativeMlp) {
+        const bad = nativeMlp.firstLayerOffsets(templates, pairs, inputIndex, result, threads);
+        if (bad >= 0) throw new InputError(`templates[${bad}]`, templates[bad], 'a finite number');
+      } else {
+        for (let k = 0; k < templates.length; k++) {
+          const v = templates[k]!;
+          if (v - v !== 0 && k % inSize !== inputIndex) throw new InputError(`templates[${k}]`, v, 'a finite number');
+        }
+        tsMlp!.firstLayerOffsets(templates, pairs, inputIndex, result);
+      }
+      return result;
+    },
+    forwardWithInputGradientFromOffsets(offsets, pairOf, x, batch, offsetOptions) {
+      checkBatch(batch);
+      const { inSize, outSize } = sizes();
+      const width = current.layers[0]!.outSize;
+      if (typeof offsetOptions !== 'object' || offsetOptions === null) {
+        throw new InputError('options', offsetOptions, 'an object with inputIndex');
+      }
+      const { inputIndex } = offsetOptions;
+      const outputIndex = offsetOptions.outputIndex ?? 0;
+      if (!(Number.isInteger(inputIndex) && inputIndex >= 0 && inputIndex < inSize)) {
+        throw new InputError('options.inputIndex', inputIndex, `an integer in [0, ${inSize})`);
+      }
+      if (!(Number.isInteger(outputIndex) && outputIndex >= 0 && outputIndex < outSize)) {
+        throw new InputError('options.outputIndex', offsetOptions.outputIndex, `an integer in [0, ${outSize})`);
+      }
+      if (!(offsets instanceof Float32Array)) throw new InputError('offsets', offsets, `a Float32Array of length pairs × ${width}`);
+      if (offsets.length % width !== 0) {
+        throw new InputError('offsets.length', offsets.length, `a multiple of ${width} (pairs × the first layer's width)`);
+      }
+      const pairs = offsets.length / width;
+      checkInt32Array(pairOf, 'pairOf', batch);
+      checkArray(x, 'x', batch);
+      const output = offsetOptions.output ?? new Float32Array(batch * outSize);
+      const gradient = offsetOptions.gradient ?? new Float32Array(batch);
+      checkArray(output, 'options.output', batch * outSize);
+      checkArray(gradient, 'options.gradient', batch);
+      if (batch > 0) {
+        if (nativeMlp) {
+          // The addon checks each row (pair index in range, finite x and offsets) before using it.
+          const bad = nativeMlp.forwardWithInputGradientFromOffsets(
+            offsets,
+            pairs,
+            pairOf,
+            x,
+            batch,
+            output,
+            gradient,
+            inputIndex,
+            outputIndex,
+            threads,
+          );
+          rejectOffsetRow(offsets, width, pairs, pairOf, x, bad);
+        } else {
+          rejectOffsetRow(offsets, width, pairs, pairOf, x, firstBadOffsetRow(offsets, width, pairs, pairOf, x, batch));
+          tsMlp!.forwardWithInputGradientFromOffsets(offsets, pairOf, x, batch, output, gradient, inputIndex, outputIndex);
         }
       }
       return { output, gradient };
