@@ -204,13 +204,6 @@ async function main(): Promise<void> {
     joiner,
     async (t) => {
       if (t < h1) return collection;
-      if (REFIT > 0 && idla && t > h1 && (t - h1) % REFIT === 0) {
-        const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed + t, progress: false, mseWarmup: args.mseWarmup, shareInput: args.shareInput, features: args.features });
-        console.log(`refit at ${t}: ${collector.samples.size} samples, test MAE ${fit.report.testMae.toFixed(4)} (${fit.report.seconds.toFixed(0)} s)`);
-        const search = searchOptionsOf(resolveIdlaSettings(Object.fromEntries(args.search.split(',').filter(Boolean).map((kv: string) => kv.split('=') as [string, string]))));
-        (idla as unknown as { estimator: unknown }).estimator = (await import('../src/agents/idla/index.js')).runnerEstimator((await import('../src/native/index.js')).createMlpRunner(fit.spec));
-        void search;
-      }
       if (!idla) {
         let fitted: { spec: MlpSpec; report: EstimatorReport };
         if (args.estimatorIn) {
@@ -245,7 +238,7 @@ async function main(): Promise<void> {
       return timedPolicy!;
     },
     (obs, t) => {
-      if (t < h1 || REFIT > 0) collector.observe(obs, t < 0);
+      if (t < h1) collector.observe(obs, t < 0);
     },
   );
   const idlaSeconds = (Date.now() - started) / 1000;
@@ -359,7 +352,6 @@ async function main(): Promise<void> {
 }
 
 let timedPolicy: SlicingPolicy | null = null;
-const REFIT = Number(process.env.REFIT ?? 0);
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.stack ?? err.message : String(err));

@@ -39,12 +39,14 @@ export {
 export {
   lagrangianSearch,
   type ValueAndGradient,
+  type PairEstimator,
+  type SearchEstimator,
   type EstimatorOutput,
   type SearchOptions,
   type SearchProblem,
   type SearchResult,
 } from './search.js';
-export { IdlaPolicy, runnerEstimator, type IdlaPolicyOptions } from './policy.js';
+export { IdlaPolicy, runnerEstimator, runnerPairEstimator, type IdlaPolicyOptions } from './policy.js';
 export { CollectionPolicy } from './collect.js';
 export {
   IdlaAgent,

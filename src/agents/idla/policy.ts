@@ -2,15 +2,16 @@
  * The IDLA allocator as a SlicingPolicy: keeps the per-(cell, slice) history, builds the
  * estimator inputs of every active (cell, slice), and runs the batched Lagrangian search warm-
  * started from its own previous solution. Joining or leaving slices need no retraining: the one
- * estimator covers any (x, history, targets); a cell whose set of active slices changed restarts
- * from equal shares over its active slices.
+ * estimator covers any (x, history, targets); a cell whose set of active slices changed is
+ * searched cold: from the estimator's grid optimum (with a grid start) and equal shares over its
+ * active slices.
  */
 import { FEATURE, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
 import { createMlpRunner, type MlpImplChoice, type MlpRunner, type MlpSpec } from '../../native/index.js';
 import { InputError, Rng } from '../../util/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { type FeatureSet, IDLA_INPUTS, IDLA_INPUTS_EXTENDED, INPUT_X, SliceHistory, featureSetOfWidth, inputWidth } from './features.js';
-import { lagrangianSearch, type SearchOptions, type SearchResult, type ValueAndGradient } from './search.js';
+import { lagrangianSearch, type PairEstimator, type SearchEstimator, type SearchOptions, type SearchResult, type ValueAndGradient } from './search.js';
 
 /** The estimator as the search sees it, on the native MLP runner (or its TS fallback). */
 export function runnerEstimator(runner: MlpRunner): ValueAndGradient {
@@ -31,6 +32,37 @@ export function runnerEstimator(runner: MlpRunner): ValueAndGradient {
   };
 }
 
+/**
+ * The estimator as the search sees it in pair form, on the native MLP runner (or its TS
+ * fallback): the fixed inputs of each (cell, slice) are folded into the first layer once per
+ * search, and each iteration passes only (pair, x) per row.
+ */
+export function runnerPairEstimator(runner: MlpRunner): PairEstimator {
+  let offsets = new Float32Array(0);
+  let output = new Float32Array(0);
+  let gradient = new Float32Array(0);
+  return {
+    prepare(templates, pairs) {
+      const size = pairs * runner.firstLayerSize;
+      if (offsets.length !== size) offsets = new Float32Array(size);
+      runner.firstLayerOffsets(templates, pairs, INPUT_X, offsets);
+    },
+    evaluate(pairOf, x, batch) {
+      if (output.length < batch) {
+        output = new Float32Array(batch);
+        gradient = new Float32Array(batch);
+      }
+      const result = runner.forwardWithInputGradientFromOffsets(offsets, pairOf, x, batch, {
+        inputIndex: INPUT_X,
+        outputIndex: 0,
+        output: output.subarray(0, batch),
+        gradient: gradient.subarray(0, batch),
+      });
+      return { value: result.output, gradient: result.gradient };
+    },
+  };
+}
+
 export interface IdlaPolicyOptions {
   search?: SearchOptions;
   seed?: number;
@@ -43,7 +75,7 @@ export interface IdlaPolicyOptions {
 
 export class IdlaPolicy implements SlicingPolicy {
   readonly id: string;
-  readonly estimator: ValueAndGradient;
+  readonly estimator: SearchEstimator;
   /** Figures of the last decision (iterations, rows), for logs and benchmarks. */
   lastSearch: Omit<SearchResult, 'x' | 'lambda' | 'objective'> | null = null;
   private history: SliceHistory | null = null;
@@ -60,7 +92,7 @@ export class IdlaPolicy implements SlicingPolicy {
     private readonly options: IdlaPolicyOptions = {},
   ) {
     this.id = options.id ?? 'idla';
-    this.estimator = typeof estimator === 'function' ? estimator : runnerEstimator(createMlpRunner(estimator, { impl: options.impl ?? 'auto' }));
+    this.estimator = typeof estimator === 'function' ? estimator : runnerPairEstimator(createMlpRunner(estimator, { impl: options.impl ?? 'auto' }));
     if (typeof estimator === 'function') {
       this.inputWidth = inputWidth(options.features ?? 'paper');
     } else {
@@ -107,6 +139,7 @@ export class IdlaPolicy implements SlicingPolicy {
     }
     const warmStart = new Float32Array(n);
     const warmLambda = new Float32Array(C);
+    const cold = new Uint8Array(C);
     for (let c = 0; c < C; c++) {
       let count = 0;
       let changed = this.previous === null;
@@ -120,8 +153,9 @@ export class IdlaPolicy implements SlicingPolicy {
         warmStart[i] = changed ? (active[i] ? 1 / count : 0) : this.previous![i]!;
       }
       warmLambda[c] = changed || !this.previousLambda ? 0 : this.previousLambda[c]!;
+      cold[c] = changed ? 1 : 0;
     }
-    const result = await lagrangianSearch(this.estimator, { cells: C, slices: S, active, templates, inputWidth: W, warmStart, warmLambda }, this.rng, this.options.search);
+    const result = await lagrangianSearch(this.estimator, { cells: C, slices: S, active, templates, inputWidth: W, warmStart, warmLambda, cold }, this.rng, this.options.search);
     this.previous = result.x;
     this.previousLambda = result.lambda;
     this.previousActive = active;

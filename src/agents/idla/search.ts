@@ -35,6 +35,23 @@ export interface EstimatorOutput {
   gradient: ArrayLike<number>;
 }
 
+/**
+ * The estimator in "pair" form: `prepare` receives the fixed inputs of every (cell, slice) once
+ * per search ([pairs, inputWidth], x column ignored), then `evaluate` takes rows as (pair index,
+ * x) only. On the MLP runner this folds the fixed inputs into the first layer once
+ * (`firstLayerOffsets`), so an iteration neither builds input rows nor recomputes that layer.
+ */
+export interface PairEstimator {
+  prepare(templates: Float32Array, pairs: number, inputWidth: number): void;
+  evaluate(pairOf: Int32Array, x: Float32Array, batch: number): EstimatorOutput;
+}
+
+export type SearchEstimator = ValueAndGradient | PairEstimator;
+
+function isPairEstimator(estimator: SearchEstimator): estimator is PairEstimator {
+  return typeof estimator !== 'function';
+}
+
 export interface SearchOptions {
   /** Neighbours of the warm start (P). Default 5. */
   neighbours?: number;
@@ -91,6 +108,12 @@ export interface SearchProblem {
   warmStart: ArrayLike<number>;
   /** [cells] warm-start multipliers; 0 when omitted. */
   warmLambda?: ArrayLike<number>;
+  /**
+   * [cells] 1 = the cell has no previous solution (first decision, or its set of active slices
+   * changed): with a grid start, the starts are centred on the grid point instead of `warmStart`
+   * (which then takes the grid start's place). Omitted: every cell is warm.
+   */
+  cold?: ArrayLike<number>;
 }
 
 export interface SearchResult {
@@ -109,7 +132,7 @@ export interface SearchResult {
 }
 
 export async function lagrangianSearch(
-  estimator: ValueAndGradient,
+  estimator: SearchEstimator,
   problem: SearchProblem,
   rng: Rng,
   options: SearchOptions = {},
@@ -150,6 +173,8 @@ export async function lagrangianSearch(
   const x = new Float32Array(slots);
   const lambda = new Float32Array(cells * starts);
   let rowsEvaluated = 0;
+  const pairMode = isPairEstimator(estimator);
+  if (pairMode) estimator.prepare(problem.templates, n, W);
   const grid = G > 0 && pairs.length > 0 ? await gridOptimum(estimator, problem.templates, W, pairIndex, first, cells, G) : null;
   if (grid) rowsEvaluated += pairs.length * G;
   for (let c = 0; c < cells; c++) {
@@ -157,12 +182,14 @@ export async function lagrangianSearch(
     // Warm start, made feasible first so every start begins inside the box.
     const warm = new Float64Array(k);
     for (let j = 0; j < k; j++) warm[j] = clamp01(problem.warmStart[pairIndex[first[c]! + j]!]!);
-    const warmFeasible = projectIfNeeded(warm);
+    let centre: Float64Array = projectIfNeeded(warm);
+    let other: Float64Array | null = grid ? Float64Array.from(grid.x.subarray(first[c]!, first[c]! + k)) : null;
+    // A cold cell has no solution worth staying near: centre its starts on the grid point.
+    if (other && problem.cold && problem.cold[c]! >= 0.5) [centre, other] = [other, centre];
     for (let p = 0; p < starts; p++) {
       const base = starts * first[c]! + p * k;
       for (let j = 0; j < k; j++) {
-        x[base + j] =
-          p === 0 ? warmFeasible[j]! : grid && p === starts - 1 ? grid.x[first[c]! + j]! : clamp01(warmFeasible[j]! + rng.normal(0, noise));
+        x[base + j] = p === 0 ? centre[j]! : other && p === starts - 1 ? other[j]! : clamp01(centre[j]! + rng.normal(0, noise));
       }
       lambda[c * starts + p] = Math.max(0, problem.warmLambda?.[c] ?? 0);
     }
@@ -180,7 +207,10 @@ export async function lagrangianSearch(
   const evalX = new Float32Array(slots);
   const evalF = new Float32Array(slots);
   const evalG = new Float32Array(slots);
+  // Batch rows: full input rows for a function estimator, (pair, x) for a pair estimator.
   let inputs = new Float32Array(0);
+  let rowPair = new Int32Array(0);
+  let rowX = new Float32Array(0);
   let iterations = 0;
   let layoutDirty = true;
   let rowsInBatch = 0;
@@ -191,7 +221,12 @@ export async function lagrangianSearch(
     if (layoutDirty) {
       rowsInBatch = 0;
       for (let q = 0; q < live.length; q++) rowsInBatch += count[(live[q]! / starts) | 0]!;
-      if (inputs.length < rowsInBatch * W) inputs = new Float32Array(rowsInBatch * W);
+      if (pairMode) {
+        if (rowPair.length < rowsInBatch) {
+          rowPair = new Int32Array(rowsInBatch);
+          rowX = new Float32Array(rowsInBatch);
+        }
+      } else if (inputs.length < rowsInBatch * W) inputs = new Float32Array(rowsInBatch * W);
     }
     let row = 0;
     for (let q = 0; q < live.length; q++) {
@@ -200,6 +235,13 @@ export async function lagrangianSearch(
       const p = id - c * starts;
       const k = count[c]!;
       const base = starts * first[c]! + p * k;
+      if (pairMode) {
+        for (let j = 0; j < k; j++, row++) {
+          if (layoutDirty) rowPair[row] = pairIndex[first[c]! + j]!;
+          rowX[row] = useX[base + j]!;
+        }
+        continue;
+      }
       for (let j = 0; j < k; j++, row++) {
         const o = row * W;
         if (layoutDirty) {
@@ -211,10 +253,14 @@ export async function lagrangianSearch(
     }
     layoutDirty = false;
   };
+  const evaluateBatch = (): EstimatorOutput | Promise<EstimatorOutput> =>
+    pairMode
+      ? estimator.evaluate(rowPair.subarray(0, rowsInBatch), rowX.subarray(0, rowsInBatch), rowsInBatch)
+      : estimator(inputs.subarray(0, rowsInBatch * W), rowsInBatch);
 
   for (let i = 0; i < maxIterations && live.length > 0; i++) {
     writeInputs(x);
-    const out = await estimator(inputs.subarray(0, rowsInBatch * W), rowsInBatch);
+    const out = await evaluateBatch();
     checkOutput(out, rowsInBatch);
     rowsEvaluated += rowsInBatch;
     iterations = i + 1;
@@ -282,7 +328,7 @@ export async function lagrangianSearch(
     layoutDirty = true;
     if (live.length > 0) {
       writeInputs(x);
-      const out = await estimator(inputs.subarray(0, rowsInBatch * W), rowsInBatch);
+      const out = await evaluateBatch();
       checkOutput(out, rowsInBatch);
       rowsEvaluated += rowsInBatch;
       // Live starts were listed in slot order, so batch rows and slots coincide.
@@ -347,7 +393,7 @@ export async function lagrangianSearch(
  * Returns the points [pairs] (in pair order) and their objective per cell.
  */
 async function gridOptimum(
-  estimator: ValueAndGradient,
+  estimator: SearchEstimator,
   templates: Float32Array,
   W: number,
   pairIndex: Int32Array,
@@ -357,16 +403,29 @@ async function gridOptimum(
 ): Promise<{ x: Float32Array; objective: Float64Array }> {
   const pairs = pairIndex.length;
   const rows = pairs * G;
-  const inputs = new Float32Array(rows * W);
-  for (let q = 0; q < pairs; q++) {
-    const from = pairIndex[q]! * W;
-    for (let g = 0; g < G; g++) {
-      const o = (q * G + g) * W;
-      for (let w = 0; w < W; w++) inputs[o + w] = templates[from + w]!;
-      inputs[o + INPUT_X] = g / (G - 1);
+  let out: EstimatorOutput;
+  if (isPairEstimator(estimator)) {
+    const pairOf = new Int32Array(rows);
+    const xs = new Float32Array(rows);
+    for (let q = 0; q < pairs; q++) {
+      for (let g = 0; g < G; g++) {
+        pairOf[q * G + g] = pairIndex[q]!;
+        xs[q * G + g] = g / (G - 1);
+      }
     }
+    out = await estimator.evaluate(pairOf, xs, rows);
+  } else {
+    const inputs = new Float32Array(rows * W);
+    for (let q = 0; q < pairs; q++) {
+      const from = pairIndex[q]! * W;
+      for (let g = 0; g < G; g++) {
+        const o = (q * G + g) * W;
+        for (let w = 0; w < W; w++) inputs[o + w] = templates[from + w]!;
+        inputs[o + INPUT_X] = g / (G - 1);
+      }
+    }
+    out = await estimator(inputs, rows);
   }
-  const out = await estimator(inputs, rows);
   checkOutput(out, rows);
   const value = new Float64Array(rows);
   for (let r = 0; r < rows; r++) value[r] = Math.log(clamp01(out.value[r]!) + 1);
