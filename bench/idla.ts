@@ -38,6 +38,8 @@ interface Args {
   epochs: number;
   mseWarmup: number;
   randomFraction: number;
+  /** Relabelled copies per training sample. */
+  relabel: number;
   shareInput: ShareInput;
   features: FeatureSet;
   td3Episodes: number;
@@ -54,7 +56,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, epochs: IDLA_DEFAULTS.epochs, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false, sets: [] };
+  const args: Args = { scale: 1, epochs: IDLA_DEFAULTS.epochs, td3Episodes: 2, seed: 3, mseWarmup: IDLA_DEFAULTS.mseWarmup, randomFraction: IDLA_DEFAULTS.randomFraction, relabel: IDLA_DEFAULTS.relabel, shareInput: IDLA_DEFAULTS.shareInput, features: IDLA_DEFAULTS.features, estimatorIn: '', estimatorOut: '', search: '', idlaOnly: false, sets: [] };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
     if (key === '--estimator-in' || key === '--estimator-out' || key === '--search') {
@@ -91,6 +93,7 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--seed') args.seed = value;
     else if (key === '--mse-warmup') args.mseWarmup = value;
     else if (key === '--random-fraction') args.randomFraction = value;
+    else if (key === '--relabel') args.relabel = value;
     else continue;
     if (!Number.isFinite(value) || value < 0) throw new Error(`${key}: got ${argv[i + 1]}, expected a number >= 0`);
     i++;
@@ -210,7 +213,7 @@ async function main(): Promise<void> {
           const file = loadEstimator(args.estimatorIn);
           fitted = { spec: file.mlp, report: file.report };
         } else {
-          const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput, features: args.features });
+          const fit = await fitEstimator(collector.samples, { epochs: args.epochs, seed: args.seed, progress: true, mseWarmup: args.mseWarmup, shareInput: args.shareInput, features: args.features, relabel: args.relabel });
           fitted = fit;
           if (args.estimatorOut) {
             saveEstimator(args.estimatorOut, { kind: 'idla-estimator', version: 1, shareInput: fit.shareInput, features: fit.features, spec: mlpSpecToJson(fit.spec), report: fit.report });

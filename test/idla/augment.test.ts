@@ -40,7 +40,7 @@ describe('IDLA augmentation', () => {
 
   it('rule 1: r < 1 gets a copy with the achieved (phi, d) as requirements, labelled 1', () => {
     const out = augment({ inputs: Float32Array.from(rows.flat()), labels: Float32Array.from(labels) }, throughput, delay, new Rng(1));
-    expect(out.counts).toEqual({ original: 4, rule1: 2, rule2: 2 });
+    expect(out.counts).toEqual({ original: 4, rule1: 2, rule2: 2, relabelled: 0 });
     // Originals first, unchanged.
     expect(Array.from(out.inputs.subarray(0, 4 * IDLA_INPUTS))).toEqual(Array.from(Float32Array.from(rows.flat())));
     expect(Array.from(out.labels.subarray(0, 4))).toEqual(Array.from(Float32Array.from(labels)));
@@ -89,6 +89,53 @@ describe('IDLA augmentation', () => {
     expect(lo).toBeLessThan(0.41);
     expect(hi).toBeLessThanOrEqual(1);
     expect(hi).toBeGreaterThan(0.99);
+  });
+});
+
+describe('IDLA relabelled copies (extension)', () => {
+  it('label each copy with r under its new requirements, within a factor 2 of the old, and leave the paper rules untouched', () => {
+    const base = [row(0.3, 2, 100), row(0.5, 1, 20), row(0.2, 1.5, 0), row(0.9, 0.5, 200), row(0.1, 2, 50)];
+    const labels = [0.6, 1, 0.25, 1, 1];
+    // The last row had no users: no throughput, satisfied whatever it asks.
+    const throughput = [1.2, 1.4, 0.375, 0.7, 0];
+    const delay = [80, 12, 40, 150, 2];
+    const data = { inputs: Float32Array.from(base.flat()), labels: Float32Array.from(labels) };
+    const paper = augment(data, throughput, delay, new Rng(7));
+    const out = augment(data, throughput, delay, new Rng(7), 3);
+    expect(out.counts).toEqual({ original: 5, rule1: 2, rule2: 3, relabelled: 15 });
+    expect(paper.counts.relabelled).toBe(0);
+    // The paper rules' rows come first and are the same as without relabelling.
+    const paperRows = paper.labels.length;
+    expect(Array.from(out.inputs.subarray(0, paperRows * IDLA_INPUTS))).toEqual(Array.from(paper.inputs));
+    let belowOne = 0;
+    for (let m = paperRows; m < out.labels.length; m++) {
+      const i = Math.floor((m - paperRows) / 3);
+      const copy = out.inputs.subarray(m * IDLA_INPUTS, (m + 1) * IDLA_INPUTS);
+      const phiTarget = copy[INPUT_PHI_TARGET]!;
+      const delayTarget = copy[INPUT_DELAY_TARGET]!;
+      // Only the targets change.
+      for (let k = 0; k < IDLA_INPUTS; k++) if (k !== INPUT_PHI_TARGET && k !== INPUT_DELAY_TARGET) expect(copy[k]).toBe(Math.fround(base[i]![k]!));
+      for (const [now, was] of [
+        [phiTarget, base[i]![INPUT_PHI_TARGET]!],
+        [delayTarget, base[i]![INPUT_DELAY_TARGET]!],
+      ] as const) {
+        if (was === 0) expect(now).toBe(0);
+        else {
+          expect(now / was).toBeGreaterThanOrEqual(0.5 - 1e-6);
+          expect(now / was).toBeLessThanOrEqual(2 + 1e-6);
+        }
+      }
+      let expected = 1;
+      if (i !== 4) {
+        if (phiTarget > 0) expected = Math.min(expected, throughput[i]! / phiTarget);
+        if (delayTarget > 0) expected = Math.min(expected, delayTarget / delay[i]!);
+      }
+      expect(out.labels[m]).toBeCloseTo(expected, 6);
+      if (out.labels[m]! < 1) belowOne++;
+    }
+    // Unlike rule 1, relabelling also yields unsatisfied copies.
+    expect(belowOne).toBeGreaterThan(0);
+    expect(() => augment(data, throughput, delay, new Rng(7), -1)).toThrow(/relabel/);
   });
 });
 

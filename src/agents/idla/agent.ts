@@ -31,6 +31,8 @@ export interface IdlaSettings {
   trainFraction: number;
   /** Fraction of the epochs on the squared error before the MAE (see EstimatorOptions.mseWarmup). */
   mseWarmup: number;
+  /** Relabelled copies per training sample (augment.ts; 0 = the paper's two augmentation rules only). */
+  relabel: number;
   shareInput: ShareInput;
   /**
    * Estimator inputs: 'paper' (the paper's 13) or 'extended' (plus the slice's backlog and offered
@@ -61,6 +63,7 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   learningRate: 1e-3,
   trainFraction: 0.75,
   mseWarmup: 1,
+  relabel: 2,
   shareInput: 'share',
   features: 'paper',
   neighbours: 5,
@@ -99,7 +102,7 @@ export function resolveIdlaSettings(overrides: Record<string, unknown> = {}): Id
       (settings as unknown as Record<string, unknown>)[key] = value;
     }
   }
-  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations', 'gridPoints'] as const) {
+  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations', 'gridPoints', 'relabel'] as const) {
     if (!Number.isInteger(settings[key])) throw new InputError(`agent.${key}`, settings[key], 'an integer');
   }
   if (settings.gridPoints === 1) throw new InputError('agent.gridPoints', 1, 'an integer >= 2, or 0 for no grid start');
@@ -185,6 +188,7 @@ export class IdlaAgent implements TrainableAgent {
       learningRate: this.config.learningRate,
       trainFraction: this.config.trainFraction,
       mseWarmup: this.config.mseWarmup,
+      relabel: this.config.relabel,
       shareInput: this.config.shareInput,
       features: this.config.features,
       seed: deriveSeed(this.seed, 'idla-estimator'),

@@ -38,6 +38,8 @@ export interface EstimatorOptions {
    * Default 0.5; 0 = MAE from the first epoch.
    */
   mseWarmup?: number;
+  /** Relabelled copies per training sample (augment.ts; 0 = the paper's two rules only). Default 0. */
+  relabel?: number;
   /** Show a progress bar on stderr. */
   progress?: boolean;
 }
@@ -48,7 +50,7 @@ export interface EstimatorReport {
   samples: number;
   trainSamples: number;
   testSamples: number;
-  augmented: { rule1: number; rule2: number };
+  augmented: { rule1: number; rule2: number; relabelled?: number };
   epochs: number;
   seconds: number;
   backend: string;
@@ -148,7 +150,7 @@ export async function fitEstimator(
   const trainBase = samplesToInputs(trainSet, shareInput, features);
   const throughput = column(trainSet, sampleColumns.throughput);
   const delay = column(trainSet, sampleColumns.delay);
-  const train = augment(trainBase, throughput, delay, rng);
+  const train = augment(trainBase, throughput, delay, rng, options.relabel ?? 0);
   const test = samplesToInputs(testSet, shareInput, features);
 
   const { mean, std } = standardization(train.inputs, W);
@@ -200,7 +202,7 @@ export async function fitEstimator(
       samples: samples.size,
       trainSamples: train.labels.length,
       testSamples: test.labels.length,
-      augmented: { rule1: train.counts.rule1, rule2: train.counts.rule2 },
+      augmented: { rule1: train.counts.rule1, rule2: train.counts.rule2, relabelled: train.counts.relabelled },
       epochs,
       seconds: (Date.now() - started) / 1000,
       backend,
