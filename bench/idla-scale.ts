@@ -73,7 +73,7 @@ async function estimatorAndTemplates(): Promise<{ spec: MlpSpec; templates: Floa
     history.push(obs);
   }
   // Fitted like the agent's estimator (the search's iteration count depends on its shape).
-  const { spec } = await fitEstimator(collector.samples, { epochs: IDLA_DEFAULTS.epochs, mseWarmup: IDLA_DEFAULTS.mseWarmup, seed: 5, progress: true });
+  const { spec } = await fitEstimator(collector.samples, { epochs: IDLA_DEFAULTS.epochs, mseWarmup: IDLA_DEFAULTS.mseWarmup, relabel: IDLA_DEFAULTS.relabel, seed: 5, progress: true });
   const templates = new Float32Array(C * S * IDLA_INPUTS);
   for (let i = 0; i < C * S; i++) {
     history.writeInputs(i, 0, obs[i * FEATURES_PER_SLICE + FEATURE.phiTarget]!, obs[i * FEATURES_PER_SLICE + FEATURE.delayTarget]!, templates, i * IDLA_INPUTS);

@@ -328,7 +328,7 @@ async function main(): Promise<void> {
   if (report) {
     console.log(
       `estimator: test MAE ${report.testMae.toFixed(4)}, train MAE ${report.trainMae.toFixed(4)} (${report.samples} samples, ` +
-        `+${report.augmented.rule1} rule-1 / +${report.augmented.rule2} rule-2 copies in training, ${report.epochs} epochs, ${report.seconds.toFixed(1)} s)`,
+        `+${report.augmented.rule1} rule-1 / +${report.augmented.rule2} rule-2 / +${report.augmented.relabelled ?? 0} relabelled copies in training, ${report.epochs} epochs, ${report.seconds.toFixed(1)} s)`,
     );
   }
   console.log(
