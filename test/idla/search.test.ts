@@ -124,6 +124,7 @@ describe('IDLA Lagrangian search', () => {
     expect(withGrid.x[2]).toBeGreaterThanOrEqual(0.15 - 1e-6);
     expect(withGrid.x[0]! + withGrid.x[1]! + withGrid.x[2]!).toBeLessThanOrEqual(1);
     await expect(lagrangianSearch(steps, problem, new Rng(2), { gridPoints: 1 })).rejects.toThrow(/gridPoints/);
+    await expect(lagrangianSearch(steps, { ...problem, cold: [1, 0] }, new Rng(2), { gridPoints: 21 })).rejects.toThrow(/cold length/);
   });
 
   it('the grid start is the brute-force optimum over the 0.05 grid (1,771 points for 3 slices)', async () => {

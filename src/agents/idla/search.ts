@@ -153,6 +153,7 @@ export async function lagrangianSearch(
   if (!(Number.isInteger(W) && W > INPUT_X)) throw new InputError('inputWidth', W, `an integer > ${INPUT_X}`);
   if (problem.templates.length !== n * W) throw new InputError('templates length', problem.templates.length, `${n * W} (${n} rows x ${W})`);
   if (problem.warmStart.length !== n) throw new InputError('warmStart length', problem.warmStart.length, `${n}`);
+  if (problem.cold && problem.cold.length !== cells) throw new InputError('cold length', problem.cold.length, `${cells} (one per cell)`);
   const G = options.gridPoints ?? 0;
   if (!(Number.isInteger(G) && (G === 0 || G >= 2))) throw new InputError('gridPoints', G, 'an integer >= 2, or 0 for no grid start');
   const starts = 1 + P + (G > 0 ? 1 : 0);
