@@ -1,5 +1,5 @@
 /**
- * ADMM for the per-cell sharing constraint (DeepSlicing's form, ALGORITHMS.md). Each cell's
+ * ADMM for the per-cell sharing constraint (DeepSlicing's form, docs/algorithms.md#admm). Each cell's
  * slices propose shares in parallel (the x-step, any callback: a closed form, a learned policy),
  * the z-step projects onto {z >= 0, sum z <= budget} exactly, and scaled duals u accumulate the
  * disagreement. The deployed allocation is z, feasible at every iteration — stopping early only

@@ -1,5 +1,5 @@
 /**
- * Exact Euclidean projections onto the per-cell allocation sets (ALGORITHMS.md):
+ * Exact Euclidean projections onto the per-cell allocation sets (docs/algorithms.md#feasibility-projection):
  *   {x >= 0, sum x <= a}, {x >= 0, sum x = a}, and the box-constrained {l <= x <= u, sum x <= a}.
  * Every allocation leaves an agent through one of these, so capacity is never violated.
  */

@@ -2,7 +2,7 @@ import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../en
 import type { ConstraintSpec } from '../scenario/index.js';
 
 /**
- * The KPIs of ALGORITHMS.md over an evaluation run.
+ * The KPIs of docs/algorithms.md#kpis-and-evaluation over an evaluation run.
  *
  * - qosSatisfaction: fraction of active (step, cell, slice) with r >= 1 - eps.
  * - meanR, rCdf (fraction of r <= 0, 0.1, ..., 1).
@@ -53,7 +53,7 @@ export interface SliceKpis {
   throughputViolationRate: number;
 }
 
-/** Per-cell KPIs (the allocated share and utilization of ALGORITHMS.md are per cell). */
+/** Per-cell KPIs (the allocated share and utilization of docs/algorithms.md#kpis-and-evaluation are per cell). */
 export interface CellKpis {
   allocatedShare: number;
   utilization: number;
@@ -405,7 +405,7 @@ export function constraintCosts(constraints: readonly ConstraintSpec[], layout: 
 }
 
 /**
- * Convergence (ALGORITHMS.md): the first index after which the moving average (window 20) of a
+ * Convergence (docs/algorithms.md#kpis-and-evaluation): the first index after which the moving average (window 20) of a
  * series of evaluation returns stays within 5% of its final plateau (the last moving average).
  * Indices before a full window use the mean of what is there. null for an empty series.
  */

@@ -178,7 +178,7 @@ export interface AdmmStep {
 }
 
 /**
- * One ADMM z-step and dual update for every row (cell) at once (ALGORITHMS.md, DeepSlicing's
+ * One ADMM z-step and dual update for every row (cell) at once (docs/algorithms.md#admm, DeepSlicing's
  * form): z = Proj(x + u); u <- u + x - z (in place); residuals per row. x, u (and options.z)
  * are [rows × cols] of the same type, x a separate array from u and z. The shadow price of
  * capacity is rho * u. A typical loop keeps z and u across iterations (and steps, warm start):

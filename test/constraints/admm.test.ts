@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { admmSolve, createAdmmState, type AdmmXStep } from '../../src/constraints/index.js';
 
-// ALGORITHMS.md worked example: U_s(x) = -(x - d_s)^2, closed-form x-step.
+// Worked example of docs/algorithms.md#admm: U_s(x) = -(x - d_s)^2, closed-form x-step.
 const d = [0.5, 0.4, 0.3];
 function quadraticStep(cells: number, dd: number[] = d): AdmmXStep {
   return (v, rho, x) => {

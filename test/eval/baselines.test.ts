@@ -138,7 +138,7 @@ describe('baselines', () => {
 });
 
 describe('KPIs', () => {
-  it('computes the ALGORITHMS.md formulas on a hand-made step', () => {
+  it('computes the docs/algorithms.md formulas on a hand-made step', () => {
     const layout = { cells: 2, slices: [
       { name: 'a', type: 'eMBB' as const, phiTarget: 2, delayTarget: 100 },
       { name: 'b', type: 'URLLC' as const, phiTarget: 0, delayTarget: 10 },

@@ -20,7 +20,7 @@ function randomRows(rng: Rng, rows: number, cols: number): Float64Array {
 }
 
 describe.each(impls)('batch constraint kernels (%s)', (impl) => {
-  it('reproduces the projection table of ALGORITHMS.md', () => {
+  it('reproduces the projection table of docs/algorithms.md', () => {
     const table: [number[], number[], number[]][] = [
       [[0.5, 0.4, 0.3], [0.4333, 0.3333, 0.2333], [0.4333, 0.3333, 0.2333]],
       [[1.2, -0.3, 0.4], [0.9, 0, 0.1], [0.9, 0, 0.1]],

@@ -1,7 +1,7 @@
 /**
  * The exact per-cell projection as a TensorFlow.js op with its gradient: forward = the projection
  * of src/constraints on each row (active slices only; floors/caps when given), backward = the
- * vector-Jacobian product (ALGORITHMS.md: with A the free set, if the budget is active
+ * vector-Jacobian product (docs/algorithms.md#feasibility-projection: with A the free set, if the budget is active
  * dx_A/dv_A = I - (1/|A|) 1 1^T, zero elsewhere; if slack, the identity on A).
  * Actors of the single-agent baselines (DDPG, TD3) end with it, so they learn through it.
  */

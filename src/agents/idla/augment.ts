@@ -1,5 +1,5 @@
 /**
- * IDLA's two augmentation rules (ALGORITHMS.md, IDLA), applied to estimator inputs:
+ * IDLA's two augmentation rules (docs/algorithms.md#augmentation), applied to estimator inputs:
  *  (1) a sample with r < 1 gets a copy whose requirements are the achieved (phi, d) — what the
  *      slice did reach it reached fully — labelled 1;
  *  (2) a sample with r = 1 gets a copy with x replaced by x' ~ U[x, 1] — more resources never

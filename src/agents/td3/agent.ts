@@ -2,7 +2,7 @@
  * Single-agent baselines: DDPG and TD3 with one agent per cell (weights shared across cells) over
  * all of the cell's slices. The actor maps the cell's features to one value per slice, a sigmoid,
  * then the exact projection (a differentiable op, see core/projection-op.ts), so every action is
- * feasible. TD3 (Fujimoto et al.; ALGORITHMS.md): clipped double-Q, delayed policy and target
+ * feasible. TD3 (Fujimoto et al.; docs/algorithms.md#td3-and-ddpg): clipped double-Q, delayed policy and target
  * updates, target-policy smoothing; its reward is the minimum QoS level r over the cell's active
  * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
  */
