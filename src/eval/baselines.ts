@@ -1,11 +1,6 @@
 import { projectBoxSimplex } from '../constraints/index.js';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  cqiToSpectralEfficiency,
-  type NdArray,
-  type SyntheticSlicingEnv,
-} from '../env/index.js';
+import { type NdArray } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, type SyntheticSlicingEnv } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { InputError } from '../util/index.js';

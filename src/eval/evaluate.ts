@@ -1,5 +1,5 @@
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
-import { SyntheticSlicingEnv, createEnv, type SlicingEnv } from '../env/index.js';
+import { SyntheticSlicingEnv, createEnv, type SlicingEnv } from '../families/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar } from '../util/index.js';
 import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';

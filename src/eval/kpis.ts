@@ -1,4 +1,4 @@
-import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../families/index.js';
 import type { ConstraintSpec } from '../scenario/index.js';
 
 /**

@@ -29,7 +29,15 @@ import {
   type BackendInfo,
   type TrainableAgent,
 } from '../agents/index.js';
-import { FEATURE, FEATURES_PER_SLICE, createEnv, qosFromObservation, type Info, type NdArray, type SlicingEnv, type SlicingLayout, type VectorEnv } from '../env/index.js';
+import { type Info, type NdArray, type VectorEnv } from '../env/index.js';
+import {
+  FEATURE,
+  FEATURES_PER_SLICE,
+  createEnv,
+  qosFromObservation,
+  type SlicingEnv,
+  type SlicingLayout,
+} from '../families/index.js';
 import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';

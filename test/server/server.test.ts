@@ -1,18 +1,8 @@
 import * as zmq from 'zeromq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/index.js';
-import {
-  BOX_DTYPES,
-  Box,
-  Dict,
-  Discrete,
-  RemoteEnv,
-  RemoteVectorEnv,
-  Tuple,
-  ndarray,
-  type GymSpace,
-  type NdArray,
-} from '../../src/env/index.js';
+import { BOX_DTYPES, Box, Dict, Discrete, Tuple, ndarray, type GymSpace, type NdArray } from '../../src/env/index.js';
+import { RemoteEnv, RemoteVectorEnv } from '../../src/remote/index.js';
 import { GymServer, ProtocolError, SimulatorPeer, normalizeEndpoint } from '../../src/server/index.js';
 import { encodeEnvStateMsg, encodeSimInitMsg, fromHex, spaceToWire, toHex } from '../../src/wire/index.js';
 import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from './helpers.js';

@@ -5,7 +5,7 @@
  * never push a cell's sum above 1.
  */
 import { projectBoxSimplex, projectSimplex, type SliceBounds } from '../../constraints/index.js';
-import type { SlicingLayout } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import type { AgentScenario } from '../agent.js';
 
 export const DEPLOY_BUDGET = 1 - 1e-6;

@@ -4,7 +4,7 @@
  * delay-violation-rate: mean delay > d*; throughput-violation-rate: throughput < phi*;
  * qos-violation-rate: r < 1. Their long-run rates must stay at or below each constraint's limit.
  */
-import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../../families/index.js';
 import type { AgentScenario } from '../agent.js';
 
 export interface SliceConstraint {

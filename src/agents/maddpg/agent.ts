@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { admmSolve, createAdmmState } from '../../constraints/index.js';
-import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { qosFromObservation, type SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, EpisodeStats, TrainableAgent, Transition } from '../agent.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';

@@ -7,7 +7,8 @@
  * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
  */
 import * as tf from '@tensorflow/tfjs';
-import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { qosFromObservation, type SlicingLayout } from '../../families/index.js';
 import type { MlpSpec } from '../../native/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
