@@ -34,7 +34,7 @@ import {
   FEATURE,
   FEATURES_PER_SLICE,
   createEnv,
-  qosFromObservation,
+  stepQos,
   type SlicingEnv,
   type SlicingLayout,
 } from '../families/index.js';
@@ -282,7 +282,6 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   let stepsThisProcess = 0;
   let lastTrain: Record<string, unknown> | null = null;
   let episodesThisProcess = 0;
-  const size = layout.cells * layout.slices.length;
   const context = { layout, step: 0 };
   try {
     if (resumedFrom !== null && resumedFrom < config.episodes) announce(`resuming at episode ${resumedFrom + 1}`);
@@ -321,7 +320,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
             const c = constraintCosts(scenario.constraints, layout, result.obs[i]!.data);
             for (let j = 0; j < c.length; j++) st.costs[j] = st.costs[j]! + c[j]!;
           }
-          const qos = stepQos(result.info[i]!.qos, result.obs[i]!, layout, size);
+          const qos = stepQos(result.info[i]!.qos, result.obs[i]!.data, layout.cells, layout.slices.length);
           for (const r of qos) {
             if (Number.isNaN(r)) continue;
             st.qosCount += 1;
@@ -457,11 +456,6 @@ function excessCapacity(action: Float32Array, layout: SlicingLayout): number {
     total += Math.max(0, sum - 1);
   }
   return total / layout.cells;
-}
-
-function stepQos(infoQos: unknown, obs: NdArray<Float32Array>, layout: SlicingLayout, size: number): Float64Array {
-  if (Array.isArray(infoQos) && infoQos.length === size) return Float64Array.from(infoQos as Array<number | null>, (v) => (v === null ? Number.NaN : v));
-  return qosFromObservation(obs.data, layout.cells, layout.slices.length);
 }
 
 type Obs = NdArray<Float32Array>;

@@ -24,17 +24,13 @@ export async function createEnv(scenario: Scenario, options: CreateEnvOptions = 
     return new SyntheticSlicingEnv(scenario, options.seed === undefined ? {} : { seed: options.seed });
   }
   // The ns-3 env lives in remote/; loaded on demand so the synthetic path never loads ZeroMQ.
-  const specifier = '../../remote/index.js';
-  let ns3: { createNs3Env?: (scenario: Scenario, options: CreateEnvOptions) => Promise<SlicingEnv> };
+  let remote: typeof import('../../remote/index.js');
   try {
-    ns3 = (await import(specifier)) as typeof ns3;
+    remote = await import('../../remote/index.js');
   } catch (err) {
     throw new Ns3tsError(
       `scenario ${scenario.name}: the ns-3 env (src/remote, createNs3Env) is not available in this build: ${(err as Error).message}`,
     );
   }
-  if (typeof ns3.createNs3Env !== 'function') {
-    throw new Ns3tsError(`scenario ${scenario.name}: src/remote does not export createNs3Env`);
-  }
-  return ns3.createNs3Env(scenario, options);
+  return remote.createNs3Env(scenario, options);
 }

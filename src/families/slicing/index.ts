@@ -8,6 +8,9 @@ export {
   qosLevel,
   sliceUtility,
   qosFromObservation,
+  rowQos,
+  stepQos,
+  rowViolates,
   rewardFromObservation,
   type SliceFeature,
   type SliceType,
@@ -28,3 +31,4 @@ export {
 } from './synthetic/index.js';
 export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';
 export { SlicingParallelEnv } from './parallel-env.js';
+export { shareBounds, type ShareBounds, type ShareBoundsSource } from './bounds.js';
