@@ -99,7 +99,7 @@ export interface TrainSummary {
   resumedFrom: number | null;
 }
 
-export interface RunConfig {
+export interface TrainRunConfig {
   runId: string;
   agent: { id: string; settings: Record<string, unknown> };
   scenario: Scenario;
@@ -190,14 +190,14 @@ function evalLine(episode: number, result: EvalResult): Record<string, unknown> 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
 export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   const resumeDir = options.resume ? resolve(options.resume) : null;
-  let config: RunConfig;
+  let config: TrainRunConfig;
   let runDir: string;
   let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
   let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
   if (resumeDir) {
     const configPath = join(resumeDir, CONFIG_FILE);
     if (!existsSync(configPath)) throw new InputError('--resume', options.resume, `a run directory with ${CONFIG_FILE}`);
-    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig;
+    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as TrainRunConfig;
     const scenario = resolveScenario(stored.scenario);
     const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
     config = { ...stored, scenario, backend, episodes: options.episodes ?? stored.episodes };
