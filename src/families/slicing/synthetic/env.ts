@@ -261,7 +261,7 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
       }
       if (sum > 1) {
         violation += sum - 1;
-        for (let s = 0; s < S; s++) x[c * S + s] /= sum;
+        for (let s = 0; s < S; s++) x[c * S + s]! /= sum;
       }
     }
     this.lastCapacityViolation = violation / this.cells;
@@ -370,7 +370,7 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
       if (t < event.step || t >= event.step + event.duration) continue;
       const mask = this.eventMasks[e]!;
       const target = event.kind === 'burst' ? this.userFactor : this.capacityFactor;
-      for (let i = 0; i < mask.length; i++) if (mask[i]) target[i] *= event.factor;
+      for (let i = 0; i < mask.length; i++) if (mask[i]) target[i]! *= event.factor;
     }
     const bandwidthFactor = spec.bandwidthMHz * (1 - spec.overhead);
     for (let c = 0; c < this.cells; c++) {
