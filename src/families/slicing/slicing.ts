@@ -14,6 +14,10 @@
  * Units: throughput and offered load in Mbit/s, delays in ms, backlog in kbit. Throughput and the
  * throughput target phi* are per active user; offered load is the slice total in the cell.
  */
+import { FEATURE, FEATURES_PER_SLICE } from '../../scenario/index.js';
+
+// The names (features, slice types, layout) are plain data in scenario/slicing.ts, where the
+// scenario schema reads them too; the rules over them follow.
 export {
   SLICE_FEATURES,
   FEATURES_PER_SLICE,
@@ -23,7 +27,6 @@ export {
   type SliceType,
   type SlicingLayout,
 } from '../../scenario/index.js';
-import { FEATURE, FEATURES_PER_SLICE } from '../../scenario/index.js';
 
 /**
  * Slice QoS level (IDLA eq. 3): r = min(phi / phiTarget, delayTarget / delay, 1). A target of 0
