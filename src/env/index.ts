@@ -15,8 +15,9 @@ export type {
   VectorResetResult,
   VectorStepResult,
   SimulatorLauncher,
+  ParallelEnv,
+  ParallelStepResult,
 } from './types.js';
-export type { ParallelEnv, ParallelStepResult } from './parallel-env.js';
 export {
   Discrete,
   Box,

@@ -9,8 +9,6 @@ export {
   sliceUtility,
   qosFromObservation,
   rowQos,
-  stepQos,
-  rowViolates,
   rewardFromObservation,
   type SliceFeature,
   type SliceType,
@@ -31,4 +29,5 @@ export {
 } from './synthetic/index.js';
 export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';
 export { SlicingParallelEnv } from './parallel-env.js';
+export { stepQos, rowViolates } from './rules.js';
 export { shareBounds, type ShareBounds, type ShareBoundsSource } from './bounds.js';
