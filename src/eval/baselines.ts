@@ -1,13 +1,8 @@
 import { projectBoxSimplex } from '../constraints/index.js';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  cqiToSpectralEfficiency,
-  type NdArray,
-  type SyntheticSlicingEnv,
-} from '../env/index.js';
+import { type NdArray } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, shareBounds, type ShareBounds, type SyntheticSlicingEnv } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
-import type { Scenario } from '../scenario/index.js';
+import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError } from '../util/index.js';
 
 /**
@@ -20,14 +15,7 @@ export const BASELINE_NAMES = ['static', 'proportional', 'demand', 'oracle'] as 
 export type BaselineName = (typeof BASELINE_NAMES)[number];
 
 /** Share floors and caps of a scenario's slices (0 and 1 when it has none). */
-export interface ShareBounds {
-  minShare: readonly number[];
-  maxShare: readonly number[];
-}
-
-export function shareBounds(scenario: Scenario): ShareBounds {
-  return { minShare: scenario.slices.map((s) => s.minShare), maxShare: scenario.slices.map((s) => s.maxShare) };
-}
+export { shareBounds, type ShareBounds } from '../families/index.js';
 
 /**
  * Projects per-cell raw shares (row-major [cells, slices]) onto the feasible set in place: inactive
@@ -60,8 +48,8 @@ export class FeasibleProjector {
         const active = obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5;
         const value = raw[i]!;
         this.v[s] = active && Number.isFinite(value) ? value : 0;
-        this.lower[s] = active ? (this.bounds?.minShare[s] ?? 0) : 0;
-        this.upper[s] = active ? (this.bounds?.maxShare[s] ?? 1) : 0;
+        this.lower[s] = active ? (this.bounds?.lower[s] ?? 0) : 0;
+        this.upper[s] = active ? (this.bounds?.upper[s] ?? 1) : 0;
         floorSum += this.lower[s]!;
       }
       if (floorSum > 1) for (let s = 0; s < S; s++) this.lower[s] = this.lower[s]! / floorSum;
@@ -306,8 +294,8 @@ export class OraclePolicy implements SlicingPolicy {
         this.raw[c * S + s] = 0;
         if (!mask[c * S + s]) continue;
         this.activeSlices[this.activeCount++] = s;
-        const lo = this.bounds?.minShare[s] ?? 0;
-        const hi = this.bounds?.maxShare[s] ?? 1;
+        const lo = this.bounds?.lower[s] ?? 0;
+        const hi = this.bounds?.upper[s] ?? 1;
         // The model is separable per slice: tabulate each slice's utility on the grid once.
         for (let k = 0; k <= G; k++) {
           const x = Math.min(hi, Math.max(lo, k / G));
@@ -363,7 +351,7 @@ function announce(obs: Float32Array, mask: Uint8Array): Float32Array {
 
 /** A baseline by name. `oracle` needs the synthetic env it plays against. */
 export function createBaseline(name: BaselineName, scenario: Scenario, env?: SyntheticSlicingEnv): SlicingPolicy {
-  const bounds = shareBounds(scenario);
+  const bounds = shareBounds(scenarioLayout(scenario), scenario);
   const S = scenario.slices.length;
   switch (name) {
     case 'static':

@@ -69,10 +69,10 @@ function denseBlock(x: Float64Array, y: Float64Array, rows: number, layer: Dense
       const base = i * m;
       for (let j = 0; j < m; j++) {
         const w = weights[base + j]!;
-        y[j] += x0 * w;
-        y[m + j] += x1 * w;
-        y[2 * m + j] += x2 * w;
-        y[3 * m + j] += x3 * w;
+        y[j]! += x0 * w;
+        y[m + j]! += x1 * w;
+        y[2 * m + j]! += x2 * w;
+        y[3 * m + j]! += x3 * w;
       }
     }
   } else {
@@ -81,7 +81,7 @@ function denseBlock(x: Float64Array, y: Float64Array, rows: number, layer: Dense
         const xi = x[r * n + i]!;
         const base = i * m;
         const at = r * m;
-        for (let j = 0; j < m; j++) y[at + j] += xi * weights[base + j]!;
+        for (let j = 0; j < m; j++) y[at + j]! += xi * weights[base + j]!;
       }
     }
   }
@@ -186,7 +186,7 @@ export class TsMlp {
         if (i === inputIndex) continue;
         const t = templates[p * n + i]!;
         const base = i * m;
-        for (let j = 0; j < m; j++) row[j] += t * weights[base + j]!;
+        for (let j = 0; j < m; j++) row[j]! += t * weights[base + j]!;
       }
       for (let j = 0; j < m; j++) offsets[p * m + j] = row[j]!;
     }

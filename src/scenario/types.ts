@@ -1,4 +1,4 @@
-import type { SliceType } from '../env/index.js';
+import type { SliceType } from './slicing.js';
 
 /**
  * A resolved scenario: every field present, defaults applied. This is what `loadScenario` returns,

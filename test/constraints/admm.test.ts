@@ -77,6 +77,6 @@ describe('ADMM worked example', () => {
     // A single active slice gets min(its demand, budget); an empty cell stays empty.
     const result = admmSolve(createAdmmState(cells, 3, 1), quadraticStep(cells, [0.9, 0.8, 0.7]), strict, active);
     expect(result.z[4]).toBeCloseTo(0.8, 5);
-    expect(result.z[6] + result.z[7] + result.z[8]).toBe(0);
+    expect(result.z[6]! + result.z[7]! + result.z[8]!).toBe(0);
   });
 });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  SyntheticSlicingEnv,
-  type Env,
-  type NdArray,
-} from '../../src/env/index.js';
+import { type Env, type NdArray } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import {
   BASELINE_NAMES,
   KpiAccumulator,

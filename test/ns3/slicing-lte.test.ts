@@ -2,16 +2,9 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  createEnv,
-  ensureNs3Build,
-  processAlive,
-  rewardFromObservation,
-  type NdArray,
-  type SlicingEnv,
-} from '../../src/env/index.js';
+import { type NdArray } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, createEnv, rewardFromObservation, type SlicingEnv } from '../../src/families/index.js';
+import { ensureNs3Build, processAlive } from '../../src/remote/index.js';
 import { loadScenario, type Scenario } from '../../src/scenario/index.js';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 

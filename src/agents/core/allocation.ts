@@ -4,31 +4,12 @@
  * is float32, so the budget is taken a hair below 1: the float32 rounding of the shares can then
  * never push a cell's sum above 1.
  */
-import { projectBoxSimplex, projectSimplex, type SliceBounds } from '../../constraints/index.js';
-import type { SlicingLayout } from '../../env/index.js';
-import type { AgentScenario } from '../agent.js';
+import { projectBoxSimplex, projectSimplex } from '../../constraints/index.js';
+import type { ShareBounds } from '../../families/index.js';
+
+export { shareBounds, type ShareBounds } from '../../families/index.js';
 
 export const DEPLOY_BUDGET = 1 - 1e-6;
-
-export interface ShareBounds extends SliceBounds {
-  lower: Float64Array;
-  upper: Float64Array;
-  /** True when all floors are 0 and all caps 1 (plain simplex projection). */
-  trivial: boolean;
-}
-
-export function shareBounds(layout: SlicingLayout, scenario?: AgentScenario | null): ShareBounds {
-  const S = layout.slices.length;
-  const lower = new Float64Array(S);
-  const upper = new Float64Array(S).fill(1);
-  for (let s = 0; s < S; s++) {
-    const spec = scenario?.slices.find((x) => x.name === layout.slices[s]!.name);
-    if (spec?.minShare !== undefined) lower[s] = spec.minShare;
-    if (spec?.maxShare !== undefined) upper[s] = spec.maxShare;
-  }
-  const trivial = lower.every((v) => v === 0) && upper.every((v) => v >= 1);
-  return { lower, upper, trivial };
-}
 
 /** Projects [cells, slices] values onto the feasible set per cell (in `out`, float32). */
 export function projectAllocation(

@@ -15,7 +15,7 @@
  * with requirements it has not seen fall short (a slice that joins later, with new targets).
  */
 import { InputError, type Rng } from '../../util/index.js';
-import { qosLevel } from '../../env/index.js';
+import { qosLevel } from '../../families/index.js';
 import { type FeatureSet, IDLA_INPUTS, IDLA_INPUTS_EXTENDED, INPUT_DELAY_TARGET, INPUT_PHI_TARGET, INPUT_X, featureSetOfWidth } from './features.js';
 import { type SampleSet, type ShareInput, sampleColumns, samplesToInputs, SAMPLE_WIDTH } from './samples.js';
 

@@ -6,7 +6,7 @@
  * observations of steps k-5 .. k-1, never step k itself, so training samples and decisions see the
  * same information.
  */
-import { FEATURE, FEATURES_PER_SLICE } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE } from '../../families/index.js';
 
 /** History length H of the paper. */
 export const HISTORY = 5;

@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { admmSolve, createAdmmState } from '../../constraints/index.js';
-import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { stepQos, type SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, EpisodeStats, TrainableAgent, Transition } from '../agent.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
@@ -242,11 +243,7 @@ export class MaddpgAgent implements TrainableAgent {
     const mask = activeMask(tr.obs.data, C, S);
     const nextMask = activeMask(tr.nextObs.data, C, S);
     // The env's exact QoS levels when it reports them (info.qos), else recomputed from the features.
-    const infoQos = tr.info.qos;
-    const qos =
-      Array.isArray(infoQos) && infoQos.length === C * S
-        ? Float64Array.from(infoQos as Array<number | null>, (v) => (typeof v === 'number' ? v : Number.NaN))
-        : qosFromObservation(tr.nextObs.data, C, S);
+    const qos = stepQos(tr.info.qos, tr.nextObs.data, C, S);
     const cost = costsFromObservation(tr.nextObs.data, C, S, this.constraints);
     const F = S * NORM_FEATURES;
     const done = [tr.terminated ? 1 : 0];

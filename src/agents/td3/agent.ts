@@ -7,7 +7,8 @@
  * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
  */
 import * as tf from '@tensorflow/tfjs';
-import { qosFromObservation, type NdArray, type SlicingLayout } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { stepQos, type SlicingLayout } from '../../families/index.js';
 import type { MlpSpec } from '../../native/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
@@ -216,11 +217,7 @@ export class CellAgent implements TrainableAgent {
     const next = normalizeObservation(tr.nextObs.data, C, S);
     const mask = activeMask(tr.obs.data, C, S);
     const nextMask = activeMask(tr.nextObs.data, C, S);
-    const infoQos = tr.info.qos;
-    const qos =
-      Array.isArray(infoQos) && infoQos.length === C * S
-        ? Float64Array.from(infoQos as Array<number | null>, (v) => (typeof v === 'number' ? v : Number.NaN))
-        : qosFromObservation(tr.nextObs.data, C, S);
+    const qos = stepQos(tr.info.qos, tr.nextObs.data, C, S);
     const done = [tr.terminated ? 1 : 0];
     for (let c = 0; c < C; c++) {
       const q = new Float32Array(S);

@@ -1,6 +1,6 @@
-import { Ns3tsError } from '../util/index.js';
-import type { Scenario } from '../scenario/index.js';
-import type { Env, NdArray } from './types.js';
+import { Ns3tsError } from '../../util/index.js';
+import type { Scenario } from '../../scenario/index.js';
+import type { Env, NdArray } from '../../env/index.js';
 import { SyntheticSlicingEnv } from './synthetic/index.js';
 
 /** A slicing env: observation [cells, slices, features], action [cells, slices] (see slicing.ts). */
@@ -23,18 +23,14 @@ export async function createEnv(scenario: Scenario, options: CreateEnvOptions = 
   if (scenario.env.kind === 'synthetic') {
     return new SyntheticSlicingEnv(scenario, options.seed === undefined ? {} : { seed: options.seed });
   }
-  // The ns-3 env lives in ./ns3/; loaded on demand so the synthetic path never needs ZeroMQ.
-  const specifier = './ns3/index.js';
-  let ns3: { createNs3Env?: (scenario: Scenario, options: CreateEnvOptions) => Promise<SlicingEnv> };
+  // The ns-3 env lives in remote/; loaded on demand so the synthetic path never loads ZeroMQ.
+  let remote: typeof import('../../remote/index.js');
   try {
-    ns3 = (await import(specifier)) as typeof ns3;
+    remote = await import('../../remote/index.js');
   } catch (err) {
     throw new Ns3tsError(
-      `scenario ${scenario.name}: the ns-3 env (src/env/ns3, createNs3Env) is not available in this build: ${(err as Error).message}`,
+      `scenario ${scenario.name}: the ns-3 env (src/remote, createNs3Env) is not available in this build: ${(err as Error).message}`,
     );
   }
-  if (typeof ns3.createNs3Env !== 'function') {
-    throw new Ns3tsError(`scenario ${scenario.name}: src/env/ns3 does not export createNs3Env`);
-  }
-  return ns3.createNs3Env(scenario, options);
+  return remote.createNs3Env(scenario, options);
 }

@@ -1,7 +1,6 @@
 import { deriveSeed, InputError, Ns3tsError } from '../util/index.js';
 import { GymServer, ProtocolError, type GymServerOptions, type Session, type SessionEvent } from '../server/index.js';
-import type { GymSpace } from './spaces.js';
-import type { Env, Info, ResetOptions, ResetResult, SimulatorLauncher, StepResult } from './types.js';
+import type { Env, GymSpace, Info, ResetOptions, ResetResult, SimulatorLauncher, StepResult } from '../env/index.js';
 
 export interface RemoteEnvOptions<O = unknown, A = unknown> {
   /** The server simulators connect to (shared by the envs of a RemoteVectorEnv). */

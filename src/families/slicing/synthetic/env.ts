@@ -1,8 +1,7 @@
-import { InputError, Ns3tsError, Rng, deriveSeed } from '../../util/index.js';
-import type { Scenario, SliceSpec, SyntheticEnvSpec } from '../../scenario/index.js';
+import { InputError, Ns3tsError, Rng, deriveSeed } from '../../../util/index.js';
+import type { Scenario, SliceSpec, SyntheticEnvSpec } from '../../../scenario/index.js';
 import { FEATURE, FEATURES_PER_SLICE, qosLevel, sliceUtility, type SliceType, type SlicingLayout } from '../slicing.js';
-import type { Env, Info, NdArray, ResetOptions, ResetResult, StepResult } from '../types.js';
-import { Box, type GymSpace } from '../spaces.js';
+import { Box, type Env, type GymSpace, type Info, type NdArray, type ResetOptions, type ResetResult, type StepResult } from '../../../env/index.js';
 import { cqiToSpectralEfficiency, sinrToCqi } from './radio.js';
 import { SLOT_SECONDS, trafficBase } from './traffic.js';
 
@@ -17,7 +16,7 @@ export interface SyntheticEnvOptions {
 }
 
 /**
- * The built-in synthetic slicing env (the layout of `src/env/slicing.ts`).
+ * The built-in synthetic slicing env (the layout of `src/families/slicing/slicing.ts`).
  *
  * Step t: the traffic of step t (active users per cell and slice from the seeded daily mask,
  * bursts and outages) and the radio state (CQI from SINR, lowered by the neighbours' load of step
@@ -262,7 +261,7 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
       }
       if (sum > 1) {
         violation += sum - 1;
-        for (let s = 0; s < S; s++) x[c * S + s] /= sum;
+        for (let s = 0; s < S; s++) x[c * S + s]! /= sum;
       }
     }
     this.lastCapacityViolation = violation / this.cells;
@@ -371,7 +370,7 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
       if (t < event.step || t >= event.step + event.duration) continue;
       const mask = this.eventMasks[e]!;
       const target = event.kind === 'burst' ? this.userFactor : this.capacityFactor;
-      for (let i = 0; i < mask.length; i++) if (mask[i]) target[i] *= event.factor;
+      for (let i = 0; i < mask.length; i++) if (mask[i]) target[i]! *= event.factor;
     }
     const bandwidthFactor = spec.bandwidthMHz * (1 - spec.overhead);
     for (let c = 0; c < this.cells; c++) {

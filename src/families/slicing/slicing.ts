@@ -14,37 +14,19 @@
  * Units: throughput and offered load in Mbit/s, delays in ms, backlog in kbit. Throughput and the
  * throughput target phi* are per active user; offered load is the slice total in the cell.
  */
-export const SLICE_FEATURES = [
-  'share', // share of the cell's RBs in force during the last step, [0, 1]
-  'throughput', // mean throughput per active user, Mbit/s
-  'meanDelay', // mean packet delay, ms
-  'p95Delay', // 95th-percentile packet delay, ms
-  'prbUtilization', // used RBs / RBs allocated to the slice, [0, 1]
-  'activeUsers', // users with traffic during the step
-  'meanCqi', // mean wideband CQI of the slice's users, 0..15
-  'offeredLoad', // offered traffic of the slice in the cell, Mbit/s
-  'backlog', // data queued at the end of the step, kbit
-  'phiTarget', // throughput target phi* per user, Mbit/s (0 = none)
-  'delayTarget', // delay target d*, ms (0 = none)
-  'active', // 1 if the slice is active in this cell, else 0
-] as const;
+import { FEATURE, FEATURES_PER_SLICE } from '../../scenario/index.js';
 
-export type SliceFeature = (typeof SLICE_FEATURES)[number];
-export const FEATURES_PER_SLICE = SLICE_FEATURES.length;
-
-/** Index of each feature within a (cell, slice) row. */
-export const FEATURE: { readonly [K in SliceFeature]: number } = Object.fromEntries(
-  SLICE_FEATURES.map((name, i) => [name, i]),
-) as { [K in SliceFeature]: number };
-
-export type SliceType = 'eMBB' | 'URLLC' | 'mMTC';
-export const SLICE_TYPES: readonly SliceType[] = ['eMBB', 'URLLC', 'mMTC'];
-
-/** Static description of a slicing env's layout (from the scenario, or the simulator's info). */
-export interface SlicingLayout {
-  cells: number;
-  slices: ReadonlyArray<{ name: string; type: SliceType; phiTarget: number; delayTarget: number }>;
-}
+// The names (features, slice types, layout) are plain data in scenario/slicing.ts, where the
+// scenario schema reads them too; the rules over them follow.
+export {
+  SLICE_FEATURES,
+  FEATURES_PER_SLICE,
+  FEATURE,
+  SLICE_TYPES,
+  type SliceFeature,
+  type SliceType,
+  type SlicingLayout,
+} from '../../scenario/index.js';
 
 /**
  * Slice QoS level (IDLA eq. 3): r = min(phi / phiTarget, delayTarget / delay, 1). A target of 0
@@ -64,24 +46,23 @@ export function sliceUtility(r: number): number {
   return Math.log(r + 1);
 }
 
+/** r of row `i` (cell * slices + slice) of an observation; NaN when the slice is inactive there. */
+export function rowQos(obs: ArrayLike<number>, i: number): number {
+  const row = i * FEATURES_PER_SLICE;
+  if (obs[row + FEATURE.active]! < 0.5) return Number.NaN;
+  return qosLevel(
+    obs[row + FEATURE.throughput]!,
+    obs[row + FEATURE.phiTarget]!,
+    obs[row + FEATURE.meanDelay]!,
+    obs[row + FEATURE.delayTarget]!,
+    obs[row + FEATURE.activeUsers]!,
+  );
+}
+
 /** r for every (cell, slice) of an observation; inactive slices get NaN. Layout [cells, slices]. */
 export function qosFromObservation(obs: Float32Array | Float64Array, cells: number, slices: number): Float64Array {
   const out = new Float64Array(cells * slices);
-  const F = FEATURES_PER_SLICE;
-  for (let i = 0; i < cells * slices; i++) {
-    const row = i * F;
-    if (obs[row + FEATURE.active]! < 0.5) {
-      out[i] = Number.NaN;
-      continue;
-    }
-    out[i] = qosLevel(
-      obs[row + FEATURE.throughput]!,
-      obs[row + FEATURE.phiTarget]!,
-      obs[row + FEATURE.meanDelay]!,
-      obs[row + FEATURE.delayTarget]!,
-      obs[row + FEATURE.activeUsers]!,
-    );
-  }
+  for (let i = 0; i < cells * slices; i++) out[i] = rowQos(obs, i);
   return out;
 }
 

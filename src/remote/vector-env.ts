@@ -1,8 +1,7 @@
 import { InputError, Ns3tsError } from '../util/index.js';
 import { GymServer, type GymServerOptions } from '../server/index.js';
 import { RemoteEnv } from './remote-env.js';
-import type { GymSpace } from './spaces.js';
-import type { AutoresetMode, Info, SimulatorLauncher, VectorEnv, VectorResetResult, VectorStepResult } from './types.js';
+import type { AutoresetMode, GymSpace, Info, SimulatorLauncher, VectorEnv, VectorResetResult, VectorStepResult } from '../env/index.js';
 
 export interface RemoteVectorEnvOptions<O = unknown, A = unknown> {
   /** A ROUTER-mode server: every simulator connects to its one endpoint. */

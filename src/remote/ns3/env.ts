@@ -6,10 +6,8 @@ import { InputError, Ns3tsError } from '../../util/index.js';
 import type { Scenario, SettingValue } from '../../scenario/index.js';
 import { RemoteEnv } from '../remote-env.js';
 import { RemoteVectorEnv } from '../vector-env.js';
-import type { SlicingEnv } from '../factory.js';
-import type { AutoresetMode, NdArray } from '../types.js';
-import { FEATURES_PER_SLICE, SLICE_TYPES } from '../slicing.js';
-import { Box, type GymSpace } from '../spaces.js';
+import { FEATURES_PER_SLICE, SLICE_TYPES } from '../../scenario/index.js';
+import { Box, type AutoresetMode, type Env, type GymSpace, type NdArray } from '../../env/index.js';
 import { ensureNs3Build, resolveNs3Program, defaultNs3BuildDir } from './build.js';
 import { ProcessLauncher, type SimulatorExit } from './launcher.js';
 
@@ -192,6 +190,8 @@ interface PreparedNs3 {
 }
 
 type Obs = NdArray<Float32Array>;
+/** The env of a slicing program: observation [cells, slices, features], action [cells, slices]. */
+type SlicingEnv = Env<Obs, Obs>;
 
 async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<PreparedNs3> {
   if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');

@@ -1,4 +1,4 @@
-import type { TrafficSpec } from '../../scenario/index.js';
+import type { TrafficSpec } from '../../../scenario/index.js';
 
 /** Slots of a day in the traffic mask (15 minutes each). */
 export const SLOTS_PER_DAY = 96;

@@ -1,27 +1,6 @@
-import { InputError, Ns3tsError } from '../util/index.js';
-import { Box } from './spaces.js';
+import { InputError, Ns3tsError } from '../../util/index.js';
+import { Box, type Env, type Info, type NdArray, type ParallelEnv, type ParallelStepResult, type ResetOptions, type Space } from '../../env/index.js';
 import { FEATURES_PER_SLICE, qosFromObservation, sliceUtility, type SlicingLayout } from './slicing.js';
-import type { Env, Info, NdArray, ResetOptions, Space } from './types.js';
-
-/** PettingZoo's Parallel API: every live agent acts at every step, values keyed by agent name. */
-export interface ParallelEnv<O = unknown, A = unknown> {
-  readonly possibleAgents: readonly string[];
-  /** Agents alive in the current episode. */
-  readonly agents: readonly string[];
-  observationSpace(agent: string): Space<O>;
-  actionSpace(agent: string): Space<A>;
-  reset(options?: ResetOptions): Promise<{ obs: Record<string, O>; infos: Record<string, Info> }>;
-  step(actions: Record<string, A>): Promise<ParallelStepResult<O>>;
-  close(): Promise<void>;
-}
-
-export interface ParallelStepResult<O> {
-  obs: Record<string, O>;
-  rewards: Record<string, number>;
-  terminations: Record<string, boolean>;
-  truncations: Record<string, boolean>;
-  infos: Record<string, Info>;
-}
 
 /**
  * The per-slice multi-agent view of a slicing env (layout in slicing.ts): one agent per slice.

@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, Ns3tsError, signalProcessGroup } from '../../util/index.js';
-import type { SimulatorLauncher } from '../types.js';
+import type { SimulatorLauncher } from '../../env/index.js';
 
 /**
  * Starts simulator processes for remote envs: an ns-3 program, `ns3ts sim` (selfCommand() +
