@@ -44,7 +44,7 @@ module.exports = {
       name: 'no-orphans',
       comment: 'Every module in src/ is imported by another (entry points and declaration files aside).',
       severity: 'error',
-      from: { orphan: true, path: '^src/', pathNot: ['\\.d\\.ts$', '^src/cli/main\\.ts$'] },
+      from: { orphan: true, path: '^src/', pathNot: ['\\.d\\.ts$', '^src/cli/main\\.ts$', '^src/index\\.ts$', '^src/remote\\.ts$'] },
       to: {},
     },
     ...layerRules,
@@ -68,6 +68,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/env/' },
       to: { path: 'node_modules/zeromq/' },
+    },
+    {
+      name: 'library-face-no-transport',
+      comment: "The package's main face (src/index.ts) runs without ZeroMQ; the transport is the ns3ts/remote subpath.",
+      severity: 'error',
+      from: { path: '^src/index\\.ts$' },
+      to: { path: ['^src/(remote|server|wire)/', 'node_modules/zeromq/'] },
     },
     {
       name: 'families-load-remote-lazily',

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureNs3Build, ns3SourceHash } from '../src/env/index.js';
+import { ensureNs3Build, ns3SourceHash } from '../src/remote/index.js';
 import { cppBridgeRequirement, ns3Requirement } from './helpers/requirements.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');

@@ -53,7 +53,7 @@ describe('the packed package, installed into an empty folder', () => {
     expect(existsSync(join(app, 'runs', 'first', 'checkpoint.bin'))).toBe(true);
   }, 5 * 60_000);
 
-  it('is importable as a library, with types', async () => {
+  it('is importable as a library (ns3ts, and ns3ts/remote for the transport), with types', async () => {
     const script = [
       "import { loadScenario, createEnv } from 'ns3ts';",
       "const env = await createEnv(loadScenario('slicing-synthetic'));",
@@ -62,6 +62,8 @@ describe('the packed package, installed into an empty folder', () => {
       'const step = await env.step({ data: action, shape: [obs.shape[0], obs.shape[1]] });',
       'console.log(JSON.stringify({ shape: obs.shape, reward: Number.isFinite(step.reward) }));',
       'await env.close();',
+      "const remote = await import('ns3ts/remote');",
+      "if (typeof remote.GymServer !== 'function' || typeof remote.RemoteEnv !== 'function') throw new Error('ns3ts/remote is incomplete');",
     ].join('\n');
     writeFileSync(join(app, 'use.mjs'), script);
     const out = JSON.parse(run('node', ['use.mjs'], app).trim().split('\n').pop()!) as { shape: number[]; reward: boolean };
