@@ -23,9 +23,31 @@ export interface FeasibleBounds {
   readonly upper: ArrayLike<number>;
 }
 
-// Scratch space for the compacted active entries, grown on demand (the projection runs per cell
-// per step; this keeps it allocation-free).
-let scratch = { v: new Float64Array(8), lo: new Float64Array(8), hi: new Float64Array(8), x: new Float64Array(8) };
+// Scratch space for the compacted active entries, grown on demand, with one set of views per
+// active count (the projection runs per cell per step; this keeps it allocation-free).
+interface Scratch {
+  v: Float64Array;
+  lo: Float64Array;
+  hi: Float64Array;
+  x: Float64Array;
+}
+const views: Scratch[] = [];
+let scratch: Scratch = createScratch(8);
+
+function createScratch(size: number): Scratch {
+  views.length = 0;
+  return { v: new Float64Array(size), lo: new Float64Array(size), hi: new Float64Array(size), x: new Float64Array(size) };
+}
+
+function viewsOf(m: number): Scratch {
+  let view = views[m];
+  if (!view) {
+    const { v, lo, hi, x } = scratch;
+    view = { v: v.subarray(0, m), lo: lo.subarray(0, m), hi: hi.subarray(0, m), x: x.subarray(0, m) };
+    views[m] = view;
+  }
+  return view;
+}
 
 /**
  * Projects one cell's `values` onto {lower <= x <= upper, sum x <= budget} over the slices with
@@ -41,10 +63,7 @@ export function projectFeasible(
 ): Float64Array {
   const n = values.length;
   if (!(budget >= 0) || !Number.isFinite(budget)) throw new RangeError(`budget: got ${budget}, expected a finite number >= 0`);
-  if (scratch.v.length < n) {
-    const size = Math.max(n, 2 * scratch.v.length);
-    scratch = { v: new Float64Array(size), lo: new Float64Array(size), hi: new Float64Array(size), x: new Float64Array(size) };
-  }
+  if (scratch.v.length < n) scratch = createScratch(Math.max(n, 2 * scratch.v.length));
   const { v, lo, hi, x } = scratch;
   let m = 0;
   let floorSum = 0;
@@ -66,7 +85,10 @@ export function projectFeasible(
     const scale = budget / floorSum;
     for (let j = 0; j < m; j++) lo[j] = lo[j]! * scale;
   }
-  if (m > 0) projectBoxSimplex(v.subarray(0, m), lo.subarray(0, m), hi.subarray(0, m), budget, x);
+  if (m > 0) {
+    const view = viewsOf(m);
+    projectBoxSimplex(view.v, view.lo, view.hi, budget, view.x);
+  }
   let j = 0;
   for (let s = 0; s < n; s++) out[s] = active && !active[s] ? 0 : x[j++]!;
   return out;
