@@ -136,6 +136,7 @@ main(int argc, char* argv[])
     Check(ffr->GetDlRbgCounts() == std::vector<uint32_t>({6, 6, 0}), "projected partition 6/6/0, got " + Text(ffr->GetDlRbgCounts()));
     // float32 round-off of feasible shares is no projection.
     Check(!ffr->SetShares({1.0f / 3, 1.0f / 3, 1.0f / 3}), "float32 thirds are not reported as projected");
+    Check(ffr->GetShares()[0] == static_cast<double>(1.0f / 3), "float32 thirds are applied as sent");
 
     // A slice without RBGs: its UEs get none; the others keep theirs.
     ffr->SetShares({0.0, 0.5, 0.5});

@@ -141,18 +141,20 @@ SlicingFfrAlgorithm::Reconfigure()
 std::vector<double>
 SlicingFfrAlgorithm::ProjectShares(const std::vector<double>& shares, bool* projected)
 {
-    std::vector<double> s = bridge::ProjectFeasible(shares);
+    const std::vector<double> s = bridge::ProjectFeasible(shares);
+    bool moved = false;
+    for (size_t k = 0; k < shares.size(); ++k)
+    {
+        moved = moved || !std::isfinite(shares[k]) ||
+                std::fabs(s[k] - shares[k]) > kProjectionTolerance;
+    }
     if (projected != nullptr)
     {
-        bool moved = false;
-        for (size_t k = 0; k < shares.size(); ++k)
-        {
-            moved = moved || !std::isfinite(shares[k]) ||
-                    std::fabs(s[k] - shares[k]) > kProjectionTolerance;
-        }
         *projected = moved;
     }
-    return s;
+    // A move below the tolerance is float32 round-off of a feasible action (0.6f + 0.2f + 0.2f
+    // is 1 + 3e-8): the agent's own shares are applied, bit for bit.
+    return moved ? s : shares;
 }
 
 std::vector<uint32_t>

@@ -54,10 +54,10 @@ class SlicingFfrAlgorithm : public LteFfrAlgorithm
 
     /**
      * Makes shares feasible: the Euclidean projection onto {0 <= x <= 1, sum x <= 1}
-     * (bridge::ProjectFeasible; a non-finite share counts as 0). A feasible vector comes back
-     * unchanged. `projected` (optional) is set when a share moved by more than
-     * kProjectionTolerance or was not finite (float32 round-off of feasible shares is not
-     * reported).
+     * (bridge::ProjectFeasible; a non-finite share counts as 0). When the projection moves no
+     * share by more than kProjectionTolerance and all are finite, the shares are float32
+     * round-off away from feasible and come back unchanged; otherwise the projection is returned
+     * and `projected` (optional) is set.
      */
     static std::vector<double> ProjectShares(const std::vector<double>& shares,
                                              bool* projected = nullptr);
