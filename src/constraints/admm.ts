@@ -14,7 +14,8 @@
  * epsRel |rho u|. Residual balancing (mu, tau): if |r| > mu |s| then rho *= tau, u /= tau; if
  * |s| > mu |r| then rho /= tau, u *= tau (u is scaled, so rho u — the shadow price — is kept).
  */
-import { projectBoxSimplex, projectSimplex } from './projection.js';
+import { projectFeasible } from './feasible.js';
+import { projectSimplex } from './projection.js';
 
 export interface AdmmSettings {
   /** Initial penalty rho (> 0). */
@@ -173,7 +174,8 @@ export function admmSolve(
           lo[j] = bounds.lower[slice]!;
           hi[j] = bounds.upper[slice]!;
         }
-        projectBoxSimplex(xu.subarray(0, m), lo.subarray(0, m), hi.subarray(0, m), cfg.budget, zNew);
+        // The one feasibility projection (floors that over-subscribe the budget scaled to it).
+        projectFeasible(xu.subarray(0, m), { lower: lo.subarray(0, m), upper: hi.subarray(0, m) }, cfg.budget, null, zNew);
       } else {
         projectSimplex(xu.subarray(0, m), cfg.budget, false, zNew);
       }

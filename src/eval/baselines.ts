@@ -1,4 +1,4 @@
-import { projectBoxSimplex } from '../constraints/index.js';
+import { projectFeasible } from '../constraints/index.js';
 import { type NdArray } from '../env/index.js';
 import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, shareBounds, type ShareBounds, type SyntheticSlicingEnv } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
@@ -20,40 +20,35 @@ export { shareBounds, type ShareBounds } from '../families/index.js';
 /**
  * Projects per-cell raw shares (row-major [cells, slices]) onto the feasible set in place: inactive
  * slices (obs feature `active` = 0) get exactly 0, active ones land in [floor, cap] with the cell's
- * sum at most 1. Floors of a cell's active slices that exceed 1 together are scaled down.
+ * sum at most 1, through the one feasibility projection (constraints/ projectFeasible: floors of a
+ * cell's active slices that exceed 1 together are scaled down to sum 1).
  */
 export class FeasibleProjector {
-  private readonly lower: Float64Array;
-  private readonly upper: Float64Array;
+  private readonly bounds: { lower: Float64Array; upper: Float64Array } | null;
   private readonly v: Float64Array;
+  private readonly active: Uint8Array;
   private readonly out: Float64Array;
 
   constructor(
     readonly cells: number,
     readonly slices: number,
-    private readonly bounds?: ShareBounds,
+    bounds?: ShareBounds,
   ) {
-    this.lower = new Float64Array(slices);
-    this.upper = new Float64Array(slices);
+    this.bounds = bounds ?? null;
     this.v = new Float64Array(slices);
+    this.active = new Uint8Array(slices);
     this.out = new Float64Array(slices);
   }
 
   project(raw: Float64Array | Float32Array, obs: Float32Array, result: Float32Array = new Float32Array(raw.length)): Float32Array {
     const S = this.slices;
     for (let c = 0; c < this.cells; c++) {
-      let floorSum = 0;
       for (let s = 0; s < S; s++) {
         const i = c * S + s;
-        const active = obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5;
-        const value = raw[i]!;
-        this.v[s] = active && Number.isFinite(value) ? value : 0;
-        this.lower[s] = active ? (this.bounds?.lower[s] ?? 0) : 0;
-        this.upper[s] = active ? (this.bounds?.upper[s] ?? 1) : 0;
-        floorSum += this.lower[s]!;
+        this.v[s] = raw[i]!;
+        this.active[s] = obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5 ? 1 : 0;
       }
-      if (floorSum > 1) for (let s = 0; s < S; s++) this.lower[s] = this.lower[s]! / floorSum;
-      projectBoxSimplex(this.v, this.lower, this.upper, 1, this.out);
+      projectFeasible(this.v, this.bounds, 1, this.active, this.out);
       for (let s = 0; s < S; s++) {
         // float32 rounding could lift the sum a hair above 1: round each share down instead.
         result[c * S + s] = Math.fround(this.out[s]!) > this.out[s]! ? nextDown32(this.out[s]!) : this.out[s]!;

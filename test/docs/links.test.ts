@@ -7,10 +7,6 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '../..');
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
-// Pages written on another branch and linked before it lands; once the page exists its links and
-// anchors are checked like any other, so an entry here only ever relaxes a missing file.
-const PENDING_PAGES = new Set(['docs/algorithms-projection.md']);
-
 /** Lines outside fenced code blocks. */
 function proseLines(text: string): string[] {
   const out: string[] = [];
@@ -104,7 +100,7 @@ describe('documentation links', () => {
         continue;
       }
       if (!existsSync(file)) {
-        if (!PENDING_PAGES.has(shown)) problems.push(`${page}:${line}: link ${target}: got no file ${shown}, expected an existing file`);
+        problems.push(`${page}:${line}: link ${target}: got no file ${shown}, expected an existing file`);
         continue;
       }
       if (anchor === undefined || !file.endsWith('.md') || statSync(file).isDirectory()) continue;

@@ -151,20 +151,42 @@ SlicingLteScenario::SlicingLteScenario(const SlicingLteConfig& config)
 void
 SlicingLteScenario::Build()
 {
+    ConfigureDefaults();
+    CreateLteHelpers();
+    // One internet stack helper and one mobility helper for every node, created where the
+    // steps first need them: the order in which ns-3 objects draw their random streams, and so
+    // every run, stays what it is.
+    InternetStackHelper internet;
+    BuildCore(internet);
+    MobilityHelper mobility;
+    mobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
+    BuildCells(mobility);
+    DropUes(mobility);
+    AttachUes(internet);
+    InstallTraffic();
+    NS_LOG_INFO("slicing-lte: " << m_config.Cells() << " cells, " << m_uePlan.size() << " UEs");
+}
+
+void
+SlicingLteScenario::ConfigureDefaults()
+{
     const SlicingLteConfig& cfg = m_config;
-    const uint32_t cells = cfg.Cells();
     uint32_t uesPerCell = 0;
     for (const SliceConfig& s : cfg.slices)
     {
         uesPerCell += s.uesPerCell;
     }
-
     Config::SetDefault("ns3::LteRlcUm::MaxTxBufferSize", UintegerValue(cfg.rlcBufferBytes));
     Config::SetDefault("ns3::LteEnbPhy::TxPower", DoubleValue(cfg.enbTxPowerDbm));
     Config::SetDefault("ns3::LteEnbRrc::SrsPeriodicity",
                        UintegerValue(uesPerCell <= 15 ? 20 : uesPerCell <= 35 ? 40
                                                       : uesPerCell <= 75 ? 80 : 160));
+}
 
+void
+SlicingLteScenario::CreateLteHelpers()
+{
+    const SlicingLteConfig& cfg = m_config;
     m_lte = CreateObject<LteHelper>();
     m_epc = CreateObject<PointToPointEpcHelper>();
     m_lte->SetEpcHelper(m_epc);
@@ -177,41 +199,45 @@ SlicingLteScenario::Build()
     m_lte->SetFfrAlgorithmAttribute("EnabledInUplink", BooleanValue(cfg.uplinkSlicing));
     m_lte->SetEnbDeviceAttribute("DlBandwidth", UintegerValue(cfg.bandwidthRbs));
     m_lte->SetEnbDeviceAttribute("UlBandwidth", UintegerValue(cfg.bandwidthRbs));
+}
 
-    // Core: one remote host behind the PGW.
+void
+SlicingLteScenario::BuildCore(InternetStackHelper& internet)
+{
     NodeContainer remote;
     remote.Create(1);
-    Ptr<Node> remoteHost = remote.Get(0);
-    InternetStackHelper internet;
+    m_remoteHost = remote.Get(0);
     internet.Install(remote);
     PointToPointHelper p2p;
     p2p.SetDeviceAttribute("DataRate", DataRateValue(DataRate("100Gb/s")));
     p2p.SetDeviceAttribute("Mtu", UintegerValue(1500));
     p2p.SetChannelAttribute("Delay", TimeValue(MilliSeconds(1)));
-    NetDeviceContainer coreDevs = p2p.Install(m_epc->GetPgwNode(), remoteHost);
+    NetDeviceContainer coreDevs = p2p.Install(m_epc->GetPgwNode(), m_remoteHost);
     Ipv4AddressHelper ipv4;
     ipv4.SetBase("1.0.0.0", "255.0.0.0");
     ipv4.Assign(coreDevs);
     Ipv4StaticRoutingHelper routing;
-    routing.GetStaticRouting(remoteHost->GetObject<Ipv4>())
+    routing.GetStaticRouting(m_remoteHost->GetObject<Ipv4>())
         ->AddNetworkRouteTo(Ipv4Address("7.0.0.0"), Ipv4Mask("255.0.0.0"), 1);
+}
 
-    // Radio: sites x sectors eNBs.
+void
+SlicingLteScenario::BuildCells(MobilityHelper& mobility)
+{
+    const SlicingLteConfig& cfg = m_config;
+    const uint32_t cells = cfg.Cells();
     m_enbNodes.Create(cells);
     const auto cols = static_cast<uint32_t>(std::ceil(std::sqrt(static_cast<double>(cfg.sites))));
-    std::vector<Vector> sitePos(cfg.sites);
+    m_sitePositions.assign(cfg.sites, Vector());
     for (uint32_t site = 0; site < cfg.sites; ++site)
     {
         const uint32_t row = site / cols;
         const uint32_t col = site % cols;
-        sitePos[site] = Vector(col * cfg.isd + (row % 2) * cfg.isd / 2.0,
-                               row * cfg.isd * std::sqrt(3.0) / 2.0,
-                               30.0);
+        m_sitePositions[site] = Vector(col * cfg.isd + (row % 2) * cfg.isd / 2.0,
+                                       row * cfg.isd * std::sqrt(3.0) / 2.0,
+                                       30.0);
     }
-    MobilityHelper mobility;
-    mobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
     mobility.Install(m_enbNodes);
-    std::map<uint16_t, uint32_t> cellIdToIndex;
     m_collector = CreateObject<SlicingKpiCollector>();
     std::vector<double> phi;
     std::vector<double> delay;
@@ -225,7 +251,7 @@ SlicingLteScenario::Build()
     {
         const uint32_t site = cell / cfg.sectors;
         const uint32_t sector = cell % cfg.sectors;
-        m_enbNodes.Get(cell)->GetObject<MobilityModel>()->SetPosition(sitePos[site]);
+        m_enbNodes.Get(cell)->GetObject<MobilityModel>()->SetPosition(m_sitePositions[site]);
         if (cfg.sectors == 1)
         {
             m_lte->SetEnbAntennaModelType("ns3::IsotropicAntennaModel");
@@ -246,7 +272,6 @@ SlicingLteScenario::Build()
                 DynamicCast<ComponentCarrierEnb>(enb->GetCcMap().at(0))->GetFfrAlgorithm());
         NS_ABORT_MSG_IF(!ffr, "the eNB did not get a SlicingFfrAlgorithm");
         const uint32_t index = m_collector->AddCell(ffr);
-        cellIdToIndex[enb->GetCellId()] = index;
         enb->GetMac()->TraceConnectWithoutContext(
             "DlScheduling",
             MakeBoundCallback(&DlSchedulingTrace, PeekPointer(m_collector), index));
@@ -254,57 +279,68 @@ SlicingLteScenario::Build()
             "ConnectionEstablished",
             MakeBoundCallback(&SlicingLteScenario::OnConnectionEstablished, this));
     }
+}
 
-    // UEs: per cell, per slice; dropped in the cell's angular sector.
+void
+SlicingLteScenario::DropUes(MobilityHelper& mobility)
+{
+    const SlicingLteConfig& cfg = m_config;
+    const uint32_t cells = cfg.Cells();
     Ptr<UniformRandomVariable> uniform = CreateObject<UniformRandomVariable>();
     uniform->SetStream(1);
-    struct UePlan
-    {
-        uint32_t cell;
-        uint32_t slice;
-    };
-    std::vector<UePlan> plan;
+    m_uePlan.clear();
     for (uint32_t cell = 0; cell < cells; ++cell)
     {
         for (uint32_t slice = 0; slice < cfg.slices.size(); ++slice)
         {
             for (uint32_t i = 0; i < cfg.slices[slice].uesPerCell; ++i)
             {
-                plan.push_back({cell, slice});
+                m_uePlan.push_back({cell, slice});
             }
         }
     }
-    m_ueNodes.Create(plan.size());
+    m_ueNodes.Create(m_uePlan.size());
     mobility.Install(m_ueNodes);
     const double rMin = 35.0;
     const double rMax = cfg.isd / 2.0;
-    for (uint32_t i = 0; i < plan.size(); ++i)
+    for (uint32_t i = 0; i < m_uePlan.size(); ++i)
     {
-        const uint32_t site = plan[i].cell / cfg.sectors;
-        const uint32_t sector = plan[i].cell % cfg.sectors;
+        const uint32_t site = m_uePlan[i].cell / cfg.sectors;
+        const uint32_t sector = m_uePlan[i].cell % cfg.sectors;
         const double width = 2.0 * M_PI / cfg.sectors;
         const double angle = 2.0 * M_PI * sector / cfg.sectors + (uniform->GetValue() - 0.5) * width;
         const double r = std::sqrt(uniform->GetValue(rMin * rMin, rMax * rMax));
+        const Vector& center = m_sitePositions[site];
         m_ueNodes.Get(i)->GetObject<MobilityModel>()->SetPosition(
-            Vector(sitePos[site].x + r * std::cos(angle), sitePos[site].y + r * std::sin(angle), 1.5));
+            Vector(center.x + r * std::cos(angle), center.y + r * std::sin(angle), 1.5));
     }
+}
+
+void
+SlicingLteScenario::AttachUes(InternetStackHelper& internet)
+{
     m_ueDevs = m_lte->InstallUeDevice(m_ueNodes);
     internet.Install(m_ueNodes);
-    Ipv4InterfaceContainer ueIfaces = m_epc->AssignUeIpv4Address(m_ueDevs);
-    for (uint32_t i = 0; i < plan.size(); ++i)
+    m_ueIfaces = m_epc->AssignUeIpv4Address(m_ueDevs);
+    Ipv4StaticRoutingHelper routing;
+    for (uint32_t i = 0; i < m_uePlan.size(); ++i)
     {
         routing.GetStaticRouting(m_ueNodes.Get(i)->GetObject<Ipv4>())
             ->SetDefaultRoute(m_epc->GetUeDefaultGatewayAddress(), 1);
-        m_lte->Attach(m_ueDevs.Get(i), m_enbDevs.Get(plan[i].cell));
+        m_lte->Attach(m_ueDevs.Get(i), m_enbDevs.Get(m_uePlan[i].cell));
     }
+}
 
-    // Traffic: one downlink source on the remote host and one sink per UE.
+void
+SlicingLteScenario::InstallTraffic()
+{
+    const SlicingLteConfig& cfg = m_config;
     const Time appStart = Seconds(cfg.warmup / 2.0);
     const Time appStop = Seconds(cfg.warmup + cfg.simTime + 1.0);
-    for (uint32_t i = 0; i < plan.size(); ++i)
+    for (uint32_t i = 0; i < m_uePlan.size(); ++i)
     {
-        const SliceConfig& slice = cfg.slices[plan[i].slice];
-        const uint32_t ue = m_collector->AddUe(plan[i].cell, plan[i].slice, slice.packetBytes);
+        const SliceConfig& slice = cfg.slices[m_uePlan[i].slice];
+        const uint32_t ue = m_collector->AddUe(m_uePlan[i].cell, m_uePlan[i].slice, slice.packetBytes);
         m_imsiToUe[m_ueDevs.Get(i)->GetObject<LteUeNetDevice>()->GetImsi()] = ue;
         const uint16_t port = static_cast<uint16_t>(10000 + (i % 50000));
 
@@ -322,7 +358,7 @@ SlicingLteScenario::Build()
         }
         const double peak = onMean > 0 ? slice.rateMbps * (onMean + offMean) / onMean : slice.rateMbps;
         OnOffHelper source("ns3::UdpSocketFactory",
-                           InetSocketAddress(ueIfaces.GetAddress(i), port));
+                           InetSocketAddress(m_ueIfaces.GetAddress(i), port));
         source.SetAttribute("DataRate", DataRateValue(DataRate(peak * 1e6)));
         source.SetAttribute("PacketSize", UintegerValue(slice.packetBytes));
         source.SetAttribute("EnableSeqTsSizeHeader", BooleanValue(true));
@@ -336,7 +372,7 @@ SlicingLteScenario::Build()
             source.SetAttribute("OnTime", StringValue(RandomVariable("Constant", 1e6)));
             source.SetAttribute("OffTime", StringValue(RandomVariable("Constant", 0)));
         }
-        ApplicationContainer sourceApp = source.Install(remoteHost);
+        ApplicationContainer sourceApp = source.Install(m_remoteHost);
         sourceApp.Start(appStart + MicroSeconds(137 * (i % 200)));
         sourceApp.Stop(appStop);
         sourceApp.Get(0)->TraceConnectWithoutContext(
@@ -352,7 +388,6 @@ SlicingLteScenario::Build()
             "RxWithSeqTsSize",
             MakeBoundCallback(&RxTrace, PeekPointer(m_collector), ue));
     }
-    NS_LOG_INFO("slicing-lte: " << cells << " cells, " << plan.size() << " UEs");
 }
 
 void

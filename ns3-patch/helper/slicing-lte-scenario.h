@@ -5,8 +5,8 @@
  * sites x sectors eNBs (one cell per sector) with an EPC, three slices (eMBB, URLLC, mMTC) with a
  * number of UEs per cell each, one downlink traffic source per UE, a SlicingFfrAlgorithm per
  * cell that enforces the agent's shares, and a SlicingKpiCollector. The scenario program
- * (examples/slicing-lte.cc) wraps it in an OpenGymEnv; tests and other programs can drive it
- * directly (ApplyShares / StartStep / EndStep).
+ * (examples/slicing-lte.cc) drives it through SlicingEpisodeHelper; tests and other programs can
+ * drive it directly (ApplyShares / StartStep / EndStep).
  *
  * Layout: sites on a hexagonal lattice with inter-site distance `isd`; with one sector per site
  * the antenna is isotropic, otherwise sector k of a site points at 360 k / sectors degrees
@@ -22,16 +22,20 @@
 #ifndef SLICING_LTE_SCENARIO_H
 #define SLICING_LTE_SCENARIO_H
 
-#include "slicing-ffr-algorithm.h"
-#include "slicing-kpi-collector.h"
+#include "ns3/slicing-ffr-algorithm.h"
+#include "ns3/slicing-kpi-collector.h"
 
 #include <ns3/command-line.h>
+#include <ns3/internet-stack-helper.h>
+#include <ns3/ipv4-interface-container.h>
 #include <ns3/lte-helper.h>
+#include <ns3/mobility-helper.h>
 #include <ns3/net-device-container.h>
 #include <ns3/node-container.h>
 #include <ns3/nstime.h>
 #include <ns3/point-to-point-epc-helper.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -83,7 +87,11 @@ class SlicingLteScenario
 {
   public:
     explicit SlicingLteScenario(const SlicingLteConfig& config);
-    /** Creates nodes, devices, the EPC and applications (call once, before Simulator::Run). */
+    /**
+     * Creates nodes, devices, the EPC and applications (call once, before Simulator::Run), in
+     * this order (the order fixes the random streams): ConfigureDefaults, CreateLteHelpers,
+     * BuildCore, BuildCells, DropUes, AttachUes, InstallTraffic.
+     */
     void Build();
 
     const SlicingLteConfig& GetConfig() const { return m_config; }
@@ -101,6 +109,28 @@ class SlicingLteScenario
     Ptr<SlicingKpiCollector> GetCollector() const { return m_collector; }
 
   private:
+    /** The UE of plan entry i: its cell and slice. */
+    struct UePlan
+    {
+        uint32_t cell;
+        uint32_t slice;
+    };
+
+    /** ns-3 defaults that depend on the configuration (RLC buffer, eNB power, SRS period). */
+    void ConfigureDefaults();
+    /** The LTE and EPC helpers: path loss, scheduler, the slicing FFR hook, bandwidth. */
+    void CreateLteHelpers();
+    /** One remote host behind the PGW (100 Gb/s, 1 ms), routed to the UE network. */
+    void BuildCore(InternetStackHelper& internet);
+    /** sites x sectors eNBs on the hexagonal lattice, each with its FFR hook and KPI traces. */
+    void BuildCells(MobilityHelper& mobility);
+    /** The UEs, per cell and slice, dropped uniformly in their cell's angular sector. */
+    void DropUes(MobilityHelper& mobility);
+    /** UE devices, IP addresses, default routes and attachment to their cells. */
+    void AttachUes(InternetStackHelper& internet);
+    /** One downlink source on the remote host and one sink per UE, per the slice's traffic. */
+    void InstallTraffic();
+
     static void OnConnectionEstablished(SlicingLteScenario* self,
                                         uint64_t imsi,
                                         uint16_t cellId,
@@ -115,6 +145,10 @@ class SlicingLteScenario
     NetDeviceContainer m_enbDevs;
     NetDeviceContainer m_ueDevs;
     std::map<uint64_t, uint32_t> m_imsiToUe;
+    Ptr<Node> m_remoteHost;
+    std::vector<Vector> m_sitePositions;
+    std::vector<UePlan> m_uePlan;
+    Ipv4InterfaceContainer m_ueIfaces;
 };
 
 } // namespace ns3
