@@ -117,7 +117,7 @@ export class GymServer extends EventEmitter implements SessionHost {
   async listen(): Promise<string> {
     if (this.socket) return this.endpoint;
     if (this.closed) throw new Ns3tsError('the server is closed');
-    const socket = new zmq.Router({ linger: 0, maxMessageSize: this.limits.maxFrameBytes * HARD_FRAME_FACTOR });
+    const socket = new zmq.Router({ linger: 0, maxMessageSize: Math.min(this.limits.maxFrameBytes * HARD_FRAME_FACTOR, Number.MAX_SAFE_INTEGER) });
     try {
       await socket.bind(this.requested);
     } catch (err) {

@@ -79,6 +79,23 @@ describe.each(['rep', 'router'] as const)('%s server limits', (mode) => {
   });
 });
 
+describe('frames far beyond maxFrameBytes', () => {
+  it('ZeroMQ drops the connection before allocating; the server keeps serving others', async () => {
+    const server = new GymServer({ mode: 'router', initTimeoutMs: 5000, limits: { maxFrameBytes: 4096 } });
+    await server.listen();
+    const socket = new zmq.Request({ linger: 0, receiveTimeout: 500 });
+    try {
+      socket.connect(server.endpoint);
+      await socket.send(new Uint8Array(3 * 4096));
+      await expect(socket.receive()).rejects.toThrow();
+      expect(await rawRequest(server.endpoint, [initFrame])).toEqual(['0801']);
+    } finally {
+      socket.close();
+      await server.close();
+    }
+  });
+});
+
 describe('REP mode: one simulator served, other connections named and kept out', () => {
   it('a frame from another connection is refused and blamed on it; the simulator being served keeps running', async () => {
     const env = await RemoteEnv.listen<NdArray, number>({ mode: 'rep', initTimeoutMs: 5000, stepTimeoutMs: 5000 });
