@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   arraysWithPrefix,
+  CHECKPOINT_FILE,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
@@ -33,6 +34,7 @@ import { FEATURE, FEATURES_PER_SLICE, createEnv, qosFromObservation, type Info, 
 import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
   /** Scenario name, path or resolved scenario (ignored on resume: the run's config has it). */
@@ -104,13 +106,6 @@ export interface RunConfig {
   versions: Record<string, string | null>;
   git: { commit: string | null; dirty: boolean | null };
   createdAt: string;
-}
-
-interface TrainerState {
-  episode: number;
-  totalSteps: number;
-  metricsBytes: number;
-  lastEval: Record<string, unknown> | null;
 }
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -189,15 +184,26 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   if (resumeDir) {
     const configPath = join(resumeDir, CONFIG_FILE);
     if (!existsSync(configPath)) throw new InputError('--resume', options.resume, `a run directory with ${CONFIG_FILE}`);
-    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig;
+    const stored = readRunJson<RunConfig>(configPath);
     const scenario = resolveScenario(stored.scenario);
-    const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
-    config = { ...stored, scenario, backend, episodes: options.episodes ?? stored.episodes };
+    const episodes = options.episodes ?? stored.episodes;
     runDir = resumeDir;
-    if (existsSync(join(runDir, 'checkpoint.bin'))) {
+    const checkpointPath = join(runDir, CHECKPOINT_FILE);
+    if (existsSync(checkpointPath)) {
       checkpoint = readCheckpoint(runDir);
-      trainer = (checkpoint.meta.trainer as TrainerState) ?? trainer;
+      trainer = checkTrainerState(checkpoint.meta.trainer, episodes, checkpointPath);
+      checkMetricsBytes(join(runDir, METRICS_FILE), trainer.metricsBytes);
+      const finished = finishedSummary(runDir, trainer, episodes);
+      if (finished) {
+        (options.announce ?? ((): void => {}))(`run ${runDir} already finished (${trainer.episode}/${episodes} episodes); nothing to do, ${SUMMARY_FILE} left as it is`);
+        return finished;
+      }
+    } else {
+      checkMissingCheckpoint(checkpointPath, join(runDir, METRICS_FILE), stored.checkpointEvery ?? 1);
+      options.announce?.(`run ${runDir} was stopped before its first checkpoint: starting again at episode 1`);
     }
+    const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
+    config = { ...stored, scenario, backend, episodes };
   } else {
     const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
     const agentId = options.agent ?? String(scenario.agent.id);
