@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, writeFileAtomic } from '../util/index.js';
+import { InputError, checkOutputDir, writeFileAtomic } from '../util/index.js';
 import { ns3tsCommandLine } from './execute.js';
 import { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.js';
 import { planSweep, type SweepPlan } from './plan.js';
@@ -32,7 +32,7 @@ export interface PreparedSweep {
 export function prepareSweep(file: string, options: { out?: string; retryFailed?: boolean } = {}): PreparedSweep {
   const spec = loadSweepFile(file);
   const plan = planSweep(spec);
-  const sweepDir = resolve(options.out ?? join('sweeps', spec.name));
+  const sweepDir = checkOutputDir(options.out ?? join('sweeps', spec.name), '--out');
   materializeSweep(sweepDir, plan, ns3tsCommandLine());
   // The sweep file as it was run, for reference.
   writeFileAtomic(join(sweepDir, 'sweep.yaml'), readFileSync(resolve(file)));

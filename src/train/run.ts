@@ -33,7 +33,7 @@ import {
 import { FEATURE, FEATURES_PER_SLICE, createEnv, qosFromObservation, type Info, type NdArray, type SlicingEnv, type SlicingLayout, type VectorEnv } from '../env/index.js';
 import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
 import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
@@ -208,11 +208,11 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
     const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
     const agentId = options.agent ?? String(scenario.agent.id);
     getAgentEntry(agentId); // an unknown id fails before anything is written
-    const seed = integer(options.seed ?? scenario.seed, '--seed', 0);
+    const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
     const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
     const backend = await selectBackend(options.backend ?? 'auto');
-    const runId = options.runId ?? `${scenario.name}-${agentId}-s${seed}-${timestamp()}`;
-    runDir = resolve(options.outDir ?? 'runs', runId);
+    const runId = options.runId === undefined ? `${scenario.name}-${agentId}-s${seed}-${timestamp()}` : checkRunId(options.runId);
+    runDir = resolve(checkOutputDir(options.outDir ?? 'runs', '--out'), runId);
     if (existsSync(join(runDir, CONFIG_FILE))) {
       throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
     }
