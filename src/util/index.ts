@@ -7,3 +7,4 @@ export { signalProcessGroup } from './process.js';
 export { checkRunId, checkOutputDir, NAME_PATTERN, VIRTUAL_FILESYSTEMS } from './paths.js';
 export { readInputFile, maxInputBytes, DEFAULT_MAX_INPUT_BYTES } from './input-file.js';
 export { checkSeed, MAX_SEED } from './seed.js';
+export { withParentDeathSignal, parentDeathHelper, PARENT_DEATH_SIGNAL } from './parent-death.js';
