@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/agents/index.js';
+import { ReplayBuffer, selectBackend } from '../../src/agents/index.js';
 import { loadScenario, resolveScenario, scenarioToYaml } from '../../src/scenario/index.js';
 import { loadSweepFile } from '../../src/sweep/index.js';
 import { train } from '../../src/train/index.js';
@@ -65,6 +65,10 @@ describe('scenario and sweep files', () => {
     expect(() => resolveScenario({ ...base, slices: many })).toThrow(/^slices: got 10000, expected at most 64 slices/);
     const wide = Array.from({ length: 64 }, (_, i) => ({ ...slice, name: `s${i}`, minShare: 0 }));
     expect(() => resolveScenario({ ...base, cells: 10_000, slices: wide })).toThrow(/^cells × slices: got 640000, expected at most 65536/);
+  });
+
+  it('bounds replay buffers (capacity × width) with an error naming bufferCapacity', () => {
+    expect(() => new ReplayBuffer(100_000_000, [{ name: 'obs', width: 960 }])).toThrow(/^bufferCapacity: got 100000000, expected at most 1118481 transitions for replay field obs of 960 floats/);
   });
 
   it('shows where a file fails to be a scenario, not its content', () => {
