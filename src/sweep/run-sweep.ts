@@ -125,6 +125,8 @@ export interface SweepStatus {
 /** Progress of a sweep from its run folders, plus its Slurm jobs still in the queue. */
 export function sweepStatus(sweepDir: string, options: { squeue?: boolean } = {}): SweepStatus {
   const dir = resolve(sweepDir);
+  // Runs of Slurm tasks on other nodes are alive while their job is in the queue.
+  if (options.squeue !== false) setSlurmJobCheck(slurmJobAlive);
   const { sweep: record, runs } = inspectSweep(dir);
   if (!record && runs.length === 0) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
   const counts = countConditions(runs);
