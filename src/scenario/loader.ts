@@ -53,17 +53,23 @@ export function parseScenarioText(text: string, source = 'scenario', fallbackNam
     throw err;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    const what = raw === null ? 'an empty document' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`;
+    const what = raw === null ? 'an empty document' : kindOf(raw);
     throw new InputError(source, `${what} at ${documentStart(text)}`, 'a YAML mapping (the scenario document)');
   }
   try {
     return parseScenario(raw, fallbackName);
   } catch (err) {
     if (err instanceof InputError && source !== 'scenario') {
-      throw new InputError(`${source}: ${err.field}`, err.value, err.expected);
+      // An unknown top-level key is most likely a file that is not a scenario: its value is not printed.
+      const foreign = !err.field.includes('.') && err.expected.startsWith('no such field');
+      throw new InputError(`${source}: ${err.field}`, foreign ? `${kindOf(err.value)} (not shown)` : err.value, err.expected);
     }
     throw err;
   }
+}
+
+function kindOf(value: unknown): string {
+  return value === null || value === undefined ? 'no value' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
 
 /** "line L column C" of the first character of a YAML text that is not blank, a comment or a directive. */

@@ -82,5 +82,9 @@ describe('scenario and sweep files', () => {
     }
     expect(message).toMatch(/^passwd: .*line 1 column 1/);
     expect(message).not.toMatch(/root|daemon|bash/);
+    // A file of "key: value" lines parses as a mapping: an unknown key is named, its value is not.
+    const info = join(dir, 'info');
+    writeFileSync(info, 'slices: [{name: a, type: eMBB, phiTarget: 1, delayTarget: 10}]\nmodel name: Secret CPU 9000\n');
+    expect(() => loadScenario(info)).toThrow(/^info: model name: got "a string \(not shown\)", expected no such field/);
   });
 });
