@@ -1,7 +1,7 @@
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
 import { SyntheticSlicingEnv, createEnv, stepQos, type SlicingEnv } from '../families/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, checkSeed } from '../util/index.js';
 import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';
 import { KpiAccumulator, evaluateConstraints, type CellKpis, type ConstraintResult, type EvalKpis, type KpiOptions, type SliceKpis } from './kpis.js';
 
@@ -44,7 +44,7 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
   const episodes = options.episodes ?? scenario.training.evalEpisodes;
   if (!Number.isInteger(episodes) || episodes < 1) throw new InputError('episodes', episodes, 'an integer >= 1');
   const seed = options.seed ?? scenario.seed;
-  if (!Number.isInteger(seed) || seed < 0) throw new InputError('seed', seed, 'an integer >= 0');
+  checkSeed(seed, 'seed');
   const started = Date.now();
   const ownEnv = options.env === undefined;
   const env = options.env ?? (await createEnv(scenario, { seed }));

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   arraysWithPrefix,
+  CHECKPOINT_FILE,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
@@ -40,7 +41,8 @@ import {
 } from '../families/index.js';
 import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
   /** Scenario name, path or resolved scenario (ignored on resume: the run's config has it). */
@@ -112,13 +114,6 @@ export interface TrainRunConfig {
   versions: Record<string, string | null>;
   git: { commit: string | null; dirty: boolean | null };
   createdAt: string;
-}
-
-interface TrainerState {
-  episode: number;
-  totalSteps: number;
-  metricsBytes: number;
-  lastEval: Record<string, unknown> | null;
 }
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -197,24 +192,35 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   if (resumeDir) {
     const configPath = join(resumeDir, CONFIG_FILE);
     if (!existsSync(configPath)) throw new InputError('--resume', options.resume, `a run directory with ${CONFIG_FILE}`);
-    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as TrainRunConfig;
+    const stored = readRunJson<TrainRunConfig>(configPath);
     const scenario = resolveScenario(stored.scenario);
-    const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
-    config = { ...stored, scenario, backend, episodes: options.episodes ?? stored.episodes };
+    const episodes = options.episodes ?? stored.episodes;
     runDir = resumeDir;
-    if (existsSync(join(runDir, 'checkpoint.bin'))) {
+    const checkpointPath = join(runDir, CHECKPOINT_FILE);
+    if (existsSync(checkpointPath)) {
       checkpoint = readCheckpoint(runDir);
-      trainer = (checkpoint.meta.trainer as TrainerState) ?? trainer;
+      trainer = checkTrainerState(checkpoint.meta.trainer, episodes, checkpointPath);
+      checkMetricsBytes(join(runDir, METRICS_FILE), trainer.metricsBytes);
+      const finished = finishedSummary<TrainSummary>(runDir, trainer, episodes);
+      if (finished) {
+        (options.announce ?? ((): void => {}))(`run ${runDir} already finished (${trainer.episode}/${episodes} episodes); nothing to do, ${SUMMARY_FILE} left as it is`);
+        return finished;
+      }
+    } else {
+      checkMissingCheckpoint(checkpointPath, join(runDir, METRICS_FILE), stored.checkpointEvery ?? 1);
+      options.announce?.(`run ${runDir} was stopped before its first checkpoint: starting again at episode 1`);
     }
+    const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
+    config = { ...stored, scenario, backend, episodes };
   } else {
     const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
     const agentId = options.agent ?? String(scenario.agent.id);
     getAgentEntry(agentId); // an unknown id fails before anything is written
-    const seed = integer(options.seed ?? scenario.seed, '--seed', 0);
+    const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
     const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
     const backend = await selectBackend(options.backend ?? 'auto');
-    const runId = options.runId ?? `${scenario.name}-${agentId}-s${seed}-${timestamp()}`;
-    runDir = resolve(options.outDir ?? 'runs', runId);
+    const runId = options.runId === undefined ? `${scenario.name}-${agentId}-s${seed}-${timestamp()}` : checkRunId(options.runId);
+    runDir = resolve(checkOutputDir(options.outDir ?? 'runs', '--out'), runId);
     if (existsSync(join(runDir, CONFIG_FILE))) {
       throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
     }

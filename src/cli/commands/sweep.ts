@@ -98,10 +98,9 @@ export function register(program: Command): void {
     .option('--dry-run', 'validate the sweep file, create the run folders and list the runs without running them', false)
     .option('--no-progress', 'no progress display on stderr')
     .action(async (file: string | undefined, opts: SweepOptions) => {
-      if (!file) {
-        sweep.help();
-        return;
-      }
+      if (!file) return sweep.help({ error: true });
+      if (opts.workers < 1) throw new InputError('--workers', opts.workers, 'an integer >= 1 (concurrent runs)');
+      if (opts.maxParallel === 0) throw new InputError('--max-parallel', 0, 'an integer >= 1 (runs at once)');
       const prepared = prepareSweep(file, { ...(opts.out ? { out: opts.out } : {}), retryFailed: Boolean(opts.retryFailed) });
       const maxAttempts = opts.retries + 1;
       if (opts.dryRun) {
