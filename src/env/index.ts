@@ -14,7 +14,20 @@ export type {
   VectorResetResult,
   VectorStepResult,
   SimulatorLauncher,
+  SimulatorExitSignal,
+  SimulatorExitStatus,
 } from './types.js';
+export {
+  Wrapper,
+  TimeLimit,
+  RecordEpisodeStatistics,
+  FailFastOnExit,
+  FailFastOnExitVector,
+  unwrap,
+  type EpisodeStatistics,
+  type FailFastOptions,
+} from './wrappers.js';
+export { SyncVectorEnv, type SyncVectorEnvOptions } from './sync-vector-env.js';
 export {
   SLICE_FEATURES,
   FEATURES_PER_SLICE,
