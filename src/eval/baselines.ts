@@ -4,7 +4,7 @@ import {
   FEATURES_PER_SLICE,
   cqiToSpectralEfficiency,
   type NdArray,
-  type SyntheticSlicingEnv,
+  type SlicingModel,
 } from '../env/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
 import type { Scenario } from '../scenario/index.js';
@@ -283,7 +283,7 @@ export class OraclePolicy implements SlicingPolicy {
   private activeCount = 0;
 
   constructor(
-    private readonly env: SyntheticSlicingEnv,
+    private readonly env: SlicingModel,
     private readonly bounds?: ShareBounds,
   ) {
     const S = env.sliceCount;
@@ -361,8 +361,8 @@ function announce(obs: Float32Array, mask: Uint8Array): Float32Array {
   return obs;
 }
 
-/** A baseline by name. `oracle` needs the synthetic env it plays against. */
-export function createBaseline(name: BaselineName, scenario: Scenario, env?: SyntheticSlicingEnv): SlicingPolicy {
+/** A baseline by name. `oracle` needs the model of the env it plays against (slicingModelOf). */
+export function createBaseline(name: BaselineName, scenario: Scenario, env?: SlicingModel | null): SlicingPolicy {
   const bounds = shareBounds(scenario);
   const S = scenario.slices.length;
   switch (name) {

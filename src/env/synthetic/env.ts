@@ -3,6 +3,7 @@ import type { Scenario, SliceSpec, SyntheticEnvSpec } from '../../scenario/index
 import { FEATURE, FEATURES_PER_SLICE, qosLevel, sliceUtility, type SliceType, type SlicingLayout } from '../slicing.js';
 import type { Env, Info, NdArray, ResetOptions, ResetResult, StepResult } from '../types.js';
 import { Box, type GymSpace } from '../spaces.js';
+import { unwrap } from '../wrappers.js';
 import { cqiToSpectralEfficiency, sinrToCqi } from './radio.js';
 import { SLOT_SECONDS, trafficBase } from './traffic.js';
 
@@ -10,6 +11,29 @@ import { SLOT_SECONDS, trafficBase } from './traffic.js';
 const P95_FACTOR = Math.log(20);
 /** Utilization at which the M/M/1 term stops growing (the backlog term takes over beyond it). */
 const RHO_CAP = 0.99;
+
+/**
+ * The synthetic env's true model of the coming step, for policies that plan with it (the
+ * oracle): which (cell, slice) are active and the utility a share would give, without changing
+ * any state. Valid between a reset/step and the next step.
+ */
+export interface SlicingModel {
+  readonly cells: number;
+  readonly sliceCount: number;
+  /** Active flags of the coming step, [cells * slices] (a view; do not modify). */
+  readonly activeMask: Uint8Array;
+  /** log(r + 1) of one (cell, slice) at `share` in the coming step; NaN if the slice is inactive. */
+  evaluateSliceUtility(cell: number, slice: number, share: number): number;
+}
+
+/**
+ * The model of the coming step of `env` (under any wrappers) when it has one — the synthetic
+ * env — else null (an ns-3 env has no model to consult).
+ */
+export function slicingModelOf(env: Env<NdArray<Float32Array>, NdArray<Float32Array>>): SlicingModel | null {
+  const inner = unwrap(env);
+  return inner instanceof SyntheticSlicingEnv ? inner : null;
+}
 
 export interface SyntheticEnvOptions {
   /** Seed of the first reset without a seed (default: the scenario's seed). */
@@ -30,7 +54,7 @@ export interface SyntheticEnvOptions {
  * The hot path (`stepSync`, `evaluateShares`) allocates nothing: results live in the preallocated
  * arrays `obs`, `qos`, `usedPrbs`, `shares`.
  */
-export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<Float32Array>> {
+export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<Float32Array>>, SlicingModel {
   readonly scenario: Scenario;
   readonly layout: SlicingLayout;
   readonly cells: number;
