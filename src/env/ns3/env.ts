@@ -123,7 +123,7 @@ function logTail(path: string, lines = 6): string {
  * The launcher's simulator exits as the fail-fast wrappers see them: only exits of simulators
  * started after a subscription are reported (the previous one may end on its own meanwhile).
  */
-function exitSignal(launcher: ProcessLauncher): SimulatorExitSignal {
+export function launcherExitSignal(launcher: ProcessLauncher): SimulatorExitSignal {
   return {
     watchExits(listener) {
       const earlier = new Set(launcher.spawnedPids());
@@ -224,7 +224,7 @@ export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & 
       ...spaces,
       ...timeouts,
     });
-    return new FailFastOnExit(env, exitSignal(launcher), env.index, { afterClose: cleanup });
+    return new FailFastOnExit(env, launcherExitSignal(launcher), env.index, { afterClose: cleanup });
   } catch (err) {
     await launcher.close();
     cleanup();
@@ -255,7 +255,7 @@ export async function createNs3VectorEnv(
       ...spaces,
       ...timeouts,
     });
-    return new FailFastOnExitVector(venv, exitSignal(launcher), { afterClose: cleanup });
+    return new FailFastOnExitVector(venv, launcherExitSignal(launcher), { afterClose: cleanup });
   } catch (err) {
     await launcher.close();
     cleanup();
