@@ -58,11 +58,15 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
     const bar = new ProgressBar({ total: episodes, label: `eval ${resolved.id}`, enabled: options.progress ?? false });
     const returns: number[] = [];
     const context: PolicyContext = { layout, step: 0 };
-    const act = async (obs: NdArray<Float32Array>, at: StepContext): Promise<NdArray<Float32Array>> => {
-      context.step = at.step;
-      const shares = await resolved.act(obs, context);
+    const checked = (shares: Float32Array): NdArray<Float32Array> => {
       checkAction(shares, size, resolved.id);
       return { data: shares, shape };
+    };
+    // Synchronous policies (the baselines) stay synchronous: no promise per step.
+    const act = (obs: NdArray<Float32Array>, at: StepContext): NdArray<Float32Array> | Promise<NdArray<Float32Array>> => {
+      context.step = at.step;
+      const shares = resolved.act(obs, context);
+      return shares instanceof Promise ? shares.then(checked) : checked(shares);
     };
     await runEpisodes(env, act, {
       episodes,

@@ -163,8 +163,10 @@ async function chooseActions<O, A>(
   const actions: A[] = [];
   for (let i = 0; i < playing.length; i++) {
     const p = playing[i]!;
-    if (!p.done) actions.push((p.lastAction = await policy(obs[i]!, { episode: first + i, envIndex: i, step })));
-    else actions.push(options.idleAction ? options.idleAction(obs[i]!, i) : (p.lastAction ?? actions[0]!));
+    if (!p.done) {
+      const chosen = policy(obs[i]!, { episode: first + i, envIndex: i, step });
+      actions.push((p.lastAction = chosen instanceof Promise ? await chosen : chosen));
+    } else actions.push(options.idleAction ? options.idleAction(obs[i]!, i) : (p.lastAction ?? actions[0]!));
   }
   return actions;
 }
@@ -206,7 +208,10 @@ async function runRound<O, A>(
         info = (info.final_info ?? {}) as Info;
       }
       const reward = result.reward[i]!;
-      await options.onStep?.({ episode: first + i, envIndex: i, step, obs: obs[i]!, action: actions[i]!, reward, nextObs, terminated, truncated, info });
+      // Per-step hooks and policies are awaited only when they return a promise (awaiting a plain
+      // value still costs a microtask turn, which shows on a fast in-process env).
+      const stepped = options.onStep?.({ episode: first + i, envIndex: i, step, obs: obs[i]!, action: actions[i]!, reward, nextObs, terminated, truncated, info });
+      if (stepped instanceof Promise) await stepped;
       p.ret += reward;
       p.length += 1;
       p.info = info;
@@ -214,7 +219,8 @@ async function runRound<O, A>(
       if (ended || p.length >= maxSteps) Object.assign(p, { done: true, terminated, truncated });
     }
     obs = result.obs;
-    await options.onStepEnd?.(step);
+    const ended = options.onStepEnd?.(step);
+    if (ended instanceof Promise) await ended;
   }
   const results: EpisodeResult[] = playing.slice(0, count).map((p, i) => ({
     episode: first + i,

@@ -342,14 +342,23 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
 
   /** Info of the last step: the layout keys plus raw KPIs per (cell, slice), row-major. */
   info(): Info {
+    // Plain loops: info is built on every step() (the Gymnasium path evaluation and training use).
+    const n = this.qos.length;
+    const qos = new Array<number | null>(n);
+    const usedPrbs = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const r = this.qos[i]!;
+      qos[i] = Number.isNaN(r) ? null : r;
+      usedPrbs[i] = this.usedPrbs[i]!;
+    }
     return {
       slices: this.slices.map((s) => s.name),
       sliceTypes: this.slices.map((s) => s.type) as SliceType[],
       cells: this.cells,
       step: this.stepCount,
       simTime: this.stepCount * this.scenario.stepSeconds,
-      qos: Array.from(this.qos, (v) => (Number.isNaN(v) ? null : v)),
-      usedPrbs: Array.from(this.usedPrbs),
+      qos,
+      usedPrbs,
       prbs: this.prbs,
       capacityViolation: this.lastCapacityViolation,
     };
