@@ -1,5 +1,6 @@
-// The env face: spaces, the Gymnasium-style Env/VectorEnv/ParallelEnv API, the NS-3 env and its
-// launcher, and the synthetic slicing env. Other folders import only from here.
+// The env face: spaces, the Gymnasium-style Env/VectorEnv/ParallelEnv API, wrappers and
+// SyncVectorEnv, the NS-3 env and its launcher, and the synthetic slicing env. Other folders
+// import only from here.
 export type {
   BoxData,
   NdArray,
