@@ -10,14 +10,7 @@ import {
   sweepStatus,
   type PreparedSweep,
 } from '../../sweep/index.js';
-
-function positiveInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
-    return n;
-  };
-}
+import { integerOption, parseInteger } from '../options.js';
 
 interface SweepOptions {
   out?: string;
@@ -80,21 +73,21 @@ export function register(program: Command): void {
     .description('run a scenario sweep (grid × seeds) locally with a worker pool or on Slurm as one job array; finished runs are skipped')
     .argument('[file]', 'sweep file (scenarios/sweeps/*.yaml)')
     .option('-o, --out <dir>', 'sweep folder (run folders, results) (default: "sweeps/<sweep name>")')
-    .option('-w, --workers <n>', 'local executor: concurrent runs', positiveInt('workers'), availableParallelism())
-    .option('--retries <n>', 'retries of a crashed run before it is marked failed', positiveInt('retries'), 1)
+    .option('-w, --workers <n>', 'local executor: concurrent runs', integerOption('--workers'), availableParallelism())
+    .option('--retries <n>', 'retries of a crashed run before it is marked failed', integerOption('--retries'), 1)
     .option('--retry-failed', 'give runs that failed for good a new set of attempts', false)
     .addOption(new Option('--executor <kind>', 'where the runs execute').choices(['local', 'slurm']).default('local'))
     .option('--partition <name>', 'slurm: partition (default: the cluster\'s default)')
     .option('--time <limit>', 'slurm: time limit per run, e.g. 00:30:00 (default: the partition\'s)')
-    .option('--cpus-per-task <n>', 'slurm: CPUs per run', positiveInt('cpus-per-task'), 1)
-    .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', positiveInt('max-parallel'))
+    .option('--cpus-per-task <n>', 'slurm: CPUs per run', integerOption('--cpus-per-task'), 1)
+    .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', integerOption('--max-parallel'))
     .addOption(
       new Option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)')
         .argParser((v: string, acc: string[]) => [...acc, v])
         .default([], 'none'),
     )
     .option('--wait', 'slurm: wait until the job array has finished', false)
-    .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', positiveInt('timeout'))
+    .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', integerOption('--timeout'))
     .option('--dry-run', 'validate the sweep file, create the run folders and list the runs without running them', false)
     .option('--no-progress', 'no progress display on stderr')
     .action(async (file: string | undefined, opts: SweepOptions) => {
@@ -165,12 +158,11 @@ export function register(program: Command): void {
     .description('run one row of a Slurm manifest (what each job-array task executes)')
     .argument('<manifest>', 'manifest file written by `ns3ts sweep --executor slurm`')
     .argument('[index]', 'row index (default: $SLURM_ARRAY_TASK_ID)')
-    .option('--retries <n>', 'retries of a crashed run inside this task', positiveInt('retries'), 1)
+    .option('--retries <n>', 'retries of a crashed run inside this task', integerOption('--retries'), 1)
     .action(async (manifest: string, indexText: string | undefined, opts: { retries: number }) => {
       const text = indexText ?? process.env.SLURM_ARRAY_TASK_ID;
       if (text === undefined) throw new InputError('index', text, 'a row index, or SLURM_ARRAY_TASK_ID in the environment');
-      const index = Number(text);
-      if (!Number.isInteger(index) || index < 0) throw new InputError('index', text, 'a non-negative integer');
+      const index = parseInteger('index', text);
       const { signal, dispose } = abortOnSignals();
       try {
         const { row, outcome } = await runTask(manifest, index, opts.retries + 1, signal);
