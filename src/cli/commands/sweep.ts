@@ -96,63 +96,74 @@ export function register(program: Command): void {
         return;
       }
       const prepared = prepareSweep(file, { ...(opts.out ? { out: opts.out } : {}), retryFailed: Boolean(opts.retryFailed) });
-      const maxAttempts = opts.retries + 1;
-      if (opts.dryRun) {
-        process.stdout.write(describePlan(prepared));
-        return;
-      }
-      if (opts.executor === 'local') {
-        const { signal, dispose } = abortOnSignals();
-        try {
-          const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts, signal, progress: opts.progress });
-          process.stderr.write(
-            `sweep ${prepared.plan.spec.name}: ${summary.done} run now, ${summary.alreadyDone} already done, ${summary.failed} failed` +
-              `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}\n`,
-          );
-          if (signal.aborted) process.exitCode = 130;
-          else if (summary.failed > 0) process.exitCode = 1;
-        } finally {
-          dispose();
-        }
-        return;
-      }
-      const { signal, dispose } = abortOnSignals();
-      let lastLine = '';
-      try {
-        const result = await runSweepSlurm(prepared, {
-          maxAttempts,
-          cpusPerTask: opts.cpusPerTask,
-          ...(opts.partition ? { partition: opts.partition } : {}),
-          ...(opts.time ? { time: opts.time } : {}),
-          ...(opts.maxParallel ? { maxParallel: opts.maxParallel } : {}),
-          extraArgs: opts.sbatchArg,
-          wait: Boolean(opts.wait),
-          ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
-          signal,
-          onPoll: (s) => {
-            const line = `sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed`;
-            // Only when something changed: a long array would otherwise print a line per poll.
-            if (opts.progress && line !== lastLine) process.stderr.write(`${line}\n`);
-            lastLine = line;
-          },
-        });
-        if (result.submissions.length === 0) {
-          process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
-        }
-        for (const submission of result.submissions) {
-          process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}\n`);
-          process.stdout.write(`${submission.jobId}\n`);
-        }
-        if (opts.wait) {
-          const status = sweepStatus(prepared.sweepDir, { squeue: false });
-          process.stderr.write(formatStatus(status));
-          if (status.counts.failed > 0 || status.counts.done < status.total) process.exitCode = 1;
-        }
-      } finally {
-        dispose();
-      }
+      if (opts.dryRun) process.stdout.write(describePlan(prepared));
+      else if (opts.executor === 'local') await runLocally(prepared, opts);
+      else await runOnSlurm(prepared, opts);
     });
+  registerRunTask(sweep);
+  registerStatus(sweep);
+}
 
+/** `ns3ts sweep --executor local`: a worker pool on this machine; exit code 130 when stopped, 1 when a run failed. */
+async function runLocally(prepared: PreparedSweep, opts: SweepOptions): Promise<void> {
+  const { signal, dispose } = abortOnSignals();
+  try {
+    const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts: opts.retries + 1, signal, progress: opts.progress });
+    process.stderr.write(
+      `sweep ${prepared.plan.spec.name}: ${summary.done} run now, ${summary.alreadyDone} already done, ${summary.failed} failed` +
+        `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}\n`,
+    );
+    if (signal.aborted) process.exitCode = 130;
+    else if (summary.failed > 0) process.exitCode = 1;
+  } finally {
+    dispose();
+  }
+}
+
+/**
+ * `ns3ts sweep --executor slurm`: submits the pending runs as job arrays (their ids on stdout);
+ * with --wait, polls until they end and exits 1 unless every run is done.
+ */
+async function runOnSlurm(prepared: PreparedSweep, opts: SweepOptions): Promise<void> {
+  const { signal, dispose } = abortOnSignals();
+  let lastLine = '';
+  try {
+    const result = await runSweepSlurm(prepared, {
+      maxAttempts: opts.retries + 1,
+      cpusPerTask: opts.cpusPerTask,
+      ...(opts.partition ? { partition: opts.partition } : {}),
+      ...(opts.time ? { time: opts.time } : {}),
+      ...(opts.maxParallel ? { maxParallel: opts.maxParallel } : {}),
+      extraArgs: opts.sbatchArg,
+      wait: Boolean(opts.wait),
+      ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+      signal,
+      onPoll: (s) => {
+        const line = `sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed`;
+        // Only when something changed: a long array would otherwise print a line per poll.
+        if (opts.progress && line !== lastLine) process.stderr.write(`${line}\n`);
+        lastLine = line;
+      },
+    });
+    if (result.submissions.length === 0) {
+      process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
+    }
+    for (const submission of result.submissions) {
+      process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}\n`);
+      process.stdout.write(`${submission.jobId}\n`);
+    }
+    if (opts.wait) {
+      const status = sweepStatus(prepared.sweepDir, { squeue: false });
+      process.stderr.write(formatStatus(status));
+      if (status.counts.failed > 0 || status.counts.done < status.total) process.exitCode = 1;
+    }
+  } finally {
+    dispose();
+  }
+}
+
+/** `ns3ts sweep run-task`: what each Slurm job-array task executes. */
+function registerRunTask(sweep: Command): void {
   sweep
     .command('run-task')
     .description('run one row of a Slurm manifest (what each job-array task executes)')
@@ -173,7 +184,10 @@ export function register(program: Command): void {
         dispose();
       }
     });
+}
 
+/** `ns3ts sweep status`. */
+function registerStatus(sweep: Command): void {
   sweep
     .command('status')
     .description('progress of a sweep from its run folders, and its Slurm jobs in the queue')
