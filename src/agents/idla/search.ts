@@ -160,19 +160,11 @@ export async function lagrangianSearch(
 }
 
 /** The search's settings with their defaults, checked against the problem's sizes. */
-interface SearchSettings {
-  neighbours: number;
-  noise: number;
-  maxIterations: number;
-  eta: number;
-  stepX: number;
-  stepLambda: number;
-  decay: number;
-  gridPoints: number;
+type SearchSettings = Required<Pick<SearchOptions, 'neighbours' | 'noise' | 'maxIterations' | 'eta' | 'stepX' | 'stepLambda' | 'decay' | 'gridPoints'>> & {
   inputWidth: number;
   /** Starts per cell: the warm start, the neighbours and (with a grid) the grid start. */
   starts: number;
-}
+};
 
 function resolveSearchSettings(problem: SearchProblem, options: SearchOptions): SearchSettings {
   const P = options.neighbours ?? 5;
