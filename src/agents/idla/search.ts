@@ -590,7 +590,15 @@ async function gridOptimum(
   checkOutput(out, rows);
   const value = new Float64Array(rows);
   for (let r = 0; r < rows; r++) value[r] = Math.log(clamp01(out.value[r]!) + 1);
-  const x = new Float32Array(pairs);
+  return bestGridPoints(value, first, cells, G);
+}
+
+/**
+ * The dynamic program of gridOptimum over `value` ([pairs, G]: log(f + 1) of each pair at each
+ * grid point): per cell, the grid units per slice that maximize the sum within G - 1 units.
+ */
+function bestGridPoints(value: Float64Array, first: Int32Array, cells: number, G: number): { x: Float32Array; objective: Float64Array } {
+  const x = new Float32Array(first[cells]!);
   const objective = new Float64Array(cells);
   const U = G - 1;
   let best = new Float64Array(G);
