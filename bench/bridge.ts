@@ -22,10 +22,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as zmq from 'zeromq';
-import { Box, RemoteEnv, RemoteVectorEnv, ndarray, type NdArray } from '../src/env/index.js';
+import { Box, ndarray, type NdArray } from '../src/env/index.js';
+import { RemoteEnv, RemoteVectorEnv } from '../src/remote/index.js';
 import { GymServer, SimulatorPeer, STOP_FRAME } from '../src/server/index.js';
 import { packageRoot, writeJsonAtomic } from '../src/util/index.js';
-import { encodeEnvActMsg, encodeEnvStateMsg } from '../src/wire/index.js';
+import { encodeEnvActMsg, encodeEnvStateMsg, toWireData } from '../src/wire/index.js';
 
 // A slicing-sized exchange: 3 cells x 3 slices x 12 features of float32 out, 3x3 shares back.
 const OBS_SHAPE = [3, 3, 12];
@@ -35,8 +36,8 @@ const actSpace = new Box({ low: 0, high: 1, shape: ACT_SHAPE, dtype: 'float32' }
 const obsValue = ndarray('float32', OBS_SHAPE, Array.from({ length: 108 }, (_, i) => (i % 17) / 7));
 const actValue = ndarray('float32', ACT_SHAPE, new Array<number>(9).fill(0.3));
 const INFO = '{"step":1}';
-const STATE_BYTES = encodeEnvStateMsg({ obsData: obsSpace.toWireData(obsValue), reward: 1.5, info: INFO, simTime: 0.1 });
-const ACTION_BYTES = encodeEnvActMsg({ actData: actSpace.toWireData(actValue) });
+const STATE_BYTES = encodeEnvStateMsg({ obsData: toWireData(obsSpace, obsValue), reward: 1.5, info: INFO, simTime: 0.1 });
+const ACTION_BYTES = encodeEnvActMsg({ actData: toWireData(actSpace, actValue) });
 
 const selfPath = fileURLToPath(import.meta.url);
 

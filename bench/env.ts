@@ -10,7 +10,7 @@
  *   npm run bench:env -- [--seconds 1]
  */
 import { projectSimplex } from '../src/constraints/index.js';
-import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/env/index.js';
+import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/families/index.js';
 import { createBaseline } from '../src/eval/index.js';
 import { loadScenario, scenarioLayout, type Scenario } from '../src/scenario/index.js';
 import { packageRoot, writeJsonAtomic } from '../src/util/index.js';

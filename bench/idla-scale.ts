@@ -30,7 +30,7 @@ import {
   type ValueAndGradient,
 } from '../src/agents/idla/index.js';
 import { selectBackend } from '../src/agents/index.js';
-import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/families/index.js';
 import { createMlpRunner, nativeStatus, type MlpSpec } from '../src/native/index.js';
 import { loadScenario } from '../src/scenario/index.js';
 

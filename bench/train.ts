@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { agentRegistry, selectBackend, type BackendChoice, type TrainableAgent } from '../src/agents/index.js';
-import { SyntheticSlicingEnv } from '../src/env/index.js';
+import { SyntheticSlicingEnv } from '../src/families/index.js';
 import { loadScenario, scenarioLayout } from '../src/scenario/index.js';
 import { agentScenario } from '../src/train/index.js';
 import { writeJsonAtomic } from '../src/util/index.js';

@@ -1,4 +1,4 @@
-// Codec, spaces and containers: golden vectors from PROTOCOL.md and the ns3ts extensions.
+// Codec, spaces and containers: golden vectors from docs/protocol.md and the ns3ts extensions.
 #include <cstdint>
 #include <string>
 
@@ -25,7 +25,7 @@ std::string unhex(const std::string& text) {
   return out;
 }
 
-// Verbatim from PROTOCOL.md (captured between ns3-gym's opengym example and its Python agent).
+// Verbatim from docs/protocol.md#golden-vectors (captured between ns3-gym's opengym example and its Python agent).
 const std::string kGoldenSimInit =
     "08dda60110dca6011a39080212350a27747970652e676f6f676c65617069732e636f6d2f6e73336f70656e67796d2e42"
     "6f785370616365120a150000204118022201052236080112320a2c747970652e676f6f676c65617069732e636f6d2f6e"

@@ -10,12 +10,9 @@
 #include <vector>
 
 #include "mlp.h"
-#include "projection.h"
 #include "thread_pool.h"
 
 namespace {
-
-using ns3ts::Budget;
 
 [[noreturn]] void fail(const Napi::Env& env, const std::string& message) { throw Napi::TypeError::New(env, message); }
 
@@ -64,26 +61,6 @@ const std::int32_t* int32Arg(const Napi::CallbackInfo& info, size_t index, const
   return array.Data();
 }
 
-bool isFloat64(const Napi::Value& value) {
-  return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
-}
-
-Budget budgetArg(const Napi::CallbackInfo& info, size_t index, std::int64_t rows) {
-  Budget budget;
-  if (index >= info.Length() || info[index].IsUndefined()) return budget;
-  if (info[index].IsNumber()) {
-    budget.scalar = info[index].As<Napi::Number>().DoubleValue();
-    if (!(budget.scalar >= 0) || !std::isfinite(budget.scalar)) fail(info.Env(), "budget: expected a finite number >= 0");
-    return budget;
-  }
-  budget.values = typedArg<double>(info, index, "budget", rows);
-  for (std::int64_t r = 0; r < rows; r++) {
-    if (!(budget.values[r] >= 0) || !std::isfinite(budget.values[r])) {
-      fail(info.Env(), "budget[" + std::to_string(r) + "]: expected a finite number >= 0");
-    }
-  }
-  return budget;
-}
 
 class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
  public:
@@ -204,88 +181,6 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
   std::unique_ptr<ns3ts::Mlp> mlp_;
 };
 
-// projectSimplexBatch(values, rows, cols, budget, out, equality, threads)
-template <typename T>
-void projectSimplexTyped(const Napi::CallbackInfo& info, std::int64_t rows, int cols) {
-  const T* values = typedArg<T>(info, 0, "values", rows * cols);
-  const Budget budget = budgetArg(info, 3, rows);
-  T* out = typedArg<T>(info, 4, "out", rows * cols);
-  const bool equality = info.Length() > 5 && info[5].ToBoolean().Value();
-  ns3ts::projectSimplexBatch<T>(values, rows, cols, budget, out, equality, threadsArg(info, 6));
-}
-
-Napi::Value ProjectSimplexBatch(const Napi::CallbackInfo& info) {
-  const std::int64_t rows = integerArg(info, 1, "rows", 0, std::int64_t{1} << 40);
-  const int cols = static_cast<int>(integerArg(info, 2, "cols", 0, 1 << 20));
-  if (info.Length() > 0 && isFloat64(info[0])) projectSimplexTyped<double>(info, rows, cols);
-  else projectSimplexTyped<float>(info, rows, cols);
-  return info.Env().Undefined();
-}
-
-// projectBoxSimplexBatch(values, lower, upper, rows, cols, budget, out, threads)
-template <typename T>
-void projectBoxTyped(const Napi::CallbackInfo& info, std::int64_t rows, int cols) {
-  const T* values = typedArg<T>(info, 0, "values", rows * cols);
-  const T* bounds[2];
-  int strides[2];
-  const char* names[2] = {"lower", "upper"};
-  for (int b = 0; b < 2; b++) {
-    const T* data = typedArg<T>(info, 1 + b, names[b], cols, false);
-    const auto length = static_cast<std::int64_t>(info[1 + b].As<Napi::TypedArray>().ElementLength());
-    if (length != cols && length != rows * cols) {
-      fail(info.Env(), std::string(names[b]) + ".length: got " + std::to_string(length) + ", expected " +
-                           std::to_string(cols) + " or " + std::to_string(rows * cols));
-    }
-    bounds[b] = data;
-    strides[b] = length == cols ? 0 : cols;
-  }
-  const Budget budget = budgetArg(info, 5, rows);
-  T* out = typedArg<T>(info, 6, "out", rows * cols);
-  // The kernel's breakpoint scan assumes finite floors at or below the caps; check before reading.
-  const std::int64_t boundRows = strides[0] == 0 && strides[1] == 0 ? std::min<std::int64_t>(rows, 1) : rows;
-  for (std::int64_t r = 0; r < boundRows; r++) {
-    for (int c = 0; c < cols; c++) {
-      const double l = bounds[0][r * strides[0] + c];
-      const double u = bounds[1][r * strides[1] + c];
-      if (!std::isfinite(l)) fail(info.Env(), "lower[" + std::to_string(r * strides[0] + c) + "]: expected a finite number");
-      if (!(u >= l)) fail(info.Env(), "upper[" + std::to_string(r * strides[1] + c) + "]: expected a number >= its floor");
-    }
-  }
-  ns3ts::projectBoxSimplexBatch<T>(values, bounds[0], strides[0], bounds[1], strides[1], rows, cols, budget, out,
-                                   threadsArg(info, 7));
-}
-
-Napi::Value ProjectBoxSimplexBatch(const Napi::CallbackInfo& info) {
-  const std::int64_t rows = integerArg(info, 3, "rows", 0, std::int64_t{1} << 40);
-  const int cols = static_cast<int>(integerArg(info, 4, "cols", 0, 1 << 20));
-  if (info.Length() > 0 && isFloat64(info[0])) projectBoxTyped<double>(info, rows, cols);
-  else projectBoxTyped<float>(info, rows, cols);
-  return info.Env().Undefined();
-}
-
-// admmZDualBatch(x, u, z, rows, cols, budget, rho, primal, dual, threads)
-template <typename T>
-void admmTyped(const Napi::CallbackInfo& info, std::int64_t rows, int cols) {
-  const T* x = typedArg<T>(info, 0, "x", rows * cols);
-  T* u = typedArg<T>(info, 1, "u", rows * cols);
-  T* z = typedArg<T>(info, 2, "z", rows * cols);
-  const Budget budget = budgetArg(info, 5, rows);
-  if (info.Length() <= 6 || !info[6].IsNumber()) fail(info.Env(), "rho: expected a number > 0");
-  const double rho = info[6].As<Napi::Number>().DoubleValue();
-  if (!(rho > 0) || !std::isfinite(rho)) fail(info.Env(), "rho: expected a finite number > 0");
-  double* primal = typedArg<double>(info, 7, "primalResidual", rows);
-  double* dual = typedArg<double>(info, 8, "dualResidual", rows);
-  ns3ts::admmZDualBatch<T>(x, u, z, rows, cols, budget, rho, primal, dual, threadsArg(info, 9));
-}
-
-Napi::Value AdmmZDualBatch(const Napi::CallbackInfo& info) {
-  const std::int64_t rows = integerArg(info, 3, "rows", 0, std::int64_t{1} << 40);
-  const int cols = static_cast<int>(integerArg(info, 4, "cols", 0, 1 << 20));
-  if (info.Length() > 0 && isFloat64(info[0])) admmTyped<double>(info, rows, cols);
-  else admmTyped<float>(info, rows, cols);
-  return info.Env().Undefined();
-}
-
 Napi::Value Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ns3ts::matmulKernelName()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -293,9 +188,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hardwareThreads", Napi::Number::New(env, ns3ts::ThreadPool::instance().capacity()));
   exports.Set("kernel", Napi::Function::New(env, Kernel, "kernel"));
   exports.Set("Mlp", MlpWrap::Define(env));
-  exports.Set("projectSimplexBatch", Napi::Function::New(env, ProjectSimplexBatch, "projectSimplexBatch"));
-  exports.Set("projectBoxSimplexBatch", Napi::Function::New(env, ProjectBoxSimplexBatch, "projectBoxSimplexBatch"));
-  exports.Set("admmZDualBatch", Napi::Function::New(env, AdmmZDualBatch, "admmZDualBatch"));
   return exports;
 }
 

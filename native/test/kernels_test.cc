@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "mlp.h"
-#include "projection.h"
 #include "thread_pool.h"
 
 using namespace ns3ts;
@@ -182,41 +181,6 @@ void testOffsets() {
         "offsets report the first non-finite template element");
 }
 
-void testProjection() {
-  std::mt19937 rng(9);
-  std::normal_distribution<double> n(0.3, 0.6);
-  const std::int64_t rows = 20000;
-  const int cols = 4;
-  std::vector<double> v(rows * cols), x(rows * cols), l(cols, 0.05), up(cols, 0.7);
-  for (double& e : v) e = n(rng);
-  projectSimplexBatch<double>(v.data(), rows, cols, Budget{}, x.data(), false, 0);
-  bool feasible = true;
-  for (std::int64_t r = 0; r < rows; r++) {
-    double s = 0;
-    for (int c = 0; c < cols; c++) {
-      feasible = feasible && x[r * cols + c] >= 0;
-      s += x[r * cols + c];
-    }
-    feasible = feasible && s <= 1 + 1e-12;
-  }
-  check(feasible, "simplex projection is feasible");
-  projectBoxSimplexBatch<double>(v.data(), l.data(), 0, up.data(), 0, rows, cols, Budget{}, x.data(), 0);
-  for (std::int64_t r = 0; r < rows && feasible; r++) {
-    double s = 0;
-    for (int c = 0; c < cols; c++) {
-      feasible = feasible && x[r * cols + c] >= 0.05 - 1e-12 && x[r * cols + c] <= 0.7 + 1e-12;
-      s += x[r * cols + c];
-    }
-    feasible = feasible && s <= 1 + 1e-9;
-  }
-  check(feasible, "box projection is feasible");
-  std::vector<float> xf(rows * cols, 0.4f), uf(rows * cols, 0.0f), zf(rows * cols, 0.0f);
-  std::vector<double> primal(rows), dual(rows);
-  admmZDualBatch<float>(xf.data(), uf.data(), zf.data(), rows, cols, Budget{}, 2.0, primal.data(), dual.data(), 0);
-  check(std::fabs(zf[0] - 0.25f) < 1e-6 && std::fabs(uf[0] - 0.15f) < 1e-6, "ADMM step on a uniform row");
-  check(std::fabs(primal[rows - 1] - 0.3) < 1e-6 && std::fabs(dual[rows - 1] - 1.0) < 1e-6, "ADMM residuals");
-}
-
 void testPool() {
   ThreadPool pool(3);
   std::vector<int> hits(1000, 0);
@@ -231,7 +195,6 @@ void testPool() {
 int main() {
   testMlp();
   testOffsets();
-  testProjection();
   testPool();
   if (failures > 0) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);

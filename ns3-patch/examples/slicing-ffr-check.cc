@@ -70,7 +70,7 @@ main(int argc, char* argv[])
     CheckCounts({0.0, 0.0, 0.0}, 12, {0, 0, 0}, false);
     CheckCounts({1.0, 0.0, 0.0}, 16, {16, 0, 0}, false);
     CheckCounts({0.5, 0.25, 0.25}, 25, {13, 6, 6}, false);
-    CheckCounts({0.9, 0.9, 0.2}, 12, {6, 5, 1}, true); // sum 2 -> 0.45/0.45/0.1 -> 5.4/5.4/1.2
+    CheckCounts({0.9, 0.9, 0.2}, 12, {6, 6, 0}, true); // sum 2: projection 0.5/0.5/0 (theta 0.4)
     CheckCounts({nan, -0.5, 0.5}, 12, {0, 0, 6}, true);
     CheckCounts({2.0, 0.0, 0.0}, 12, {12, 0, 0}, true);
     for (uint32_t units : {6u, 12u, 13u, 25u, 100u})
@@ -129,10 +129,14 @@ main(int argc, char* argv[])
     Check(sap->IsUlRbgAvailableForUe(0, 10) && !sap->IsUlRbgAvailableForUe(0, 11), "UL block of slice 0 starts at RB 0");
     Check(sap->GetMinContinuousUlBandwidth() == 5, "smallest UL block is 5 RBs");
 
-    // Infeasible shares are repaired and reported.
+    // Infeasible shares are projected (Euclidean projection, not a rescale) and reported.
     Check(ffr->SetShares({0.9, 0.9, 0.2}), "shares summing to 2 are projected");
-    Check(std::abs(ffr->GetShares()[0] - 0.45) < 1e-12, "projected shares are scaled to sum 1");
-    Check(ffr->GetDlRbgCounts() == std::vector<uint32_t>({6, 5, 1}), "projected partition 6/5/1, got " + Text(ffr->GetDlRbgCounts()));
+    Check(std::abs(ffr->GetShares()[0] - 0.5) < 1e-12 && ffr->GetShares()[2] == 0.0,
+          "projected shares are 0.5/0.5/0");
+    Check(ffr->GetDlRbgCounts() == std::vector<uint32_t>({6, 6, 0}), "projected partition 6/6/0, got " + Text(ffr->GetDlRbgCounts()));
+    // float32 round-off of feasible shares is no projection.
+    Check(!ffr->SetShares({1.0f / 3, 1.0f / 3, 1.0f / 3}), "float32 thirds are not reported as projected");
+    Check(ffr->GetShares()[0] == static_cast<double>(1.0f / 3), "float32 thirds are applied as sent");
 
     // A slice without RBGs: its UEs get none; the others keep theirs.
     ffr->SetShares({0.0, 0.5, 0.5});

@@ -10,10 +10,8 @@
  *   slicing-null --openGymEndpoint=ipc:///tmp/ns3ts.sock --simTime=100 --stepTime=0.1
  */
 #include "ns3/core-module.h"
-#include "ns3/opengym-module.h"
+#include "ns3/slicing-episode-helper.h"
 #include "ns3/slicing-ffr-algorithm.h"
-#include "ns3/slicing-gym-env.h"
-#include "ns3/slicing-lte-scenario.h"
 
 #include <cmath>
 
@@ -24,10 +22,8 @@ namespace
 struct NullEpisode
 {
     SlicingLteConfig config;
-    Ptr<SlicingGymEnv> env;
     std::vector<std::vector<double>> shares; ///< [cell][slice]
     Ptr<UniformRandomVariable> noise;
-    uint32_t step = 0;
 };
 
 /** KPIs of one step: each slice gets its share of a 20 Mbit/s cell, a little noise. */
@@ -70,61 +66,33 @@ NullKpis(NullEpisode& e)
     return out;
 }
 
-void
-EndOfStep(NullEpisode* e)
-{
-    e->env->SetStepKpis(NullKpis(*e), e->step);
-    e->step++;
-    if (e->step > e->config.Steps())
-    {
-        Simulator::Stop();
-        return;
-    }
-    e->env->Notify();
-    Simulator::Schedule(Seconds(e->config.stepTime), &EndOfStep, e);
-}
 } // namespace
 
 int
 main(int argc, char* argv[])
 {
-    NullEpisode episode;
-    uint32_t simSeed = 1;
-    uint32_t openGymPort = 5555;
+    SlicingEpisodeHelper driver;
     CommandLine cmd(__FILE__);
-    episode.config.AddToCommandLine(cmd);
-    cmd.AddValue("simSeed", "seed of the run (ns-3 RngRun)", simSeed);
-    cmd.AddValue("openGymPort", "agent port for tcp://<openGymHost>:<port>", openGymPort);
+    driver.AddToCommandLine(cmd);
     cmd.Parse(argc, argv);
-    episode.config.Validate();
+    driver.GetConfig().Validate();
+    driver.SeedRun();
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(simSeed);
+    NullEpisode episode;
+    episode.config = driver.GetConfig();
     episode.noise = CreateObject<UniformRandomVariable>();
     episode.noise->SetStream(1);
-
     const uint32_t cells = episode.config.Cells();
     const uint32_t sliceCount = episode.config.slices.size();
     episode.shares.assign(cells, std::vector<double>(sliceCount, 1.0 / sliceCount));
-    std::vector<SliceDescription> slices;
-    for (const SliceConfig& s : episode.config.slices)
-    {
-        slices.push_back({s.Label(), s.name, s.phiTarget, s.delayTarget});
-    }
-    Ptr<OpenGymInterface> gym = CreateObject<OpenGymInterface>(openGymPort);
-    episode.env = CreateObject<SlicingGymEnv>(
+
+    driver.Run(
         cells,
-        slices,
         [&episode](uint32_t cell, const std::vector<double>& shares) {
             bool projected = false;
-            episode.shares.at(cell) = SlicingFfrAlgorithm::RepairShares(shares, &projected);
+            episode.shares.at(cell) = SlicingFfrAlgorithm::ProjectShares(shares, &projected);
             return projected;
-        });
-    episode.env->SetOpenGymInterface(gym);
-
-    Simulator::Schedule(Seconds(episode.config.stepTime), &EndOfStep, &episode);
-    Simulator::Run();
-    episode.env->NotifySimulationEnd();
-    Simulator::Destroy();
+        },
+        [&episode]() { return NullKpis(episode); });
     return 0;
 }

@@ -7,6 +7,8 @@
 #include <ns3/log.h>
 #include <ns3/uinteger.h>
 
+#include <ns3ts-bridge/projection.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -137,31 +139,22 @@ SlicingFfrAlgorithm::Reconfigure()
 }
 
 std::vector<double>
-SlicingFfrAlgorithm::RepairShares(const std::vector<double>& shares, bool* projected)
+SlicingFfrAlgorithm::ProjectShares(const std::vector<double>& shares, bool* projected)
 {
-    bool repaired = false;
-    std::vector<double> s(shares.size(), 0.0);
-    double sum = 0.0;
+    const std::vector<double> s = bridge::ProjectFeasible(shares);
+    bool moved = false;
     for (size_t k = 0; k < shares.size(); ++k)
     {
-        const double v = shares[k];
-        s[k] = (std::isfinite(v) && v > 0.0) ? std::min(v, 1.0) : 0.0;
-        repaired = repaired || s[k] != v;
-        sum += s[k];
-    }
-    if (sum > 1.0 + 1e-6)
-    {
-        repaired = true;
-        for (double& v : s)
-        {
-            v /= sum;
-        }
+        moved = moved || !std::isfinite(shares[k]) ||
+                std::fabs(s[k] - shares[k]) > kProjectionTolerance;
     }
     if (projected != nullptr)
     {
-        *projected = repaired;
+        *projected = moved;
     }
-    return s;
+    // A move below the tolerance is float32 round-off of a feasible action (0.6f + 0.2f + 0.2f
+    // is 1 + 3e-8): the agent's own shares are applied, bit for bit.
+    return moved ? s : shares;
 }
 
 std::vector<uint32_t>
@@ -169,7 +162,7 @@ SlicingFfrAlgorithm::SharesToCounts(const std::vector<double>& shares,
                                     uint32_t units,
                                     bool* projected)
 {
-    const std::vector<double> s = RepairShares(shares, projected);
+    const std::vector<double> s = ProjectShares(shares, projected);
     double sum = 0.0;
     for (double v : s)
     {
@@ -249,10 +242,10 @@ SlicingFfrAlgorithm::SetShares(const std::vector<double>& shares)
                     "SlicingFfrAlgorithm: got " << shares.size() << " shares, expected "
                                                 << m_sliceCount);
     bool projected = false;
-    m_shares = RepairShares(shares, &projected);
+    m_shares = ProjectShares(shares, &projected);
     if (projected)
     {
-        NS_LOG_WARN("cell " << m_cellId << ": infeasible shares repaired");
+        NS_LOG_WARN("cell " << m_cellId << ": infeasible shares projected");
     }
     UpdatePartition();
     return projected;

@@ -12,8 +12,9 @@
  * slice's part — the O&M-budget / RAN-scheduler split.
  *
  * Shares to RBGs (largest-remainder rounding). Given shares s_0..s_{K-1} (each in [0, 1], sum
- * <= 1; a vector summing to more than 1 is scaled down to sum 1 and the projection is logged, a
- * NaN or negative share counts as 0) and N RBGs:
+ * <= 1; any other vector is replaced by its Euclidean projection onto that set, the one the
+ * agents use (bridge::ProjectFeasible, docs/algorithms-projection.md; a NaN or infinite share
+ * counts as 0), and the projection is logged) and N RBGs:
  *   1. the RBGs handed out in total are T = floor(N * sum(s) + 1e-4) (at most N; the 1e-4 absorbs
  *      single-precision round-off, so shares summing to 1 in float32 hand out all N RBGs);
  *   2. slice k first gets floor(N * s_k + 1e-4) RBGs (never more than T in total);
@@ -52,16 +53,21 @@ class SlicingFfrAlgorithm : public LteFfrAlgorithm
     static TypeId GetTypeId();
 
     /**
-     * Makes shares feasible: NaN or negative -> 0, above 1 -> 1, then a sum above 1 is scaled
-     * down to 1. `projected` (optional) is set when anything changed.
+     * Makes shares feasible: the Euclidean projection onto {0 <= x <= 1, sum x <= 1}
+     * (bridge::ProjectFeasible; a non-finite share counts as 0). When the projection moves no
+     * share by more than kProjectionTolerance and all are finite, the shares are float32
+     * round-off away from feasible and come back unchanged; otherwise the projection is returned
+     * and `projected` (optional) is set.
      */
-    static std::vector<double> RepairShares(const std::vector<double>& shares,
-                                            bool* projected = nullptr);
+    static std::vector<double> ProjectShares(const std::vector<double>& shares,
+                                             bool* projected = nullptr);
+    /** Largest move of a share that ProjectShares does not report as a projection. */
+    static constexpr double kProjectionTolerance = 1e-6;
 
     /**
      * Largest-remainder rounding of shares to whole units (see the file comment). Returns how
      * many of `units` each slice gets; `projected` (optional) is set when the shares had to be
-     * repaired (sum > 1, NaN or negative values).
+     * projected (sum > 1, NaN, negative or above 1).
      */
     static std::vector<uint32_t> SharesToCounts(const std::vector<double>& shares,
                                                 uint32_t units,
@@ -78,10 +84,10 @@ class SlicingFfrAlgorithm : public LteFfrAlgorithm
 
     /**
      * Sets the slices' shares of the cell's resources and recomputes the DL and UL partitions.
-     * Returns true when the shares had to be projected (sum > 1, NaN or negative values).
+     * Returns true when the shares had to be projected (sum > 1, NaN, negative or above 1).
      */
     bool SetShares(const std::vector<double>& shares);
-    /** The shares in force after repair (what the partition was computed from). */
+    /** The shares in force after projection (what the partition was computed from). */
     const std::vector<double>& GetShares() const;
     /** RBGs of each slice in the current DL partition. */
     std::vector<uint32_t> GetDlRbgCounts() const;
@@ -140,7 +146,7 @@ class SlicingFfrAlgorithm : public LteFfrAlgorithm
 
     uint32_t m_sliceCount;         ///< number of slices
     bool m_enforceUplink;          ///< partition the UL resource blocks too
-    std::vector<double> m_shares;  ///< shares in force (after repair)
+    std::vector<double> m_shares;  ///< shares in force (after projection)
     std::vector<int32_t> m_dlOwner; ///< slice owning each DL RBG, -1 = none
     std::vector<int32_t> m_ulOwner; ///< slice owning each UL RB, -1 = none
     uint16_t m_minUlBlock;          ///< smallest non-empty UL block, in RBs

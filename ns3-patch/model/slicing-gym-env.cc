@@ -10,7 +10,6 @@
 #include <ns3/simulator.h>
 
 #include <cmath>
-#include <iostream>
 #include <limits>
 #include <sstream>
 
@@ -246,8 +245,8 @@ SlicingGymEnv::ExecuteActions(Ptr<OpenGymDataContainer> action)
     const size_t slices = m_slices.size();
     if (!box || box->GetData().size() != m_cells * slices)
     {
-        std::cerr << "slicing: step " << m_step << ": action is not a FLOAT Box of " << m_cells
-                  << "x" << slices << " shares; keeping the shares in force" << std::endl;
+        NS_LOG_WARN("slicing: step " << m_step << ": action is not a FLOAT Box of " << m_cells
+                                     << "x" << slices << " shares; keeping the shares in force");
         return false;
     }
     const std::vector<float> data = box->GetData();
@@ -263,9 +262,9 @@ SlicingGymEnv::ExecuteActions(Ptr<OpenGymDataContainer> action)
             {
                 sum += v;
             }
-            std::cerr << "slicing: step " << m_step << ": cell " << c
-                      << ": infeasible shares (sum " << sum
-                      << ", or NaN/negative/above 1) repaired: scaled to sum 1" << std::endl;
+            NS_LOG_WARN("slicing: step " << m_step << ": cell " << c << ": infeasible shares (sum "
+                                         << sum << ", or NaN/negative/above 1) projected onto "
+                                            "the feasible set");
         }
     }
     m_lastProjected = projected;

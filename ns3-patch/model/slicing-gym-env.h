@@ -11,7 +11,8 @@
  *   extra info   JSON {slices, sliceTypes, cells, step, simTime, projected, projectedSteps,
  *                rbgs: [cells][slices], kpis: {<feature>: [cells][slices]}}.
  * An action with a cell's shares summing to more than 1 (or NaN / negative values) is projected
- * by the ApplyShares callback; the env logs that on stderr and reports it in the info.
+ * by the ApplyShares callback; the env logs that (NS_LOG_WARN, component SlicingGymEnv) and
+ * reports it in the info.
  */
 #ifndef SLICING_GYM_ENV_H
 #define SLICING_GYM_ENV_H

@@ -4,7 +4,8 @@
  * TD3, IDLA. The loop owns the env, episodes, metrics and checkpoint files; the agent owns its
  * networks, replay data and update schedule.
  */
-import type { Info, NdArray, SlicingLayout } from '../env/index.js';
+import type { Info, NdArray } from '../env/index.js';
+import type { SlicingLayout } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
 /** One env step as the agent sees it (observations in the shared slicing layout). */

@@ -1,4 +1,5 @@
-import type { NdArray, SlicingLayout } from '../env/index.js';
+import type { NdArray } from '../env/index.js';
+import type { SlicingLayout } from '../families/index.js';
 
 /** What a policy knows besides the observation. */
 export interface PolicyContext {

@@ -1,5 +1,5 @@
 /**
- * ADMM for the per-cell sharing constraint (DeepSlicing's form, ALGORITHMS.md). Each cell's
+ * ADMM for the per-cell sharing constraint (DeepSlicing's form, docs/algorithms.md#admm). Each cell's
  * slices propose shares in parallel (the x-step, any callback: a closed form, a learned policy),
  * the z-step projects onto {z >= 0, sum z <= budget} exactly, and scaled duals u accumulate the
  * disagreement. The deployed allocation is z, feasible at every iteration — stopping early only
@@ -14,7 +14,8 @@
  * epsRel |rho u|. Residual balancing (mu, tau): if |r| > mu |s| then rho *= tau, u /= tau; if
  * |s| > mu |r| then rho /= tau, u *= tau (u is scaled, so rho u — the shadow price — is kept).
  */
-import { projectBoxSimplex, projectSimplex } from './projection.js';
+import { projectFeasible } from './feasible.js';
+import { projectSimplex } from './projection.js';
 
 export interface AdmmSettings {
   /** Initial penalty rho (> 0). */
@@ -228,7 +229,8 @@ function projectCell(
       lo[j] = bounds.lower[slice]!;
       hi[j] = bounds.upper[slice]!;
     }
-    projectBoxSimplex(xu.subarray(0, m), lo.subarray(0, m), hi.subarray(0, m), budget, zNew);
+    // The one feasibility projection (floors that over-subscribe the budget scaled to it).
+    projectFeasible(xu.subarray(0, m), { lower: lo.subarray(0, m), upper: hi.subarray(0, m) }, budget, null, zNew);
   } else {
     projectSimplex(xu.subarray(0, m), budget, false, zNew);
   }

@@ -7,6 +7,7 @@ export {
   projectSimplexJacobian,
   projectSimplexVjp,
 } from './projection.js';
+export { projectFeasible, type FeasibleBounds } from './feasible.js';
 export {
   admmSolve,
   createAdmmState,

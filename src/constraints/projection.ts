@@ -1,5 +1,5 @@
 /**
- * Exact Euclidean projections onto the per-cell allocation sets (ALGORITHMS.md):
+ * Exact Euclidean projections onto the per-cell allocation sets (docs/algorithms.md#feasibility-projection):
  *   {x >= 0, sum x <= a}, {x >= 0, sum x = a}, and the box-constrained {l <= x <= u, sum x <= a}.
  * Every allocation leaves an agent through one of these, so capacity is never violated.
  */
@@ -81,17 +81,16 @@ export function projectBoxSimplex(
     lowerSum += lower[i]!;
   }
   if (lowerSum > a + 1e-12) throw new RangeError(`floors: sum ${lowerSum} exceeds the budget ${a}`);
-  const g = (theta: number): number => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += clip(v[i]! - theta, lower[i]!, upper[i]!);
-    return s;
-  };
+  const g = (theta: number): number => sumClipped(v, lower, upper, theta);
   let theta = 0;
   if (g(0) > a) {
     // Breakpoints of g: theta = v_i - u_i (leaves the cap) and theta = v_i - l_i (hits the floor).
-    const points: number[] = [];
-    for (let i = 0; i < n; i++) points.push(v[i]! - upper[i]!, v[i]! - lower[i]!);
-    points.sort((p, q) => p - q);
+    const points = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      points[2 * i] = v[i]! - upper[i]!;
+      points[2 * i + 1] = v[i]! - lower[i]!;
+    }
+    points.sort();
     // g is non-increasing; find the segment [lo, hi] with g(lo) >= a >= g(hi), then interpolate.
     let lo = 0;
     let gLo = g(0);
@@ -158,6 +157,12 @@ export function projectSimplexVjp(v: ArrayLike<number>, grad: ArrayLike<number>,
   const mean = budgetActive && active > 0 ? gradSum / active : 0;
   for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? grad[i]! - mean : 0;
   return out;
+}
+
+function sumClipped(v: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, theta: number): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += clip(v[i]! - theta, lower[i]!, upper[i]!);
+  return s;
 }
 
 function clip(value: number, low: number, high: number): number {

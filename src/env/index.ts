@@ -1,5 +1,6 @@
-// The env face: spaces, the Gymnasium-style Env/VectorEnv/ParallelEnv API, the NS-3 env and its
-// launcher, and the synthetic slicing env. Other folders import only from here.
+// The env face: the Gymnasium-sized core — spaces and the Env/VectorEnv/ParallelEnv API. No
+// transport and no env family lives here (the wire form of spaces is in wire/, remote envs in
+// remote/, the slicing envs in families/slicing/). Other folders import only from here.
 export type {
   BoxData,
   NdArray,
@@ -14,34 +15,9 @@ export type {
   VectorResetResult,
   VectorStepResult,
   SimulatorLauncher,
+  ParallelEnv,
+  ParallelStepResult,
 } from './types.js';
-export {
-  SLICE_FEATURES,
-  FEATURES_PER_SLICE,
-  FEATURE,
-  SLICE_TYPES,
-  qosLevel,
-  sliceUtility,
-  qosFromObservation,
-  rewardFromObservation,
-  type SliceFeature,
-  type SliceType,
-  type SlicingLayout,
-} from './slicing.js';
-export {
-  SyntheticSlicingEnv,
-  CQI_SPECTRAL_EFFICIENCY,
-  CQI_SINR_THRESHOLDS_DB,
-  sinrToCqi,
-  cqiToSpectralEfficiency,
-  SLOTS_PER_DAY,
-  SLOT_SECONDS,
-  isWeekend,
-  trafficBase,
-  dailyMask,
-  type SyntheticEnvOptions,
-} from './synthetic/index.js';
-export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';
 export {
   Discrete,
   Box,
@@ -51,33 +27,13 @@ export {
   Dict,
   BOX_DTYPES,
   ndarray,
-  dtypeFromWire,
+  dtypeInfo,
   typedArrayFor,
-  spaceFromWire,
-  spaceToWire,
+  isNdArray,
+  sameShape,
   isGymSpace,
   type BoxDtype,
   type BoxOptions,
+  type DtypeInfo,
   type GymSpace,
 } from './spaces.js';
-export { RemoteEnv, parseInfo, type RemoteEnvOptions } from './remote-env.js';
-export { RemoteVectorEnv, type RemoteVectorEnvOptions } from './vector-env.js';
-export { SlicingParallelEnv, type ParallelEnv, type ParallelStepResult } from './parallel-env.js';
-export {
-  createNs3Env,
-  createNs3VectorEnv,
-  ns3ScenarioArgs,
-  temporaryIpcEndpoint,
-  ensureNs3Build,
-  ns3SourceHash,
-  defaultNs3BuildDir,
-  ns3BinDir,
-  resolveNs3Program,
-  ProcessLauncher,
-  processAlive,
-  type Ns3EnvOptions,
-  type Ns3BuildOptions,
-  type Ns3BuildResult,
-  type ProcessLauncherOptions,
-  type SimulatorExit,
-} from './ns3/index.js';

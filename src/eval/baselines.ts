@@ -1,13 +1,8 @@
-import { projectBoxSimplex } from '../constraints/index.js';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  cqiToSpectralEfficiency,
-  type NdArray,
-  type SyntheticSlicingEnv,
-} from '../env/index.js';
+import { projectFeasible } from '../constraints/index.js';
+import { type NdArray } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, shareBounds, type ShareBounds, type SyntheticSlicingEnv } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
-import type { Scenario } from '../scenario/index.js';
+import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError } from '../util/index.js';
 
 /**
@@ -20,52 +15,40 @@ export const BASELINE_NAMES = ['static', 'proportional', 'demand', 'oracle'] as 
 export type BaselineName = (typeof BASELINE_NAMES)[number];
 
 /** Share floors and caps of a scenario's slices (0 and 1 when it has none). */
-export interface ShareBounds {
-  minShare: readonly number[];
-  maxShare: readonly number[];
-}
-
-export function shareBounds(scenario: Scenario): ShareBounds {
-  return { minShare: scenario.slices.map((s) => s.minShare), maxShare: scenario.slices.map((s) => s.maxShare) };
-}
+export { shareBounds, type ShareBounds } from '../families/index.js';
 
 /**
  * Projects per-cell raw shares (row-major [cells, slices]) onto the feasible set in place: inactive
  * slices (obs feature `active` = 0) get exactly 0, active ones land in [floor, cap] with the cell's
- * sum at most 1. Floors of a cell's active slices that exceed 1 together are scaled down.
+ * sum at most 1, through the one feasibility projection (constraints/ projectFeasible: floors of a
+ * cell's active slices that exceed 1 together are scaled down to sum 1).
  */
 export class FeasibleProjector {
-  private readonly lower: Float64Array;
-  private readonly upper: Float64Array;
+  private readonly bounds: { lower: Float64Array; upper: Float64Array } | null;
   private readonly v: Float64Array;
+  private readonly active: Uint8Array;
   private readonly out: Float64Array;
 
   constructor(
     readonly cells: number,
     readonly slices: number,
-    private readonly bounds?: ShareBounds,
+    bounds?: ShareBounds,
   ) {
-    this.lower = new Float64Array(slices);
-    this.upper = new Float64Array(slices);
+    this.bounds = bounds ?? null;
     this.v = new Float64Array(slices);
+    this.active = new Uint8Array(slices);
     this.out = new Float64Array(slices);
   }
 
   project(raw: Float64Array | Float32Array, obs: Float32Array, result: Float32Array = new Float32Array(raw.length)): Float32Array {
     const S = this.slices;
     for (let c = 0; c < this.cells; c++) {
-      let floorSum = 0;
       for (let s = 0; s < S; s++) {
         const i = c * S + s;
-        const active = obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5;
-        const value = raw[i]!;
-        this.v[s] = active && Number.isFinite(value) ? value : 0;
-        this.lower[s] = active ? (this.bounds?.minShare[s] ?? 0) : 0;
-        this.upper[s] = active ? (this.bounds?.maxShare[s] ?? 1) : 0;
-        floorSum += this.lower[s]!;
+        this.v[s] = raw[i]!;
+        this.active[s] = obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5 ? 1 : 0;
       }
-      if (floorSum > 1) for (let s = 0; s < S; s++) this.lower[s] = this.lower[s]! / floorSum;
-      projectBoxSimplex(this.v, this.lower, this.upper, 1, this.out);
+      projectFeasible(this.v, this.bounds, 1, this.active, this.out);
       for (let s = 0; s < S; s++) {
         // float32 rounding could lift the sum a hair above 1: round each share down instead.
         result[c * S + s] = Math.fround(this.out[s]!) > this.out[s]! ? nextDown32(this.out[s]!) : this.out[s]!;
@@ -306,8 +289,8 @@ export class OraclePolicy implements SlicingPolicy {
         this.raw[c * S + s] = 0;
         if (!mask[c * S + s]) continue;
         this.activeSlices[this.activeCount++] = s;
-        const lo = this.bounds?.minShare[s] ?? 0;
-        const hi = this.bounds?.maxShare[s] ?? 1;
+        const lo = this.bounds?.lower[s] ?? 0;
+        const hi = this.bounds?.upper[s] ?? 1;
         // The model is separable per slice: tabulate each slice's utility on the grid once.
         for (let k = 0; k <= G; k++) {
           const x = Math.min(hi, Math.max(lo, k / G));
@@ -363,7 +346,7 @@ function announce(obs: Float32Array, mask: Uint8Array): Float32Array {
 
 /** A baseline by name. `oracle` needs the synthetic env it plays against. */
 export function createBaseline(name: BaselineName, scenario: Scenario, env?: SyntheticSlicingEnv): SlicingPolicy {
-  const bounds = shareBounds(scenario);
+  const bounds = shareBounds(scenarioLayout(scenario), scenario);
   const S = scenario.slices.length;
   switch (name) {
     case 'static':

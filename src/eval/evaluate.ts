@@ -1,5 +1,5 @@
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
-import { SyntheticSlicingEnv, createEnv, type SlicingEnv } from '../env/index.js';
+import { SyntheticSlicingEnv, createEnv, stepQos, type SlicingEnv } from '../families/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar } from '../util/index.js';
 import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';
@@ -81,7 +81,7 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
           checkAction(shares, size, resolved.id);
           const result = await env.step({ data: shares, shape: [scenario.cells, scenario.slices.length] });
           episodeReturn += result.reward;
-          const qos = Array.isArray(result.info.qos) && result.info.qos.length === size ? (result.info.qos as Array<number | null>) : undefined;
+          const qos = stepQos(result.info.qos, result.obs.data, scenario.cells, scenario.slices.length);
           acc.addStep(shares, result.obs.data, result.reward, t + 1, qos);
           obs = result.obs;
           if (result.terminated || result.truncated) break;

@@ -1,8 +1,8 @@
-import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, rowQos, rowViolates, type SlicingLayout } from '../families/index.js';
 import type { ConstraintSpec } from '../scenario/index.js';
 
 /**
- * The KPIs of ALGORITHMS.md over an evaluation run.
+ * The KPIs of docs/algorithms.md#kpis-and-evaluation over an evaluation run.
  *
  * - qosSatisfaction: fraction of active (step, cell, slice) with r >= 1 - eps.
  * - meanR, rCdf (fraction of r <= 0, 0.1, ..., 1).
@@ -53,7 +53,7 @@ export interface SliceKpis {
   throughputViolationRate: number;
 }
 
-/** Per-cell KPIs (the allocated share and utilization of ALGORITHMS.md are per cell). */
+/** Per-cell KPIs (the allocated share and utilization of docs/algorithms.md#kpis-and-evaluation are per cell). */
 export interface CellKpis {
   allocatedShare: number;
   utilization: number;
@@ -237,10 +237,7 @@ export class KpiAccumulator {
           const q = qos[i];
           r = q === null || q === undefined || Number.isNaN(q) ? Number.NaN : q;
         } else {
-          r =
-            obs[row + FEATURE.active]! < 0.5
-              ? Number.NaN
-              : qosLevel(obs[row + FEATURE.throughput]!, obs[row + FEATURE.phiTarget]!, obs[row + FEATURE.meanDelay]!, obs[row + FEATURE.delayTarget]!, obs[row + FEATURE.activeUsers]!);
+          r = rowQos(obs, i);
         }
         if (Number.isNaN(r)) continue;
         k++;
@@ -253,15 +250,10 @@ export class KpiAccumulator {
         sl.rSum[s]! += r;
         sl.shareSum[s]! += x;
         sl.usedSum[s]! += used;
-        const users = obs[row + FEATURE.activeUsers]!;
-        const thr = obs[row + FEATURE.throughput]!;
-        const delay = obs[row + FEATURE.meanDelay]!;
-        const phiT = obs[row + FEATURE.phiTarget]!;
-        const dT = obs[row + FEATURE.delayTarget]!;
-        sl.throughputSum[s]! += thr;
-        sl.delaySum[s]! += delay;
-        if (dT > 0 && users > 0 && delay > dT) sl.delayViolations[s]!++;
-        if (phiT > 0 && users > 0 && thr < phiT) sl.throughputViolations[s]!++;
+        sl.throughputSum[s]! += obs[row + FEATURE.throughput]!;
+        sl.delaySum[s]! += obs[row + FEATURE.meanDelay]!;
+        if (rowViolates(obs, i, 'delay-violation-rate')) sl.delayViolations[s]!++;
+        if (rowViolates(obs, i, 'throughput-violation-rate')) sl.throughputViolations[s]!++;
         this.stepActive[s] = 1;
         stepCount++;
         if (r >= threshold) {
@@ -382,22 +374,10 @@ export function constraintCosts(constraints: readonly ConstraintSpec[], layout: 
     let active = 0;
     let violating = 0;
     for (let c = 0; c < layout.cells; c++) {
-      const row = (c * S + s) * F;
-      if (obs[row + FEATURE.active]! < 0.5) continue;
+      const i = c * S + s;
+      if (obs[i * F + FEATURE.active]! < 0.5) continue;
       active++;
-      const users = obs[row + FEATURE.activeUsers]!;
-      if (users <= 0) continue;
-      const thr = obs[row + FEATURE.throughput]!;
-      const delay = obs[row + FEATURE.meanDelay]!;
-      const phiT = obs[row + FEATURE.phiTarget]!;
-      const dT = obs[row + FEATURE.delayTarget]!;
-      const bad =
-        con.kind === 'delay-violation-rate'
-          ? dT > 0 && delay > dT
-          : con.kind === 'throughput-violation-rate'
-            ? phiT > 0 && thr < phiT
-            : qosLevel(thr, phiT, delay, dT, users) < 1;
-      if (bad) violating++;
+      if (rowViolates(obs, i, con.kind)) violating++;
     }
     out[j] = active > 0 ? violating / active : 0;
   });
@@ -405,7 +385,7 @@ export function constraintCosts(constraints: readonly ConstraintSpec[], layout: 
 }
 
 /**
- * Convergence (ALGORITHMS.md): the first index after which the moving average (window 20) of a
+ * Convergence (docs/algorithms.md#kpis-and-evaluation): the first index after which the moving average (window 20) of a
  * series of evaluation returns stays within 5% of its final plateau (the last moving average).
  * Indices before a full window use the mean of what is there. null for an empty series.
  */

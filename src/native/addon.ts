@@ -7,8 +7,6 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../util/index.js';
 
-type Floats = Float32Array | Float64Array;
-
 /** A dense layer as the addon takes it (weights row-major [inSize, outSize]). */
 export interface NativeLayer {
   inSize: number;
@@ -63,37 +61,6 @@ export interface NativeAddon {
   kernel(): string;
   hardwareThreads: number;
   Mlp: new (layers: NativeLayer[]) => NativeMlp;
-  projectSimplexBatch(
-    values: Floats,
-    rows: number,
-    cols: number,
-    budget: number | Float64Array,
-    out: Floats,
-    equality: boolean,
-    threads: number,
-  ): void;
-  projectBoxSimplexBatch(
-    values: Floats,
-    lower: Floats,
-    upper: Floats,
-    rows: number,
-    cols: number,
-    budget: number | Float64Array,
-    out: Floats,
-    threads: number,
-  ): void;
-  admmZDualBatch(
-    x: Floats,
-    u: Floats,
-    z: Floats,
-    rows: number,
-    cols: number,
-    budget: number | Float64Array,
-    rho: number,
-    primal: Float64Array,
-    dual: Float64Array,
-    threads: number,
-  ): void;
 }
 
 /** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */

@@ -1,9 +1,8 @@
 /**
  * The pure-TypeScript kernels: the reference the native addon is tested against and what runs
  * when the addon is not built (or NS3TS_NATIVE=off). Inputs are validated by the callers in
- * runner.ts / kernels.ts; these functions assume consistent shapes.
+ * runner.ts; these functions assume consistent shapes.
  */
-import { projectBoxSimplex, projectSimplex } from '../constraints/index.js';
 import type { Activation, DenseLayerSpec, MlpSpec } from './mlp-spec.js';
 
 /** Rows processed together: each weight loaded once per block instead of once per row. */
@@ -69,10 +68,10 @@ function denseBlock(x: Float64Array, y: Float64Array, rows: number, layer: Dense
       const base = i * m;
       for (let j = 0; j < m; j++) {
         const w = weights[base + j]!;
-        y[j] += x0 * w;
-        y[m + j] += x1 * w;
-        y[2 * m + j] += x2 * w;
-        y[3 * m + j] += x3 * w;
+        y[j]! += x0 * w;
+        y[m + j]! += x1 * w;
+        y[2 * m + j]! += x2 * w;
+        y[3 * m + j]! += x3 * w;
       }
     }
   } else {
@@ -81,7 +80,7 @@ function denseBlock(x: Float64Array, y: Float64Array, rows: number, layer: Dense
         const xi = x[r * n + i]!;
         const base = i * m;
         const at = r * m;
-        for (let j = 0; j < m; j++) y[at + j] += xi * weights[base + j]!;
+        for (let j = 0; j < m; j++) y[at + j]! += xi * weights[base + j]!;
       }
     }
   }
@@ -186,7 +185,7 @@ export class TsMlp {
         if (i === inputIndex) continue;
         const t = templates[p * n + i]!;
         const base = i * m;
-        for (let j = 0; j < m; j++) row[j] += t * weights[base + j]!;
+        for (let j = 0; j < m; j++) row[j]! += t * weights[base + j]!;
       }
       for (let j = 0; j < m; j++) offsets[p * m + j] = row[j]!;
     }
@@ -271,94 +270,5 @@ export class TsMlp {
       backBlock(delta, full, rows, weights, inSize, m);
       for (let k = 0; k < rows * inSize; k++) gradient[row0 * inSize + k] = full[k]!;
     }
-  }
-}
-
-type Floats = Float32Array | Float64Array;
-
-function budgetOf(budget: number | Float64Array, row: number): number {
-  return typeof budget === 'number' ? budget : budget[row]!;
-}
-
-/** Row-wise projection onto {x >= 0, sum x <= a} (or = a), via the constraints module. */
-export function tsProjectSimplexBatch(
-  values: Floats,
-  rows: number,
-  cols: number,
-  budget: number | Float64Array,
-  out: Floats,
-  equality: boolean,
-): void {
-  const row = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) row[c] = values[base + c]!;
-    projectSimplex(row, budgetOf(budget, r), equality, row);
-    for (let c = 0; c < cols; c++) out[base + c] = row[c]!;
-  }
-}
-
-/** Row-wise projection onto {l <= x <= u, sum x <= a}; lower/upper have length cols or rows*cols. */
-export function tsProjectBoxSimplexBatch(
-  values: Floats,
-  lower: Floats,
-  upper: Floats,
-  rows: number,
-  cols: number,
-  budget: number | Float64Array,
-  out: Floats,
-): void {
-  const row = new Float64Array(cols);
-  const low = new Float64Array(cols);
-  const high = new Float64Array(cols);
-  const result = new Float64Array(cols);
-  const lowerStride = lower.length === cols ? 0 : cols;
-  const upperStride = upper.length === cols ? 0 : cols;
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) {
-      row[c] = values[base + c]!;
-      low[c] = lower[r * lowerStride + c]!;
-      high[c] = upper[r * upperStride + c]!;
-    }
-    projectBoxSimplex(row, low, high, budgetOf(budget, r), result);
-    for (let c = 0; c < cols; c++) out[base + c] = result[c]!;
-  }
-}
-
-/**
- * One ADMM z-step and scaled dual update per row: z = Proj(x + u), u += x - z; residual norms
- * |x - z| and rho |z - zPrev| (zPrev is what `z` holds on entry).
- */
-export function tsAdmmZDualBatch(
-  x: Floats,
-  u: Floats,
-  z: Floats,
-  rows: number,
-  cols: number,
-  budget: number | Float64Array,
-  rho: number,
-  primal: Float64Array,
-  dual: Float64Array,
-): void {
-  const row = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) row[c] = x[base + c]! + u[base + c]!;
-    projectSimplex(row, budgetOf(budget, r), false, row);
-    let primalSq = 0;
-    let dualSq = 0;
-    for (let c = 0; c < cols; c++) {
-      const zNew = row[c]!;
-      const xValue = x[base + c]!;
-      const change = zNew - z[base + c]!;
-      const gap = xValue - zNew;
-      primalSq += gap * gap;
-      dualSq += change * change;
-      u[base + c] = u[base + c]! + gap;
-      z[base + c] = zNew;
-    }
-    primal[r] = Math.sqrt(primalSq);
-    dual[r] = rho * Math.sqrt(dualSq);
   }
 }

@@ -17,14 +17,4 @@ export {
   type ForwardWithGradient,
   type OffsetGradientOptions,
 } from './runner.js';
-export {
-  projectSimplexBatch,
-  projectBoxSimplexBatch,
-  admmZDualBatch,
-  type FloatArray,
-  type Budget,
-  type KernelOptions,
-  type AdmmOptions,
-  type AdmmStep,
-} from './kernels.js';
 export { mlpSpecFromTfModel, type TfModelLike, type TfLayerLike, type TfTensorLike } from './from-tf.js';

@@ -9,7 +9,7 @@ export interface NativeStatus {
 }
 
 /**
- * Which implementation the MLP runners and batch kernels use by default: the N-API addon when it
+ * Which implementation the MLP runners use by default: the N-API addon when it
  * is built and NS3TS_NATIVE is not "off", else the TypeScript fallback (same results). The reason
  * says which and, when the fallback is active, how to get the addon.
  */

@@ -18,6 +18,15 @@ export type {
   ScenarioSummary,
 } from './types.js';
 export { TRAFFIC_PROFILES, CONSTRAINT_KINDS } from './types.js';
+export {
+  SLICE_FEATURES,
+  FEATURES_PER_SLICE,
+  FEATURE,
+  SLICE_TYPES,
+  type SliceFeature,
+  type SliceType,
+  type SlicingLayout,
+} from './slicing.js';
 export { parseScenario, DEFAULT_AGENT_ID } from './schema.js';
 export {
   scenariosDir,

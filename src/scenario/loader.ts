@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
 import { InputError, packageRoot } from '../util/index.js';
-import type { SlicingLayout } from '../env/index.js';
+import type { SlicingLayout } from './slicing.js';
 import { parseScenario } from './schema.js';
 import type { Scenario, ScenarioSummary } from './types.js';
 

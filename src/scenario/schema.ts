@@ -1,5 +1,5 @@
 import { InputError } from '../util/index.js';
-import { SLICE_TYPES, type SliceType } from '../env/index.js';
+import { SLICE_TYPES, type SliceType } from './slicing.js';
 import {
   CONSTRAINT_KINDS,
   TRAFFIC_PROFILES,

@@ -1,4 +1,4 @@
-import type { SliceType } from '../env/index.js';
+import type { SliceType } from './slicing.js';
 
 /**
  * A resolved scenario: every field present, defaults applied. This is what `loadScenario` returns,
@@ -69,7 +69,7 @@ export type TrafficProfile = 'diurnal' | 'burst' | 'outage' | 'constant';
 export const TRAFFIC_PROFILES: readonly TrafficProfile[] = ['diurnal', 'burst', 'outage', 'constant'];
 
 /**
- * The daily traffic mask of a slice (ALGORITHMS.md "Traffic"): 96 slots of 15 minutes,
+ * The daily traffic mask of a slice (docs/algorithms.md#traffic-model): 96 slots of 15 minutes,
  * tau(t) = clip(level + amplitude sin(2 pi (t - phase)/96) + harmonic sin(4 pi (t - phase2)/96) + noise, 0, 1),
  * the periodic part scaled by `weekendScale` on Saturdays and Sundays. `burst` adds random
  * multiplicative surges, `outage` random drops of the slice's capacity; `constant` is tau = level.

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import { InputError, Ns3tsError } from '../util/index.js';
-import { spaceFromWire } from '../env/index.js';
-import { decodeSimInitMsg, encodeSimInitAck } from '../wire/index.js';
+import { decodeSimInitMsg, encodeSimInitAck, spaceFromWire } from '../wire/index.js';
 import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
 import { Session, STOP_FRAME, type SessionHost } from './session.js';
 

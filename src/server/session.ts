@@ -3,6 +3,8 @@ import type { GymSpace } from '../env/index.js';
 import {
   decodeEnvStateMsg,
   encodeEnvActMsg,
+  fromWireData,
+  toWireData,
   type GameOverReason,
   type SimInitMsg,
   type WireData,
@@ -132,7 +134,7 @@ export class Session<O = unknown, A = unknown> {
       if (!msg.obsData) throw new ProtocolError('EnvStateMsg carries no obsData (field 1)');
       if (!Number.isFinite(msg.reward)) throw new ProtocolError(`EnvStateMsg.reward: got ${msg.reward}, expected a finite number`);
       state = {
-        obs: this.observationSpace.fromWireData(msg.obsData, 'obs'),
+        obs: fromWireData(this.observationSpace, msg.obsData, 'obs'),
         reward: msg.reward,
         gameOver: msg.isGameOver,
         reason: msg.isGameOver ? msg.reason : null,
@@ -182,7 +184,7 @@ export class Session<O = unknown, A = unknown> {
   /** Answers the pending state with an action (EnvActMsg.actData). */
   act(action: A): void {
     this.requireAwaiting('act');
-    const data: WireData = this.actionSpace.toWireData(action, 'action');
+    const data: WireData = toWireData(this.actionSpace, action, 'action');
     this.awaiting = false;
     this.host.reply(this.peer, encodeEnvActMsg({ actData: data }));
   }

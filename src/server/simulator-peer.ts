@@ -6,6 +6,9 @@ import {
   decodeSimInitAck,
   encodeEnvStateMsg,
   encodeSimInitMsg,
+  fromWireData,
+  spaceToWire,
+  toWireData,
   type GameOverReason,
 } from '../wire/index.js';
 import { BASE_CAPABILITIES, formatCapabilities, normalizeEndpoint, parseCapabilities } from './endpoint.js';
@@ -94,8 +97,8 @@ export class SimulatorPeer<O = unknown, A = unknown> {
     const reply = await this.request(
       encodeSimInitMsg({
         simProcessId: this.simProcessId,
-        obsSpace: obs.toWire(),
-        actSpace: act.toWire(),
+        obsSpace: spaceToWire(obs),
+        actSpace: spaceToWire(act),
         capabilities: this.capabilities,
         seed: this.seed,
       }),
@@ -112,7 +115,7 @@ export class SimulatorPeer<O = unknown, A = unknown> {
     if (this.stopped) throw new Ns3tsError('step() after the agent asked the simulator to stop');
     const info = state.info === undefined ? '' : typeof state.info === 'string' ? state.info : JSON.stringify(state.info);
     const frame = encodeEnvStateMsg({
-      obsData: this.observationSpace.toWireData(state.obs, 'obs'),
+      obsData: toWireData(this.observationSpace, state.obs, 'obs'),
       reward: state.reward,
       isGameOver: Boolean(state.gameOver),
       reason: state.reason ?? 'GameOver',
@@ -126,7 +129,7 @@ export class SimulatorPeer<O = unknown, A = unknown> {
     }
     if (reply.resetReq) return reply.resetSeed ? { kind: 'reset', seed: reply.resetSeed } : { kind: 'reset' };
     if (!reply.actData) throw new Ns3tsError('the agent answered without an action, stop or reset');
-    return { kind: 'action', action: this.actionSpace.fromWireData(reply.actData, 'action') };
+    return { kind: 'action', action: fromWireData(this.actionSpace, reply.actData, 'action') };
   }
 
   /** Closes the socket. Idempotent. */

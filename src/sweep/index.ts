@@ -23,7 +23,7 @@ export {
   runSteps,
   RUN_FILES,
   TRAINED_CHECKPOINT,
-  type RunConfig,
+  type SweepRunSpec,
   type RunStep,
   type PlannedRun,
   type SweepPlan,

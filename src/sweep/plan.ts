@@ -6,7 +6,7 @@ import { COMMAND_PATH_PREFIX, COUNT_SUFFIX, type StepOptions, type SweepCommand,
 import { runId } from './run-id.js';
 
 /** What a run's id is the hash of: everything that can change its result. */
-export interface RunConfig {
+export interface SweepRunSpec {
   scenario: Scenario;
   seed: number;
   command: SweepCommand;
@@ -25,7 +25,7 @@ export interface PlannedRun {
   /** The grid values of this run's point, grid path -> value. */
   point: Record<string, unknown>;
   seed: number;
-  config: RunConfig;
+  config: SweepRunSpec;
   steps: RunStep[];
 }
 
@@ -89,7 +89,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
       throw new InputError('command.eval.policy', undefined, 'a policy (e.g. baseline:static) when the sweep does not train');
     }
     for (const seed of spec.seeds) {
-      const config: RunConfig = { scenario, seed, command };
+      const config: SweepRunSpec = { scenario, seed, command };
       const id = runId(config);
       if (ids.has(id)) {
         throw new InputError('grid', point, 'grid points that resolve to different scenarios (two points give the same run)');

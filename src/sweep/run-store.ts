@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { canonicalJson } from './run-id.js';
-import { RUN_FILES, type PlannedRun, type RunConfig, type RunStep, type SweepPlan } from './plan.js';
+import { RUN_FILES, type PlannedRun, type SweepRunSpec, type RunStep, type SweepPlan } from './plan.js';
 
 /**
  * The on-disk state of a sweep. The run folders are the source of truth: each holds its config,
@@ -41,7 +41,7 @@ export interface RunRecord {
   point: Record<string, unknown>;
   seed: number;
   /** The hashed part: the run id is runId(config). */
-  config: RunConfig;
+  config: SweepRunSpec;
   steps: RunStep[];
   /** Metric selection of the sweep (not part of the id: it only filters what is collected). */
   metrics: string[];

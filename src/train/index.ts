@@ -8,5 +8,5 @@ export {
   SUMMARY_FILE,
   type TrainOptions,
   type TrainSummary,
-  type RunConfig,
+  type TrainRunConfig,
 } from './run.js';

@@ -29,7 +29,15 @@ import {
   type BackendInfo,
   type TrainableAgent,
 } from '../agents/index.js';
-import { FEATURE, FEATURES_PER_SLICE, createEnv, qosFromObservation, type Info, type NdArray, type SlicingEnv, type SlicingLayout, type VectorEnv } from '../env/index.js';
+import { type Info, type NdArray, type VectorEnv } from '../env/index.js';
+import {
+  FEATURE,
+  FEATURES_PER_SLICE,
+  createEnv,
+  stepQos,
+  type SlicingEnv,
+  type SlicingLayout,
+} from '../families/index.js';
 import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
@@ -91,7 +99,7 @@ export interface TrainSummary {
   resumedFrom: number | null;
 }
 
-export interface RunConfig {
+export interface TrainRunConfig {
   runId: string;
   agent: { id: string; settings: Record<string, unknown> };
   scenario: Scenario;
@@ -182,14 +190,14 @@ function evalLine(episode: number, result: EvalResult): Record<string, unknown> 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
 export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   const resumeDir = options.resume ? resolve(options.resume) : null;
-  let config: RunConfig;
+  let config: TrainRunConfig;
   let runDir: string;
   let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
   let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
   if (resumeDir) {
     const configPath = join(resumeDir, CONFIG_FILE);
     if (!existsSync(configPath)) throw new InputError('--resume', options.resume, `a run directory with ${CONFIG_FILE}`);
-    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig;
+    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as TrainRunConfig;
     const scenario = resolveScenario(stored.scenario);
     const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
     config = { ...stored, scenario, backend, episodes: options.episodes ?? stored.episodes };
@@ -274,7 +282,6 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   let stepsThisProcess = 0;
   let lastTrain: Record<string, unknown> | null = null;
   let episodesThisProcess = 0;
-  const size = layout.cells * layout.slices.length;
   const context = { layout, step: 0 };
   try {
     if (resumedFrom !== null && resumedFrom < config.episodes) announce(`resuming at episode ${resumedFrom + 1}`);
@@ -313,7 +320,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
             const c = constraintCosts(scenario.constraints, layout, result.obs[i]!.data);
             for (let j = 0; j < c.length; j++) st.costs[j] = st.costs[j]! + c[j]!;
           }
-          const qos = stepQos(result.info[i]!.qos, result.obs[i]!, layout, size);
+          const qos = stepQos(result.info[i]!.qos, result.obs[i]!.data, layout.cells, layout.slices.length);
           for (const r of qos) {
             if (Number.isNaN(r)) continue;
             st.qosCount += 1;
@@ -449,11 +456,6 @@ function excessCapacity(action: Float32Array, layout: SlicingLayout): number {
     total += Math.max(0, sum - 1);
   }
   return total / layout.cells;
-}
-
-function stepQos(infoQos: unknown, obs: NdArray<Float32Array>, layout: SlicingLayout, size: number): Float64Array {
-  if (Array.isArray(infoQos) && infoQos.length === size) return Float64Array.from(infoQos as Array<number | null>, (v) => (v === null ? Number.NaN : v));
-  return qosFromObservation(obs.data, layout.cells, layout.slices.length);
 }
 
 type Obs = NdArray<Float32Array>;

@@ -1,4 +1,5 @@
-// The wire face: the ns3-gym protobuf codec (generated from proto/ns3gym.proto) with Any packing.
+// The wire face: the ns3-gym protobuf codec (generated from proto/ns3gym.proto) with Any packing,
+// and the wire form of the env's spaces.
 export {
   WireError,
   TYPE_URL_PREFIX,
@@ -23,3 +24,4 @@ export {
   type EnvActMsg,
   type GameOverReason,
 } from './codec.js';
+export { spaceToWire, spaceFromWire, toWireData, fromWireData, dtypeFromWire } from './spaces.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACTOR_INPUTS, AdmmPolicy } from '../../src/agents/index.js';
-import { FEATURE, FEATURES_PER_SLICE, type SlicingLayout } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, type SlicingLayout } from '../../src/families/index.js';
 import type { MlpSpec } from '../../src/native/index.js';
 
 // The deployed MADDPG+ADMM decision with a hand-written actor: x = 0.5 v + 0.3 (v = z - u is the

@@ -1,5 +1,5 @@
 import { loadScenario, resolveScenario, scenarioLayout, type Scenario } from '../../src/scenario/index.js';
-import { SyntheticSlicingEnv } from '../../src/env/index.js';
+import { SyntheticSlicingEnv } from '../../src/families/index.js';
 import type { TrainableAgent } from '../../src/agents/index.js';
 
 /** Tiny network and replay settings: fast enough for unit tests, still learning-shaped. */

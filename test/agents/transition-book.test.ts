@@ -3,7 +3,7 @@ import type { Transition } from '../../src/agents/index.js';
 import { shareBounds } from '../../src/agents/core/allocation.js';
 import { NORM_FEATURES } from '../../src/agents/core/features.js';
 import { TransitionBook, type ReplayScheduleSettings } from '../../src/agents/core/transition-book.js';
-import { SyntheticSlicingEnv } from '../../src/env/index.js';
+import { SyntheticSlicingEnv } from '../../src/families/index.js';
 import { Rng } from '../../src/util/index.js';
 import { tinyLayout, tinyScenario } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { admmSolve, createAdmmState, type AdmmXStep } from '../../src/constraints/index.js';
 
-// ALGORITHMS.md worked example: U_s(x) = -(x - d_s)^2, closed-form x-step.
+// Worked example of docs/algorithms.md#admm: U_s(x) = -(x - d_s)^2, closed-form x-step.
 const d = [0.5, 0.4, 0.3];
 function quadraticStep(cells: number, dd: number[] = d): AdmmXStep {
   return (v, rho, x) => {
@@ -77,6 +77,6 @@ describe('ADMM worked example', () => {
     // A single active slice gets min(its demand, budget); an empty cell stays empty.
     const result = admmSolve(createAdmmState(cells, 3, 1), quadraticStep(cells, [0.9, 0.8, 0.7]), strict, active);
     expect(result.z[4]).toBeCloseTo(0.8, 5);
-    expect(result.z[6] + result.z[7] + result.z[8]).toBe(0);
+    expect(result.z[6]! + result.z[7]! + result.z[8]!).toBe(0);
   });
 });

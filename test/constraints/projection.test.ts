@@ -8,7 +8,7 @@ import {
 } from '../../src/constraints/index.js';
 import { Rng } from '../../src/util/index.js';
 
-// Vectors from ALGORITHMS.md, "Exact projection onto {x >= 0, sum x <= a}".
+// Vectors from docs/algorithms.md#feasibility-projection (onto {x >= 0, sum x <= a} and = a).
 const vectors: Array<{ v: number[]; le: number[]; eq: number[] }> = [
   { v: [0.5, 0.4, 0.3], le: [0.4333, 0.3333, 0.2333], eq: [0.4333, 0.3333, 0.2333] },
   { v: [1.2, -0.3, 0.4], le: [0.9, 0, 0.1], eq: [0.9, 0, 0.1] },

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProcessLauncher, RemoteEnv, defaultNs3BuildDir, processAlive, temporaryIpcEndpoint, type NdArray } from '../../src/env/index.js';
+import { type NdArray } from '../../src/env/index.js';
+import { ProcessLauncher, RemoteEnv, defaultNs3BuildDir, processAlive, temporaryIpcEndpoint } from '../../src/remote/index.js';
 import { checkRequirement, cppBridgeRequirement } from '../helpers/requirements.js';
 import { selfCommand } from '../../src/util/index.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessLauncher, processAlive } from '../../src/env/index.js';
+import { ProcessLauncher, processAlive } from '../../src/remote/index.js';
 import { packageRoot } from '../../src/util/index.js';
 
 // Launcher tests with plain node child processes: no ns-3 needed.
@@ -159,7 +159,7 @@ describe('ProcessLauncher', () => {
     it(`leaves no child behind when its parent process ends (${how})`, async () => {
       const parent = script(
         `parent-${how}.mts`,
-        `import { ProcessLauncher } from ${JSON.stringify(join(packageRoot, 'src', 'env', 'index.ts'))};
+        `import { ProcessLauncher } from ${JSON.stringify(join(packageRoot, 'src', 'remote', 'index.ts'))};
 const launcher = new ProcessLauncher({ command: process.execPath, args: [${JSON.stringify(sleeper)}], logDir: ${JSON.stringify(
           join(workDir, `parent-${how}`),
         )} });

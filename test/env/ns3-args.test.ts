@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEnv, ns3ScenarioArgs } from '../../src/env/index.js';
+import { createEnv } from '../../src/families/index.js';
+import { ns3ScenarioArgs } from '../../src/remote/index.js';
 import { loadScenario, type Scenario } from '../../src/scenario/index.js';
 
 // How an ns3 scenario becomes program arguments (no ns-3 needed).

@@ -1,17 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { deriveSeed } from '../../src/util/index.js';
-import {
-  Box,
-  Discrete,
-  FEATURE,
-  FEATURES_PER_SLICE,
-  RemoteEnv,
-  RemoteVectorEnv,
-  SlicingParallelEnv,
-  ndarray,
-  parseInfo,
-  type NdArray,
-} from '../../src/env/index.js';
+import { Box, Discrete, ndarray, type NdArray } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SlicingParallelEnv } from '../../src/families/index.js';
+import { RemoteEnv, RemoteVectorEnv, parseInfo } from '../../src/remote/index.js';
 import { ProtocolError, SimulatorPeer } from '../../src/server/index.js';
 import { ChildLauncher, killChildren } from '../server/helpers.js';
 

@@ -9,17 +9,25 @@ import {
   MultiDiscrete,
   Tuple,
   ndarray,
-  spaceFromWire,
   type GymSpace,
 } from '../../src/env/index.js';
-import { decodeEnvStateMsg, decodeSimInitMsg, encodeEnvStateMsg, encodeSimInitMsg } from '../../src/wire/index.js';
+import {
+  decodeEnvStateMsg,
+  decodeSimInitMsg,
+  encodeEnvStateMsg,
+  encodeSimInitMsg,
+  fromWireData,
+  spaceFromWire,
+  spaceToWire,
+  toWireData,
+} from '../../src/wire/index.js';
 
 /** Sends a space and a value through real wire bytes and back. */
 function roundTrip<T>(space: GymSpace<T>, value: T): { space: GymSpace; value: unknown } {
-  const init = decodeSimInitMsg(encodeSimInitMsg({ obsSpace: space.toWire(), actSpace: new Discrete(2).toWire() }));
+  const init = decodeSimInitMsg(encodeSimInitMsg({ obsSpace: spaceToWire(space), actSpace: spaceToWire(new Discrete(2)) }));
   const back = spaceFromWire(init.obsSpace);
-  const state = decodeEnvStateMsg(encodeEnvStateMsg({ obsData: space.toWireData(value) }));
-  return { space: back, value: back.fromWireData(state.obsData!) };
+  const state = decodeEnvStateMsg(encodeEnvStateMsg({ obsData: toWireData(space, value) }));
+  return { space: back, value: fromWireData(back, state.obsData!) };
 }
 
 describe('Discrete', () => {
@@ -58,12 +66,12 @@ describe('Box', () => {
 
   it('a legacy INT container (no int64Data) still fills an int64 Box', () => {
     const box = new Box({ low: 0, high: 9, shape: [2], dtype: 'int64' });
-    expect(box.fromWireData({ type: 'Box', dtype: 'INT', shape: [2], intData: [3, -4] }).data).toEqual(new BigInt64Array([3n, -4n]));
+    expect(fromWireData(box, { type: 'Box', dtype: 'INT', shape: [2], intData: [3, -4] }).data).toEqual(new BigInt64Array([3n, -4n]));
   });
 
   it('per-element bounds travel and come back', () => {
     const box = new Box({ low: [0, -1, -2], high: [1, 2, 3], dtype: 'float64' });
-    const wire = box.toWire();
+    const wire = spaceToWire(box);
     expect(wire).toMatchObject({ low: -2, high: 3, lows: [0, -1, -2], highs: [1, 2, 3] });
     const back = spaceFromWire(wire) as Box;
     expect(Array.from(back.low)).toEqual([0, -1, -2]);
@@ -73,7 +81,7 @@ describe('Box', () => {
 
   it('a stock ns3-gym Box (INT/UINT without bits) reads as 32-bit, and scalar bounds omit the extensions', () => {
     expect(spaceFromWire({ type: 'Box', low: 0, high: 10, dtype: 'UINT', shape: [5] })).toMatchObject({ dtype: 'uint32' });
-    expect(new Box({ low: 0, high: 10, shape: [5], dtype: 'uint32' }).toWire()).toEqual({ type: 'Box', low: 0, high: 10, dtype: 'UINT', shape: [5] });
+    expect(spaceToWire(new Box({ low: 0, high: 10, shape: [5], dtype: 'uint32' }))).toEqual({ type: 'Box', low: 0, high: 10, dtype: 'UINT', shape: [5] });
   });
 
   it('unbounded and half-bounded float boxes sample finite values inside', () => {
@@ -86,15 +94,15 @@ describe('Box', () => {
 
   it('rejects wrong dtype, shape, NaN and Inf with the field named', () => {
     const box = new Box({ low: 0, high: 1, shape: [2], dtype: 'float32' });
-    expect(() => box.fromWireData({ type: 'Box', dtype: 'DOUBLE', shape: [2], doubleData: [0, 1] }, 'obs')).toThrowError(/obs.dtype: got "DOUBLE", expected FLOAT/);
-    expect(() => box.fromWireData({ type: 'Box', dtype: 'FLOAT', shape: [3], floatData: [0, 1, 2] }, 'obs')).toThrowError(/obs.shape: got \[3\], expected \[2\]/);
-    expect(() => box.fromWireData({ type: 'Box', dtype: 'FLOAT', shape: [2], floatData: [0, Number.NaN] }, 'obs')).toThrowError(/obs\[1\]: got NaN, expected a finite number/);
-    expect(() => box.fromWireData({ type: 'Box', dtype: 'FLOAT', shape: [2], floatData: [Infinity, 0] }, 'obs')).toThrowError(/obs\[0\]: got Infinity/);
-    expect(() => box.fromWireData({ type: 'Discrete', value: 1 }, 'obs')).toThrowError(/obs.type: got "Discrete", expected Box/);
-    expect(() => box.toWireData(ndarray('float64', [2], [0, 1]), 'action')).toThrowError(/action.data: got Float64Array\(2\), expected a Float32Array/);
-    expect(() => box.toWireData(ndarray('float32', [2], [0, Number.NaN]), 'action')).toThrowError(/action\[1\]/);
+    expect(() => fromWireData(box, { type: 'Box', dtype: 'DOUBLE', shape: [2], doubleData: [0, 1] }, 'obs')).toThrowError(/obs.dtype: got "DOUBLE", expected FLOAT/);
+    expect(() => fromWireData(box, { type: 'Box', dtype: 'FLOAT', shape: [3], floatData: [0, 1, 2] }, 'obs')).toThrowError(/obs.shape: got \[3\], expected \[2\]/);
+    expect(() => fromWireData(box, { type: 'Box', dtype: 'FLOAT', shape: [2], floatData: [0, Number.NaN] }, 'obs')).toThrowError(/obs\[1\]: got NaN, expected a finite number/);
+    expect(() => fromWireData(box, { type: 'Box', dtype: 'FLOAT', shape: [2], floatData: [Infinity, 0] }, 'obs')).toThrowError(/obs\[0\]: got Infinity/);
+    expect(() => fromWireData(box, { type: 'Discrete', value: 1 }, 'obs')).toThrowError(/obs.type: got "Discrete", expected Box/);
+    expect(() => toWireData(box, ndarray('float64', [2], [0, 1]), 'action')).toThrowError(/action.data: got Float64Array\(2\), expected a Float32Array/);
+    expect(() => toWireData(box, ndarray('float32', [2], [0, Number.NaN]), 'action')).toThrowError(/action\[1\]/);
     const small = new Box({ low: 0, high: 1, shape: [1], dtype: 'int8' });
-    expect(() => small.fromWireData({ type: 'Box', dtype: 'INT', shape: [1], intData: [300] }, 'obs')).toThrowError(/int8 range/);
+    expect(() => fromWireData(small, { type: 'Box', dtype: 'INT', shape: [1], intData: [300] }, 'obs')).toThrowError(/int8 range/);
   });
 
   it('bad bounds are input errors', () => {
@@ -109,7 +117,7 @@ describe('MultiDiscrete and MultiBinary', () => {
     const rng = new Rng(11);
     const v = md.sample(rng);
     expect(md.contains(v)).toBe(true);
-    expect(md.toWire()).toMatchObject({ type: 'Box', dtype: 'INT', shape: [3], lows: [0, 0, 0], highs: [2, 4, 1] });
+    expect(spaceToWire(md)).toMatchObject({ type: 'Box', dtype: 'INT', shape: [3], lows: [0, 0, 0], highs: [2, 4, 1] });
     const back = roundTrip(md, v);
     expect(back.space.kind).toBe('Box');
     expect(back.value).toEqual(v);
@@ -118,7 +126,7 @@ describe('MultiDiscrete and MultiBinary', () => {
     const mb = new MultiBinary([2, 2]);
     const b = mb.sample(rng);
     expect(b.data).toBeInstanceOf(Uint8Array);
-    expect(mb.toWire()).toEqual({ type: 'Box', low: 0, high: 1, dtype: 'UINT', shape: [2, 2], bits: 8 });
+    expect(spaceToWire(mb)).toEqual({ type: 'Box', low: 0, high: 1, dtype: 'UINT', shape: [2, 2], bits: 8 });
     expect(roundTrip(mb, b).value).toEqual(b);
     expect(mb.toJSON()).toEqual({ type: 'MultiBinary', shape: [2, 2] });
   });
@@ -141,10 +149,10 @@ describe('Tuple and Dict', () => {
 
   it('missing and extra keys, wrong tuple length', () => {
     const space = new Dict({ a: new Discrete(2), b: new Discrete(2) });
-    expect(() => space.fromWireData({ type: 'Dict', elements: [{ type: 'Discrete', value: 1, name: 'a' }] }, 'obs')).toThrowError(/obs.b/);
-    expect(() => space.toWireData({ a: 1, b: 1, c: 0 }, 'action')).toThrowError(/action.c/);
+    expect(() => fromWireData(space, { type: 'Dict', elements: [{ type: 'Discrete', value: 1, name: 'a' }] }, 'obs')).toThrowError(/obs.b/);
+    expect(() => toWireData(space, { a: 1, b: 1, c: 0 }, 'action')).toThrowError(/action.c/);
     const t = new Tuple([new Discrete(2)]);
-    expect(() => t.fromWireData({ type: 'Tuple', elements: [] }, 'obs')).toThrowError(/obs.length: got 0, expected 1/);
+    expect(() => fromWireData(t, { type: 'Tuple', elements: [] }, 'obs')).toThrowError(/obs.length: got 0, expected 1/);
   });
 
   it('toJSON describes the space', () => {

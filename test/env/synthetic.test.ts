@@ -8,7 +8,7 @@ import {
   dailyMask,
   rewardFromObservation,
   sinrToCqi,
-} from '../../src/env/index.js';
+} from '../../src/families/index.js';
 import { loadScenario, parseScenario, setByPath } from '../../src/scenario/index.js';
 import { Rng } from '../../src/util/index.js';
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  SyntheticSlicingEnv,
-  type Env,
-  type NdArray,
-} from '../../src/env/index.js';
+import { type Env, type NdArray } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import {
   BASELINE_NAMES,
   KpiAccumulator,
@@ -138,7 +133,7 @@ describe('baselines', () => {
 });
 
 describe('KPIs', () => {
-  it('computes the ALGORITHMS.md formulas on a hand-made step', () => {
+  it('computes the docs/algorithms.md formulas on a hand-made step', () => {
     const layout = { cells: 2, slices: [
       { name: 'a', type: 'eMBB' as const, phiTarget: 2, delayTarget: 100 },
       { name: 'b', type: 'URLLC' as const, phiTarget: 0, delayTarget: 10 },

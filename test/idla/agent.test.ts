@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IdlaPolicy, idlaAgentEntry, resolveIdlaSettings } from '../../src/agents/idla/index.js';
 import { agentIds, loadPolicyFromRun } from '../../src/agents/index.js';
-import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import { loadScenario, scenarioLayout } from '../../src/scenario/index.js';
 import { train } from '../../src/train/index.js';
 

@@ -17,7 +17,7 @@ import {
   sampleColumns,
   saveSamples,
 } from '../../src/agents/idla/index.js';
-import { FEATURE, FEATURES_PER_SLICE } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE } from '../../src/families/index.js';
 import { Rng } from '../../src/util/index.js';
 
 function row(x: number, phiTarget: number, delayTarget: number): number[] {

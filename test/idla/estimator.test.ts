@@ -12,7 +12,7 @@ import {
   runnerEstimator,
   samplesToInputs,
 } from '../../src/agents/idla/index.js';
-import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/env/index.js';
+import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import { createMlpRunner } from '../../src/native/index.js';
 import { loadScenario } from '../../src/scenario/index.js';
 import { Rng } from '../../src/util/index.js';

@@ -21,7 +21,7 @@ import {
   saveEstimator,
   SAMPLE_WIDTH,
 } from '../../src/agents/idla/index.js';
-import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import { loadScenario } from '../../src/scenario/index.js';
 import { Rng } from '../../src/util/index.js';
 

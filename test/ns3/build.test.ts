@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureNs3Build, ns3SourceHash, resolveNs3Program } from '../../src/env/index.js';
+import { ensureNs3Build, ns3SourceHash, resolveNs3Program } from '../../src/remote/index.js';
 import { selfCommand } from '../../src/util/index.js';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureNs3Build, resolveNs3Program } from '../../src/env/index.js';
+import { ensureNs3Build, resolveNs3Program } from '../../src/remote/index.js';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 
 // SlicingFfrAlgorithm through the scheduler's and the RRC's SAP interfaces (ns3-patch/examples/slicing-ffr-check.cc):

@@ -2,16 +2,9 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  createEnv,
-  ensureNs3Build,
-  processAlive,
-  rewardFromObservation,
-  type NdArray,
-  type SlicingEnv,
-} from '../../src/env/index.js';
+import { type NdArray } from '../../src/env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, createEnv, rewardFromObservation, type SlicingEnv } from '../../src/families/index.js';
+import { ensureNs3Build, processAlive } from '../../src/remote/index.js';
 import { loadScenario, type Scenario } from '../../src/scenario/index.js';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 
@@ -180,7 +173,9 @@ describe.runIf(hasNs3)('slicing-lte (ns-3)', () => {
       expect(step.info.projected).toBe(true);
       const shares = [0, 1, 2].map((k) => feature(step.obs, 0, k, 'share'));
       expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-      expect(shares[0]).toBeCloseTo(0.9 / 2, 5);
+      // The Euclidean projection of 0.9/0.9/0.2 onto the simplex (theta 0.4), not a rescale.
+      expect(shares[0]).toBeCloseTo(0.5, 5);
+      expect(shares[2]).toBeCloseTo(0, 5);
       const next = await env.step(action(1, [0.5, 0.3, 0.2]));
       expect(next.info.projected).toBe(false);
     } finally {

@@ -1,20 +1,10 @@
 import * as zmq from 'zeromq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/index.js';
-import {
-  BOX_DTYPES,
-  Box,
-  Dict,
-  Discrete,
-  RemoteEnv,
-  RemoteVectorEnv,
-  Tuple,
-  ndarray,
-  type GymSpace,
-  type NdArray,
-} from '../../src/env/index.js';
+import { BOX_DTYPES, Box, Dict, Discrete, Tuple, ndarray, type GymSpace, type NdArray } from '../../src/env/index.js';
+import { RemoteEnv, RemoteVectorEnv } from '../../src/remote/index.js';
 import { GymServer, ProtocolError, SimulatorPeer, normalizeEndpoint } from '../../src/server/index.js';
-import { encodeEnvStateMsg, encodeSimInitMsg, fromHex, toHex } from '../../src/wire/index.js';
+import { encodeEnvStateMsg, encodeSimInitMsg, fromHex, spaceToWire, toHex } from '../../src/wire/index.js';
 import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from './helpers.js';
 
 afterAll(killChildren);
@@ -260,7 +250,7 @@ describe('a simulator that dies or goes silent', () => {
 
 describe('bad frames', () => {
   const box = new Box({ low: 0, high: 10, shape: [2], dtype: 'float32' });
-  const initFrame = encodeSimInitMsg({ simProcessId: 9, obsSpace: box.toWire(), actSpace: new Discrete(2).toWire() });
+  const initFrame = encodeSimInitMsg({ simProcessId: 9, obsSpace: spaceToWire(box), actSpace: spaceToWire(new Discrete(2)) });
 
   async function rawRequest(endpoint: string, frames: Uint8Array[]): Promise<string[]> {
     const socket = new zmq.Request({ linger: 0, receiveTimeout: 5000 });

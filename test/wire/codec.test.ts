@@ -18,7 +18,7 @@ import {
   WireError,
 } from '../../src/wire/index.js';
 
-// Golden vectors of PROTOCOL.md: bytes captured between ns3-gym's opengym example and its Python agent.
+// Golden vectors of docs/protocol.md#golden-vectors: bytes captured between ns3-gym's opengym example and its Python agent.
 const GOLDEN = {
   simInitMsg:
     '08dda60110dca6011a39080212350a27747970652e676f6f676c65617069732e636f6d2f6e73336f70656e67796d2e426f785370616365120a150000204118022201052236080112320a2c747970652e676f6f676c65617069732e636f6d2f6e73336f70656e67796d2e4469736372657465537061636512020805',

@@ -4,5 +4,6 @@
 #include "ns3ts-bridge/codec.h"
 #include "ns3ts-bridge/containers.h"
 #include "ns3ts-bridge/error.h"
+#include "ns3ts-bridge/projection.h"
 #include "ns3ts-bridge/session.h"
 #include "ns3ts-bridge/spaces.h"

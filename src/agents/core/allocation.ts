@@ -1,34 +1,16 @@
 /**
  * Feasible allocations: every action an agent returns goes through here. Each cell's active
- * shares are projected onto {lower <= x <= upper, sum x <= 1}; inactive slices get 0. The result
- * is float32, so the budget is taken a hair below 1: the float32 rounding of the shares can then
- * never push a cell's sum above 1.
+ * shares go through the one feasibility projection (constraints/ projectFeasible, with its rule
+ * for over-subscribed floors) onto {lower <= x <= upper, sum x <= 1}; inactive slices get 0. The
+ * result is float32, so the budget is taken a hair below 1: the float32 rounding of the shares can
+ * then never push a cell's sum above 1.
  */
-import { projectBoxSimplex, projectSimplex, type SliceBounds } from '../../constraints/index.js';
-import type { SlicingLayout } from '../../env/index.js';
-import type { AgentScenario } from '../agent.js';
+import { projectFeasible } from '../../constraints/index.js';
+import type { ShareBounds } from '../../families/index.js';
+
+export { shareBounds, type ShareBounds } from '../../families/index.js';
 
 export const DEPLOY_BUDGET = 1 - 1e-6;
-
-export interface ShareBounds extends SliceBounds {
-  lower: Float64Array;
-  upper: Float64Array;
-  /** True when all floors are 0 and all caps 1 (plain simplex projection). */
-  trivial: boolean;
-}
-
-export function shareBounds(layout: SlicingLayout, scenario?: AgentScenario | null): ShareBounds {
-  const S = layout.slices.length;
-  const lower = new Float64Array(S);
-  const upper = new Float64Array(S).fill(1);
-  for (let s = 0; s < S; s++) {
-    const spec = scenario?.slices.find((x) => x.name === layout.slices[s]!.name);
-    if (spec?.minShare !== undefined) lower[s] = spec.minShare;
-    if (spec?.maxShare !== undefined) upper[s] = spec.maxShare;
-  }
-  const trivial = lower.every((v) => v === 0) && upper.every((v) => v >= 1);
-  return { lower, upper, trivial };
-}
 
 /** Projects [cells, slices] values onto the feasible set per cell (in `out`, float32). */
 export function projectAllocation(
@@ -40,44 +22,26 @@ export function projectAllocation(
   out: Float32Array = new Float32Array(cells * slices),
 ): Float32Array {
   const v = new Float64Array(slices);
-  const lo = new Float64Array(slices);
-  const hi = new Float64Array(slices);
+  const active = new Uint8Array(slices);
   const x = new Float64Array(slices);
-  const idx: number[] = [];
   for (let c = 0; c < cells; c++) {
-    idx.length = 0;
-    let floorSum = 0;
+    const row = c * slices;
     for (let s = 0; s < slices; s++) {
-      const i = c * slices + s;
-      out[i] = 0;
-      if (mask[i]! >= 0.5) {
-        const value = values[i]!;
-        v[idx.length] = Number.isFinite(value) ? value : 0;
-        lo[idx.length] = bounds ? bounds.lower[s]! : 0;
-        hi[idx.length] = bounds ? bounds.upper[s]! : 1;
-        floorSum += lo[idx.length]!;
-        idx.push(i);
-      }
+      v[s] = values[row + s]!;
+      active[s] = mask[row + s]! >= 0.5 ? 1 : 0;
     }
-    const m = idx.length;
-    if (m === 0) continue;
-    if (!bounds || bounds.trivial || floorSum > DEPLOY_BUDGET) {
-      projectSimplex(v.subarray(0, m), DEPLOY_BUDGET, false, x);
-      for (let j = 0; j < m; j++) x[j] = Math.min(x[j]!, 1);
-    } else {
-      projectBoxSimplex(v.subarray(0, m), lo.subarray(0, m), hi.subarray(0, m), DEPLOY_BUDGET, x);
-    }
+    projectFeasible(v, bounds, DEPLOY_BUDGET, active, x);
     let sum = 0;
-    for (let j = 0; j < m; j++) {
-      out[idx[j]!] = Math.max(0, x[j]!);
-      sum += out[idx[j]!]!;
+    for (let s = 0; s < slices; s++) {
+      out[row + s] = x[s]!;
+      sum += out[row + s]!;
     }
     // float32 rounding guard: scale down until the float32 shares fit.
     while (sum > 1) {
       sum = 0;
-      for (let j = 0; j < m; j++) {
-        out[idx[j]!] = out[idx[j]!]! * (1 - 1e-6);
-        sum += out[idx[j]!]!;
+      for (let s = 0; s < slices; s++) {
+        out[row + s] = out[row + s]! * (1 - 1e-6);
+        sum += out[row + s]!;
       }
     }
   }

@@ -4,7 +4,7 @@
  * delay-violation-rate: mean delay > d*; throughput-violation-rate: throughput < phi*;
  * qos-violation-rate: r < 1. Their long-run rates must stay at or below each constraint's limit.
  */
-import { FEATURE, FEATURES_PER_SLICE, qosLevel, type SlicingLayout } from '../../env/index.js';
+import { rowViolates, type SlicingLayout } from '../../families/index.js';
 import type { AgentScenario } from '../agent.js';
 
 export interface SliceConstraint {
@@ -25,22 +25,7 @@ export function sliceConstraints(layout: SlicingLayout, scenario: AgentScenario 
 
 /** 1 if row `i` (cell * slices + slice) of obs violates the condition of `kind`, else 0. */
 export function violation(obs: ArrayLike<number>, i: number, kind: string): number {
-  const row = i * FEATURES_PER_SLICE;
-  if (obs[row + FEATURE.active]! < 0.5) return 0;
-  const users = obs[row + FEATURE.activeUsers]!;
-  if (users <= 0) return 0;
-  const thr = obs[row + FEATURE.throughput]!;
-  const phi = obs[row + FEATURE.phiTarget]!;
-  const delay = obs[row + FEATURE.meanDelay]!;
-  const dStar = obs[row + FEATURE.delayTarget]!;
-  switch (kind) {
-    case 'delay-violation-rate':
-      return dStar > 0 && delay > dStar ? 1 : 0;
-    case 'throughput-violation-rate':
-      return phi > 0 && thr < phi ? 1 : 0;
-    default:
-      return qosLevel(thr, phi, delay, dStar, users) < 1 ? 1 : 0;
-  }
+  return rowViolates(obs, i, kind) ? 1 : 0;
 }
 
 /** Per (cell, slice) cost [cells, slices]: the violation of the slice's constraint (0 without one). */

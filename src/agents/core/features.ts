@@ -3,7 +3,7 @@
  * the inputs of the actors and critics. Stateless on purpose: a trained policy needs no running
  * statistics to act, and checkpoints stay small. Ratios to the targets carry most of the signal.
  */
-import { FEATURE, FEATURES_PER_SLICE, qosLevel } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, qosLevel } from '../../families/index.js';
 
 export const NORM_FEATURES = 15;
 

@@ -1,37 +1,31 @@
 /**
  * The exact per-cell projection as a TensorFlow.js op with its gradient: forward = the projection
  * of src/constraints on each row (active slices only; floors/caps when given), backward = the
- * vector-Jacobian product (ALGORITHMS.md: with A the free set, if the budget is active
+ * vector-Jacobian product (docs/algorithms.md#feasibility-projection: with A the free set, if the budget is active
  * dx_A/dv_A = I - (1/|A|) 1 1^T, zero elsewhere; if slack, the identity on A).
  * Actors of the single-agent baselines (DDPG, TD3) end with it, so they learn through it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { projectBoxSimplex, projectSimplex, projectSimplexVjp } from '../../constraints/index.js';
+import { projectFeasible, projectSimplexVjp } from '../../constraints/index.js';
 import type { ShareBounds } from './allocation.js';
 
-/** Projection of each row of v [batch, slices] restricted to mask (1 = active), as host arrays. */
+/**
+ * Projection of each row of v [batch, slices] restricted to mask (1 = active), as host arrays:
+ * the one feasibility projection (constraints/ projectFeasible), so training sees the allocation
+ * the deployed policy would send.
+ */
 export function projectRows(v: Float32Array, mask: Float32Array, batch: number, slices: number, bounds: ShareBounds | null, budget = 1): Float32Array {
   const out = new Float32Array(batch * slices);
   const row = new Float64Array(slices);
-  const lo = new Float64Array(slices);
-  const hi = new Float64Array(slices);
+  const active = new Uint8Array(slices);
   const x = new Float64Array(slices);
-  const idx: number[] = [];
   for (let b = 0; b < batch; b++) {
-    idx.length = 0;
     for (let s = 0; s < slices; s++) {
-      if (mask[b * slices + s]! >= 0.5) {
-        row[idx.length] = v[b * slices + s]!;
-        lo[idx.length] = bounds ? bounds.lower[s]! : 0;
-        hi[idx.length] = bounds ? bounds.upper[s]! : 1;
-        idx.push(s);
-      }
+      row[s] = v[b * slices + s]!;
+      active[s] = mask[b * slices + s]! >= 0.5 ? 1 : 0;
     }
-    const m = idx.length;
-    if (m === 0) continue;
-    if (!bounds || bounds.trivial) projectSimplex(row.subarray(0, m), budget, false, x);
-    else projectBoxSimplex(row.subarray(0, m), lo.subarray(0, m), hi.subarray(0, m), budget, x);
-    for (let j = 0; j < m; j++) out[b * slices + idx[j]!] = x[j]!;
+    projectFeasible(row, bounds, budget, active, x);
+    for (let s = 0; s < slices; s++) out[b * slices + s] = x[s]!;
   }
   return out;
 }

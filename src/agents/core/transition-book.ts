@@ -4,7 +4,8 @@
  * the warm-up of random feasible allocations, the decaying exploration noise and when update
  * rounds are due, and all of it round-trips through the agent's checkpoint.
  */
-import { qosFromObservation, type NdArray } from '../../env/index.js';
+import type { NdArray } from '../../env/index.js';
+import { stepQos } from '../../families/index.js';
 import type { Rng } from '../../util/index.js';
 import type { AgentMetrics, AgentState, Transition } from '../agent.js';
 import { projectAllocation, randomAllocation, type ShareBounds } from './allocation.js';
@@ -70,17 +71,6 @@ export interface TransitionBookMeta {
   envSteps: number;
   exploreRng: number[];
   replay: { head: number; size: number };
-}
-
-/**
- * The QoS levels of a transition: the env's exact levels when it reports them (info.qos), else
- * recomputed from the next observation's features.
- */
-export function transitionQos(tr: Transition, cells: number, slices: number): Float64Array {
-  const infoQos = tr.info.qos;
-  return Array.isArray(infoQos) && infoQos.length === cells * slices
-    ? Float64Array.from(infoQos as Array<number | null>, (v) => (typeof v === 'number' ? v : Number.NaN))
-    : qosFromObservation(tr.nextObs.data, cells, slices);
 }
 
 export class TransitionBook {
@@ -152,7 +142,8 @@ export class TransitionBook {
       next: normalizeObservation(tr.nextObs.data, cells, slices),
       mask: activeMask(tr.obs.data, cells, slices),
       nextMask: activeMask(tr.nextObs.data, cells, slices),
-      qos: transitionQos(tr, cells, slices),
+      // The env's exact QoS levels when it reports them (info.qos), else recomputed from the features.
+      qos: stepQos(tr.info.qos, tr.nextObs.data, cells, slices),
     };
     const done = [tr.terminated ? 1 : 0];
     for (let c = 0; c < cells; c++) {

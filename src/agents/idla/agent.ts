@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NdArray, SlicingLayout } from '../../env/index.js';
+import type { NdArray } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../checkpoint.js';

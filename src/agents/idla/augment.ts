@@ -1,5 +1,5 @@
 /**
- * IDLA's two augmentation rules (ALGORITHMS.md, IDLA), applied to estimator inputs:
+ * IDLA's two augmentation rules (docs/algorithms.md#augmentation), applied to estimator inputs:
  *  (1) a sample with r < 1 gets a copy whose requirements are the achieved (phi, d) — what the
  *      slice did reach it reached fully — labelled 1;
  *  (2) a sample with r = 1 gets a copy with x replaced by x' ~ U[x, 1] — more resources never
@@ -15,7 +15,7 @@
  * with requirements it has not seen fall short (a slice that joins later, with new targets).
  */
 import { InputError, type Rng } from '../../util/index.js';
-import { qosLevel } from '../../env/index.js';
+import { qosLevel } from '../../families/index.js';
 import { type FeatureSet, IDLA_INPUTS, IDLA_INPUTS_EXTENDED, INPUT_DELAY_TARGET, INPUT_PHI_TARGET, INPUT_X, featureSetOfWidth } from './features.js';
 import { type SampleSet, type ShareInput, sampleColumns, samplesToInputs, SAMPLE_WIDTH } from './samples.js';
 

@@ -7,7 +7,8 @@
  * idla-12cell all-random collection (the agent's default) gave the best estimator for the search
  * at almost no cost during collection.
  */
-import { FEATURE, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE } from '../../families/index.js';
 import { InputError, Rng } from '../../util/index.js';
 import type { SlicingPolicy } from '../policy.js';
 

@@ -1,7 +1,7 @@
 /**
  * IDLA's QoS estimator f(x, z) -> r in [0, 1]: a TensorFlow.js MLP with hidden layers
  * (36, 24, 16, 16) and a sigmoid output, trained with Adam on the mean absolute error over a
- * 75/25 split of the collected samples (ALGORITHMS.md, IDLA). Only the training part is
+ * 75/25 split of the collected samples (docs/algorithms.md#qos-estimator). Only the training part is
  * augmented; the test MAE is measured on untouched samples.
  *
  * The input standardization is folded into the first layer when exporting, so the exported

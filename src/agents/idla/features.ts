@@ -1,12 +1,12 @@
 /**
- * IDLA's estimator inputs (ALGORITHMS.md, IDLA): for one (cell, slice) the share x, the last H = 5
+ * IDLA's estimator inputs (docs/algorithms.md#qos-estimator): for one (cell, slice) the share x, the last H = 5
  * active-user counts, the last H mean CQIs, and the targets phi* and d* — 13 inputs in that order.
  *
  * The history is what the allocator knows when it decides: for the outcome of step k it holds the
  * observations of steps k-5 .. k-1, never step k itself, so training samples and decisions see the
  * same information.
  */
-import { FEATURE, FEATURES_PER_SLICE } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE } from '../../families/index.js';
 
 /** History length H of the paper. */
 export const HISTORY = 5;

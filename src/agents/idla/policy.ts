@@ -6,7 +6,8 @@
  * searched cold: from the estimator's grid optimum (with a grid start) and equal shares over its
  * active slices.
  */
-import { FEATURE, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE } from '../../families/index.js';
 import { createMlpRunner, type MlpImplChoice, type MlpRunner, type MlpSpec } from '../../native/index.js';
 import { InputError, Rng } from '../../util/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';

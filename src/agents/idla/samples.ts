@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FEATURE, FEATURES_PER_SLICE, qosLevel } from '../../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, qosLevel } from '../../families/index.js';
 import { InputError, writeFileAtomic, writeJsonAtomic } from '../../util/index.js';
 import {
   type FeatureSet,

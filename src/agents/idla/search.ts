@@ -1,5 +1,5 @@
 /**
- * IDLA's per-cell allocation search (ALGORITHMS.md, IDLA), batched over all cells and starts:
+ * IDLA's per-cell allocation search (docs/algorithms.md#lagrangian-multi-start-search), batched over all cells and starts:
  *
  *   maximize  sum_s log(f(x_s, z_s) + 1)   subject to  x >= 0, sum_s x_s <= 1
  *
@@ -644,7 +644,7 @@ function clamp01(v: number): number {
 
 /**
  * In-place exact projection of x[base .. base + k) (already >= 0, summing above 1) onto
- * {x >= 0, sum x = 1}: theta = max_j (S_j - 1) / j over the descending sort (ALGORITHMS.md), done
+ * {x >= 0, sum x = 1}: theta = max_j (S_j - 1) / j over the descending sort (docs/algorithms.md#feasibility-projection), done
  * with an insertion sort in `scratch` since k is the handful of slices of one cell.
  */
 function projectInPlace(x: Float32Array, base: number, k: number, scratch: Float64Array): void {

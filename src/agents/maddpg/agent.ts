@@ -10,7 +10,7 @@
  * sample the same replay indices). The critic target's next action is the ADMM decision of the
  * target actors. Deployed allocation = ADMM's z (AdmmPolicy), feasible by construction.
  *
- * Variants (ALGORITHMS.md, constrained RL), with the scenario's statistical QoS constraints:
+ * Variants (docs/algorithms.md#constrained-rl), with the scenario's statistical QoS constraints:
  *   lagrangian: a second critic head learns the constraint cost; the x-step objective is
  *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each episode.
  *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated per episode
@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { admmSolve, createAdmmState } from '../../constraints/index.js';
-import type { NdArray, SlicingLayout } from '../../env/index.js';
+import type { NdArray } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, EpisodeStats, TrainableAgent, Transition } from '../agent.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';

@@ -1,7 +1,7 @@
 // MADDPG + ADMM and its constrained variants: registry entries.
 import type { AgentEntry, AgentScenario } from '../agent.js';
 import { arraysWithPrefix, readCheckpoint } from '../checkpoint.js';
-import type { SlicingLayout } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import { MaddpgAgent, admmPolicyFromState, type MaddpgVariant } from './agent.js';
 
 export { MaddpgAgent, MADDPG_DEFAULTS, admmPolicyFromState, type MaddpgSettings, type MaddpgVariant } from './agent.js';

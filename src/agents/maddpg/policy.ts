@@ -5,7 +5,8 @@
  * is z — feasible by construction. Runs on MlpSpecs only (no TensorFlow.js needed to act).
  */
 import { admmSolve, createAdmmState, resetAdmmState, type AdmmSettings, type AdmmState } from '../../constraints/index.js';
-import type { NdArray, SlicingLayout } from '../../env/index.js';
+import type { NdArray } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import type { MlpSpec } from '../../native/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';

@@ -2,12 +2,13 @@
  * Single-agent baselines: DDPG and TD3 with one agent per cell (weights shared across cells) over
  * all of the cell's slices. The actor maps the cell's features to one value per slice, a sigmoid,
  * then the exact projection (a differentiable op, see core/projection-op.ts), so every action is
- * feasible. TD3 (Fujimoto et al.; ALGORITHMS.md): clipped double-Q, delayed policy and target
+ * feasible. TD3 (Fujimoto et al.; docs/algorithms.md#td3-and-ddpg): clipped double-Q, delayed policy and target
  * updates, target-policy smoothing; its reward is the minimum QoS level r over the cell's active
  * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NdArray, SlicingLayout } from '../../env/index.js';
+import type { NdArray } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import type { MlpSpec } from '../../native/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';

@@ -1,5 +1,5 @@
 // DDPG and TD3 (per-cell agents with a projection output): registry entries.
-import type { SlicingLayout } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import type { AgentEntry, AgentScenario } from '../agent.js';
 import { arraysWithPrefix, readCheckpoint } from '../checkpoint.js';
 import { CellAgent, cellPolicyFromState, type CellAgentKind } from './agent.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultNs3BuildDir, ensureNs3Build } from '../../env/index.js';
+import { defaultNs3BuildDir, ensureNs3Build } from '../../remote/index.js';
 import { integerOption } from '../options.js';
 
 interface BuildNs3Options {

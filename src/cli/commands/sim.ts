@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { SyntheticSlicingEnv, FEATURES_PER_SLICE, type NdArray } from '../../env/index.js';
+import { type NdArray } from '../../env/index.js';
+import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../../families/index.js';
 import { loadScenario } from '../../scenario/index.js';
 import { SimulatorPeer, BASE_CAPABILITIES, DEFAULT_PEER_TIMEOUT_MS, formatCapabilities, type PeerState } from '../../server/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';

@@ -1,0 +1,36 @@
+import { Ns3tsError } from '../../util/index.js';
+import type { Scenario } from '../../scenario/index.js';
+import type { Env, NdArray } from '../../env/index.js';
+import { SyntheticSlicingEnv } from './synthetic/index.js';
+
+/** A slicing env: observation [cells, slices, features], action [cells, slices] (see slicing.ts). */
+export type SlicingEnv = Env<NdArray<Float32Array>, NdArray<Float32Array>>;
+
+export interface CreateEnvOptions {
+  /** Seed of the first reset without a seed (default: the scenario's seed). */
+  seed?: number;
+  /** Run directory: simulator processes write their logs there (ns-3 scenarios). */
+  runDir?: string;
+  /** Further options for the ns-3 env (endpoint, number of simulators, timeouts, ...). */
+  [option: string]: unknown;
+}
+
+/**
+ * Builds the env a scenario names: the in-process synthetic env, or the ns-3 env (which binds an
+ * endpoint and launches the scenario's simulator program).
+ */
+export async function createEnv(scenario: Scenario, options: CreateEnvOptions = {}): Promise<SlicingEnv> {
+  if (scenario.env.kind === 'synthetic') {
+    return new SyntheticSlicingEnv(scenario, options.seed === undefined ? {} : { seed: options.seed });
+  }
+  // The ns-3 env lives in remote/; loaded on demand so the synthetic path never loads ZeroMQ.
+  let remote: typeof import('../../remote/index.js');
+  try {
+    remote = await import('../../remote/index.js');
+  } catch (err) {
+    throw new Ns3tsError(
+      `scenario ${scenario.name}: the ns-3 env (src/remote, createNs3Env) is not available in this build: ${(err as Error).message}`,
+    );
+  }
+  return remote.createNs3Env(scenario, options);
+}

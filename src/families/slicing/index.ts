@@ -1,0 +1,33 @@
+// The slicing family: the slicing contract (observation features, layout, reward, QoS), its
+// synthetic env, its parallel (per-slice) env and the env factory of slicing scenarios.
+export {
+  SLICE_FEATURES,
+  FEATURES_PER_SLICE,
+  FEATURE,
+  SLICE_TYPES,
+  qosLevel,
+  sliceUtility,
+  qosFromObservation,
+  rowQos,
+  rewardFromObservation,
+  type SliceFeature,
+  type SliceType,
+  type SlicingLayout,
+} from './slicing.js';
+export {
+  SyntheticSlicingEnv,
+  CQI_SPECTRAL_EFFICIENCY,
+  CQI_SINR_THRESHOLDS_DB,
+  sinrToCqi,
+  cqiToSpectralEfficiency,
+  SLOTS_PER_DAY,
+  SLOT_SECONDS,
+  isWeekend,
+  trafficBase,
+  dailyMask,
+  type SyntheticEnvOptions,
+} from './synthetic/index.js';
+export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';
+export { SlicingParallelEnv } from './parallel-env.js';
+export { stepQos, rowViolates } from './rules.js';
+export { shareBounds, type ShareBounds, type ShareBoundsSource } from './bounds.js';
