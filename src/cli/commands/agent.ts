@@ -1,30 +1,6 @@
 import { Command, Option } from 'commander';
 import { runAgent, type AgentOptions } from '../../server/index.js';
-import { InputError } from '../../util/index.js';
-
-function positiveNumber(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new InputError(name, text, 'a positive number');
-    return n;
-  };
-}
-
-function positiveInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new InputError(name, text, 'a positive integer');
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
-    return n;
-  };
-}
+import { integerOption, numberOption } from '../options.js';
 
 export function register(program: Command): void {
   program
@@ -33,9 +9,9 @@ export function register(program: Command): void {
     .option('--endpoint <endpoint>', 'where to listen: tcp://host:port (port 0 = any free port), ipc://path, or a port', 'tcp://127.0.0.1:5555')
     .option('--policy <policy>', "'random' (samples the action space) or 'constant:<json>' (e.g. constant:2, constant:[0.5,0.5])", 'random')
     .addOption(new Option('--mode <mode>', 'REP: one simulator at a time, exactly like ns3-gym; ROUTER: many simulators on one endpoint').choices(['rep', 'router']).default('rep'))
-    .option('--timeout <seconds>', 'how long to wait for a simulator to connect and for each state', positiveNumber('--timeout'), 60)
-    .option('--max-episodes <n>', 'exit after n episodes (default: when the simulator stops; ROUTER: when no simulator is left)', positiveInt('--max-episodes'))
-    .option('--seed <n>', 'seed of the random policy', nonNegativeInt('--seed'), 0)
+    .option('--timeout <seconds>', 'how long to wait for a simulator to connect and for each state', numberOption('--timeout', { above: 0 }), 60)
+    .option('--max-episodes <n>', 'exit after n episodes (default: when the simulator stops; ROUTER: when no simulator is left)', integerOption('--max-episodes', { min: 1 }))
+    .option('--seed <n>', 'seed of the random policy', integerOption('--seed'), 0)
     .addHelpText(
       'after',
       '\nExamples:\n  ns3ts agent --endpoint tcp://127.0.0.1:5555          # then start the ns-3 scenario with --openGymPort=5555\n' +

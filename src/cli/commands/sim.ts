@@ -5,6 +5,7 @@ import { runEpisodes } from '../../rollout/index.js';
 import { loadScenario } from '../../scenario/index.js';
 import { SimulatorPeer, BASE_CAPABILITIES, DEFAULT_PEER_TIMEOUT_MS, formatCapabilities, type PeerState } from '../../server/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';
+import { integerOption } from '../options.js';
 
 type Obs = NdArray<Float32Array>;
 
@@ -16,14 +17,6 @@ interface SimOptions {
   simSeed?: number;
   episodes: number;
   timeoutMs: number;
-}
-
-function nonNegativeInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
-    return n;
-  };
 }
 
 /**
@@ -152,10 +145,10 @@ export function register(program: Command): void {
     .option('-s, --scenario <name|path>', 'synthetic scenario name or path', 'slicing-synthetic')
     .option('--endpoint <endpoint>', 'agent endpoint to connect to: tcp://host:port or ipc://path')
     .option('--openGymEndpoint <endpoint>', 'same as --endpoint (the name the launcher gives ns-3 programs)')
-    .option('--openGymPort <port>', 'agent port on 127.0.0.1 (ns3-gym style)', nonNegativeInt('--openGymPort'))
-    .option('--simSeed <n>', "seed of the first episode (default: the scenario's seed)", nonNegativeInt('--simSeed'))
-    .option('--episodes <n>', 'serve at most this many episodes (0 = until the agent stops)', nonNegativeInt('--episodes'), 0)
-    .option('--timeout-ms <ms>', 'how long to wait for each answer from the agent', nonNegativeInt('--timeout-ms'), DEFAULT_PEER_TIMEOUT_MS)
+    .option('--openGymPort <port>', 'agent port on 127.0.0.1 (ns3-gym style)', integerOption('--openGymPort'))
+    .option('--simSeed <n>', "seed of the first episode (default: the scenario's seed)", integerOption('--simSeed'))
+    .option('--episodes <n>', 'serve at most this many episodes (0 = until the agent stops)', integerOption('--episodes'), 0)
+    .option('--timeout-ms <ms>', 'how long to wait for each answer from the agent', integerOption('--timeout-ms'), DEFAULT_PEER_TIMEOUT_MS)
     .action(async (options: SimOptions) => {
       await runSimulator(options);
     });
