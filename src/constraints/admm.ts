@@ -127,11 +127,65 @@ export function admmSolve(
   const n = cells * slices;
   const x = new Float64Array(n);
   const target = new Float64Array(n);
-  const price = new Float64Array(n);
   const iterations = new Int32Array(cells);
   const converged = new Uint8Array(cells);
   const primal = new Float64Array(cells);
   const dual = new Float64Array(cells);
+  const activeIdx = prepareCells(state, active, cfg.rho, converged);
+  const scratch = cellScratch(slices);
+  for (let k = 0; k < cfg.maxIterations; k++) {
+    if (converged.every((done) => done !== 0)) break;
+    // The x-step sees every cell at once (a batched policy), converged cells included.
+    for (let i = 0; i < n; i++) target[i] = state.z[i]! - state.u[i]!;
+    xStep(target, state.rho, x);
+    for (let c = 0; c < cells; c++) {
+      if (converged[c]) continue;
+      const idx = activeIdx[c]!;
+      projectCell(state, x, idx, c, bounds, cfg.budget, scratch);
+      const residuals = updateCellDuals(state, x, idx, state.rho[c]!, scratch.zNew);
+      primal[c] = residuals.primal;
+      dual[c] = residuals.dual;
+      iterations[c] = k + 1;
+      if (meetsStoppingRule(residuals, idx.length, cfg)) converged[c] = 1;
+      else if (cfg.balance) balancePenalty(state, c, idx, residuals, cfg);
+    }
+  }
+  return { x, z: state.z, price: shadowPrices(state), iterations, converged, primalResidual: primal, dualResidual: dual };
+}
+
+/** Work arrays of one cell's active slices, allocated once per solve. */
+interface CellScratch {
+  /** x + u, the z-step's input. */
+  xu: Float64Array;
+  /** The new z. */
+  zNew: Float64Array;
+  /** Per-slice floors and caps of the z-step. */
+  lo: Float64Array;
+  hi: Float64Array;
+}
+
+function cellScratch(slices: number): CellScratch {
+  return { xu: new Float64Array(slices), zNew: new Float64Array(slices), lo: new Float64Array(slices), hi: new Float64Array(slices) };
+}
+
+/** Residual norms of one cell after its dual update (the stopping rule's inputs). */
+interface CellResiduals {
+  /** |x - z| and |rho (z - z_prev)|. */
+  primal: number;
+  dual: number;
+  /** |x|, |z| and |rho u| (the relative tolerances' scales). */
+  normX: number;
+  normZ: number;
+  normPrice: number;
+}
+
+/**
+ * The active (cell, slice) indices of each cell. Inactive entries take no part: their z and u are
+ * zeroed. A cell with no active slice is converged from the start; a cell whose rho is not
+ * positive (a fresh state) starts from `rho`.
+ */
+function prepareCells(state: AdmmState, active: ArrayLike<number> | null | undefined, rho: number, converged: Uint8Array): number[][] {
+  const { cells, slices } = state;
   const isActive = (i: number): boolean => !active || active[i]! !== 0;
   const activeIdx: number[][] = [];
   for (let c = 0; c < cells; c++) {
@@ -146,86 +200,97 @@ export function admmSolve(
     }
     activeIdx.push(idx);
     if (idx.length === 0) converged[c] = 1;
-    if (!(state.rho[c]! > 0)) state.rho[c] = cfg.rho;
+    if (!(state.rho[c]! > 0)) state.rho[c] = rho;
   }
-  const xu = new Float64Array(slices);
-  const zNew = new Float64Array(slices);
-  const lo = new Float64Array(slices);
-  const hi = new Float64Array(slices);
-  for (let k = 0; k < cfg.maxIterations; k++) {
-    let anyOpen = false;
-    for (let c = 0; c < cells; c++) if (!converged[c]) anyOpen = true;
-    if (!anyOpen) break;
-    for (let i = 0; i < n; i++) target[i] = state.z[i]! - state.u[i]!;
-    xStep(target, state.rho, x);
-    for (let c = 0; c < cells; c++) {
-      if (converged[c]) continue;
-      const idx = activeIdx[c]!;
-      const m = idx.length;
-      for (let j = 0; j < m; j++) {
-        const i = idx[j]!;
-        const xi = x[i]!;
-        // A diverging x-step must not poison the deployed allocation.
-        xu[j] = (Number.isFinite(xi) ? xi : state.z[i]!) + state.u[i]!;
-      }
-      if (bounds) {
-        for (let j = 0; j < m; j++) {
-          const slice = idx[j]! - c * slices;
-          lo[j] = bounds.lower[slice]!;
-          hi[j] = bounds.upper[slice]!;
-        }
-        // The one feasibility projection (floors that over-subscribe the budget scaled to it).
-        projectFeasible(xu.subarray(0, m), { lower: lo.subarray(0, m), upper: hi.subarray(0, m) }, cfg.budget, null, zNew);
-      } else {
-        projectSimplex(xu.subarray(0, m), cfg.budget, false, zNew);
-      }
-      let r2 = 0;
-      let s2 = 0;
-      let x2 = 0;
-      let z2 = 0;
-      let p2 = 0;
-      const rho = state.rho[c]!;
-      for (let j = 0; j < m; j++) {
-        const i = idx[j]!;
-        const xi = Number.isFinite(x[i]!) ? x[i]! : state.z[i]!;
-        const zi = zNew[j]!;
-        const ds = rho * (zi - state.z[i]!);
-        state.z[i] = zi;
-        state.u[i] = state.u[i]! + xi - zi;
-        r2 += (xi - zi) ** 2;
-        s2 += ds * ds;
-        x2 += xi * xi;
-        z2 += zi * zi;
-        p2 += (rho * state.u[i]!) ** 2;
-      }
-      const r = Math.sqrt(r2);
-      const s = Math.sqrt(s2);
-      primal[c] = r;
-      dual[c] = s;
-      iterations[c] = k + 1;
-      const root = Math.sqrt(m);
-      const epsPrimal = root * cfg.epsAbs + cfg.epsRel * Math.max(Math.sqrt(x2), Math.sqrt(z2));
-      const epsDual = root * cfg.epsAbs + cfg.epsRel * Math.sqrt(p2);
-      if (r <= epsPrimal && s <= epsDual) {
-        converged[c] = 1;
-        continue;
-      }
-      if (cfg.balance) {
-        let factor = 1;
-        if (r > cfg.mu * s) factor = cfg.tau;
-        else if (s > cfg.mu * r) factor = 1 / cfg.tau;
-        const next = Math.min(cfg.rhoMax, Math.max(cfg.rhoMin, rho * factor));
-        if (next !== rho) {
-          const scale = rho / next;
-          for (const i of idx) state.u[i] = state.u[i]! * scale;
-          state.rho[c] = next;
-        }
-      }
+  return activeIdx;
+}
+
+/** The z-step of cell c: projects x + u onto the cell's feasible set, into `scratch.zNew`. */
+function projectCell(
+  state: AdmmState,
+  x: Float64Array,
+  idx: readonly number[],
+  c: number,
+  bounds: SliceBounds | null | undefined,
+  budget: number,
+  scratch: CellScratch,
+): void {
+  const { xu, zNew, lo, hi } = scratch;
+  const m = idx.length;
+  for (let j = 0; j < m; j++) {
+    const i = idx[j]!;
+    const xi = x[i]!;
+    // A diverging x-step must not poison the deployed allocation.
+    xu[j] = (Number.isFinite(xi) ? xi : state.z[i]!) + state.u[i]!;
+  }
+  if (bounds) {
+    for (let j = 0; j < m; j++) {
+      const slice = idx[j]! - c * state.slices;
+      lo[j] = bounds.lower[slice]!;
+      hi[j] = bounds.upper[slice]!;
     }
+    // The one feasibility projection (floors that over-subscribe the budget scaled to it).
+    projectFeasible(xu.subarray(0, m), { lower: lo.subarray(0, m), upper: hi.subarray(0, m) }, budget, null, zNew);
+  } else {
+    projectSimplex(xu.subarray(0, m), budget, false, zNew);
   }
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(i / slices);
+}
+
+/** Takes the new z of a cell, accumulates the scaled duals u += x - z, and measures the residuals. */
+function updateCellDuals(state: AdmmState, x: Float64Array, idx: readonly number[], rho: number, zNew: Float64Array): CellResiduals {
+  let r2 = 0;
+  let s2 = 0;
+  let x2 = 0;
+  let z2 = 0;
+  let p2 = 0;
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j]!;
+    // Same rule as the z-step: a non-finite proposal counts as the current z.
+    const xi = Number.isFinite(x[i]!) ? x[i]! : state.z[i]!;
+    const zi = zNew[j]!;
+    const ds = rho * (zi - state.z[i]!);
+    state.z[i] = zi;
+    state.u[i] = state.u[i]! + xi - zi;
+    r2 += (xi - zi) ** 2;
+    s2 += ds * ds;
+    x2 += xi * xi;
+    z2 += zi * zi;
+    p2 += (rho * state.u[i]!) ** 2;
+  }
+  return { primal: Math.sqrt(r2), dual: Math.sqrt(s2), normX: Math.sqrt(x2), normZ: Math.sqrt(z2), normPrice: Math.sqrt(p2) };
+}
+
+/** |r| <= sqrt(m) epsAbs + epsRel max(|x|, |z|) and |s| <= sqrt(m) epsAbs + epsRel |rho u|, m active slices. */
+function meetsStoppingRule(res: CellResiduals, m: number, cfg: AdmmSettings): boolean {
+  const root = Math.sqrt(m);
+  const epsPrimal = root * cfg.epsAbs + cfg.epsRel * Math.max(res.normX, res.normZ);
+  const epsDual = root * cfg.epsAbs + cfg.epsRel * res.normPrice;
+  return res.primal <= epsPrimal && res.dual <= epsDual;
+}
+
+/**
+ * Residual balancing of cell c: rho grows by tau when the primal residual dominates (by mu),
+ * shrinks when the dual one does, within [rhoMin, rhoMax]; u is rescaled so rho u is kept.
+ */
+function balancePenalty(state: AdmmState, c: number, idx: readonly number[], res: CellResiduals, cfg: AdmmSettings): void {
+  const rho = state.rho[c]!;
+  let factor = 1;
+  if (res.primal > cfg.mu * res.dual) factor = cfg.tau;
+  else if (res.dual > cfg.mu * res.primal) factor = 1 / cfg.tau;
+  const next = Math.min(cfg.rhoMax, Math.max(cfg.rhoMin, rho * factor));
+  if (next !== rho) {
+    const scale = rho / next;
+    for (const i of idx) state.u[i] = state.u[i]! * scale;
+    state.rho[c] = next;
+  }
+}
+
+/** Shadow price of capacity per (cell, slice): rho u. */
+function shadowPrices(state: AdmmState): Float64Array {
+  const price = new Float64Array(state.z.length);
+  for (let i = 0; i < price.length; i++) {
+    const c = Math.floor(i / state.slices);
     price[i] = state.rho[c]! * state.u[i]!;
   }
-  return { x, z: state.z, price, iterations, converged, primalResidual: primal, dualResidual: dual };
+  return price;
 }

@@ -1,6 +1,7 @@
-// The env face: the Gymnasium-sized core — spaces and the Env/VectorEnv/ParallelEnv API. No
-// transport and no env family lives here (the wire form of spaces is in wire/, remote envs in
-// remote/, the slicing envs in families/slicing/). Other folders import only from here.
+// The env face: the Gymnasium-sized core — spaces, the Env/VectorEnv/ParallelEnv API, wrappers
+// and SyncVectorEnv. No transport and no env family lives here (the wire form of spaces is in
+// wire/, remote envs in remote/, the slicing envs in families/slicing/). Other folders import only
+// from here.
 export type {
   BoxData,
   NdArray,
@@ -17,7 +18,20 @@ export type {
   SimulatorLauncher,
   ParallelEnv,
   ParallelStepResult,
+  SimulatorExitSignal,
+  SimulatorExitStatus,
 } from './types.js';
+export {
+  Wrapper,
+  TimeLimit,
+  RecordEpisodeStatistics,
+  FailFastOnExit,
+  FailFastOnExitVector,
+  unwrap,
+  type EpisodeStatistics,
+  type FailFastOptions,
+} from './wrappers.js';
+export { SyncVectorEnv, type SyncVectorEnvOptions } from './sync-vector-env.js';
 export {
   Discrete,
   Box,

@@ -130,3 +130,27 @@ export interface ParallelStepResult<O> {
   truncations: Record<string, boolean>;
   infos: Record<string, Info>;
 }
+
+/** How a simulator process ended. */
+export interface SimulatorExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * What the fail-fast wrappers need to know about simulator processes (a launcher offers it; the
+ * env core does not import the launcher). Simulators are numbered by their env index.
+ */
+export interface SimulatorExitSignal {
+  /**
+   * Calls `listener` whenever a simulator started after this call exits on its own (a stop on
+   * purpose does not count). Returns the function that ends the subscription.
+   */
+  watchExits(listener: (index: number, exit: SimulatorExitStatus) => void): () => void;
+  /** How simulator `index` ended, if it has; null while it runs or before it started. */
+  exitInfo(index: number): SimulatorExitStatus | null;
+  /** Where simulator `index` writes its output (named in error messages and info.log). */
+  logPath(index: number): string;
+  /** The last lines of simulator `index`'s output (why it exited), '' when there are none. */
+  logTail(index: number): string;
+}

@@ -1,6 +1,6 @@
 import { projectFeasible } from '../constraints/index.js';
 import { type NdArray } from '../env/index.js';
-import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, shareBounds, type ShareBounds, type SyntheticSlicingEnv } from '../families/index.js';
+import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, shareBounds, type ShareBounds, type SlicingModel } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError } from '../util/index.js';
@@ -266,7 +266,7 @@ export class OraclePolicy implements SlicingPolicy {
   private activeCount = 0;
 
   constructor(
-    private readonly env: SyntheticSlicingEnv,
+    private readonly env: SlicingModel,
     private readonly bounds?: ShareBounds,
   ) {
     const S = env.sliceCount;
@@ -344,8 +344,8 @@ function announce(obs: Float32Array, mask: Uint8Array): Float32Array {
   return obs;
 }
 
-/** A baseline by name. `oracle` needs the synthetic env it plays against. */
-export function createBaseline(name: BaselineName, scenario: Scenario, env?: SyntheticSlicingEnv): SlicingPolicy {
+/** A baseline by name. `oracle` needs the model of the env it plays against (slicingModelOf). */
+export function createBaseline(name: BaselineName, scenario: Scenario, env?: SlicingModel | null): SlicingPolicy {
   const bounds = shareBounds(scenarioLayout(scenario), scenario);
   const S = scenario.slices.length;
   switch (name) {

@@ -1,7 +1,9 @@
 import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
-import { SyntheticSlicingEnv, createEnv, stepQos, type SlicingEnv } from '../families/index.js';
+import { type NdArray } from '../env/index.js';
+import { createEnv, slicingModelOf, type SlicingEnv } from '../families/index.js';
+import { runEpisodes, type StepContext } from '../rollout/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, checkSeed } from '../util/index.js';
 import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';
 import { KpiAccumulator, evaluateConstraints, type CellKpis, type ConstraintResult, type EvalKpis, type KpiOptions, type SliceKpis } from './kpis.js';
 
@@ -36,15 +38,15 @@ export interface EvalResult {
 }
 
 /**
- * Runs `policy` for a number of episodes and computes the KPIs (see kpis.ts). Works with any
- * slicing env; the synthetic env is driven through its synchronous fast path. The capacity
- * violation is measured on the policy's raw output, before the env sees it.
+ * Runs `policy` for a number of episodes (through the rollout runner) and computes the KPIs (see
+ * kpis.ts). Works with any slicing env; the synthetic env's fast path is inside its step(). The
+ * capacity violation is measured on the policy's raw output, before the env sees it.
  */
 export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy | PolicyFactory, options: EvaluateOptions = {}): Promise<EvalResult> {
   const episodes = options.episodes ?? scenario.training.evalEpisodes;
   if (!Number.isInteger(episodes) || episodes < 1) throw new InputError('episodes', episodes, 'an integer >= 1');
   const seed = options.seed ?? scenario.seed;
-  if (!Number.isInteger(seed) || seed < 0) throw new InputError('seed', seed, 'an integer >= 0');
+  checkSeed(seed, 'seed');
   const started = Date.now();
   const ownEnv = options.env === undefined;
   const env = options.env ?? (await createEnv(scenario, { seed }));
@@ -53,43 +55,34 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
     const layout = scenarioLayout(scenario);
     const acc = new KpiAccumulator(layout, scenario.episodeSteps, { events: scenario.events, ...options.kpi });
     const size = scenario.cells * scenario.slices.length;
-    const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
+    const shape = [scenario.cells, scenario.slices.length];
     const bar = new ProgressBar({ total: episodes, label: `eval ${resolved.id}`, enabled: options.progress ?? false });
     const returns: number[] = [];
     const context: PolicyContext = { layout, step: 0 };
-    for (let e = 0; e < episodes; e++) {
-      resolved.reset?.();
-      acc.beginEpisode();
-      let episodeReturn = 0;
-      if (env instanceof SyntheticSlicingEnv) {
-        env.resetSync(seed + e);
-        const shape = [scenario.cells, scenario.slices.length, env.obs.length / size];
-        for (let t = 0; !env.episodeDone && t < maxSteps; t++) {
-          context.step = t;
-          // A copy per step, as env.step() gives: policies may keep observations (histories).
-          const shares = await resolved.act({ data: env.obs.slice(), shape }, context);
-          checkAction(shares, size, resolved.id);
-          const reward = env.stepSync(shares);
-          episodeReturn += reward;
-          acc.addStep(shares, env.obs, reward, env.stepCount, env.qos);
-        }
-      } else {
-        let { obs } = await env.reset({ seed: seed + e });
-        for (let t = 0; t < maxSteps; t++) {
-          context.step = t;
-          const shares = await resolved.act(obs, context);
-          checkAction(shares, size, resolved.id);
-          const result = await env.step({ data: shares, shape: [scenario.cells, scenario.slices.length] });
-          episodeReturn += result.reward;
-          const qos = stepQos(result.info.qos, result.obs.data, scenario.cells, scenario.slices.length);
-          acc.addStep(shares, result.obs.data, result.reward, t + 1, qos);
-          obs = result.obs;
-          if (result.terminated || result.truncated) break;
-        }
-      }
-      returns.push(episodeReturn);
-      bar.update(e + 1, `return ${episodeReturn.toFixed(2)}`);
-    }
+    const checked = (shares: Float32Array): NdArray<Float32Array> => {
+      checkAction(shares, size, resolved.id);
+      return { data: shares, shape };
+    };
+    // Synchronous policies (the baselines) stay synchronous: no promise per step.
+    const act = (obs: NdArray<Float32Array>, at: StepContext): NdArray<Float32Array> | Promise<NdArray<Float32Array>> => {
+      context.step = at.step;
+      const shares = resolved.act(obs, context);
+      return shares instanceof Promise ? shares.then(checked) : checked(shares);
+    };
+    await runEpisodes(env, act, {
+      episodes,
+      seed: (e) => seed + e,
+      ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+      onRoundStart: () => {
+        resolved.reset?.();
+        acc.beginEpisode();
+      },
+      onStep: (t) => acc.addEnvStep(t.action.data, t.nextObs.data, t.reward, t.step + 1, t.info),
+      onEpisodeEnd: (e) => {
+        returns.push(e.return);
+        bar.update(e.episode + 1, `return ${e.return.toFixed(2)}`);
+      },
+    });
     // The last update already drew the final state; done() only ends the line on a terminal.
     if (process.stderr.isTTY) bar.done();
     const { kpis, perSlice, perCell } = acc.result();
@@ -129,10 +122,11 @@ function baselineFactory(name: BaselineName): NamedPolicy {
   return {
     id: `baseline:${name}`,
     create: (env, scenario) => {
-      if (name === 'oracle' && !(env instanceof SyntheticSlicingEnv)) {
+      const model = slicingModelOf(env);
+      if (name === 'oracle' && !model) {
         throw new InputError('policy', 'baseline:oracle', 'a synthetic scenario (the oracle uses the synthetic env model)');
       }
-      return createBaseline(name, scenario, env instanceof SyntheticSlicingEnv ? env : undefined);
+      return createBaseline(name, scenario, model);
     },
   };
 }

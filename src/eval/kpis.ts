@@ -1,3 +1,4 @@
+import { type Info } from '../env/index.js';
 import { FEATURE, FEATURES_PER_SLICE, rowQos, rowViolates, type SlicingLayout } from '../families/index.js';
 import type { ConstraintSpec } from '../scenario/index.js';
 
@@ -284,6 +285,16 @@ export class KpiAccumulator {
         sl.slaViolationsConverged[s]! += this.stepViolated[s]!;
       }
     }
+  }
+
+  /**
+   * One env step as the env reported it: addStep with the exact QoS levels of info.qos when the
+   * env gives one per (cell, slice), else the levels recomputed from the observation.
+   */
+  addEnvStep(shares: ArrayLike<number>, obs: Float32Array, reward: number, step: number, info: Info): void {
+    const size = this.C * this.S;
+    const qos = Array.isArray(info.qos) && info.qos.length === size ? (info.qos as Array<number | null>) : undefined;
+    this.addStep(shares, obs, reward, step, qos);
   }
 
   /** The KPIs so far, overall and per slice (keyed by slice name). */

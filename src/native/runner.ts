@@ -257,149 +257,166 @@ function toNativeLayers(spec: MlpSpec) {
 export function createMlpRunner(spec: MlpSpec, options: MlpRunnerOptions = {}): MlpRunner {
   validateMlpSpec(spec);
   const impl = resolveImpl(options.impl);
-  const threads = resolveThreads(options.threads);
-  let current = spec;
-  let tsMlp: TsMlp | undefined;
-  let nativeMlp: NativeMlp | undefined;
-  const build = (next: MlpSpec): void => {
-    if (impl === 'native') nativeMlp = new (loadState().addon!.Mlp)(toNativeLayers(next));
-    else if (tsMlp) tsMlp.setWeights(next);
-    else tsMlp = new TsMlp(next);
-  };
-  build(spec);
-  const sizes = () => ({ inSize: current.layers[0]!.inSize, outSize: current.layers[current.layers.length - 1]!.outSize });
-
+  const loaded: LoadedMlp = { spec, threads: resolveThreads(options.threads) };
+  loadWeights(loaded, impl, spec);
+  // Arrow functions, not methods: a runner's functions may be passed around detached.
   return {
     impl,
     get inputSize() {
-      return sizes().inSize;
+      return loaded.spec.layers[0]!.inSize;
     },
     get outputSize() {
-      return sizes().outSize;
-    },
-    forward(input, batch, out) {
-      checkBatch(batch);
-      const { inSize, outSize } = sizes();
-      checkArray(input, 'input', batch * inSize);
-      const result = out ?? new Float32Array(batch * outSize);
-      checkArray(result, 'out', batch * outSize);
-      if (batch === 0) return result;
-      if (nativeMlp) {
-        // The addon checks the input while it runs and reports the first non-finite element.
-        rejectNonFinite(input, nativeMlp.forward(input, batch, result, threads));
-      } else {
-        checkFinite(input, 'input');
-        tsMlp!.forward(input, batch, result);
-      }
-      return result;
-    },
-    forwardWithInputGradient(input, batch, gradientOptions = {}) {
-      checkBatch(batch);
-      const { inSize, outSize } = sizes();
-      checkArray(input, 'input', batch * inSize);
-      const inputIndex = gradientOptions.inputIndex ?? -1;
-      const outputIndex = gradientOptions.outputIndex ?? 0;
-      if (gradientOptions.inputIndex !== undefined && !(Number.isInteger(inputIndex) && inputIndex >= 0 && inputIndex < inSize)) {
-        throw new InputError('options.inputIndex', gradientOptions.inputIndex, `an integer in [0, ${inSize})`);
-      }
-      if (!(Number.isInteger(outputIndex) && outputIndex >= 0 && outputIndex < outSize)) {
-        throw new InputError('options.outputIndex', gradientOptions.outputIndex, `an integer in [0, ${outSize})`);
-      }
-      const gradientLength = inputIndex >= 0 ? batch : batch * inSize;
-      const output = gradientOptions.output ?? new Float32Array(batch * outSize);
-      const gradient = gradientOptions.gradient ?? new Float32Array(gradientLength);
-      checkArray(output, 'options.output', batch * outSize);
-      checkArray(gradient, 'options.gradient', gradientLength);
-      if (batch > 0) {
-        if (nativeMlp) {
-          const bad = nativeMlp.forwardWithInputGradient(input, batch, output, gradient, inputIndex, outputIndex, threads);
-          rejectNonFinite(input, bad);
-        } else {
-          checkFinite(input, 'input');
-          tsMlp!.forwardWithInputGradient(input, batch, output, gradient, inputIndex, outputIndex);
-        }
-      }
-      return { output, gradient };
+      return outputSizeOf(loaded.spec);
     },
     get firstLayerSize() {
-      return current.layers[0]!.outSize;
+      return loaded.spec.layers[0]!.outSize;
     },
-    firstLayerOffsets(templates, pairs, inputIndex, out) {
-      checkBatch(pairs, 'pairs');
-      const { inSize } = sizes();
-      const width = current.layers[0]!.outSize;
-      if (!(Number.isInteger(inputIndex) && inputIndex >= 0 && inputIndex < inSize)) {
-        throw new InputError('inputIndex', inputIndex, `an integer in [0, ${inSize})`);
-      }
-      checkArray(templates, 'templates', pairs * inSize);
-      const result = out ?? new Float32Array(pairs * width);
-      checkArray(result, 'out', pairs * width);
-      if (pairs === 0) return result;
-      if (nativeMlp) {
-        const bad = nativeMlp.firstLayerOffsets(templates, pairs, inputIndex, result, threads);
-        if (bad >= 0) throw new InputError(`templates[${bad}]`, templates[bad], 'a finite number');
-      } else {
-        for (let k = 0; k < templates.length; k++) {
-          const v = templates[k]!;
-          if (v - v !== 0 && k % inSize !== inputIndex) throw new InputError(`templates[${k}]`, v, 'a finite number');
-        }
-        tsMlp!.firstLayerOffsets(templates, pairs, inputIndex, result);
-      }
-      return result;
-    },
-    forwardWithInputGradientFromOffsets(offsets, pairOf, x, batch, offsetOptions) {
-      checkBatch(batch);
-      const { inSize, outSize } = sizes();
-      const width = current.layers[0]!.outSize;
-      if (typeof offsetOptions !== 'object' || offsetOptions === null) {
-        throw new InputError('options', offsetOptions, 'an object with inputIndex');
-      }
-      const { inputIndex } = offsetOptions;
-      const outputIndex = offsetOptions.outputIndex ?? 0;
-      if (!(Number.isInteger(inputIndex) && inputIndex >= 0 && inputIndex < inSize)) {
-        throw new InputError('options.inputIndex', inputIndex, `an integer in [0, ${inSize})`);
-      }
-      if (!(Number.isInteger(outputIndex) && outputIndex >= 0 && outputIndex < outSize)) {
-        throw new InputError('options.outputIndex', offsetOptions.outputIndex, `an integer in [0, ${outSize})`);
-      }
-      if (!(offsets instanceof Float32Array)) throw new InputError('offsets', offsets, `a Float32Array of length pairs × ${width}`);
-      if (offsets.length % width !== 0) {
-        throw new InputError('offsets.length', offsets.length, `a multiple of ${width} (pairs × the first layer's width)`);
-      }
-      const pairs = offsets.length / width;
-      checkInt32Array(pairOf, 'pairOf', batch);
-      checkArray(x, 'x', batch);
-      const output = offsetOptions.output ?? new Float32Array(batch * outSize);
-      const gradient = offsetOptions.gradient ?? new Float32Array(batch);
-      checkArray(output, 'options.output', batch * outSize);
-      checkArray(gradient, 'options.gradient', batch);
-      if (batch > 0) {
-        if (nativeMlp) {
-          // The addon checks each row (pair index in range, finite x and offsets) before using it.
-          const bad = nativeMlp.forwardWithInputGradientFromOffsets(
-            offsets,
-            pairs,
-            pairOf,
-            x,
-            batch,
-            output,
-            gradient,
-            inputIndex,
-            outputIndex,
-            threads,
-          );
-          rejectOffsetRow(offsets, width, pairs, pairOf, x, bad);
-        } else {
-          rejectOffsetRow(offsets, width, pairs, pairOf, x, firstBadOffsetRow(offsets, width, pairs, pairOf, x, batch));
-          tsMlp!.forwardWithInputGradientFromOffsets(offsets, pairOf, x, batch, output, gradient, inputIndex, outputIndex);
-        }
-      }
-      return { output, gradient };
-    },
+    forward: (input, batch, out) => runForward(loaded, input, batch, out),
+    forwardWithInputGradient: (input, batch, gradientOptions = {}) => runForwardWithInputGradient(loaded, input, batch, gradientOptions),
+    firstLayerOffsets: (templates, pairs, inputIndex, out) => runFirstLayerOffsets(loaded, templates, pairs, inputIndex, out),
+    forwardWithInputGradientFromOffsets: (offsets, pairOf, x, batch, offsetOptions) =>
+      runForwardWithInputGradientFromOffsets(loaded, offsets, pairOf, x, batch, offsetOptions),
     setWeights(next) {
       validateMlpSpec(next);
-      build(next);
-      current = next;
+      loadWeights(loaded, impl, next);
     },
   };
+}
+
+/** A runner's state: the current (validated) spec, the thread limit and the loaded implementation. */
+interface LoadedMlp {
+  spec: MlpSpec;
+  threads: number;
+  native?: NativeMlp;
+  ts?: TsMlp;
+}
+
+function outputSizeOf(spec: MlpSpec): number {
+  return spec.layers[spec.layers.length - 1]!.outSize;
+}
+
+/** Loads `spec`'s weights into the implementation; the spec becomes current only once loaded. */
+function loadWeights(loaded: LoadedMlp, impl: 'native' | 'ts', spec: MlpSpec): void {
+  if (impl === 'native') loaded.native = new (loadState().addon!.Mlp)(toNativeLayers(spec));
+  else if (loaded.ts) loaded.ts.setWeights(spec);
+  else loaded.ts = new TsMlp(spec);
+  loaded.spec = spec;
+}
+
+/** Throws unless `value` is an integer in [0, size). */
+function checkIndex(field: string, value: number, size: number): void {
+  if (!(Number.isInteger(value) && value >= 0 && value < size)) throw new InputError(field, value, `an integer in [0, ${size})`);
+}
+
+function runForward(loaded: LoadedMlp, input: Float32Array, batch: number, out: Float32Array | undefined): Float32Array {
+  checkBatch(batch);
+  const inSize = loaded.spec.layers[0]!.inSize;
+  const outSize = outputSizeOf(loaded.spec);
+  checkArray(input, 'input', batch * inSize);
+  const result = out ?? new Float32Array(batch * outSize);
+  checkArray(result, 'out', batch * outSize);
+  if (batch === 0) return result;
+  if (loaded.native) {
+    // The addon checks the input while it runs and reports the first non-finite element.
+    rejectNonFinite(input, loaded.native.forward(input, batch, result, loaded.threads));
+  } else {
+    checkFinite(input, 'input');
+    loaded.ts!.forward(input, batch, result);
+  }
+  return result;
+}
+
+function runForwardWithInputGradient(loaded: LoadedMlp, input: Float32Array, batch: number, options: InputGradientOptions): ForwardWithGradient {
+  checkBatch(batch);
+  const inSize = loaded.spec.layers[0]!.inSize;
+  const outSize = outputSizeOf(loaded.spec);
+  checkArray(input, 'input', batch * inSize);
+  // -1 tells both implementations to return the full input gradient.
+  const inputIndex = options.inputIndex ?? -1;
+  const outputIndex = options.outputIndex ?? 0;
+  if (options.inputIndex !== undefined) checkIndex('options.inputIndex', options.inputIndex, inSize);
+  checkIndex('options.outputIndex', outputIndex, outSize);
+  const gradientLength = inputIndex >= 0 ? batch : batch * inSize;
+  const output = options.output ?? new Float32Array(batch * outSize);
+  const gradient = options.gradient ?? new Float32Array(gradientLength);
+  checkArray(output, 'options.output', batch * outSize);
+  checkArray(gradient, 'options.gradient', gradientLength);
+  if (batch > 0) {
+    if (loaded.native) {
+      const bad = loaded.native.forwardWithInputGradient(input, batch, output, gradient, inputIndex, outputIndex, loaded.threads);
+      rejectNonFinite(input, bad);
+    } else {
+      checkFinite(input, 'input');
+      loaded.ts!.forwardWithInputGradient(input, batch, output, gradient, inputIndex, outputIndex);
+    }
+  }
+  return { output, gradient };
+}
+
+function runFirstLayerOffsets(loaded: LoadedMlp, templates: Float32Array, pairs: number, inputIndex: number, out: Float32Array | undefined): Float32Array {
+  checkBatch(pairs, 'pairs');
+  const inSize = loaded.spec.layers[0]!.inSize;
+  const width = loaded.spec.layers[0]!.outSize;
+  checkIndex('inputIndex', inputIndex, inSize);
+  checkArray(templates, 'templates', pairs * inSize);
+  const result = out ?? new Float32Array(pairs * width);
+  checkArray(result, 'out', pairs * width);
+  if (pairs === 0) return result;
+  if (loaded.native) {
+    const bad = loaded.native.firstLayerOffsets(templates, pairs, inputIndex, result, loaded.threads);
+    if (bad >= 0) throw new InputError(`templates[${bad}]`, templates[bad], 'a finite number');
+  } else {
+    // Column inputIndex is never read, so it may hold anything.
+    for (let k = 0; k < templates.length; k++) {
+      const v = templates[k]!;
+      if (v - v !== 0 && k % inSize !== inputIndex) throw new InputError(`templates[${k}]`, v, 'a finite number');
+    }
+    loaded.ts!.firstLayerOffsets(templates, pairs, inputIndex, result);
+  }
+  return result;
+}
+
+/** The number of template rows in `offsets` ([pairs, width]), after checking its type and length. */
+function offsetPairs(offsets: Float32Array, width: number): number {
+  if (!(offsets instanceof Float32Array)) throw new InputError('offsets', offsets, `a Float32Array of length pairs × ${width}`);
+  if (offsets.length % width !== 0) {
+    throw new InputError('offsets.length', offsets.length, `a multiple of ${width} (pairs × the first layer's width)`);
+  }
+  return offsets.length / width;
+}
+
+function runForwardWithInputGradientFromOffsets(
+  loaded: LoadedMlp,
+  offsets: Float32Array,
+  pairOf: Int32Array,
+  x: Float32Array,
+  batch: number,
+  options: OffsetGradientOptions,
+): ForwardWithGradient {
+  checkBatch(batch);
+  const inSize = loaded.spec.layers[0]!.inSize;
+  const outSize = outputSizeOf(loaded.spec);
+  const width = loaded.spec.layers[0]!.outSize;
+  if (typeof options !== 'object' || options === null) throw new InputError('options', options, 'an object with inputIndex');
+  const { inputIndex } = options;
+  const outputIndex = options.outputIndex ?? 0;
+  checkIndex('options.inputIndex', inputIndex, inSize);
+  checkIndex('options.outputIndex', outputIndex, outSize);
+  const pairs = offsetPairs(offsets, width);
+  checkInt32Array(pairOf, 'pairOf', batch);
+  checkArray(x, 'x', batch);
+  const output = options.output ?? new Float32Array(batch * outSize);
+  const gradient = options.gradient ?? new Float32Array(batch);
+  checkArray(output, 'options.output', batch * outSize);
+  checkArray(gradient, 'options.gradient', batch);
+  if (batch === 0) return { output, gradient };
+  if (loaded.native) {
+    // The addon checks each row (pair index in range, finite x and offsets) before using it.
+    const bad = loaded.native.forwardWithInputGradientFromOffsets(offsets, pairs, pairOf, x, batch, output, gradient, inputIndex, outputIndex, loaded.threads);
+    rejectOffsetRow(offsets, width, pairs, pairOf, x, bad);
+  } else {
+    rejectOffsetRow(offsets, width, pairs, pairOf, x, firstBadOffsetRow(offsets, width, pairs, pairOf, x, batch));
+    loaded.ts!.forwardWithInputGradientFromOffsets(offsets, pairOf, x, batch, output, gradient, inputIndex, outputIndex);
+  }
+  return { output, gradient };
 }

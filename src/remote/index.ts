@@ -8,6 +8,7 @@ export {
   createNs3VectorEnv,
   ns3ScenarioArgs,
   temporaryIpcEndpoint,
+  launcherExitSignal,
   ensureNs3Build,
   ns3SourceHash,
   defaultNs3BuildDir,

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
-import { InputError, packageRoot } from '../util/index.js';
+import { InputError, packageRoot, readInputFile } from '../util/index.js';
 import type { SlicingLayout } from './slicing.js';
 import { parseScenario } from './schema.js';
 import type { Scenario, ScenarioSummary } from './types.js';
@@ -47,25 +47,47 @@ export function parseScenarioText(text: string, source = 'scenario', fallbackNam
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
-      throw new InputError(source, pos ? `line ${pos.line} column ${pos.col}` : text.slice(0, 40), `valid YAML (${err.code}: ${err.message.split('\n')[0]})`);
+      // The position only: the file may not be a scenario at all, and its content is not ours to print.
+      throw new InputError(source, pos ? `line ${pos.line} column ${pos.col}` : '?', `valid YAML (${err.code})`);
     }
     throw err;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const what = raw === null ? 'an empty document' : kindOf(raw);
+    throw new InputError(source, `${what} at ${documentStart(text)}`, 'a YAML mapping (the scenario document)');
   }
   try {
     return parseScenario(raw, fallbackName);
   } catch (err) {
     if (err instanceof InputError && source !== 'scenario') {
-      throw new InputError(`${source}: ${err.field}`, err.value, err.expected);
+      // An unknown top-level key is most likely a file that is not a scenario: its value is not printed.
+      const foreign = !err.field.includes('.') && err.expected.startsWith('no such field');
+      throw new InputError(`${source}: ${err.field}`, foreign ? `${kindOf(err.value)} (not shown)` : err.value, err.expected);
     }
     throw err;
   }
+}
+
+function kindOf(value: unknown): string {
+  return value === null || value === undefined ? 'no value' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+}
+
+/** "line L column C" of the first character of a YAML text that is not blank, a comment or a directive. */
+function documentStart(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const col = line.search(/\S/);
+    if (col >= 0 && !/^\s*(#|---|%)/.test(line)) return `line ${i + 1} column ${col + 1}`;
+  }
+  return 'line 1 column 1';
 }
 
 /** Loads and validates a scenario by name (in `scenarios/`) or path. */
 export function loadScenario(nameOrPath: string): Scenario {
   const path = scenarioPath(nameOrPath);
   const fallbackName = basename(path, extname(path));
-  return parseScenarioText(readFileSync(path, 'utf8'), basename(path), fallbackName);
+  return parseScenarioText(readInputFile(path, basename(path)), basename(path), fallbackName);
 }
 
 /**

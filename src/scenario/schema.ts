@@ -290,6 +290,14 @@ function parseSettings(path: string, obj: Obj): Settings {
 
 export const DEFAULT_AGENT_ID = 'maddpg-admm';
 
+/**
+ * Size bounds of a scenario. Observations, actions and every agent's per-step arrays scale with
+ * cells × slices (replay buffers with that times their capacity), so these keep a typo such as
+ * 10,000 slices a validation error instead of a typed-array length error deep inside training.
+ */
+export const MAX_SLICES = 64;
+export const MAX_CELL_SLICES = 65_536;
+
 function parseAgent(path: string, value: unknown): AgentSpec {
   const f = fields(path, value ?? {});
   const id = f.string('id', DEFAULT_AGENT_ID);
@@ -323,6 +331,8 @@ export function parseScenario(raw: unknown, fallbackName?: string): Scenario {
   const cells = f.number('cells', 1, { min: 1, max: 10000, integer: true });
   const slicesRaw = f.array('slices');
   if (!slicesRaw || slicesRaw.length === 0) throw new InputError('slices', f.raw('slices'), 'a non-empty list of slices');
+  if (slicesRaw.length > MAX_SLICES) throw new InputError('slices', slicesRaw.length, `at most ${MAX_SLICES} slices`);
+  if (cells * slicesRaw.length > MAX_CELL_SLICES) throw new InputError('cells × slices', cells * slicesRaw.length, `at most ${MAX_CELL_SLICES} (cells ${cells}, slices ${slicesRaw.length})`);
   const slices = slicesRaw.map((s, i) => parseSlice(join('slices', i), s));
   const names = slices.map((s) => s.name);
   names.forEach((n, i) => {

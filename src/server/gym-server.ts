@@ -3,6 +3,7 @@ import * as zmq from 'zeromq';
 import { InputError, Ns3tsError } from '../util/index.js';
 import { decodeSimInitMsg, encodeSimInitAck, resolveWireLimits, spaceFromWire, type WireLimits } from '../wire/index.js';
 import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
+import { removeIpcSocketFile } from './ipc-socket.js';
 import { Session, STOP_FRAME, type SessionHost } from './session.js';
 
 /** REP: one simulator at a time, exactly like ns3-gym. ROUTER: many simulators on one endpoint. */
@@ -207,6 +208,7 @@ export class GymServer extends EventEmitter implements SessionHost {
     await new Promise((r) => setTimeout(r, 20));
     this.socket?.close();
     await this.loop?.catch(() => undefined);
+    if (this.socket) removeIpcSocketFile(this.boundEndpoint);
   }
 
   // SessionHost -------------------------------------------------------------------------------

@@ -27,3 +27,11 @@ export {
   BASE_CAPABILITIES,
   type Capabilities,
 } from './endpoint.js';
+export {
+  runAgent,
+  parsePolicy,
+  actionFromJson,
+  type AgentOptions,
+  type AgentSummary,
+  type ActionPolicy,
+} from './agent.js';

@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot, selfCommand, signalProcessGroup, writeJsonAtomic } from '../util/index.js';
+import { readRunMetrics, type RunMetrics } from './integrity.js';
+
+export type { RunMetrics } from './integrity.js';
 import { metricSelected } from './schema.js';
 import { RUN_FILES, type RunStep } from './plan.js';
 import { acquireRunLock, readRunRecord, readStatus, writeStatus, type LivenessCheck, type RunLock, type RunStatus } from './run-store.js';
@@ -126,6 +129,9 @@ async function runLocked(runDir: string, status: RunStatus, lock: RunLock, optio
   if (!interrupted && failure === undefined) {
     try {
       writeJsonAtomic(join(runDir, RUN_FILES.metrics), collectMetrics(runDir, record.metrics));
+      // Done only when the results read back as results.
+      const back = readRunMetrics(runDir);
+      if (!back.ok) failure = `results do not read back: ${back.why}`;
     } catch (err) {
       failure = `collecting metrics: ${(err as Error).message.split('\n')[0]}`;
     }
@@ -225,11 +231,6 @@ export function trainedRunDir(_runDir: string): string {
 }
 
 /** metrics.json of a run: flat `name -> number` (eval KPIs as printed, training summary under `train.`). */
-export interface RunMetrics {
-  metrics: Record<string, number>;
-  /** The policy the eval step reported (e.g. baseline:static). */
-  policy?: string;
-}
 
 /**
  * Flattens the numbers of the eval step's JSON output (`kpis.*`, `perSlice.<slice>.*`) and of the

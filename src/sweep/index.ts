@@ -98,3 +98,15 @@ export {
   type ExportOptions,
 } from './results.js';
 export { studentTQuantile, studentTCdf, meanCi, ciHalfWidth, type MeanCi } from './results-stats.js';
+export {
+  inspectRun,
+  inspectSweep,
+  repairBrokenRuns,
+  readRunMetrics,
+  checkRunMetrics,
+  countConditions,
+  type RunCondition,
+  type RunCounts,
+  type RunInspection,
+  type SweepInspection,
+} from './integrity.js';

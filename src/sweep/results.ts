@@ -4,14 +4,13 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError, writeFileAtomic } from '../util/index.js';
 import { ciHalfWidth } from './results-stats.js';
 import { RUN_FILES } from './plan.js';
-import { listRunDirs, readJsonFile, readRunRecord, readStatus, readSweepRecord, type RunState } from './run-store.js';
-import type { RunMetrics } from './execute.js';
+import { countConditions, inspectSweep, problemCounts, problemLines, type RunCondition, type RunCounts, type RunInspection } from './integrity.js';
 
 /**
  * The results of a sweep: an embedded DuckDB database (`<sweep-dir>/results.duckdb`) rebuilt from
  * the run folders every time it is asked for, so the folders stay the source of truth and the
  * database is a cache that can be deleted at any time. Tables:
- *   runs(run_id, idx, seed, state, attempts, error, duration_s, policy, <one column per grid path>)
+ *   runs(run_id, idx, seed, state, problem, attempts, error, duration_s, policy, <one column per grid path>)
  *   metrics(run_id, metric, value)                 one row per run and metric (done runs only)
  *   summary(<group columns>, metric, n, mean, sd, ci95, ci95_low, ci95_high)
  */
@@ -21,7 +20,10 @@ export interface RunRow {
   runId: string;
   index: number;
   seed: number;
-  state: RunState;
+  /** The run's condition (integrity.ts): a state, or orphaned / broken. */
+  state: RunCondition;
+  /** Why a run is broken or orphaned. */
+  problem: string | null;
   attempts: number;
   error: string | null;
   durationSeconds: number | null;
@@ -31,45 +33,42 @@ export interface RunRow {
 }
 
 /**
- * Reads the run folders of a sweep. When sweep.json lists the runs of the sweep's current version,
- * folders of runs no longer in it (an earlier grid, other command options) are left out and
- * counted in `stale`, so that they do not mix into the current results.
+ * Reads the run folders of a sweep (through inspectSweep, as `sweep status` does). When sweep.json
+ * lists the runs of the sweep's current version, folders of runs no longer in it (an earlier grid,
+ * other command options) are left out and counted in `stale`, so that they do not mix into the
+ * current results. Every current run gets a row, broken ones included (without metrics).
  */
-export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[]; stale: number } {
+export function readRunRows(sweepDir: string): { params: string[]; rows: RunRow[]; stale: number; runs: RunInspection[] } {
   const dir = resolve(sweepDir);
   if (!existsSync(dir)) throw new InputError('sweep-dir', sweepDir, 'an existing sweep folder (the --out of ns3ts sweep)');
-  const dirs = listRunDirs(dir);
-  const sweep = readSweepRecord(dir);
-  if (dirs.length === 0 && !sweep) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
+  const { sweep, runs, stale } = inspectSweep(dir);
+  if (runs.length === 0 && !sweep) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
   const params: string[] = [...(sweep?.params ?? [])];
+  const planned = new Map((sweep?.runs ?? []).map((r) => [r.id, r]));
   const rows: RunRow[] = [];
-  const current = sweep ? new Set(sweep.runs.map((r) => r.id)) : undefined;
-  let stale = 0;
-  for (const runDir of dirs) {
-    const record = readRunRecord(runDir);
-    if (!record) continue;
-    if (current && !current.has(record.id)) {
-      stale++;
-      continue;
-    }
-    for (const key of Object.keys(record.point)) if (!params.includes(key)) params.push(key);
-    const status = readStatus(runDir);
-    const metrics = status.state === 'done' ? readJsonFile<RunMetrics>(join(runDir, RUN_FILES.metrics)) : undefined;
+  for (const run of runs) {
+    const record = run.record;
+    const listed = planned.get(run.runId);
+    const point = record?.point ?? listed?.point ?? {};
+    for (const key of Object.keys(point)) if (!params.includes(key)) params.push(key);
+    const metrics = run.metrics;
+    const evalPolicy = record?.config.command.eval?.policy;
     rows.push({
-      runId: record.id,
-      index: record.index,
-      seed: record.seed,
-      state: status.state,
-      attempts: status.attempts,
-      error: status.error ?? null,
-      durationSeconds: status.durationSeconds ?? null,
-      policy: metrics?.policy ?? (record.config.command.eval?.policy !== undefined ? String(record.config.command.eval.policy) : null),
-      params: record.point,
+      runId: run.runId,
+      index: record?.index ?? listed?.index ?? -1,
+      seed: record?.seed ?? listed?.seed ?? 0,
+      state: run.condition,
+      problem: run.problem ?? null,
+      attempts: run.status?.attempts ?? 0,
+      error: run.status?.error ?? null,
+      durationSeconds: run.status?.durationSeconds ?? null,
+      policy: metrics?.policy ?? (evalPolicy !== undefined ? String(evalPolicy) : null),
+      params: point,
       metrics: metrics?.metrics ?? {},
     });
   }
   rows.sort((a, b) => a.index - b.index || a.runId.localeCompare(b.runId));
-  return { params, rows, stale };
+  return { params, rows, stale, runs };
 }
 
 function quoteIdent(name: string): string {
@@ -96,6 +95,7 @@ export interface ResultsIndex {
   rows: RunRow[];
   /** Run folders left out: not runs of the sweep's current version. */
   stale: number;
+  runs: RunInspection[];
 }
 
 /**
@@ -103,7 +103,7 @@ export interface ResultsIndex {
  * the old one, so a reader never sees a half-built index) and returns what it indexed.
  */
 export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex> {
-  const { params, rows, stale } = readRunRows(sweepDir);
+  const { params, rows, stale, runs } = readRunRows(sweepDir);
   const path = join(resolve(sweepDir), RESULTS_DB);
   const tmp = `${path}.tmp-${process.pid}`;
   rmSync(tmp, { force: true });
@@ -113,7 +113,7 @@ export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex>
   });
   renameSync(tmp, path);
   rmSync(`${path}.wal`, { force: true });
-  return { path, params, rows, stale };
+  return { path, params, rows, stale, runs };
 }
 
 async function withDatabase<T>(path: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -131,7 +131,7 @@ async function createTables(db: DuckDBConnection, params: readonly string[], row
   const types = params.map((p) => paramColumnType(rows, p));
   const paramColumns = params.map((p, i) => `${quoteIdent(p)} ${types[i]}`);
   await db.run(
-    `CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, idx INTEGER, seed BIGINT, state VARCHAR, attempts INTEGER, error VARCHAR, duration_s DOUBLE, policy VARCHAR${paramColumns.map((c) => `, ${c}`).join('')})`,
+    `CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, idx INTEGER, seed BIGINT, state VARCHAR, problem VARCHAR, attempts INTEGER, error VARCHAR, duration_s DOUBLE, policy VARCHAR${paramColumns.map((c) => `, ${c}`).join('')})`,
   );
   await db.run('CREATE TABLE metrics (run_id VARCHAR, metric VARCHAR, value DOUBLE)');
   const runs = await db.createAppender('runs');
@@ -141,6 +141,8 @@ async function createTables(db: DuckDBConnection, params: readonly string[], row
     runs.appendInteger(row.index);
     runs.appendBigInt(BigInt(row.seed));
     runs.appendVarchar(row.state);
+    if (row.problem === null) runs.appendNull();
+    else runs.appendVarchar(row.problem);
     runs.appendInteger(row.attempts);
     if (row.error === null) runs.appendNull();
     else runs.appendVarchar(row.error);
@@ -179,7 +181,9 @@ export interface ResultsSummary {
   groupBy: string[];
   metrics: string[];
   rows: SummaryRow[];
-  counts: Record<RunState, number>;
+  counts: RunCounts;
+  /** The broken and orphaned runs, one line each (see integrity.ts). */
+  problems: string[];
   stale: number;
   path: string;
 }
@@ -215,8 +219,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
     }
     if ([...policiesPerPoint.values()].some((set) => set.size > 1)) groupBy.push('policy');
   }
-  const counts: Record<RunState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
-  for (const row of index.rows) counts[row.state]++;
+  const counts = countConditions(index.runs);
   const selection = options.metrics ?? [];
   const rows = await withDatabase(index.path, async (db) => {
     const groupCols = groupBy!.map((g) => `r.${quoteIdent(g)}`);
@@ -246,7 +249,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
   });
   const metrics: string[] = [];
   for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
-  return { groupBy, metrics, rows, counts, stale: index.stale, path: index.path };
+  return { groupBy, metrics, rows, counts, problems: problemLines(index.runs), stale: index.stale, path: index.path };
 }
 
 async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], index: ResultsIndex, rows: readonly SummaryRow[]): Promise<void> {
@@ -382,7 +385,8 @@ export function formatTable(summary: ResultsSummary, headlineOnly = true): strin
   const out = [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)];
   const c = summary.counts;
   out.push('');
-  out.push(`runs: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending; mean ± 95% CI (t) over seeds`);
+  out.push(`runs: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending${problemCounts(c)}; mean ± 95% CI (t) over seeds`);
+  out.push(...summary.problems);
   if (summary.stale > 0) out.push(`${summary.stale} run folders of an earlier version of the sweep left out`);
   if (hidden > 0) out.push(`${hidden} more metrics not shown (choose with --metric, or --format csv|json|parquet for all)`);
   return `${out.join('\n')}\n`;

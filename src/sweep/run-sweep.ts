@@ -1,20 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, writeFileAtomic } from '../util/index.js';
+import { InputError, checkOutputDir, writeFileAtomic } from '../util/index.js';
 import { ns3tsCommandLine } from './execute.js';
 import { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.js';
 import { planSweep, type SweepPlan } from './plan.js';
 import {
   acquireRunLock,
-  listRunDirs,
   materializeSweep,
   readStatus,
   readSweepRecord,
   runDirOf,
   setSlurmJobCheck,
   writeStatus,
-  type RunState,
 } from './run-store.js';
+import { countConditions, inspectSweep, problemCounts, repairBrokenRuns, type RunCounts, type RunInspection } from './integrity.js';
 import { loadSweepFile } from './schema.js';
 import { readSubmissions, slurmJobAlive, squeueJobs, submitSlurmArrays, waitForJobs, type QueueEntry, type SlurmOptions, type Submission } from './slurm.js';
 
@@ -32,7 +31,9 @@ export interface PreparedSweep {
 export function prepareSweep(file: string, options: { out?: string; retryFailed?: boolean } = {}): PreparedSweep {
   const spec = loadSweepFile(file);
   const plan = planSweep(spec);
-  const sweepDir = resolve(options.out ?? join('sweeps', spec.name));
+  const sweepDir = checkOutputDir(options.out ?? join('sweeps', spec.name), '--out');
+  // Broken runs (unreadable files, done without results) are made runnable again first.
+  repairBrokenRuns(plan.runs.map((r) => runDirOf(sweepDir, r.id)));
   materializeSweep(sweepDir, plan, ns3tsCommandLine());
   // The sweep file as it was run, for reference.
   writeFileAtomic(join(sweepDir, 'sweep.yaml'), readFileSync(resolve(file)));
@@ -110,8 +111,11 @@ export interface SweepStatus {
   sweepDir: string;
   name: string;
   total: number;
-  counts: Record<RunState, number>;
+  /** Every run in one condition: pending, running, done, failed, and orphaned / broken when there are any. */
+  counts: RunCounts;
   failures: Array<{ runId: string; error: string }>;
+  /** Broken and orphaned runs with the reason. */
+  problems: Array<{ runId: string; condition: 'broken' | 'orphaned'; problem: string }>;
   /** Queue entries of this sweep's Slurm submissions (when asked for and Slurm is there). */
   queue: QueueEntry[];
   submissions: Submission[];
@@ -121,16 +125,15 @@ export interface SweepStatus {
 /** Progress of a sweep from its run folders, plus its Slurm jobs still in the queue. */
 export function sweepStatus(sweepDir: string, options: { squeue?: boolean } = {}): SweepStatus {
   const dir = resolve(sweepDir);
-  const record = readSweepRecord(dir);
-  const runDirs = listRunDirs(dir);
-  if (!record && runDirs.length === 0) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
-  const counts: Record<RunState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
-  const failures: Array<{ runId: string; error: string }> = [];
-  for (const runDir of runDirs) {
-    const s = readStatus(runDir);
-    counts[s.state]++;
-    if (s.state === 'failed') failures.push({ runId: runDir.split('/').pop()!, error: s.error ?? '' });
-  }
+  // Runs of Slurm tasks on other nodes are alive while their job is in the queue.
+  if (options.squeue !== false) setSlurmJobCheck(slurmJobAlive);
+  const { sweep: record, runs } = inspectSweep(dir);
+  if (!record && runs.length === 0) throw new InputError('sweep-dir', sweepDir, 'a sweep folder (with sweep.json and runs/)');
+  const counts = countConditions(runs);
+  const failures = runs.filter((r) => r.condition === 'failed').map((r) => ({ runId: r.runId, error: r.status?.error ?? '' }));
+  const problems = runs
+    .filter((r): r is RunInspection & { condition: 'broken' | 'orphaned' } => r.condition === 'broken' || r.condition === 'orphaned')
+    .map((r) => ({ runId: r.runId, condition: r.condition, problem: r.problem ?? '' }));
   const submissions = readSubmissions(dir);
   let queue: QueueEntry[] = [];
   let queueError: string | undefined;
@@ -144,9 +147,10 @@ export function sweepStatus(sweepDir: string, options: { squeue?: boolean } = {}
   return {
     sweepDir: dir,
     name: record?.name ?? dir.split('/').pop()!,
-    total: record?.runs.length ?? runDirs.length,
+    total: runs.length,
     counts,
     failures,
+    problems,
     queue,
     submissions,
     ...(queueError ? { queueError } : {}),
@@ -157,8 +161,10 @@ export function formatStatus(status: SweepStatus): string {
   const c = status.counts;
   const lines = [
     `sweep ${status.name} (${status.sweepDir})`,
-    `runs: ${status.total} — ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed`,
+    `runs: ${status.total} — ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed${problemCounts(c)}`,
   ];
+  for (const p of status.problems.slice(0, 10)) lines.push(`  ${p.condition} ${p.runId}: ${p.problem}`);
+  if (status.problems.length > 10) lines.push(`  ... ${status.problems.length - 10} more broken or orphaned runs`);
   for (const f of status.failures.slice(0, 10)) lines.push(`  failed ${f.runId}: ${f.error}`);
   if (status.failures.length > 10) lines.push(`  ... ${status.failures.length - 10} more failed runs`);
   if (status.submissions.length > 0) {

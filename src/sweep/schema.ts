@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { InputError } from '../util/index.js';
+import { InputError, readInputFile } from '../util/index.js';
 
 /**
  * A sweep file (`scenarios/sweeps/*.yaml`): a base scenario, fixed overrides, a grid of values
@@ -65,7 +65,7 @@ export function loadSweepFile(path: string): SweepSpec {
   if (!existsSync(full)) throw new InputError('sweep file', path, 'an existing .yaml file');
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(full, 'utf8'), { prettyErrors: true });
+    raw = parseYaml(readInputFile(full, basename(full)), { prettyErrors: true });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
@@ -89,7 +89,8 @@ export interface ParseSweepOptions {
 
 /** Validates a parsed sweep document. */
 export function parseSweep(raw: unknown, options: ParseSweepOptions = {}): SweepSpec {
-  if (!isObject(raw)) throw new InputError('(sweep)', raw, 'a mapping with name, base, grid, seeds and command');
+  // The kind of value only: a file that is not a sweep at all is not echoed.
+  if (!isObject(raw)) throw new InputError('(sweep)', raw === null ? 'an empty document' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`, 'a mapping with name, base, grid, seeds and command');
   for (const key of Object.keys(raw)) {
     if (!(TOP_KEYS as readonly string[]).includes(key)) throw new InputError(key, raw[key], `one of the fields ${TOP_KEYS.join(', ')}`);
   }

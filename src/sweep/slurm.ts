@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { InputError, Ns3tsError, writeFileAtomic } from '../util/index.js';
 import { attemptRun, ns3tsCommandLine, type AttemptOutcome } from './execute.js';
 import { readStatus, setSlurmJobCheck } from './run-store.js';
+import { checkScriptPath, checkSlurmValues } from './slurm-values.js';
 
 /**
  * Slurm execution: one job array per submission, one array task per run still missing. Each task
@@ -76,6 +77,9 @@ export function readManifestRow(path: string, index: number): ManifestRow {
 
 /** The generated batch script of a job array over a manifest. */
 export function batchScript(options: SlurmOptions & { manifest: string; tasks: number; logDir: string }): string {
+  checkSlurmValues(options);
+  checkScriptPath('slurm log folder', options.logDir);
+  checkScriptPath('manifest', options.manifest);
   const ns3ts = ns3tsCommandLine();
   const throttle = options.maxParallel ? `%${options.maxParallel}` : '';
   const lines = [
@@ -110,6 +114,9 @@ export function maxArraySize(): number {
  * submissions (none when there is nothing to run).
  */
 export function submitSlurmArrays(sweepDir: string, runs: ReadonlyArray<{ id: string; runDir: string }>, options: SlurmOptions): Submission[] {
+  // Checked before any folder or manifest is written.
+  checkSlurmValues(options);
+  checkScriptPath('sweep folder', resolve(sweepDir));
   if (runs.length === 0) return [];
   const chunk = Math.max(1, (options.maxArraySize ?? maxArraySize()) - 1);
   const submissions: Submission[] = [];

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   arraysWithPrefix,
+  CHECKPOINT_FILE,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
@@ -29,18 +30,13 @@ import {
   type BackendInfo,
   type TrainableAgent,
 } from '../agents/index.js';
-import { type Info, type NdArray, type VectorEnv } from '../env/index.js';
-import {
-  FEATURE,
-  FEATURES_PER_SLICE,
-  createEnv,
-  stepQos,
-  type SlicingEnv,
-  type SlicingLayout,
-} from '../families/index.js';
-import { constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
+import { type NdArray, type VectorEnv } from '../env/index.js';
+import { FEATURE, FEATURES_PER_SLICE, createEnv, type SlicingEnv, type SlicingLayout } from '../families/index.js';
+import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
+import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
   /** Scenario name, path or resolved scenario (ignored on resume: the run's config has it). */
@@ -114,13 +110,6 @@ export interface TrainRunConfig {
   createdAt: string;
 }
 
-interface TrainerState {
-  episode: number;
-  totalSteps: number;
-  metricsBytes: number;
-  lastEval: Record<string, unknown> | null;
-}
-
 export const METRICS_FILE = 'metrics.jsonl';
 export const CONFIG_FILE = 'config.json';
 export const SUMMARY_FILE = 'summary.json';
@@ -187,238 +176,338 @@ function evalLine(episode: number, result: EvalResult): Record<string, unknown> 
   };
 }
 
+/** A run directory opened for training: its config, where the loop stands, the checkpoint to resume. */
+interface OpenedRun {
+  config: TrainRunConfig;
+  runDir: string;
+  trainer: TrainerState;
+  checkpoint: ReturnType<typeof readCheckpoint> | null;
+  /** The episode a resumed run goes on from (null for a new run). */
+  resumedFrom: number | null;
+}
+
+/** Everything the episode loop works with. */
+interface TrainingSession extends OpenedRun {
+  options: TrainOptions;
+  scenario: Scenario;
+  layout: SlicingLayout;
+  agent: TrainableAgent;
+  env: SlicingEnv | VectorEnv<Obs, Obs>;
+  metricsPath: string;
+  bar: ProgressBar;
+  started: number;
+  stepsThisProcess: number;
+  episodesThisProcess: number;
+  lastTrain: Record<string, unknown> | null;
+}
+
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
 export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
-  const resumeDir = options.resume ? resolve(options.resume) : null;
-  let config: TrainRunConfig;
-  let runDir: string;
-  let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
-  let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
-  if (resumeDir) {
-    const configPath = join(resumeDir, CONFIG_FILE);
-    if (!existsSync(configPath)) throw new InputError('--resume', options.resume, `a run directory with ${CONFIG_FILE}`);
-    const stored = JSON.parse(readFileSync(configPath, 'utf8')) as TrainRunConfig;
-    const scenario = resolveScenario(stored.scenario);
-    const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
-    config = { ...stored, scenario, backend, episodes: options.episodes ?? stored.episodes };
-    runDir = resumeDir;
-    if (existsSync(join(runDir, 'checkpoint.bin'))) {
-      checkpoint = readCheckpoint(runDir);
-      trainer = (checkpoint.meta.trainer as TrainerState) ?? trainer;
-    }
-  } else {
-    const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
-    const agentId = options.agent ?? String(scenario.agent.id);
-    getAgentEntry(agentId); // an unknown id fails before anything is written
-    const seed = integer(options.seed ?? scenario.seed, '--seed', 0);
-    const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
-    const backend = await selectBackend(options.backend ?? 'auto');
-    const runId = options.runId ?? `${scenario.name}-${agentId}-s${seed}-${timestamp()}`;
-    runDir = resolve(options.outDir ?? 'runs', runId);
-    if (existsSync(join(runDir, CONFIG_FILE))) {
-      throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
-    }
-    const commit = git(['rev-parse', 'HEAD']);
-    const status = commit ? git(['status', '--porcelain', '--untracked-files=no']) : null;
-    config = {
-      runId,
-      agent: { id: agentId, settings: { ...options.agentSettings } },
-      scenario,
-      seed,
-      episodes,
-      evalEvery: integer(options.evalEvery ?? scenario.training.evalEvery, '--eval-every', 0),
-      evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
-      checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
-      backend,
-      versions: versions(scenario),
-      git: { commit, dirty: status === null ? null : status.length > 0 },
-      createdAt: new Date().toISOString(),
-    };
-    mkdirSync(runDir, { recursive: true });
-  }
-
+  const opened = options.resume ? await resumeRun(options.resume, options) : await newRun(options);
+  if ('finished' in opened) return opened.finished;
+  const run = opened;
   const announce = options.announce ?? ((): void => {});
   announce(
-    `backend ${config.backend.name}${config.backend.fallbacks.length ? ` (${config.backend.fallbacks.join('; ')})` : ''}; run ${runDir}`,
+    `backend ${run.config.backend.name}${run.config.backend.fallbacks.length ? ` (${run.config.backend.fallbacks.join('; ')})` : ''}; run ${run.runDir}`,
   );
+  const agent = await buildAgent(run);
+  const metricsPath = openMetrics(run);
+  let env: SlicingEnv | VectorEnv<Obs, Obs>;
+  try {
+    // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
+    env = options.env ?? (await createEnv(run.config.scenario, { seed: run.config.seed, runDir: run.runDir }));
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  }
+  const session: TrainingSession = {
+    ...run,
+    options,
+    scenario: run.config.scenario,
+    layout: scenarioLayout(run.config.scenario),
+    agent,
+    env,
+    metricsPath,
+    bar: new ProgressBar({ total: run.config.episodes, label: `train ${agent.id}`, enabled: options.progress ?? true }),
+    started: Date.now(),
+    stepsThisProcess: 0,
+    episodesThisProcess: 0,
+    lastTrain: null,
+  };
+  try {
+    if (run.resumedFrom !== null && run.resumedFrom < run.config.episodes) announce(`resuming at episode ${run.resumedFrom + 1}`);
+    await trainEpisodes(session);
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  } finally {
+    if (options.env === undefined) await env.close();
+  }
+  return finishRun(session);
+}
+
+/** Reopens a run directory: its stored config (with this process's backend) and last checkpoint. */
+async function resumeRun(resume: string, options: TrainOptions): Promise<OpenedRun | { finished: TrainSummary }> {
+  const runDir = resolve(resume);
+  const configPath = join(runDir, CONFIG_FILE);
+  if (!existsSync(configPath)) throw new InputError('--resume', resume, `a run directory with ${CONFIG_FILE}`);
+  const stored = readRunJson<TrainRunConfig>(configPath);
+  const scenario = resolveScenario(stored.scenario);
+  const episodes = options.episodes ?? stored.episodes;
+  let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
+  let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
+  const checkpointPath = join(runDir, CHECKPOINT_FILE);
+  if (existsSync(checkpointPath)) {
+    checkpoint = readCheckpoint(runDir);
+    trainer = checkTrainerState(checkpoint.meta.trainer, episodes, checkpointPath);
+    checkMetricsBytes(join(runDir, METRICS_FILE), trainer.metricsBytes);
+    const finished = finishedSummary<TrainSummary>(runDir, trainer, episodes);
+    if (finished) {
+      // A finished run stays as it is: nothing to train, summary.json untouched.
+      options.announce?.(`run ${runDir} already finished (${trainer.episode}/${episodes} episodes); nothing to do, ${SUMMARY_FILE} left as it is`);
+      return { finished };
+    }
+  } else {
+    checkMissingCheckpoint(checkpointPath, join(runDir, METRICS_FILE), stored.checkpointEvery ?? 1);
+    options.announce?.(`run ${runDir} was stopped before its first checkpoint: starting again at episode 1`);
+  }
+  const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
+  const config = { ...stored, scenario, backend, episodes };
+  return { config, runDir, trainer, checkpoint, resumedFrom: trainer.episode };
+}
+
+/** Resolves a new run's config from the options and the scenario, and creates its directory. */
+async function newRun(options: TrainOptions): Promise<OpenedRun> {
+  const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
+  const agentId = options.agent ?? String(scenario.agent.id);
+  getAgentEntry(agentId); // an unknown id fails before anything is written
+  const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
+  const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
+  const backend = await selectBackend(options.backend ?? 'auto');
+  const runId = options.runId === undefined ? `${scenario.name}-${agentId}-s${seed}-${timestamp()}` : checkRunId(options.runId);
+  const runDir = resolve(checkOutputDir(options.outDir ?? 'runs', '--out'), runId);
+  if (existsSync(join(runDir, CONFIG_FILE))) {
+    throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
+  }
+  const commit = git(['rev-parse', 'HEAD']);
+  const status = commit ? git(['status', '--porcelain', '--untracked-files=no']) : null;
+  const config: TrainRunConfig = {
+    runId,
+    agent: { id: agentId, settings: { ...options.agentSettings } },
+    scenario,
+    seed,
+    episodes,
+    evalEvery: integer(options.evalEvery ?? scenario.training.evalEvery, '--eval-every', 0),
+    evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
+    checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
+    backend,
+    versions: versions(scenario),
+    git: { commit, dirty: status === null ? null : status.length > 0 },
+    createdAt: new Date().toISOString(),
+  };
+  mkdirSync(runDir, { recursive: true });
+  const trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
+  return { config, runDir, trainer, checkpoint: null, resumedFrom: null };
+}
+
+/** Builds the run's agent; a new run records its resolved settings, a resumed one restores its state. */
+async function buildAgent(run: OpenedRun): Promise<TrainableAgent> {
+  const { config, runDir } = run;
   const scenario = config.scenario;
-  const layout: SlicingLayout = scenarioLayout(scenario);
-  const entry = getAgentEntry(config.agent.id);
-  const agent: TrainableAgent = await entry.create(layout, agentScenario(scenario), {
+  const agent = await getAgentEntry(config.agent.id).create(scenarioLayout(scenario), agentScenario(scenario), {
     seed: config.seed,
     settings: config.agent.settings,
     plannedSteps: config.episodes * scenario.episodeSteps,
     runDir,
   });
-  if (!resumeDir) {
+  if (run.resumedFrom === null) {
     // The resolved settings (defaults included) go into the config, so the run can be repeated.
     config.agent.settings = { ...config.agent.settings };
     writeJsonAtomic(join(runDir, CONFIG_FILE), { ...config, agentSettingsResolved: agent.settings() });
   }
-  if (checkpoint) {
-    await agent.setState({ meta: checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(checkpoint.arrays, 'agent') });
+  if (run.checkpoint) {
+    await agent.setState({ meta: run.checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(run.checkpoint.arrays, 'agent') });
   }
-  const metricsPath = join(runDir, METRICS_FILE);
-  // Lines written after the last checkpoint belong to episodes that will run again.
+  return agent;
+}
+
+/** The metrics file, cut back to what the checkpoint had seen (later lines belong to episodes that run again). */
+function openMetrics(run: OpenedRun): string {
+  const metricsPath = join(run.runDir, METRICS_FILE);
   if (existsSync(metricsPath)) {
-    if (statSync(metricsPath).size !== trainer.metricsBytes) truncateSync(metricsPath, trainer.metricsBytes);
+    if (statSync(metricsPath).size !== run.trainer.metricsBytes) truncateSync(metricsPath, run.trainer.metricsBytes);
   } else {
     writeFileSync(metricsPath, '');
   }
-  const resumedFrom = resumeDir ? trainer.episode : null;
+  return metricsPath;
+}
 
-  let env: SlicingEnv | VectorEnv<NdArray<Float32Array>, NdArray<Float32Array>>;
-  try {
-    // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
-    env = options.env ?? (await createEnv(scenario, { seed: config.seed, runDir }));
-  } catch (err) {
-    agent.dispose();
-    throw err;
-  }
-  const ownEnv = options.env === undefined;
-  const stepper = lockstep(env, layout);
-  const bar = new ProgressBar({ total: config.episodes, label: `train ${agent.id}`, enabled: options.progress ?? true });
-  const started = Date.now();
-  let stepsThisProcess = 0;
-  let lastTrain: Record<string, unknown> | null = null;
-  let episodesThisProcess = 0;
+/** What the loop counts for each episode of the round in progress. */
+interface RoundStats {
+  /** KPIs of each episode (QoS satisfaction, capacity violation), by sub-env. */
+  kpis: KpiAccumulator[];
+  /** Sum over the episode's steps of each constraint's cost, by sub-env. */
+  costs: Float64Array[];
+  /** Running return and steps, by sub-env (the progress line). */
+  returns: number[];
+  steps: number[];
+  /** The agent's last training metrics in the round (every episode line of the round carries them). */
+  lastMetrics: AgentMetrics | null;
+}
+
+/**
+ * The episode loop, through the rollout runner: exploration actions, every transition to the
+ * agent, one metrics line per episode; after each round an evaluation and a checkpoint when due.
+ */
+async function trainEpisodes(s: TrainingSession): Promise<void> {
+  const { config, scenario, layout, agent, options } = s;
+  const shape = [layout.cells, layout.slices.length];
   const context = { layout, step: 0 };
-  try {
-    if (resumedFrom !== null && resumedFrom < config.episodes) announce(`resuming at episode ${resumedFrom + 1}`);
-    bar.update(trainer.episode);
-    while (trainer.episode < config.episodes) {
-      if (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter) break;
-      // One round = one episode per sub-env (1 for a plain Env), stepped in lockstep.
-      const first = trainer.episode;
-      const count = Math.min(stepper.n, config.episodes - first);
-      agent.reset?.();
-      let obs = await stepper.reset(Array.from({ length: stepper.n }, (_, i) => deriveSeed(config.seed, 'train', first + i)));
-      const stats = Array.from({ length: stepper.n }, () => ({
-        ret: 0,
-        steps: 0,
-        qosMet: 0,
-        qosCount: 0,
-        capacity: 0,
-        done: false,
-        costs: new Float64Array(scenario.constraints.length),
-      }));
-      let lastMetrics: AgentMetrics | null = null;
-      let step = 0;
-      while (stats.slice(0, count).some((x) => !x.done)) {
-        context.step = step;
-        const actions: Float32Array[] = [];
-        for (let i = 0; i < stepper.n; i++) {
-          // Finished (or surplus) sub-envs still need an action; theirs are ignored.
-          actions.push(i < count && !stats[i]!.done ? await agent.actExplore(obs[i]!, context) : uniformShares(obs[i]!, layout));
+  const n = 'numEnvs' in s.env ? s.env.numEnvs : 1;
+  let round: RoundStats | null = null;
+  s.bar.update(s.trainer.episode);
+  await runEpisodes<Obs, Obs>(
+    s.env,
+    async (obs, at) => {
+      context.step = at.step;
+      return { data: await agent.actExplore(obs, context), shape };
+    },
+    {
+      firstEpisode: s.trainer.episode,
+      episodes: Math.max(0, config.episodes - s.trainer.episode),
+      seed: (episode) => deriveSeed(config.seed, 'train', episode),
+      // Finished (or surplus) sub-envs still need an action; theirs are ignored.
+      idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
+      shouldStop: () => options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter,
+      onRoundStart: () => {
+        agent.reset?.();
+        round = newRoundStats(s, n);
+      },
+      onStep: async (t) => {
+        const stats = round!;
+        checkShares(t.action.data, layout);
+        // KPIs are counted by eval's accumulator only (train imports eval's face; eval never imports train).
+        stats.kpis[t.envIndex]!.addEnvStep(t.action.data, t.nextObs.data, t.reward, t.step + 1, t.info);
+        if (scenario.constraints.length > 0) {
+          const c = constraintCosts(scenario.constraints, layout, t.nextObs.data);
+          const sum = stats.costs[t.envIndex]!;
+          for (let j = 0; j < c.length; j++) sum[j] = sum[j]! + c[j]!;
         }
-        const result = await stepper.step(actions);
-        for (let i = 0; i < count; i++) {
-          const st = stats[i]!;
-          if (st.done) continue;
-          st.capacity += excessCapacity(actions[i]!, layout);
-          if (scenario.constraints.length > 0) {
-            const c = constraintCosts(scenario.constraints, layout, result.obs[i]!.data);
-            for (let j = 0; j < c.length; j++) st.costs[j] = st.costs[j]! + c[j]!;
-          }
-          const qos = stepQos(result.info[i]!.qos, result.obs[i]!.data, layout.cells, layout.slices.length);
-          for (const r of qos) {
-            if (Number.isNaN(r)) continue;
-            st.qosCount += 1;
-            if (r >= 1) st.qosMet += 1;
-          }
-          const m = await agent.observe({
-            obs: obs[i]!,
-            action: actions[i]!,
-            reward: result.reward[i]!,
-            nextObs: result.obs[i]!,
-            terminated: result.terminated[i]!,
-            truncated: result.truncated[i]!,
-            info: result.info[i]!,
-            step,
-          });
-          if (m) lastMetrics = m;
-          st.ret += result.reward[i]!;
-          st.steps += 1;
-          stepsThisProcess += 1;
-          if (result.terminated[i] || result.truncated[i]) st.done = true;
-        }
-        obs = result.obs;
-        step += 1;
-        if (step % 8 === 0) {
-          const elapsed = (Date.now() - started) / 1000;
-          const st = stats[0]!;
-          bar.update(
-            first,
-            `ep ${first + 1}/${config.episodes} ${(stepsThisProcess / Math.max(elapsed, 1e-3)).toFixed(0)} steps/s reward ${(st.ret / Math.max(1, st.steps)).toFixed(3)} qos ${(st.qosMet / Math.max(1, st.qosCount)).toFixed(3)}`,
-          );
-        }
-      }
-      for (let i = 0; i < count; i++) {
-        const st = stats[i]!;
-        const episode = first + i;
-        trainer.totalSteps += st.steps;
-        const constraintRates = Array.from(st.costs, (v) => v / Math.max(1, st.steps));
-        const endMetrics = agent.endEpisode?.({ episode, steps: st.steps, return: st.ret, constraintRates }) ?? {};
-        const rates: Record<string, number> = {};
-        scenario.constraints.forEach((c, j) => (rates[`constraintRate.${c.slice}.${c.kind}`] = constraintRates[j]!));
-        lastTrain = {
-          type: 'train',
-          episode: episode + 1,
-          steps: st.steps,
-          totalSteps: trainer.totalSteps,
-          return: st.ret,
-          meanReward: st.ret / Math.max(1, st.steps),
-          qosSatisfaction: st.qosMet / Math.max(1, st.qosCount),
-          capacityViolation: st.capacity / Math.max(1, st.steps),
-          ...clean(rates),
-          ...clean(lastMetrics ?? undefined),
-          ...clean(endMetrics),
-        };
-        appendFileSync(metricsPath, `${JSON.stringify(lastTrain)}\n`);
-        options.onEpisode?.(lastTrain);
-      }
-      const before = trainer.episode;
-      trainer.episode = first + count;
-      episodesThisProcess += count;
-      const last = trainer.episode === config.episodes;
-      const crossed = (every: number): boolean => Math.floor(trainer.episode / every) > Math.floor(before / every);
-      if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) {
-        const result = await evaluatePolicy(scenario, agent.evaluationPolicy(), {
-          episodes: config.evalEpisodes,
-          seed: evaluationSeed(config.seed),
-          ...(stepper.env ? { env: stepper.env } : {}),
-        });
-        trainer.lastEval = evalLine(trainer.episode, result);
-        appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
-        options.onEpisode?.(trainer.lastEval);
-      }
-      const st = stats[count - 1]!;
-      bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${st.ret.toFixed(2)} qos ${(st.qosMet / Math.max(1, st.qosCount)).toFixed(3)}`);
-      if (crossed(config.checkpointEvery) || last) {
-        trainer.metricsBytes = statSync(metricsPath).size;
-        const state = await agent.getState();
-        const arrays: Record<string, (typeof state.arrays)[string]> = {};
-        for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
-        writeCheckpoint(runDir, {
-          meta: { agentId: agent.id, layout, scenario: agentScenario(scenario), trainer, agent: state.meta },
-          arrays,
-        });
-      }
-    }
-    bar.done();
-  } catch (err) {
-    agent.dispose();
-    throw err;
-  } finally {
-    if (ownEnv) await env.close();
-  }
-  const trainSeconds = (Date.now() - started) / 1000;
+        const { obs, action, reward, nextObs, terminated, truncated, info, step } = t;
+        const m = await agent.observe({ obs, action: action.data, reward, nextObs, terminated, truncated, info, step });
+        if (m) stats.lastMetrics = m;
+        stats.returns[t.envIndex]! += reward;
+        stats.steps[t.envIndex]! += 1;
+        s.stepsThisProcess += 1;
+      },
+      onStepEnd: (step) => {
+        if ((step + 1) % 8 === 0) showStepProgress(s, round!);
+      },
+      onEpisodeEnd: (e) => writeEpisodeLine(s, round!, e),
+      onRoundEnd: (results) => endRound(s, round!, results),
+    },
+  );
+  s.bar.done();
+}
+
+function newRoundStats(s: TrainingSession, n: number): RoundStats {
+  const kpis = Array.from({ length: n }, () => new KpiAccumulator(s.layout, s.scenario.episodeSteps));
+  for (const acc of kpis) acc.beginEpisode();
+  return {
+    kpis,
+    costs: Array.from({ length: n }, () => new Float64Array(s.scenario.constraints.length)),
+    returns: new Array<number>(n).fill(0),
+    steps: new Array<number>(n).fill(0),
+    lastMetrics: null,
+  };
+}
+
+/** The progress line during a round: its first episode's steps/s, mean reward and QoS so far. */
+function showStepProgress(s: TrainingSession, round: RoundStats): void {
+  if (!(s.options.progress ?? true)) return;
+  const elapsed = (Date.now() - s.started) / 1000;
+  const first = s.trainer.episode;
+  const qos = round.kpis[0]!.result().kpis.qosSatisfaction;
+  s.bar.update(
+    first,
+    `ep ${first + 1}/${s.config.episodes} ${(s.stepsThisProcess / Math.max(elapsed, 1e-3)).toFixed(0)} steps/s reward ${(round.returns[0]! / Math.max(1, round.steps[0]!)).toFixed(3)} qos ${qos.toFixed(3)}`,
+  );
+}
+
+/** The metrics line of a finished episode (and the agent's end-of-episode update). */
+function writeEpisodeLine(s: TrainingSession, round: RoundStats, e: EpisodeResult): void {
+  s.trainer.totalSteps += e.length;
+  const constraintRates = Array.from(round.costs[e.envIndex]!, (v) => v / Math.max(1, e.length));
+  const endMetrics = s.agent.endEpisode?.({ episode: e.episode, steps: e.length, return: e.return, constraintRates }) ?? {};
+  const rates: Record<string, number> = {};
+  s.scenario.constraints.forEach((c, j) => (rates[`constraintRate.${c.slice}.${c.kind}`] = constraintRates[j]!));
+  const kpis = round.kpis[e.envIndex]!.result().kpis;
+  s.lastTrain = {
+    type: 'train',
+    episode: e.episode + 1,
+    steps: e.length,
+    totalSteps: s.trainer.totalSteps,
+    return: e.return,
+    meanReward: e.return / Math.max(1, e.length),
+    qosSatisfaction: kpis.qosSatisfaction,
+    capacityViolation: kpis.capacityViolation,
+    ...clean(rates),
+    ...clean(round.lastMetrics ?? undefined),
+    ...clean(endMetrics),
+  };
+  appendFileSync(s.metricsPath, `${JSON.stringify(s.lastTrain)}\n`);
+  s.options.onEpisode?.(s.lastTrain);
+}
+
+/** After a round: move the counters on, evaluate and checkpoint when due. */
+async function endRound(s: TrainingSession, round: RoundStats, results: readonly EpisodeResult[]): Promise<void> {
+  const { config, trainer } = s;
+  const before = trainer.episode;
+  trainer.episode = before + results.length;
+  s.episodesThisProcess += results.length;
+  const last = trainer.episode === config.episodes;
+  const crossed = (every: number): boolean => Math.floor(trainer.episode / every) > Math.floor(before / every);
+  if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) await evaluateRun(s);
+  const e = results[results.length - 1]!;
+  const qos = round.kpis[e.envIndex]!.result().kpis.qosSatisfaction;
+  s.bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)} qos ${qos.toFixed(3)}`);
+  if (crossed(config.checkpointEvery) || last) await checkpointRun(s);
+}
+
+/** Evaluates the agent's policy on held-out seeds (on the training env when it is a plain Env). */
+async function evaluateRun(s: TrainingSession): Promise<void> {
+  const result = await evaluatePolicy(s.scenario, s.agent.evaluationPolicy(), {
+    episodes: s.config.evalEpisodes,
+    seed: evaluationSeed(s.config.seed),
+    ...('numEnvs' in s.env ? {} : { env: s.env }),
+  });
+  s.trainer.lastEval = evalLine(s.trainer.episode, result);
+  appendFileSync(s.metricsPath, `${JSON.stringify(s.trainer.lastEval)}\n`);
+  s.options.onEpisode?.(s.trainer.lastEval);
+}
+
+/** Writes the checkpoint: agent state and the loop counters (with the metrics bytes they cover). */
+async function checkpointRun(s: TrainingSession): Promise<void> {
+  s.trainer.metricsBytes = statSync(s.metricsPath).size;
+  const state = await s.agent.getState();
+  const arrays: Record<string, (typeof state.arrays)[string]> = {};
+  for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
+  writeCheckpoint(s.runDir, {
+    meta: { agentId: s.agent.id, layout: s.layout, scenario: agentScenario(s.scenario), trainer: s.trainer, agent: state.meta },
+    arrays,
+  });
+}
+
+/** The run's summary (written to summary.json once the run has finished); disposes of the agent. */
+function finishRun(s: TrainingSession): TrainSummary {
+  const { config, trainer, agent, lastTrain } = s;
+  const trainSeconds = (Date.now() - s.started) / 1000;
   const settings = agent.settings();
   const summary: TrainSummary = {
     runId: config.runId,
-    runDir,
+    runDir: s.runDir,
     agent: agent.id,
-    scenario: scenario.name,
+    scenario: s.scenario.name,
     seed: config.seed,
     episodes: config.episodes,
     completedEpisodes: trainer.episode,
@@ -426,14 +515,14 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
     totalSteps: trainer.totalSteps,
     updates: typeof lastTrain?.updates === 'number' ? lastTrain.updates : 0,
     trainSeconds,
-    stepsPerSecond: stepsThisProcess / Math.max(trainSeconds, 1e-9),
+    stepsPerSecond: s.stepsThisProcess / Math.max(trainSeconds, 1e-9),
     backend: config.backend.name,
     replayBytesPerTransition: typeof settings.replayBytesPerTransition === 'number' ? settings.replayBytesPerTransition : null,
     lastTrain,
     lastEval: trainer.lastEval,
-    resumedFrom,
+    resumedFrom: s.resumedFrom,
   };
-  if (summary.finished) writeJsonAtomic(join(runDir, SUMMARY_FILE), summary);
+  if (summary.finished) writeJsonAtomic(join(s.runDir, SUMMARY_FILE), summary);
   agent.dispose();
   return summary;
 }
@@ -443,55 +532,18 @@ export function evaluationSeed(seed: number): number {
   return 1_000_000 + (deriveSeed(seed, 'eval') % 1_000_000_000);
 }
 
-function excessCapacity(action: Float32Array, layout: SlicingLayout): number {
+/** An agent's shares must be finite and non-negative (the env would clip them silently). */
+function checkShares(action: Float32Array, layout: SlicingLayout): void {
   const S = layout.slices.length;
-  let total = 0;
   for (let c = 0; c < layout.cells; c++) {
-    let sum = 0;
     for (let s = 0; s < S; s++) {
       const v = action[c * S + s]!;
       if (!Number.isFinite(v) || v < 0) throw new Ns3tsError(`agent produced an invalid share ${v} at cell ${c}, slice ${s}`);
-      sum += v;
     }
-    total += Math.max(0, sum - 1);
   }
-  return total / layout.cells;
 }
 
 type Obs = NdArray<Float32Array>;
-
-/** Env and VectorEnv behind one interface: n sub-envs reset with a seed each and stepped together. */
-interface Lockstep {
-  n: number;
-  /** The plain Env (evaluation reuses it), or null for a vector env. */
-  env: SlicingEnv | null;
-  reset(seeds: number[]): Promise<Obs[]>;
-  step(actions: Float32Array[]): Promise<{ obs: Obs[]; reward: number[]; terminated: boolean[]; truncated: boolean[]; info: Info[] }>;
-}
-
-function lockstep(env: SlicingEnv | VectorEnv<Obs, Obs>, layout: SlicingLayout): Lockstep {
-  const shape = [layout.cells, layout.slices.length];
-  if ('numEnvs' in env) {
-    return {
-      n: env.numEnvs,
-      env: null,
-      reset: async (seeds) => (await env.reset({ seed: seeds })).obs,
-      step: async (actions) => {
-        const r = await env.step(actions.map((data) => ({ data, shape })));
-        return { obs: r.obs, reward: Array.from(r.reward), terminated: r.terminated, truncated: r.truncated, info: r.info };
-      },
-    };
-  }
-  return {
-    n: 1,
-    env,
-    reset: async (seeds) => [(await env.reset({ seed: seeds[0]! })).obs],
-    step: async (actions) => {
-      const r = await env.step({ data: actions[0]!, shape });
-      return { obs: [r.obs], reward: [r.reward], terminated: [r.terminated], truncated: [r.truncated], info: [r.info] };
-    },
-  };
-}
 
 /** Equal shares over the active slices (the action of a sub-env whose episode already ended). */
 function uniformShares(obs: Obs, layout: SlicingLayout): Float32Array {

@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfCommand } from '../../src/util/index.js';
 import { Box, Discrete, Tuple } from '../../src/env/index.js';
-import { actionFromJson, parsePolicy, runAgent } from '../../src/cli/commands/agent.js';
-import { SimulatorPeer } from '../../src/server/index.js';
+import { SimulatorPeer, actionFromJson, parsePolicy, runAgent } from '../../src/server/index.js';
 import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from '../server/helpers.js';
 
 afterAll(killChildren);

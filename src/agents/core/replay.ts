@@ -4,7 +4,13 @@
  * nothing. Used by every agent of src/agents (weights are shared across cells, so each cell of
  * each env step is one transition).
  */
-import type { Rng } from '../../util/index.js';
+import { InputError, type Rng } from '../../util/index.js';
+
+/**
+ * Elements per field at most (4 GiB of float32): capacity × width beyond it is a settings error
+ * naming bufferCapacity, not a typed-array length error (or an out-of-memory kill) at allocation.
+ */
+export const MAX_REPLAY_ELEMENTS = 2 ** 30;
 
 export interface ReplayField {
   name: string;
@@ -22,6 +28,11 @@ export class ReplayBuffer {
 
   constructor(capacity: number, fields: readonly ReplayField[]) {
     if (!(Number.isInteger(capacity) && capacity > 0)) throw new RangeError(`replay capacity: got ${capacity}, expected a positive integer`);
+    for (const f of fields) {
+      if (capacity * f.width > MAX_REPLAY_ELEMENTS) {
+        throw new InputError('bufferCapacity', capacity, `at most ${Math.floor(MAX_REPLAY_ELEMENTS / f.width)} transitions for replay field ${f.name} of ${f.width} floats (${MAX_REPLAY_ELEMENTS} floats per field)`);
+      }
+    }
     this.capacity = capacity;
     this.fields = fields;
     for (const f of fields) {

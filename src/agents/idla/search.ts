@@ -137,13 +137,38 @@ export async function lagrangianSearch(
   rng: Rng,
   options: SearchOptions = {},
 ): Promise<SearchResult> {
+  const settings = resolveSearchSettings(problem, options);
+  const layout = layoutStarts(problem, settings.starts);
+  const G = settings.gridPoints;
+  const batch = new SearchBatch(estimator, problem.templates, settings.inputWidth, layout);
+  const grid = G > 0 && layout.pairIndex.length > 0 ? await gridOptimum(estimator, problem.templates, settings.inputWidth, layout.pairIndex, layout.first, layout.cells, G) : null;
+  const gridRows = grid ? layout.pairIndex.length * G : 0;
+  const { x, lambda } = initialStarts(problem, layout, grid, rng, settings.noise);
+  const ascent = await ascend(batch, layout, x, lambda, settings);
+  projectOverBudget(layout, x);
+  // Estimated f at every slot's end point: a fresh pass, or first order from the last evaluation.
+  const endF = options.exactFinalEvaluation || ascent.iterations === 0 ? await evaluateEndPoints(batch, layout, x) : firstOrderEndPoints(ascent, x);
+  const chosen = chooseBestStarts(layout, x, lambda, endF, grid, options.fillSlack ?? true);
+  return {
+    x: chosen.x,
+    lambda: chosen.lambda,
+    objective: chosen.objective,
+    iterations: ascent.iterations,
+    meanIterations: meanIterations(layout, ascent.iterationsOf),
+    rowsEvaluated: gridRows + batch.rowsEvaluated,
+  };
+}
+
+/** The search's settings with their defaults, checked against the problem's sizes. */
+type SearchSettings = Required<Pick<SearchOptions, 'neighbours' | 'noise' | 'maxIterations' | 'eta' | 'stepX' | 'stepLambda' | 'decay' | 'gridPoints'>> & {
+  inputWidth: number;
+  /** Starts per cell: the warm start, the neighbours and (with a grid) the grid start. */
+  starts: number;
+};
+
+function resolveSearchSettings(problem: SearchProblem, options: SearchOptions): SearchSettings {
   const P = options.neighbours ?? 5;
-  const noise = options.noise ?? 0.05;
   const maxIterations = options.maxIterations ?? 60;
-  const eta = options.eta ?? 1e-3;
-  const stepX = options.stepX ?? 0.1;
-  const stepLambda = options.stepLambda ?? 0.5;
-  const decay = options.decay ?? 0.05;
   const { cells, slices } = problem;
   if (!(Number.isInteger(P) && P >= 0)) throw new InputError('neighbours', P, 'an integer >= 0');
   if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new InputError('maxIterations', maxIterations, 'an integer >= 0');
@@ -156,9 +181,38 @@ export async function lagrangianSearch(
   if (problem.cold && problem.cold.length !== cells) throw new InputError('cold length', problem.cold.length, `${cells} (one per cell)`);
   const G = options.gridPoints ?? 0;
   if (!(Number.isInteger(G) && (G === 0 || G >= 2))) throw new InputError('gridPoints', G, 'an integer >= 2, or 0 for no grid start');
-  const starts = 1 + P + (G > 0 ? 1 : 0);
+  return {
+    neighbours: P,
+    noise: options.noise ?? 0.05,
+    maxIterations,
+    eta: options.eta ?? 1e-3,
+    stepX: options.stepX ?? 0.1,
+    stepLambda: options.stepLambda ?? 0.5,
+    decay: options.decay ?? 0.05,
+    gridPoints: G,
+    inputWidth: W,
+    starts: 1 + P + (G > 0 ? 1 : 0),
+  };
+}
 
-  // Active (cell, slice) pairs, grouped by cell.
+/**
+ * Where the starts live. The active (cell, slice) pairs are grouped by cell: cell c's are
+ * pairIndex[first[c] .. first[c] + count[c]). Start p of cell c (id c * starts + p) owns the
+ * slots [starts * first[c] + p * count[c], ... + count[c]) of the shares and evaluation arrays.
+ */
+interface StartLayout {
+  cells: number;
+  slices: number;
+  starts: number;
+  count: Int32Array;
+  first: Int32Array;
+  pairIndex: Int32Array;
+  /** starts × active pairs. */
+  slots: number;
+}
+
+function layoutStarts(problem: SearchProblem, starts: number): StartLayout {
+  const { cells, slices } = problem;
   const count = new Int32Array(cells);
   const first = new Int32Array(cells + 1);
   const pairs: number[] = [];
@@ -168,19 +222,33 @@ export async function lagrangianSearch(
     count[c] = pairs.length - first[c]!;
   }
   first[cells] = pairs.length;
-  const pairIndex = Int32Array.from(pairs);
-  // Start (c, p) owns slots [starts * first[c] + p * count[c], ... + count[c]).
-  const slots = starts * pairs.length;
-  const x = new Float32Array(slots);
+  return { cells, slices, starts, count, first, pairIndex: Int32Array.from(pairs), slots: starts * pairs.length };
+}
+
+/** Every start of every cell with at least one active slice, in slot order. */
+function allStarts(layout: StartLayout): Int32Array {
+  const ids: number[] = [];
+  for (let c = 0; c < layout.cells; c++) if (layout.count[c]! > 0) for (let p = 0; p < layout.starts; p++) ids.push(c * layout.starts + p);
+  return Int32Array.from(ids);
+}
+
+/**
+ * The starts of every cell: start 0 the warm start (made feasible first so every start begins
+ * inside the box), the last one the grid point (with a grid), the others neighbours of start 0
+ * (N(0, noise) per share). Every start's multiplier begins at the warm multiplier.
+ */
+function initialStarts(
+  problem: SearchProblem,
+  layout: StartLayout,
+  grid: { x: Float32Array } | null,
+  rng: Rng,
+  noise: number,
+): { x: Float32Array; lambda: Float32Array } {
+  const { cells, starts, count, first, pairIndex } = layout;
+  const x = new Float32Array(layout.slots);
   const lambda = new Float32Array(cells * starts);
-  let rowsEvaluated = 0;
-  const pairMode = isPairEstimator(estimator);
-  if (pairMode) estimator.prepare(problem.templates, n, W);
-  const grid = G > 0 && pairs.length > 0 ? await gridOptimum(estimator, problem.templates, W, pairIndex, first, cells, G) : null;
-  if (grid) rowsEvaluated += pairs.length * G;
   for (let c = 0; c < cells; c++) {
     const k = count[c]!;
-    // Warm start, made feasible first so every start begins inside the box.
     const warm = new Float64Array(k);
     for (let j = 0; j < k; j++) warm[j] = clamp01(problem.warmStart[pairIndex[first[c]! + j]!]!);
     let centre: Float64Array = projectIfNeeded(warm);
@@ -195,40 +263,61 @@ export async function lagrangianSearch(
       lambda[c * starts + p] = Math.max(0, problem.warmLambda?.[c] ?? 0);
     }
   }
+  return { x, lambda };
+}
 
-  // Live starts: those with at least one active slice that have not stopped.
-  let live: Int32Array = Int32Array.from(
-    (function* () {
-      for (let c = 0; c < cells; c++) if (count[c]! > 0) for (let p = 0; p < starts; p++) yield c * starts + p;
-    })(),
-  );
-  const totalStarts = live.length;
-  const iterationsOf = new Int32Array(cells * starts);
-  // The last evaluation of each slot: where (x), f and df/dx.
-  const evalX = new Float32Array(slots);
-  const evalF = new Float32Array(slots);
-  const evalG = new Float32Array(slots);
-  // Batch rows: full input rows for a function estimator, (pair, x) for a pair estimator.
-  let inputs = new Float32Array(0);
-  let rowPair = new Int32Array(0);
-  let rowX = new Float32Array(0);
-  let iterations = 0;
-  let layoutDirty = true;
-  let rowsInBatch = 0;
+/**
+ * The estimator batch of a set of live starts, one row per active slice of each, in live order:
+ * full input rows for a function estimator, (pair, x) rows for a pair estimator. The rows are
+ * laid out again only when the live set changes; otherwise only the x column moves.
+ */
+class SearchBatch {
+  /** Rows evaluated by this batch so far. */
+  rowsEvaluated = 0;
+  private live: Int32Array = new Int32Array(0);
+  private layoutDirty = true;
+  private rows = 0;
+  private inputs = new Float32Array(0);
+  private rowPair = new Int32Array(0);
+  private rowX = new Float32Array(0);
 
-  const templates = problem.templates;
-  const writeInputs = (useX: Float32Array): void => {
-    // Rebuild the whole batch when the live set changed; otherwise only the x column moves.
-    if (layoutDirty) {
-      rowsInBatch = 0;
-      for (let q = 0; q < live.length; q++) rowsInBatch += count[(live[q]! / starts) | 0]!;
-      if (pairMode) {
-        if (rowPair.length < rowsInBatch) {
-          rowPair = new Int32Array(rowsInBatch);
-          rowX = new Float32Array(rowsInBatch);
-        }
-      } else if (inputs.length < rowsInBatch * W) inputs = new Float32Array(rowsInBatch * W);
-    }
+  constructor(
+    private readonly estimator: SearchEstimator,
+    private readonly templates: Float32Array,
+    private readonly W: number,
+    private readonly layout: StartLayout,
+  ) {
+    if (isPairEstimator(estimator)) estimator.prepare(templates, layout.cells * layout.slices, W);
+  }
+
+  /** Rows of the last evaluation. */
+  get size(): number {
+    return this.rows;
+  }
+
+  /** The starts the next evaluations cover. */
+  setLive(live: Int32Array): void {
+    this.live = live;
+    this.layoutDirty = true;
+  }
+
+  /** f and df/dx of the live starts' shares in `x` (slot-indexed). */
+  async evaluate(x: Float32Array): Promise<EstimatorOutput> {
+    this.write(x);
+    const { estimator, rows } = this;
+    const out = await (isPairEstimator(estimator)
+      ? estimator.evaluate(this.rowPair.subarray(0, rows), this.rowX.subarray(0, rows), rows)
+      : estimator(this.inputs.subarray(0, rows * this.W), rows));
+    checkOutput(out, rows);
+    this.rowsEvaluated += rows;
+    return out;
+  }
+
+  private write(useX: Float32Array): void {
+    const { starts, count, first, pairIndex } = this.layout;
+    const { live, W, templates } = this;
+    const pairMode = isPairEstimator(this.estimator);
+    if (this.layoutDirty) this.allocate(pairMode);
     let row = 0;
     for (let q = 0; q < live.length; q++) {
       const id = live[q]!;
@@ -238,72 +327,128 @@ export async function lagrangianSearch(
       const base = starts * first[c]! + p * k;
       if (pairMode) {
         for (let j = 0; j < k; j++, row++) {
-          if (layoutDirty) rowPair[row] = pairIndex[first[c]! + j]!;
-          rowX[row] = useX[base + j]!;
+          if (this.layoutDirty) this.rowPair[row] = pairIndex[first[c]! + j]!;
+          this.rowX[row] = useX[base + j]!;
         }
         continue;
       }
       for (let j = 0; j < k; j++, row++) {
         const o = row * W;
-        if (layoutDirty) {
+        if (this.layoutDirty) {
           const from = pairIndex[first[c]! + j]! * W;
-          for (let q = 0; q < W; q++) inputs[o + q] = templates[from + q]!;
+          for (let w = 0; w < W; w++) this.inputs[o + w] = templates[from + w]!;
         }
-        inputs[o + INPUT_X] = useX[base + j]!;
+        this.inputs[o + INPUT_X] = useX[base + j]!;
       }
     }
-    layoutDirty = false;
-  };
-  const evaluateBatch = (): EstimatorOutput | Promise<EstimatorOutput> =>
-    pairMode
-      ? estimator.evaluate(rowPair.subarray(0, rowsInBatch), rowX.subarray(0, rowsInBatch), rowsInBatch)
-      : estimator(inputs.subarray(0, rowsInBatch * W), rowsInBatch);
-
-  for (let i = 0; i < maxIterations && live.length > 0; i++) {
-    writeInputs(x);
-    const out = await evaluateBatch();
-    checkOutput(out, rowsInBatch);
-    rowsEvaluated += rowsInBatch;
-    iterations = i + 1;
-    const dx = stepX / (1 + decay * i);
-    const dl = stepLambda / (1 + decay * i);
-    let row = 0;
-    let kept = 0;
-    for (let q = 0; q < live.length; q++) {
-      const id = live[q]!;
-      const c = (id / starts) | 0;
-      const p = id - c * starts;
-      const k = count[c]!;
-      const base = starts * first[c]! + p * k;
-      const lam = lambda[id]!;
-      let extrapolatedSum = 0;
-      let moved = 0;
-      for (let j = 0; j < k; j++, row++) {
-        const f = out.value[row]!;
-        const g = out.gradient[row]!;
-        const old = x[base + j]!;
-        evalX[base + j] = old;
-        evalF[base + j] = f;
-        evalG[base + j] = g;
-        const next = clamp01(old + dx * (g / (f + 1) - lam));
-        x[base + j] = next;
-        extrapolatedSum += 2 * next - old;
-        moved = Math.max(moved, Math.abs(next - old));
-      }
-      const nextLambda = Math.max(0, lam - dl * (1 - extrapolatedSum));
-      lambda[id] = nextLambda;
-      iterationsOf[id] = i + 1;
-      // A start whose shares pause at a turning point while lambda still moves has not converged.
-      if (moved >= eta || Math.abs(nextLambda - lam) >= eta) live[kept++] = id;
-    }
-    if (kept !== live.length) {
-      live = live.subarray(0, kept);
-      layoutDirty = true;
-    }
+    this.layoutDirty = false;
   }
 
-  // Project every start, score it with the estimator, keep the best per cell.
-  const scratch = new Float64Array(Math.max(1, slices));
+  /** Counts the live starts' rows and grows the row buffers to fit (they are reused, never shrunk). */
+  private allocate(pairMode: boolean): void {
+    const { starts, count } = this.layout;
+    this.rows = 0;
+    for (let q = 0; q < this.live.length; q++) this.rows += count[(this.live[q]! / starts) | 0]!;
+    if (pairMode) {
+      if (this.rowPair.length < this.rows) {
+        this.rowPair = new Int32Array(this.rows);
+        this.rowX = new Float32Array(this.rows);
+      }
+    } else if (this.inputs.length < this.rows * this.W) this.inputs = new Float32Array(this.rows * this.W);
+  }
+}
+
+/** What the ascent leaves behind, besides the shares and multipliers it updates in place. */
+interface Ascent {
+  /** Iterations until every start stopped. */
+  iterations: number;
+  /** Iterations each start ran, [cells * starts]. */
+  iterationsOf: Int32Array;
+  /** The last evaluation of each slot: where (x), f and df/dx. */
+  evalX: Float32Array;
+  evalF: Float32Array;
+  evalG: Float32Array;
+}
+
+/** Primal-dual steps on every live start until each has stopped or maxIterations have run. */
+async function ascend(batch: SearchBatch, layout: StartLayout, x: Float32Array, lambda: Float32Array, settings: SearchSettings): Promise<Ascent> {
+  const { slots } = layout;
+  const ascent: Ascent = {
+    iterations: 0,
+    iterationsOf: new Int32Array(layout.cells * layout.starts),
+    evalX: new Float32Array(slots),
+    evalF: new Float32Array(slots),
+    evalG: new Float32Array(slots),
+  };
+  // Live starts: those with at least one active slice that have not stopped.
+  let live: Int32Array = allStarts(layout);
+  batch.setLive(live);
+  for (let i = 0; i < settings.maxIterations && live.length > 0; i++) {
+    const out = await batch.evaluate(x);
+    ascent.iterations = i + 1;
+    const kept = primalDualStep(layout, live, out, x, lambda, ascent, i, settings);
+    if (kept !== live.length) {
+      live = live.subarray(0, kept);
+      batch.setLive(live);
+    }
+  }
+  return ascent;
+}
+
+/**
+ * Iteration i of every live start (the header's update rules), from the estimator's `out`.
+ * Moves the starts that go on to the front of `live` and returns how many they are.
+ */
+function primalDualStep(
+  layout: StartLayout,
+  live: Int32Array,
+  out: EstimatorOutput,
+  x: Float32Array,
+  lambda: Float32Array,
+  ascent: Ascent,
+  i: number,
+  settings: SearchSettings,
+): number {
+  const { starts, count, first } = layout;
+  const { evalX, evalF, evalG, iterationsOf } = ascent;
+  const dx = settings.stepX / (1 + settings.decay * i);
+  const dl = settings.stepLambda / (1 + settings.decay * i);
+  let row = 0;
+  let kept = 0;
+  for (let q = 0; q < live.length; q++) {
+    const id = live[q]!;
+    const c = (id / starts) | 0;
+    const p = id - c * starts;
+    const k = count[c]!;
+    const base = starts * first[c]! + p * k;
+    const lam = lambda[id]!;
+    let extrapolatedSum = 0;
+    let moved = 0;
+    for (let j = 0; j < k; j++, row++) {
+      const f = out.value[row]!;
+      const g = out.gradient[row]!;
+      const old = x[base + j]!;
+      evalX[base + j] = old;
+      evalF[base + j] = f;
+      evalG[base + j] = g;
+      const next = clamp01(old + dx * (g / (f + 1) - lam));
+      x[base + j] = next;
+      extrapolatedSum += 2 * next - old;
+      moved = Math.max(moved, Math.abs(next - old));
+    }
+    const nextLambda = Math.max(0, lam - dl * (1 - extrapolatedSum));
+    lambda[id] = nextLambda;
+    iterationsOf[id] = i + 1;
+    // A start whose shares pause at a turning point while lambda still moves has not converged.
+    if (moved >= settings.eta || Math.abs(nextLambda - lam) >= settings.eta) live[kept++] = id;
+  }
+  return kept;
+}
+
+/** Projects every start whose shares sum above 1 onto {x >= 0, sum x = 1}, in place. */
+function projectOverBudget(layout: StartLayout, x: Float32Array): void {
+  const { cells, starts, count, first } = layout;
+  const scratch = new Float64Array(Math.max(1, layout.slices));
   for (let c = 0; c < cells; c++) {
     const k = count[c]!;
     for (let p = 0; p < starts; p++) {
@@ -315,76 +460,91 @@ export async function lagrangianSearch(
       projectInPlace(x, base, k, scratch);
     }
   }
-  const result = new Float32Array(n);
+}
+
+/** f at every slot's end point by one more estimator pass. */
+async function evaluateEndPoints(batch: SearchBatch, layout: StartLayout, x: Float32Array): Promise<Float32Array> {
+  const endF = new Float32Array(layout.slots);
+  const live = allStarts(layout);
+  batch.setLive(live);
+  if (live.length > 0) {
+    const out = await batch.evaluate(x);
+    // Live starts were listed in slot order, so batch rows and slots coincide.
+    for (let r = 0; r < batch.size; r++) endF[r] = out.value[r]!;
+  }
+  return endF;
+}
+
+/** f at every slot's end point to first order from the slot's last evaluation. */
+function firstOrderEndPoints(ascent: Ascent, x: Float32Array): Float32Array {
+  const { evalX, evalF, evalG } = ascent;
+  const endF = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) endF[i] = clamp01(evalF[i]! + evalG[i]! * (x[i]! - evalX[i]!));
+  return endF;
+}
+
+/**
+ * Per cell, the start with the best objective sum log(f + 1) at its end point (or the unrefined
+ * grid point when that scores higher), its spare capacity spread over the active slices when
+ * `fillSlack`, written as feasible Float32 shares.
+ */
+function chooseBestStarts(
+  layout: StartLayout,
+  x: Float32Array,
+  lambda: Float32Array,
+  endF: Float32Array,
+  grid: { x: Float32Array; objective: Float64Array } | null,
+  fillSlack: boolean,
+): { x: Float32Array; lambda: Float32Array; objective: Float64Array } {
+  const { cells, starts, count, first, pairIndex } = layout;
+  const result = new Float32Array(cells * layout.slices);
   const bestLambda = new Float32Array(cells);
   const objective = new Float64Array(cells);
-  // Estimated f at every slot's end point: a fresh pass, or first order from the last evaluation.
-  const endF = new Float32Array(slots);
-  if (options.exactFinalEvaluation || iterations === 0) {
-    live = Int32Array.from(
-      (function* () {
-        for (let c = 0; c < cells; c++) if (count[c]! > 0) for (let p = 0; p < starts; p++) yield c * starts + p;
-      })(),
-    );
-    layoutDirty = true;
-    if (live.length > 0) {
-      writeInputs(x);
-      const out = await evaluateBatch();
-      checkOutput(out, rowsInBatch);
-      rowsEvaluated += rowsInBatch;
-      // Live starts were listed in slot order, so batch rows and slots coincide.
-      for (let r = 0; r < rowsInBatch; r++) endF[r] = out.value[r]!;
+  if (pairIndex.length === 0) return { x: result, lambda: bestLambda, objective };
+  let row = 0;
+  for (let c = 0; c < cells; c++) {
+    const k = count[c]!;
+    if (k === 0) continue;
+    let best = -Infinity;
+    let bestP = 0;
+    for (let p = 0; p < starts; p++) {
+      let value = 0;
+      for (let j = 0; j < k; j++, row++) value += Math.log(endF[row]! + 1);
+      // Ties keep the earlier start (the warm start first), so a settled cell stays put.
+      if (value > best + 1e-9) {
+        best = value;
+        bestP = p;
+      }
     }
-  } else {
-    for (let i = 0; i < slots; i++) endF[i] = clamp01(evalF[i]! + evalG[i]! * (x[i]! - evalX[i]!));
-  }
-  if (pairs.length > 0) {
-    let row = 0;
-    for (let c = 0; c < cells; c++) {
-      const k = count[c]!;
-      if (k === 0) continue;
-      let best = -Infinity;
-      let bestP = 0;
-      for (let p = 0; p < starts; p++) {
-        let value = 0;
-        for (let j = 0; j < k; j++, row++) value += Math.log(endF[row]! + 1);
-        // Ties keep the earlier start (the warm start first), so a settled cell stays put.
-        if (value > best + 1e-9) {
-          best = value;
-          bestP = p;
-        }
-      }
-      let chosenX: Float32Array = x.subarray(starts * first[c]! + bestP * k, starts * first[c]! + (bestP + 1) * k);
-      // The unrefined grid point competes too: refining from it can lose when the estimator has
-      // a plateau next to the jump the grid point sits on.
-      if (grid && grid.objective[c]! > best + 1e-9) {
-        best = grid.objective[c]!;
-        bestP = starts - 1;
-        chosenX = grid.x.subarray(first[c]!, first[c]! + k);
-      }
-      let spare = 0;
-      if (options.fillSlack ?? true) {
-        let used = 0;
-        for (let j = 0; j < k; j++) used += chosenX[j]!;
-        spare = Math.max(0, 1 - used) / k;
-      }
-      // x + spare stays inside {x >= 0, sum x <= 1} up to rounding; the projection settles that.
-      const chosen = projectIfNeeded(Float64Array.from(chosenX, (v) => v + spare));
-      writeFeasible(chosen, result, pairIndex.subarray(first[c]!, first[c]! + k));
-      bestLambda[c] = lambda[c * starts + bestP]!;
-      objective[c] = best;
+    let chosenX: Float32Array = x.subarray(starts * first[c]! + bestP * k, starts * first[c]! + (bestP + 1) * k);
+    // The unrefined grid point competes too: refining from it can lose when the estimator has
+    // a plateau next to the jump the grid point sits on.
+    if (grid && grid.objective[c]! > best + 1e-9) {
+      best = grid.objective[c]!;
+      bestP = starts - 1;
+      chosenX = grid.x.subarray(first[c]!, first[c]! + k);
     }
+    let spare = 0;
+    if (fillSlack) {
+      let used = 0;
+      for (let j = 0; j < k; j++) used += chosenX[j]!;
+      spare = Math.max(0, 1 - used) / k;
+    }
+    // x + spare stays inside {x >= 0, sum x <= 1} up to rounding; the projection settles that.
+    const chosen = projectIfNeeded(Float64Array.from(chosenX, (v) => v + spare));
+    writeFeasible(chosen, result, pairIndex.subarray(first[c]!, first[c]! + k));
+    bestLambda[c] = lambda[c * starts + bestP]!;
+    objective[c] = best;
   }
+  return { x: result, lambda: bestLambda, objective };
+}
+
+/** Mean iterations per start, over the starts of cells with an active slice. */
+function meanIterations(layout: StartLayout, iterationsOf: Int32Array): number {
+  const ids = allStarts(layout);
   let iterationSum = 0;
-  for (let c = 0; c < cells; c++) if (count[c]! > 0) for (let p = 0; p < starts; p++) iterationSum += iterationsOf[c * starts + p]!;
-  return {
-    x: result,
-    lambda: bestLambda,
-    objective,
-    iterations,
-    meanIterations: totalStarts > 0 ? iterationSum / totalStarts : 0,
-    rowsEvaluated,
-  };
+  for (const id of ids) iterationSum += iterationsOf[id]!;
+  return ids.length > 0 ? iterationSum / ids.length : 0;
 }
 
 /**
@@ -430,7 +590,15 @@ async function gridOptimum(
   checkOutput(out, rows);
   const value = new Float64Array(rows);
   for (let r = 0; r < rows; r++) value[r] = Math.log(clamp01(out.value[r]!) + 1);
-  const x = new Float32Array(pairs);
+  return bestGridPoints(value, first, cells, G);
+}
+
+/**
+ * The dynamic program of gridOptimum over `value` ([pairs, G]: log(f + 1) of each pair at each
+ * grid point): per cell, the grid units per slice that maximize the sum within G - 1 units.
+ */
+function bestGridPoints(value: Float64Array, first: Int32Array, cells: number, G: number): { x: Float32Array; objective: Float64Array } {
+  const x = new Float32Array(first[cells]!);
   const objective = new Float64Array(cells);
   const U = G - 1;
   let best = new Float64Array(G);

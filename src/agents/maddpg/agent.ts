@@ -18,20 +18,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { admmSolve, createAdmmState } from '../../constraints/index.js';
-import { type NdArray } from '../../env/index.js';
-import { stepQos, type SlicingLayout } from '../../families/index.js';
+import type { NdArray } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, EpisodeStats, TrainableAgent, Transition } from '../agent.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { Adam } from '../core/adam.js';
-import { projectAllocation, randomAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
+import { shareBounds, type ShareBounds } from '../core/allocation.js';
 import { costsFromObservation, sliceConstraints, type SliceConstraint } from '../core/costs.js';
-import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
+import { NORM_FEATURES } from '../core/features.js';
 import { TfMlp, specFromArrays } from '../core/mlp.js';
-import { addGaussian, noiseStd } from '../core/noise.js';
-import { ReplayBuffer } from '../core/replay.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
-import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput } from './policy.js';
+import { REPLAY_SCHEDULE_RANGES, TransitionBook, type ReplayBatch } from '../core/transition-book.js';
+import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
 
 export type MaddpgVariant = 'admm' | 'lagrangian' | 'rcpo';
 
@@ -67,7 +66,31 @@ export const MADDPG_DEFAULTS = {
 };
 export type MaddpgSettings = typeof MADDPG_DEFAULTS;
 
+/** The (batch row, slice) pairs of one slice type whose slice is active. */
+interface TypeRows {
+  rows: Int32Array;
+  slots: Int32Array;
+}
+
+/** One actor step's inputs for n (row, slice) pairs (see MaddpgAgent.actorInputs). */
+interface ActorInputs {
+  n: number;
+  actorIn: Float32Array;
+  vs: Float32Array;
+  rhos: Float32Array;
+  lambdas: Float32Array;
+  othersActs: Float32Array;
+  oneHot: Float32Array;
+  ownFeats: Float32Array;
+  allFeats: Float32Array;
+}
+
 const ACTOR_ACTIVATIONS = (hidden: readonly number[]): Array<'relu' | 'sigmoid'> => [...hidden.map(() => 'relu' as const), 'sigmoid'];
+
+/** The ADMM settings of the agent's decisions (`maxIterations`: the target actors use fewer). */
+function admmSettings(cfg: MaddpgSettings, maxIterations = cfg.admmIterations): AdmmPolicySettings['admm'] {
+  return { rho: cfg.admmRho, maxIterations, rhoMin: cfg.admmRhoMin, rhoMax: cfg.admmRhoMax, balance: cfg.admmBalance };
+}
 
 export class MaddpgAgent implements TrainableAgent {
   readonly id: string;
@@ -84,7 +107,7 @@ export class MaddpgAgent implements TrainableAgent {
   private readonly criticTargets: TfMlp[] = [];
   private readonly actorOpts: Adam[] = [];
   private readonly criticOpts: Adam[] = [];
-  private readonly buffer: ReplayBuffer;
+  private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly constraints: SliceConstraint[];
   /** Per slice: multiplier and the constraint's limit (NaN = unconstrained). */
@@ -93,9 +116,7 @@ export class MaddpgAgent implements TrainableAgent {
   private readonly costSum: Float64Array;
   private readonly costCount: Float64Array;
   private readonly rng: Rng;
-  private readonly exploreRng: Rng;
   private readonly trainPolicy: AdmmPolicy;
-  private envSteps = 0;
   private updates = 0;
   private weightsDirty = true;
   private readonly criticInputs: number;
@@ -110,11 +131,7 @@ export class MaddpgAgent implements TrainableAgent {
     const defaults = { ...MADDPG_DEFAULTS, lambdaLr: variant === 'rcpo' ? 0.1 : MADDPG_DEFAULTS.lambdaLr };
     this.cfg = resolveSettings(defaults, { ...scenarioAgentOverrides(scenario.agent, this.id), ...options.settings }, 'agent');
     checkRanges(this.cfg, 'agent', [
-      ['batchSize', 1, 1e6, true],
-      ['bufferCapacity', 1, 1e8, true],
-      ['warmupSteps', 0, 1e9, true],
-      ['updatesPerStep', 0, 1000, true],
-      ['updateEvery', 1, 1e6, true],
+      ...REPLAY_SCHEDULE_RANGES,
       ['gamma', 0, 0.9999],
       ['tau', 0, 1],
       ['actorLr', 0, 1],
@@ -123,8 +140,6 @@ export class MaddpgAgent implements TrainableAgent {
       ['targetAdmmIterations', 1, 1e4, true],
       ['admmRhoMin', 1e-9, this.cfg.admmRho],
       ['admmRhoMax', this.cfg.admmRho, 1e9],
-      ['noiseStart', 0, 10],
-      ['noiseEnd', 0, 10],
     ]);
     this.S = layout.slices.length;
     this.C = layout.cells;
@@ -141,7 +156,6 @@ export class MaddpgAgent implements TrainableAgent {
     this.costSum = new Float64Array(this.S);
     this.costCount = new Float64Array(this.S);
     this.rng = new Rng(deriveSeed(options.seed, this.id, 'updates'));
-    this.exploreRng = new Rng(deriveSeed(options.seed, this.id, 'explore'));
     const initRng = new Rng(deriveSeed(options.seed, this.id, 'init'));
     this.criticInputs = NORM_FEATURES + 1 + this.S * NORM_FEATURES + this.S;
     for (let t = 0; t < this.types.length; t++) {
@@ -160,46 +174,29 @@ export class MaddpgAgent implements TrainableAgent {
       this.actorOpts.push(new Adam(actor.variables(), { learningRate: this.cfg.actorLr, clipNorm: this.cfg.gradClip }));
       this.criticOpts.push(new Adam(critic.variables(), { learningRate: this.cfg.criticLr, clipNorm: this.cfg.gradClip }));
     }
-    const F = this.S * NORM_FEATURES;
-    this.buffer = new ReplayBuffer(this.cfg.bufferCapacity, [
-      { name: 'obs', width: F },
-      { name: 'act', width: this.S },
-      { name: 'qos', width: this.S },
-      { name: 'cost', width: this.S },
-      { name: 'next', width: F },
-      { name: 'mask', width: this.S },
-      { name: 'nextMask', width: this.S },
-      { name: 'done', width: 1 },
-    ]);
+    // Each row also keeps the constraint costs of its cell's slices (the lagrangian critic's second head).
+    this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, this.id, 'explore')), [{ name: 'cost', width: this.S }]);
     this.trainPolicy = new AdmmPolicy(this.id, layout, this.actors.map((a) => a.toSpec()), this.policySettings(), this.bounds);
   }
 
-  private policySettings(): ConstructorParameters<typeof AdmmPolicy>[3] {
-    return {
-      admm: {
-        rho: this.cfg.admmRho,
-        maxIterations: this.cfg.admmIterations,
-        rhoMin: this.cfg.admmRhoMin,
-        rhoMax: this.cfg.admmRhoMax,
-        balance: this.cfg.admmBalance,
-      },
-    };
+  private policySettings(): AdmmPolicySettings {
+    return { admm: admmSettings(this.cfg) };
   }
 
   settings(): Record<string, unknown> {
-    return { ...this.cfg, variant: this.variant, sliceTypes: this.types, replayBytesPerTransition: this.buffer.bytesPerTransition };
+    return { ...this.cfg, variant: this.variant, sliceTypes: this.types, replayBytesPerTransition: this.book.buffer.bytesPerTransition };
   }
 
   get replayBytesPerTransition(): number {
-    return this.buffer.bytesPerTransition;
+    return this.book.buffer.bytesPerTransition;
   }
 
   get steps(): number {
-    return this.envSteps;
+    return this.book.steps;
   }
 
   get replaySize(): number {
-    return this.buffer.size;
+    return this.book.buffer.size;
   }
 
   private syncWeights(): void {
@@ -218,18 +215,15 @@ export class MaddpgAgent implements TrainableAgent {
   }
 
   actExplore(obs: NdArray<Float32Array>): Float32Array {
-    const mask = activeMask(obs.data, this.C, this.S);
-    if (this.envSteps < this.cfg.warmupSteps) {
-      return randomAllocation(mask, this.C, this.S, this.bounds, () => this.exploreRng.next());
-    }
-    this.syncWeights();
-    const { z } = this.trainPolicy.decide(obs);
-    addGaussian(z, this.noise(), this.exploreRng);
-    return projectAllocation(z, mask, this.C, this.S, this.bounds);
+    // ADMM's z (before its final projection) is the centre of the exploration noise.
+    return this.book.explore(obs, this.bounds, () => {
+      this.syncWeights();
+      return this.trainPolicy.decide(obs).z;
+    });
   }
 
   noise(): number {
-    return noiseStd({ start: this.cfg.noiseStart, end: this.cfg.noiseEnd, decaySteps: this.cfg.noiseDecaySteps }, Math.max(0, this.envSteps - this.cfg.warmupSteps));
+    return this.book.noise();
   }
 
   evaluationPolicy(): SlicingPolicy {
@@ -238,42 +232,23 @@ export class MaddpgAgent implements TrainableAgent {
 
   observe(tr: Transition): AgentMetrics | null {
     const { C, S } = this;
-    const feats = normalizeObservation(tr.obs.data, C, S);
-    const next = normalizeObservation(tr.nextObs.data, C, S);
-    const mask = activeMask(tr.obs.data, C, S);
-    const nextMask = activeMask(tr.nextObs.data, C, S);
-    // The env's exact QoS levels when it reports them (info.qos), else recomputed from the features.
-    const qos = stepQos(tr.info.qos, tr.nextObs.data, C, S);
     const cost = costsFromObservation(tr.nextObs.data, C, S, this.constraints);
-    const F = S * NORM_FEATURES;
-    const done = [tr.terminated ? 1 : 0];
+    const { mask } = this.book.record(tr, (c) => ({ cost: cost.subarray(c * S, (c + 1) * S) }));
+    this.countCosts(cost, mask);
+    return this.book.updateIfDue(() => this.update());
+  }
+
+  /** Adds the step's constraint costs of active slices to the episode's per-slice rate. */
+  private countCosts(cost: Float32Array, mask: Float32Array): void {
+    const { C, S } = this;
     for (let c = 0; c < C; c++) {
-      const q = new Float32Array(S);
       for (let s = 0; s < S; s++) {
-        const v = qos[c * S + s]!;
-        q[s] = Number.isNaN(v) ? 1 : v;
         if (mask[c * S + s]) {
           this.costSum[s] = this.costSum[s]! + cost[c * S + s]!;
           this.costCount[s] = this.costCount[s]! + 1;
         }
       }
-      this.buffer.push({
-        obs: feats.subarray(c * F, (c + 1) * F),
-        act: tr.action.subarray(c * S, (c + 1) * S),
-        qos: q,
-        cost: cost.subarray(c * S, (c + 1) * S),
-        next: next.subarray(c * F, (c + 1) * F),
-        mask: mask.subarray(c * S, (c + 1) * S),
-        nextMask: nextMask.subarray(c * S, (c + 1) * S),
-        done,
-      });
     }
-    this.envSteps += 1;
-    if (this.envSteps < this.cfg.warmupSteps || this.buffer.size < Math.min(this.cfg.batchSize, this.cfg.bufferCapacity)) return null;
-    if (this.envSteps % Math.max(1, Math.round(this.cfg.updateEvery)) !== 0) return null;
-    let metrics: AgentMetrics | null = null;
-    for (let k = 0; k < this.cfg.updatesPerStep; k++) metrics = this.update();
-    return metrics;
   }
 
   endEpisode(_stats: EpisodeStats): AgentMetrics {
@@ -312,7 +287,7 @@ export class MaddpgAgent implements TrainableAgent {
   }
 
   /** (row, slot) pairs of a type where `mask` is set. */
-  private rowsOfType(t: number, mask: Float32Array, batch: number): { rows: Int32Array; slots: Int32Array } {
+  private rowsOfType(t: number, mask: Float32Array, batch: number): TypeRows {
     const rows: number[] = [];
     const slots: number[] = [];
     for (let b = 0; b < batch; b++) {
@@ -347,13 +322,7 @@ export class MaddpgAgent implements TrainableAgent {
           for (let j = 0; j < rows.length; j++) x[rows[j]! * S + slots[j]!] = out[j]!;
         }
       },
-      {
-        rho: this.cfg.admmRho,
-        maxIterations: this.cfg.targetAdmmIterations,
-        rhoMin: this.cfg.admmRhoMin,
-        rhoMax: this.cfg.admmRhoMax,
-        balance: this.cfg.admmBalance,
-      },
+      admmSettings(this.cfg, this.cfg.targetAdmmIterations),
       nextMask,
       this.bounds.trivial ? null : this.bounds,
     );
@@ -366,90 +335,18 @@ export class MaddpgAgent implements TrainableAgent {
    * The returned losses are those before the step.
    */
   update(fixed?: { indices: Int32Array; seed: number }): AgentMetrics {
-    const { S } = this;
     const B = fixed ? fixed.indices.length : this.cfg.batchSize;
-    const NF = NORM_FEATURES;
     const rng = fixed ? new Rng(fixed.seed) : this.rng;
-    const idx = fixed ? fixed.indices : this.buffer.sampleIndices(B, this.rng);
-    const feats = this.buffer.gather('obs', idx);
-    const act = this.buffer.gather('act', idx);
-    const qos = this.buffer.gather('qos', idx);
-    const cost = this.buffer.gather('cost', idx);
-    const next = this.buffer.gather('next', idx);
-    const mask = this.buffer.gather('mask', idx);
-    const nextMask = this.buffer.gather('nextMask', idx);
-    const done = this.buffer.gather('done', idx);
-    const gamma = this.cfg.gamma;
-    const nextAct = gamma > 0 ? this.targetActions(next, nextMask, act, B) : null;
+    const batch = this.book.batch(B, this.rng, fixed?.indices);
+    // gamma = 0 needs no bootstrap, so no target-actor ADMM solve.
+    const nextAct = this.cfg.gamma > 0 ? this.targetActions(batch.next, batch.nextMask, batch.act, B) : null;
     let criticLoss = 0;
     let actorLoss = 0;
     for (let t = 0; t < this.types.length; t++) {
-      const { rows, slots } = this.rowsOfType(t, mask, B);
-      const n = rows.length;
-      if (n === 0) continue;
-      // Critic targets y = r + gamma (1 - done) Q'(o', a'), per head.
-      const H = this.heads;
-      const y = new Float32Array(n * H);
-      let bootstrap: Float32Array | null = null;
-      if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(next, nextAct, rows, slots), n);
-      for (let j = 0; j < n; j++) {
-        const i = rows[j]! * S + slots[j]!;
-        const utility = Math.log(qos[i]! + 1);
-        const cont = bootstrap && nextMask[i] && !done[rows[j]!] ? gamma : 0;
-        const c = cost[i]!;
-        const r0 = this.variant === 'rcpo' ? utility - this.lambda[slots[j]!]! * c : utility;
-        y[j * H] = r0 + (cont ? cont * bootstrap![j * H]! : 0);
-        if (H === 2) y[j * H + 1] = c + (cont ? cont * bootstrap![j * H + 1]! : 0);
-      }
-      const input = this.criticInput(feats, act, rows, slots);
-      criticLoss += this.criticOpts[t]!.minimize(() =>
-        tf.tidy(() => {
-          const q = this.critics[t]!.apply(tf.tensor2d(input, [n, this.criticInputs]));
-          return tf.mean(tf.square(tf.sub(q, tf.tensor2d(y, [n, H])))) as tf.Scalar;
-        }),
-      );
-      // Actor: the x-step objective with random targets v and penalties rho.
-      const actorIn = new Float32Array(n * ACTOR_INPUTS);
-      const vs = new Float32Array(n);
-      const rhos = new Float32Array(n);
-      const lambdas = new Float32Array(n);
-      const logMin = Math.log10(this.cfg.admmRhoMin);
-      const logMax = Math.log10(this.cfg.admmRhoMax);
-      const othersActs = new Float32Array(n * S);
-      const oneHot = new Float32Array(n * S);
-      for (let j = 0; j < n; j++) {
-        const b = rows[j]!;
-        const s = slots[j]!;
-        vs[j] = rng.uniform(-0.2, 1.2);
-        rhos[j] = 10 ** rng.uniform(logMin, logMax);
-        lambdas[j] = this.lambda[s]!;
-        writeActorInput(feats, b * S + s, vs[j]!, rhos[j]!, actorIn, j * ACTOR_INPUTS);
-        for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : act[b * S + k]!;
-        oneHot[j * S + s] = 1;
-      }
-      const ownFeats = new Float32Array(n * NF);
-      const allFeats = new Float32Array(n * S * NF);
-      for (let j = 0; j < n; j++) {
-        const b = rows[j]!;
-        const i = b * S + slots[j]!;
-        ownFeats.set(feats.subarray(i * NF, (i + 1) * NF), j * NF);
-        allFeats.set(feats.subarray(b * S * NF, (b + 1) * S * NF), j * S * NF);
-      }
-      const reg = this.cfg.policyRegularizer;
-      const useLambda = this.variant === 'lagrangian';
-      actorLoss += this.actorOpts[t]!.minimize(() =>
-        tf.tidy(() => {
-          const { out: x, pre } = this.actors[t]!.applyWithPre(tf.tensor2d(actorIn, [n, ACTOR_INPUTS]));
-          const acts = tf.add(tf.tensor2d(othersActs, [n, S]), tf.mul(tf.tensor2d(oneHot, [n, S]), x)) as tf.Tensor2D;
-          const qIn = tf.concat<tf.Tensor2D>([tf.tensor2d(ownFeats, [n, NF]), x, tf.tensor2d(allFeats, [n, S * NF]), acts], 1);
-          const q = this.critics[t]!.apply(qIn);
-          let value = tf.slice(q, [0, 0], [n, 1]);
-          if (useLambda) value = tf.sub(value, tf.mul(tf.tensor2d(lambdas, [n, 1]), tf.slice(q, [0, 1], [n, 1])));
-          const penalty = tf.mul(tf.mul(tf.tensor2d(rhos, [n, 1]), 0.5), tf.square(tf.sub(x, tf.tensor2d(vs, [n, 1]))));
-          const objective = tf.mean(tf.sub(value, penalty));
-          return tf.add(tf.neg(objective), tf.mul(reg, tf.mean(tf.square(pre)))) as tf.Scalar;
-        }),
-      );
+      const pairs = this.rowsOfType(t, batch.mask, B);
+      if (pairs.rows.length === 0) continue;
+      criticLoss += this.updateCritic(t, batch, pairs, nextAct);
+      actorLoss += this.updateActor(t, batch, pairs, rng);
     }
     for (let t = 0; t < this.types.length; t++) {
       this.actors[t]!.softUpdateInto(this.actorTargets[t]!, this.cfg.tau);
@@ -458,6 +355,111 @@ export class MaddpgAgent implements TrainableAgent {
     this.updates += 1;
     this.weightsDirty = true;
     return { criticLoss: criticLoss / this.types.length, actorLoss: actorLoss / this.types.length, noise: this.noise(), updates: this.updates };
+  }
+
+  /**
+   * Critic targets y = r + gamma (1 - done) Q'(o', a'), per head, for a type's (row, slot) pairs:
+   * head 0 the utility log(r + 1) (rcpo: minus lambda times the cost), head 1 (lagrangian) the cost.
+   */
+  private criticLabels(t: number, batch: ReplayBatch, pairs: TypeRows, nextAct: Float64Array | null): Float32Array {
+    const { S } = this;
+    const { rows, slots } = pairs;
+    const n = rows.length;
+    const H = this.heads;
+    const gamma = this.cfg.gamma;
+    const cost = batch.extra.cost!;
+    const y = new Float32Array(n * H);
+    let bootstrap: Float32Array | null = null;
+    if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(batch.next, nextAct, rows, slots), n);
+    for (let j = 0; j < n; j++) {
+      const i = rows[j]! * S + slots[j]!;
+      const utility = Math.log(batch.qos[i]! + 1);
+      const cont = bootstrap && batch.nextMask[i] && !batch.done[rows[j]!] ? gamma : 0;
+      const c = cost[i]!;
+      const r0 = this.variant === 'rcpo' ? utility - this.lambda[slots[j]!]! * c : utility;
+      y[j * H] = r0 + (cont ? cont * bootstrap![j * H]! : 0);
+      if (H === 2) y[j * H + 1] = c + (cont ? cont * bootstrap![j * H + 1]! : 0);
+    }
+    return y;
+  }
+
+  /** One critic step of type t (mean squared error to the targets); the loss before the step. */
+  private updateCritic(t: number, batch: ReplayBatch, pairs: TypeRows, nextAct: Float64Array | null): number {
+    const n = pairs.rows.length;
+    const H = this.heads;
+    const y = this.criticLabels(t, batch, pairs, nextAct);
+    const input = this.criticInput(batch.obs, batch.act, pairs.rows, pairs.slots);
+    return this.criticOpts[t]!.minimize(() =>
+      tf.tidy(() => {
+        const q = this.critics[t]!.apply(tf.tensor2d(input, [n, this.criticInputs]));
+        return tf.mean(tf.square(tf.sub(q, tf.tensor2d(y, [n, H])))) as tf.Scalar;
+      }),
+    );
+  }
+
+  /**
+   * The actor's x-step inputs for a type's pairs: random targets v in [-0.2, 1.2] and penalties
+   * rho log-uniform in [rhoMin, rhoMax], so one actor serves every ADMM iteration; the other
+   * slices' replayed shares and the features the critic sees.
+   */
+  private actorInputs(batch: ReplayBatch, pairs: TypeRows, rng: Rng): ActorInputs {
+    const { S } = this;
+    const NF = NORM_FEATURES;
+    const feats = batch.obs;
+    const { rows, slots } = pairs;
+    const n = rows.length;
+    const actorIn = new Float32Array(n * ACTOR_INPUTS);
+    const vs = new Float32Array(n);
+    const rhos = new Float32Array(n);
+    const lambdas = new Float32Array(n);
+    const logMin = Math.log10(this.cfg.admmRhoMin);
+    const logMax = Math.log10(this.cfg.admmRhoMax);
+    const othersActs = new Float32Array(n * S);
+    const oneHot = new Float32Array(n * S);
+    for (let j = 0; j < n; j++) {
+      const b = rows[j]!;
+      const s = slots[j]!;
+      vs[j] = rng.uniform(-0.2, 1.2);
+      rhos[j] = 10 ** rng.uniform(logMin, logMax);
+      lambdas[j] = this.lambda[s]!;
+      writeActorInput(feats, b * S + s, vs[j]!, rhos[j]!, actorIn, j * ACTOR_INPUTS);
+      for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : batch.act[b * S + k]!;
+      oneHot[j * S + s] = 1;
+    }
+    const ownFeats = new Float32Array(n * NF);
+    const allFeats = new Float32Array(n * S * NF);
+    for (let j = 0; j < n; j++) {
+      const b = rows[j]!;
+      const i = b * S + slots[j]!;
+      ownFeats.set(feats.subarray(i * NF, (i + 1) * NF), j * NF);
+      allFeats.set(feats.subarray(b * S * NF, (b + 1) * S * NF), j * S * NF);
+    }
+    return { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats };
+  }
+
+  /**
+   * One actor step of type t on the x-step objective Q - (rho/2)(x - v)^2 (lagrangian: Q_R -
+   * lambda Q_C), plus the pre-activation regularizer; the loss before the step.
+   */
+  private updateActor(t: number, batch: ReplayBatch, pairs: TypeRows, rng: Rng): number {
+    const { S } = this;
+    const NF = NORM_FEATURES;
+    const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = this.actorInputs(batch, pairs, rng);
+    const reg = this.cfg.policyRegularizer;
+    const useLambda = this.variant === 'lagrangian';
+    return this.actorOpts[t]!.minimize(() =>
+      tf.tidy(() => {
+        const { out: x, pre } = this.actors[t]!.applyWithPre(tf.tensor2d(actorIn, [n, ACTOR_INPUTS]));
+        const acts = tf.add(tf.tensor2d(othersActs, [n, S]), tf.mul(tf.tensor2d(oneHot, [n, S]), x)) as tf.Tensor2D;
+        const qIn = tf.concat<tf.Tensor2D>([tf.tensor2d(ownFeats, [n, NF]), x, tf.tensor2d(allFeats, [n, S * NF]), acts], 1);
+        const q = this.critics[t]!.apply(qIn);
+        let value = tf.slice(q, [0, 0], [n, 1]);
+        if (useLambda) value = tf.sub(value, tf.mul(tf.tensor2d(lambdas, [n, 1]), tf.slice(q, [0, 1], [n, 1])));
+        const penalty = tf.mul(tf.mul(tf.tensor2d(rhos, [n, 1]), 0.5), tf.square(tf.sub(x, tf.tensor2d(vs, [n, 1]))));
+        const objective = tf.mean(tf.sub(value, penalty));
+        return tf.add(tf.neg(objective), tf.mul(reg, tf.mean(tf.square(pre)))) as tf.Scalar;
+      }),
+    );
   }
 
   getState(): AgentState {
@@ -475,8 +477,8 @@ export class MaddpgAgent implements TrainableAgent {
       put(`adamCritic${t}`, c.arrays);
       adamT.push(a.t, c.t);
     }
-    const replay = this.buffer.getState();
-    for (const [name, a] of Object.entries(replay.arrays)) arrays[`replay/${name}`] = a;
+    const book = this.book.checkpoint();
+    Object.assign(arrays, book.arrays);
     arrays.lambda = Float64Array.from(this.lambda);
     arrays.costSum = Float64Array.from(this.costSum);
     arrays.costCount = Float64Array.from(this.costCount);
@@ -488,12 +490,12 @@ export class MaddpgAgent implements TrainableAgent {
         types: this.types,
         actorActivations: ACTOR_ACTIVATIONS(this.cfg.hidden),
         layers: this.cfg.hidden.length + 1,
-        envSteps: this.envSteps,
+        envSteps: book.meta.envSteps,
         updates: this.updates,
         adamT,
         rng: this.rng.getState(),
-        exploreRng: this.exploreRng.getState(),
-        replay: { head: replay.head, size: replay.size },
+        exploreRng: book.meta.exploreRng,
+        replay: book.meta.replay,
       },
       arrays,
     };
@@ -520,15 +522,11 @@ export class MaddpgAgent implements TrainableAgent {
       this.actorOpts[t]!.setState(m.adamT[2 * t]!, get(`adamActor${t}`, 2 * L));
       this.criticOpts[t]!.setState(m.adamT[2 * t + 1]!, get(`adamCritic${t}`, 2 * L));
     }
-    const replayArrays: Record<string, Float32Array> = {};
-    for (const f of this.buffer.fields) replayArrays[f.name] = state.arrays[`replay/${f.name}`] as Float32Array;
-    this.buffer.setState(m.replay.head, m.replay.size, replayArrays);
+    this.book.restore(m, state.arrays);
     this.lambda.set(state.arrays.lambda as Float64Array);
     this.costSum.set(state.arrays.costSum as Float64Array);
     this.costCount.set(state.arrays.costCount as Float64Array);
     this.rng.setState(m.rng);
-    this.exploreRng.setState(m.exploreRng);
-    this.envSteps = m.envSteps;
     this.updates = m.updates;
     this.weightsDirty = true;
   }
@@ -553,7 +551,7 @@ export function admmPolicyFromState(layout: SlicingLayout, scenario: AgentScenar
     m.id,
     layout,
     specs,
-    { admm: { rho: cfg.admmRho, maxIterations: cfg.admmIterations, rhoMin: cfg.admmRhoMin, rhoMax: cfg.admmRhoMax, balance: cfg.admmBalance } },
+    { admm: admmSettings(cfg) },
     shareBounds(layout, scenario),
   );
 }

@@ -7,21 +7,20 @@
  * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type NdArray } from '../../env/index.js';
-import { stepQos, type SlicingLayout } from '../../families/index.js';
+import type { NdArray } from '../../env/index.js';
+import type { SlicingLayout } from '../../families/index.js';
 import type { MlpSpec } from '../../native/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { Adam } from '../core/adam.js';
-import { projectAllocation, randomAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
+import { projectAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
 import { createActorForward, type ActorForward } from '../core/forward.js';
 import { TfMlp, specFromArrays } from '../core/mlp.js';
-import { addGaussian, noiseStd } from '../core/noise.js';
 import { projectRows, projectionOp } from '../core/projection-op.js';
-import { ReplayBuffer } from '../core/replay.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+import { REPLAY_SCHEDULE_RANGES, TransitionBook } from '../core/transition-book.js';
 
 export type CellAgentKind = 'ddpg' | 'td3';
 
@@ -108,12 +107,10 @@ export class CellAgent implements TrainableAgent {
   private readonly criticTargets: TfMlp[] = [];
   private readonly actorOpt: Adam;
   private readonly criticOpts: Adam[] = [];
-  private readonly buffer: ReplayBuffer;
+  private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly rng: Rng;
-  private readonly exploreRng: Rng;
   private readonly policy: CellActorPolicy;
-  private envSteps = 0;
   private updates = 0;
   private dirty = true;
   private lastActorLoss = 0;
@@ -130,25 +127,18 @@ export class CellAgent implements TrainableAgent {
       throw new InputError('agent.reward', this.cfg.reward, 'min-qos or sum-utility');
     }
     checkRanges(this.cfg, 'agent', [
-      ['batchSize', 1, 1e6, true],
-      ['bufferCapacity', 1, 1e8, true],
-      ['warmupSteps', 0, 1e9, true],
-      ['updatesPerStep', 0, 1000, true],
-      ['updateEvery', 1, 1e6, true],
+      ...REPLAY_SCHEDULE_RANGES,
       ['policyDelay', 1, 1000, true],
       ['gamma', 0, 0.9999],
       ['tau', 0, 1],
       ['actorLr', 0, 1],
       ['criticLr', 0, 1],
-      ['noiseStart', 0, 10],
-      ['noiseEnd', 0, 10],
     ]);
     this.C = layout.cells;
     this.S = layout.slices.length;
     this.twin = kind === 'td3';
     this.bounds = shareBounds(layout, scenario);
     this.rng = new Rng(deriveSeed(options.seed, kind, 'updates'));
-    this.exploreRng = new Rng(deriveSeed(options.seed, kind, 'explore'));
     const init = new Rng(deriveSeed(options.seed, kind, 'init'));
     const F = this.S * NORM_FEATURES;
     const actorShape = { inputSize: F, hidden: this.cfg.hidden, outputSize: this.S, outputActivation: 'sigmoid' as const, finalInitScale: 0.05 };
@@ -165,24 +155,16 @@ export class CellAgent implements TrainableAgent {
       this.criticOpts.push(new Adam(critic.variables(), { learningRate: this.cfg.criticLr, clipNorm: this.cfg.gradClip }));
     }
     this.actorOpt = new Adam(this.actor.variables(), { learningRate: this.cfg.actorLr, clipNorm: this.cfg.gradClip });
-    this.buffer = new ReplayBuffer(this.cfg.bufferCapacity, [
-      { name: 'obs', width: F },
-      { name: 'act', width: this.S },
-      { name: 'qos', width: this.S },
-      { name: 'next', width: F },
-      { name: 'mask', width: this.S },
-      { name: 'nextMask', width: this.S },
-      { name: 'done', width: 1 },
-    ]);
+    this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, kind, 'explore')));
     this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds);
   }
 
   get replaySize(): number {
-    return this.buffer.size;
+    return this.book.buffer.size;
   }
 
   settings(): Record<string, unknown> {
-    return { ...this.cfg, replayBytesPerTransition: this.buffer.bytesPerTransition };
+    return { ...this.cfg, replayBytesPerTransition: this.book.buffer.bytesPerTransition };
   }
 
   private sync(): void {
@@ -197,13 +179,11 @@ export class CellAgent implements TrainableAgent {
   }
 
   actExplore(obs: NdArray<Float32Array>): Float32Array {
-    const mask = activeMask(obs.data, this.C, this.S);
-    if (this.envSteps < this.cfg.warmupSteps) return randomAllocation(mask, this.C, this.S, this.bounds, () => this.exploreRng.next());
-    this.sync();
-    const raw = projectRows(this.policy.raw(obs), mask, this.C, this.S, this.bounds);
-    const std = noiseStd({ start: this.cfg.noiseStart, end: this.cfg.noiseEnd, decaySteps: this.cfg.noiseDecaySteps }, this.envSteps - this.cfg.warmupSteps);
-    addGaussian(raw, std, this.exploreRng);
-    return projectAllocation(raw, mask, this.C, this.S, this.bounds);
+    // The actor's projected action is the centre of the exploration noise.
+    return this.book.explore(obs, this.bounds, (mask) => {
+      this.sync();
+      return projectRows(this.policy.raw(obs), mask, this.C, this.S, this.bounds);
+    });
   }
 
   evaluationPolicy(): SlicingPolicy {
@@ -211,33 +191,8 @@ export class CellAgent implements TrainableAgent {
   }
 
   observe(tr: Transition): AgentMetrics | null {
-    const { C, S } = this;
-    const F = S * NORM_FEATURES;
-    const feats = normalizeObservation(tr.obs.data, C, S);
-    const next = normalizeObservation(tr.nextObs.data, C, S);
-    const mask = activeMask(tr.obs.data, C, S);
-    const nextMask = activeMask(tr.nextObs.data, C, S);
-    const qos = stepQos(tr.info.qos, tr.nextObs.data, C, S);
-    const done = [tr.terminated ? 1 : 0];
-    for (let c = 0; c < C; c++) {
-      const q = new Float32Array(S);
-      for (let s = 0; s < S; s++) q[s] = Number.isNaN(qos[c * S + s]!) ? 1 : qos[c * S + s]!;
-      this.buffer.push({
-        obs: feats.subarray(c * F, (c + 1) * F),
-        act: tr.action.subarray(c * S, (c + 1) * S),
-        qos: q,
-        next: next.subarray(c * F, (c + 1) * F),
-        mask: mask.subarray(c * S, (c + 1) * S),
-        nextMask: nextMask.subarray(c * S, (c + 1) * S),
-        done,
-      });
-    }
-    this.envSteps += 1;
-    if (this.envSteps < this.cfg.warmupSteps || this.buffer.size < Math.min(this.cfg.batchSize, this.cfg.bufferCapacity)) return null;
-    if (this.envSteps % Math.max(1, Math.round(this.cfg.updateEvery)) !== 0) return null;
-    let m: AgentMetrics | null = null;
-    for (let k = 0; k < this.cfg.updatesPerStep; k++) m = this.update();
-    return m;
+    this.book.record(tr);
+    return this.book.updateIfDue(() => this.update());
   }
 
   /** The per-cell reward of a stored transition. */
@@ -259,14 +214,7 @@ export class CellAgent implements TrainableAgent {
     const B = fixed ? fixed.indices.length : this.cfg.batchSize;
     const F = S * NORM_FEATURES;
     const rng = fixed ? new Rng(fixed.seed) : this.rng;
-    const idx = fixed ? fixed.indices : this.buffer.sampleIndices(B, this.rng);
-    const feats = this.buffer.gather('obs', idx);
-    const act = this.buffer.gather('act', idx);
-    const qos = this.buffer.gather('qos', idx);
-    const next = this.buffer.gather('next', idx);
-    const mask = this.buffer.gather('mask', idx);
-    const nextMask = this.buffer.gather('nextMask', idx);
-    const done = this.buffer.gather('done', idx);
+    const { obs: feats, act, qos, next, mask, nextMask, done } = this.book.batch(B, this.rng, fixed?.indices);
     // Target action: target actor, smoothing noise (TD3), projection.
     const rawNext = this.actorTarget.predict(next, B);
     const projected = projectRows(rawNext, nextMask, B, S, this.bounds);
@@ -333,21 +281,21 @@ export class CellAgent implements TrainableAgent {
       put(`adamCritic${k}`, s.arrays);
       adamT.push(s.t);
     });
-    const replay = this.buffer.getState();
-    for (const [name, arr] of Object.entries(replay.arrays)) arrays[`replay/${name}`] = arr;
+    const book = this.book.checkpoint();
+    Object.assign(arrays, book.arrays);
     return {
       meta: {
         id: this.id,
         settings: this.cfg,
         actorActivations: ACTIVATIONS(this.cfg.hidden),
         layers: this.cfg.hidden.length + 1,
-        envSteps: this.envSteps,
+        envSteps: book.meta.envSteps,
         updates: this.updates,
         lastActorLoss: this.lastActorLoss,
         adamT,
         rng: this.rng.getState(),
-        exploreRng: this.exploreRng.getState(),
-        replay: { head: replay.head, size: replay.size },
+        exploreRng: book.meta.exploreRng,
+        replay: book.meta.replay,
       },
       arrays,
     };
@@ -365,12 +313,8 @@ export class CellAgent implements TrainableAgent {
       this.criticTargets[k]!.setArrays(get(`criticTarget${k}`, L));
       this.criticOpts[k]!.setState(m.adamT[k + 1]!, get(`adamCritic${k}`, 2 * L));
     });
-    const replayArrays: Record<string, Float32Array> = {};
-    for (const f of this.buffer.fields) replayArrays[f.name] = state.arrays[`replay/${f.name}`] as Float32Array;
-    this.buffer.setState(m.replay.head, m.replay.size, replayArrays);
+    this.book.restore(m, state.arrays);
     this.rng.setState(m.rng);
-    this.exploreRng.setState(m.exploreRng);
-    this.envSteps = m.envSteps;
     this.updates = m.updates;
     this.lastActorLoss = m.lastActorLoss;
     this.dirty = true;

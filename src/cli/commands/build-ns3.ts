@@ -1,20 +1,12 @@
 import type { Command } from 'commander';
 import { defaultNs3BuildDir, ensureNs3Build } from '../../remote/index.js';
-import { InputError } from '../../util/index.js';
+import { integerOption } from '../options.js';
 
 interface BuildNs3Options {
   buildDir: string;
   force: boolean;
   jobs: number;
   json: boolean;
-}
-
-function positiveInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < 1) throw new InputError(name, text, 'a positive integer');
-    return n;
-  };
 }
 
 export function register(program: Command): void {
@@ -26,7 +18,7 @@ export function register(program: Command): void {
     )
     .option('--build-dir <dir>', 'build directory (env NS3TS_BUILD_DIR overrides the default)', defaultNs3BuildDir())
     .option('--force', 'build even if the sources did not change', false)
-    .option('-j, --jobs <n>', 'parallel build jobs', positiveInt('--jobs'), 2)
+    .option('-j, --jobs <n>', 'parallel build jobs', integerOption('--jobs', { min: 1 }), 2)
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (options: BuildNs3Options) => {
       const started = Date.now();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
 import { loadScenario } from '../../scenario/index.js';
 import { InputError, writeJsonAtomic } from '../../util/index.js';
+import { integerOption } from '../options.js';
 
 interface EvalOptions {
   scenario: string;
@@ -11,14 +12,6 @@ interface EvalOptions {
   json: boolean;
   out?: string;
   progress: boolean;
-}
-
-function nonNegativeInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
-    return n;
-  };
 }
 
 /** The JSON form of one result: {"scenario","policy","episodes","seed","kpis","perSlice",...}. */
@@ -69,8 +62,8 @@ export function register(program: Command): void {
     .description('evaluate a policy (baselines, fixed shares, a trained checkpoint) on a scenario and print its KPIs')
     .option('-s, --scenario <name|path>', 'scenario name (see `ns3ts scenarios`) or path', 'slicing-synthetic')
     .option('-p, --policy <spec>', POLICY_SPEC_HELP, 'all-baselines')
-    .option('-e, --episodes <n>', "episodes per policy (default: the scenario's training.evalEpisodes)", nonNegativeInt('--episodes'))
-    .option('--seed <n>', "episode e is reset with seed + e (default: the scenario's seed)", nonNegativeInt('--seed'))
+    .option('-e, --episodes <n>', "episodes per policy (default: the scenario's training.evalEpisodes)", integerOption('--episodes'))
+    .option('--seed <n>', "episode e is reset with seed + e (default: the scenario's seed)", integerOption('--seed'))
     .option('--json', 'print JSON: one object per policy; an array of them for all-baselines', false)
     .option('-o, --out <file>', 'also write the JSON to this file (written atomically)')
     .option('--no-progress', 'hide the progress bar (stderr)')

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { type NdArray } from '../../env/index.js';
 import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../../families/index.js';
+import { runEpisodes } from '../../rollout/index.js';
 import { loadScenario } from '../../scenario/index.js';
 import { SimulatorPeer, BASE_CAPABILITIES, DEFAULT_PEER_TIMEOUT_MS, formatCapabilities, type PeerState } from '../../server/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';
+import { integerOption } from '../options.js';
+
+type Obs = NdArray<Float32Array>;
 
 interface SimOptions {
   scenario: string;
@@ -15,12 +19,14 @@ interface SimOptions {
   timeoutMs: number;
 }
 
-function nonNegativeInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
-    return n;
-  };
+/**
+ * How the agent ended an episode early: 'stop' ends the simulation, 'reset' starts the next
+ * episode (thrown out of the policy, which is the agent across the wire, to end the rollout).
+ */
+class AgentEndedEpisode extends Error {
+  constructor(readonly reply: { kind: 'stop' } | { kind: 'reset'; seed?: number }) {
+    super(`the agent sent ${reply.kind} mid-episode`);
+  }
 }
 
 /**
@@ -29,6 +35,10 @@ function nonNegativeInt(name: string) {
  * without ns-3. Accepts the arguments the launcher gives ns-3 programs (--openGymEndpoint or
  * --openGymPort, --simSeed). Advertises soft-reset: an agent that asks for a reset gets a new
  * episode in the same process (with the seed it sends, else one derived from --simSeed).
+ *
+ * The episodes run through the rollout runner with the agent as the policy: each decision sends
+ * the state and waits for the action; after an episode's last step the final state goes out and
+ * the agent's answer (reset with a seed, or stop) decides the next episode.
  */
 export async function runSimulator(options: SimOptions): Promise<{ episodes: number; steps: number }> {
   const scenario = loadScenario(options.scenario);
@@ -40,17 +50,16 @@ export async function runSimulator(options: SimOptions): Promise<{ episodes: num
   if (!endpoint) throw new InputError('--endpoint', undefined, 'the agent endpoint (tcp://host:port or ipc://path), or --openGymPort');
   const seed = options.simSeed ?? scenario.seed;
   const env = new SyntheticSlicingEnv(scenario, { seed });
-  const shape = [scenario.cells, scenario.slices.length, FEATURES_PER_SLICE];
-  const peer = new SimulatorPeer<NdArray<Float32Array>, NdArray<Float32Array>>({
+  const peer = new SimulatorPeer<Obs, Obs>({
     endpoint,
     timeoutMs: options.timeoutMs,
     seed,
     capabilities: formatCapabilities([...BASE_CAPABILITIES, 'soft-reset']),
   });
-  const state = (reward: number): PeerState<NdArray<Float32Array>> => {
+  const state = (obs: Obs, reward: number): PeerState<Obs> => {
     const done = env.episodeDone;
     return {
-      obs: { data: env.obs.slice(), shape },
+      obs,
       reward,
       gameOver: done,
       ...(done ? { reason: 'SimulationEnd' as const } : {}),
@@ -69,26 +78,53 @@ export async function runSimulator(options: SimOptions): Promise<{ episodes: num
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    env.resetSync(seed);
     const ack = await peer.init({ observationSpace: env.observationSpace, actionSpace: env.actionSpace });
     if (ack.stopSimReq) return { episodes: 0, steps };
     const agentSoftReset = SimulatorPeer.agentCapabilities(ack).has('soft-reset');
-    let current = state(0);
-    for (;;) {
-      const reply = await peer.step(current);
-      if (reply.kind === 'stop') break;
-      if (current.gameOver && !agentSoftReset) break; // ns3-gym: the simulation ends after game over
-      if (reply.kind === 'reset') {
-        if (options.episodes > 0 && episodes >= options.episodes) break;
-        env.resetSync(reply.seed ?? deriveSeed(seed, 'episode', episodes));
-        episodes++;
-        current = state(0);
-        continue;
+    let nextSeed: number = seed;
+    let stopped = false;
+    /** A reset the agent asked for: the seed of the next episode, or the end when the limit is reached. */
+    const startNext = (reply: { seed?: number }): void => {
+      if (options.episodes > 0 && episodes >= options.episodes) {
+        stopped = true;
+        return;
       }
-      if (current.gameOver) break; // an action after game over: nothing left to simulate
-      const reward = env.stepSync(reply.action.data);
-      steps++;
-      current = state(reward);
+      nextSeed = reply.seed ?? deriveSeed(seed, 'episode', episodes);
+      episodes++;
+    };
+    // What the next state carries: the last step's reward and observation.
+    let reward = 0;
+    let last: Obs | null = null;
+    const agent = async (obs: Obs): Promise<Obs> => {
+      const reply = await peer.step(state(obs, reward));
+      if (reply.kind !== 'action') throw new AgentEndedEpisode(reply);
+      return reply.action;
+    };
+    while (!stopped) {
+      try {
+        await runEpisodes<Obs, Obs>(env, agent, {
+          episodes: Number.MAX_SAFE_INTEGER,
+          seed: () => nextSeed,
+          shouldStop: () => stopped,
+          onRoundStart: () => void (reward = 0),
+          onStep: (t) => {
+            reward = t.reward;
+            last = t.nextObs;
+            steps++;
+          },
+          onEpisodeEnd: async () => {
+            const reply = await peer.step(state(last!, reward));
+            // ns3-gym: the simulation ends after game over unless the agent resets softly; an
+            // action after game over leaves nothing to simulate.
+            if (reply.kind === 'reset' && agentSoftReset) startNext(reply);
+            else stopped = true;
+          },
+        });
+      } catch (err) {
+        if (!(err instanceof AgentEndedEpisode)) throw err;
+        if (err.reply.kind === 'stop') stopped = true;
+        else startNext(err.reply);
+      }
     }
   } catch (err) {
     if (!signalled) throw err;
@@ -109,10 +145,10 @@ export function register(program: Command): void {
     .option('-s, --scenario <name|path>', 'synthetic scenario name or path', 'slicing-synthetic')
     .option('--endpoint <endpoint>', 'agent endpoint to connect to: tcp://host:port or ipc://path')
     .option('--openGymEndpoint <endpoint>', 'same as --endpoint (the name the launcher gives ns-3 programs)')
-    .option('--openGymPort <port>', 'agent port on 127.0.0.1 (ns3-gym style)', nonNegativeInt('--openGymPort'))
-    .option('--simSeed <n>', "seed of the first episode (default: the scenario's seed)", nonNegativeInt('--simSeed'))
-    .option('--episodes <n>', 'serve at most this many episodes (0 = until the agent stops)', nonNegativeInt('--episodes'), 0)
-    .option('--timeout-ms <ms>', 'how long to wait for each answer from the agent', nonNegativeInt('--timeout-ms'), DEFAULT_PEER_TIMEOUT_MS)
+    .option('--openGymPort <port>', 'agent port on 127.0.0.1 (ns3-gym style)', integerOption('--openGymPort'))
+    .option('--simSeed <n>', "seed of the first episode (default: the scenario's seed)", integerOption('--simSeed'))
+    .option('--episodes <n>', 'serve at most this many episodes (0 = until the agent stops)', integerOption('--episodes'), 0)
+    .option('--timeout-ms <ms>', 'how long to wait for each answer from the agent', integerOption('--timeout-ms'), DEFAULT_PEER_TIMEOUT_MS)
     .action(async (options: SimOptions) => {
       await runSimulator(options);
     });

@@ -10,14 +10,7 @@ import {
   sweepStatus,
   type PreparedSweep,
 } from '../../sweep/index.js';
-
-function positiveInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) throw new InputError(name, text, 'a non-negative integer');
-    return n;
-  };
-}
+import { integerOption, parseInteger } from '../options.js';
 
 interface SweepOptions {
   out?: string;
@@ -80,97 +73,106 @@ export function register(program: Command): void {
     .description('run a scenario sweep (grid × seeds) locally with a worker pool or on Slurm as one job array; finished runs are skipped')
     .argument('[file]', 'sweep file (scenarios/sweeps/*.yaml)')
     .option('-o, --out <dir>', 'sweep folder (run folders, results) (default: "sweeps/<sweep name>")')
-    .option('-w, --workers <n>', 'local executor: concurrent runs', positiveInt('workers'), availableParallelism())
-    .option('--retries <n>', 'retries of a crashed run before it is marked failed', positiveInt('retries'), 1)
+    .option('-w, --workers <n>', 'local executor: concurrent runs', integerOption('--workers'), availableParallelism())
+    .option('--retries <n>', 'retries of a crashed run before it is marked failed', integerOption('--retries'), 1)
     .option('--retry-failed', 'give runs that failed for good a new set of attempts', false)
     .addOption(new Option('--executor <kind>', 'where the runs execute').choices(['local', 'slurm']).default('local'))
     .option('--partition <name>', 'slurm: partition (default: the cluster\'s default)')
     .option('--time <limit>', 'slurm: time limit per run, e.g. 00:30:00 (default: the partition\'s)')
-    .option('--cpus-per-task <n>', 'slurm: CPUs per run', positiveInt('cpus-per-task'), 1)
-    .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', positiveInt('max-parallel'))
+    .option('--cpus-per-task <n>', 'slurm: CPUs per run', integerOption('--cpus-per-task'), 1)
+    .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', integerOption('--max-parallel'))
     .addOption(
       new Option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)')
         .argParser((v: string, acc: string[]) => [...acc, v])
         .default([], 'none'),
     )
     .option('--wait', 'slurm: wait until the job array has finished', false)
-    .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', positiveInt('timeout'))
+    .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', integerOption('--timeout'))
     .option('--dry-run', 'validate the sweep file, create the run folders and list the runs without running them', false)
     .option('--no-progress', 'no progress display on stderr')
     .action(async (file: string | undefined, opts: SweepOptions) => {
-      if (!file) {
-        sweep.help();
-        return;
-      }
+      if (!file) return sweep.help({ error: true });
+      if (opts.workers < 1) throw new InputError('--workers', opts.workers, 'an integer >= 1 (concurrent runs)');
+      if (opts.maxParallel === 0) throw new InputError('--max-parallel', 0, 'an integer >= 1 (runs at once)');
       const prepared = prepareSweep(file, { ...(opts.out ? { out: opts.out } : {}), retryFailed: Boolean(opts.retryFailed) });
-      const maxAttempts = opts.retries + 1;
-      if (opts.dryRun) {
-        process.stdout.write(describePlan(prepared));
-        return;
-      }
-      if (opts.executor === 'local') {
-        const { signal, dispose } = abortOnSignals();
-        try {
-          const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts, signal, progress: opts.progress });
-          process.stderr.write(
-            `sweep ${prepared.plan.spec.name}: ${summary.done} run now, ${summary.alreadyDone} already done, ${summary.failed} failed` +
-              `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}\n`,
-          );
-          if (signal.aborted) process.exitCode = 130;
-          else if (summary.failed > 0) process.exitCode = 1;
-        } finally {
-          dispose();
-        }
-        return;
-      }
-      const { signal, dispose } = abortOnSignals();
-      let lastLine = '';
-      try {
-        const result = await runSweepSlurm(prepared, {
-          maxAttempts,
-          cpusPerTask: opts.cpusPerTask,
-          ...(opts.partition ? { partition: opts.partition } : {}),
-          ...(opts.time ? { time: opts.time } : {}),
-          ...(opts.maxParallel ? { maxParallel: opts.maxParallel } : {}),
-          extraArgs: opts.sbatchArg,
-          wait: Boolean(opts.wait),
-          ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
-          signal,
-          onPoll: (s) => {
-            const line = `sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed`;
-            // Only when something changed: a long array would otherwise print a line per poll.
-            if (opts.progress && line !== lastLine) process.stderr.write(`${line}\n`);
-            lastLine = line;
-          },
-        });
-        if (result.submissions.length === 0) {
-          process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
-        }
-        for (const submission of result.submissions) {
-          process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}\n`);
-          process.stdout.write(`${submission.jobId}\n`);
-        }
-        if (opts.wait) {
-          const status = sweepStatus(prepared.sweepDir, { squeue: false });
-          process.stderr.write(formatStatus(status));
-          if (status.counts.failed > 0 || status.counts.done < status.total) process.exitCode = 1;
-        }
-      } finally {
-        dispose();
-      }
+      if (opts.dryRun) process.stdout.write(describePlan(prepared));
+      else if (opts.executor === 'local') await runLocally(prepared, opts);
+      else await runOnSlurm(prepared, opts);
     });
+  registerRunTask(sweep);
+  registerStatus(sweep);
+}
 
+/** `ns3ts sweep --executor local`: a worker pool on this machine; exit code 130 when stopped, 1 when a run failed. */
+async function runLocally(prepared: PreparedSweep, opts: SweepOptions): Promise<void> {
+  const { signal, dispose } = abortOnSignals();
+  try {
+    const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts: opts.retries + 1, signal, progress: opts.progress });
+    process.stderr.write(
+      `sweep ${prepared.plan.spec.name}: ${summary.done} run now, ${summary.alreadyDone} already done, ${summary.failed} failed` +
+        `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}\n`,
+    );
+    if (signal.aborted) process.exitCode = 130;
+    else if (summary.failed > 0) process.exitCode = 1;
+  } finally {
+    dispose();
+  }
+}
+
+/**
+ * `ns3ts sweep --executor slurm`: submits the pending runs as job arrays (their ids on stdout);
+ * with --wait, polls until they end and exits 1 unless every run is done.
+ */
+async function runOnSlurm(prepared: PreparedSweep, opts: SweepOptions): Promise<void> {
+  const { signal, dispose } = abortOnSignals();
+  let lastLine = '';
+  try {
+    const result = await runSweepSlurm(prepared, {
+      maxAttempts: opts.retries + 1,
+      cpusPerTask: opts.cpusPerTask,
+      ...(opts.partition ? { partition: opts.partition } : {}),
+      ...(opts.time ? { time: opts.time } : {}),
+      ...(opts.maxParallel ? { maxParallel: opts.maxParallel } : {}),
+      extraArgs: opts.sbatchArg,
+      wait: Boolean(opts.wait),
+      ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+      signal,
+      onPoll: (s) => {
+        const line = `sweep ${s.name}: ${s.counts.done}/${s.total} done, ${s.counts.running} running, ${s.counts.failed} failed`;
+        // Only when something changed: a long array would otherwise print a line per poll.
+        if (opts.progress && line !== lastLine) process.stderr.write(`${line}\n`);
+        lastLine = line;
+      },
+    });
+    if (result.submissions.length === 0) {
+      process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
+    }
+    for (const submission of result.submissions) {
+      process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}\n`);
+      process.stdout.write(`${submission.jobId}\n`);
+    }
+    if (opts.wait) {
+      const status = sweepStatus(prepared.sweepDir, { squeue: false });
+      process.stderr.write(formatStatus(status));
+      if (status.counts.failed > 0 || status.counts.done < status.total) process.exitCode = 1;
+    }
+  } finally {
+    dispose();
+  }
+}
+
+/** `ns3ts sweep run-task`: what each Slurm job-array task executes. */
+function registerRunTask(sweep: Command): void {
   sweep
     .command('run-task')
     .description('run one row of a Slurm manifest (what each job-array task executes)')
     .argument('<manifest>', 'manifest file written by `ns3ts sweep --executor slurm`')
     .argument('[index]', 'row index (default: $SLURM_ARRAY_TASK_ID)')
-    .option('--retries <n>', 'retries of a crashed run inside this task', positiveInt('retries'), 1)
+    .option('--retries <n>', 'retries of a crashed run inside this task', integerOption('--retries'), 1)
     .action(async (manifest: string, indexText: string | undefined, opts: { retries: number }) => {
       const text = indexText ?? process.env.SLURM_ARRAY_TASK_ID;
       if (text === undefined) throw new InputError('index', text, 'a row index, or SLURM_ARRAY_TASK_ID in the environment');
-      const index = Number(text);
-      if (!Number.isInteger(index) || index < 0) throw new InputError('index', text, 'a non-negative integer');
+      const index = parseInteger('index', text);
       const { signal, dispose } = abortOnSignals();
       try {
         const { row, outcome } = await runTask(manifest, index, opts.retries + 1, signal);
@@ -181,7 +183,10 @@ export function register(program: Command): void {
         dispose();
       }
     });
+}
 
+/** `ns3ts sweep status`. */
+function registerStatus(sweep: Command): void {
   sweep
     .command('status')
     .description('progress of a sweep from its run folders, and its Slurm jobs in the queue')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
 import { InputError } from '../../util/index.js';
+import { integerOption } from '../options.js';
 
 interface TrainCliOptions {
   scenario?: string;
@@ -17,14 +18,6 @@ interface TrainCliOptions {
   checkpointEvery: number;
   json: boolean;
   progress: boolean;
-}
-
-function nonNegativeInt(name: string, min = 0) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < min) throw new InputError(name, text, `an integer >= ${min}`);
-    return n;
-  };
 }
 
 function agentHelp(): string {
@@ -57,17 +50,17 @@ export function register(program: Command): void {
     .description('train an agent on a scenario (synthetic or ns-3); writes runs/<run-id>/ (config, metrics.jsonl, checkpoint, summary)')
     .option('-s, --scenario <name|path>', 'scenario name (see `ns3ts scenarios`) or path (default: slicing-synthetic)')
     .option('-a, --agent <id>', "agent id (default: the scenario's agent.id; see the list below)")
-    .option('--seed <n>', "seed of the run (default: the scenario's seed)", nonNegativeInt('--seed'))
-    .option('-e, --episodes <n>', "training episodes (default: the scenario's training.episodes)", nonNegativeInt('--episodes', 1))
+    .option('--seed <n>', "seed of the run (default: the scenario's seed)", integerOption('--seed'))
+    .option('-e, --episodes <n>', "training episodes (default: the scenario's training.episodes)", integerOption('--episodes', { min: 1 }))
     .option('-o, --out <dir>', 'folder for run directories', 'runs')
     .option('--run-id <id>', 'name of the run directory (default: <scenario>-<agent>-s<seed>-<time>)')
     .option('-b, --backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES.join(', ')} (default: auto; with --resume: the run's)`, (v) =>
       parseBackendChoice(v),
     )
     .option('--resume <run-dir>', 'continue a killed or finished run from its last checkpoint (with --episodes: up to that many)')
-    .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", nonNegativeInt('--eval-every'))
-    .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", nonNegativeInt('--eval-episodes', 1))
-    .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', nonNegativeInt('--checkpoint-every', 1), 1)
+    .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", integerOption('--eval-every'))
+    .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", integerOption('--eval-episodes', { min: 1 }))
+    .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
     .option('--json', 'print the run summary as JSON on stdout', false)
     .option('--no-progress', 'hide the progress bar (stderr)')
     .addHelpText('after', agentHelp)

@@ -16,6 +16,8 @@ export {
 } from './slicing.js';
 export {
   SyntheticSlicingEnv,
+  slicingModelOf,
+  type SlicingModel,
   CQI_SPECTRAL_EFFICIENCY,
   CQI_SINR_THRESHOLDS_DB,
   sinrToCqi,

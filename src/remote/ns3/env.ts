@@ -7,7 +7,17 @@ import type { Scenario, SettingValue } from '../../scenario/index.js';
 import { RemoteEnv } from '../remote-env.js';
 import { RemoteVectorEnv } from '../vector-env.js';
 import { FEATURES_PER_SLICE, SLICE_TYPES } from '../../scenario/index.js';
-import { Box, type AutoresetMode, type Env, type GymSpace, type NdArray } from '../../env/index.js';
+import {
+  Box,
+  FailFastOnExit,
+  FailFastOnExitVector,
+  type AutoresetMode,
+  type Env,
+  type GymSpace,
+  type NdArray,
+  type SimulatorExitSignal,
+  type VectorEnv,
+} from '../../env/index.js';
 import { ensureNs3Build, resolveNs3Program, defaultNs3BuildDir } from './build.js';
 import { ProcessLauncher, type SimulatorExit } from './launcher.js';
 
@@ -117,54 +127,23 @@ function logTail(path: string, lines = 6): string {
 }
 
 /**
- * A simulator that exits before its first state (bad arguments, a crash in set-up) fails reset()
- * at once, with its exit status and the end of its log, instead of after the connect timeout;
- * one that dies mid-episode adds info.exitCode, info.exitSignal and info.log to the truncated step.
+ * The launcher's simulator exits as the fail-fast wrappers see them: only exits of simulators
+ * started after a subscription are reported (the previous one may end on its own meanwhile).
  */
-function failFastOnExit(env: RemoteEnv<Obs, Obs>, launcher: ProcessLauncher): void {
-  const reset = env.reset.bind(env);
-  env.reset = (options) =>
-    new Promise((resolve, reject) => {
-      // Only simulators started by this reset count (the previous one may end on its own now).
+export function launcherExitSignal(launcher: ProcessLauncher): SimulatorExitSignal {
+  return {
+    watchExits(listener) {
       const earlier = new Set(launcher.spawnedPids());
       const onExit = (index: number, exit: SimulatorExit, pid: number): void => {
-        if (index !== env.index || earlier.has(pid)) return;
-        const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-        const tail = logTail(launcher.logPath(index));
-        reject(
-          new Ns3tsError(
-            `simulator ${index} exited (${how}) before its first state; log ${launcher.logPath(index)}${tail ? `:\n${tail}` : ''}`,
-          ),
-        );
+        if (!earlier.has(pid)) listener(index, exit);
       };
       launcher.on('exit', onExit);
-      reset(options)
-        .then(resolve, reject)
-        .finally(() => launcher.off('exit', onExit));
-    });
-  // A simulator that died mid-episode: its exit status as fields of info, next to reason/error.
-  const step = env.step.bind(env);
-  env.step = async (action) => {
-    const result = await step(action);
-    if (result.truncated && result.info.reason === 'simulator-exited') {
-      const exit = launcher.exitInfo(env.index);
-      if (exit) Object.assign(result.info, { exitCode: exit.code, exitSignal: exit.signal, log: launcher.logPath(env.index) });
-    }
-    return result;
+      return () => launcher.off('exit', onExit);
+    },
+    exitInfo: (index) => launcher.exitInfo(index),
+    logPath: (index) => launcher.logPath(index),
+    logTail: (index) => logTail(launcher.logPath(index)),
   };
-}
-
-/** Runs `cleanup` after the env's own close. */
-function closeThen<T extends { close(): Promise<void> }>(env: T, cleanup: () => void): T {
-  const close = env.close.bind(env);
-  env.close = async (): Promise<void> => {
-    try {
-      await close();
-    } finally {
-      cleanup();
-    }
-  };
-  return env;
 }
 
 /** The scenario's `ns3:` settings this env reads: the server's timeouts (ms). */
@@ -254,8 +233,7 @@ export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & 
       ...spaces,
       ...timeouts,
     });
-    failFastOnExit(env, launcher);
-    return closeThen(env, cleanup) as SlicingEnv;
+    return new FailFastOnExit(env, launcherExitSignal(launcher), env.index, { afterClose: cleanup });
   } catch (err) {
     await launcher.close();
     cleanup();
@@ -271,7 +249,7 @@ export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & 
 export async function createNs3VectorEnv(
   scenario: Scenario,
   options: Ns3EnvOptions & { numEnvs: number; autoresetMode?: AutoresetMode },
-): Promise<RemoteVectorEnv<Obs, Obs>> {
+): Promise<VectorEnv<Obs, Obs>> {
   if (!Number.isInteger(options.numEnvs) || options.numEnvs < 1) throw new InputError('numEnvs', options.numEnvs, 'a positive integer');
   const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
   const { endpoint, cleanup } = endpointFor(options);
@@ -286,7 +264,7 @@ export async function createNs3VectorEnv(
       ...spaces,
       ...timeouts,
     });
-    return closeThen(venv, cleanup);
+    return new FailFastOnExitVector(venv, launcherExitSignal(launcher), { afterClose: cleanup });
   } catch (err) {
     await launcher.close();
     cleanup();

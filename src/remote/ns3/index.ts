@@ -10,4 +10,4 @@ export {
   type Ns3BuildResult,
 } from './build.js';
 export { ProcessLauncher, processAlive, type ProcessLauncherOptions, type SimulatorExit } from './launcher.js';
-export { createNs3Env, createNs3VectorEnv, ns3ScenarioArgs, temporaryIpcEndpoint, type Ns3EnvOptions } from './env.js';
+export { createNs3Env, createNs3VectorEnv, ns3ScenarioArgs, temporaryIpcEndpoint, launcherExitSignal, type Ns3EnvOptions } from './env.js';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, Ns3tsError, signalProcessGroup } from '../../util/index.js';
+import { InputError, Ns3tsError, signalProcessGroup, withParentDeathSignal } from '../../util/index.js';
 import type { SimulatorLauncher } from '../../env/index.js';
 
 /**
@@ -20,7 +20,12 @@ import type { SimulatorLauncher } from '../../env/index.js';
  * Event 'exit' (index, { code, signal }, pid): a simulator ended on its own (not through stop()).
  *
  * Logs: the stdout and stderr of simulator i go to `<logDir>/<name>-<i>.log` (appended, one
- * header line per start with the pid, seed and endpoint).
+ * header line per start with the pid, seed and endpoint). A temporary log folder (no `logDir`
+ * given) is removed on close() when every simulator ended normally (exit code 0, or stopped by
+ * the launcher); otherwise it is kept and named on stderr.
+ *
+ * A simulator also dies when this process is killed outright (SIGKILL, OOM): it is started with
+ * a parent-death signal where the system offers one (util/parent-death.ts).
  */
 export interface ProcessLauncherOptions {
   /** Executable (absolute path or a command on PATH). */
@@ -92,6 +97,10 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
   private readonly slots = new Map<number, Slot>();
   private readonly exits = new Map<number, SimulatorExit>();
   private readonly everSpawned: number[] = [];
+  /** The log folder is a temporary one of this launcher's (removed on a clean close). */
+  private readonly ownLogDir: boolean;
+  /** Simulators that ended on their own with a failure ("simulator 0 pid 123: exit code 1"). */
+  private readonly failures: string[] = [];
   private closed = false;
 
   constructor(options: ProcessLauncherOptions) {
@@ -102,6 +111,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
     this.options = options;
     this.name = options.name ?? options.command.split('/').pop()!.replace(/\.[A-Za-z]+$/, '');
     this.killGraceMs = options.killGraceMs ?? 2000;
+    this.ownLogDir = options.logDir === undefined;
     this.logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'ns3ts-sim-'));
     mkdirSync(this.logDir, { recursive: true });
     installExitHooks();
@@ -127,8 +137,9 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
     const logFd = openSync(this.logPath(index), 'a');
     writeSync(logFd, `--- ${new Date().toISOString()} start seed=${seed} endpoint=${endpoint}\n--- ${this.options.command} ${args.join(' ')}\n`);
     let child: ChildProcess;
+    const launch = withParentDeathSignal(this.options.command, args, this.options.cwd);
     try {
-      child = spawn(this.options.command, args, {
+      child = spawn(launch.command, launch.args, {
         detached: true,
         stdio: ['ignore', logFd, logFd],
         env: this.options.env ?? process.env,
@@ -155,6 +166,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
         child.once('exit', (code, signal) => {
           const exit = { code, signal };
           slot.exit = exit;
+          if (!slot.stopping && (code !== 0 || signal !== null)) this.failures.push(`simulator ${index} pid ${pid}: ${signal ? `signal ${signal}` : `exit code ${code}`}`);
           liveGroups.delete(pid);
           // The group may still hold children of the simulator (e.g. a shell wrapper's).
           signalProcessGroup(pid, 'SIGKILL');
@@ -211,8 +223,12 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
   }
 
   async close(): Promise<void> {
+    const first = !this.closed;
     this.closed = true;
     await Promise.all([...this.slots.keys()].map((index) => this.stop(index)));
+    if (!first || !this.ownLogDir) return;
+    if (this.failures.length === 0) rmSync(this.logDir, { recursive: true, force: true });
+    else process.stderr.write(`ns3ts: simulator logs kept in ${this.logDir} (${this.failures.join('; ')})\n`);
   }
 }
 

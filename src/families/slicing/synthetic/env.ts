@@ -1,7 +1,7 @@
 import { InputError, Ns3tsError, Rng, deriveSeed } from '../../../util/index.js';
 import type { Scenario, SliceSpec, SyntheticEnvSpec } from '../../../scenario/index.js';
 import { FEATURE, FEATURES_PER_SLICE, qosLevel, sliceUtility, type SliceType, type SlicingLayout } from '../slicing.js';
-import { Box, type Env, type GymSpace, type Info, type NdArray, type ResetOptions, type ResetResult, type StepResult } from '../../../env/index.js';
+import { Box, unwrap, type Env, type GymSpace, type Info, type NdArray, type ResetOptions, type ResetResult, type StepResult } from '../../../env/index.js';
 import { cqiToSpectralEfficiency, sinrToCqi } from './radio.js';
 import { SLOT_SECONDS, trafficBase } from './traffic.js';
 
@@ -9,6 +9,29 @@ import { SLOT_SECONDS, trafficBase } from './traffic.js';
 const P95_FACTOR = Math.log(20);
 /** Utilization at which the M/M/1 term stops growing (the backlog term takes over beyond it). */
 const RHO_CAP = 0.99;
+
+/**
+ * The synthetic env's true model of the coming step, for policies that plan with it (the
+ * oracle): which (cell, slice) are active and the utility a share would give, without changing
+ * any state. Valid between a reset/step and the next step.
+ */
+export interface SlicingModel {
+  readonly cells: number;
+  readonly sliceCount: number;
+  /** Active flags of the coming step, [cells * slices] (a view; do not modify). */
+  readonly activeMask: Uint8Array;
+  /** log(r + 1) of one (cell, slice) at `share` in the coming step; NaN if the slice is inactive. */
+  evaluateSliceUtility(cell: number, slice: number, share: number): number;
+}
+
+/**
+ * The model of the coming step of `env` (under any wrappers) when it has one — the synthetic
+ * env — else null (an ns-3 env has no model to consult).
+ */
+export function slicingModelOf(env: Env<NdArray<Float32Array>, NdArray<Float32Array>>): SlicingModel | null {
+  const inner = unwrap(env);
+  return inner instanceof SyntheticSlicingEnv ? inner : null;
+}
 
 export interface SyntheticEnvOptions {
   /** Seed of the first reset without a seed (default: the scenario's seed). */
@@ -29,7 +52,7 @@ export interface SyntheticEnvOptions {
  * The hot path (`stepSync`, `evaluateShares`) allocates nothing: results live in the preallocated
  * arrays `obs`, `qos`, `usedPrbs`, `shares`.
  */
-export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<Float32Array>> {
+export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<Float32Array>>, SlicingModel {
   readonly scenario: Scenario;
   readonly layout: SlicingLayout;
   readonly cells: number;
@@ -317,14 +340,23 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
 
   /** Info of the last step: the layout keys plus raw KPIs per (cell, slice), row-major. */
   info(): Info {
+    // Plain loops: info is built on every step() (the Gymnasium path evaluation and training use).
+    const n = this.qos.length;
+    const qos = new Array<number | null>(n);
+    const usedPrbs = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const r = this.qos[i]!;
+      qos[i] = Number.isNaN(r) ? null : r;
+      usedPrbs[i] = this.usedPrbs[i]!;
+    }
     return {
       slices: this.slices.map((s) => s.name),
       sliceTypes: this.slices.map((s) => s.type) as SliceType[],
       cells: this.cells,
       step: this.stepCount,
       simTime: this.stepCount * this.scenario.stepSeconds,
-      qos: Array.from(this.qos, (v) => (Number.isNaN(v) ? null : v)),
-      usedPrbs: Array.from(this.usedPrbs),
+      qos,
+      usedPrbs,
       prbs: this.prbs,
       capacityViolation: this.lastCapacityViolation,
     };

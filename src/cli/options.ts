@@ -1,0 +1,65 @@
+/**
+ * Parsers of CLI option values, shared by every command so that one option rule has one wording.
+ * Each `...Option(name, range)` returns a commander argument parser; a value that does not parse
+ * throws InputError naming the option, the text given and what was expected, which `main` prints
+ * as one line.
+ */
+import { InputError } from '../util/index.js';
+
+/** Inclusive bounds of an integer option (min defaults to 0, max to no limit). */
+export interface IntegerRange {
+  min?: number;
+  max?: number;
+}
+
+/** Bounds of a number option: `min`/`max` inclusive, `above` exclusive (a strict lower bound). */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  above?: number;
+}
+
+function expectedInteger(min: number, max: number | undefined): string {
+  if (max !== undefined) return `an integer in [${min}, ${max}]`;
+  if (min === 0) return 'a non-negative integer';
+  if (min === 1) return 'a positive integer';
+  return `an integer >= ${min}`;
+}
+
+function expectedNumber(range: NumberRange): string {
+  const { min, max, above } = range;
+  if (above !== undefined && max === undefined) return above === 0 ? 'a positive number' : `a number > ${above}`;
+  if (min !== undefined && max === undefined) return min === 0 ? 'a non-negative number' : `a number >= ${min}`;
+  const low = above !== undefined ? `(${above}` : min !== undefined ? `[${min}` : '(-inf';
+  return max === undefined ? 'a finite number' : `a number in ${low}, ${max}]`;
+}
+
+/** The integer written in `text`, within `range`; `name` is the option (or argument) it came from. */
+export function parseInteger(name: string, text: string, range: IntegerRange = {}): number {
+  const min = range.min ?? 0;
+  const n = Number(text);
+  // Number('') and Number(' ') are 0: a blank value is refused, not read as zero.
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || (range.max !== undefined && n > range.max)) {
+    throw new InputError(name, text, expectedInteger(min, range.max));
+  }
+  return n;
+}
+
+/** The finite number written in `text`, within `range`. */
+export function parseNumber(name: string, text: string, range: NumberRange = {}): number {
+  const n = Number(text);
+  const outside =
+    (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max) || (range.above !== undefined && !(n > range.above));
+  if (text.trim() === '' || !Number.isFinite(n) || outside) throw new InputError(name, text, expectedNumber(range));
+  return n;
+}
+
+/** A commander parser for an integer option, e.g. `.option('--seed <n>', '...', integerOption('--seed'))`. */
+export function integerOption(name: string, range: IntegerRange = {}): (text: string) => number {
+  return (text) => parseInteger(name, text, range);
+}
+
+/** A commander parser for a number option, e.g. `numberOption('--timeout', { above: 0 })`. */
+export function numberOption(name: string, range: NumberRange = {}): (text: string) => number {
+  return (text) => parseNumber(name, text, range);
+}

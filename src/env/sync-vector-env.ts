@@ -1,0 +1,124 @@
+import { InputError, Ns3tsError } from '../util/index.js';
+import type { AutoresetMode, Env, Info, Space, StepResult, VectorEnv, VectorResetResult, VectorStepResult } from './types.js';
+
+export interface SyncVectorEnvOptions {
+  /** Gymnasium's autoreset mode (default 'next-step', Gymnasium 1.x's default). */
+  autoresetMode?: AutoresetMode;
+}
+
+const AUTORESET_MODES: readonly AutoresetMode[] = ['next-step', 'same-step', 'disabled'];
+
+/**
+ * Gymnasium's SyncVectorEnv: n envs of the same spaces stepped one after the other in this
+ * process, served as one vector env (observations, rewards and flags batched by sub-env index).
+ *
+ * Autoreset (Gymnasium 1.x): 'next-step' (default): the step after a sub-env's episode ended
+ * resets it and returns its first obs with reward 0, both flags false and the reset's info (its
+ * action is ignored). 'same-step': the reset happens in the step that ended the episode; the
+ * returned obs is the new episode's, the last one is in info.final_obs / info.final_info.
+ * 'disabled': a finished sub-env must be reset with reset({ options: { resetMask } }).
+ */
+export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A> {
+  readonly numEnvs: number;
+  readonly autoresetMode: AutoresetMode;
+  readonly envs: readonly Env<O, A>[];
+  private readonly needsReset: boolean[];
+  private closed = false;
+
+  constructor(envs: readonly Env<O, A>[], options: SyncVectorEnvOptions = {}) {
+    if (!Array.isArray(envs) || envs.length < 1) throw new InputError('envs', envs, 'a non-empty array of envs');
+    const mode = options.autoresetMode ?? 'next-step';
+    if (!AUTORESET_MODES.includes(mode)) throw new InputError('autoresetMode', mode, "'next-step', 'same-step' or 'disabled'");
+    this.envs = [...envs];
+    this.numEnvs = envs.length;
+    this.autoresetMode = mode;
+    this.needsReset = new Array<boolean>(this.numEnvs).fill(false);
+  }
+
+  get singleObservationSpace(): Space<O> {
+    return this.envs[0]!.observationSpace;
+  }
+
+  get singleActionSpace(): Space<A> {
+    return this.envs[0]!.actionSpace;
+  }
+
+  /** A single seed seeds env i with seed + i; a list gives each env its own; resetMask picks the envs to reset. */
+  async reset(options: { seed?: number | number[]; options?: Record<string, unknown> } = {}): Promise<VectorResetResult<O>> {
+    if (this.closed) throw new Ns3tsError('reset() on a closed vector env');
+    const seeds = this.seedsFor(options.seed);
+    const mask = options.options?.resetMask;
+    if (mask !== undefined && (!Array.isArray(mask) || mask.length !== this.numEnvs)) {
+      throw new InputError('options.resetMask', mask, `an array of ${this.numEnvs} booleans`);
+    }
+    const obs: O[] = [];
+    const info: Info[] = [];
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (mask && !(mask as boolean[])[i]) {
+        obs.push(undefined as O);
+        info.push({});
+        continue;
+      }
+      this.needsReset[i] = false;
+      const r = await this.envs[i]!.reset(seeds[i] === undefined ? {} : { seed: seeds[i]! });
+      obs.push(r.obs);
+      info.push(r.info);
+    }
+    return { obs, info };
+  }
+
+  async step(actions: A[]): Promise<VectorStepResult<O>> {
+    if (this.closed) throw new Ns3tsError('step() on a closed vector env');
+    if (!Array.isArray(actions) || actions.length !== this.numEnvs) {
+      throw new InputError('actions', actions, `an array of ${this.numEnvs} actions`);
+    }
+    const obs: O[] = [];
+    const reward = new Float64Array(this.numEnvs);
+    const terminated: boolean[] = [];
+    const truncated: boolean[] = [];
+    const info: Info[] = [];
+    for (let i = 0; i < this.numEnvs; i++) {
+      const r = await this.stepOne(i, actions[i]!);
+      obs.push(r.obs);
+      reward[i] = r.reward;
+      terminated.push(r.terminated);
+      truncated.push(r.truncated);
+      info.push(r.info);
+    }
+    return { obs, reward, terminated, truncated, info };
+  }
+
+  private async stepOne(i: number, action: A): Promise<StepResult<O>> {
+    const env = this.envs[i]!;
+    if (this.needsReset[i]) {
+      if (this.autoresetMode === 'disabled') {
+        throw new Ns3tsError(`env ${i} finished its episode: reset it with reset({ options: { resetMask } }) (autoreset is disabled)`);
+      }
+      this.needsReset[i] = false;
+      const r = await env.reset();
+      return { obs: r.obs, reward: 0, terminated: false, truncated: false, info: r.info };
+    }
+    const result = await env.step(action);
+    if (result.terminated || result.truncated) {
+      if (this.autoresetMode === 'same-step') {
+        const r = await env.reset();
+        return { ...result, obs: r.obs, info: { ...r.info, final_obs: result.obs, final_info: result.info } };
+      }
+      this.needsReset[i] = true;
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const env of this.envs) await env.close();
+  }
+
+  private seedsFor(seed: number | number[] | undefined): Array<number | undefined> {
+    if (seed === undefined) return new Array<undefined>(this.numEnvs).fill(undefined);
+    if (typeof seed === 'number') return this.envs.map((_, i) => seed + i);
+    if (!Array.isArray(seed) || seed.length !== this.numEnvs) throw new InputError('seed', seed, `a number or ${this.numEnvs} numbers`);
+    return [...seed];
+  }
+}
