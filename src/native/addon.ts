@@ -97,6 +97,10 @@ function load(): LoadResult {
         'install cmake and g++, then run `npm run build:native`',
     };
   }
+  // oneDNN's OpenMP threads (the training products) sleep between products instead of spinning:
+  // spinning threads starve everything else on a shared, loaded machine (measured: 2-thread
+  // updates 25x slower under load). libgomp reads this once, when the addon loads it.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     const shown = relative(packageRoot, path);
