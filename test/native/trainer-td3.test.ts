@@ -137,7 +137,7 @@ describe.each(impls)('a TD3 update composed from trainers (%s) matches TF.js', (
         return unflat(spec, referenceStep(flat(spec), g));
       });
       const critic = newCritics[0]!;
-      const gActor = tfParamGrads(actorSpec, (ws, bs) => tf.neg(tf.mean(apply(critic, tf.concat([state, tf.square(tfApply(actorSpec, ws, bs, state))], 1)))));
+      const gActor = tfParamGrads(actorSpec, (ws, bs) => tf.neg(tf.mean(apply(critic, tf.concat([state, tf.square(tfApply(actorSpec, ws, bs, state))], 1)))) as tf.Scalar);
       const newActor = referenceStep(flat(actorSpec), gActor);
       const soft = (target: MlpSpec, online: Float32Array) => flat(target).map((p, i) => TAU * online[i]! + (1 - TAU) * p);
       return {
