@@ -67,9 +67,25 @@ inline __attribute__((always_inline)) void rowsBNormal(bool transA, int r0, int 
       }
     }
   }
-  // Leftover rows (all columns) and leftover columns (all rows), one element at a time.
+  // Leftover rows: one row and sixteen columns of accumulators at a time.
+  for (int row = i; row < r1; row++) {
+    float* cr = c + static_cast<size_t>(row) * ldc;
+    for (int j = 0; j < nVec; j += 16) {
+      v8 acc0 = accumulate ? load8(cr + j) : v8{};
+      v8 acc1 = accumulate ? load8(cr + j + kTile) : v8{};
+      for (int p = 0; p < k; p++) {
+        const float av = at(a, lda, transA, row, p);
+        const float* bp = b + static_cast<size_t>(p) * ldb + j;
+        acc0 += av * load8(bp);
+        acc1 += av * load8(bp + kTile);
+      }
+      store8(cr + j, acc0);
+      store8(cr + j + kTile, acc1);
+    }
+  }
+  // Leftover columns (all rows), one element at a time.
   for (int row = r0; row < r1; row++) {
-    const int jStart = row < i ? nVec : 0;
+    const int jStart = nVec;
     for (int j = jStart; j < n; j++) {
       float sum = accumulate ? c[static_cast<size_t>(row) * ldc + j] : 0.0f;
       for (int p = 0; p < k; p++) sum += at(a, lda, transA, row, p) * b[static_cast<size_t>(p) * ldb + j];
