@@ -144,7 +144,9 @@ class Trainer implements MlpTrainer {
   readonly adamV: Float32Array;
   readonly outputGradient: Float32Array;
   private readonly buffers: TrainerBuffers;
+  private readonly engine: TrainerCore;
   private readonly adam: Required<AdamOptions>;
+  // Views of the output and input-gradient buffers for the last batch size (no allocation per call).
   private outputView: Float32Array;
   private inputGradientView: Float32Array;
 
@@ -154,7 +156,7 @@ class Trainer implements MlpTrainer {
     readonly maxBatch: number,
     private readonly threads: number,
     adam: Required<AdamOptions>,
-    private readonly core: (buffers: TrainerBuffers) => TrainerCore,
+    core: (buffers: TrainerBuffers) => TrainerCore,
   ) {
     this.inputSize = layers[0]!.inSize;
     this.outputSize = layers[layers.length - 1]!.outSize;
@@ -175,8 +177,6 @@ class Trainer implements MlpTrainer {
     this.inputGradientView = this.buffers.inputGradient.subarray(0, 0);
     this.engine = core(this.buffers);
   }
-
-  private readonly engine: TrainerCore;
 
   get step(): number {
     return this.buffers.step[0]!;
