@@ -120,6 +120,7 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
   const actorIn = randomRows(rng, B * actorInputs);
   const criticIn = randomRows(rng, B * criticInputs);
   const nextCriticIn = randomRows(rng, B * criticInputs);
+  const actorCriticIn = new Float32Array(B * criticInputs);
   const reward = randomRows(rng, B);
   const y = new Float32Array(B);
   const actorGrad = new Float32Array(B);
@@ -136,11 +137,12 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
       critic.online.clipGradientNorm(clip);
       critic.online.adamStep();
       const x = actor.online.forward(actorIn, B);
+      actorCriticIn.set(criticIn);
       for (let b = 0; b < B; b++) {
-        criticIn[b * criticInputs + NF] = x[b]!;
-        criticIn[b * criticInputs + criticInputs - S + t] = x[b]!;
+        actorCriticIn[b * criticInputs + NF] = x[b]!;
+        actorCriticIn[b * criticInputs + criticInputs - S + t] = x[b]!;
       }
-      critic.online.forward(criticIn, B);
+      critic.online.forward(actorCriticIn, B);
       critic.online.outputGradient.fill(-1 / B, 0, B);
       const dIn = critic.online.backward(critic.online.outputGradient.subarray(0, B), { weights: false, input: true })!;
       for (let b = 0; b < B; b++) actorGrad[b] = dIn[b * criticInputs + NF]! + dIn[b * criticInputs + criticInputs - S + t]!;
