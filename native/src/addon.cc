@@ -9,8 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "gemm.h"
 #include "mlp.h"
 #include "thread_pool.h"
+#include "trainer.h"
 
 namespace {
 
@@ -181,6 +183,159 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
   std::unique_ptr<ns3ts::Mlp> mlp_;
 };
 
+// The training engine: the state buffers (params, grads, Adam moments, step) and the visible work
+// buffers are ArrayBuffers owned by JavaScript (held here by references, so they outlive the
+// trainer's use of them); the activations and deltas are preallocated here for maxBatch rows.
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "MlpTrainer",
+                       {InstanceMethod<&TrainerWrap::Forward>("forward"),
+                        InstanceMethod<&TrainerWrap::Loss>("loss"),
+                        InstanceMethod<&TrainerWrap::Backward>("backward"),
+                        InstanceMethod<&TrainerWrap::ZeroGradients>("zeroGradients"),
+                        InstanceMethod<&TrainerWrap::ClipGradientNorm>("clipGradientNorm"),
+                        InstanceMethod<&TrainerWrap::AdamStep>("adamStep"),
+                        InstanceMethod<&TrainerWrap::SoftUpdate>("softUpdate"),
+                        InstanceAccessor<&TrainerWrap::Batch>("batch")});
+  }
+
+  // new MlpTrainer(layers: {inSize, outSize, activation}[], maxBatch, buffers)
+  explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsArray() || !info[2].IsObject()) {
+      fail(env, "MlpTrainer: expected (layers, maxBatch, buffers)");
+    }
+    Napi::Array layers = info[0].As<Napi::Array>();
+    std::vector<ns3ts::TrainerLayerShape> shapes;
+    for (uint32_t l = 0; l < layers.Length(); l++) {
+      const std::string name = "layers[" + std::to_string(l) + "]";
+      Napi::Value item = layers.Get(l);
+      if (!item.IsObject()) fail(env, name + ": expected an object");
+      Napi::Object layer = item.As<Napi::Object>();
+      ns3ts::TrainerLayerShape shape{};
+      for (const char* key : {"inSize", "outSize"}) {
+        Napi::Value v = layer.Get(key);
+        const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+        if (!(d >= 1 && d <= 1 << 20) || std::floor(d) != d) fail(env, name + "." + key + ": expected a positive integer");
+        (std::string(key) == "inSize" ? shape.inSize : shape.outSize) = static_cast<int>(d);
+      }
+      Napi::Value activation = layer.Get("activation");
+      if (!activation.IsString() || !ns3ts::parseActivation(activation.As<Napi::String>().Utf8Value(), &shape.activation)) {
+        fail(env, name + ".activation: expected one of linear, relu, tanh, sigmoid");
+      }
+      shapes.push_back(shape);
+    }
+    const int maxBatch = static_cast<int>(integerArg(info, 1, "maxBatch", 1, 1 << 22));
+    if (shapes.empty()) fail(env, "layers.length: got 0, expected at least one dense layer");
+    const std::int64_t params = static_cast<std::int64_t>(ns3ts::MlpTrainer::parameterCount(shapes));
+    const std::int64_t outputs = static_cast<std::int64_t>(maxBatch) * shapes.back().outSize;
+    const std::int64_t inputs = static_cast<std::int64_t>(maxBatch) * shapes.front().inSize;
+    Napi::Object given = info[2].As<Napi::Object>();
+    auto buffer = [&](const char* key, napi_typedarray_type type, std::int64_t length) -> void* {
+      Napi::Value v = given.Get(key);
+      const bool isFloat32 = type == napi_float32_array;
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type ||
+          static_cast<std::int64_t>(v.As<Napi::TypedArray>().ElementLength()) != length) {
+        fail(env, std::string("buffers.") + key + ": expected a " + (isFloat32 ? "Float32Array" : "Float64Array") +
+                      " of length " + std::to_string(length));
+      }
+      held_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+      Napi::TypedArray array = v.As<Napi::TypedArray>();
+      return static_cast<char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    };
+    ns3ts::TrainerBuffers b{};
+    b.params = static_cast<float*>(buffer("params", napi_float32_array, params));
+    b.grads = static_cast<float*>(buffer("grads", napi_float32_array, params));
+    b.adamM = static_cast<float*>(buffer("adamM", napi_float32_array, params));
+    b.adamV = static_cast<float*>(buffer("adamV", napi_float32_array, params));
+    b.step = static_cast<double*>(buffer("step", napi_float64_array, 1));
+    b.output = static_cast<float*>(buffer("output", napi_float32_array, outputs));
+    b.outputGradient = static_cast<float*>(buffer("outputGradient", napi_float32_array, outputs));
+    b.inputGradient = static_cast<float*>(buffer("inputGradient", napi_float32_array, inputs));
+    try {
+      trainer_ = std::make_unique<ns3ts::MlpTrainer>(shapes, maxBatch, b);
+    } catch (const std::invalid_argument& error) {
+      fail(env, error.what());
+    }
+  }
+
+ private:
+  static std::string nonFinite(const char* field, std::int64_t index, float value) {
+    return std::string(field) + "[" + std::to_string(index) + "]: got " + (std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity") +
+           ", expected a finite number";
+  }
+
+  Napi::Value Batch(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), trainer_->batch()); }
+
+  // forward(input, batch, threads): output into buffers.output
+  Napi::Value Forward(const Napi::CallbackInfo& info) {
+    const int batch = static_cast<int>(integerArg(info, 1, "batch", 1, trainer_->maxBatch()));
+    const float* input = typedArg<float>(info, 0, "input", static_cast<std::int64_t>(batch) * trainer_->inputSize());
+    const std::int64_t bad = trainer_->forward(input, batch, threadsArg(info, 2));
+    if (bad >= 0) fail(info.Env(), nonFinite("input", bad, input[bad]));
+    return info.Env().Undefined();
+  }
+
+  // loss(kind: 0 = mse | 1 = huber, target, huberDelta) -> mean loss; dLoss/dOutput into buffers.outputGradient
+  Napi::Value Loss(const Napi::CallbackInfo& info) {
+    if (trainer_->batch() == 0) fail(info.Env(), "loss: no forward pass yet, expected forward(input) first");
+    const int kind = static_cast<int>(integerArg(info, 0, "kind", 0, 1));
+    const float* target =
+        typedArg<float>(info, 1, "target", static_cast<std::int64_t>(trainer_->batch()) * trainer_->outputSize());
+    const double delta = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1.0;
+    std::int64_t bad = -1;
+    const double value = trainer_->loss(kind == 0 ? ns3ts::LossKind::Mse : ns3ts::LossKind::Huber, target, delta, &bad);
+    if (bad >= 0) fail(info.Env(), nonFinite("target", bad, target[bad]));
+    return Napi::Number::New(info.Env(), value);
+  }
+
+  // backward(gradOutput, weights, accumulate, input, threads)
+  Napi::Value Backward(const Napi::CallbackInfo& info) {
+    if (trainer_->batch() == 0) fail(info.Env(), "backward: no forward pass yet, expected forward(input) first");
+    const float* gradOutput = typedArg<float>(info, 0, "gradOutput",
+                                              static_cast<std::int64_t>(trainer_->batch()) * trainer_->outputSize(), false);
+    const bool weights = info[1].ToBoolean();
+    const bool accumulate = info[2].ToBoolean();
+    const bool input = info[3].ToBoolean();
+    const std::int64_t bad = trainer_->backward(gradOutput, weights, accumulate, input, threadsArg(info, 4));
+    if (bad >= 0) fail(info.Env(), nonFinite("gradOutput", bad, gradOutput[bad]));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ZeroGradients(const Napi::CallbackInfo& info) {
+    trainer_->zeroGradients();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ClipGradientNorm(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), trainer_->clipGradientNorm(info[0].As<Napi::Number>().DoubleValue()));
+  }
+
+  // adamStep(learningRate, beta1, beta2, epsilon, weightDecay, decoupled)
+  Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+    ns3ts::AdamConfig c{};
+    c.learningRate = info[0].As<Napi::Number>().DoubleValue();
+    c.beta1 = info[1].As<Napi::Number>().DoubleValue();
+    c.beta2 = info[2].As<Napi::Number>().DoubleValue();
+    c.epsilon = info[3].As<Napi::Number>().DoubleValue();
+    c.weightDecay = info[4].As<Napi::Number>().DoubleValue();
+    c.decoupled = info[5].ToBoolean();
+    trainer_->adamStep(c);
+    return info.Env().Undefined();
+  }
+
+  // softUpdate(source: Float32Array of the parameter count, tau)
+  Napi::Value SoftUpdate(const Napi::CallbackInfo& info) {
+    const float* source = typedArg<float>(info, 0, "source", static_cast<std::int64_t>(trainer_->parameterCount()));
+    trainer_->softUpdate(source, info[1].As<Napi::Number>().DoubleValue());
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<ns3ts::MlpTrainer> trainer_;
+  std::vector<Napi::ObjectReference> held_;
+};
+
 Napi::Value Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ns3ts::matmulKernelName()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -188,6 +343,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hardwareThreads", Napi::Number::New(env, ns3ts::ThreadPool::instance().capacity()));
   exports.Set("kernel", Napi::Function::New(env, Kernel, "kernel"));
   exports.Set("Mlp", MlpWrap::Define(env));
+  exports.Set("MlpTrainer", TrainerWrap::Define(env));
+  exports.Set("gemmBackend", Napi::String::New(env, ns3ts::gemmBackendName()));
   return exports;
 }
 

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../util/index.js';
+import type { TrainerBuffers, TrainerCore, TrainerLayerShape } from './trainer-fallback.js';
 
 /** A dense layer as the addon takes it (weights row-major [inSize, outSize]). */
 export interface NativeLayer {
@@ -61,6 +62,10 @@ export interface NativeAddon {
   kernel(): string;
   hardwareThreads: number;
   Mlp: new (layers: NativeLayer[]) => NativeMlp;
+  /** The training engine (native/src/trainer.cc) on caller-owned buffers. */
+  MlpTrainer: new (layers: TrainerLayerShape[], maxBatch: number, buffers: TrainerBuffers) => TrainerCore;
+  /** Which library computes the trainer's matrix products: "onednn 2.6.3", "openblas" or "built-in". */
+  gemmBackend: string;
 }
 
 /** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */
@@ -92,13 +97,19 @@ function load(): LoadResult {
         'install cmake and g++, then run `npm run build:native`',
     };
   }
+  // oneDNN's OpenMP threads (the training products) sleep between products instead of spinning:
+  // spinning threads starve everything else on a shared, loaded machine (measured: 2-thread
+  // updates 25x slower under load). libgomp reads this once, when the addon loads it.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     const shown = relative(packageRoot, path);
     return {
       addon,
       path,
-      reason: `native addon ${addon.version} loaded from ${shown} (${addon.kernel()} kernels, ${addon.hardwareThreads} hardware threads)`,
+      reason:
+        `native addon ${addon.version} loaded from ${shown} (${addon.kernel()} kernels, ${addon.hardwareThreads} hardware threads, ` +
+        `training products: ${addon.gemmBackend ?? 'none (rebuild with `npm run build:native`)'})`,
     };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);

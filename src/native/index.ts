@@ -17,4 +17,14 @@ export {
   type ForwardWithGradient,
   type OffsetGradientOptions,
 } from './runner.js';
+export {
+  createMlpTrainer,
+  type MlpTrainer,
+  type MlpTrainerOptions,
+  type MlpTrainerState,
+  type AdamOptions,
+  type BackwardOptions,
+  type LossKind,
+} from './trainer.js';
+export type { TrainerLayerShape } from './trainer-fallback.js';
 export { mlpSpecFromTfModel, type TfModelLike, type TfLayerLike, type TfTensorLike } from './from-tf.js';

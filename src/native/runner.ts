@@ -219,7 +219,7 @@ function rejectOffsetRow(offsets: Float32Array, width: number, pairs: number, pa
   throw new InputError(`x[${row}]`, x[row], 'a value whose first-layer pre-activation (offsets row + x × W1 row) is finite in float32');
 }
 
-function resolveThreads(threads: number | undefined): number {
+export function resolveThreads(threads: number | undefined): number {
   if (threads !== undefined) {
     if (!isPositiveInteger(threads)) throw new InputError('options.threads', threads, 'a positive integer');
     return threads;
@@ -228,7 +228,7 @@ function resolveThreads(threads: number | undefined): number {
   return isPositiveInteger(fromEnv) ? fromEnv : 0; // 0: the addon uses every hardware thread
 }
 
-function resolveImpl(choice: MlpImplChoice | undefined): 'native' | 'ts' {
+export function resolveImpl(choice: MlpImplChoice | undefined): 'native' | 'ts' {
   const state = loadState();
   if (choice === undefined || choice === 'auto') return state.addon ? 'native' : 'ts';
   if (choice === 'ts') return 'ts';

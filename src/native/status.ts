@@ -6,6 +6,11 @@ export interface NativeStatus {
   reason: string;
   /** Absolute path of the loaded addon (only when active). */
   path?: string;
+  /**
+   * What computes the training engine's matrix products: "onednn 2.6.3", "openblas" or
+   * "built-in" with the addon, "typescript" without it.
+   */
+  trainingProducts: string;
 }
 
 /**
@@ -15,7 +20,11 @@ export interface NativeStatus {
  */
 export function nativeStatus(): NativeStatus {
   const state = loadState();
-  const status: NativeStatus = { active: state.addon !== undefined, reason: state.reason };
+  const status: NativeStatus = {
+    active: state.addon !== undefined,
+    reason: state.reason,
+    trainingProducts: state.addon?.gemmBackend ?? 'typescript',
+  };
   if (state.path !== undefined && status.active) status.path = state.path;
   return status;
 }

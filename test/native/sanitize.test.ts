@@ -22,7 +22,7 @@ const toolchain = checkRequirement({
 });
 
 describe.skipIf(!toolchain)('native kernels under AddressSanitizer and UBSan', () => {
-  it('the standalone kernel test passes with no memory errors or leaks', () => {
+  it('the standalone kernel and trainer tests pass with no memory errors or leaks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns3ts-native-asan-'));
     try {
       const generator = hasCommand('ninja') ? ['-G', 'Ninja'] : [];
@@ -37,6 +37,13 @@ describe.skipIf(!toolchain)('native kernels under AddressSanitizer and UBSan', (
         env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
       });
       expect(output).toMatch(/all checks passed/);
+      // The training engine (gradients, optimizer, the library products and the built-in ones).
+      const trainerOutput = execFileSync(join(dir, 'native_trainer_test'), {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1', OMP_WAIT_POLICY: 'passive' },
+      });
+      expect(trainerOutput).toMatch(/native trainer \(.+ products\): all checks passed/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

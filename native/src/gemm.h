@@ -1,0 +1,23 @@
+// The matrix products of the training engine: C = op(A) op(B) (+ C), row-major float32, from
+// oneDNN's sgemm when the addon was built against it, else OpenBLAS's cblas_sgemm, else the
+// built-in kernels below (split over rows on the addon's thread pool).
+#pragma once
+
+namespace ns3ts {
+
+/** Which library computes the products: "onednn 2.6.x", "openblas" or "built-in". */
+const char* gemmBackendName();
+
+/**
+ * C[m, n] = op(A)[m, k] op(B)[k, n] + (accumulate ? C : 0), row-major with leading dimensions
+ * lda, ldb, ldc; op(X) = X^T when trans*. threads > 0 caps the threads (0 = all the pool has).
+ * Deterministic for a fixed thread count: every backend splits the work by a fixed rule.
+ */
+void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+           bool accumulate, float* c, int ldc, int threads);
+
+/** The same product on the built-in kernels only (tests compare the backends with it). */
+void sgemmBuiltIn(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+                  bool accumulate, float* c, int ldc, int threads);
+
+}  // namespace ns3ts

@@ -1,0 +1,258 @@
+// Compiled with -ffp-contract=off (see CMakeLists.txt): the optimizer, clipping and target updates
+// run in double with the same operations in the same order as the TypeScript fallback, so both
+// give bit-identical parameters from identical gradients.
+#include "trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "gemm.h"
+
+namespace ns3ts {
+namespace {
+
+constexpr int kMaxLayers = 64;
+constexpr int kMaxBatch = 1 << 22;
+
+// y = act(y + bias) over rows of width n.
+void biasActivate(Activation kind, float* y, const float* bias, int rows, int n) {
+  for (int r = 0; r < rows; r++) {
+    float* yr = y + static_cast<std::size_t>(r) * n;
+    switch (kind) {
+      case Activation::Relu:
+        for (int j = 0; j < n; j++) {
+          const float z = yr[j] + bias[j];
+          yr[j] = z > 0 ? z : 0.0f;
+        }
+        break;
+      case Activation::Tanh:
+        for (int j = 0; j < n; j++) yr[j] = std::tanh(yr[j] + bias[j]);
+        break;
+      case Activation::Sigmoid:
+        for (int j = 0; j < n; j++) yr[j] = 1.0f / (1.0f + std::exp(-(yr[j] + bias[j])));
+        break;
+      case Activation::Linear:
+        for (int j = 0; j < n; j++) yr[j] += bias[j];
+        break;
+    }
+  }
+}
+
+// delta *= act'(z), written through the activation a = act(z) that forward kept.
+void multiplySlope(Activation kind, float* delta, const float* a, std::size_t count) {
+  switch (kind) {
+    case Activation::Relu:
+      for (std::size_t i = 0; i < count; i++) delta[i] = a[i] > 0 ? delta[i] : 0.0f;
+      break;
+    case Activation::Tanh:
+      for (std::size_t i = 0; i < count; i++) delta[i] *= 1.0f - a[i] * a[i];
+      break;
+    case Activation::Sigmoid:
+      for (std::size_t i = 0; i < count; i++) delta[i] *= a[i] * (1.0f - a[i]);
+      break;
+    case Activation::Linear:
+      break;
+  }
+}
+
+std::int64_t firstNonFinite(const float* x, std::size_t count) {
+  for (std::size_t i = 0; i < count; i++) {
+    if (!std::isfinite(x[i])) return static_cast<std::int64_t>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+double powInteger(double base, std::uint64_t exponent) {
+  double result = 1.0;
+  double square = base;
+  while (exponent > 0) {
+    if (exponent & 1) result *= square;
+    square *= square;
+    exponent >>= 1;
+  }
+  return result;
+}
+
+std::size_t MlpTrainer::parameterCount(const std::vector<TrainerLayerShape>& layers) {
+  std::size_t count = 0;
+  for (const TrainerLayerShape& layer : layers) {
+    count += static_cast<std::size_t>(layer.inSize) * layer.outSize + layer.outSize;
+  }
+  return count;
+}
+
+MlpTrainer::MlpTrainer(const std::vector<TrainerLayerShape>& layers, int maxBatch, const TrainerBuffers& buffers)
+    : maxBatch_(maxBatch), paramCount_(0), buffers_(buffers) {
+  if (layers.empty() || layers.size() > static_cast<std::size_t>(kMaxLayers)) {
+    throw std::invalid_argument("layers.length: got " + std::to_string(layers.size()) + ", expected 1 to " +
+                                std::to_string(kMaxLayers) + " dense layers");
+  }
+  if (maxBatch < 1 || maxBatch > kMaxBatch) {
+    throw std::invalid_argument("maxBatch: got " + std::to_string(maxBatch) + ", expected an integer in [1, " +
+                                std::to_string(kMaxBatch) + "]");
+  }
+  std::size_t offset = 0;
+  for (std::size_t l = 0; l < layers.size(); l++) {
+    const TrainerLayerShape& shape = layers[l];
+    const std::string name = "layers[" + std::to_string(l) + "]";
+    if (shape.inSize <= 0 || shape.outSize <= 0) {
+      throw std::invalid_argument(name + ": inSize " + std::to_string(shape.inSize) + " and outSize " +
+                                  std::to_string(shape.outSize) + ", expected positive integers");
+    }
+    if (l > 0 && shape.inSize != layers[l - 1].outSize) {
+      throw std::invalid_argument(name + ".inSize: got " + std::to_string(shape.inSize) + ", expected " +
+                                  std::to_string(layers[l - 1].outSize) + " (the previous layer's outSize)");
+    }
+    Layer layer{shape.inSize, shape.outSize, shape.activation, offset, 0};
+    offset += static_cast<std::size_t>(shape.inSize) * shape.outSize;
+    layer.biasOffset = offset;
+    offset += shape.outSize;
+    layers_.push_back(layer);
+  }
+  paramCount_ = offset;
+  int widest = 0;
+  for (const Layer& layer : layers_) widest = std::max({widest, layer.in, layer.out});
+  const std::size_t rows = static_cast<std::size_t>(maxBatch);
+  input_.assign(rows * inputSize(), 0.0f);
+  for (const Layer& layer : layers_) activations_.emplace_back(rows * layer.out, 0.0f);
+  delta_.assign(rows * widest, 0.0f);
+  deltaNext_.assign(rows * widest, 0.0f);
+}
+
+std::int64_t MlpTrainer::forward(const float* input, int batch, int threads) {
+  const std::size_t count = static_cast<std::size_t>(batch) * inputSize();
+  const std::int64_t bad = firstNonFinite(input, count);
+  if (bad >= 0) return bad;
+  std::memcpy(input_.data(), input, sizeof(float) * count);
+  batch_ = batch;
+  const float* x = input_.data();
+  for (std::size_t l = 0; l < layers_.size(); l++) {
+    const Layer& layer = layers_[l];
+    float* y = activations_[l].data();
+    sgemm(false, false, batch, layer.out, layer.in, x, layer.in, buffers_.params + layer.weightOffset, layer.out,
+          false, y, layer.out, threads);
+    biasActivate(layer.activation, y, buffers_.params + layer.biasOffset, batch, layer.out);
+    x = y;
+  }
+  std::memcpy(buffers_.output, x, sizeof(float) * static_cast<std::size_t>(batch) * outputSize());
+  return -1;
+}
+
+double MlpTrainer::loss(LossKind kind, const float* target, double huberDelta, std::int64_t* badIndex) {
+  const std::size_t count = static_cast<std::size_t>(batch_) * outputSize();
+  *badIndex = firstNonFinite(target, count);
+  if (*badIndex >= 0) return NAN;
+  const float* y = activations_.back().data();
+  float* grad = buffers_.outputGradient;
+  const double scale = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
+  double sum = 0;
+  for (std::size_t i = 0; i < count; i++) {
+    const double d = static_cast<double>(y[i]) - static_cast<double>(target[i]);
+    if (kind == LossKind::Mse) {
+      sum += d * d;
+      grad[i] = static_cast<float>(2.0 * d * scale);
+    } else if (std::fabs(d) <= huberDelta) {
+      sum += 0.5 * d * d;
+      grad[i] = static_cast<float>(d * scale);
+    } else {
+      sum += huberDelta * (std::fabs(d) - 0.5 * huberDelta);
+      grad[i] = static_cast<float>((d > 0 ? huberDelta : -huberDelta) * scale);
+    }
+  }
+  return sum * scale;
+}
+
+std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool accumulate, bool input, int threads) {
+  const int batch = batch_;
+  const std::size_t outCount = static_cast<std::size_t>(batch) * outputSize();
+  const std::int64_t bad = firstNonFinite(gradOutput, outCount);
+  if (bad >= 0) return bad;
+  float* delta = delta_.data();
+  float* next = deltaNext_.data();
+  std::memcpy(delta, gradOutput, sizeof(float) * outCount);
+  multiplySlope(layers_.back().activation, delta, activations_.back().data(), outCount);
+  for (std::size_t l = layers_.size(); l-- > 0;) {
+    const Layer& layer = layers_[l];
+    const float* x = l == 0 ? input_.data() : activations_[l - 1].data();
+    if (weights) {
+      // dW = X^T delta, db = column sums of delta (rows in order: deterministic).
+      sgemm(true, false, layer.in, layer.out, batch, x, layer.in, delta, layer.out, accumulate,
+            buffers_.grads + layer.weightOffset, layer.out, threads);
+      float* db = buffers_.grads + layer.biasOffset;
+      if (!accumulate) std::fill(db, db + layer.out, 0.0f);
+      for (int r = 0; r < batch; r++) {
+        const float* dr = delta + static_cast<std::size_t>(r) * layer.out;
+        for (int j = 0; j < layer.out; j++) db[j] += dr[j];
+      }
+    }
+    if (l == 0) {
+      if (input) {
+        sgemm(false, true, batch, layer.in, layer.out, delta, layer.out, buffers_.params + layer.weightOffset,
+              layer.out, false, buffers_.inputGradient, layer.in, threads);
+      }
+      break;
+    }
+    // dX = delta W^T, then through the previous layer's activation.
+    sgemm(false, true, batch, layer.in, layer.out, delta, layer.out, buffers_.params + layer.weightOffset, layer.out,
+          false, next, layer.in, threads);
+    multiplySlope(layers_[l - 1].activation, next, activations_[l - 1].data(), static_cast<std::size_t>(batch) * layer.in);
+    std::swap(delta, next);
+  }
+  return -1;
+}
+
+void MlpTrainer::zeroGradients() { std::fill(buffers_.grads, buffers_.grads + paramCount_, 0.0f); }
+
+double MlpTrainer::clipGradientNorm(double maxNorm) {
+  float* g = buffers_.grads;
+  double squares = 0;
+  for (std::size_t i = 0; i < paramCount_; i++) squares += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+  const double norm = std::sqrt(squares);
+  if (norm > maxNorm) {
+    const double scale = maxNorm / norm;
+    for (std::size_t i = 0; i < paramCount_; i++) g[i] = static_cast<float>(static_cast<double>(g[i]) * scale);
+  }
+  return norm;
+}
+
+void MlpTrainer::adamStep(const AdamConfig& c) {
+  const double t = buffers_.step[0] + 1;
+  buffers_.step[0] = t;
+  const double correction1 = 1 - powInteger(c.beta1, static_cast<std::uint64_t>(t));
+  const double correction2 = 1 - powInteger(c.beta2, static_cast<std::uint64_t>(t));
+  const double decay = c.decoupled ? 1 - c.learningRate * c.weightDecay : 1;
+  const double l2 = c.decoupled ? 0 : c.weightDecay;
+  float* p = buffers_.params;
+  float* m = buffers_.adamM;
+  float* v = buffers_.adamV;
+  const float* g = buffers_.grads;
+  for (std::size_t i = 0; i < paramCount_; i++) {
+    const double pi = static_cast<double>(p[i]) * decay;
+    const double gi = static_cast<double>(g[i]) + l2 * static_cast<double>(p[i]);
+    const float mi = static_cast<float>(c.beta1 * static_cast<double>(m[i]) + (1 - c.beta1) * gi);
+    const float vi = static_cast<float>(c.beta2 * static_cast<double>(v[i]) + (1 - c.beta2) * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    const double mHat = static_cast<double>(mi) / correction1;
+    const double vHat = static_cast<double>(vi) / correction2;
+    p[i] = static_cast<float>(pi - c.learningRate * mHat / (std::sqrt(vHat) + c.epsilon));
+  }
+}
+
+void MlpTrainer::softUpdate(const float* source, double tau) {
+  float* p = buffers_.params;
+  if (tau == 1) {
+    if (source != p) std::memcpy(p, source, sizeof(float) * paramCount_);
+    return;
+  }
+  for (std::size_t i = 0; i < paramCount_; i++) {
+    p[i] = static_cast<float>(tau * static_cast<double>(source[i]) + (1 - tau) * static_cast<double>(p[i]));
+  }
+}
+
+}  // namespace ns3ts

@@ -1,0 +1,113 @@
+// Training of a dense MLP on float32 rows: forward with the activations kept, backward for the
+// weights, biases and inputs, MSE/Huber losses, global-norm clipping, Adam/AdamW and target copies.
+// The matrix products come from gemm.h (oneDNN when built with it); everything elementwise is here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "mlp.h"
+
+namespace ns3ts {
+
+struct TrainerLayerShape {
+  int inSize;
+  int outSize;
+  Activation activation;
+};
+
+/**
+ * The state and the visible work buffers, owned by the caller (the TypeScript side keeps them in
+ * ArrayBuffers so that checkpoints read and write them directly). Parameters are laid out layer by
+ * layer: W row-major [inSize, outSize], then b [outSize]; grads, m and v have the same layout.
+ */
+struct TrainerBuffers {
+  float* params;
+  float* grads;
+  float* adamM;
+  float* adamV;
+  double* step;           // [1]: Adam steps taken
+  float* output;          // [maxBatch, outputSize]: the last forward's output
+  float* outputGradient;  // [maxBatch, outputSize]: what loss() writes (dLoss/dOutput)
+  float* inputGradient;   // [maxBatch, inputSize]: what backward() writes when asked
+};
+
+enum class LossKind { Mse, Huber };
+
+struct AdamConfig {
+  double learningRate;
+  double beta1;
+  double beta2;
+  double epsilon;
+  double weightDecay;  // 0 = none
+  bool decoupled;      // true: AdamW (p -= lr wd p); false: L2 added to the gradient
+};
+
+class MlpTrainer {
+ public:
+  /** Throws std::invalid_argument naming the field on inconsistent shapes or maxBatch. */
+  MlpTrainer(const std::vector<TrainerLayerShape>& layers, int maxBatch, const TrainerBuffers& buffers);
+
+  /** Number of floats in params (and grads, m, v) for these layers. */
+  static std::size_t parameterCount(const std::vector<TrainerLayerShape>& layers);
+
+  int inputSize() const { return layers_.front().in; }
+  int outputSize() const { return layers_.back().out; }
+  int maxBatch() const { return maxBatch_; }
+  std::size_t parameterCount() const { return paramCount_; }
+  /** Rows of the last forward (0 before any). */
+  int batch() const { return batch_; }
+
+  /**
+   * output[batch, out] = f(input), keeping every layer's activations for backward. Returns -1, or
+   * the index of the first non-finite input element (nothing is computed then).
+   */
+  std::int64_t forward(const float* input, int batch, int threads);
+
+  /**
+   * Mean loss of the last forward's output against target[batch, out]; writes dLoss/dOutput into
+   * outputGradient. Returns -1 in *badIndex, or the first non-finite target index (loss NaN then).
+   */
+  double loss(LossKind kind, const float* target, double huberDelta, std::int64_t* badIndex);
+
+  /**
+   * Back-propagates gradOutput[batch, out] (the last forward's batch) through the kept activations:
+   * weight and bias gradients into grads (set, or added when accumulate) when weights, the input
+   * gradient into inputGradient when input. Returns -1, or the first non-finite gradOutput index.
+   */
+  std::int64_t backward(const float* gradOutput, bool weights, bool accumulate, bool input, int threads);
+
+  void zeroGradients();
+  /** Scales grads so that their global L2 norm is at most maxNorm (> 0); returns the norm before. */
+  double clipGradientNorm(double maxNorm);
+  /** One Adam step with bias correction on all parameters (step[0] += 1). */
+  void adamStep(const AdamConfig& config);
+  /** params = tau * source + (1 - tau) * params (tau = 1: a hard copy). */
+  void softUpdate(const float* source, double tau);
+
+ private:
+  struct Layer {
+    int in;
+    int out;
+    Activation activation;
+    std::size_t weightOffset;
+    std::size_t biasOffset;
+  };
+
+  std::vector<Layer> layers_;
+  int maxBatch_;
+  std::size_t paramCount_;
+  TrainerBuffers buffers_;
+  int batch_ = 0;
+  // Preallocated for maxBatch rows: the input copy, each layer's activations, two delta buffers.
+  std::vector<float> input_;
+  std::vector<std::vector<float>> activations_;
+  std::vector<float> delta_;
+  std::vector<float> deltaNext_;
+};
+
+/** base^exponent by repeated squaring: the TypeScript fallback does the same operations. */
+double powInteger(double base, std::uint64_t exponent);
+
+}  // namespace ns3ts
