@@ -57,3 +57,4 @@ export {
   type ConstraintResult,
   type KpiOptions,
 } from './kpis.js';
+export { slicingFamily, slicingRolloutPolicy } from './family.js';
