@@ -36,3 +36,11 @@ export {
   type EvalResult,
   type NamedPolicy,
 } from './evaluate.js';
+export {
+  evaluateFamilyPolicy,
+  resolveFamilyBaselines,
+  type FamilyPolicyFactory,
+  type FamilyEvaluateOptions,
+  type FamilyEvalResult,
+  type NamedFamilyPolicy,
+} from './generic.js';

@@ -34,6 +34,7 @@ export {
   registerFamily,
   getFamily,
   familyOf,
+  isSlicingScenario,
   parseFamilyScenario,
   loadFamilyScenario,
   resolveFamilyScenario,

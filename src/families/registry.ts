@@ -8,7 +8,7 @@
  * To add a family: build its EnvFamily in src/families/<family>/ and add it to BUILT_IN below
  * (docs/families.md). registerFamily adds one at run time (tests, downstream packages).
  */
-import { loadScenarioWith, type ScenarioBase } from '../scenario/index.js';
+import { loadScenarioWith, type Scenario, type ScenarioBase } from '../scenario/index.js';
 import { InputError, Ns3tsError } from '../util/index.js';
 import { SPACE_KINDS, describeSpace, type AcceptedSpaces, type EnvFamily } from './family.js';
 import { slicingFamily } from './slicing/index.js';
@@ -62,6 +62,11 @@ export function familyOf(scenario: ScenarioBase): EnvFamily {
     throw new InputError('env.kind', scenario.env.kind, `one of ${family.envKinds.join(', ')} (the env kinds of family ${family.id})`);
   }
   return family;
+}
+
+/** True for a scenario of the slicing family (no `family:` field, or `family: slicing`). */
+export function isSlicingScenario(scenario: ScenarioBase): scenario is Scenario {
+  return (scenario.family ?? DEFAULT_FAMILY_ID) === slicingFamily.id;
 }
 
 /**
