@@ -115,9 +115,9 @@ export function resolveScenario(spec: string | Scenario | Record<string, unknown
 }
 
 /** The shipped scenarios, sorted by name, with their one-line descriptions. */
-export function listScenarios(): ScenarioSummary[] {
+export function listScenarios(read: ScenarioDocumentReader<ScenarioBase> = parseScenario): ScenarioSummary[] {
   return listScenarioFiles().map((path) => {
-    const s = loadScenario(path);
+    const s = loadScenarioWith(path, read);
     return { name: s.name, description: s.description, envKind: s.env.kind, path };
   });
 }

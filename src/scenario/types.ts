@@ -192,6 +192,7 @@ export interface TrainingSpec extends Settings {
 export interface ScenarioSummary {
   name: string;
   description: string;
-  envKind: EnvSpec['kind'];
+  /** The env kind (synthetic, ns3, or another family's kind). */
+  envKind: string;
   path: string;
 }
