@@ -84,8 +84,8 @@ export function loadFamilyScenario(nameOrPath: string): ScenarioBase {
   return loadScenarioWith(nameOrPath, parseFamilyScenario);
 }
 
-/** A scenario of any family from a name, a path, or a scenario object (validated again). */
-export function resolveFamilyScenario(spec: string | ScenarioBase): ScenarioBase {
+/** A scenario of any family from a name, a path, a parsed document or a scenario object (validated again). */
+export function resolveFamilyScenario(spec: string | ScenarioBase | Record<string, unknown>): ScenarioBase {
   if (typeof spec === 'string') return loadFamilyScenario(spec);
   return parseFamilyScenario(structuredClone(spec) as unknown as Record<string, unknown>);
 }

@@ -20,6 +20,7 @@ import {
   SyntheticSlicingEnv,
 } from '../../src/families/index.js';
 import { runEpisodes } from '../../src/rollout/index.js';
+import { parseSweep, planSweep } from '../../src/sweep/index.js';
 import { listScenarios, loadScenario, type Scenario } from '../../src/scenario/index.js';
 import { train } from '../../src/train/index.js';
 import { CorridorEnv, corridorFamily, randomWalker, type CorridorScenario } from './fixtures/corridor.js';
@@ -188,6 +189,17 @@ describe('agents declare the spaces they accept', () => {
       'agent td3 acts in Box action spaces; scenario corridor-7 (family corridor) has a Discrete(3) action space',
     );
     expect(existsSync(outDir)).toBe(false);
+  });
+});
+
+describe('sweeps', () => {
+  it('refuse a grid that trains an agent on a family whose spaces it does not accept, before any run', () => {
+    const base = join(dir, 'corridor-sweep.yaml');
+    writeFileSync(base, 'name: corridor-sweep\nfamily: corridor\ncorridor: { length: 5 }\n');
+    const spec = parseSweep({ name: 'walks', base, grid: { 'corridor.length': [5, 9] }, seeds: [1], command: { train: { agent: 'td3' } } });
+    expect(() => planSweep(spec)).toThrow(
+      'agent td3 acts in Box action spaces; scenario corridor-sweep (family corridor) has a Discrete(3) action space',
+    );
   });
 });
 
