@@ -118,11 +118,14 @@ export class Box implements GymSpace<NdArray> {
   readonly dtype: BoxDtype;
   readonly shape: readonly number[];
   readonly size: number;
-  /** Per-element bounds (row-major). */
-  readonly low: Float64Array;
-  readonly high: Float64Array;
   /** True when one low and one high hold for every element. */
   readonly scalarBounds: boolean;
+  // Scalar bounds are kept as two numbers (a Box of 10^8 elements costs no bound arrays); the
+  // per-element arrays are made only when `low`/`high` are read.
+  private readonly lowScalar: number;
+  private readonly highScalar: number;
+  private lowArray: Float64Array | null = null;
+  private highArray: Float64Array | null = null;
 
   constructor(options: BoxOptions) {
     const dtype = options.dtype ?? 'float32';
@@ -131,14 +134,41 @@ export class Box implements GymSpace<NdArray> {
     const arrayBound = typeof options.low !== 'number' ? options.low : typeof options.high !== 'number' ? options.high : null;
     this.shape = checkShape(options.shape ?? (arrayBound ? [arrayBound.length] : []), 'Box.shape');
     this.size = this.shape.reduce((a, b) => a * b, 1);
-    this.low = this.expand(options.low, 'Box.low');
-    this.high = this.expand(options.high, 'Box.high');
-    for (let i = 0; i < this.size; i++) {
-      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i]! > this.high[i]!) {
-        throw new InputError(`Box bounds[${i}]`, [this.low[i], this.high[i]], 'low <= high, neither NaN');
-      }
+    if (typeof options.low === 'number' && typeof options.high === 'number') {
+      this.lowScalar = options.low;
+      this.highScalar = options.high;
+      if (this.size > 0) checkBounds(0, options.low, options.high);
+      this.scalarBounds = true;
+    } else {
+      const low = this.expand(options.low, 'Box.low');
+      const high = this.expand(options.high, 'Box.high');
+      for (let i = 0; i < this.size; i++) checkBounds(i, low[i]!, high[i]!);
+      this.lowArray = low;
+      this.highArray = high;
+      this.lowScalar = low[0] ?? 0;
+      this.highScalar = high[0] ?? 0;
+      this.scalarBounds = allEqual(low) && allEqual(high);
     }
-    this.scalarBounds = allEqual(this.low) && allEqual(this.high);
+  }
+
+  /** Per-element lower bounds (row-major). */
+  get low(): Float64Array {
+    return (this.lowArray ??= new Float64Array(this.size).fill(this.lowScalar));
+  }
+
+  /** Per-element upper bounds (row-major). */
+  get high(): Float64Array {
+    return (this.highArray ??= new Float64Array(this.size).fill(this.highScalar));
+  }
+
+  /** The lower bound of element i (row-major), without expanding scalar bounds. */
+  lowAt(i: number): number {
+    return this.lowArray ? this.lowArray[i]! : this.lowScalar;
+  }
+
+  /** The upper bound of element i (row-major), without expanding scalar bounds. */
+  highAt(i: number): number {
+    return this.highArray ? this.highArray[i]! : this.highScalar;
   }
 
   private expand(bound: number | ArrayLike<number>, field: string): Float64Array {
@@ -156,8 +186,8 @@ export class Box implements GymSpace<NdArray> {
     const info = DTYPE[this.dtype];
     const data = new info.ctor(this.size);
     for (let i = 0; i < this.size; i++) {
-      const lo = Math.max(this.low[i]!, info.min);
-      const hi = Math.min(this.high[i]!, info.max);
+      const lo = Math.max(this.lowAt(i), info.min);
+      const hi = Math.min(this.highAt(i), info.max);
       let v: number;
       if (info.integer) {
         // Infinite bounds on an integer Box are clipped to the dtype range, then to +-2^31 so
@@ -180,8 +210,8 @@ export class Box implements GymSpace<NdArray> {
       // Rounding to float32 may step just outside a bound that float32 cannot represent.
       const f = data as Float32Array;
       for (let i = 0; i < this.size; i++) {
-        if (f[i]! < this.low[i]!) f[i] = float32Toward(this.low[i]!, 1);
-        if (f[i]! > this.high[i]!) f[i] = float32Toward(this.high[i]!, -1);
+        if (f[i]! < this.lowAt(i)) f[i] = float32Toward(this.lowAt(i), 1);
+        if (f[i]! > this.highAt(i)) f[i] = float32Toward(this.highAt(i), -1);
       }
     }
     return { data, shape: [...this.shape] };
@@ -193,7 +223,7 @@ export class Box implements GymSpace<NdArray> {
     if (!sameShape(value.shape, this.shape)) return false;
     for (let i = 0; i < this.size; i++) {
       const v = Number(value.data[i]!);
-      if (Number.isNaN(v) || v < this.low[i]! || v > this.high[i]!) return false;
+      if (Number.isNaN(v) || v < this.lowAt(i) || v > this.highAt(i)) return false;
     }
     return true;
   }
@@ -203,14 +233,20 @@ export class Box implements GymSpace<NdArray> {
       type: 'Box',
       dtype: this.dtype,
       shape: [...this.shape],
-      low: this.scalarBounds ? jsonNumber(this.low[0] ?? 0) : Array.from(this.low, jsonNumber),
-      high: this.scalarBounds ? jsonNumber(this.high[0] ?? 0) : Array.from(this.high, jsonNumber),
+      low: this.scalarBounds ? jsonNumber(this.size > 0 ? this.lowAt(0) : 0) : Array.from(this.low, jsonNumber),
+      high: this.scalarBounds ? jsonNumber(this.size > 0 ? this.highAt(0) : 0) : Array.from(this.high, jsonNumber),
     };
   }
 
   /** How errors name this space, e.g. Box(float32, [2]). */
   describe(): string {
     return `Box(${this.dtype}, [${this.shape.join(', ')}])`;
+  }
+}
+
+function checkBounds(i: number, low: number, high: number): void {
+  if (Number.isNaN(low) || Number.isNaN(high) || low > high) {
+    throw new InputError(`Box bounds[${i}]`, [low, high], 'low <= high, neither NaN');
   }
 }
 
@@ -292,12 +328,13 @@ export class Dict implements GymSpace<Record<string, unknown>> {
   constructor(spaces: Record<string, GymSpace>) {
     if (typeof spaces !== 'object' || spaces === null) throw new InputError('Dict.spaces', spaces, 'an object of spaces');
     this.keys = Object.keys(spaces).sort();
-    const sorted: Record<string, GymSpace> = {};
+    // Null-prototype records: a key named __proto__ (or toString) is a key like any other.
+    const sorted = Object.create(null) as Record<string, GymSpace>;
     for (const k of this.keys) sorted[k] = spaces[k]!;
     this.spaces = sorted;
   }
   sample(rng: Rng): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as Record<string, unknown>;
     for (const k of this.keys) out[k] = this.spaces[k]!.sample(rng);
     return out;
   }
@@ -305,10 +342,10 @@ export class Dict implements GymSpace<Record<string, unknown>> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const v = value as Record<string, unknown>;
     if (Object.keys(v).length !== this.keys.length) return false;
-    return this.keys.every((k) => k in v && this.spaces[k]!.contains(v[k]));
+    return this.keys.every((k) => Object.hasOwn(v, k) && this.spaces[k]!.contains(v[k]));
   }
   toJSON(): unknown {
-    const spaces: Record<string, unknown> = {};
+    const spaces = Object.create(null) as Record<string, unknown>;
     for (const k of this.keys) spaces[k] = this.spaces[k]!.toJSON();
     return { type: 'Dict', spaces };
   }

@@ -88,25 +88,8 @@ export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A> 
     return { obs, reward, terminated, truncated, info };
   }
 
-  private async stepOne(i: number, action: A): Promise<StepResult<O>> {
-    const env = this.envs[i]!;
-    if (this.needsReset[i]) {
-      if (this.autoresetMode === 'disabled') {
-        throw new Ns3tsError(`env ${i} finished its episode: reset it with reset({ options: { resetMask } }) (autoreset is disabled)`);
-      }
-      this.needsReset[i] = false;
-      const r = await env.reset();
-      return { obs: r.obs, reward: 0, terminated: false, truncated: false, info: r.info };
-    }
-    const result = await env.step(action);
-    if (result.terminated || result.truncated) {
-      if (this.autoresetMode === 'same-step') {
-        const r = await env.reset();
-        return { ...result, obs: r.obs, info: { ...r.info, final_obs: result.obs, final_info: result.info } };
-      }
-      this.needsReset[i] = true;
-    }
-    return result;
+  private stepOne(i: number, action: A): Promise<StepResult<O>> {
+    return stepWithAutoreset(this.envs[i]!, i, action, this.autoresetMode, this.needsReset);
   }
 
   async close(): Promise<void> {
@@ -121,4 +104,37 @@ export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A> 
     if (!Array.isArray(seed) || seed.length !== this.numEnvs) throw new InputError('seed', seed, `a number or ${this.numEnvs} numbers`);
     return [...seed];
   }
+}
+
+/**
+ * One sub-env's step under a vector env's autoreset mode (Gymnasium 1.x semantics), shared by every
+ * vector env: 'next-step' answers the step after an episode's end with the reset (reward 0);
+ * 'same-step' resets at once and hands the ended episode's last observation and info over as
+ * `info.final_obs` / `info.final_info`; 'disabled' refuses to step a finished env. `needsReset[i]`
+ * carries the state between calls.
+ */
+export async function stepWithAutoreset<O, A>(
+  env: Env<O, A>,
+  i: number,
+  action: A,
+  mode: AutoresetMode,
+  needsReset: boolean[],
+): Promise<StepResult<O>> {
+  if (needsReset[i]) {
+    if (mode === 'disabled') {
+      throw new Ns3tsError(`env ${i} finished its episode: reset it with reset({ options: { resetMask } }) (autoreset is disabled)`);
+    }
+    needsReset[i] = false;
+    const r = await env.reset();
+    return { obs: r.obs, reward: 0, terminated: false, truncated: false, info: r.info };
+  }
+  const result = await env.step(action);
+  if (result.terminated || result.truncated) {
+    if (mode === 'same-step') {
+      const r = await env.reset();
+      return { ...result, obs: r.obs, info: { ...r.info, final_obs: result.obs, final_info: result.info } };
+    }
+    needsReset[i] = true;
+  }
+  return result;
 }

@@ -1,7 +1,7 @@
 import { InputError, Ns3tsError } from '../util/index.js';
 import { GymServer, type GymServerOptions } from '../server/index.js';
 import { RemoteEnv } from './remote-env.js';
-import type { AutoresetMode, GymSpace, Info, SimulatorLauncher, VectorEnv, VectorResetResult, VectorStepResult } from '../env/index.js';
+import { stepWithAutoreset, type AutoresetMode, type GymSpace, type Info, type SimulatorLauncher, type StepResult, type VectorEnv, type VectorResetResult, type VectorStepResult } from '../env/index.js';
 
 export interface RemoteVectorEnvOptions<O = unknown, A = unknown> {
   /** A ROUTER-mode server: every simulator connects to its one endpoint. */
@@ -129,24 +129,8 @@ export class RemoteVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A
     };
   }
 
-  private async stepOne(env: RemoteEnv<O, A>, i: number, action: A): Promise<{ obs: O; reward: number; terminated: boolean; truncated: boolean; info: Info }> {
-    if (this.needsReset[i]) {
-      if (this.autoresetMode === 'disabled') {
-        throw new Ns3tsError(`env ${i} finished its episode: reset it with reset({ options: { resetMask } }) (autoreset is disabled)`);
-      }
-      this.needsReset[i] = false;
-      const r = await env.reset();
-      return { obs: r.obs, reward: 0, terminated: false, truncated: false, info: r.info };
-    }
-    const result = await env.step(action);
-    if (result.terminated || result.truncated) {
-      if (this.autoresetMode === 'same-step') {
-        const r = await env.reset();
-        return { ...result, obs: r.obs, info: { ...r.info, final_obs: result.obs, final_info: result.info } };
-      }
-      this.needsReset[i] = true;
-    }
-    return result;
+  private stepOne(env: RemoteEnv<O, A>, i: number, action: A): Promise<StepResult<O>> {
+    return stepWithAutoreset(env, i, action, this.autoresetMode, this.needsReset);
   }
 
   async close(): Promise<void> {

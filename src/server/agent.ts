@@ -3,7 +3,8 @@
 // on protocol sessions (any spaces, soft resets, concurrent ROUTER sessions), below the Env API.
 import { Box, Dict, Discrete, Tuple, ndarray, type GymSpace } from '../env/index.js';
 import { InputError, Ns3tsError, Rng } from '../util/index.js';
-import { GymServer, type ServerMode } from './gym-server.js';
+import { isLoopbackEndpoint } from './endpoint.js';
+import { GymServer, type ServerError, type ServerMode } from './gym-server.js';
 import type { Session } from './session.js';
 
 export interface AgentOptions {
@@ -14,6 +15,13 @@ export interface AgentOptions {
   maxEpisodes?: number;
   seed: number;
   quiet?: boolean;
+  /** Exit non-zero at the end when any session ended with an error or a frame was refused. */
+  strict?: boolean;
+  /** Wire limits (DEFAULT_WIRE_LIMITS when absent). */
+  maxFrameBytes?: number;
+  maxElements?: number;
+  maxDepth?: number;
+  maxKeys?: number;
 }
 
 /** How the agent picks actions. */
@@ -76,19 +84,48 @@ export interface AgentSummary {
   endpoint: string;
   episodes: number;
   steps: number;
+  /** Sessions that ended with an error, and frames refused before a session started. */
+  failures: number;
 }
 
 /**
  * Serves external simulators the way ns3-gym's agent does in two-terminal mode: prints the spaces
  * each simulator declares and answers every state with the policy's action. Returns after the
- * simulator stops (or after `maxEpisodes`); throws on a timeout or a protocol error.
+ * simulator stops (or after `maxEpisodes`). In REP mode (one simulator) a timeout or a protocol
+ * error ends the run with an error; in ROUTER mode it ends that simulator's session only, is
+ * reported on `report` (naming the simulator and its connection) and the others keep being
+ * served; `strict` then fails the run at its end. Frames refused before a session started are
+ * reported the same way in both modes.
  */
-export async function runAgent(options: AgentOptions, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<AgentSummary> {
+export async function runAgent(
+  options: AgentOptions,
+  log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  report: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<AgentSummary> {
   const timeoutMs = options.timeout * 1000;
   const policy = parsePolicy(options.policy);
-  const server = new GymServer({ endpoint: options.endpoint, mode: options.mode, initTimeoutMs: timeoutMs, stepTimeoutMs: timeoutMs });
+  const limits = { maxFrameBytes: options.maxFrameBytes, maxElements: options.maxElements, maxDepth: options.maxDepth, maxKeys: options.maxKeys };
+  const server = new GymServer({
+    endpoint: options.endpoint,
+    mode: options.mode,
+    initTimeoutMs: timeoutMs,
+    stepTimeoutMs: timeoutMs,
+    limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+  });
   const endpoint = await server.listen();
-  log(`listening on ${endpoint} (${options.mode.toUpperCase()}), policy ${policy.name}, timeout ${options.timeout} s`);
+  let failures = 0;
+  server.on('protocol-error', (error: ServerError) => {
+    // Errors of a session are reported when it ends; these are frames refused before one started.
+    if (error.sessionId !== null) return;
+    failures++;
+    report(`ns3ts agent: refused: ${error.message}`);
+  });
+  const bound = server.bindAddress;
+  log(`listening on ${bound} (${options.mode.toUpperCase()}), policy ${policy.name}, timeout ${options.timeout} s`);
+  if (!isLoopbackEndpoint(bound)) {
+    const everywhere = /^tcp:\/\/(0\.0\.0\.0|\[?::\]?):/.test(bound) ? 'listens on every interface' : 'listens on a non-loopback interface';
+    report(`ns3ts agent: warning: ${bound} ${everywhere}: any host that can reach it can connect and send frames (simulators on this host connect to ${endpoint})`);
+  }
   const rng = new Rng(options.seed);
   const maxEpisodes = options.maxEpisodes ?? (options.mode === 'rep' ? 1 : Infinity);
   let episodes = 0;
@@ -107,6 +144,13 @@ export async function runAgent(options: AgentOptions, log: (line: string) => voi
       const event = await session.nextEvent(timeoutMs);
       if (event.kind === 'end') {
         if (event.reason === 'closed' || event.reason === 'server-closed') return;
+        if (options.mode === 'router') {
+          // One simulator's failure is its own: report it, keep serving the others.
+          failures++;
+          startedEpisodes--;
+          report(`ns3ts agent: session ${session.id} of simulator ${session.simProcessId} (connection ${session.connection}) ended: ${event.reason}: ${event.message}`);
+          return;
+        }
         if (event.reason === 'protocol-error') throw new Ns3tsError(`protocol error: ${event.message}`);
         if (event.reason === 'timeout') throw new Ns3tsError(`simulator ${session.simProcessId} went silent: no state within ${options.timeout} s`);
         throw new Ns3tsError(`episode cut: ${event.message}`);
@@ -166,8 +210,9 @@ export async function runAgent(options: AgentOptions, log: (line: string) => voi
   } finally {
     await server.close();
   }
-  log(`done: ${episodes} episode(s), ${steps} step(s)`);
-  return { endpoint, episodes, steps };
+  log(`done: ${episodes} episode(s), ${steps} step(s)${failures > 0 ? `, ${failures} failed session(s) or refused frame(s)` : ''}`);
+  if (options.strict && failures > 0) throw new Ns3tsError(`${failures} session(s) ended with an error (--strict)`);
+  return { endpoint, episodes, steps, failures };
 }
 
 function round(x: number): number {

@@ -38,6 +38,19 @@ export function connectEndpoint(bound: string): string {
   return bound.replace(/^tcp:\/\/(\*|0\.0\.0\.0):/, 'tcp://127.0.0.1:');
 }
 
+/**
+ * True when only this host can connect to an endpoint: ipc:// (a socket file) or tcp on a
+ * loopback address (127.0.0.0/8, ::1). `tcp://0.0.0.0:P` (what `tcp://*:P` binds) and any other
+ * interface address are reachable from the network.
+ */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  if (endpoint.startsWith('ipc://')) return true;
+  const match = /^tcp:\/\/(.+):[^:]+$/.exec(endpoint);
+  if (!match) return false;
+  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 let cachedVersion: string | null = null;
 
 /** The ns3ts version (package.json), sent in the capabilities strings. */

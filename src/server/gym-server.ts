@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import { InputError, Ns3tsError } from '../util/index.js';
-import { decodeSimInitMsg, encodeSimInitAck, spaceFromWire } from '../wire/index.js';
+import { decodeSimInitMsg, encodeSimInitAck, resolveWireLimits, spaceFromWire, type WireLimits } from '../wire/index.js';
 import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
 import { removeIpcSocketFile } from './ipc-socket.js';
 import { Session, STOP_FRAME, type SessionHost } from './session.js';
@@ -26,6 +26,12 @@ export interface GymServerOptions {
   stepTimeoutMs?: number;
   /** Capabilities the server advertises in SimInitAck (default: the ns3ts base set plus soft-reset). */
   capabilities?: string;
+  /**
+   * What a simulator may declare and send (frame bytes, elements and nesting of a space, Tuple/Dict
+   * entries); a frame beyond them ends its session with the reason and a stop reply. Defaults:
+   * DEFAULT_WIRE_LIMITS.
+   */
+  limits?: Partial<WireLimits>;
 }
 
 export interface ServerError {
@@ -57,10 +63,19 @@ const MAX_ERRORS = 100;
 const DISCONNECT_GRACE_MS = 250;
 
 /**
+ * Frames up to this multiple of maxFrameBytes are received and refused with a reason and a stop
+ * reply; beyond it ZeroMQ drops the connection before it allocates the frame.
+ */
+const HARD_FRAME_FACTOR = 2;
+
+/**
  * The agent side of the ns3-gym protocol: binds, receives SimInitMsg from simulators and hands
- * out one Session per simulator. In REP mode it is ns3-gym's agent socket (one simulator at a
- * time, replies strictly alternate); in ROUTER mode every REQ simulator connected to the
- * endpoint is its own session, keyed by its ZeroMQ routing id.
+ * out one Session per simulator. In REP mode it serves one simulator at a time, as ns3-gym's
+ * agent socket does (a new SimInitMsg replaces the session: a relaunched simulator); in ROUTER
+ * mode every REQ simulator connected to the endpoint is its own session. Both bind a ZeroMQ
+ * ROUTER socket, so every frame is known by its connection (routing id): in REP mode a frame
+ * from another connection than the simulator being served is refused and blamed on that
+ * connection, and cannot end the session.
  *
  * Events: 'session' (a new Session), 'protocol-error' (ServerError).
  */
@@ -68,16 +83,16 @@ export class GymServer extends EventEmitter implements SessionHost {
   readonly mode: ServerMode;
   readonly initTimeoutMs: number;
   readonly stepTimeoutMs: number;
+  readonly limits: WireLimits;
   /** Recent protocol errors, newest last (at most 100). */
   readonly errors: ServerError[] = [];
   private readonly requested: string;
   private readonly ackCapabilities: string;
-  private socket: zmq.Router | zmq.Reply | null = null;
+  private socket: zmq.Router | null = null;
   private boundEndpoint: string | null = null;
+  private boundAddressText: string | null = null;
   private closed = false;
   private sendChain: Promise<void> = Promise.resolve();
-  /** REP mode: the reply owed for the last received frame is sent; the loop may receive again. */
-  private repReplied: (() => void) | null = null;
   private readonly byPeer = new Map<string, Session>();
   private readonly recentlyEnded = new Set<string>();
   private repSession: Session | null = null;
@@ -96,13 +111,14 @@ export class GymServer extends EventEmitter implements SessionHost {
     this.initTimeoutMs = positive(options.initTimeoutMs ?? DEFAULT_TIMEOUTS.initTimeoutMs, 'initTimeoutMs');
     this.stepTimeoutMs = positive(options.stepTimeoutMs ?? DEFAULT_TIMEOUTS.stepTimeoutMs, 'stepTimeoutMs');
     this.ackCapabilities = options.capabilities ?? formatCapabilities(['box-bounds', 'int64', 'seed', 'sim-time', 'soft-reset']);
+    this.limits = resolveWireLimits(options.limits ?? {}, 'limits.');
   }
 
   /** Binds the endpoint; resolves with the endpoint simulators should connect to. */
   async listen(): Promise<string> {
     if (this.socket) return this.endpoint;
     if (this.closed) throw new Ns3tsError('the server is closed');
-    const socket = this.mode === 'router' ? new zmq.Router({ linger: 0 }) : new zmq.Reply({ linger: 0 });
+    const socket = new zmq.Router({ linger: 0, maxMessageSize: Math.min(this.limits.maxFrameBytes * HARD_FRAME_FACTOR, Number.MAX_SAFE_INTEGER) });
     try {
       await socket.bind(this.requested);
     } catch (err) {
@@ -110,7 +126,8 @@ export class GymServer extends EventEmitter implements SessionHost {
       throw new Ns3tsError(`cannot bind ${this.requested}: ${(err as Error).message}`);
     }
     this.socket = socket;
-    this.boundEndpoint = connectEndpoint(socket.lastEndpoint ?? this.requested);
+    this.boundAddressText = socket.lastEndpoint ?? this.requested;
+    this.boundEndpoint = connectEndpoint(this.boundAddressText);
     socket.events.on('accept', () => {
       this.connections++;
     });
@@ -118,8 +135,17 @@ export class GymServer extends EventEmitter implements SessionHost {
       this.connections = Math.max(0, this.connections - 1);
       if (this.connections === 0) this.checkDisconnectedSoon();
     });
-    this.loop = this.mode === 'router' ? this.routerLoop(socket as zmq.Router) : this.repLoop(socket as zmq.Reply);
+    this.loop = this.receiveLoop(socket);
     return this.boundEndpoint;
+  }
+
+  /**
+   * The address the socket is bound to, as ZeroMQ reports it: `tcp://0.0.0.0:P` for `tcp://*:P`
+   * (every interface), where `endpoint` is the loopback address simulators on this host use.
+   */
+  get bindAddress(): string {
+    if (!this.boundAddressText) throw new Ns3tsError('the server is not listening yet: call listen() first');
+    return this.boundAddressText;
   }
 
   /** The endpoint simulators connect to (after listen()). */
@@ -180,7 +206,6 @@ export class GymServer extends EventEmitter implements SessionHost {
     await this.sendChain.catch(() => undefined);
     // Give queued stop replies a moment to leave before the socket goes (linger is 0).
     await new Promise((r) => setTimeout(r, 20));
-    this.repReplied?.();
     this.socket?.close();
     await this.loop?.catch(() => undefined);
     if (this.socket) removeIpcSocketFile(this.boundEndpoint);
@@ -190,18 +215,8 @@ export class GymServer extends EventEmitter implements SessionHost {
 
   reply(peer: Buffer | null, payload: Uint8Array): void {
     const socket = this.socket;
-    if (!socket || this.closed && socket.closed) return;
-    if (this.mode === 'router') {
-      if (!peer) return;
-      this.enqueue(() => (socket as zmq.Router).send([peer, EMPTY, payload]));
-    } else {
-      const done = this.repReplied;
-      this.repReplied = null;
-      this.enqueue(async () => {
-        await (socket as zmq.Reply).send(payload);
-        done?.();
-      });
-    }
+    if (!socket || this.closed && socket.closed || !peer) return;
+    this.enqueue(() => socket.send([peer, EMPTY, payload]));
   }
 
   sessionEnded(session: Session): void {
@@ -242,7 +257,7 @@ export class GymServer extends EventEmitter implements SessionHost {
     });
   }
 
-  private async routerLoop(socket: zmq.Router): Promise<void> {
+  private async receiveLoop(socket: zmq.Router): Promise<void> {
     while (!this.closed) {
       let frames: Buffer[];
       try {
@@ -263,79 +278,56 @@ export class GymServer extends EventEmitter implements SessionHost {
     }
   }
 
-  private async repLoop(socket: zmq.Reply): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch (err) {
-        if (this.closed || socket.closed) return;
-        this.recordError(null, `receive failed: ${(err as Error).message}`);
-        continue;
+  private handleFrame(peer: Buffer, key: string, frame: Buffer): void {
+    const current = this.mode === 'router' ? this.byPeer.get(key) : this.repSession;
+    if (!current || current.ended) {
+      const started = this.startSession(peer, key, frame);
+      if (typeof started === 'string') {
+        if (!this.recentlyEnded.has(key)) this.recordError(null, `frame from a new simulator (connection ${key}) is not a valid SimInitMsg: ${started}`);
+        // `10 01` means stopSimReq in SimInitAck and in EnvActMsg alike: the peer stops either way.
+        this.reply(peer, STOP_FRAME);
       }
-      const replied = new Promise<void>((resolve) => {
-        this.repReplied = resolve;
-      });
-      if (frames.length !== 1) {
-        this.recordError(null, `malformed frame: ${frames.length} parts (a simulator sends exactly one)`);
-        this.reply(null, STOP_FRAME);
-      } else {
-        this.handleFrame(null, 'rep', frames[0]!);
-      }
-      // REP sockets strictly alternate: the next receive waits until this frame is answered
-      // (for a state, that is the agent's next action: ns3-gym's deferred reply).
-      await replied;
+      return;
     }
-  }
-
-  private handleFrame(peer: Buffer | null, key: string, frame: Buffer): void {
-    const current = peer ? this.byPeer.get(key) : this.repSession;
-    if (current && !current.ended) {
-      if (looksLikeSimInit(frame)) {
-        // The simulator (or, in REP mode, a new one) started over: the old episode is cut.
-        const init = this.tryInit(peer, key, frame, false);
-        if (init) {
-          current.end('replaced', `simulator ${current.simProcessId} was replaced by a new SimInitMsg`);
-          return;
-        }
-      }
+    const sameConnection = current.peer !== null && current.peer.equals(peer);
+    if (sameConnection && !looksLikeSimInit(frame)) {
       current.deliver(frame);
       return;
     }
-    this.tryInit(peer, key, frame, true);
+    // The simulator started over, or (REP mode) a relaunched one connected: the old episode is cut.
+    const started = looksLikeSimInit(frame) ? this.startSession(peer, key, frame) : 'not a SimInitMsg';
+    if (typeof started !== 'string') {
+      current.end('replaced', `simulator ${current.simProcessId} was replaced by a new SimInitMsg from connection ${key}`);
+    } else if (sameConnection) {
+      current.deliver(frame);
+    } else {
+      // REP mode: anything else from another connection is refused and blamed on that connection.
+      this.recordError(null, `connection ${key} (not simulator ${current.simProcessId}'s, connection ${current.connection}): frame refused: ${started}`);
+      this.reply(peer, STOP_FRAME);
+    }
   }
 
-  /** Handles a frame as SimInitMsg; returns false (after answering when `answerErrors`) if it is not one. */
-  private tryInit(peer: Buffer | null, key: string, frame: Buffer, answerErrors: boolean): boolean {
+  /** Starts a session from a SimInitMsg (answered with SimInitAck); else returns why the frame is not a valid one. */
+  private startSession(peer: Buffer, key: string, frame: Buffer): Session | string {
     let session: Session;
     try {
-      const init = decodeSimInitMsg(frame);
+      const init = decodeSimInitMsg(frame, this.limits);
       const obsSpace = spaceFromWire(init.obsSpace, 'SimInitMsg.obsSpace');
       const actSpace = spaceFromWire(init.actSpace, 'SimInitMsg.actSpace');
       session = new Session(this, peer, init, obsSpace, actSpace);
     } catch (err) {
-      if (!answerErrors) return false;
-      const stale = peer ? this.recentlyEnded.has(key) : false;
-      if (!stale) {
-        this.recordError(null, `frame from a new simulator is not a valid SimInitMsg: ${(err as Error).message}`);
-      }
-      // `10 01` means stopSimReq in SimInitAck and in EnvActMsg alike: the peer stops either way.
-      this.reply(peer, STOP_FRAME);
-      return true;
+      return (err as Error).message;
     }
-    if (peer) {
-      this.byPeer.set(key, session);
-      this.recentlyEnded.delete(key);
-    } else {
-      this.repSession = session;
-    }
+    if (this.mode === 'router') this.byPeer.set(key, session);
+    else this.repSession = session;
+    this.recentlyEnded.delete(key);
     this.live.add(session);
     this.reply(peer, encodeSimInitAck({ done: true, capabilities: session.capabilities.version !== null ? this.ackCapabilities : '' }));
     this.emit('session', session);
     const waiterIndex = this.acceptWaiters.findIndex((w) => w.simProcessId === undefined || w.simProcessId === session.simProcessId);
     if (waiterIndex >= 0) this.acceptWaiters[waiterIndex]!.resolve(session);
     else this.unclaimed.push(session);
-    return true;
+    return session;
   }
 }
 

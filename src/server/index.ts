@@ -20,6 +20,7 @@ export {
 export {
   normalizeEndpoint,
   connectEndpoint,
+  isLoopbackEndpoint,
   parseCapabilities,
   formatCapabilities,
   ns3tsVersion,

@@ -8,6 +8,7 @@ import {
   type GameOverReason,
   type SimInitMsg,
   type WireData,
+  type WireLimits,
 } from '../wire/index.js';
 import { parseCapabilities, type Capabilities } from './endpoint.js';
 
@@ -52,8 +53,9 @@ export class ProtocolError extends Ns3tsError {
   override readonly name = 'ProtocolError';
 }
 
-/** What a session needs from its server: a way to reply to its peer, and to report. */
+/** What a session needs from its server: a way to reply to its peer, to report, and the limits of its frames. */
 export interface SessionHost {
+  readonly limits: WireLimits;
   reply(peer: Buffer | null, payload: Uint8Array): void;
   sessionEnded(session: Session): void;
   recordError(session: Session | null, message: string): void;
@@ -84,7 +86,7 @@ export class Session<O = unknown, A = unknown> {
 
   constructor(
     private readonly host: SessionHost,
-    /** ZeroMQ routing id of the peer (ROUTER mode); null in REP mode. */
+    /** ZeroMQ routing id of the simulator's connection. */
     readonly peer: Buffer | null,
     init: SimInitMsg,
     observationSpace: GymSpace<O>,
@@ -96,6 +98,11 @@ export class Session<O = unknown, A = unknown> {
     this.capabilities = parseCapabilities(init.capabilities);
     this.observationSpace = observationSpace;
     this.actionSpace = actionSpace;
+  }
+
+  /** The simulator's connection as errors name it: its routing id in hex. */
+  get connection(): string {
+    return this.peer ? this.peer.toString('hex') : 'unknown';
   }
 
   /** True when the simulator advertised soft reset (EnvActMsg.resetReq). */
@@ -130,9 +137,10 @@ export class Session<O = unknown, A = unknown> {
     }
     let state: SessionState<O>;
     try {
-      const msg = decodeEnvStateMsg(frame);
+      const msg = decodeEnvStateMsg(frame, this.host.limits);
       if (!msg.obsData) throw new ProtocolError('EnvStateMsg carries no obsData (field 1)');
       if (!Number.isFinite(msg.reward)) throw new ProtocolError(`EnvStateMsg.reward: got ${msg.reward}, expected a finite number`);
+      if (!Number.isFinite(msg.simTime)) throw new ProtocolError(`EnvStateMsg.simTime: got ${msg.simTime}, expected a finite number of seconds`);
       state = {
         obs: fromWireData(this.observationSpace, msg.obsData, 'obs'),
         reward: msg.reward,
@@ -216,7 +224,7 @@ export class Session<O = unknown, A = unknown> {
   }
 
   private fail(message: string): void {
-    const text = `simulator ${this.simProcessId} (${this.id}): ${message}`;
+    const text = `simulator ${this.simProcessId} (${this.id}, connection ${this.connection}): ${message}`;
     this.host.recordError(this as unknown as Session, text);
     this.end('protocol-error', text);
   }

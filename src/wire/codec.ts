@@ -8,18 +8,17 @@
  * not an empty message), proto3 default omission (fields at their default are never written, so
  * our bytes equal ns3-gym's), and 64-bit values as bigint.
  */
-import { Ns3tsError } from '../util/index.js';
+import protobuf from 'protobufjs/minimal.js';
 import { ns3opengym as generatedNamespace, google as generatedGoogle } from './generated/ns3gym.js';
 import type { ns3opengym as GeneratedTypes, google as GeneratedGoogleTypes } from './generated/ns3gym-types.js';
+import { WireError } from './errors.js';
+import { LimitTracker, resolveWireLimits, type WireLimits } from './limits.js';
+
+export { WireError };
 
 // The generated module is plain JavaScript compiled without type checking; its typings come from pbts.
 const pb = generatedNamespace as unknown as typeof GeneratedTypes;
 const pbAny = (generatedGoogle as unknown as typeof GeneratedGoogleTypes).protobuf.Any;
-
-/** A frame that does not decode as the message the protocol expects at this point. */
-export class WireError extends Ns3tsError {
-  override readonly name = 'WireError';
-}
 
 export const TYPE_URL_PREFIX = 'type.googleapis.com/ns3opengym.';
 
@@ -170,19 +169,43 @@ function spaceToProto(space: WireSpace): GeneratedTypes.ISpaceDescription {
   return out;
 }
 
-function spaceFromProto(desc: GeneratedTypes.ISpaceDescription | null | undefined, where: string): WireSpace {
+/**
+ * Entries of a TupleSpace/DictSpace or Tuple/DictDataContainer (field 1), counted on the bytes
+ * without decoding them, so that their number is checked before any is allocated.
+ */
+function countEntries(any: GeneratedGoogleTypes.protobuf.IAny | null | undefined): number {
+  const bytes = any?.value;
+  if (!bytes || bytes.length === 0) return 0;
+  const reader = protobuf.Reader.create(bytes);
+  let count = 0;
+  try {
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag >>> 3 === 1) count++;
+      reader.skipType(tag & 7);
+    }
+  } catch {
+    // Malformed bytes: the decoder names the problem.
+  }
+  return count;
+}
+
+function spaceFromProto(desc: GeneratedTypes.ISpaceDescription | null | undefined, where: string, tracker: LimitTracker, depth: number): WireSpace {
   if (!desc) throw new WireError(`${where}: missing space description`);
+  tracker.depth(depth, where);
   const type = ENUM_TO_SPACE_TYPE[desc.type ?? 0];
   const name = desc.name ? { name: desc.name } : {};
   switch (type) {
     case 'Discrete': {
       const m = unpackAny<GeneratedTypes.DiscreteSpace>(desc.space, 'DiscreteSpace', pb.DiscreteSpace, where);
+      tracker.addElement(where);
       return { type, ...name, n: m.n };
     }
     case 'Box': {
       const m = unpackAny<GeneratedTypes.BoxSpace>(desc.space, 'BoxSpace', pb.BoxSpace, where);
       const dtype = ENUM_TO_DTYPE[m.dtype];
       if (!dtype) throw new WireError(`${where}: BoxSpace.dtype ${m.dtype} is not one of INT, UINT, FLOAT, DOUBLE`);
+      tracker.addShape(m.shape, where);
       const box: WireSpace = { type, ...name, low: m.low, high: m.high, dtype, shape: [...m.shape] };
       if (m.lows.length > 0) box.lows = [...m.lows];
       if (m.highs.length > 0) box.highs = [...m.highs];
@@ -190,12 +213,14 @@ function spaceFromProto(desc: GeneratedTypes.ISpaceDescription | null | undefine
       return box;
     }
     case 'Tuple': {
+      tracker.addEntries(countEntries(desc.space), where);
       const m = unpackAny<GeneratedTypes.TupleSpace>(desc.space, 'TupleSpace', pb.TupleSpace, where);
-      return { type, ...name, elements: m.element.map((e, i) => spaceFromProto(e, `${where}[${i}]`)) };
+      return { type, ...name, elements: m.element.map((e, i) => spaceFromProto(e, `${where}[${i}]`, tracker, depth + 1)) };
     }
     case 'Dict': {
+      tracker.addEntries(countEntries(desc.space), where);
       const m = unpackAny<GeneratedTypes.DictSpace>(desc.space, 'DictSpace', pb.DictSpace, where);
-      return { type, ...name, elements: m.element.map((e, i) => spaceFromProto(e, `${where}.${e.name || i}`)) };
+      return { type, ...name, elements: m.element.map((e, i) => spaceFromProto(e, `${where}.${e.name || i}`, tracker, depth + 1)) };
     }
     default:
       throw new WireError(`${where}: space type ${desc.type ?? 0} is not one of Discrete(1), Box(2), Tuple(3), Dict(4)`);
@@ -262,8 +287,9 @@ function dataToProto(data: WireData): GeneratedTypes.IDataContainer {
   return out;
 }
 
-function dataFromProto(container: GeneratedTypes.IDataContainer | null | undefined, where: string): WireData {
+function dataFromProto(container: GeneratedTypes.IDataContainer | null | undefined, where: string, tracker: LimitTracker, depth: number): WireData {
   if (!container) throw new WireError(`${where}: missing data container`);
+  tracker.depth(depth, where);
   const type = ENUM_TO_SPACE_TYPE[container.type ?? 0];
   const name = container.name ? { name: container.name } : {};
   switch (type) {
@@ -285,12 +311,14 @@ function dataFromProto(container: GeneratedTypes.IDataContainer | null | undefin
       return box;
     }
     case 'Tuple': {
+      tracker.addEntries(countEntries(container.data), where);
       const m = unpackAny<GeneratedTypes.TupleDataContainer>(container.data, 'TupleDataContainer', pb.TupleDataContainer, where);
-      return { type, ...name, elements: m.element.map((e, i) => dataFromProto(e, `${where}[${i}]`)) };
+      return { type, ...name, elements: m.element.map((e, i) => dataFromProto(e, `${where}[${i}]`, tracker, depth + 1)) };
     }
     case 'Dict': {
+      tracker.addEntries(countEntries(container.data), where);
       const m = unpackAny<GeneratedTypes.DictDataContainer>(container.data, 'DictDataContainer', pb.DictDataContainer, where);
-      return { type, ...name, elements: m.element.map((e, i) => dataFromProto(e, `${where}.${e.name || i}`)) };
+      return { type, ...name, elements: m.element.map((e, i) => dataFromProto(e, `${where}.${e.name || i}`, tracker, depth + 1)) };
     }
     default:
       throw new WireError(`${where}: data container type ${container.type ?? 0} is not one of Discrete(1), Box(2), Tuple(3), Dict(4)`);
@@ -319,7 +347,10 @@ export function encodeSimInitMsg(msg: Partial<SimInitMsg> & Pick<SimInitMsg, 'ob
   return pb.SimInitMsg.encode(m).finish();
 }
 
-export function decodeSimInitMsg(bytes: Uint8Array): SimInitMsg {
+/** Decodes a SimInitMsg; each space is checked against `limits` (defaults: DEFAULT_WIRE_LIMITS) as it is decoded. */
+export function decodeSimInitMsg(bytes: Uint8Array, limits: Partial<WireLimits> = {}): SimInitMsg {
+  const resolved = resolveWireLimits(limits);
+  new LimitTracker(resolved).frame(bytes, 'SimInitMsg');
   const m = decodeWith(pb.SimInitMsg, bytes, 'SimInitMsg');
   if (!m.obsSpace || !m.actSpace) {
     throw new WireError(`malformed SimInitMsg (${bytes.length} bytes): it must carry obsSpace (3) and actSpace (4)`);
@@ -327,8 +358,8 @@ export function decodeSimInitMsg(bytes: Uint8Array): SimInitMsg {
   return {
     simProcessId: longToNumber(m.simProcessId as number | LongLike),
     wafShellProcessId: longToNumber(m.wafShellProcessId as number | LongLike),
-    obsSpace: spaceFromProto(m.obsSpace, 'SimInitMsg.obsSpace'),
-    actSpace: spaceFromProto(m.actSpace, 'SimInitMsg.actSpace'),
+    obsSpace: spaceFromProto(m.obsSpace, 'SimInitMsg.obsSpace', new LimitTracker(resolved), 0),
+    actSpace: spaceFromProto(m.actSpace, 'SimInitMsg.actSpace', new LimitTracker(resolved), 0),
     capabilities: m.capabilities,
     seed: longToNumber(m.seed as number | LongLike),
   };
@@ -360,10 +391,13 @@ export function encodeEnvStateMsg(msg: Partial<EnvStateMsg>): Uint8Array {
   return pb.EnvStateMsg.encode(m).finish();
 }
 
-export function decodeEnvStateMsg(bytes: Uint8Array): EnvStateMsg {
+/** Decodes an EnvStateMsg; the container is checked against `limits` (frame size, nesting, entries). */
+export function decodeEnvStateMsg(bytes: Uint8Array, limits: Partial<WireLimits> = {}): EnvStateMsg {
+  const tracker = new LimitTracker(resolveWireLimits(limits));
+  tracker.frame(bytes, 'EnvStateMsg');
   const m = decodeWith(pb.EnvStateMsg, bytes, 'EnvStateMsg');
   return {
-    obsData: m.obsData ? dataFromProto(m.obsData, 'EnvStateMsg.obsData') : null,
+    obsData: m.obsData ? dataFromProto(m.obsData, 'EnvStateMsg.obsData', tracker, 0) : null,
     reward: m.reward,
     isGameOver: m.isGameOver,
     reason: m.reason === 1 ? 'GameOver' : 'SimulationEnd',
@@ -381,10 +415,12 @@ export function encodeEnvActMsg(msg: Partial<EnvActMsg>): Uint8Array {
   return pb.EnvActMsg.encode(m).finish();
 }
 
-export function decodeEnvActMsg(bytes: Uint8Array): EnvActMsg {
+export function decodeEnvActMsg(bytes: Uint8Array, limits: Partial<WireLimits> = {}): EnvActMsg {
+  const tracker = new LimitTracker(resolveWireLimits(limits));
+  tracker.frame(bytes, 'EnvActMsg');
   const m = decodeWith(pb.EnvActMsg, bytes, 'EnvActMsg');
   return {
-    actData: m.actData ? dataFromProto(m.actData, 'EnvActMsg.actData') : null,
+    actData: m.actData ? dataFromProto(m.actData, 'EnvActMsg.actData', tracker, 0) : null,
     stopSimReq: m.stopSimReq,
     resetReq: m.resetReq,
     resetSeed: longToNumber(m.resetSeed as number | LongLike),

@@ -25,3 +25,4 @@ export {
   type GameOverReason,
 } from './codec.js';
 export { spaceToWire, spaceFromWire, toWireData, fromWireData, dtypeFromWire } from './spaces.js';
+export { DEFAULT_WIRE_LIMITS, MAX_RANK, resolveWireLimits, type WireLimits } from './limits.js';

@@ -15,6 +15,7 @@
 import { InputError } from '../util/index.js';
 import { Box, Dict, Discrete, Tuple, dtypeInfo, isNdArray, sameShape, type BoxDtype, type GymSpace, type NdArray } from '../env/index.js';
 import type { WireData, WireDtype, WireSpace } from './codec.js';
+import { WireError } from './errors.js';
 
 const WIRE_DTYPE: Record<BoxDtype, WireDtype> = {
   int8: 'INT',
@@ -72,8 +73,13 @@ export function spaceFromWire(wire: WireSpace, where = 'space'): GymSpace {
     case 'Tuple':
       return new Tuple(wire.elements.map((e, i) => spaceFromWire(e, `${where}[${i}]`)));
     case 'Dict': {
-      const spaces: Record<string, GymSpace> = {};
-      for (const e of wire.elements) spaces[e.name ?? ''] = spaceFromWire(e, `${where}.${e.name ?? ''}`);
+      // A null-prototype record: a key named __proto__ is a key like any other.
+      const spaces = Object.create(null) as Record<string, GymSpace>;
+      for (const e of wire.elements) {
+        const key = e.name ?? '';
+        if (Object.hasOwn(spaces, key)) throw new WireError(`${where}.${key}: got a second entry named ${JSON.stringify(key)}, expected unique Dict keys`);
+        spaces[key] = spaceFromWire(e, `${where}.${key}`);
+      }
       return new Dict(spaces);
     }
   }
@@ -119,8 +125,9 @@ function discreteFromWireData(space: Discrete, data: WireData, where: string): n
 
 function boxToWire(space: Box): WireSpace {
   const info = dtypeInfo(space.dtype);
-  const low = space.size === 0 ? 0 : Math.min(...space.low);
-  const high = space.size === 0 ? 0 : Math.max(...space.high);
+  // Scalar bounds stay scalar (no per-element arrays); otherwise low/high are the envelope.
+  const low = space.size === 0 ? 0 : space.scalarBounds ? space.lowAt(0) : space.low.reduce((a, b) => Math.min(a, b));
+  const high = space.size === 0 ? 0 : space.scalarBounds ? space.highAt(0) : space.high.reduce((a, b) => Math.max(a, b));
   const wire: WireSpace = { type: 'Box', low, high, dtype: WIRE_DTYPE[space.dtype], shape: [...space.shape] };
   if (!space.scalarBounds) {
     wire.lows = Array.from(space.low);
@@ -235,12 +242,12 @@ function dictToWireData(space: Dict, value: unknown, where: string): WireData {
   }
   const record = value as Record<string, unknown>;
   for (const k of Object.keys(record)) {
-    if (!(k in space.spaces)) throw new InputError(`${where}.${k}`, record[k], `no such key (Dict keys: ${space.keys.join(', ')})`);
+    if (!Object.hasOwn(space.spaces, k)) throw new InputError(`${where}.${k}`, record[k], `no such key (Dict keys: ${space.keys.join(', ')})`);
   }
   return {
     type: 'Dict',
     elements: space.keys.map((k) => {
-      if (!(k in record)) throw new InputError(`${where}.${k}`, undefined, `a value for key ${k}`);
+      if (!Object.hasOwn(record, k)) throw new InputError(`${where}.${k}`, undefined, `a value for key ${k}`);
       return { ...toWireData(dictEntry(space, k), record[k], `${where}.${k}`), name: k };
     }),
   };
@@ -249,15 +256,19 @@ function dictToWireData(space: Dict, value: unknown, where: string): WireData {
 function dictFromWireData(space: Dict, data: WireData, where: string): Record<string, unknown> {
   if (data.type !== 'Dict') throw new InputError(`${where}.type`, data.type, 'Dict');
   const byName = new Map<string, WireData>();
-  for (const e of data.elements) byName.set(e.name ?? '', e);
-  const out: Record<string, unknown> = {};
+  for (const e of data.elements) {
+    const key = e.name ?? '';
+    if (byName.has(key)) throw new WireError(`${where}.${key}: got a second entry named ${JSON.stringify(key)}, expected unique Dict keys`);
+    byName.set(key, e);
+  }
+  const out = Object.create(null) as Record<string, unknown>;
   for (const k of space.keys) {
     const e = byName.get(k);
     if (!e) throw new InputError(`${where}.${k}`, undefined, `an element named ${JSON.stringify(k)} (declared Dict keys: ${space.keys.join(', ')})`);
     out[k] = fromWireData(dictEntry(space, k), e, `${where}.${k}`);
   }
   if (byName.size !== space.keys.length) {
-    const extra = [...byName.keys()].filter((k) => !(k in space.spaces));
+    const extra = [...byName.keys()].filter((k) => !Object.hasOwn(space.spaces, k));
     throw new InputError(`${where}`, extra, `only the declared keys ${space.keys.join(', ')}`);
   }
   return out;

@@ -47,7 +47,7 @@ describe('leftovers', () => {
   it('a simulator dies within seconds when its parent (the trainer) is killed with SIGKILL', async () => {
     const parent = script(
       'trainer.mts',
-      `import { ProcessLauncher } from ${JSON.stringify(join(packageRoot, 'src', 'env', 'index.ts'))};
+      `import { ProcessLauncher } from ${JSON.stringify(join(packageRoot, 'src', 'remote', 'index.ts'))};
 const launcher = new ProcessLauncher({ command: process.execPath, args: [${JSON.stringify(sleeper)}], logDir: ${JSON.stringify(join(workDir, 'trainer-logs'))} });
 const { pid } = await launcher.start(0, 1, 'ipc:///tmp/leftovers.sock');
 console.log('child ' + pid);
