@@ -5,7 +5,7 @@
  * networks, replay data and update schedule.
  */
 import type { Info, NdArray } from '../env/index.js';
-import type { SlicingLayout } from '../families/index.js';
+import type { AcceptedSpaces, SlicingLayout } from '../families/index.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
 /** One env step as the agent sees it (observations in the shared slicing layout). */
@@ -94,12 +94,23 @@ export interface AgentCreateOptions {
 }
 
 /**
+ * What every agent shipped today accepts: Box observations and Box share actions in the slicing
+ * layout (features by name, shares per (cell, slice)).
+ */
+export const SLICING_SPACES: AcceptedSpaces = { observation: ['Box'], action: ['Box'], families: ['slicing'] };
+
+/**
  * A registry entry (src/agents/registry.ts): how to create the agent for training and how to load
  * a trained one from a run directory.
  */
 export interface AgentEntry {
   /** One line, shown by `ns3ts train --help`. */
   description: string;
+  /**
+   * The spaces the agent works in (docs/families.md); train refuses a scenario whose family's
+   * spaces are not among them before anything is built.
+   */
+  accepts: AcceptedSpaces;
   create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent | Promise<TrainableAgent>;
   /** The trained policy of a run directory (its last checkpoint). */
   load(runDir: string): Promise<SlicingPolicy>;

@@ -10,7 +10,8 @@ export type {
   AgentCreateOptions,
   AgentEntry,
 } from './agent.js';
-export { agentRegistry, agentIds, getAgentEntry } from './registry.js';
+export { SLICING_SPACES } from './agent.js';
+export { agentRegistry, agentIds, getAgentEntry, checkAgentFits } from './registry.js';
 export {
   selectBackend,
   currentBackend,

@@ -1,11 +1,27 @@
-import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
 import { type NdArray } from '../env/index.js';
-import { createEnv, slicingModelOf, type SlicingEnv } from '../families/index.js';
+import {
+  BASELINE_NAMES,
+  FixedSharesPolicy,
+  KpiAccumulator,
+  createBaseline,
+  createEnv,
+  evaluateConstraints,
+  parseShares,
+  shareBounds,
+  slicingModelOf,
+  type BaselineName,
+  type CellKpis,
+  type ConstraintResult,
+  type EvalKpis,
+  type KpiOptions,
+  type PolicyContext,
+  type SliceKpis,
+  type SlicingEnv,
+  type SlicingPolicy,
+} from '../families/index.js';
 import { runEpisodes, type StepContext } from '../rollout/index.js';
 import { scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, checkSeed } from '../util/index.js';
-import { BASELINE_NAMES, FixedSharesPolicy, createBaseline, parseShares, shareBounds, type BaselineName } from './baselines.js';
-import { KpiAccumulator, evaluateConstraints, type CellKpis, type ConstraintResult, type EvalKpis, type KpiOptions, type SliceKpis } from './kpis.js';
 
 /** Builds a policy for the env it will play against (the oracle needs the env's model). */
 export type PolicyFactory = (env: SlicingEnv, scenario: Scenario) => SlicingPolicy | Promise<SlicingPolicy>;

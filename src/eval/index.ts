@@ -1,4 +1,6 @@
-// The eval face: baselines, the KPI accumulator, evaluatePolicy and the --policy spec resolver.
+// The eval face: evaluatePolicy, the --policy spec resolver and the generic evaluation of any
+// family. The slicing baselines and KPI accumulator belong to the slicing family
+// (src/families/slicing/) and are re-exported here under their old names.
 export {
   BASELINE_NAMES,
   StaticPolicy,
@@ -12,7 +14,7 @@ export {
   shareBounds,
   type BaselineName,
   type ShareBounds,
-} from './baselines.js';
+} from '../families/index.js';
 export {
   KpiAccumulator,
   evaluateConstraints,
@@ -23,7 +25,7 @@ export {
   type CellKpis,
   type ConstraintResult,
   type KpiOptions,
-} from './kpis.js';
+} from '../families/index.js';
 export {
   evaluatePolicy,
   evaluatePolicySpec,
@@ -34,3 +36,11 @@ export {
   type EvalResult,
   type NamedPolicy,
 } from './evaluate.js';
+export {
+  evaluateFamilyPolicy,
+  resolveFamilyBaselines,
+  type FamilyPolicyFactory,
+  type FamilyEvaluateOptions,
+  type FamilyEvalResult,
+  type NamedFamilyPolicy,
+} from './generic.js';

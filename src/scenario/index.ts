@@ -1,6 +1,7 @@
 // The scenario face: schema (types), validation, loading by name or path, overrides.
 export type {
   Scenario,
+  ScenarioBase,
   EnvSpec,
   SyntheticEnvSpec,
   Ns3EnvSpec,
@@ -27,12 +28,22 @@ export {
   type SliceType,
   type SlicingLayout,
 } from './slicing.js';
-export { parseScenario, DEFAULT_AGENT_ID } from './schema.js';
+export {
+  parseScenario,
+  parseScenarioBase,
+  DEFAULT_AGENT_ID,
+  type ScenarioSectionReader,
+  type ScenarioBaseOptions,
+  type FamilyScenarioOf,
+} from './schema.js';
 export {
   scenariosDir,
   scenarioPath,
   parseScenarioText,
+  parseScenarioTextWith,
   loadScenario,
+  loadScenarioWith,
+  type ScenarioDocumentReader,
   resolveScenario,
   listScenarios,
   scenarioToYaml,

@@ -4,7 +4,7 @@ import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from '
 import { InputError, packageRoot, readInputFile } from '../util/index.js';
 import type { SlicingLayout } from './slicing.js';
 import { parseScenario } from './schema.js';
-import type { Scenario, ScenarioSummary } from './types.js';
+import type { Scenario, ScenarioBase, ScenarioSummary } from './types.js';
 
 /** The folder of the shipped scenarios. */
 export const scenariosDir: string = join(packageRoot, 'scenarios');
@@ -41,6 +41,14 @@ function listScenarioFiles(): string[] {
 
 /** Parses YAML text; syntax errors become an InputError naming the file, line and column. */
 export function parseScenarioText(text: string, source = 'scenario', fallbackName?: string): Scenario {
+  return parseScenarioTextWith(text, parseScenario, source, fallbackName);
+}
+
+/** A reader of parsed scenario documents (parseScenario, or the families' parseFamilyScenario). */
+export type ScenarioDocumentReader<T> = (raw: Record<string, unknown>, fallbackName?: string) => T;
+
+/** parseScenarioText with another document reader (same YAML and file-name error handling). */
+export function parseScenarioTextWith<T>(text: string, read: ScenarioDocumentReader<T>, source = 'scenario', fallbackName?: string): T {
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true });
@@ -57,7 +65,7 @@ export function parseScenarioText(text: string, source = 'scenario', fallbackNam
     throw new InputError(source, `${what} at ${documentStart(text)}`, 'a YAML mapping (the scenario document)');
   }
   try {
-    return parseScenario(raw, fallbackName);
+    return read(raw as Record<string, unknown>, fallbackName);
   } catch (err) {
     if (err instanceof InputError && source !== 'scenario') {
       // An unknown top-level key is most likely a file that is not a scenario: its value is not printed.
@@ -90,6 +98,13 @@ export function loadScenario(nameOrPath: string): Scenario {
   return parseScenarioText(readInputFile(path, basename(path)), basename(path), fallbackName);
 }
 
+/** loadScenario with another document reader (the families' parseFamilyScenario). */
+export function loadScenarioWith<T>(nameOrPath: string, read: ScenarioDocumentReader<T>): T {
+  const path = scenarioPath(nameOrPath);
+  const fallbackName = basename(path, extname(path));
+  return parseScenarioTextWith(readInputFile(path, basename(path)), read, basename(path), fallbackName);
+}
+
 /**
  * The fully resolved scenario: from a name, a path, an already parsed document, or a resolved
  * scenario (validated again, so hand-edited objects are checked too).
@@ -100,15 +115,15 @@ export function resolveScenario(spec: string | Scenario | Record<string, unknown
 }
 
 /** The shipped scenarios, sorted by name, with their one-line descriptions. */
-export function listScenarios(): ScenarioSummary[] {
+export function listScenarios(read: ScenarioDocumentReader<ScenarioBase> = parseScenario): ScenarioSummary[] {
   return listScenarioFiles().map((path) => {
-    const s = loadScenario(path);
+    const s = loadScenarioWith(path, read);
     return { name: s.name, description: s.description, envKind: s.env.kind, path };
   });
 }
 
 /** The resolved scenario as YAML (what `ns3ts scenarios show` prints). */
-export function scenarioToYaml(scenario: Scenario): string {
+export function scenarioToYaml(scenario: ScenarioBase): string {
   return stringifyYaml(scenario, { lineWidth: 0 });
 }
 

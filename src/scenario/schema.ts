@@ -8,6 +8,7 @@ import {
   type EnvSpec,
   type EventSpec,
   type Scenario,
+  type ScenarioBase,
   type SettingValue,
   type Settings,
   type SliceSpec,
@@ -327,6 +328,8 @@ export function parseScenario(raw: unknown, fallbackName?: string): Scenario {
   const name = checkName('name', f.string('name', fallbackName));
   const description = f.string('description', '');
   if (description.includes('\n')) throw new InputError('description', description, 'one line');
+  // Other families' scenarios are read by their family (src/families, parseFamilyScenario).
+  const family = f.has('family') ? (f.string('family', undefined, ['slicing']) as 'slicing') : undefined;
   const env = parseEnv('env', f.raw('env'));
   const cells = f.number('cells', 1, { min: 1, max: 10000, integer: true });
   const slicesRaw = f.array('slices');
@@ -351,5 +354,53 @@ export function parseScenario(raw: unknown, fallbackName?: string): Scenario {
   const training = parseTraining('training', f.object('training', false));
   const ns3 = parseSettings('ns3', f.object('ns3', false) ?? {});
   f.done();
-  return { name, description, env, cells, slices, stepSeconds, episodeSteps, seed, events, constraints, agent, training, ns3 };
+  return { name, description, ...(family === undefined ? {} : { family }), env, cells, slices, stepSeconds, episodeSteps, seed, events, constraints, agent, training, ns3 };
+}
+
+/** Reads one top-level section of a family's scenario: its path and raw value → the resolved section. */
+export type ScenarioSectionReader = (path: string, value: unknown) => unknown;
+
+export interface ScenarioBaseOptions<R extends Record<string, ScenarioSectionReader>> {
+  /** The family's id: the document's `family` field must name it. */
+  family: string;
+  /** The family's env kinds; the first is the default of `env.kind`. */
+  envKinds: readonly string[];
+  /** Default of `episodeSteps`. */
+  episodeSteps: number;
+  /** The family's own top-level sections by key (each read even when absent: its reader sets the default). */
+  sections: R;
+}
+
+/** A family's resolved scenario: the common fields plus its sections. */
+export type FamilyScenarioOf<R extends Record<string, ScenarioSectionReader>> = ScenarioBase & { family: string } & {
+  [K in keyof R]: ReturnType<R[K]>;
+};
+
+/**
+ * Validates the fields every scenario has (name, description, family, env.kind, episodeSteps,
+ * seed, agent, training) and hands each of the family's own sections to its reader, with the same
+ * error quality as the slicing schema: the field path, the value and what is allowed. A key
+ * neither common nor the family's is an error. For families other than slicing (docs/families.md).
+ */
+export function parseScenarioBase<R extends Record<string, ScenarioSectionReader>>(
+  raw: unknown,
+  fallbackName: string | undefined,
+  options: ScenarioBaseOptions<R>,
+): FamilyScenarioOf<R> {
+  const f = fields('', raw, 'a mapping (the scenario document)');
+  const name = checkName('name', f.string('name', fallbackName));
+  const description = f.string('description', '');
+  if (description.includes('\n')) throw new InputError('description', description, 'one line');
+  const family = f.string('family', undefined, [options.family]);
+  const envFields = fields('env', f.raw('env') ?? {});
+  const env = { kind: envFields.string('kind', options.envKinds[0], options.envKinds) };
+  envFields.done();
+  const episodeSteps = f.number('episodeSteps', options.episodeSteps, { min: 1, integer: true, max: 1e8 });
+  const seed = f.number('seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const agent = parseAgent('agent', f.object('agent', false));
+  const training = parseTraining('training', f.object('training', false));
+  const sections: Record<string, unknown> = {};
+  for (const [key, read] of Object.entries(options.sections)) sections[key] = read(key, f.raw(key));
+  f.done();
+  return { name, description, family, env, episodeSteps, seed, agent, training, ...sections } as FamilyScenarioOf<R>;
 }

@@ -1,13 +1,31 @@
 import type { SliceType } from './slicing.js';
 
 /**
- * A resolved scenario: every field present, defaults applied. This is what `loadScenario` returns,
- * what runs record, and what `ns3ts scenarios show` prints. Units: Mbit/s, ms, seconds, kbit.
+ * The fields every scenario has, whatever its env family (docs/families.md). A family's scenario
+ * adds its own sections to these; the slicing scenario below is one.
  */
-export interface Scenario {
+export interface ScenarioBase {
   name: string;
   /** One line. */
   description: string;
+  /** The env family the scenario belongs to; absent means slicing (every shipped slicing scenario). */
+  family?: string;
+  env: { kind: string };
+  /** Decision steps per episode. */
+  episodeSteps: number;
+  /** Default seed of the env (and of runs that do not set one). */
+  seed: number;
+  agent: AgentSpec;
+  training: TrainingSpec;
+}
+
+/**
+ * A resolved slicing scenario: every field present, defaults applied. This is what `loadScenario` returns,
+ * what runs record, and what `ns3ts scenarios show` prints. Units: Mbit/s, ms, seconds, kbit.
+ */
+export interface Scenario extends ScenarioBase {
+  /** Written only when the file names it (`family: slicing`). */
+  family?: 'slicing';
   env: EnvSpec;
   cells: number;
   slices: SliceSpec[];
@@ -174,6 +192,7 @@ export interface TrainingSpec extends Settings {
 export interface ScenarioSummary {
   name: string;
   description: string;
-  envKind: EnvSpec['kind'];
+  /** The env kind (synthetic, ns3, or another family's kind). */
+  envKind: string;
   path: string;
 }

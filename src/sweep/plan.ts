@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError, describeValue } from '../util/index.js';
-import { loadScenario, resolveScenario, scenarioPath, type Scenario } from '../scenario/index.js';
+import { agentIds, checkAgentFits } from '../agents/index.js';
+import { isSlicingScenario, loadFamilyScenario, resolveFamilyScenario } from '../families/index.js';
+import { scenarioPath, type Scenario, type ScenarioBase } from '../scenario/index.js';
 import { COMMAND_PATH_PREFIX, COUNT_SUFFIX, type StepOptions, type SweepCommand, type SweepSpec } from './schema.js';
 import { runId } from './run-id.js';
 
@@ -77,7 +79,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     }
     let scenario: Scenario;
     try {
-      scenario = resolveScenario(doc);
+      scenario = sweepScenario(resolveFamilyScenario(doc), command);
     } catch (err) {
       if (err instanceof InputError) {
         const where = ordered.length > 0 ? ` (with ${ordered.map((o) => `${o.path}=${describeValue(o.value)}`).join(', ')})` : '';
@@ -101,12 +103,26 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   return { spec, runs, params: spec.grid.map((a) => a.path) };
 }
 
+/**
+ * A grid point's scenario as the sweep runs it: an agent the sweep trains must accept the spaces of
+ * the scenario's family (checked here, before any run starts; an unknown agent id is left to the
+ * run's own error), and the runs train and evaluate slicing scenarios.
+ */
+function sweepScenario(resolved: ScenarioBase, command: SweepCommand): Scenario {
+  if (command.train) {
+    const agent = String(command.train.agent ?? resolved.agent.id);
+    if (agentIds().includes(agent)) checkAgentFits(agent, resolved, 'command.train.agent');
+  }
+  if (!isSlicingScenario(resolved)) throw new InputError('family', resolved.family, 'slicing (sweep runs train and evaluate slicing scenarios)');
+  return resolved;
+}
+
 function loadBaseDocument(base: string): Doc {
-  let resolved: Scenario;
+  let resolved: ScenarioBase;
   let path: string;
   try {
     path = scenarioPath(base);
-    resolved = loadScenario(path);
+    resolved = loadFamilyScenario(path);
   } catch (err) {
     if (err instanceof InputError) throw new InputError(`base: ${err.field}`, err.value, err.expected);
     throw err;

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   arraysWithPrefix,
   CHECKPOINT_FILE,
+  checkAgentFits,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
@@ -31,16 +32,19 @@ import {
   type TrainableAgent,
 } from '../agents/index.js';
 import { type NdArray, type VectorEnv } from '../env/index.js';
-import { FEATURE, FEATURES_PER_SLICE, createEnv, type SlicingEnv, type SlicingLayout } from '../families/index.js';
+import { FEATURE, FEATURES_PER_SLICE, createEnv, isSlicingScenario, resolveFamilyScenario, type SlicingEnv, type SlicingLayout } from '../families/index.js';
 import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
-import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
+import { resolveScenario, scenarioLayout, type Scenario, type ScenarioBase } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
 import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
-  /** Scenario name, path or resolved scenario (ignored on resume: the run's config has it). */
-  scenario?: string | Scenario;
+  /**
+   * Scenario name, path or resolved scenario of any family (ignored on resume: the run's config has
+   * it); the agent must accept the family's spaces, and the loop runs slicing scenarios.
+   */
+  scenario?: string | ScenarioBase;
   /** Agent id (default: the scenario's agent.id). */
   agent?: string;
   seed?: number;
@@ -278,9 +282,14 @@ async function resumeRun(resume: string, options: TrainOptions): Promise<OpenedR
 
 /** Resolves a new run's config from the options and the scenario, and creates its directory. */
 async function newRun(options: TrainOptions): Promise<OpenedRun> {
-  const scenario = typeof options.scenario === 'object' ? options.scenario : resolveScenario(options.scenario ?? 'slicing-synthetic');
-  const agentId = options.agent ?? String(scenario.agent.id);
-  getAgentEntry(agentId); // an unknown id fails before anything is written
+  const resolved = typeof options.scenario === 'object' ? options.scenario : resolveFamilyScenario(options.scenario ?? 'slicing-synthetic');
+  const agentId = options.agent ?? String(resolved.agent.id);
+  // An unknown id, or an agent that does not act in the family's spaces, fails before anything is written.
+  checkAgentFits(agentId, resolved);
+  if (!isSlicingScenario(resolved)) {
+    throw new InputError('--scenario', resolved.name, `a slicing scenario (the training loop reads the slicing layout; this one is of family ${resolved.family})`);
+  }
+  const scenario: Scenario = resolved;
   const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
   const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
   const backend = await selectBackend(options.backend ?? 'auto');

@@ -10,6 +10,7 @@ import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
+import { SLICING_SPACES } from '../agent.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../checkpoint.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { CollectionPolicy } from './collect.js';
@@ -276,6 +277,7 @@ function pick(settings: Record<string, unknown>): Record<string, unknown> {
 
 export const idlaAgentEntry: AgentEntry = {
   description: 'IDLA: learned QoS estimator + Lagrangian multi-start search per cell (collect, fit, then optimize)',
+  accepts: SLICING_SPACES,
   create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent {
     // The scenario's agent section configures IDLA only when it names IDLA.
     const fromScenario = scenario.agent?.id === 'idla' ? { ...scenario.agent } : {};

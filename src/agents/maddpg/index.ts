@@ -1,5 +1,5 @@
 // MADDPG + ADMM and its constrained variants: registry entries.
-import type { AgentEntry, AgentScenario } from '../agent.js';
+import { SLICING_SPACES, type AgentEntry, type AgentScenario } from '../agent.js';
 import { arraysWithPrefix, readCheckpoint } from '../checkpoint.js';
 import type { SlicingLayout } from '../../families/index.js';
 import { MaddpgAgent, admmPolicyFromState, type MaddpgVariant } from './agent.js';
@@ -16,6 +16,7 @@ async function loadAdmmPolicy(runDir: string) {
 function entry(variant: MaddpgVariant, description: string): AgentEntry {
   return {
     description,
+    accepts: SLICING_SPACES,
     create: (layout, scenario, options) => new MaddpgAgent(variant, layout, scenario, options),
     load: loadAdmmPolicy,
   };

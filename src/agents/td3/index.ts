@@ -1,6 +1,6 @@
 // DDPG and TD3 (per-cell agents with a projection output): registry entries.
 import type { SlicingLayout } from '../../families/index.js';
-import type { AgentEntry, AgentScenario } from '../agent.js';
+import { SLICING_SPACES, type AgentEntry, type AgentScenario } from '../agent.js';
 import { arraysWithPrefix, readCheckpoint } from '../checkpoint.js';
 import { CellAgent, cellPolicyFromState, type CellAgentKind } from './agent.js';
 
@@ -13,7 +13,7 @@ async function loadCellPolicy(runDir: string) {
 }
 
 function entry(kind: CellAgentKind, description: string): AgentEntry {
-  return { description, create: (layout, scenario, options) => new CellAgent(kind, layout, scenario, options), load: loadCellPolicy };
+  return { description, accepts: SLICING_SPACES, create: (layout, scenario, options) => new CellAgent(kind, layout, scenario, options), load: loadCellPolicy };
 }
 
 export const td3Entry = entry('td3', 'TD3, one agent per cell over all its slices, projection output, reward = min QoS over the cell (IDLA baseline)');

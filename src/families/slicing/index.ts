@@ -33,3 +33,28 @@ export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js'
 export { SlicingParallelEnv } from './parallel-env.js';
 export { stepQos, rowViolates } from './rules.js';
 export { shareBounds, type ShareBounds, type ShareBoundsSource } from './bounds.js';
+export type { SlicingPolicy, PolicyContext } from './policy.js';
+export {
+  BASELINE_NAMES,
+  StaticPolicy,
+  ProportionalPolicy,
+  DemandPolicy,
+  FixedSharesPolicy,
+  OraclePolicy,
+  FeasibleProjector,
+  createBaseline,
+  parseShares,
+  type BaselineName,
+} from './baselines.js';
+export {
+  KpiAccumulator,
+  evaluateConstraints,
+  constraintCosts,
+  convergenceIndex,
+  type EvalKpis,
+  type SliceKpis,
+  type CellKpis,
+  type ConstraintResult,
+  type KpiOptions,
+} from './kpis.js';
+export { slicingFamily, slicingRolloutPolicy } from './family.js';

@@ -1,9 +1,11 @@
-import { projectFeasible } from '../constraints/index.js';
-import { type NdArray } from '../env/index.js';
-import { FEATURE, FEATURES_PER_SLICE, cqiToSpectralEfficiency, shareBounds, type ShareBounds, type SlicingModel } from '../families/index.js';
-import type { PolicyContext, SlicingPolicy } from '../agents/index.js';
-import { scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError } from '../util/index.js';
+import { projectFeasible } from '../../constraints/index.js';
+import { type NdArray } from '../../env/index.js';
+import { scenarioLayout, type Scenario } from '../../scenario/index.js';
+import { InputError } from '../../util/index.js';
+import { shareBounds, type ShareBounds } from './bounds.js';
+import type { PolicyContext, SlicingPolicy } from './policy.js';
+import { FEATURE, FEATURES_PER_SLICE } from './slicing.js';
+import { cqiToSpectralEfficiency, type SlicingModel } from './synthetic/index.js';
 
 /**
  * The baseline policies. Each computes raw per-cell weights from the observation and leaves through
@@ -15,7 +17,7 @@ export const BASELINE_NAMES = ['static', 'proportional', 'demand', 'oracle'] as 
 export type BaselineName = (typeof BASELINE_NAMES)[number];
 
 /** Share floors and caps of a scenario's slices (0 and 1 when it has none). */
-export { shareBounds, type ShareBounds } from '../families/index.js';
+export { shareBounds, type ShareBounds } from './bounds.js';
 
 /**
  * Projects per-cell raw shares (row-major [cells, slices]) onto the feasible set in place: inactive

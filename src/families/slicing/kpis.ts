@@ -1,6 +1,7 @@
-import { type Info } from '../env/index.js';
-import { FEATURE, FEATURES_PER_SLICE, rowQos, rowViolates, type SlicingLayout } from '../families/index.js';
-import type { ConstraintSpec } from '../scenario/index.js';
+import { type Info } from '../../env/index.js';
+import type { ConstraintSpec } from '../../scenario/index.js';
+import { rowViolates } from './rules.js';
+import { FEATURE, FEATURES_PER_SLICE, rowQos, type SlicingLayout } from './slicing.js';
 
 /**
  * The KPIs of docs/algorithms.md#kpis-and-evaluation over an evaluation run.
