@@ -33,3 +33,4 @@ export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js'
 export { SlicingParallelEnv } from './parallel-env.js';
 export { stepQos, rowViolates } from './rules.js';
 export { shareBounds, type ShareBounds, type ShareBoundsSource } from './bounds.js';
+export { slicingFigures, slicingEpisodeFigures, timelineRows, cdfPoints, delaySamples, qosSamples, type TimelineRow } from './figures.js';
