@@ -7,7 +7,7 @@ export const FIGURE_CONFIG = {
   view: { continuousWidth: 420, continuousHeight: 220 },
   font: 'Helvetica, Arial, sans-serif',
   axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
 } as const;
 
 /** A spec with the shared config (the figure's own config wins). */

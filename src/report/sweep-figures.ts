@@ -72,9 +72,12 @@ function sweepSpec(table: SweepParamTable, metric: string): TopLevelSpec {
     ? ({ field: 'x', type: 'quantitative', title: table.param, axis: { values: [...new Set(values.map((v) => v.x as number))] } } as const)
     : ({ field: 'x', type: 'nominal', title: table.param } as const);
   const color = { field: 'policy', type: 'nominal', title: 'policy' } as const;
+  // Both layers name the y axis the same, or Vega-Lite joins the titles ("low, meanUtility").
+  const yTitle = metric.replace(/^kpis\./, '');
+  const low = { field: 'low', type: 'quantitative', title: yTitle } as const;
   const interval = table.numeric
-    ? { mark: { type: 'errorband', opacity: 0.25 }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } }
-    : { mark: { type: 'errorbar' }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } };
+    ? { mark: { type: 'errorband', opacity: 0.25 }, encoding: { y: low, y2: { field: 'high' }, color } }
+    : { mark: { type: 'errorbar' }, encoding: { y: low, y2: { field: 'high' }, color } };
   return {
     $schema: SCHEMA,
     data: { values },
@@ -83,7 +86,7 @@ function sweepSpec(table: SweepParamTable, metric: string): TopLevelSpec {
       { transform: [{ filter: 'datum.low !== null' }], ...interval },
       {
         mark: { type: 'line', point: true, tooltip: true },
-        encoding: { y: { field: 'mean', type: 'quantitative', title: metric.replace(/^kpis\./, ''), scale: { zero: false } }, color },
+        encoding: { y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { zero: false } }, color },
       },
     ],
   } as TopLevelSpec;
