@@ -71,6 +71,11 @@ export async function serveLiveReport(runDir: string, options: LiveOptions = {})
       res.end(text);
       return;
     }
+    if (path === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end(`not found: ${path}\n`);
   };
