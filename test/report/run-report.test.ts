@@ -153,13 +153,13 @@ describe('in a browser', () => {
       const points = async (): Promise<number> => (await figureMarks(page)).find((f) => f.id === 'train-return')?.symbols ?? 0;
       const before = metricsLines(live).filter((l) => l.type === 'train').length;
       expect(await points()).toBe(before);
-      await page.waitForFunction(() => document.getElementById('live')?.textContent?.startsWith('live:') === true && !document.getElementById('live')!.textContent!.includes('waiting'), { timeout: 10_000 });
+      // The page has its event stream once the first update came (the status line says so).
+      await page.waitForFunction("!document.getElementById('live').textContent.includes('waiting')", { timeout: 10_000 });
       const next = { type: 'train', episode: before + 1, steps: 12, totalSteps: 60, return: 40 };
       appendFileSync(join(live, 'metrics.jsonl'), `${JSON.stringify(next)}\n`);
       await page.waitForFunction(
-        (n) => document.querySelectorAll('figure[data-figure="train-return"] svg g.mark-symbol.role-mark > path').length === n,
+        `document.querySelectorAll('figure[data-figure="train-return"] svg g.mark-symbol.role-mark > path').length === ${before + 1}`,
         { timeout: 10_000 },
-        before + 1,
       );
       expect(await points()).toBe(before + 1);
       await page.screenshot({ path: screenshotPath('live-view.png'), fullPage: true });
