@@ -84,6 +84,7 @@ export {
   summarizeResults,
   exportResults,
   formatTable,
+  plainColumnName,
   readRunRows,
   RESULTS_DB,
   RESULTS_FORMATS,

@@ -79,10 +79,15 @@ function quoteString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** A parameter column is DOUBLE when every value is a number, else VARCHAR (strings as they are, other values as JSON). */
-function paramColumnType(rows: readonly RunRow[], param: string): 'DOUBLE' | 'VARCHAR' {
+/**
+ * A parameter column is INTEGER when every value is an integer (within 32 bits), DOUBLE when
+ * every value is a number, else VARCHAR (strings as they are, other values as JSON): a grid
+ * over `cells: [2, 4]` reads back as 2 and 4, not 2.0 and 4.0.
+ */
+function paramColumnType(rows: readonly RunRow[], param: string): 'INTEGER' | 'DOUBLE' | 'VARCHAR' {
   const values = rows.map((r) => r.params[param]).filter((v) => v !== undefined);
-  return values.length > 0 && values.every((v) => typeof v === 'number') ? 'DOUBLE' : 'VARCHAR';
+  if (values.length === 0 || !values.every((v) => typeof v === 'number')) return 'VARCHAR';
+  return values.every((v) => Number.isInteger(v) && Math.abs(v as number) <= 2 ** 31 - 1) ? 'INTEGER' : 'DOUBLE';
 }
 
 function paramText(value: unknown): string {
@@ -153,6 +158,7 @@ async function createTables(db: DuckDBConnection, params: readonly string[], row
     params.forEach((p, i) => {
       const value = row.params[p];
       if (value === undefined || value === null) runs.appendNull();
+      else if (types[i] === 'INTEGER') runs.appendInteger(value as number);
       else if (types[i] === 'DOUBLE') runs.appendDouble(value as number);
       else runs.appendVarchar(paramText(value));
     });
@@ -186,6 +192,8 @@ export interface ResultsSummary {
   problems: string[];
   stale: number;
   path: string;
+  /** The grid paths of the runs (the columns of the runs table besides the fixed ones). */
+  params: string[];
 }
 
 export interface SummaryOptions {
@@ -249,7 +257,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
   });
   const metrics: string[] = [];
   for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
-  return { groupBy, metrics, rows, counts, problems: problemLines(index.runs), stale: index.stale, path: index.path };
+  return { groupBy, metrics, rows, counts, problems: problemLines(index.runs), stale: index.stale, path: index.path, params: index.params };
 }
 
 async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], index: ResultsIndex, rows: readonly SummaryRow[]): Promise<void> {
@@ -262,6 +270,7 @@ async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], in
     groupBy.forEach((g, i) => {
       const v = row.group[g];
       if (v === null || v === undefined) app.appendNull();
+      else if (types[i] === 'INTEGER') app.appendInteger(Number(v));
       else if (types[i] === 'DOUBLE') app.appendDouble(Number(v));
       else app.appendVarchar(String(v));
     });
@@ -286,6 +295,11 @@ export interface ExportOptions extends SummaryOptions {
   out?: string;
   /** Per-run rows (run_id, params, seed, state, metric, value) instead of the summary. */
   perRun?: boolean;
+  /**
+   * One row per run with one column per grid parameter and metric, under plain names (see
+   * plainColumnName), for tools that want a wide table (pandas, R, spreadsheets).
+   */
+  wide?: boolean;
 }
 
 /**
@@ -297,13 +311,15 @@ export async function exportResults(sweepDir: string, options: ExportOptions): P
   if (!RESULTS_FORMATS.includes(options.format)) throw new InputError('format', options.format, RESULTS_FORMATS.join(', '));
   if (options.format === 'parquet' && !options.out) throw new InputError('out', options.out, 'an output file for --format parquet');
   if (options.perRun && options.format === 'table') throw new InputError('format', 'table', 'csv, json or parquet with per-run rows');
+  if (options.wide && options.format === 'table') throw new InputError('format', 'table', 'csv, json or parquet with --wide');
+  if (options.wide && options.perRun) throw new InputError('runs', true, 'either --runs or --wide, not both');
   const summary = await summarizeResults(sweepDir, options);
   if (options.format === 'table') {
     const text = formatTable(summary, !(options.metrics && options.metrics.length > 0));
     if (options.out) writeFileAtomic(resolve(options.out), text);
     return text;
   }
-  const query = options.perRun ? perRunQuery(summary, options.metrics ?? []) : 'SELECT * FROM summary';
+  const query = options.wide ? wideQuery(summary) : options.perRun ? perRunQuery(summary, options.metrics ?? []) : 'SELECT * FROM summary';
   return withDatabase(summary.path, async (db) => {
     if (options.format === 'json') {
       const result = await db.runAndReadAll(query);
@@ -311,15 +327,18 @@ export async function exportResults(sweepDir: string, options: ExportOptions): P
       if (options.out) writeFileAtomic(resolve(options.out), text);
       return text;
     }
-    if (options.out) {
-      const target = resolve(options.out);
+    if (options.format === 'parquet') {
+      const target = resolve(options.out!);
       const tmp = `${target}.tmp-${process.pid}`;
-      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT ${options.format === 'csv' ? 'CSV, HEADER' : 'PARQUET'})`);
+      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT PARQUET)`);
       renameSync(tmp, target);
       return '';
     }
+    // One writer for stdout and --out, so that the two agree to the character.
     const result = await db.runAndReadAll(query);
-    return toCsv(result.columnNames(), result.getRowsJS());
+    const text = toCsv(result.columnNames(), result.getRowsJS());
+    if (options.out) writeFileAtomic(resolve(options.out), text);
+    return text;
   });
 }
 
@@ -329,6 +348,32 @@ function perRunQuery(summary: ResultsSummary, metrics: readonly string[]): strin
     : ` WHERE ${metrics.map((m) => (m.endsWith('*') ? `starts_with(m.metric, ${quoteString(m.slice(0, -1))})` : `m.metric = ${quoteString(m)}`)).join(' OR ')}`;
   void summary;
   return `SELECT r.*, m.metric, m.value FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id${filter} ORDER BY r.idx, m.metric`;
+}
+
+/**
+ * A plain column name for a grid path or a metric: every run of characters other than letters,
+ * digits and underscores becomes one underscore (`kpis.meanUtility` → `kpis_meanUtility`,
+ * `command.eval.policy` → `command_eval_policy`).
+ */
+export function plainColumnName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || '_';
+}
+
+/** The wide table: one row per run of the sweep's current version, its grid values and metrics as columns. */
+function wideQuery(summary: ResultsSummary): string {
+  const fixed = ['run_id', 'idx', 'seed', 'state', 'policy'];
+  const params = summary.params;
+  const columns = new Map<string, string>(fixed.map((c) => [c, c]));
+  const claim = (plain: string, source: string): string => {
+    const other = columns.get(plain);
+    if (other !== undefined) throw new InputError('wide column', source, `a name whose plain form ${plain} is not also that of ${other}`);
+    columns.set(plain, source);
+    return quoteIdent(plain);
+  };
+  const paramCols = params.map((p) => `r.${quoteIdent(p)} AS ${claim(plainColumnName(p), p)}`);
+  const metricCols = summary.metrics.map((m) => `max(m.value) FILTER (WHERE m.metric = ${quoteString(m)}) AS ${claim(plainColumnName(m), m)}`);
+  const select = [...fixed.map((c) => `r.${c}`), ...paramCols, ...metricCols].join(', ');
+  return `SELECT ${select} FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id GROUP BY ALL ORDER BY r.idx, r.run_id`;
 }
 
 function toCsv(columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {

@@ -77,6 +77,8 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Receives one-line notices (backend in use, run directory, resume point); default: none. */
   announce?: (line: string) => void;
+  /** Called once the run directory and its metrics.jsonl exist, before the first episode (e.g. a live view). */
+  onRunOpen?: (runDir: string) => void | Promise<void>;
 }
 
 export interface TrainSummary {
@@ -176,6 +178,8 @@ function evalLine(episode: number, result: EvalResult): Record<string, unknown> 
     slaViolationRate: k.slaViolationRate,
     capacityViolation: k.capacityViolation,
     jainFairness: k.jainFairness,
+    // Each evaluation episode's return: the report draws their spread around meanReturn.
+    episodeReturns: result.episodeReturns,
     constraints: result.constraints.map((c) => ({ slice: c.slice, kind: c.kind, limit: c.limit, value: c.value, satisfied: c.satisfied })),
   };
 }
@@ -216,6 +220,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   );
   const agent = await buildAgent(run);
   const metricsPath = openMetrics(run);
+  await options.onRunOpen?.(run.runDir);
   let env: SlicingEnv | VectorEnv<Obs, Obs>;
   try {
     // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
@@ -362,6 +367,8 @@ interface RoundStats {
   steps: number[];
   /** The agent's last training metrics in the round (every episode line of the round carries them). */
   lastMetrics: AgentMetrics | null;
+  /** Episodes played in the round (the sub-envs in lockstep; the progress bar moves by all of them). */
+  count: number;
 }
 
 /**
@@ -388,9 +395,9 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
       // Finished (or surplus) sub-envs still need an action; theirs are ignored.
       idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
       shouldStop: () => options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter,
-      onRoundStart: () => {
+      onRoundStart: (_first, count) => {
         agent.reset?.();
-        round = newRoundStats(s, n);
+        round = newRoundStats(s, n, count);
       },
       onStep: async (t) => {
         const stats = round!;
@@ -410,7 +417,7 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
         s.stepsThisProcess += 1;
       },
       onStepEnd: (step) => {
-        if ((step + 1) % 8 === 0) showStepProgress(s, round!);
+        if ((step + 1) % 8 === 0) showStepProgress(s, round!, step + 1);
       },
       onEpisodeEnd: (e) => writeEpisodeLine(s, round!, e),
       onRoundEnd: (results) => endRound(s, round!, results),
@@ -419,7 +426,7 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
   s.bar.done();
 }
 
-function newRoundStats(s: TrainingSession, n: number): RoundStats {
+function newRoundStats(s: TrainingSession, n: number, count: number): RoundStats {
   const kpis = Array.from({ length: n }, () => new KpiAccumulator(s.layout, s.scenario.episodeSteps));
   for (const acc of kpis) acc.beginEpisode();
   return {
@@ -428,18 +435,24 @@ function newRoundStats(s: TrainingSession, n: number): RoundStats {
     returns: new Array<number>(n).fill(0),
     steps: new Array<number>(n).fill(0),
     lastMetrics: null,
+    count,
   };
 }
 
-/** The progress line during a round: its first episode's steps/s, mean reward and QoS so far. */
-function showStepProgress(s: TrainingSession, round: RoundStats): void {
+/**
+ * The progress line during a round: the bar moves by the round's share of steps done (a single
+ * 4000-step episode must not sit at 0/1 for minutes), with its first episode's step, steps/s,
+ * mean reward and QoS so far.
+ */
+function showStepProgress(s: TrainingSession, round: RoundStats, stepsDone: number): void {
   if (!(s.options.progress ?? true)) return;
   const elapsed = (Date.now() - s.started) / 1000;
   const first = s.trainer.episode;
   const qos = round.kpis[0]!.result().kpis.qosSatisfaction;
+  const within = Math.min(stepsDone / Math.max(1, s.scenario.episodeSteps), 0.99);
   s.bar.update(
-    first,
-    `ep ${first + 1}/${s.config.episodes} ${(s.stepsThisProcess / Math.max(elapsed, 1e-3)).toFixed(0)} steps/s reward ${(round.returns[0]! / Math.max(1, round.steps[0]!)).toFixed(3)} qos ${qos.toFixed(3)}`,
+    first + round.count * within,
+    `ep ${first + 1}/${s.config.episodes} step ${stepsDone}/${s.scenario.episodeSteps} ${(s.stepsThisProcess / Math.max(elapsed, 1e-3)).toFixed(0)} steps/s reward ${(round.returns[0]! / Math.max(1, round.steps[0]!)).toFixed(3)} qos ${qos.toFixed(3)}`,
   );
 }
 

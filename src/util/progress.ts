@@ -33,7 +33,10 @@ export class ProgressBar {
     this.plainEveryMs = (options.plainEverySeconds ?? 10) * 1000;
   }
 
-  /** Sets the absolute progress and an optional status text (e.g. "12.3 steps/s reward 4.1"). */
+  /**
+   * Sets the absolute progress and an optional status text (e.g. "12.3 steps/s reward 4.1").
+   * `current` may be fractional: a long episode moves the bar (and its ETA) while it runs.
+   */
   update(current: number, suffix?: string): void {
     this.current = Math.min(current, this.total);
     if (suffix !== undefined) this.suffix = suffix;
@@ -62,7 +65,7 @@ export class ProgressBar {
     const width = 24;
     const filled = Math.round(fraction * width);
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-    const text = `${this.label} ${bar} ${this.current}/${this.total} ${formatSeconds(elapsed)}${
+    const text = `${this.label} ${bar} ${formatCount(this.current)}/${this.total} ${formatSeconds(elapsed)}${
       eta > 0 ? ` eta ${formatSeconds(eta)}` : ''
     } ${this.suffix}`.trim();
     if (this.tty) this.stream.write(`\r\x1b[2K${text}`);
@@ -70,6 +73,11 @@ export class ProgressBar {
     else if (text !== this.lastText) this.stream.write(`${text}\n`);
     this.lastText = text;
   }
+}
+
+/** Whole units as they are, a unit in progress with two decimals ("0.25/1" a quarter into an episode). */
+export function formatCount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
 export function formatSeconds(seconds: number): string {

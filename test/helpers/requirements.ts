@@ -53,6 +53,13 @@ export function slurmRequirement(): Requirement {
   return { name: 'Slurm', available, install: 'apt-get install slurm-wlm munge (see scripts/slurm-local.sh)' };
 }
 
+/** Debian's chromium, for the browser tests of the report (driven by puppeteer-core, no browser download). */
+export const CHROMIUM_PATH = process.env.NS3TS_CHROMIUM ?? '/usr/bin/chromium';
+
+export function chromiumRequirement(): Requirement {
+  return { name: 'Chromium', available: hasCommand(CHROMIUM_PATH), install: 'apt-get install chromium' };
+}
+
 /**
  * Returns true when the requirement is met. Outside CI, prints a loud skip notice and returns false;
  * in CI, throws so that the suite fails.

@@ -4,6 +4,7 @@ import { register as registerEval } from './eval.js';
 import { register as registerScenarios } from './scenarios.js';
 import { register as registerSweep } from './sweep.js';
 import { register as registerResults } from './results.js';
+import { register as registerReport } from './report.js';
 import { register as registerSim } from './sim.js';
 import { register as registerAgent } from './agent.js';
 import { register as registerBuildNs3 } from './build-ns3.js';
@@ -22,6 +23,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerScenarios,
   registerSweep,
   registerResults,
+  registerReport,
   registerSim,
   registerAgent,
   registerBuildNs3,

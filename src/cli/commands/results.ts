@@ -18,13 +18,15 @@ export function register(program: Command): void {
       new Option('-m, --metric <name>', 'only these metrics (exact, or a prefix ending in *; comma-separated or repeated)').argParser(list).default([], 'all'),
     )
     .option('--runs', 'one row per run and metric instead of the summary (csv, json, parquet)', false)
+    .option('--wide', 'one row per run, a column per grid parameter and metric under plain names (csv, json, parquet)', false)
     .option('-o, --out <file>', 'write to this file (required for parquet) (default: stdout)')
-    .action(async (dir: string, opts: { format: ResultsFormat; groupBy: string[]; metric: string[]; runs?: boolean; out?: string }) => {
+    .action(async (dir: string, opts: { format: ResultsFormat; groupBy: string[]; metric: string[]; runs?: boolean; wide?: boolean; out?: string }) => {
       const text = await exportResults(dir, {
         format: opts.format,
         ...(opts.groupBy.length > 0 ? { groupBy: opts.groupBy } : {}),
         ...(opts.metric.length > 0 ? { metrics: opts.metric } : {}),
         perRun: Boolean(opts.runs),
+        wide: Boolean(opts.wide),
         ...(opts.out ? { out: opts.out } : {}),
       });
       if (opts.out) process.stderr.write(`wrote ${opts.out}\n`);

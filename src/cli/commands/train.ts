@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
+import { serveLiveReport, type LiveServer } from '../../report/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
 import { InputError } from '../../util/index.js';
 import { integerOption } from '../options.js';
@@ -18,6 +19,8 @@ interface TrainCliOptions {
   checkpointEvery: number;
   json: boolean;
   progress: boolean;
+  live: boolean;
+  port: number;
 }
 
 function agentHelp(): string {
@@ -63,11 +66,14 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
     .option('--json', 'print the run summary as JSON on stdout', false)
     .option('--no-progress', 'hide the progress bar (stderr)')
+    .option('--live', 'serve a live view of the run on 127.0.0.1 while it trains (see ns3ts report --serve)', false)
+    .option('--port <n>', 'port of --live (0: any free port)', integerOption('--port', { max: 65535 }), 8765)
     .addHelpText('after', agentHelp)
     .action(async (options: TrainCliOptions) => {
       if (options.resume && (options.scenario || options.agent || options.seed !== undefined)) {
         throw new InputError('--resume', options.resume, 'no --scenario/--agent/--seed with it (the run directory has them)');
       }
+      let live: LiveServer | null = null;
       const summary = await train({
         ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
         ...(options.agent === undefined ? {} : { agent: options.agent }),
@@ -82,7 +88,15 @@ export function register(program: Command): void {
         checkpointEvery: options.checkpointEvery,
         progress: options.progress,
         announce: (line) => process.stderr.write(`${line}\n`),
-      });
+        ...(options.live
+          ? {
+              onRunOpen: async (runDir: string) => {
+                live = await serveLiveReport(runDir, { port: options.port });
+                process.stderr.write(`live view at ${live.url}\n`);
+              },
+            }
+          : {}),
+      }).finally(() => (live as LiveServer | null)?.close());
       process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, options.scenario));
     });
 }

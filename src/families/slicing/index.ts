@@ -58,3 +58,4 @@ export {
   type KpiOptions,
 } from './kpis.js';
 export { slicingFamily, slicingRolloutPolicy } from './family.js';
+export { slicingFigures, slicingEpisodeFigures, timelineRows, cdfPoints, delaySamples, qosSamples, type TimelineRow } from './figures.js';
