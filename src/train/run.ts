@@ -71,6 +71,8 @@ export interface TrainOptions {
   onEpisode?: (line: Record<string, unknown>) => void;
   /** Stop after this many episodes in this process (tests of resume), leaving the run unfinished. */
   stopAfter?: number;
+  /** Called with each evaluation's metrics line; true stops training there, unfinished (a pruner's decision). */
+  pruneAfterEvaluation?: (evaluation: Record<string, unknown>) => boolean;
   /** Receives one-line notices (backend in use, run directory, resume point); default: none. */
   announce?: (line: string) => void;
 }
@@ -199,6 +201,7 @@ interface TrainingSession extends OpenedRun {
   stepsThisProcess: number;
   episodesThisProcess: number;
   lastTrain: Record<string, unknown> | null;
+  pruned?: boolean;
 }
 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
@@ -378,7 +381,7 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
       seed: (episode) => deriveSeed(config.seed, 'train', episode),
       // Finished (or surplus) sub-envs still need an action; theirs are ignored.
       idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
-      shouldStop: () => options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter,
+      shouldStop: () => s.pruned === true || (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter),
       onRoundStart: () => {
         agent.reset?.();
         round = newRoundStats(s, n);
@@ -484,6 +487,7 @@ async function evaluateRun(s: TrainingSession): Promise<void> {
   s.trainer.lastEval = evalLine(s.trainer.episode, result);
   appendFileSync(s.metricsPath, `${JSON.stringify(s.trainer.lastEval)}\n`);
   s.options.onEpisode?.(s.trainer.lastEval);
+  if (s.options.pruneAfterEvaluation?.(s.trainer.lastEval)) s.pruned = true;
 }
 
 /** Writes the checkpoint: agent state and the loop counters (with the metrics bytes they cover). */
