@@ -19,7 +19,7 @@ export {
 } from './samplers.js';
 export { normalCdf, logNormalCdf, logGaussMass, normalQuantile, truncatedNormalLogPdf } from './normal.js';
 export { TEST_FUNCTIONS, bestOnTestFunction, branin, hartmann6, rosenbrock, type TestFunction } from './test-functions.js';
-export { shouldPrune, median, rungValue, promotable, MEDIAN_DEFAULTS, ASHA_DEFAULTS, type PrunerSettings, type PrunerTrial, type MedianPrunerSettings, type SuccessiveHalvingSettings } from './pruners.js';
+export { shouldPrune, pruneOnEvaluations, median, rungValue, promotable, MEDIAN_DEFAULTS, ASHA_DEFAULTS, type PrunerSettings, type PrunerTrial, type MedianPrunerSettings, type SuccessiveHalvingSettings } from './pruners.js';
 export { loadStudyFile, parseStudy, MAX_TRIALS, type StudySpec, type Objective } from './schema.js';
 export { STUDY_DB, readTrials, readStudyMeta, studyDbPath, StudyMismatchError, type TrialRecord, type TrialState } from './store.js';
 export {

@@ -116,3 +116,24 @@ export function promotable(value: number, competing: readonly number[], eta: num
   const index = Math.max(0, Math.floor(sorted.length / eta) - 1);
   return value <= sorted[index]!;
 }
+
+/**
+ * A `pruneAfterEvaluation` callback for train() (in-process pruning): each evaluation line's
+ * `field` at its `episode` is a step of this trial, judged against `others`.
+ */
+export function pruneOnEvaluations(
+  settings: PrunerSettings,
+  field: string,
+  direction: 'minimize' | 'maximize',
+  others: readonly PrunerTrial[],
+): (evaluation: Record<string, unknown>) => boolean {
+  const sign = direction === 'maximize' ? -1 : 1;
+  const intermediate = new Map<number, number>();
+  return (evaluation) => {
+    const step = evaluation.episode;
+    const value = evaluation[field];
+    if (typeof step !== 'number' || typeof value !== 'number') return false;
+    intermediate.set(step, sign * value);
+    return shouldPrune(settings, { state: 'running', intermediate }, step, others);
+  };
+}

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, checkOutputDir, signalProcessGroup, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import {
@@ -56,6 +56,7 @@ export async function prepareStudy(file: string, options: { out?: string } = {})
   const studyDir = resolve(checkOutputDir(options.out ?? join('studies', spec.name), '--out'));
   // Fails early on a space the scenario does not accept: plan the space's first random point.
   planTrial(spec, createSampler(spec.space, spec.seed, { type: 'random' }).propose(0, []), 0);
+  mkdirSync(studyDir, { recursive: true });
   await openStudyStore(studyDir, spec.name, canonicalJson(spec));
   writeFileAtomic(join(studyDir, 'study.yaml'), readFileSync(resolve(file)));
   return { spec, studyDir };

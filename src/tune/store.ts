@@ -43,7 +43,16 @@ export function studyDbPath(studyDir: string): string {
   return join(resolve(studyDir), STUDY_DB);
 }
 
-async function withStudyDb<T>(studyDir: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+/** Every database access of this process, one after the other (two open instances of one file crash DuckDB). */
+let queue: Promise<unknown> = Promise.resolve();
+
+function withStudyDb<T>(studyDir: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+  const next = queue.then(() => openAndRun(studyDir, body));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function openAndRun<T>(studyDir: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(studyDbPath(studyDir));
   const db = await instance.connect();
   try {
