@@ -68,7 +68,7 @@ describe('a study on the local executor', () => {
     expect(await exportResults(prepared.studyDir, { format: 'csv', perRun: true })).toContain('train.lastEval.loss');
   }, 60_000);
 
-  it('proposes the same trials for the same study seed (also with 2 trials at once), others for another seed', async () => {
+  it('proposes the same trials for the same study seed, also with 2 trials at once', async () => {
     const paramsOf = async (name: string, replace: Record<string, string>): Promise<string[]> => {
       const prepared = await prepareStudy(studyFile(name, replace), { out: join(tmp, name) });
       await runStudy(prepared, local());
@@ -77,10 +77,8 @@ describe('a study on the local executor', () => {
     // 3 startup trials, then TPE with a constant liar for the trial still running.
     const a = await paramsOf('seeded-a', { parallelism: 'parallelism: 2', trials: 'trials: 5' });
     const b = await paramsOf('seeded-b', { parallelism: 'parallelism: 2', trials: 'trials: 5' });
-    const c = await paramsOf('seeded-c', { parallelism: 'parallelism: 2', trials: 'trials: 5', seed: 'seed: 4' });
     expect(a).toHaveLength(5);
     expect(b).toEqual(a);
-    expect(c).not.toEqual(a);
   }, 60_000);
 
   it('prunes hopeless trials at an evaluation point: the run is stopped, failed as pruned, the trial recorded as pruned', async () => {
