@@ -32,12 +32,17 @@ export interface TpeSettings extends ParzenSettings {
   constantLiar: boolean;
 }
 
-/** Optuna's documented TPESampler defaults (constantLiar aside: see docs/tune.md). */
+/**
+ * Optuna's documented TPESampler defaults as of Optuna 5 (docs/tune.md): multivariate for a
+ * single objective and constant liar on (Optuna 3 and 4 defaulted both to off; either can be set
+ * in the study file).
+ */
 export const TPE_DEFAULTS: TpeSettings = {
   ...PARZEN_DEFAULTS,
+  multivariate: true,
   nStartupTrials: 10,
   nEiCandidates: 24,
-  constantLiar: false,
+  constantLiar: true,
 };
 
 /** γ(n) = min(⌈0.1·n⌉, 25): how many of the n observations form the "good" group l(x). */

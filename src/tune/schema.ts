@@ -96,7 +96,7 @@ export function parseStudy(raw: unknown, options: { fallbackName?: string; baseD
   const trials = integerIn('trials', raw.trials, 1, MAX_TRIALS);
   const parallelism = raw.parallelism === undefined ? 1 : integerIn('parallelism', raw.parallelism, 1, 1024);
   const seed = raw.seed === undefined ? 1 : integerIn('seed', raw.seed, 0, 2 ** 32 - 1);
-  const sampler = parseSampler(raw.sampler, parallelism);
+  const sampler = parseSampler(raw.sampler);
   const pruner = parsePruner(raw.pruner);
   if (sampler.type === 'grid') {
     for (const p of space) if (p.type === 'float' && !p.grid) throw new InputError(`space["${p.name}"].grid`, undefined, 'a list of values (the grid sampler needs one for every float)');
@@ -122,8 +122,8 @@ function checkKeys(field: string, raw: Obj, allowed: readonly string[]): void {
   for (const key of Object.keys(raw)) if (!allowed.includes(key)) throw new InputError(`${field}.${key}`, raw[key], `one of ${allowed.join(', ')}`);
 }
 
-function parseSampler(raw: unknown, parallelism: number): SamplerSettings {
-  if (raw === undefined || raw === null) return { type: 'tpe', ...TPE_DEFAULTS, constantLiar: parallelism > 1 };
+function parseSampler(raw: unknown): SamplerSettings {
+  if (raw === undefined || raw === null) return { type: 'tpe', ...TPE_DEFAULTS };
   const obj = typeof raw === 'string' ? { type: raw } : raw;
   if (!isObject(obj)) throw new InputError('sampler', raw, 'random, grid, tpe or a mapping {type: tpe, ...}');
   switch (obj.type) {
@@ -134,7 +134,7 @@ function parseSampler(raw: unknown, parallelism: number): SamplerSettings {
     case 'tpe': {
       const keys = ['type', 'nStartupTrials', 'nEiCandidates', 'priorWeight', 'considerEndpoints', 'considerMagicClip', 'considerPrior', 'multivariate', 'constantLiar'];
       checkKeys('sampler', obj, keys);
-      const out = { type: 'tpe' as const, ...TPE_DEFAULTS, constantLiar: parallelism > 1 };
+      const out = { type: 'tpe' as const, ...TPE_DEFAULTS };
       if (obj.nStartupTrials !== undefined) out.nStartupTrials = integerIn('sampler.nStartupTrials', obj.nStartupTrials, 0, MAX_TRIALS);
       if (obj.nEiCandidates !== undefined) out.nEiCandidates = integerIn('sampler.nEiCandidates', obj.nEiCandidates, 1, 10_000);
       if (obj.priorWeight !== undefined) {
