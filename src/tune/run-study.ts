@@ -277,7 +277,9 @@ async function runTrialLocal(ctx: StudyContext, dirs: readonly string[], watch: 
   watch.onPrune = (): void => {
     for (const pid of steps.values()) signalProcessGroup(pid, 'SIGTERM');
   };
-  const timer = setInterval(() => void watch.poll(true), ctx.pollMs);
+  const timer = setInterval(() => {
+    watch.poll(true).catch((err: unknown) => options.onEvent?.(`reading evaluation points: ${(err as Error).message.split('\n')[0]}`));
+  }, ctx.pollMs);
   try {
     const outcomes = await Promise.all(
       dirs.map(async (dir) => {
@@ -328,7 +330,13 @@ async function runTrialSlurm(ctx: StudyContext, trial: TrialRecord, dirs: readon
     options.onEvent?.(`trial ${trial.number}: job array ${jobIds.join(', ')} (${missing.length} runs)`);
   }
   watch.onPrune = (): void => {
-    if (jobIds.length > 0) execFileSync('scancel', jobIds, { stdio: 'ignore' });
+    if (jobIds.length === 0) return;
+    try {
+      execFileSync('scancel', jobIds, { stdio: 'ignore' });
+    } catch (err) {
+      // The array may have ended in between; its runs are marked pruned all the same.
+      options.onEvent?.(`trial ${trial.number}: scancel ${jobIds.join(' ')}: ${(err as Error).message.split('\n')[0]}`);
+    }
   };
   for (;;) {
     await sleep(ctx.pollMs);
