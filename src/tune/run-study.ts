@@ -127,10 +127,11 @@ export async function runStudy(prepared: PreparedStudy, options: StudyRunOptions
   const budget = options.trials ?? spec.trials;
   const parallelism = Math.max(1, options.parallelism ?? spec.parallelism);
   const resume = ctx.trials.filter((t) => t.state === 'running').map((t) => t.number);
+  const resumed = new Set(resume);
   const active = new Map<number, Promise<void>>();
   let interrupted = 0;
   const launch = (trial: TrialRecord): void => {
-    options.onEvent?.(`trial ${trial.number} ${resume.includes(trial.number) ? 'resumed' : 'started'}: ${formatParams(trial.params)}`);
+    options.onEvent?.(`trial ${trial.number} ${resumed.has(trial.number) ? 'resumed' : 'started'}: ${formatParams(trial.params)}`);
     const done = runTrial(ctx, trial).then(async (end) => {
       if (end.state === 'interrupted') {
         interrupted++;
