@@ -30,6 +30,7 @@ export {
 } from './plan.js';
 export {
   materializeSweep,
+  materializeRun,
   reproScript,
   readRunRecord,
   readStatus,

@@ -86,7 +86,8 @@ export function materializeSweep(sweepDir: string, plan: SweepPlan, ns3tsCommand
   for (const run of plan.runs) materializeRun(runDirOf(dir, run.id), run, plan.spec.name, plan.spec.metrics, ns3tsCommand);
 }
 
-function materializeRun(runDir: string, run: PlannedRun, sweep: string, metrics: string[], ns3tsCommand: readonly string[]): void {
+/** Creates one run folder (config, scenario, repro.sh, pending status) unless it exists; a study adds its trials' runs this way. */
+export function materializeRun(runDir: string, run: PlannedRun, sweep: string, metrics: string[], ns3tsCommand: readonly string[]): void {
   mkdirSync(runDir, { recursive: true });
   const configPath = join(runDir, RUN_FILES.config);
   if (!existsSync(configPath)) {

@@ -75,6 +75,8 @@ export interface TrainOptions {
   onEpisode?: (line: Record<string, unknown>) => void;
   /** Stop after this many episodes in this process (tests of resume), leaving the run unfinished. */
   stopAfter?: number;
+  /** Called with each evaluation's metrics line; true stops training there, unfinished (a pruner's decision). */
+  pruneAfterEvaluation?: (evaluation: Record<string, unknown>) => boolean;
   /** Receives one-line notices (backend in use, run directory, resume point); default: none. */
   announce?: (line: string) => void;
   /** Called once the run directory and its metrics.jsonl exist, before the first episode (e.g. a live view). */
@@ -207,6 +209,7 @@ interface TrainingSession extends OpenedRun {
   stepsThisProcess: number;
   episodesThisProcess: number;
   lastTrain: Record<string, unknown> | null;
+  pruned?: boolean;
 }
 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
@@ -394,7 +397,7 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
       seed: (episode) => deriveSeed(config.seed, 'train', episode),
       // Finished (or surplus) sub-envs still need an action; theirs are ignored.
       idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
-      shouldStop: () => options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter,
+      shouldStop: () => s.pruned === true || (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter),
       onRoundStart: (_first, count) => {
         agent.reset?.();
         round = newRoundStats(s, n, count);
@@ -506,6 +509,7 @@ async function evaluateRun(s: TrainingSession): Promise<void> {
   s.trainer.lastEval = evalLine(s.trainer.episode, result);
   appendFileSync(s.metricsPath, `${JSON.stringify(s.trainer.lastEval)}\n`);
   s.options.onEpisode?.(s.trainer.lastEval);
+  if (s.options.pruneAfterEvaluation?.(s.trainer.lastEval)) s.pruned = true;
 }
 
 /** Writes the checkpoint: agent state and the loop counters (with the metrics bytes they cover). */

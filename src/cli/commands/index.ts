@@ -5,6 +5,7 @@ import { register as registerScenarios } from './scenarios.js';
 import { register as registerSweep } from './sweep.js';
 import { register as registerResults } from './results.js';
 import { register as registerReport } from './report.js';
+import { register as registerTune } from './tune.js';
 import { register as registerSim } from './sim.js';
 import { register as registerAgent } from './agent.js';
 import { register as registerBuildNs3 } from './build-ns3.js';
@@ -13,7 +14,7 @@ import { register as registerDoctor } from './doctor.js';
 /**
  * Every CLI command lives in its own file in this folder and exports `register(program)`.
  * The order here is the order `ns3ts --help` lists them: the everyday commands first (train,
- * evaluate, look at scenarios, sweep), then the simulator-facing ones, then setup.
+ * evaluate, look at scenarios, sweep, tune), then the simulator-facing ones, then setup.
  */
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,6 +25,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerSweep,
   registerResults,
   registerReport,
+  registerTune,
   registerSim,
   registerAgent,
   registerBuildNs3,
