@@ -5,7 +5,7 @@
  *
  *   npm run bench:train -- [--updates N] [--agents maddpg-admm,td3]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/agents/tf.js';
 import { agentRegistry, selectBackend, type BackendChoice, type TrainableAgent } from '../src/agents/index.js';
 import { SyntheticSlicingEnv } from '../src/families/index.js';
 import { loadScenario, scenarioLayout } from '../src/scenario/index.js';

@@ -3,7 +3,7 @@
  * optional dependency that often cannot install (it downloads libtensorflow at install time);
  * the WebAssembly backend is the portable fast path; the plain JavaScript CPU backend always works.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { InputError } from '../util/index.js';
 
 export type BackendChoice = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';

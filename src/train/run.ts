@@ -16,7 +16,6 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
   arraysWithPrefix,
   CHECKPOINT_FILE,
@@ -130,9 +129,9 @@ function ns3Version(): string | null {
   }
 }
 
-function versions(scenario: Scenario): Record<string, string | null> {
+function versions(scenario: Scenario, tfjs: string): Record<string, string | null> {
   const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  return { ns3ts: pkg.version, node: process.version, tfjs: tf.version.tfjs, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null };
+  return { ns3ts: pkg.version, node: process.version, tfjs, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null };
 }
 
 export function agentScenario(scenario: Scenario): AgentScenario {
@@ -301,7 +300,7 @@ async function newRun(options: TrainOptions): Promise<OpenedRun> {
     evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
     checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
     backend,
-    versions: versions(scenario),
+    versions: versions(scenario, backend.tfjsVersion),
     git: { commit, dirty: status === null ? null : status.length > 0 },
     createdAt: new Date().toISOString(),
   };
