@@ -16,6 +16,8 @@ export {
   currentBackend,
   parseBackendChoice,
   BACKEND_CHOICES,
+  BACKEND_PACKAGES,
+  describeBackend,
   type BackendChoice,
   type BackendInfo,
 } from './backend.js';

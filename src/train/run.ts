@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import {
   arraysWithPrefix,
   CHECKPOINT_FILE,
+  describeBackend,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
@@ -34,7 +35,7 @@ import { FEATURE, FEATURES_PER_SLICE, createEnv, type SlicingEnv, type SlicingLa
 import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, log, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
 import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
@@ -206,14 +207,15 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   if ('finished' in opened) return opened.finished;
   const run = opened;
   const announce = options.announce ?? ((): void => {});
-  announce(
-    `backend ${run.config.backend.name}${run.config.backend.fallbacks.length ? ` (${run.config.backend.fallbacks.join('; ')})` : ''}; run ${run.runDir}`,
-  );
+  // One calm line; why a faster backend did not load is a debug detail (and in config.json).
+  announce(`${describeBackend(run.config.backend)}; run ${run.runDir}`);
+  for (const reason of run.config.backend.fallbacks) log.debug(`backend fallback: ${reason}`);
   const agent = await buildAgent(run);
   const metricsPath = openMetrics(run);
   let env: SlicingEnv | VectorEnv<Obs, Obs>;
   try {
     // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
+    if (options.env === undefined) log.debug(`env: ${run.config.scenario.env.kind} env of scenario ${run.config.scenario.name} (seed ${run.config.seed})`);
     env = options.env ?? (await createEnv(run.config.scenario, { seed: run.config.seed, runDir: run.runDir }));
   } catch (err) {
     agent.dispose();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
-import { InputError } from '../../util/index.js';
+import { InputError, log } from '../../util/index.js';
 import { integerOption } from '../options.js';
 
 interface TrainCliOptions {
@@ -81,7 +81,7 @@ export function register(program: Command): void {
         ...(options.backend === undefined ? {} : { backend: options.backend }),
         checkpointEvery: options.checkpointEvery,
         progress: options.progress,
-        announce: (line) => process.stderr.write(`${line}\n`),
+        announce: log.info,
       });
       process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, options.scenario));
     });
