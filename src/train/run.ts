@@ -36,6 +36,7 @@ import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from
 import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, log, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { runWarnings } from './warnings.js';
 import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
@@ -93,6 +94,8 @@ export interface TrainSummary {
   lastTrain: Record<string, unknown> | null;
   lastEval: Record<string, unknown> | null;
   resumedFrom: number | null;
+  /** Why this run may have learned nothing (see warnings.ts); empty when nothing is wrong. */
+  warnings: string[];
 }
 
 export interface TrainRunConfig {
@@ -108,6 +111,8 @@ export interface TrainRunConfig {
   versions: Record<string, string | null>;
   git: { commit: string | null; dirty: boolean | null };
   createdAt: string;
+  /** Why this run may learn nothing (runWarnings), found when it started. */
+  warnings?: string[];
 }
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -321,6 +326,8 @@ async function buildAgent(run: OpenedRun): Promise<TrainableAgent> {
     plannedSteps: config.episodes * scenario.episodeSteps,
     runDir,
   });
+  config.warnings = runWarnings({ agentId: agent.id, settings: agent.settings(), scenario, episodes: config.episodes });
+  for (const warning of config.warnings) log.warn(warning);
   if (run.resumedFrom === null) {
     // The resolved settings (defaults included) go into the config, so the run can be repeated.
     config.agent.settings = { ...config.agent.settings };
@@ -522,6 +529,7 @@ function finishRun(s: TrainingSession): TrainSummary {
     lastTrain,
     lastEval: trainer.lastEval,
     resumedFrom: s.resumedFrom,
+    warnings: config.warnings ?? [],
   };
   if (summary.finished) writeJsonAtomic(join(s.runDir, SUMMARY_FILE), summary);
   agent.dispose();

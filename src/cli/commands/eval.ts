@@ -71,6 +71,7 @@ export function register(program: Command): void {
       const scenario = loadScenario(options.scenario);
       if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
       const policies = resolvePolicies(options.policy, scenario);
+      for (const policy of policies) await policy.check?.();
       const results: EvalResult[] = [];
       for (const policy of policies) {
         results.push(
