@@ -74,6 +74,13 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Receives one-line notices (backend in use, run directory, resume point); default: none. */
   announce?: (line: string) => void;
+  /**
+   * Stops the run after the episodes in progress (Ctrl-C in the CLI): their checkpoint is written
+   * whatever checkpointEvery says, and train() returns an unfinished summary to resume from.
+   */
+  signal?: AbortSignal;
+  /** Called with the run directory once it is known (before the first episode). */
+  onRunDir?: (runDir: string) => void;
 }
 
 export interface TrainSummary {
@@ -211,6 +218,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   const opened = options.resume ? await resumeRun(options.resume, options) : await newRun(options);
   if ('finished' in opened) return opened.finished;
   const run = opened;
+  options.onRunDir?.(run.runDir);
   const announce = options.announce ?? ((): void => {});
   // One calm line; why a faster backend did not load is a debug detail (and in config.json).
   announce(`${describeBackend(run.config.backend)}; run ${run.runDir}`);
@@ -386,7 +394,7 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
       seed: (episode) => deriveSeed(config.seed, 'train', episode),
       // Finished (or surplus) sub-envs still need an action; theirs are ignored.
       idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
-      shouldStop: () => options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter,
+      shouldStop: () => (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true,
       onRoundStart: () => {
         agent.reset?.();
         round = newRoundStats(s, n);
@@ -479,7 +487,10 @@ async function endRound(s: TrainingSession, round: RoundStats, results: readonly
   const e = results[results.length - 1]!;
   const qos = round.kpis[e.envIndex]!.result().kpis.qosSatisfaction;
   s.bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)} qos ${qos.toFixed(3)}`);
-  if (crossed(config.checkpointEvery) || last) await checkpointRun(s);
+  // The episode loop may run on resolved promises alone; one turn of the event loop per round
+  // lets a signal handler (Ctrl-C) run, so that this round's checkpoint is the one a stop keeps.
+  if (s.options.signal && !s.options.signal.aborted) await new Promise((resolve) => setImmediate(resolve));
+  if (crossed(config.checkpointEvery) || last || s.options.signal?.aborted) await checkpointRun(s);
 }
 
 /** Evaluates the agent's policy on held-out seeds (on the training env when it is a plain Env). */

@@ -44,6 +44,37 @@ function formatSummary(s: TrainSummary, scenarioArg: string | undefined): string
   return `${lines.join('\n')}\n`;
 }
 
+function resumeHint(runDir: string): string {
+  return `resume with: ns3ts train --resume ${runDir}`;
+}
+
+/**
+ * Ctrl-C (or SIGTERM) stops the run after the episodes in progress, once their checkpoint is
+ * written; a second one exits at once (the last checkpoint on disk is whole: checkpoints are
+ * replaced atomically). Either way the resume command is printed.
+ */
+function stopOnSignals(): { signal: AbortSignal; runDir: string | null; dispose: () => void } {
+  const controller = new AbortController();
+  const state = { signal: controller.signal, runDir: null as string | null, dispose: (): void => {} };
+  const handler = (sig: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      log.warn(`${sig}: stopping after the current episode and its checkpoint (again to exit at once)`);
+      controller.abort();
+      return;
+    }
+    log.warn(`${sig}: exiting at once; the last checkpoint written is kept`);
+    if (state.runDir) log.info(resumeHint(state.runDir));
+    process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  state.dispose = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  return state;
+}
+
 export function register(program: Command): void {
   program
     .command('train')
@@ -68,21 +99,34 @@ export function register(program: Command): void {
       if (options.resume && (options.scenario || options.agent || options.seed !== undefined)) {
         throw new InputError('--resume', options.resume, 'no --scenario/--agent/--seed with it (the run directory has them)');
       }
-      const summary = await train({
-        ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
-        ...(options.agent === undefined ? {} : { agent: options.agent }),
-        ...(options.seed === undefined ? {} : { seed: options.seed }),
-        ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
-        ...(options.runId === undefined ? {} : { runId: options.runId }),
-        ...(options.resume === undefined ? {} : { resume: options.resume }),
-        ...(options.evalEvery === undefined ? {} : { evalEvery: options.evalEvery }),
-        ...(options.evalEpisodes === undefined ? {} : { evalEpisodes: options.evalEpisodes }),
-        outDir: options.out,
-        ...(options.backend === undefined ? {} : { backend: options.backend }),
-        checkpointEvery: options.checkpointEvery,
-        progress: options.progress,
-        announce: log.info,
-      });
+      const stop = stopOnSignals();
+      let summary: TrainSummary;
+      try {
+        summary = await train({
+          ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
+          ...(options.agent === undefined ? {} : { agent: options.agent }),
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
+          ...(options.runId === undefined ? {} : { runId: options.runId }),
+          ...(options.resume === undefined ? {} : { resume: options.resume }),
+          ...(options.evalEvery === undefined ? {} : { evalEvery: options.evalEvery }),
+          ...(options.evalEpisodes === undefined ? {} : { evalEpisodes: options.evalEpisodes }),
+          outDir: options.out,
+          ...(options.backend === undefined ? {} : { backend: options.backend }),
+          checkpointEvery: options.checkpointEvery,
+          progress: options.progress,
+          announce: log.info,
+          signal: stop.signal,
+          onRunDir: (runDir) => (stop.runDir = runDir),
+        });
+      } finally {
+        stop.dispose();
+      }
+      if (stop.signal.aborted && !summary.finished) {
+        log.warn(`stopped after episode ${summary.completedEpisodes}/${summary.episodes}; its checkpoint is written`);
+        log.info(resumeHint(summary.runDir));
+        process.exitCode = 130;
+      }
       process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, options.scenario));
     });
 }
