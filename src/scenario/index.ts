@@ -39,4 +39,6 @@ export {
   scenarioLayout,
   setByPath,
   parseOverrideValue,
+  parseOverride,
+  applyOverrides,
 } from './loader.js';

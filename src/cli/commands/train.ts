@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
+import { applyOverrides, resolveScenario } from '../../scenario/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
 import { InputError, log } from '../../util/index.js';
-import { integerOption } from '../options.js';
+import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
 
 interface TrainCliOptions {
   scenario?: string;
@@ -18,6 +19,7 @@ interface TrainCliOptions {
   checkpointEvery: number;
   json: boolean;
   progress: boolean;
+  set: string[];
 }
 
 function agentHelp(): string {
@@ -92,6 +94,7 @@ export function register(program: Command): void {
     .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", integerOption('--eval-every'))
     .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", integerOption('--eval-episodes', { min: 1 }))
     .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
+    .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
     .option('--json', 'print the run summary as JSON on stdout', false)
     .option('--no-progress', 'hide the progress bar (stderr)')
     .addHelpText('after', agentHelp)
@@ -99,11 +102,16 @@ export function register(program: Command): void {
       if (options.resume && (options.scenario || options.agent || options.seed !== undefined)) {
         throw new InputError('--resume', options.resume, 'no --scenario/--agent/--seed with it (the run directory has them)');
       }
+      if (options.resume && options.set.length > 0) {
+        throw new InputError('--set', options.set[0], 'no --set with --resume (the run directory has its scenario)');
+      }
+      // With overrides the scenario is resolved here; train() takes the resulting object.
+      const scenario = options.set.length > 0 ? applyOverrides(resolveScenario(options.scenario ?? 'slicing-synthetic'), options.set) : options.scenario;
       const stop = stopOnSignals();
       let summary: TrainSummary;
       try {
         summary = await train({
-          ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
+          ...(scenario === undefined ? {} : { scenario }),
           ...(options.agent === undefined ? {} : { agent: options.agent }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
           ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
