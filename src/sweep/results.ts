@@ -1,4 +1,5 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError, writeFileAtomic } from '../util/index.js';
@@ -79,10 +80,15 @@ function quoteString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** A parameter column is DOUBLE when every value is a number, else VARCHAR (strings as they are, other values as JSON). */
-function paramColumnType(rows: readonly RunRow[], param: string): 'DOUBLE' | 'VARCHAR' {
+/**
+ * A parameter column is BIGINT when every value is an integer (cells: 2, not 2.0, in every
+ * export), DOUBLE when every value is a number, else VARCHAR (strings as they are, other values
+ * as JSON).
+ */
+function paramColumnType(rows: readonly RunRow[], param: string): 'BIGINT' | 'DOUBLE' | 'VARCHAR' {
   const values = rows.map((r) => r.params[param]).filter((v) => v !== undefined);
-  return values.length > 0 && values.every((v) => typeof v === 'number') ? 'DOUBLE' : 'VARCHAR';
+  if (values.length === 0 || !values.every((v) => typeof v === 'number')) return 'VARCHAR';
+  return values.every((v) => Number.isSafeInteger(v)) ? 'BIGINT' : 'DOUBLE';
 }
 
 function paramText(value: unknown): string {
@@ -153,6 +159,7 @@ async function createTables(db: DuckDBConnection, params: readonly string[], row
     params.forEach((p, i) => {
       const value = row.params[p];
       if (value === undefined || value === null) runs.appendNull();
+      else if (types[i] === 'BIGINT') runs.appendBigInt(BigInt(value as number));
       else if (types[i] === 'DOUBLE') runs.appendDouble(value as number);
       else runs.appendVarchar(paramText(value));
     });
@@ -253,7 +260,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
 }
 
 async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], index: ResultsIndex, rows: readonly SummaryRow[]): Promise<void> {
-  const types = groupBy.map((g) => (g === 'seed' ? 'DOUBLE' : g === 'policy' ? 'VARCHAR' : paramColumnType(index.rows, g)));
+  const types = groupBy.map((g) => (g === 'seed' ? 'BIGINT' : g === 'policy' ? 'VARCHAR' : paramColumnType(index.rows, g)));
   await db.run(
     `CREATE OR REPLACE TABLE summary (${[...groupBy.map((g, i) => `${quoteIdent(g)} ${types[i]}`), 'metric VARCHAR', 'n INTEGER', 'mean DOUBLE', 'sd DOUBLE', 'ci95 DOUBLE', 'ci95_low DOUBLE', 'ci95_high DOUBLE'].join(', ')})`,
   );
@@ -262,6 +269,7 @@ async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], in
     groupBy.forEach((g, i) => {
       const v = row.group[g];
       if (v === null || v === undefined) app.appendNull();
+      else if (types[i] === 'BIGINT') app.appendBigInt(BigInt(v as number));
       else if (types[i] === 'DOUBLE') app.appendDouble(Number(v));
       else app.appendVarchar(String(v));
     });
@@ -307,19 +315,30 @@ export async function exportResults(sweepDir: string, options: ExportOptions): P
   return withDatabase(summary.path, async (db) => {
     if (options.format === 'json') {
       const result = await db.runAndReadAll(query);
-      const text = `${JSON.stringify(result.getRowObjectsJson(), null, 2)}\n`;
+      // BIGINT columns (seeds, whole-number parameters) come back as bigint: JSON numbers here.
+      const text = `${JSON.stringify(result.getRowObjectsJS(), (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`;
       if (options.out) writeFileAtomic(resolve(options.out), text);
       return text;
     }
+    const format = options.format === 'csv' ? 'CSV, HEADER' : 'PARQUET';
     if (options.out) {
       const target = resolve(options.out);
       const tmp = `${target}.tmp-${process.pid}`;
-      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT ${options.format === 'csv' ? 'CSV, HEADER' : 'PARQUET'})`);
+      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT ${format})`);
       renameSync(tmp, target);
       return '';
     }
-    const result = await db.runAndReadAll(query);
-    return toCsv(result.columnNames(), result.getRowsJS());
+    // CSV on stdout is DuckDB's own export too (through a scratch file), so it is byte for byte
+    // what --out writes: one writer, one number format (a DOUBLE 2 is "2.0" in both; whole-number
+    // parameters and seeds are BIGINT columns, so they read 2).
+    const scratch = mkdtempSync(join(tmpdir(), 'ns3ts-results-'));
+    try {
+      const file = join(scratch, 'results.csv');
+      await db.run(`COPY (${query}) TO ${quoteString(file)} (FORMAT ${format})`);
+      return readFileSync(file, 'utf8');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 }
 
@@ -329,15 +348,6 @@ function perRunQuery(summary: ResultsSummary, metrics: readonly string[]): strin
     : ` WHERE ${metrics.map((m) => (m.endsWith('*') ? `starts_with(m.metric, ${quoteString(m.slice(0, -1))})` : `m.metric = ${quoteString(m)}`)).join(' OR ')}`;
   void summary;
   return `SELECT r.*, m.metric, m.value FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id${filter} ORDER BY r.idx, m.metric`;
-}
-
-function toCsv(columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    const text = typeof v === 'bigint' ? v.toString() : String(v);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
 }
 
 /** Significant digits for the table. */
