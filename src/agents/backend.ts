@@ -1,6 +1,6 @@
 /**
  * TensorFlow.js backend selection. `@tensorflow/tfjs-node` (libtensorflow) is fastest but is an
- * optional dependency that often cannot install (it downloads libtensorflow at install time);
+ * optional peer dependency that often cannot install (it downloads libtensorflow at install time);
  * the WebAssembly backend is the portable fast path; the plain JavaScript CPU backend always works.
  */
 import * as tf from './tf.js';
