@@ -11,7 +11,7 @@
  * histories and targets are the env's cells repeated with jitter. Each
  * size is timed cold (equal shares, lambda = 0) and warm (the previous solution as warm start).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/agents/tf.js';
 import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic, Rng } from '../src/util/index.js';
 import {
@@ -121,8 +121,8 @@ function tfEstimator(spec: MlpSpec): ValueAndGradient {
   return async (inputs, batch) => {
     const [value, gradient] = tf.tidy(() => {
       const x = tf.tensor2d(inputs, [batch, IDLA_INPUTS]);
-      const f = forward(x).reshape([batch]);
-      const g = gradOfSum(x).slice([0, INPUT_X], [batch, 1]).reshape([batch]);
+      const f = tf.reshape(forward(x), [batch]);
+      const g = tf.reshape(tf.slice(gradOfSum(x), [0, INPUT_X], [batch, 1]), [batch]);
       return [f, g];
     });
     const out = { value: (await value.data()) as Float32Array, gradient: (await gradient.data()) as Float32Array };

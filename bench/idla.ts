@@ -31,7 +31,7 @@ import type { MlpSpec } from '../src/native/index.js';
 import { agentRegistry, selectBackend, type SlicingPolicy } from '../src/agents/index.js';
 import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../src/families/index.js';
 import { createBaseline } from '../src/eval/index.js';
-import { loadScenario, parseOverrideValue, scenarioLayout, setByPath, type Scenario } from '../src/scenario/index.js';
+import { applyOverrides, loadScenario, scenarioLayout, type Scenario } from '../src/scenario/index.js';
 
 interface Args {
   scale: number;
@@ -118,12 +118,7 @@ interface EpisodeResult {
 }
 
 function scaledScenario(args: Args): { scenario: Scenario; h1: number; h2: number; joiner: number } {
-  let base = loadScenario('idla-12cell');
-  for (const set of args.sets) {
-    const eq = set.indexOf('=');
-    if (eq <= 0) throw new Error(`--set: got ${set}, expected path=value`);
-    base = setByPath(base, set.slice(0, eq), parseOverrideValue(set.slice(eq + 1)));
-  }
+  const base = applyOverrides(loadScenario('idla-12cell'), args.sets);
   const h1 = Math.max(20, Math.round(1000 * args.scale));
   const h2 = Math.max(h1 + 20, Math.round(3000 * args.scale));
   const end = Math.max(h2 + 20, Math.round(4000 * args.scale));

@@ -6,7 +6,7 @@
 //
 //   npm run bench:inference              (BENCH_MIN_MS=300 per cell by default)
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/agents/tf.js';
 import { selectBackend } from '../src/agents/index.js';
 import { createMlpRunner, mlpSpecFromTfModel, nativeStatus, type MlpRunner, type MlpSpec } from '../src/native/index.js';
 import { packageRoot, Rng, writeJsonAtomic } from '../src/util/index.js';

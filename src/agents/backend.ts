@@ -1,9 +1,9 @@
 /**
  * TensorFlow.js backend selection. `@tensorflow/tfjs-node` (libtensorflow) is fastest but is an
- * optional dependency that often cannot install (it downloads libtensorflow at install time);
+ * optional peer dependency that often cannot install (it downloads libtensorflow at install time);
  * the WebAssembly backend is the portable fast path; the plain JavaScript CPU backend always works.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { InputError } from '../util/index.js';
 
 export type BackendChoice = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -23,6 +23,20 @@ export interface BackendInfo {
 
 let current: BackendInfo | null = null;
 
+const TFJS_NODE = '@tensorflow/tfjs-node';
+
+/** The backends `auto` tries, fastest first, with the package each comes from. */
+export const BACKEND_PACKAGES: ReadonlyArray<{ choice: 'tfjs-node' | 'wasm' | 'cpu'; name: string; package: string }> = [
+  { choice: 'tfjs-node', name: 'tensorflow', package: TFJS_NODE },
+  { choice: 'wasm', name: 'wasm', package: '@tensorflow/tfjs-backend-wasm' },
+  { choice: 'cpu', name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
+];
+
+/** One line saying which backend is in use (the calm line a run prints; the reasons are for debug logs). */
+export function describeBackend(info: BackendInfo): string {
+  return `backend ${info.name}${info.requested === 'auto' ? '' : ` (--backend ${info.requested})`}`;
+}
+
 export function parseBackendChoice(value: string, field = '--backend'): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
   throw new InputError(field, value, `one of ${BACKEND_CHOICES.join(', ')}`);
@@ -38,11 +52,15 @@ function shortReason(err: unknown): string {
 async function tryNode(): Promise<string | null> {
   try {
     // A variable module name keeps bundlers and the type checker from requiring the package.
-    const name = '@tensorflow/tfjs-node';
+    const name = TFJS_NODE;
     await import(name);
     if (!(await tf.setBackend('tensorflow'))) return 'tfjs-node: the tensorflow backend did not initialize';
     return null;
   } catch (err) {
+    // Not installed is the usual case (an optional peer dependency), not a failure worth a stack.
+    if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(TFJS_NODE)) {
+      return 'tfjs-node: not installed (an optional peer dependency; see docs/backends.md)';
+    }
     return `tfjs-node: ${shortReason(err)}`;
   }
 }

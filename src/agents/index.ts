@@ -17,6 +17,8 @@ export {
   currentBackend,
   parseBackendChoice,
   BACKEND_CHOICES,
+  BACKEND_PACKAGES,
+  describeBackend,
   type BackendChoice,
   type BackendInfo,
 } from './backend.js';
@@ -30,7 +32,7 @@ export {
   type CheckpointContent,
   type StoredArray,
 } from './checkpoint.js';
-export { loadPolicyFromRun } from './load.js';
+export { loadPolicyFromRun, describeLayout, type PolicyTarget } from './load.js';
 export { MaddpgAgent, AdmmPolicy, ACTOR_INPUTS, MADDPG_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
 export { CellAgent, CellActorPolicy, TD3_DEFAULTS, DDPG_DEFAULTS, type Td3Settings, type CellAgentKind } from './td3/index.js';
 export { ReplayBuffer, type ReplayField } from './core/replay.js';

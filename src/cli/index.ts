@@ -1,1 +1,1 @@
-export { main, buildProgram, type GlobalOptions } from './program.js';
+export { main, buildProgram, resolveLogLevel, type GlobalOptions } from './program.js';

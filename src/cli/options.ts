@@ -63,3 +63,11 @@ export function integerOption(name: string, range: IntegerRange = {}): (text: st
 export function numberOption(name: string, range: NumberRange = {}): (text: string) => number {
   return (text) => parseNumber(name, text, range);
 }
+
+/** A commander collector for a repeatable option (`--set a=1 --set b=2` gives ['a=1', 'b=2']). */
+export function repeatableOption(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The help of `--set`, the same on every command that takes it. */
+export const SET_OPTION_HELP = 'override a scenario field, validated like the file (repeatable), e.g. --set episodeSteps=50 --set slices.urllc.delayTarget=5';

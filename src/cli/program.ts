@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../util/index.js';
+import { InputError, log, logs, packageRoot, parseLogLevel, setLogLevel, type LogLevel } from '../util/index.js';
 import { commandRegistrations } from './commands/index.js';
 
 const version: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string })
@@ -10,6 +10,16 @@ const version: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json
 /** Options every command sees (declared on the root program). */
 export interface GlobalOptions {
   verbose?: boolean;
+  quiet?: boolean;
+  logLevel?: LogLevel;
+}
+
+/** The log level the global options ask for: --log-level, else --quiet (error), else --verbose (debug), else info. */
+export function resolveLogLevel(options: GlobalOptions): LogLevel {
+  if (options.quiet && options.verbose) throw new InputError('--quiet', true, 'not both --quiet and --verbose (use --log-level)');
+  if (options.logLevel !== undefined) return options.logLevel;
+  if (options.quiet) return 'error';
+  return options.verbose ? 'debug' : 'info';
 }
 
 export function buildProgram(): Command {
@@ -21,10 +31,13 @@ export function buildProgram(): Command {
         '(ns3-gym compatible), with a built-in synthetic environment.',
     )
     .version(version, '-V, --version', 'print the ns3ts version')
-    .option('-v, --verbose', 'log more, and print stack traces with errors')
+    .option('-v, --verbose', 'log at debug level (backend fallbacks, env construction, simulator commands) and print stack traces with errors')
+    .option('-q, --quiet', 'log errors only (progress bars stay; hide them with --no-progress)')
+    .option('--log-level <level>', 'error, warn, info or debug (default: info; overrides --quiet and --verbose)', (v) => parseLogLevel(v))
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', () => setLogLevel(resolveLogLevel(program.opts<GlobalOptions>())));
   for (const register of commandRegistrations) register(program);
   return program;
 }
@@ -32,7 +45,8 @@ export function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. Errors are one line unless --verbose. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
-  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const verboseFlag = argv.includes('--verbose') || argv.includes('-v');
+  setLogLevel('info');
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -42,8 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return err.exitCode;
     }
     const error = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`ns3ts: ${error.message.split('\n')[0]}\n`);
-    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    // Errors print at every level; the stack at debug level (set by the options, or --verbose when
+    // the options themselves failed to parse).
+    log.error(error.message.split('\n')[0]!);
+    if ((verboseFlag || logs('debug')) && error.stack) process.stderr.write(`${error.stack}\n`);
     else process.stderr.write('(run with --verbose for details)\n');
     return 1;
   }

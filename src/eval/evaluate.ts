@@ -71,12 +71,13 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
     const layout = scenarioLayout(scenario);
     const acc = new KpiAccumulator(layout, scenario.episodeSteps, { events: scenario.events, ...options.kpi });
     const size = scenario.cells * scenario.slices.length;
+    const layoutText = `scenario ${scenario.name}: ${scenario.cells} cells × ${scenario.slices.length} slices`;
     const shape = [scenario.cells, scenario.slices.length];
     const bar = new ProgressBar({ total: episodes, label: `eval ${resolved.id}`, enabled: options.progress ?? false });
     const returns: number[] = [];
     const context: PolicyContext = { layout, step: 0 };
     const checked = (shares: Float32Array): NdArray<Float32Array> => {
-      checkAction(shares, size, resolved.id);
+      checkAction(shares, size, resolved.id, layoutText);
       return { data: shares, shape };
     };
     // Synchronous policies (the baselines) stay synchronous: no promise per step.
@@ -119,9 +120,11 @@ export async function evaluatePolicy(scenario: Scenario, policy: SlicingPolicy |
   }
 }
 
-function checkAction(shares: Float32Array, size: number, id: string): void {
+function checkAction(shares: Float32Array, size: number, id: string, layoutText: string): void {
   if (!(shares instanceof Float32Array) || shares.length !== size) {
-    throw new Ns3tsError(`policy ${id} returned ${shares instanceof Float32Array ? `${shares.length} shares` : typeof shares}, expected a Float32Array of ${size}`);
+    throw new Ns3tsError(
+      `policy ${id} returned ${shares instanceof Float32Array ? `${shares.length} shares` : typeof shares}, expected a Float32Array of ${size} (${layoutText})`,
+    );
   }
 }
 
@@ -129,6 +132,8 @@ function checkAction(shares: Float32Array, size: number, id: string): void {
 export interface NamedPolicy {
   id: string;
   create: PolicyFactory;
+  /** Checks that need no env (a checkpoint's layout and usability), run before any env is built. */
+  check?: () => Promise<void>;
 }
 
 export const POLICY_SPEC_HELP =
@@ -178,16 +183,15 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
     }
     case 'checkpoint': {
       if (arg === '') throw new InputError('policy', spec, 'checkpoint:<run-dir>');
-      return [
-        {
-          id: spec,
-          create: async () => {
-            // Loaded on demand: the agents (and TensorFlow.js) are not needed for baselines.
-            const { loadPolicyFromRun } = await import('../agents/index.js');
-            return loadPolicyFromRun(arg);
-          },
-        },
-      ];
+      let loaded: Promise<SlicingPolicy> | null = null;
+      const load = (): Promise<SlicingPolicy> =>
+        (loaded ??= (async () => {
+          // Loaded on demand: the agents (and TensorFlow.js) are not needed for baselines.
+          const { loadPolicyFromRun } = await import('../agents/index.js');
+          return loadPolicyFromRun(arg, { scenario: scenario.name, layout: scenarioLayout(scenario) });
+        })());
+      // check() loads it before an env (maybe a simulator) is built, so an unusable run fails first.
+      return [{ id: spec, check: async () => void (await load()), create: load }];
     }
     default:
       throw new InputError('policy', spec, POLICY_SPEC_HELP);
@@ -197,6 +201,8 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
 /** Evaluates every policy of a spec on the same episodes (same seeds). */
 export async function evaluatePolicySpec(scenario: Scenario, spec: string, options: EvaluateOptions = {}): Promise<EvalResult[]> {
   const results: EvalResult[] = [];
-  for (const named of resolvePolicies(spec, scenario)) results.push(await evaluatePolicy(scenario, named.create, options));
+  const policies = resolvePolicies(spec, scenario);
+  for (const named of policies) await named.check?.();
+  for (const named of policies) results.push(await evaluatePolicy(scenario, named.create, options));
   return results;
 }

@@ -50,4 +50,6 @@ export {
   scenarioLayout,
   setByPath,
   parseOverrideValue,
+  parseOverride,
+  applyOverrides,
 } from './loader.js';

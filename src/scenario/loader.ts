@@ -181,3 +181,28 @@ export function parseOverrideValue(text: string): unknown {
     return text;
   }
 }
+
+/** One `--set path=value` override: the dotted path, and the value read as YAML (parseOverrideValue). */
+export function parseOverride(text: string, field = '--set'): { path: string; value: unknown } {
+  const eq = typeof text === 'string' ? text.indexOf('=') : -1;
+  if (eq <= 0) throw new InputError(field, text, 'path=value, e.g. episodeSteps=50 or slices.urllc.delayTarget=5');
+  return { path: text.slice(0, eq).trim(), value: parseOverrideValue(text.slice(eq + 1)) };
+}
+
+/**
+ * Applies `--set path=value` overrides in order (setByPath: each result is validated by the
+ * scenario schema). A refused override names itself and the field the schema refused.
+ */
+export function applyOverrides(scenario: Scenario, sets: readonly string[], field = '--set'): Scenario {
+  let out = scenario;
+  for (const text of sets) {
+    const { path, value } = parseOverride(text, field);
+    try {
+      out = setByPath(out, path, value);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      throw new InputError(`${field} ${path}${err.field === path ? '' : ` (${err.field})`}`, err.value, err.expected);
+    }
+  }
+  return out;
+}

@@ -1,3 +1,11 @@
+// Validation is written by hand rather than with zod or ajv, on purpose: every error names the
+// field path, the value received and what is allowed (`slices.1.phiTarget: got -2, expected a
+// number in (0, 1e6]`), including cross-field rules (slice names unique, a constraint naming an
+// existing slice, joinStep < leaveStep, per-profile traffic defaults) that a schema library
+// expresses only through custom refinements with their own message plumbing. zod 4 and ajv 8 both
+// run on Node 20 offline, but matching today's messages would mean a custom error map per rule:
+// about as many lines as the checks themselves, plus a dependency. Revisit if the schema has to
+// be published (JSON Schema for editors), where ajv's schema would be the one source.
 import { InputError } from '../util/index.js';
 import { SLICE_TYPES, type SliceType } from './slicing.js';
 import {

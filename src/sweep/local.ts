@@ -1,3 +1,7 @@
+// The worker pool is ours rather than p-limit (7.x, Node >= 20): the pool is not just a
+// concurrency cap but a retry queue (a failed attempt goes to the back until its attempts are
+// used), with per-run locks that skip runs held by another worker, and a stop that returns the
+// running runs to pending. p-limit would cap concurrency and leave all of that to us.
 import { ProgressBar } from '../util/index.js';
 import { attemptRun, type AttemptOptions } from './execute.js';
 import { readStatus } from './run-store.js';

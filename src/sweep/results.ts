@@ -1,4 +1,5 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError, writeFileAtomic } from '../util/index.js';
@@ -261,7 +262,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
 }
 
 async function storeSummary(db: DuckDBConnection, groupBy: readonly string[], index: ResultsIndex, rows: readonly SummaryRow[]): Promise<void> {
-  const types = groupBy.map((g) => (g === 'seed' ? 'DOUBLE' : g === 'policy' ? 'VARCHAR' : paramColumnType(index.rows, g)));
+  const types = groupBy.map((g) => (g === 'seed' ? 'BIGINT' : g === 'policy' ? 'VARCHAR' : paramColumnType(index.rows, g)));
   await db.run(
     `CREATE OR REPLACE TABLE summary (${[...groupBy.map((g, i) => `${quoteIdent(g)} ${types[i]}`), 'metric VARCHAR', 'n INTEGER', 'mean DOUBLE', 'sd DOUBLE', 'ci95 DOUBLE', 'ci95_low DOUBLE', 'ci95_high DOUBLE'].join(', ')})`,
   );
@@ -323,22 +324,30 @@ export async function exportResults(sweepDir: string, options: ExportOptions): P
   return withDatabase(summary.path, async (db) => {
     if (options.format === 'json') {
       const result = await db.runAndReadAll(query);
-      const text = `${JSON.stringify(result.getRowObjectsJson(), null, 2)}\n`;
+      // BIGINT columns (seeds, whole-number parameters) come back as bigint: JSON numbers here.
+      const text = `${JSON.stringify(result.getRowObjectsJS(), (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`;
       if (options.out) writeFileAtomic(resolve(options.out), text);
       return text;
     }
-    if (options.format === 'parquet') {
-      const target = resolve(options.out!);
+    const format = options.format === 'csv' ? 'CSV, HEADER' : 'PARQUET';
+    if (options.out) {
+      const target = resolve(options.out);
       const tmp = `${target}.tmp-${process.pid}`;
-      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT PARQUET)`);
+      await db.run(`COPY (${query}) TO ${quoteString(tmp)} (FORMAT ${format})`);
       renameSync(tmp, target);
       return '';
     }
-    // One writer for stdout and --out, so that the two agree to the character.
-    const result = await db.runAndReadAll(query);
-    const text = toCsv(result.columnNames(), result.getRowsJS());
-    if (options.out) writeFileAtomic(resolve(options.out), text);
-    return text;
+    // CSV on stdout is DuckDB's own export too (through a scratch file), so it is byte for byte
+    // what --out writes: one writer, one number format (a DOUBLE 2 is "2.0" in both; whole-number
+    // parameters are INTEGER columns, so they read 2).
+    const scratch = mkdtempSync(join(tmpdir(), 'ns3ts-results-'));
+    try {
+      const file = join(scratch, 'results.csv');
+      await db.run(`COPY (${query}) TO ${quoteString(file)} (FORMAT ${format})`);
+      return readFileSync(file, 'utf8');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 }
 
@@ -374,15 +383,6 @@ function wideQuery(summary: ResultsSummary): string {
   const metricCols = summary.metrics.map((m) => `max(m.value) FILTER (WHERE m.metric = ${quoteString(m)}) AS ${claim(plainColumnName(m), m)}`);
   const select = [...fixed.map((c) => `r.${c}`), ...paramCols, ...metricCols].join(', ');
   return `SELECT ${select} FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id GROUP BY ALL ORDER BY r.idx, r.run_id`;
-}
-
-function toCsv(columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    const text = typeof v === 'bigint' ? v.toString() : String(v);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
 }
 
 /** Significant digits for the table. */

@@ -11,6 +11,11 @@ import { RUN_FILES, type PlannedRun, type SweepRunSpec, type RunStep, type Sweep
  * status, logs and metrics, so that any executor (local pool, Slurm task, a later re-run) can
  * pick up where another stopped, and the results index can always be rebuilt from them.
  *
+ * The run locks below are ours rather than proper-lockfile (4.1.2): a
+ * lock here must say who holds it across hosts (host, pid, Slurm job id, the step's process
+ * group), so that a lock left by a crashed worker or a cancelled Slurm task is taken over and its
+ * leftover step killed; proper-lockfile only knows mtime staleness.
+ *
  *   <sweep-dir>/sweep.json           the plan (spec and run ids)
  *   <sweep-dir>/runs/<id>/config.json, scenario.yaml, repro.sh, status.json, metrics.json,
  *                          <step>.stdout, <step>.log, train/ (when the sweep trains)

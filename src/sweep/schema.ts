@@ -7,6 +7,10 @@ import { InputError, readInputFile } from '../util/index.js';
  * A sweep file (`scenarios/sweeps/*.yaml`): a base scenario, fixed overrides, a grid of values
  * over dotted paths, seeds, and the command each run executes. Validated here; every error names
  * the path of the bad field (`grid["slices.0.users"].step`).
+ *
+ * Hand-written for the same reason as scenario/schema.ts (no zod/ajv): the messages name the path,
+ * the value and what is expected, and the rules that matter here cross fields (grid paths that
+ * exist in the base scenario, `$count` resizes, command options per step).
  */
 export interface SweepSpec {
   name: string;

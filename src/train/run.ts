@@ -16,11 +16,11 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
   arraysWithPrefix,
   CHECKPOINT_FILE,
   checkAgentFits,
+  describeBackend,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
@@ -36,7 +36,8 @@ import { FEATURE, FEATURES_PER_SLICE, createEnv, isSlicingScenario, resolveFamil
 import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario, type ScenarioBase } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, log, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { runWarnings } from './warnings.js';
 import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
@@ -81,6 +82,13 @@ export interface TrainOptions {
   announce?: (line: string) => void;
   /** Called once the run directory and its metrics.jsonl exist, before the first episode (e.g. a live view). */
   onRunOpen?: (runDir: string) => void | Promise<void>;
+  /**
+   * Stops the run after the episodes in progress (Ctrl-C in the CLI): their checkpoint is written
+   * whatever checkpointEvery says, and train() returns an unfinished summary to resume from.
+   */
+  signal?: AbortSignal;
+  /** Called with the run directory once it is known (before the first episode). */
+  onRunDir?: (runDir: string) => void;
 }
 
 export interface TrainSummary {
@@ -101,6 +109,8 @@ export interface TrainSummary {
   lastTrain: Record<string, unknown> | null;
   lastEval: Record<string, unknown> | null;
   resumedFrom: number | null;
+  /** Why this run may have learned nothing (see warnings.ts); empty when nothing is wrong. */
+  warnings: string[];
 }
 
 export interface TrainRunConfig {
@@ -116,6 +126,8 @@ export interface TrainRunConfig {
   versions: Record<string, string | null>;
   git: { commit: string | null; dirty: boolean | null };
   createdAt: string;
+  /** Why this run may learn nothing (runWarnings), found when it started. */
+  warnings?: string[];
 }
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -138,9 +150,9 @@ function ns3Version(): string | null {
   }
 }
 
-function versions(scenario: Scenario): Record<string, string | null> {
+function versions(scenario: Scenario, tfjs: string): Record<string, string | null> {
   const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  return { ns3ts: pkg.version, node: process.version, tfjs: tf.version.tfjs, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null };
+  return { ns3ts: pkg.version, node: process.version, tfjs, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null };
 }
 
 export function agentScenario(scenario: Scenario): AgentScenario {
@@ -217,16 +229,18 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   const opened = options.resume ? await resumeRun(options.resume, options) : await newRun(options);
   if ('finished' in opened) return opened.finished;
   const run = opened;
+  options.onRunDir?.(run.runDir);
   const announce = options.announce ?? ((): void => {});
-  announce(
-    `backend ${run.config.backend.name}${run.config.backend.fallbacks.length ? ` (${run.config.backend.fallbacks.join('; ')})` : ''}; run ${run.runDir}`,
-  );
+  // One calm line; why a faster backend did not load is a debug detail (and in config.json).
+  announce(`${describeBackend(run.config.backend)}; run ${run.runDir}`);
+  for (const reason of run.config.backend.fallbacks) log.debug(`backend fallback: ${reason}`);
   const agent = await buildAgent(run);
   const metricsPath = openMetrics(run);
   await options.onRunOpen?.(run.runDir);
   let env: SlicingEnv | VectorEnv<Obs, Obs>;
   try {
     // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
+    if (options.env === undefined) log.debug(`env: ${run.config.scenario.env.kind} env of scenario ${run.config.scenario.name} (seed ${run.config.seed})`);
     env = options.env ?? (await createEnv(run.config.scenario, { seed: run.config.seed, runDir: run.runDir }));
   } catch (err) {
     agent.dispose();
@@ -318,7 +332,7 @@ async function newRun(options: TrainOptions): Promise<OpenedRun> {
     evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
     checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
     backend,
-    versions: versions(scenario),
+    versions: versions(scenario, backend.tfjsVersion),
     git: { commit, dirty: status === null ? null : status.length > 0 },
     createdAt: new Date().toISOString(),
   };
@@ -337,6 +351,8 @@ async function buildAgent(run: OpenedRun): Promise<TrainableAgent> {
     plannedSteps: config.episodes * scenario.episodeSteps,
     runDir,
   });
+  config.warnings = runWarnings({ agentId: agent.id, settings: agent.settings(), scenario, episodes: config.episodes });
+  for (const warning of config.warnings) log.warn(warning);
   if (run.resumedFrom === null) {
     // The resolved settings (defaults included) go into the config, so the run can be repeated.
     config.agent.settings = { ...config.agent.settings };
@@ -397,7 +413,8 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
       seed: (episode) => deriveSeed(config.seed, 'train', episode),
       // Finished (or surplus) sub-envs still need an action; theirs are ignored.
       idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
-      shouldStop: () => s.pruned === true || (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter),
+      shouldStop: () =>
+        s.pruned === true || (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true,
       onRoundStart: (_first, count) => {
         agent.reset?.();
         round = newRoundStats(s, n, count);
@@ -496,7 +513,10 @@ async function endRound(s: TrainingSession, round: RoundStats, results: readonly
   const e = results[results.length - 1]!;
   const qos = round.kpis[e.envIndex]!.result().kpis.qosSatisfaction;
   s.bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)} qos ${qos.toFixed(3)}`);
-  if (crossed(config.checkpointEvery) || last) await checkpointRun(s);
+  // The episode loop may run on resolved promises alone; one turn of the event loop per round
+  // lets a signal handler (Ctrl-C) run, so that this round's checkpoint is the one a stop keeps.
+  if (s.options.signal && !s.options.signal.aborted) await new Promise((resolve) => setImmediate(resolve));
+  if (crossed(config.checkpointEvery) || last || s.options.signal?.aborted) await checkpointRun(s);
 }
 
 /** Evaluates the agent's policy on held-out seeds (on the training env when it is a plain Env). */
@@ -547,6 +567,7 @@ function finishRun(s: TrainingSession): TrainSummary {
     lastTrain,
     lastEval: trainer.lastEval,
     resumedFrom: s.resumedFrom,
+    warnings: config.warnings ?? [],
   };
   if (summary.finished) writeJsonAtomic(join(s.runDir, SUMMARY_FILE), summary);
   agent.dispose();

@@ -5,6 +5,9 @@ import { dirname } from 'node:path';
 /**
  * Writes a file so that a reader (or a process killed mid-write) only ever sees the old content
  * or the complete new content: write a temporary file beside it, fsync, then rename over it.
+ *
+ * Kept instead of write-file-atomic: its current major (8.x) requires Node >= 22.22, and the
+ * package engines allow Node 20.17; the whole technique is these lines, plus fsync of the file.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -8,3 +8,4 @@ export { checkRunId, checkOutputDir, NAME_PATTERN, VIRTUAL_FILESYSTEMS } from '.
 export { readInputFile, maxInputBytes, DEFAULT_MAX_INPUT_BYTES } from './input-file.js';
 export { checkSeed, MAX_SEED } from './seed.js';
 export { withParentDeathSignal, parentDeathHelper, PARENT_DEATH_SIGNAL } from './parent-death.js';
+export { log, logs, logLevel, setLogLevel, setLogSink, parseLogLevel, LOG_LEVELS, type LogLevel } from './log.js';

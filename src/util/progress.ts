@@ -1,6 +1,10 @@
 /**
  * A one-line progress bar on stderr. On a terminal it redraws in place; elsewhere (CI logs,
  * pipes) it prints a plain line at most every `plainEverySeconds`, so logs stay short.
+ *
+ * Ours rather than cli-progress (3.12, Node >= 4, would do the job, non-TTY output included):
+ * one bar of one line, no multi-bar or themes, and the plain-line throttling for CI logs and
+ * Slurm output files is the only subtle part; a dependency would not remove any of our tests.
  */
 export interface ProgressOptions {
   total: number;

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/agents/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CellAgent, MaddpgAgent, selectBackend } from '../../src/agents/index.js';
 import { agentScenario } from '../../src/train/index.js';

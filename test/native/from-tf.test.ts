@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/agents/tf.js';
 import { describe, expect, it } from 'vitest';
 import { createMlpRunner, mlpSpecFromTfModel } from '../../src/native/index.js';
 import { maxRelativeError } from './helpers.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/agents/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/index.js';
 import { createMlpTrainer, type Activation, type LossKind } from '../../src/native/index.js';

@@ -1,5 +1,5 @@
 /** References for the trainer tests: a float64 forward for finite differences and TF.js graphs. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/agents/tf.js';
 import { nativeStatus, type Activation, type LossKind, type MlpSpec, type MlpTrainer } from '../../src/native/index.js';
 
 /** The implementations to test: always 'ts', and 'native' when the addon is active. */

@@ -5,7 +5,7 @@
  * (dQ1/da from the critic's input gradient, pushed through a caller-side function), clipping and
  * soft target updates.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/agents/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/index.js';
 import { createMlpTrainer, type MlpSpec } from '../../src/native/index.js';

@@ -6,7 +6,7 @@
  * checkpoints, independent of TF.js's global variable names — a resumed run continues with exactly
  * the same optimizer state.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.js';
 
 export interface AdamSettings {
   learningRate: number;

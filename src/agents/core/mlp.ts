@@ -2,7 +2,7 @@
  * Dense MLPs as TensorFlow.js variables (no tf.layers: we control the names, the seeded
  * initialization — identical on every backend — and the export to the portable MlpSpec).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.js';
 import type { Activation, MlpSpec } from '../../native/index.js';
 import type { Rng } from '../../util/index.js';
 

@@ -5,7 +5,7 @@
  * dx_A/dv_A = I - (1/|A|) 1 1^T, zero elsewhere; if slack, the identity on A).
  * Actors of the single-agent baselines (DDPG, TD3) end with it, so they learn through it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.js';
 import { projectFeasible, projectSimplexVjp } from '../../constraints/index.js';
 import type { ShareBounds } from './allocation.js';
 

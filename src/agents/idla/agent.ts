@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
-import { InputError, deriveSeed } from '../../util/index.js';
+import { InputError, Ns3tsError, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import { SLICING_SPACES } from '../agent.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../checkpoint.js';
@@ -250,9 +250,12 @@ export async function loadIdlaPolicy(runDir: string, overrides: Record<string, u
   if (existsSync(direct)) {
     spec = loadEstimator(direct).mlp;
   } else if (existsSync(join(runDir, CHECKPOINT_FILE))) {
-    const agentMeta = (readCheckpoint(runDir).meta.agent ?? {}) as { estimator?: EstimatorFile | null };
+    const agentMeta = (readCheckpoint(runDir).meta.agent ?? {}) as { estimator?: EstimatorFile | null; collected?: number };
     if (!agentMeta.estimator) {
-      throw new InputError('run directory', runDir, 'an IDLA run that got past sample collection (its checkpoint has no estimator yet)');
+      throw new Ns3tsError(
+        `checkpoint:${runDir}: unusable: the IDLA run stopped during sample collection (${agentMeta.collected ?? 0} samples, ` +
+          'fewer than its collectSteps), so its estimator was never fitted; train it for at least collectSteps env steps',
+      );
     }
     spec = mlpSpecFromJson(agentMeta.estimator.spec, `${runDir} checkpoint estimator`);
   } else {

@@ -7,7 +7,7 @@
  * The input standardization is folded into the first layer when exporting, so the exported
  * MlpSpec takes the raw 13 inputs and its d/dx is the gradient the search needs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.js';
 import { readFileSync } from 'node:fs';
 import { InputError, ProgressBar, Rng, writeJsonAtomic } from '../../util/index.js';
 import { createMlpRunner, mlpInputSize, mlpOutputSize, type Activation, type MlpSpec } from '../../native/index.js';

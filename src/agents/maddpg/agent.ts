@@ -16,7 +16,7 @@
  *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated per episode
  *               from the Monte-Carlo constraint rate with a smaller step (slowest timescale).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.js';
 import { admmSolve, createAdmmState } from '../../constraints/index.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';

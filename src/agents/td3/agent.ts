@@ -6,7 +6,7 @@
  * updates, target-policy smoothing; its reward is the minimum QoS level r over the cell's active
  * slices, as the DRL baseline of the IDLA paper. DDPG: one critic, the cell's utility as reward.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
 import type { MlpSpec } from '../../native/index.js';

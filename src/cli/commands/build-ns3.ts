@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defaultNs3BuildDir, ensureNs3Build } from '../../remote/index.js';
+import { log } from '../../util/index.js';
 import { integerOption } from '../options.js';
 
 interface BuildNs3Options {
@@ -26,7 +27,7 @@ export function register(program: Command): void {
         buildDir: options.buildDir,
         force: options.force,
         jobs: options.jobs,
-        log: (line) => process.stderr.write(`build-ns3: ${line}\n`),
+        log: (line) => log.info(`build-ns3: ${line}`),
       });
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ ...result, seconds: (Date.now() - started) / 1000 })}\n`);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { BACKEND_PACKAGES, currentBackend, selectBackend } from '../../agents/index.js';
 import { nativeStatus } from '../../native/index.js';
 import { packageRoot } from '../../util/index.js';
 
@@ -44,24 +44,22 @@ export function checkNode(version = process.versions.node): DoctorCheck {
 }
 
 /**
- * Which TensorFlow.js backend training would use: tfjs-node when it loads (it needs libtensorflow,
- * downloaded at install time), else the WebAssembly backend, else the plain CPU backend.
+ * Which TensorFlow.js backend training would use, and why: `--backend auto` is selected here as a
+ * run would select it, and each backend is reported as in use, not loaded (with the reason), or
+ * not needed (a faster one loaded first).
  */
-export async function probeTfBackend(): Promise<{ backend: 'tensorflow' | 'wasm' | 'cpu'; detail: string }> {
-  try {
-    await import('@tensorflow/tfjs-node' as string);
-    return { backend: 'tensorflow', detail: '@tensorflow/tfjs-node (native libtensorflow)' };
-  } catch {
-    // not installed or its native part failed to load
-  }
-  const require = createRequire(join(packageRoot, 'package.json'));
-  try {
-    require.resolve('@tensorflow/tfjs-backend-wasm');
-    return { backend: 'wasm', detail: '@tensorflow/tfjs-backend-wasm (tfjs-node is not available)' };
-  } catch {
-    return { backend: 'cpu', detail: 'plain JavaScript CPU backend (slow; neither tfjs-node nor the wasm backend is available)' };
-  }
+export async function probeTfBackend(): Promise<{ backend: 'tensorflow' | 'wasm' | 'cpu'; detail: string; backends: string[] }> {
+  const info = await selectBackend('auto');
+  const backends = BACKEND_PACKAGES.map(({ choice, name, package: pkg }) => {
+    const failure = info.fallbacks.find((reason) => reason.startsWith(`${choice}:`));
+    if (failure) return failure;
+    return name === info.name ? `${choice}: in use (${pkg})` : `${choice}: not needed (a faster backend loaded)`;
+  });
+  const backend = info.name === 'tensorflow' || info.name === 'wasm' ? info.name : 'cpu';
+  return { backend, detail: backends.join('; '), backends };
 }
+
+const TFJS_NODE_INSTALL = 'npm install @tensorflow/tfjs-node@^4.22.0 where libtensorflow can be downloaded (docs/backends.md)';
 
 async function checkTf(): Promise<DoctorCheck> {
   const probe = await probeTfBackend();
@@ -69,8 +67,10 @@ async function checkTf(): Promise<DoctorCheck> {
     name: 'TensorFlow.js backend',
     ok: probe.backend !== 'cpu',
     required: false,
-    detail: `${probe.backend}: ${probe.detail}`,
-    ...(probe.backend === 'tensorflow' ? {} : { install: 'npm install @tensorflow/tfjs-node (needs network access to download libtensorflow) for the fastest training' }),
+    detail:
+      `${probe.backend} in use, TF.js ${currentBackend()?.tfjsVersion ?? 'unknown'} -- ${probe.detail}` +
+      (probe.backend === 'tensorflow' ? '' : `; to get tfjs-node: ${TFJS_NODE_INSTALL}`),
+    ...(probe.backend === 'cpu' ? { install: TFJS_NODE_INSTALL } : {}),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
-import { loadScenario } from '../../scenario/index.js';
+import { applyOverrides, loadScenario } from '../../scenario/index.js';
 import { InputError, writeJsonAtomic } from '../../util/index.js';
-import { integerOption } from '../options.js';
+import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
 
 interface EvalOptions {
   scenario: string;
@@ -12,6 +12,7 @@ interface EvalOptions {
   json: boolean;
   out?: string;
   progress: boolean;
+  set: string[];
 }
 
 /** The JSON form of one result: {"scenario","policy","episodes","seed","kpis","perSlice",...}. */
@@ -66,11 +67,13 @@ export function register(program: Command): void {
     .option('--seed <n>', "episode e is reset with seed + e (default: the scenario's seed)", integerOption('--seed'))
     .option('--json', 'print JSON: one object per policy; an array of them for all-baselines', false)
     .option('-o, --out <file>', 'also write the JSON to this file (written atomically)')
+    .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
     .option('--no-progress', 'hide the progress bar (stderr)')
     .action(async (options: EvalOptions) => {
-      const scenario = loadScenario(options.scenario);
+      const scenario = applyOverrides(loadScenario(options.scenario), options.set);
       if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
       const policies = resolvePolicies(options.policy, scenario);
+      for (const policy of policies) await policy.check?.();
       const results: EvalResult[] = [];
       for (const policy of policies) {
         results.push(

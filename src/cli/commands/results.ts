@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { exportResults, RESULTS_FORMATS, type ResultsFormat } from '../../sweep/index.js';
+import { log } from '../../util/index.js';
 
 function list(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
@@ -29,7 +30,7 @@ export function register(program: Command): void {
         wide: Boolean(opts.wide),
         ...(opts.out ? { out: opts.out } : {}),
       });
-      if (opts.out) process.stderr.write(`wrote ${opts.out}\n`);
+      if (opts.out) log.info(`wrote ${opts.out}`);
       else process.stdout.write(text);
     });
 }

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { type NdArray } from '../../env/index.js';
 import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../../families/index.js';
 import { runEpisodes } from '../../rollout/index.js';
-import { loadScenario } from '../../scenario/index.js';
+import { applyOverrides, loadScenario } from '../../scenario/index.js';
 import { SimulatorPeer, BASE_CAPABILITIES, DEFAULT_PEER_TIMEOUT_MS, formatCapabilities, type PeerState } from '../../server/index.js';
 import { InputError, deriveSeed } from '../../util/index.js';
-import { integerOption } from '../options.js';
+import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
 
 type Obs = NdArray<Float32Array>;
 
@@ -17,6 +17,8 @@ interface SimOptions {
   simSeed?: number;
   episodes: number;
   timeoutMs: number;
+  /** `--set path=value` overrides of the scenario (default none). */
+  set?: string[];
 }
 
 /**
@@ -41,7 +43,7 @@ class AgentEndedEpisode extends Error {
  * the agent's answer (reset with a seed, or stop) decides the next episode.
  */
 export async function runSimulator(options: SimOptions): Promise<{ episodes: number; steps: number }> {
-  const scenario = loadScenario(options.scenario);
+  const scenario = applyOverrides(loadScenario(options.scenario), options.set ?? []);
   if (scenario.env.kind !== 'synthetic') {
     throw new InputError('--scenario', options.scenario, `a synthetic scenario (this one runs ns-3 program ${scenario.env.program})`);
   }
@@ -149,6 +151,7 @@ export function register(program: Command): void {
     .option('--simSeed <n>', "seed of the first episode (default: the scenario's seed)", integerOption('--simSeed'))
     .option('--episodes <n>', 'serve at most this many episodes (0 = until the agent stops)', integerOption('--episodes'), 0)
     .option('--timeout-ms <ms>', 'how long to wait for each answer from the agent', integerOption('--timeout-ms'), DEFAULT_PEER_TIMEOUT_MS)
+    .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
     .action(async (options: SimOptions) => {
       await runSimulator(options);
     });

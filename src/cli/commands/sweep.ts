@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { InputError, Ns3tsError } from '../../util/index.js';
+import { InputError, Ns3tsError, log } from '../../util/index.js';
 import {
   formatStatus,
   prepareSweep,
@@ -39,7 +39,7 @@ function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const handler = (sig: NodeJS.Signals): void => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\nns3ts sweep: ${sig}: stopping the running steps (again to exit at once)\n`);
+      log.warn(`sweep: ${sig}: stopping the running steps (again to exit at once)`);
       controller.abort();
     } else {
       process.exit(130);
@@ -108,9 +108,9 @@ async function runLocally(prepared: PreparedSweep, opts: SweepOptions): Promise<
   const { signal, dispose } = abortOnSignals();
   try {
     const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts: opts.retries + 1, signal, progress: opts.progress });
-    process.stderr.write(
+    log.info(
       `sweep ${prepared.plan.spec.name}: ${summary.done} run now, ${summary.alreadyDone} already done, ${summary.failed} failed` +
-        `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}\n`,
+        `${summary.interrupted ? `, ${summary.interrupted} left pending` : ''}${summary.busy ? `, ${summary.busy} held by another worker` : ''} — ${prepared.sweepDir}`,
     );
     if (signal.aborted) process.exitCode = 130;
     else if (summary.failed > 0) process.exitCode = 1;
@@ -145,10 +145,10 @@ async function runOnSlurm(prepared: PreparedSweep, opts: SweepOptions): Promise<
       },
     });
     if (result.submissions.length === 0) {
-      process.stderr.write(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}\n`);
+      log.info(`sweep ${prepared.plan.spec.name}: nothing to run (every run is done or failed for good) — ${prepared.sweepDir}`);
     }
     for (const submission of result.submissions) {
-      process.stderr.write(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}\n`);
+      log.info(`sweep ${prepared.plan.spec.name}: submitted job array ${submission.jobId} with ${submission.tasks} tasks — ${prepared.sweepDir}`);
       process.stdout.write(`${submission.jobId}\n`);
     }
     if (opts.wait) {
@@ -176,7 +176,7 @@ function registerRunTask(sweep: Command): void {
       const { signal, dispose } = abortOnSignals();
       try {
         const { row, outcome } = await runTask(manifest, index, opts.retries + 1, signal);
-        process.stderr.write(`run ${row.runId}: ${outcome}\n`);
+        log.info(`run ${row.runId}: ${outcome}`);
         if (outcome === 'failed') process.exitCode = 1;
         if (outcome === 'interrupted') throw new Ns3tsError(`run ${row.runId} was stopped; it is pending again`);
       } finally {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
 import { serveLiveReport, type LiveServer } from '../../report/index.js';
+import { applyOverrides, resolveScenario } from '../../scenario/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
-import { InputError } from '../../util/index.js';
-import { integerOption } from '../options.js';
+import { InputError, log } from '../../util/index.js';
+import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
 
 interface TrainCliOptions {
   scenario?: string;
@@ -21,6 +22,7 @@ interface TrainCliOptions {
   progress: boolean;
   live: boolean;
   port: number;
+  set: string[];
 }
 
 function agentHelp(): string {
@@ -47,6 +49,37 @@ function formatSummary(s: TrainSummary, scenarioArg: string | undefined): string
   return `${lines.join('\n')}\n`;
 }
 
+function resumeHint(runDir: string): string {
+  return `resume with: ns3ts train --resume ${runDir}`;
+}
+
+/**
+ * Ctrl-C (or SIGTERM) stops the run after the episodes in progress, once their checkpoint is
+ * written; a second one exits at once (the last checkpoint on disk is whole: checkpoints are
+ * replaced atomically). Either way the resume command is printed.
+ */
+function stopOnSignals(): { signal: AbortSignal; runDir: string | null; dispose: () => void } {
+  const controller = new AbortController();
+  const state = { signal: controller.signal, runDir: null as string | null, dispose: (): void => {} };
+  const handler = (sig: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      log.warn(`${sig}: stopping after the current episode and its checkpoint (again to exit at once)`);
+      controller.abort();
+      return;
+    }
+    log.warn(`${sig}: exiting at once; the last checkpoint written is kept`);
+    if (state.runDir) log.info(resumeHint(state.runDir));
+    process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  state.dispose = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  return state;
+}
+
 export function register(program: Command): void {
   program
     .command('train')
@@ -64,6 +97,7 @@ export function register(program: Command): void {
     .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", integerOption('--eval-every'))
     .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", integerOption('--eval-episodes', { min: 1 }))
     .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
+    .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
     .option('--json', 'print the run summary as JSON on stdout', false)
     .option('--no-progress', 'hide the progress bar (stderr)')
     .option('--live', 'serve a live view of the run on 127.0.0.1 while it trains (see ns3ts report --serve)', false)
@@ -73,30 +107,49 @@ export function register(program: Command): void {
       if (options.resume && (options.scenario || options.agent || options.seed !== undefined)) {
         throw new InputError('--resume', options.resume, 'no --scenario/--agent/--seed with it (the run directory has them)');
       }
+      if (options.resume && options.set.length > 0) {
+        throw new InputError('--set', options.set[0], 'no --set with --resume (the run directory has its scenario)');
+      }
+      // With overrides the scenario is resolved here; train() takes the resulting object.
+      const scenario = options.set.length > 0 ? applyOverrides(resolveScenario(options.scenario ?? 'slicing-synthetic'), options.set) : options.scenario;
+      const stop = stopOnSignals();
       let live: LiveServer | null = null;
-      const summary = await train({
-        ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
-        ...(options.agent === undefined ? {} : { agent: options.agent }),
-        ...(options.seed === undefined ? {} : { seed: options.seed }),
-        ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
-        ...(options.runId === undefined ? {} : { runId: options.runId }),
-        ...(options.resume === undefined ? {} : { resume: options.resume }),
-        ...(options.evalEvery === undefined ? {} : { evalEvery: options.evalEvery }),
-        ...(options.evalEpisodes === undefined ? {} : { evalEpisodes: options.evalEpisodes }),
-        outDir: options.out,
-        ...(options.backend === undefined ? {} : { backend: options.backend }),
-        checkpointEvery: options.checkpointEvery,
-        progress: options.progress,
-        announce: (line) => process.stderr.write(`${line}\n`),
-        ...(options.live
-          ? {
-              onRunOpen: async (runDir: string) => {
-                live = await serveLiveReport(runDir, { port: options.port });
-                process.stderr.write(`live view at ${live.url}\n`);
-              },
-            }
-          : {}),
-      }).finally(() => (live as LiveServer | null)?.close());
+      let summary: TrainSummary;
+      try {
+        summary = await train({
+          ...(scenario === undefined ? {} : { scenario }),
+          ...(options.agent === undefined ? {} : { agent: options.agent }),
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
+          ...(options.runId === undefined ? {} : { runId: options.runId }),
+          ...(options.resume === undefined ? {} : { resume: options.resume }),
+          ...(options.evalEvery === undefined ? {} : { evalEvery: options.evalEvery }),
+          ...(options.evalEpisodes === undefined ? {} : { evalEpisodes: options.evalEpisodes }),
+          outDir: options.out,
+          ...(options.backend === undefined ? {} : { backend: options.backend }),
+          checkpointEvery: options.checkpointEvery,
+          progress: options.progress,
+          announce: log.info,
+          signal: stop.signal,
+          onRunDir: (runDir) => (stop.runDir = runDir),
+          ...(options.live
+            ? {
+                onRunOpen: async (runDir: string) => {
+                  live = await serveLiveReport(runDir, { port: options.port });
+                  log.info(`live view at ${live.url}`);
+                },
+              }
+            : {}),
+        });
+      } finally {
+        stop.dispose();
+        await (live as LiveServer | null)?.close();
+      }
+      if (stop.signal.aborted && !summary.finished) {
+        log.warn(`stopped after episode ${summary.completedEpisodes}/${summary.episodes}; its checkpoint is written`);
+        log.info(resumeHint(summary.runDir));
+        process.exitCode = 130;
+      }
       process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, options.scenario));
     });
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, Ns3tsError, signalProcessGroup, withParentDeathSignal } from '../../util/index.js';
+import { InputError, Ns3tsError, log, signalProcessGroup, withParentDeathSignal } from '../../util/index.js';
 import type { SimulatorLauncher } from '../../env/index.js';
 
 /**
@@ -138,6 +138,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
     writeSync(logFd, `--- ${new Date().toISOString()} start seed=${seed} endpoint=${endpoint}\n--- ${this.options.command} ${args.join(' ')}\n`);
     let child: ChildProcess;
     const launch = withParentDeathSignal(this.options.command, args, this.options.cwd);
+    log.debug(`simulator ${index}: ${this.options.command} ${args.join(' ')} (log ${this.logPath(index)})`);
     try {
       child = spawn(launch.command, launch.args, {
         detached: true,
