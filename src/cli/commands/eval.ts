@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
-import { loadScenario } from '../../scenario/index.js';
+import { isSlicingScenario, loadFamilyScenario } from '../../families/index.js';
 import { InputError, writeJsonAtomic } from '../../util/index.js';
 import { integerOption } from '../options.js';
+import { evalFamilyScenario } from './eval-family.js';
 
 interface EvalOptions {
   scenario: string;
@@ -68,7 +69,11 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'also write the JSON to this file (written atomically)')
     .option('--no-progress', 'hide the progress bar (stderr)')
     .action(async (options: EvalOptions) => {
-      const scenario = loadScenario(options.scenario);
+      const scenario = loadFamilyScenario(options.scenario);
+      if (!isSlicingScenario(scenario)) {
+        process.stdout.write(await evalFamilyScenario(scenario, options));
+        return;
+      }
       if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
       const policies = resolvePolicies(options.policy, scenario);
       const results: EvalResult[] = [];
