@@ -84,14 +84,13 @@ if (withTfjs) {
   const { agentRegistry, selectBackend } = await import('../src/agents/index.js');
   const { SyntheticSlicingEnv } = await import('../src/families/index.js');
   const { loadScenario, scenarioLayout } = await import('../src/scenario/index.js');
-  const { agentScenario } = await import('../src/train/index.js');
   const backend = await selectBackend('wasm');
   const scenario = loadScenario('slicing-synthetic');
   const layout = scenarioLayout(scenario);
   for (const shape of shapes) {
     const agentId = shape === 'td3-256' ? 'td3' : shape;
     const settings: Record<string, unknown> = { warmupSteps: 100, updateEvery: 1, ...(shape === 'td3-256' ? { hidden: [256, 256] } : {}) };
-    const agent = (await agentRegistry[agentId]!.create(layout, agentScenario(scenario), { seed: 1, settings })) as unknown as {
+    const agent = (await agentRegistry[agentId]!.create(layout, scenario, { seed: 1, settings })) as unknown as {
       actExplore(obs: unknown, ctx: unknown): Promise<Float32Array>;
       observe(t: unknown): Promise<void>;
       update(): unknown;

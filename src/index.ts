@@ -11,3 +11,5 @@ export * from './agents/index.js';
 export * from './eval/index.js';
 export * from './train/index.js';
 export * from './sweep/index.js';
+export * from './report/index.js';
+export * from './tune/index.js';

@@ -6,6 +6,7 @@
  */
 import type { Info, NdArray } from '../env/index.js';
 import type { AcceptedSpaces, SlicingLayout } from '../families/index.js';
+import type { AgentSpec, ConstraintSpec, Scenario, SliceSpec } from '../scenario/index.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
 /** One env step as the agent sees it (observations in the shared slicing layout). */
@@ -70,17 +71,18 @@ export interface TrainableAgent extends SlicingPolicy {
 }
 
 /**
- * The parts of a resolved scenario (`Scenario` of src/scenario) that agents read. Declared here
- * structurally so that agents depend on the scenario schema only where they use it.
+ * The fields of a resolved scenario (`Scenario` of src/scenario) that agents read, derived from it so
+ * that the schema is written once. Training passes the scenario itself; a checkpoint records just
+ * these fields (train/ writes them), which is what a loaded policy then receives. The fields a test
+ * or a checkpoint may leave out are optional.
  */
-export interface AgentScenario {
-  name: string;
-  slices: ReadonlyArray<{ name: string; minShare?: number; maxShare?: number }>;
-  constraints?: ReadonlyArray<{ slice: string; kind: string; limit: number }>;
-  /** The scenario's `agent` section: `id` plus settings overrides. */
-  agent?: Record<string, unknown>;
-  episodeSteps?: number;
-}
+export type AgentScenario = Readonly<Pick<Scenario, 'name'>> &
+  Readonly<Partial<Pick<Scenario, 'episodeSteps'>>> & {
+    readonly slices: ReadonlyArray<Readonly<Pick<SliceSpec, 'name'> & Partial<Pick<SliceSpec, 'minShare' | 'maxShare'>>>>;
+    readonly constraints?: ReadonlyArray<Readonly<Pick<ConstraintSpec, 'slice' | 'kind' | 'limit'>>>;
+    /** The scenario's `agent` section: `id` plus settings overrides. */
+    readonly agent?: Readonly<Partial<AgentSpec>>;
+  };
 
 /** Options every agent factory receives. */
 export interface AgentCreateOptions {

@@ -5,6 +5,7 @@
  * baselines. Agents declare which spaces they accept (AcceptedSpaces) and the registry refuses a
  * mismatch before anything is built.
  */
+import type { TopLevelSpec } from 'vega-lite';
 import type { Env, Space } from '../env/index.js';
 import type { StepContext, Transition } from '../rollout/index.js';
 import type { ScenarioBase } from '../scenario/index.js';
@@ -54,6 +55,42 @@ export interface FamilyKpis<O = unknown, A = unknown> {
   result(): Record<string, number | null>;
 }
 
+/** One step of an evaluation episode as a figure provider reads it (flat arrays, in the family's layout). */
+export interface FamilyTraceStep {
+  step: number;
+  action: Float32Array;
+  /** Observation after the step. */
+  obs: Float32Array;
+}
+
+/** One evaluation episode of one policy, as a figure provider reads it. */
+export interface FamilyEpisodeTrace {
+  policy: string;
+  steps: readonly FamilyTraceStep[];
+  kpis: Record<string, number>;
+}
+
+/** A figure as a family draws it: a Vega-Lite spec with its data inline (report/ renders it). */
+export interface FamilyFigure {
+  /** File name stem of the figure's SVG, unique within a report. */
+  id: string;
+  title: string;
+  caption: string;
+  section: string;
+  spec: TopLevelSpec;
+}
+
+/**
+ * The figures a family draws of evaluation episodes (`ns3ts report`). report/ sits above the
+ * families, so this is its provider interface written structurally, not imported from there.
+ */
+export interface FamilyFigureProvider<S extends ScenarioBase = ScenarioBase> {
+  /** Whether the provider draws episodes of this scenario of the family (absent: every one). */
+  accepts?(scenario: S): boolean;
+  /** Figures of the same evaluation episode (same seed) played by each policy; the first is the trained one. */
+  episodeFigures(scenario: S, episodes: readonly FamilyEpisodeTrace[]): FamilyFigure[];
+}
+
 /**
  * An env family. Methods (not function-valued fields) so that a family of a narrower scenario and
  * value types registers as the generic EnvFamily.
@@ -78,6 +115,8 @@ export interface EnvFamily<S extends ScenarioBase = ScenarioBase, O = unknown, A
   createEnv(scenario: S, options?: FamilyEnvOptions): Promise<Env<O, A>>;
   /** A fresh KPI accumulator for an evaluation of the scenario. */
   kpis(scenario: S): FamilyKpis<O, A>;
+  /** Its figures of evaluation episodes for `ns3ts report`; absent = no episode figures. */
+  readonly figures?: FamilyFigureProvider<S>;
 }
 
 /**

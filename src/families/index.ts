@@ -24,6 +24,10 @@ export {
   type FamilyPolicy,
   type FamilyBaseline,
   type FamilyKpis,
+  type FamilyTraceStep,
+  type FamilyEpisodeTrace,
+  type FamilyFigure,
+  type FamilyFigureProvider,
   type EnvFamily,
   type AcceptedSpaces,
 } from './family.js';

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { Scenario } from '../scenario/index.js';
+import type { ScenarioBase } from '../scenario/index.js';
 
 /**
  * A figure of a report: a Vega-Lite spec with its data inline (`data.values`), so the spec alone
@@ -37,13 +37,15 @@ export interface PolicyEpisode {
 /**
  * What an env family brings to a report: figures of evaluation episodes in its own terms (the
  * slicing family: per-slice share, demand, throughput and delay over time, CDFs, KPI bars). The
- * report code knows no family; it runs the episodes and hands them over.
+ * report code knows no family; it runs the episodes and hands them over. Each family brings its
+ * own (EnvFamily.figures, the same shape written in families/); providers.ts takes them from the
+ * family registry.
  */
 export interface FigureProvider {
   /** The family's name (e.g. "slicing"). */
   family: string;
   /** Whether this provider draws episodes of the scenario. */
-  accepts(scenario: Scenario): boolean;
+  accepts(scenario: ScenarioBase): boolean;
   /** Figures of the same evaluation episode (same seed) played by each policy; the first is the trained one. */
-  episodeFigures(scenario: Scenario, episodes: readonly PolicyEpisode[]): Figure[];
+  episodeFigures(scenario: ScenarioBase, episodes: readonly PolicyEpisode[]): Figure[];
 }

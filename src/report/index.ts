@@ -5,7 +5,7 @@ export { renderSvg, withConfig, FIGURE_CONFIG } from './render.js';
 export { runFigures, curvePoints, fieldsMatching, type CurvePoint, type MetricsLine } from './run-figures.js';
 export { sweepFigures, sweepTables, SWEEP_MAX_METRICS, type SweepParamTable, type SweepPoint } from './sweep-figures.js';
 export { playEpisodes } from './episodes.js';
-export { FIGURE_PROVIDERS, providerFor } from './providers.js';
+export { figureProviders, providerFor } from './providers.js';
 export { reportHtml, reportBody, escapeHtml, type ReportPage, type RenderedFigure } from './html.js';
 export {
   writeReport,

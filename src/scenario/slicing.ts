@@ -30,7 +30,12 @@ export const FEATURE: { readonly [K in SliceFeature]: number } = Object.fromEntr
 export type SliceType = 'eMBB' | 'URLLC' | 'mMTC';
 export const SLICE_TYPES: readonly SliceType[] = ['eMBB', 'URLLC', 'mMTC'];
 
-/** Static description of a slicing env's layout (from the scenario, or the simulator's info). */
+/**
+ * Static description of a slicing env's layout (from the scenario, or the simulator's info). A
+ * separate shape from Scenario because it is computed, not written: an ns-3 env reports it from the
+ * simulator, observations and actions are indexed by it, and checkpoints record it so that a policy
+ * loads without its scenario.
+ */
 export interface SlicingLayout {
   cells: number;
   slices: ReadonlyArray<{ name: string; type: SliceType; phiTarget: number; delayTarget: number }>;

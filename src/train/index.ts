@@ -2,7 +2,6 @@
 export {
   train,
   evaluationSeed,
-  agentScenario,
   METRICS_FILE,
   CONFIG_FILE,
   SUMMARY_FILE,

@@ -155,7 +155,11 @@ function versions(scenario: Scenario, tfjs: string): Record<string, string | nul
   return { ns3ts: pkg.version, node: process.version, tfjs, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null };
 }
 
-export function agentScenario(scenario: Scenario): AgentScenario {
+/**
+ * The scenario fields a checkpoint records for loading its policy (AgentScenario), copied one by
+ * one so that checkpoints keep the same bytes whatever else the scenario schema gains.
+ */
+function checkpointScenario(scenario: Scenario): AgentScenario {
   return {
     name: scenario.name,
     slices: scenario.slices.map((s) => ({ name: s.name, minShare: s.minShare, maxShare: s.maxShare })),
@@ -345,7 +349,7 @@ async function newRun(options: TrainOptions): Promise<OpenedRun> {
 async function buildAgent(run: OpenedRun): Promise<TrainableAgent> {
   const { config, runDir } = run;
   const scenario = config.scenario;
-  const agent = await getAgentEntry(config.agent.id).create(scenarioLayout(scenario), agentScenario(scenario), {
+  const agent = await getAgentEntry(config.agent.id).create(scenarioLayout(scenario), scenario, {
     seed: config.seed,
     settings: config.agent.settings,
     plannedSteps: config.episodes * scenario.episodeSteps,
@@ -539,7 +543,7 @@ async function checkpointRun(s: TrainingSession): Promise<void> {
   const arrays: Record<string, (typeof state.arrays)[string]> = {};
   for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
   writeCheckpoint(s.runDir, {
-    meta: { agentId: s.agent.id, layout: s.layout, scenario: agentScenario(s.scenario), trainer: s.trainer, agent: state.meta },
+    meta: { agentId: s.agent.id, layout: s.layout, scenario: checkpointScenario(s.scenario), trainer: s.trainer, agent: state.meta },
     arrays,
   });
 }

@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { selfCommand } from '../../src/util/index.js';
-import { checkNode, formatChecks, probeTfBackend, type DoctorCheck } from '../../src/cli/commands/doctor.js';
+import { checkFamilies, checkNode, formatChecks, probeTfBackend, type DoctorCheck } from '../../src/cli/commands/doctor.js';
+import { registerFamily } from '../../src/families/index.js';
+import { corridorFamily } from '../families/fixtures/corridor.js';
 
 const run = promisify(execFile);
-const NAMES = ['Node.js', 'TensorFlow.js backend', 'native addon', 'ns-3', 'CMake', 'ZeroMQ dev', 'protobuf compiler + headers', 'Slurm'];
+const NAMES = ['Node.js', 'TensorFlow.js backend', 'native addon', 'ns-3', 'CMake', 'ZeroMQ dev', 'protobuf compiler + headers', 'Slurm', 'env families'];
 
 describe('ns3ts doctor', () => {
   it('prints one line per check and exits 0; --json gives the same checks', async () => {
@@ -30,6 +32,12 @@ describe('ns3ts doctor', () => {
     expect(formatChecks([{ name: 'Slurm', ok: false, required: false, detail: 'not found', install: 'apt-get install slurm-wlm' }])).toBe(
       'missing Slurm  not found -> apt-get install slurm-wlm',
     );
+  });
+
+  it('lists the registered env families with their env kinds on one line', () => {
+    expect(formatChecks([checkFamilies()])).toBe('ok      env families  slicing (synthetic, ns3)');
+    registerFamily(corridorFamily);
+    expect(checkFamilies().detail).toBe('slicing (synthetic, ns3), corridor (synthetic)');
   });
 
   it('the TensorFlow.js probe falls back from tfjs-node to wasm to cpu', async () => {

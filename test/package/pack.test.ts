@@ -64,6 +64,8 @@ describe('the packed package, installed into an empty folder', () => {
       'await env.close();',
       "const remote = await import('ns3ts/remote');",
       "if (typeof remote.GymServer !== 'function' || typeof remote.RemoteEnv !== 'function') throw new Error('ns3ts/remote is incomplete');",
+      "const face = await import('ns3ts');",
+      "if (typeof face.writeReport !== 'function' || typeof face.runStudy !== 'function') throw new Error('ns3ts lacks the report or tune face');",
     ].join('\n');
     writeFileSync(join(app, 'use.mjs'), script);
     const out = JSON.parse(run('node', ['use.mjs'], app).trim().split('\n').pop()!) as { shape: number[]; reward: boolean };

@@ -22,9 +22,17 @@ describe('fuzz', () => {
       expect(r.replies.stop).toBeGreaterThan(r.frames / 2);
       expect(r.rssPeakBytes).toBeLessThan(target.startsWith('agent') ? AGENT_RSS_CEILING : WORKER_RSS_CEILING);
       if (target === 'agent-rep') expect(r.exitCode).toBe(0);
-      for (const reason of ['space too large (maxElements)', 'nesting too deep (maxDepth)', 'frame too large (maxFrameBytes)']) {
-        expect(r.rejections[reason] ?? 0, `${reason}\n${formatResults([r])}`).toBeGreaterThan(0);
-      }
     });
   }
+
+  // Which target reports a given refusal depends on timing (a frame that reaches a session just
+  // ended is answered with a stop but not reported), so every limit is required of the campaign
+  // as a whole rather than of each target.
+  it('the campaign as a whole was refused by every limit', () => {
+    expect(results.length).toBe(TARGETS.length);
+    for (const reason of ['space too large (maxElements)', 'nesting too deep (maxDepth)', 'frame too large (maxFrameBytes)']) {
+      const seen = results.reduce((n, r) => n + (r.rejections[reason] ?? 0), 0);
+      expect(seen, `${reason}\n${formatResults(results)}`).toBeGreaterThan(0);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BACKEND_PACKAGES, currentBackend, selectBackend } from '../../agents/index.js';
+import { listFamilies } from '../../families/index.js';
 import { nativeStatus } from '../../native/index.js';
 import { packageRoot } from '../../util/index.js';
 
@@ -160,6 +161,12 @@ function checkSlurm(): DoctorCheck {
   };
 }
 
+/** The registered env families with their env kinds (a listing, never missing: slicing is built in). */
+export function checkFamilies(): DoctorCheck {
+  const families = listFamilies().map((f) => `${f.id} (${f.envKinds.join(', ')})`);
+  return { name: 'env families', ok: true, required: false, detail: families.join(', ') };
+}
+
 export async function runDoctor(): Promise<DoctorCheck[]> {
   return [
     checkNode(),
@@ -170,6 +177,7 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
     checkPkgConfig('ZeroMQ dev', 'libzmq', 'apt-get install libzmq3-dev cppzmq-dev', 'needed for the C++ bridge and ns-3 module'),
     checkProtobuf(),
     checkSlurm(),
+    checkFamilies(),
   ];
 }
 
@@ -183,7 +191,7 @@ export function formatChecks(checks: readonly DoctorCheck[]): string {
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('check the environment: Node.js, TensorFlow.js backend, native addon, ns-3, CMake, ZeroMQ, protobuf, Slurm')
+    .description('check the environment: Node.js, TensorFlow.js backend, native addon, ns-3, CMake, ZeroMQ, protobuf, Slurm; list the env families')
     .option('--json', 'print the checks as JSON', false)
     .addHelpText('after', '\nExit code 0 unless Node.js is too old; missing optional parts are reported with what to install.')
     .action(async (opts: { json: boolean }) => {

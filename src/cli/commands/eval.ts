@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
-import { applyOverrides, loadScenario } from '../../scenario/index.js';
+import { isSlicingScenario, loadFamilyScenario } from '../../families/index.js';
+import { applyOverrides } from '../../scenario/index.js';
 import { InputError, writeJsonAtomic } from '../../util/index.js';
 import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
+import { evalFamilyScenario } from './eval-family.js';
 
 interface EvalOptions {
   scenario: string;
@@ -70,7 +72,13 @@ export function register(program: Command): void {
     .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
     .option('--no-progress', 'hide the progress bar (stderr)')
     .action(async (options: EvalOptions) => {
-      const scenario = applyOverrides(loadScenario(options.scenario), options.set);
+      const loaded = loadFamilyScenario(options.scenario);
+      if (!isSlicingScenario(loaded)) {
+        if (options.set.length > 0) throw new InputError('--set', options.set[0], 'a slicing scenario (overrides of other families are not supported yet)');
+        process.stdout.write(await evalFamilyScenario(loaded, options));
+        return;
+      }
+      const scenario = applyOverrides(loaded, options.set);
       if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
       const policies = resolvePolicies(options.policy, scenario);
       for (const policy of policies) await policy.check?.();

@@ -1,11 +1,12 @@
 // The slicing family as the registry sees it (docs/families.md): scenarios without a `family:`
 // field, the synthetic and ns-3 slicing envs, the Box spaces of slicing.ts, the evaluation KPIs of
-// kpis.ts and the four baselines of baselines.ts.
+// kpis.ts, the four baselines of baselines.ts and the episode figures of figures.ts.
 import { Box, type NdArray } from '../../env/index.js';
 import { parseScenario, scenarioLayout, type Scenario } from '../../scenario/index.js';
 import type { EnvFamily, FamilyBaseline, FamilyKpis, FamilyPolicy } from '../family.js';
 import { BASELINE_NAMES, createBaseline, type BaselineName } from './baselines.js';
 import { createEnv, type SlicingEnv } from './factory.js';
+import { slicingFigures } from './figures.js';
 import { KpiAccumulator, type EvalKpis } from './kpis.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 import { FEATURES_PER_SLICE } from './slicing.js';
@@ -71,4 +72,5 @@ export const slicingFamily: EnvFamily<Scenario, Shares, Shares> = {
   }),
   createEnv: (scenario, options) => createEnv(scenario, options),
   kpis: slicingKpis,
+  figures: slicingFigures,
 };

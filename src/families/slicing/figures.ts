@@ -1,8 +1,8 @@
 // The slicing family's figures of evaluation episodes, for `ns3ts report`: per-slice share,
 // demand and throughput over time, delay against its target, scenario events marked; CDFs of
-// per-slice delay and of the QoS ratio r; a bar chart of every policy's KPIs. The report (a layer
-// above) defines the provider interface these functions fill; the shapes here match it
-// structurally, so this file does not import the report.
+// per-slice delay and of the QoS ratio r; a bar chart of every policy's KPIs. The slicing family
+// hands them to the report as its EnvFamily.figures (family.ts); the report (a layer above)
+// takes them from the family registry, so this file does not import the report.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Scenario } from '../../scenario/index.js';
 import { FEATURE, FEATURES_PER_SLICE, rowQos } from './slicing.js';

@@ -1,0 +1,60 @@
+// `ns3ts eval` on a scenario of a family other than slicing: the family's baselines, its env and
+// its KPIs through the generic evaluation (eval/generic.ts). Slicing scenarios keep their own path
+// in eval.ts (per-slice tables, fixed shares, checkpoints).
+import { evaluateFamilyPolicy, resolveFamilyBaselines, type FamilyEvalResult } from '../../eval/index.js';
+import type { ScenarioBase } from '../../scenario/index.js';
+import { InputError, writeJsonAtomic } from '../../util/index.js';
+
+export interface FamilyEvalCliOptions {
+  policy: string;
+  episodes?: number;
+  seed?: number;
+  json: boolean;
+  out?: string;
+  progress: boolean;
+}
+
+function fmt(value: number | null, digits = 3): string {
+  if (value === null) return '-';
+  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+}
+
+/** The KPI table of a family evaluation: one row per policy, the mean return, then the family's KPIs by name. */
+export function formatFamilyEvalTable(results: readonly FamilyEvalResult[]): string {
+  const first = results[0];
+  if (!first) return '';
+  const mean = (r: FamilyEvalResult): number => r.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, r.episodeReturns.length);
+  const columns: Array<[string, (r: FamilyEvalResult) => string]> = [
+    ['policy', (r) => r.policy],
+    ['return', (r) => fmt(mean(r))],
+    ['steps', (r) => String(r.steps)],
+  ];
+  for (const key of Object.keys(first.kpis)) columns.push([key, (r) => fmt(r.kpis[key] ?? null)]);
+  const rows = [columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))];
+  const widths = columns.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
+  const lines = rows.map((row) => row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  '));
+  const header = `scenario ${first.scenario} (family ${first.family}), ${first.episodes} episode(s) from seed ${first.seed}`;
+  return [header, ...lines].join('\n') + '\n';
+}
+
+/**
+ * Evaluates the `--policy` spec (`baseline:<name>` or `all-baselines` of the scenario's family) and
+ * returns what the command prints; `--out` gets the JSON (an array for all-baselines).
+ */
+export async function evalFamilyScenario(scenario: ScenarioBase, options: FamilyEvalCliOptions): Promise<string> {
+  if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
+  const policies = resolveFamilyBaselines(options.policy, scenario);
+  const results: FamilyEvalResult[] = [];
+  for (const policy of policies) {
+    results.push(
+      await evaluateFamilyPolicy(scenario, policy.create, {
+        ...(options.episodes === undefined ? {} : { episodes: options.episodes }),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        progress: options.progress,
+      }),
+    );
+  }
+  const json = options.policy === 'all-baselines' ? results : results[0]!;
+  if (options.out) writeJsonAtomic(options.out, json);
+  return options.json ? `${JSON.stringify(json, null, 2)}\n` : formatFamilyEvalTable(results);
+}
