@@ -338,6 +338,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
 Napi::Value Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ns3ts::matmulKernelName()); }
 
+// mlpLibraryRows(rows?) -> the batch from which Mlp takes its products from the library; sets it first when given.
+Napi::Value MlpLibraryRows(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    ns3ts::setMlpLibraryRows(integerArg(info, 0, "rows", 0, std::int64_t{1} << 40));
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(ns3ts::mlpLibraryRows()));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, "1.0.0"));
   exports.Set("hardwareThreads", Napi::Number::New(env, ns3ts::ThreadPool::instance().capacity()));
@@ -345,6 +353,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Mlp", MlpWrap::Define(env));
   exports.Set("MlpTrainer", TrainerWrap::Define(env));
   exports.Set("gemmBackend", Napi::String::New(env, ns3ts::gemmBackendName()));
+  exports.Set("mlpLibraryRows", Napi::Function::New(env, MlpLibraryRows, "mlpLibraryRows"));
   return exports;
 }
 

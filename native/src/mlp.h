@@ -26,6 +26,15 @@ struct DenseLayerInput {
 const char* matmulKernelName();
 
 /**
+ * Batches of at least this many rows take their matrix products from gemm.h (when that is a
+ * library), smaller ones stay on the hand-written blocked kernels; see docs/native.md for the
+ * measurement behind the default.
+ */
+std::int64_t mlpLibraryRows();
+/** Sets the threshold (0 = never use the library; tests and benches compare the two paths). */
+void setMlpLibraryRows(std::int64_t rows);
+
+/**
  * An MLP with its weights copied into padded, kernel-friendly layouts: each layer's output width
  * is rounded up to a multiple of the 8-float tile (zero weights and bias in the padding, zero rows
  * for the padding in the next layer), plus a transposed copy for the backward pass.
@@ -95,7 +104,7 @@ class Mlp {
     Activation activation;
     std::vector<float> w;     // [k, outPad] as column panels
     std::vector<float> wt;    // [outPad, kPad] (transpose, for back-propagation) as column panels
-    std::vector<float> wRow;  // first layer only: [inSize, outPad] row-major
+    std::vector<float> wRow;  // [k, outPad] row-major (the library products, the first-column gradient)
     std::vector<float> bias;  // [outPad]
   };
 
@@ -108,6 +117,10 @@ class Mlp {
    */
   int block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,
              int outputIndex, std::vector<float>& scratch) const;
+
+  /** runBlocks for large batches: layer by layer over chunks of rows, products from gemm.h. */
+  std::int64_t runLibrary(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
+                          int inputIndex, int outputIndex, int maxThreads) const;
 
   std::vector<Layer> layers_;
   int inputSize_ = 0;

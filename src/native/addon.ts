@@ -66,6 +66,11 @@ export interface NativeAddon {
   MlpTrainer: new (layers: TrainerLayerShape[], maxBatch: number, buffers: TrainerBuffers) => TrainerCore;
   /** Which library computes the trainer's matrix products: "onednn 2.6.3", "openblas" or "built-in". */
   gemmBackend: string;
+  /**
+   * The batch size from which the Mlp methods take their matrix products from gemmBackend (when
+   * that is a library) instead of the blocked kernels; sets it first when rows is given (0 = never).
+   */
+  mlpLibraryRows(rows?: number): number;
 }
 
 /** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */
