@@ -217,12 +217,15 @@ void activateRows(Activation kind, float* y, size_t count) {
   }
 }
 
-// Batch rows from which the library products win (docs/native.md, "Inference on oneDNN"):
-// measured with bench:inference --threshold on 12 -> h -> h -> 3 MLPs, h = 64 and 256.
-constexpr std::int64_t kDefaultLibraryRows = 256;
+// Where the library products win (docs/native.md, "Inference on the library products"; measured
+// with bench/inference-threshold.ts): only wide layers at a few hundred rows and more. Narrow
+// networks (hidden 64, IDLA's 36/24/16) stay on the fused blocked kernels at every batch.
+constexpr std::int64_t kDefaultLibraryRows = 512;
+constexpr int kDefaultLibraryWidth = 256;
 std::atomic<std::int64_t> libraryRows{kDefaultLibraryRows};
+std::atomic<int> libraryWidth{kDefaultLibraryWidth};
 
-constexpr int kLibraryChunkRows = 2048;  // rows per pass of the layer-by-layer path (activations in L2/L3)
+constexpr int kLibraryChunkRows = 256;  // rows per pass of the layer-by-layer path (activations stay in L2)
 constexpr int kElementwiseRows = 256;    // rows per pool task of the elementwise passes
 
 // fn(r0, r1) over [0, rows) in row blocks on the pool: the elementwise work around the library
@@ -239,8 +242,16 @@ void forRowBlocks(int rows, int width, int threads, const Fn& fn) {
 
 }  // namespace
 
-std::int64_t mlpLibraryRows() { return libraryRows.load(); }
-void setMlpLibraryRows(std::int64_t rows) { libraryRows.store(rows); }
+MlpLibraryThreshold mlpLibraryThreshold() { return {libraryRows.load(), libraryWidth.load()}; }
+void setMlpLibraryThreshold(MlpLibraryThreshold threshold) {
+  libraryRows.store(threshold.rows);
+  libraryWidth.store(threshold.width);
+}
+
+bool Mlp::useLibrary(std::int64_t rows) const {
+  const std::int64_t minRows = libraryRows.load();
+  return gemmIsLibrary() && minRows > 0 && rows >= minRows && widest_ >= libraryWidth.load();
+}
 
 bool parseActivation(const std::string& name, Activation* out) {
   if (name == "linear") *out = Activation::Linear;
@@ -390,8 +401,7 @@ void recordFirst(std::atomic<std::int64_t>& best, std::int64_t candidate) {
 std::int64_t Mlp::runBlocks(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
                             int inputIndex, int outputIndex, int maxThreads) const {
   if (batch <= 0) return -1;
-  const std::int64_t threshold = libraryRows.load();
-  if (gemmIsLibrary() && threshold > 0 && batch >= threshold) {
+  if (useLibrary(batch)) {
     return runLibrary(input, from, batch, out, gradient, inputIndex, outputIndex, maxThreads);
   }
   const std::int64_t tasks = (batch + kBlockRows - 1) / kBlockRows;
@@ -558,8 +568,7 @@ std::int64_t Mlp::firstLayerOffsets(const float* templates, std::int64_t pairs, 
   if (inputIndex < 0 || inputIndex >= inputSize_) throw std::invalid_argument("inputIndex out of range");
   if (pairs <= 0) return -1;
   const Layer& first = layers_.front();
-  const std::int64_t threshold = libraryRows.load();
-  if (gemmIsLibrary() && threshold > 0 && pairs >= threshold) {
+  if (useLibrary(pairs)) {
     // Chunks of templates with column inputIndex zeroed, one library product each straight into
     // offsets (unpadded rows), then the bias.
     thread_local std::vector<float> scratch;

@@ -26,13 +26,17 @@ struct DenseLayerInput {
 const char* matmulKernelName();
 
 /**
- * Batches of at least this many rows take their matrix products from gemm.h (when that is a
- * library), smaller ones stay on the hand-written blocked kernels; see docs/native.md for the
- * measurement behind the default.
+ * When Mlp takes its matrix products from gemm.h (if that is a library): batches of at least
+ * `rows` rows through a network whose widest layer has at least `width` units; everything else
+ * stays on the hand-written blocked kernels. docs/native.md has the measurement behind the default.
  */
-std::int64_t mlpLibraryRows();
-/** Sets the threshold (0 = never use the library; tests and benches compare the two paths). */
-void setMlpLibraryRows(std::int64_t rows);
+struct MlpLibraryThreshold {
+  std::int64_t rows;  // 0 = never
+  int width;
+};
+MlpLibraryThreshold mlpLibraryThreshold();
+/** Tests and benches compare the two paths by moving the threshold. */
+void setMlpLibraryThreshold(MlpLibraryThreshold threshold);
 
 /**
  * An MLP with its weights copied into padded, kernel-friendly layouts: each layer's output width
@@ -118,6 +122,8 @@ class Mlp {
   int block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,
              int outputIndex, std::vector<float>& scratch) const;
 
+  /** Whether a batch of this many rows takes the library path. */
+  bool useLibrary(std::int64_t rows) const;
   /** runBlocks for large batches: layer by layer over chunks of rows, products from gemm.h. */
   std::int64_t runLibrary(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
                           int inputIndex, int outputIndex, int maxThreads) const;

@@ -67,10 +67,11 @@ export interface NativeAddon {
   /** Which library computes the trainer's matrix products: "onednn 2.6.3", "openblas" or "built-in". */
   gemmBackend: string;
   /**
-   * The batch size from which the Mlp methods take their matrix products from gemmBackend (when
-   * that is a library) instead of the blocked kernels; sets it first when rows is given (0 = never).
+   * From which batch (rows, 0 = never) and widest layer (width) the Mlp methods take their matrix
+   * products from gemmBackend (when that is a library) instead of the blocked kernels; sets them
+   * first when given.
    */
-  mlpLibraryRows(rows?: number): number;
+  mlpLibraryThreshold(rows?: number, width?: number): { rows: number; width: number };
 }
 
 /** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */

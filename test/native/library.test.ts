@@ -16,14 +16,18 @@ const hasLibrary = checkRequirement({
 });
 
 interface Addon {
-  mlpLibraryRows(rows?: number): number;
+  mlpLibraryRows(rows: number): void;
 }
 
+/** rows 1 = every batch on the library (any width), 0 = none; the addon's threshold is restored after the test. */
 function withLibraryRows(rows: number): Addon {
-  const addon = createRequire(import.meta.url)(status.path!) as Addon;
-  const saved = addon.mlpLibraryRows();
+  const raw = createRequire(import.meta.url)(status.path!) as {
+    mlpLibraryThreshold(rows?: number, width?: number): { rows: number; width: number };
+  };
+  const saved = raw.mlpLibraryThreshold();
+  onTestFinished(() => void raw.mlpLibraryThreshold(saved.rows, saved.width));
+  const addon = { mlpLibraryRows: (n: number) => void raw.mlpLibraryThreshold(n, 1) };
   addon.mlpLibraryRows(rows);
-  onTestFinished(() => void addon.mlpLibraryRows(saved));
   return addon;
 }
 
