@@ -218,9 +218,9 @@ void activateRows(Activation kind, float* y, size_t count) {
 }
 
 // Where the library products win (docs/native.md, "Inference on the library products"; measured
-// with bench/inference-threshold.ts): only wide layers at a few hundred rows and more. Narrow
+// with bench/inference-threshold.ts): only wide layers (256 units) from 8192 rows. Narrow
 // networks (hidden 64, IDLA's 36/24/16) stay on the fused blocked kernels at every batch.
-constexpr std::int64_t kDefaultLibraryRows = 512;
+constexpr std::int64_t kDefaultLibraryRows = 8192;
 constexpr int kDefaultLibraryWidth = 256;
 std::atomic<std::int64_t> libraryRows{kDefaultLibraryRows};
 std::atomic<int> libraryWidth{kDefaultLibraryWidth};
