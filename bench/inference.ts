@@ -1,28 +1,33 @@
 // Inference benchmark: an actor-shaped MLP (12 -> h -> h -> 3, relu/relu/tanh) at batch sizes
-// 1, 64, 1024, 16384 and hidden sizes 64, 256, through the native addon, the TensorFlow.js backend
-// in use (predict + read-back, what acting with a tf.LayersModel costs) and the pure-TypeScript
-// fallback, all in one run. Also times the batched input gradient in the shape IDLA's Lagrangian
-// search uses (13 -> 36 -> 24 -> 16 -> 16 -> 1). Writes bench-results/inference.json.
+// 1, 64, 1024, 16384 and hidden sizes 64, 256, through the native addon and onnxruntime-node (the
+// same MLP as an ONNX graph, the reference) at 1 and 2 threads, and the TensorFlow.js backend in
+// use (predict + read-back, what acting with a tf.LayersModel costs) and the pure-TypeScript
+// fallback on one thread, all in one run. Also times the batched input gradient in the shape
+// IDLA's Lagrangian search uses (13 -> 36 -> 24 -> 16 -> 16 -> 1). Writes
+// bench-results/inference.json rows {impl, batch, hidden, threads, usPerCall, gflops}.
 //
 //   npm run bench:inference              (BENCH_MIN_MS=300 per cell by default)
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '../src/agents/tf.js';
+import * as ort from 'onnxruntime-node';
 import { selectBackend } from '../src/agents/index.js';
 import { createMlpRunner, mlpSpecFromTfModel, nativeStatus, type MlpRunner, type MlpSpec } from '../src/native/index.js';
 import { packageRoot, Rng, writeJsonAtomic } from '../src/util/index.js';
-
-type Impl = 'native' | 'tfjs' | 'ts';
+import { mlpToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-mlp.js';
 
 interface Row {
   impl: string;
   batch: number;
   hidden: number;
+  threads: number;
   usPerCall: number;
   gflops: number;
 }
 
 const BATCHES = [1, 64, 1024, 16384];
 const HIDDEN = [64, 256];
+const THREADS = [1, 2];
 const INPUT = 12;
 const OUTPUT = 3;
 const minMs = Number(process.env.BENCH_MIN_MS) || 300;
@@ -45,6 +50,23 @@ function time(fn: () => void): number {
   let elapsedMs = 0;
   while (reps < 2 || elapsedMs < minMs) {
     fn();
+    reps++;
+    elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return (elapsedMs * 1000) / reps;
+}
+
+/** time() for an asynchronous call (onnxruntime's run). */
+async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  const first = process.hrtime.bigint();
+  await fn();
+  const firstMs = Number(process.hrtime.bigint() - first) / 1e6;
+  if (firstMs > 2 * minMs) return firstMs * 1000;
+  let reps = 0;
+  const start = process.hrtime.bigint();
+  let elapsedMs = 0;
+  while (reps < 2 || elapsedMs < minMs) {
+    await fn();
     reps++;
     elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
   }
@@ -74,46 +96,62 @@ function maxRelativeError(a: Float32Array, b: Float32Array): number {
 async function main(): Promise<void> {
   const backend = await selectBackend('wasm').catch(() => selectBackend('auto'));
   const status = nativeStatus();
-  const impls: Impl[] = status.active ? ['native', 'tfjs', 'ts'] : ['tfjs', 'ts'];
-  process.stderr.write(`TF.js backend: ${backend.name}; native: ${status.reason}\n`);
+  const tfjsImpl = `tfjs-${backend.name}`;
+  process.stderr.write(`TF.js backend: ${backend.name}; native: ${status.reason}; load average ${loadavg()[0]!.toFixed(1)}\n`);
   if (!status.active) process.stderr.write('(native rows left out: build the addon with `npm run build:native`)\n');
   const rng = new Rng(2024);
   const rows: Row[] = [];
   const agreement: Record<string, number> = {};
+  const record = (impl: string, batch: number, hidden: number, threads: number, us: number, flopsPerRow: number) =>
+    rows.push({ impl, batch, hidden, threads, usPerCall: us, gflops: (flopsPerRow * batch) / (us * 1e3) });
+  const agree = (key: string, a: Float32Array, b: Float32Array) => {
+    agreement[key] = Math.max(agreement[key] ?? 0, maxRelativeError(a, b));
+  };
 
   for (const hidden of HIDDEN) {
     const model = actorModel(hidden, rng);
     const spec = mlpSpecFromTfModel(model);
     const flopsPerRow = 2 * macsPerRow(spec);
-    const runners: Partial<Record<Impl, MlpRunner>> = {
-      ts: createMlpRunner(spec, { impl: 'ts' }),
-      ...(status.active ? { native: createMlpRunner(spec, { impl: 'native' }) } : {}),
-    };
+    const onnx = mlpToOnnx(spec);
+    const ts = createMlpRunner(spec, { impl: 'ts' });
+    const sessions = new Map<number, ort.InferenceSession>();
+    const natives = new Map<number, MlpRunner>();
+    for (const threads of THREADS) {
+      sessions.set(
+        threads,
+        await ort.InferenceSession.create(onnx, {
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+        }),
+      );
+      if (status.active) natives.set(threads, createMlpRunner(spec, { impl: 'native', threads }));
+    }
     for (const batch of BATCHES) {
       const input = Float32Array.from({ length: batch * INPUT }, () => rng.uniform(-1, 1));
       const out = new Float32Array(batch * OUTPUT);
-      const results: Partial<Record<Impl, Float32Array>> = {};
-      for (const impl of impls) {
-        let us: number;
-        if (impl === 'tfjs') {
-          const call = (): Float32Array =>
-            tf.tidy(() => (model.predict(tf.tensor2d(input, [batch, INPUT])) as tf.Tensor).dataSync() as Float32Array);
-          results.tfjs = Float32Array.from(call());
-          us = time(() => void call());
-        } else {
-          const runner = runners[impl]!;
-          results[impl] = Float32Array.from(runner.forward(input, batch, out));
-          us = time(() => void runner.forward(input, batch, out));
-        }
-        rows.push({ impl, batch, hidden, usPerCall: us, gflops: (flopsPerRow * batch) / (us * 1e3) });
-      }
-      for (const impl of ['native', 'ts'] as const) {
-        if (results[impl] && results.tfjs) {
-          const key = `${impl} vs tfjs`;
-          agreement[key] = Math.max(agreement[key] ?? 0, maxRelativeError(results[impl]!, results.tfjs));
+      const tfjsCall = (): Float32Array =>
+        tf.tidy(() => (model.predict(tf.tensor2d(input, [batch, INPUT])) as tf.Tensor).dataSync() as Float32Array);
+      const reference = Float32Array.from(tfjsCall());
+      record(tfjsImpl, batch, hidden, 1, time(() => void tfjsCall()), flopsPerRow);
+      agree('ts vs tfjs', ts.forward(input, batch, out), reference);
+      record('ts', batch, hidden, 1, time(() => void ts.forward(input, batch, out)), flopsPerRow);
+      const feeds = { [ONNX_INPUT]: new ort.Tensor('float32', input, [batch, INPUT]) };
+      for (const threads of THREADS) {
+        // Alternated, so that a change of machine load hits both alike.
+        const session = sessions.get(threads)!;
+        const ortCall = () => session.run(feeds);
+        agree('onnxruntime vs tfjs', (await ortCall())[ONNX_OUTPUT]!.data as Float32Array, reference);
+        record('onnxruntime', batch, hidden, threads, await timeAsync(ortCall), flopsPerRow);
+        const native = natives.get(threads);
+        if (native !== undefined) {
+          agree('native vs tfjs', native.forward(input, batch, out), reference);
+          record('native', batch, hidden, threads, time(() => void native.forward(input, batch, out)), flopsPerRow);
         }
       }
     }
+    for (const session of sessions.values()) await session.release();
     model.dispose();
   }
 
@@ -137,28 +175,28 @@ async function main(): Promise<void> {
       const gradient = new Float32Array(batch);
       const us = time(() => void runner.forwardWithInputGradient(input, batch, { inputIndex: 0, output, gradient }));
       // Forward plus backward: about twice the forward multiply-adds.
-      gradientRows.push({ impl: `${impl} (forward+gradient)`, batch, hidden: 36, usPerCall: us, gflops: (4 * macsPerRow(idlaSpec) * batch) / (us * 1e3) });
+      gradientRows.push({ impl: `${impl} (forward+gradient)`, batch, hidden: 36, threads: 0, usPerCall: us, gflops: (4 * macsPerRow(idlaSpec) * batch) / (us * 1e3) });
     }
   }
 
-  const find = (impl: string, batch: number, hidden: number) => rows.find((r) => r.impl === impl && r.batch === batch && r.hidden === hidden);
-  const header = ['hidden', 'batch', 'impl', 'µs/call', 'GFLOP/s', 'vs tfjs', 'vs ts'];
+  const find = (impl: string, batch: number, hidden: number, threads: number) =>
+    rows.find((r) => r.impl === impl && r.batch === batch && r.hidden === hidden && r.threads === threads);
+  const header = ['hidden', 'batch', 'threads', 'impl', 'µs/call', 'GFLOP/s', 'vs onnxruntime'];
   const lines: string[][] = [];
   for (const row of rows) {
-    const tfjs = find('tfjs', row.batch, row.hidden)!;
-    const ts = find('ts', row.batch, row.hidden)!;
+    const reference = find('onnxruntime', row.batch, row.hidden, row.threads);
     lines.push([
       String(row.hidden),
       String(row.batch),
-      row.impl === 'tfjs' ? `tfjs-${backend.name}` : row.impl,
+      String(row.threads),
+      row.impl,
       row.usPerCall.toFixed(row.usPerCall < 100 ? 2 : 0),
       row.gflops.toFixed(2),
-      `${(tfjs.usPerCall / row.usPerCall).toFixed(2)}x`,
-      `${(ts.usPerCall / row.usPerCall).toFixed(2)}x`,
+      reference === undefined ? '' : `${(reference.usPerCall / row.usPerCall).toFixed(2)}x`,
     ]);
   }
   for (const row of gradientRows) {
-    lines.push([`idla`, String(row.batch), row.impl, row.usPerCall.toFixed(0), row.gflops.toFixed(2), '', '']);
+    lines.push([`idla`, String(row.batch), 'all', row.impl, row.usPerCall.toFixed(0), row.gflops.toFixed(2), '']);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
@@ -166,13 +204,16 @@ async function main(): Promise<void> {
   for (const line of lines) console.log(format(line));
   console.log(`max relative difference of outputs: ${Object.entries(agreement).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
   if (status.active) {
-    const big = find('native', 1024, 256)!;
-    const bigger = find('native', 16384, 256)!;
-    const single = find('native', 1, 64)!;
+    const behind: string[] = [];
+    for (const row of rows) {
+      if (row.impl !== 'native' || row.batch < 64) continue;
+      const reference = find('onnxruntime', row.batch, row.hidden, row.threads)!;
+      if (row.gflops < reference.gflops) behind.push(`${row.batch}x${row.hidden}@${row.threads}t ${(row.gflops / reference.gflops).toFixed(2)}x`);
+    }
+    const single = find('native', 1, 64, 1)!;
     console.log(
-      `aims: batch >= 1024, hidden 256: ${(find('tfjs', 1024, 256)!.usPerCall / big.usPerCall).toFixed(1)}x and ` +
-        `${(find('tfjs', 16384, 256)!.usPerCall / bigger.usPerCall).toFixed(1)}x the TF.js backend (aim >= 4x); ` +
-        `one observation through 2x64: ${single.usPerCall.toFixed(2)} µs (aim < 5 µs)`,
+      `aims: native >= onnxruntime GFLOP/s at batch >= 64: ${behind.length === 0 ? 'holds everywhere' : `behind at ${behind.join(', ')}`}; ` +
+        `one observation through 2x64: ${single.usPerCall.toFixed(2)} µs (aim < 1 µs)`,
     );
   }
   const file = join(packageRoot, 'bench-results', 'inference.json');
@@ -180,6 +221,7 @@ async function main(): Promise<void> {
     rows,
     backend: backend.name,
     native: status,
+    loadAverage: loadavg(),
     gradientRows,
     agreement,
     network: `${INPUT} -> h -> h -> ${OUTPUT} (relu, relu, tanh)`,

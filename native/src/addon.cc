@@ -338,6 +338,19 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
 Napi::Value Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ns3ts::matmulKernelName()); }
 
+// mlpLibraryThreshold(rows?, width?) -> {rows, width}: from which batch and layer width Mlp takes its
+// products from the library; sets them first when given.
+Napi::Value MlpLibraryThreshold(const Napi::CallbackInfo& info) {
+  ns3ts::MlpLibraryThreshold threshold = ns3ts::mlpLibraryThreshold();
+  if (info.Length() > 0 && !info[0].IsUndefined()) threshold.rows = integerArg(info, 0, "rows", 0, std::int64_t{1} << 40);
+  if (info.Length() > 1 && !info[1].IsUndefined()) threshold.width = static_cast<int>(integerArg(info, 1, "width", 0, 1 << 20));
+  ns3ts::setMlpLibraryThreshold(threshold);
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("rows", Napi::Number::New(info.Env(), static_cast<double>(threshold.rows)));
+  result.Set("width", Napi::Number::New(info.Env(), threshold.width));
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, "1.0.0"));
   exports.Set("hardwareThreads", Napi::Number::New(env, ns3ts::ThreadPool::instance().capacity()));
@@ -345,6 +358,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Mlp", MlpWrap::Define(env));
   exports.Set("MlpTrainer", TrainerWrap::Define(env));
   exports.Set("gemmBackend", Napi::String::New(env, ns3ts::gemmBackendName()));
+  exports.Set("mlpLibraryThreshold", Napi::Function::New(env, MlpLibraryThreshold, "mlpLibraryThreshold"));
   return exports;
 }
 

@@ -168,6 +168,7 @@ const char* gemmBackendName() {
   }();
   return name.c_str();
 }
+bool gemmIsLibrary() { return true; }
 
 void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            bool accumulate, float* c, int ldc, int threads) {
@@ -186,6 +187,7 @@ void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int ld
 #elif defined(NS3TS_WITH_OPENBLAS)
 
 const char* gemmBackendName() { return "openblas"; }
+bool gemmIsLibrary() { return true; }
 
 void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            bool accumulate, float* c, int ldc, int threads) {
@@ -203,6 +205,7 @@ void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int ld
 #else
 
 const char* gemmBackendName() { return "built-in"; }
+bool gemmIsLibrary() { return false; }
 
 void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            bool accumulate, float* c, int ldc, int threads) {

@@ -8,6 +8,9 @@ namespace ns3ts {
 /** Which library computes the products: "onednn 2.6.x", "openblas" or "built-in". */
 const char* gemmBackendName();
 
+/** True when sgemm comes from a library (oneDNN or OpenBLAS), false for the built-in kernels. */
+bool gemmIsLibrary();
+
 /**
  * C[m, n] = op(A)[m, k] op(B)[k, n] + (accumulate ? C : 0), row-major with leading dimensions
  * lda, ldb, ldc; op(X) = X^T when trans*. threads > 0 caps the threads (0 = all the pool has).

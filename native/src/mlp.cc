@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "gemm.h"
 #include "thread_pool.h"
 
 namespace ns3ts {
@@ -216,7 +217,41 @@ void activateRows(Activation kind, float* y, size_t count) {
   }
 }
 
+// Where the library products win (docs/native.md, "Inference on the library products"; measured
+// with bench/inference-threshold.ts): only wide layers (256 units) from 8192 rows. Narrow
+// networks (hidden 64, IDLA's 36/24/16) stay on the fused blocked kernels at every batch.
+constexpr std::int64_t kDefaultLibraryRows = 8192;
+constexpr int kDefaultLibraryWidth = 256;
+std::atomic<std::int64_t> libraryRows{kDefaultLibraryRows};
+std::atomic<int> libraryWidth{kDefaultLibraryWidth};
+
+constexpr int kLibraryChunkRows = 256;  // rows per pass of the layer-by-layer path (activations stay in L2)
+constexpr int kElementwiseRows = 256;    // rows per pool task of the elementwise passes
+
+// fn(r0, r1) over [0, rows) in row blocks on the pool: the elementwise work around the library
+// products (the library's own threads sleep meanwhile, OMP_WAIT_POLICY=passive).
+template <typename Fn>
+void forRowBlocks(int rows, int width, int threads, const Fn& fn) {
+  const int tasks = (rows + kElementwiseRows - 1) / kElementwiseRows;
+  const bool parallel = static_cast<double>(rows) * width >= (1 << 16);
+  ThreadPool::instance().run(tasks, parallel ? threads : 1, [&](int task, int) {
+    const int r0 = task * kElementwiseRows;
+    fn(r0, std::min(rows, r0 + kElementwiseRows));
+  });
+}
+
 }  // namespace
+
+MlpLibraryThreshold mlpLibraryThreshold() { return {libraryRows.load(), libraryWidth.load()}; }
+void setMlpLibraryThreshold(MlpLibraryThreshold threshold) {
+  libraryRows.store(threshold.rows);
+  libraryWidth.store(threshold.width);
+}
+
+bool Mlp::useLibrary(std::int64_t rows) const {
+  const std::int64_t minRows = libraryRows.load();
+  return gemmIsLibrary() && minRows > 0 && rows >= minRows && widest_ >= libraryWidth.load();
+}
 
 bool parseActivation(const std::string& name, Activation* out) {
   if (name == "linear") *out = Activation::Linear;
@@ -260,8 +295,8 @@ Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
     layer.wt.assign(static_cast<size_t>(layer.outPad) * layer.kPad, 0.0f);
     layer.bias.assign(layer.outPad, 0.0f);
     // Panel layouts for gemm: w as outPad / kTile panels [k, kTile], wt as kPad / kTile panels
-    // [outPad, kTile]. The first-column gradient also reads w's row inputIndex: keep a plain copy.
-    layer.wRow.assign(static_cast<size_t>(in.inSize) * layer.outPad, 0.0f);
+    // [outPad, kTile]. The library products and the first-column gradient read a plain row-major copy.
+    layer.wRow.assign(static_cast<size_t>(layer.k) * layer.outPad, 0.0f);
     for (int i = 0; i < in.inSize; i++) {
       for (int j = 0; j < in.outSize; j++) {
         const float w = in.weights[static_cast<size_t>(i) * in.outSize + j];
@@ -270,7 +305,6 @@ Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
         layer.wRow[static_cast<size_t>(i) * layer.outPad + j] = w;
       }
     }
-    if (l > 0) layer.wRow.clear();
     std::copy(in.bias, in.bias + in.outSize, layer.bias.begin());
     macsPerRow_ += static_cast<double>(count);
     widest_ = std::max({widest_, layer.outPad, layer.kPad});
@@ -367,6 +401,9 @@ void recordFirst(std::atomic<std::int64_t>& best, std::int64_t candidate) {
 std::int64_t Mlp::runBlocks(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
                             int inputIndex, int outputIndex, int maxThreads) const {
   if (batch <= 0) return -1;
+  if (useLibrary(batch)) {
+    return runLibrary(input, from, batch, out, gradient, inputIndex, outputIndex, maxThreads);
+  }
   const std::int64_t tasks = (batch + kBlockRows - 1) / kBlockRows;
   const double work = static_cast<double>(batch) * macsPerRow_ * (gradient != nullptr ? 2 : 1);
   const int threads = work < kParallelMacs ? 1 : maxThreads;
@@ -409,6 +446,111 @@ std::int64_t Mlp::runBlocks(const float* input, const OffsetRows* from, std::int
   return bad == kNone ? -1 : bad;
 }
 
+std::int64_t Mlp::runLibrary(const float* input, const OffsetRows* from, std::int64_t batch, float* out,
+                             float* gradient, int inputIndex, int outputIndex, int maxThreads) const {
+  // Rows are checked before they are used, chunk by chunk in row order, so the first bad element
+  // found is the first of the batch; from offsets, every pair index and x is checked up front (a bad
+  // one is reported before any non-finite pre-activation, as runBlocks does).
+  if (from != nullptr) {
+    for (std::int64_t r = 0; r < batch; r++) {
+      const std::int64_t pair = from->pairOf[r];
+      if (pair < 0 || pair >= from->pairs || !std::isfinite(from->x[r])) return r;
+    }
+  }
+  thread_local std::vector<float> scratch;
+  size_t need = 2 * static_cast<size_t>(kLibraryChunkRows) * widest_;
+  for (const Layer& layer : layers_) need += static_cast<size_t>(kLibraryChunkRows) * layer.outPad;
+  if (scratch.size() < need) scratch.resize(need);
+  const std::int64_t gradientWidth = inputIndex >= 0 ? 1 : inputSize_;
+
+  for (std::int64_t row0 = 0; row0 < batch; row0 += kLibraryChunkRows) {
+    const int rows = static_cast<int>(std::min<std::int64_t>(kLibraryChunkRows, batch - row0));
+    const float* x = nullptr;
+    int ldx = inputSize_;
+    if (from == nullptr) {
+      x = input + row0 * inputSize_;
+      const std::int64_t n = static_cast<std::int64_t>(rows) * inputSize_;
+      for (std::int64_t i = 0; i < n; i++) {
+        if (!std::isfinite(x[i])) return row0 * inputSize_ + i;
+      }
+    }
+    float* next = scratch.data();
+    const float* acts[kMaxLayers];
+    for (size_t l = 0; l < layers_.size(); l++) {
+      const Layer& layer = layers_[l];
+      float* y = next;
+      next += static_cast<size_t>(kLibraryChunkRows) * layer.outPad;
+      if (l == 0 && from != nullptr) {
+        const float* w = layer.wRow.data() + static_cast<size_t>(inputIndex) * layer.outPad;
+        const int bad = offsetRows(from->offsets, from->pairOf + row0, from->x + row0, w, rows, layer.out,
+                                   layer.outPad, y);
+        if (bad >= 0) return row0 + bad;
+        forRowBlocks(rows, layer.outPad, maxThreads, [&](int r0, int r1) {
+          activateRows(layer.activation, y + static_cast<size_t>(r0) * layer.outPad,
+                       static_cast<size_t>(r1 - r0) * layer.outPad);
+        });
+      } else {
+        sgemm(false, false, rows, layer.outPad, layer.k, x, ldx, layer.wRow.data(), layer.outPad, false, y,
+              layer.outPad, maxThreads);
+        forRowBlocks(rows, layer.outPad, maxThreads, [&](int r0, int r1) {
+          for (int r = r0; r < r1; r++) {
+            float* yr = y + static_cast<size_t>(r) * layer.outPad;
+            for (int j = 0; j < layer.outPad; j++) yr[j] += layer.bias[j];
+          }
+          activateRows(layer.activation, y + static_cast<size_t>(r0) * layer.outPad,
+                       static_cast<size_t>(r1 - r0) * layer.outPad);
+        });
+      }
+      acts[l] = y;
+      x = y;
+      ldx = layer.outPad;
+    }
+    for (int r = 0; r < rows; r++) {
+      std::memcpy(out + (row0 + r) * outputSize_, x + static_cast<size_t>(r) * ldx, sizeof(float) * outputSize_);
+    }
+    if (gradient == nullptr) continue;
+
+    float* delta = next;
+    float* tmp = next + static_cast<size_t>(kLibraryChunkRows) * widest_;
+    const Layer& last = layers_.back();
+    std::fill(delta, delta + static_cast<size_t>(rows) * last.outPad, 0.0f);
+    const float* aLast = acts[layers_.size() - 1];
+    for (int r = 0; r < rows; r++) {
+      const size_t at = static_cast<size_t>(r) * last.outPad + outputIndex;
+      delta[at] = slope(last.activation, aLast[at]);
+    }
+    for (size_t l = layers_.size() - 1; l >= 1; l--) {
+      const Layer& layer = layers_[l];
+      const Layer& below = layers_[l - 1];
+      // tmp[rows, k] = delta[rows, outPad] W^T (k == below.outPad).
+      sgemm(false, true, rows, layer.k, layer.outPad, delta, layer.outPad, layer.wRow.data(), layer.outPad, false, tmp,
+            layer.k, maxThreads);
+      const float* a = acts[l - 1];
+      if (below.activation != Activation::Linear) {
+        forRowBlocks(rows, below.outPad, maxThreads, [&](int r0, int r1) {
+          const size_t end = static_cast<size_t>(r1) * below.outPad;
+          if (below.activation == Activation::Relu) {
+            for (size_t i = static_cast<size_t>(r0) * below.outPad; i < end; i++) tmp[i] = a[i] > 0 ? tmp[i] : 0.0f;
+          } else {
+            for (size_t i = static_cast<size_t>(r0) * below.outPad; i < end; i++) tmp[i] *= slope(below.activation, a[i]);
+          }
+        });
+      }
+      std::swap(delta, tmp);
+    }
+    const Layer& first = layers_.front();
+    float* chunkGradient = gradient + row0 * gradientWidth;
+    if (inputIndex >= 0) {
+      const float* w = first.wRow.data() + static_cast<size_t>(inputIndex) * first.outPad;
+      for (int r = 0; r < rows; r++) chunkGradient[r] = dot(delta + static_cast<size_t>(r) * first.outPad, w, first.outPad);
+    } else {
+      sgemm(false, true, rows, inputSize_, first.outPad, delta, first.outPad, first.wRow.data(), first.outPad, false,
+            chunkGradient, inputSize_, maxThreads);
+    }
+  }
+  return -1;
+}
+
 std::int64_t Mlp::forward(const float* input, std::int64_t batch, float* out, int maxThreads) const {
   return runBlocks(input, nullptr, batch, out, nullptr, -1, 0, maxThreads);
 }
@@ -426,6 +568,32 @@ std::int64_t Mlp::firstLayerOffsets(const float* templates, std::int64_t pairs, 
   if (inputIndex < 0 || inputIndex >= inputSize_) throw std::invalid_argument("inputIndex out of range");
   if (pairs <= 0) return -1;
   const Layer& first = layers_.front();
+  if (useLibrary(pairs)) {
+    // Chunks of templates with column inputIndex zeroed, one library product each straight into
+    // offsets (unpadded rows), then the bias.
+    thread_local std::vector<float> scratch;
+    const size_t need = static_cast<size_t>(kLibraryChunkRows) * inputSize_;
+    if (scratch.size() < need) scratch.resize(need);
+    for (std::int64_t row0 = 0; row0 < pairs; row0 += kLibraryChunkRows) {
+      const int rows = static_cast<int>(std::min<std::int64_t>(kLibraryChunkRows, pairs - row0));
+      const float* src = templates + row0 * inputSize_;
+      const std::int64_t n = static_cast<std::int64_t>(rows) * inputSize_;
+      for (std::int64_t i = 0; i < n; i++) {
+        if (!std::isfinite(src[i]) && i % inputSize_ != inputIndex) return row0 * inputSize_ + i;
+        scratch[i] = i % inputSize_ == inputIndex ? 0.0f : src[i];
+      }
+      float* y = offsets + row0 * first.out;
+      sgemm(false, false, rows, first.out, inputSize_, scratch.data(), inputSize_, first.wRow.data(), first.outPad,
+            false, y, first.out, maxThreads);
+      forRowBlocks(rows, first.out, maxThreads, [&](int r0, int r1) {
+        for (int r = r0; r < r1; r++) {
+          float* yr = y + static_cast<size_t>(r) * first.out;
+          for (int j = 0; j < first.out; j++) yr[j] += first.bias[j];
+        }
+      });
+    }
+    return -1;
+  }
   const std::int64_t tasks = (pairs + kBlockRows - 1) / kBlockRows;
   const double work = static_cast<double>(pairs) * inputSize_ * first.out;
   const int threads = work < kParallelMacs ? 1 : maxThreads;

@@ -26,6 +26,19 @@ struct DenseLayerInput {
 const char* matmulKernelName();
 
 /**
+ * When Mlp takes its matrix products from gemm.h (if that is a library): batches of at least
+ * `rows` rows through a network whose widest layer has at least `width` units; everything else
+ * stays on the hand-written blocked kernels. docs/native.md has the measurement behind the default.
+ */
+struct MlpLibraryThreshold {
+  std::int64_t rows;  // 0 = never
+  int width;
+};
+MlpLibraryThreshold mlpLibraryThreshold();
+/** Tests and benches compare the two paths by moving the threshold. */
+void setMlpLibraryThreshold(MlpLibraryThreshold threshold);
+
+/**
  * An MLP with its weights copied into padded, kernel-friendly layouts: each layer's output width
  * is rounded up to a multiple of the 8-float tile (zero weights and bias in the padding, zero rows
  * for the padding in the next layer), plus a transposed copy for the backward pass.
@@ -95,7 +108,7 @@ class Mlp {
     Activation activation;
     std::vector<float> w;     // [k, outPad] as column panels
     std::vector<float> wt;    // [outPad, kPad] (transpose, for back-propagation) as column panels
-    std::vector<float> wRow;  // first layer only: [inSize, outPad] row-major
+    std::vector<float> wRow;  // [k, outPad] row-major (the library products, the first-column gradient)
     std::vector<float> bias;  // [outPad]
   };
 
@@ -108,6 +121,12 @@ class Mlp {
    */
   int block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,
              int outputIndex, std::vector<float>& scratch) const;
+
+  /** Whether a batch of this many rows takes the library path. */
+  bool useLibrary(std::int64_t rows) const;
+  /** runBlocks for large batches: layer by layer over chunks of rows, products from gemm.h. */
+  std::int64_t runLibrary(const float* input, const OffsetRows* from, std::int64_t batch, float* out, float* gradient,
+                          int inputIndex, int outputIndex, int maxThreads) const;
 
   std::vector<Layer> layers_;
   int inputSize_ = 0;

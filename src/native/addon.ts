@@ -66,6 +66,12 @@ export interface NativeAddon {
   MlpTrainer: new (layers: TrainerLayerShape[], maxBatch: number, buffers: TrainerBuffers) => TrainerCore;
   /** Which library computes the trainer's matrix products: "onednn 2.6.3", "openblas" or "built-in". */
   gemmBackend: string;
+  /**
+   * From which batch (rows, 0 = never) and widest layer (width) the Mlp methods take their matrix
+   * products from gemmBackend (when that is a library) instead of the blocked kernels; sets them
+   * first when given.
+   */
+  mlpLibraryThreshold(rows?: number, width?: number): { rows: number; width: number };
 }
 
 /** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */
