@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Box, ndarray, type GymSpace, type NdArray } from '../../env/index.js';
-import { FEATURES_PER_SLICE } from '../../families/slicing/index.js';
 import { resolveScenario, scenarioLayout } from '../../scenario/index.js';
 import { runAgent, type AgentOptions, type ExternalPolicy, type SessionPolicy } from '../../server/index.js';
 import { InputError } from '../../util/index.js';
@@ -55,10 +54,11 @@ function checkpointPolicy(runDir: string): ExternalPolicy {
   return {
     name: `${CHECKPOINT_PREFIX}${runDir}`,
     create: async (observationSpace: GymSpace, actionSpace: GymSpace): Promise<SessionPolicy> => {
-      const obsShape = [layout.cells, slices, FEATURES_PER_SLICE];
       const fits = (space: GymSpace, shape: number[]): space is Box => space instanceof Box && space.shape.length === shape.length && space.shape.every((d, i) => d === shape[i]);
+      // Cells and slices are checked against the run's layout; the features per slice are the slicing contract's.
+      const obsShape = observationSpace instanceof Box ? [layout.cells, slices, observationSpace.shape[2] ?? 0] : [];
       if (!fits(observationSpace, obsShape) || observationSpace.dtype !== 'float32') {
-        throw new InputError('observation space', observationSpace.toJSON(), `a float32 Box of shape [${obsShape.join(', ')}] (the run's ${layout.cells} cell(s) x ${slices} slice(s))`);
+        throw new InputError('observation space', observationSpace.toJSON(), `a float32 Box of shape [${layout.cells}, ${slices}, features] (the run's ${layout.cells} cell(s) x ${slices} slice(s))`);
       }
       if (!fits(actionSpace, [layout.cells, slices])) throw new InputError('action space', actionSpace.toJSON(), `a Box of shape [${layout.cells}, ${slices}] (one share per cell and slice)`);
       // Loaded on demand: the agents (and TensorFlow.js) are only needed for this policy.
