@@ -177,6 +177,8 @@ export async function runAgent(
     const actionSpace = session.actionSpace;
     let episodeSteps = 0;
     let episodeReward = 0;
+    // Steps per second run from the episode's first state to its last (what bench:bridge reads).
+    let episodeStart = 0;
     // True from a soft reset until the new episode's first state: a simulator that stops there
     // (its own episode budget is spent) finished normally.
     let betweenEpisodes = false;
@@ -184,7 +186,10 @@ export async function runAgent(
       const event = await session.nextEvent(timeoutMs);
       if (event.kind === 'end') {
         if (event.reason === 'closed' || event.reason === 'server-closed') return;
-        if (betweenEpisodes && (event.reason === 'disconnected' || event.reason === 'simulator-exited')) {
+        if (betweenEpisodes && (event.reason === 'disconnected' || event.reason === 'simulator-exited' || event.reason === 'timeout')) {
+          // ZeroMQ reports a lost connection only when it was the endpoint's last one; with others
+          // still connected, a simulator that stopped at a reset is seen by its silence instead.
+          if (event.reason === 'timeout') log(`simulator ${session.simProcessId} started no episode after its reset within ${options.timeout} s; session closed`);
           startEpisodes(-1);
           return;
         }
@@ -201,11 +206,14 @@ export async function runAgent(
       }
       betweenEpisodes = false;
       const state = event.state;
+      if (episodeSteps === 0) episodeStart = performance.now();
       if (episodeSteps > 0) episodeReward += state.reward;
       if (state.gameOver) {
         episodes++;
         const how = state.reason === 'GameOver' ? 'terminated (GameOver)' : 'truncated (SimulationEnd)';
-        log(`episode ${episodes}: simulator ${session.simProcessId}, ${episodeSteps} steps, reward ${round(episodeReward)}, ${how}`);
+        const seconds = (performance.now() - episodeStart) / 1000;
+        const rate = episodeSteps > 0 && seconds > 0 ? `, ${Math.round(episodeSteps / seconds)} steps/s` : '';
+        log(`episode ${episodes}: simulator ${session.simProcessId}, ${episodeSteps} steps, reward ${round(episodeReward)}, ${how}${rate}`);
         if (session.softReset && startedEpisodes < maxEpisodes) {
           startEpisodes(1);
           session.requestReset(rng.nextUint32() >>> 1);

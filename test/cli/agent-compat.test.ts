@@ -150,13 +150,15 @@ describe('ns3ts agent --mode router with simulators that stop on their own', () 
     try {
       const agent = startCli(['agent', '--endpoint', ipc.endpoint, '--mode', 'router', '--max-episodes', '4', '--timeout', '30']);
       await agent.listening;
-      const sims = [1, 2].map((seed) => startSim(ipc.endpoint, 3, seed));
+      // Simulators without an episode budget: the agent alone decides when they stop.
+      const sims = [1, 2].map((seed) => startSim(ipc.endpoint, 0, seed));
       const result = await agent.exited;
       const exits = await Promise.all(sims.map(waitForExit));
       expect(result.code, result.stderr).toBe(0);
       expect(exits.map((e) => e.code)).toEqual([0, 0]);
       expect(result.stdout.match(/^episode \d+:/gm)).toHaveLength(4);
       expect(result.stdout).toMatch(/^done: 4 episode\(s\), 384 step\(s\)$/m);
+      expect(result.stderr).toBe('');
     } finally {
       ipc.cleanup();
     }
