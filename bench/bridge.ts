@@ -3,9 +3,10 @@
  * SimulatorPeers (in a separate process, as a real simulator would be), against a plain ZeroMQ
  * REQ/REP (or REQ/ROUTER) echo of the same message sizes measured in the same run — the floor of
  * any ZeroMQ bridge. Configurations: REP with 1 peer, ROUTER with 1, 4 and 16 peers, over tcp and
- * ipc. With bench/bridge-cpp.ts present, its C++ rows are appended.
+ * ipc. With bench/bridge-cpp.ts present, its C++ rows are appended; with bench/bridge-ns3.ts, the
+ * ns-3 rows (one simulator served by the bare C++ agent, `ns3ts agent` and a RemoteEnv loop).
  *
- *   npm run bench:bridge -- [--seconds 1] [--rounds 3] [--soak 1000000] [--idle 200] [--no-cpp]
+ *   npm run bench:bridge -- [--seconds 1] [--rounds 3] [--soak 1000000] [--idle 200] [--no-cpp] [--no-ns3]
  *
  * Echo and ours alternate for --rounds rounds per configuration and the best reading of each is
  * kept (the one least disturbed by other load on the machine).
@@ -27,6 +28,7 @@ import { RemoteEnv, RemoteVectorEnv } from '../src/remote/index.js';
 import { GymServer, SimulatorPeer, STOP_FRAME } from '../src/server/index.js';
 import { packageRoot, writeJsonAtomic } from '../src/util/index.js';
 import { encodeEnvActMsg, encodeEnvStateMsg, toWireData } from '../src/wire/index.js';
+import type { Ns3AgentRow } from './bridge-ns3.js';
 
 // A slicing-sized exchange: 3 cells x 3 slices x 12 features of float32 out, 3x3 shares back.
 const OBS_SHAPE = [3, 3, 12];
@@ -340,7 +342,7 @@ async function main(): Promise<void> {
     configs.push(['rep', transport, 1]);
     for (const peers of [1, 4, 16]) configs.push(['router', transport, peers]);
   }
-  const runs: Row[] = [];
+  const runs: Array<Row | Ns3AgentRow> = [];
   process.stdout.write(
     `bridge: GymServer + TS SimulatorPeer (separate process) vs plain ZeroMQ echo; state ${STATE_BYTES.length} B, action ${ACTION_BYTES.length} B, best of ${rounds} rounds of ${seconds} s\n\n`,
   );
@@ -386,6 +388,19 @@ async function main(): Promise<void> {
       }
     } catch (err) {
       process.stderr.write(`bridge: C++ rows failed: ${(err as Error).message}\n`);
+    }
+  }
+  const ns3Module = join(packageRoot, 'bench', 'bridge-ns3.ts');
+  if (!process.argv.includes('--no-ns3') && existsSync(ns3Module)) {
+    try {
+      const mod = (await import(pathToFileURL(ns3Module).href)) as typeof import('./bridge-ns3.js');
+      process.stdout.write(`\nns-3 simulators: the bare C++ agent (the ceiling) vs ns3ts agent and a RemoteEnv loop, median of ${rounds} alternating rounds\n${mod.NS3_ROW_HEADER}\n`);
+      for (const r of await mod.ns3AgentRows({ rounds })) {
+        runs.push(r);
+        process.stdout.write(`${mod.formatNs3Row(r)}\n`);
+      }
+    } catch (err) {
+      process.stderr.write(`bridge: ns-3 rows failed: ${(err as Error).message}\n`);
     }
   }
   const result: Record<string, unknown> = { runs };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the C++ parts, incrementally:
-#   build/cpp        Release: bridge/ (ns3ts-peer, zmq-echo, ctest) and, when an installed ns-3 is
+#   build/cpp        Release: bridge/ (ns3ts-peer, zmq-echo, gym-echo-agent, ctest) and, when an installed ns-3 is
 #                    found (find_package(ns3)), the ns-3 module ns3-patch/ and its programs.
 #   build/cpp-asan   bridge/ only, with AddressSanitizer + UndefinedBehaviorSanitizer (ctest).
 # Programs land in build/cpp/bin/ (the TypeScript launcher looks there).

@@ -1,5 +1,5 @@
 import { deriveSeed, InputError, Ns3tsError } from '../util/index.js';
-import { GymServer, ProtocolError, type GymServerOptions, type Session, type SessionEvent } from '../server/index.js';
+import { GymServer, ProtocolError, type GymServerOptions, type Session, type SessionEvent, type SessionState } from '../server/index.js';
 import type { Env, GymSpace, Info, ResetOptions, ResetResult, SimulatorLauncher, StepResult } from '../env/index.js';
 
 export interface RemoteEnvOptions<O = unknown, A = unknown> {
@@ -157,7 +157,9 @@ export class RemoteEnv<O = unknown, A = unknown> implements Env<O, A> {
     if (event.kind === 'end') return this.endByEvent(event);
     const state = event.state;
     this.steps++;
-    this.lastObs = state.obs;
+    // A game-over state may carry no observation: the episode's last one stands for it.
+    const obs = state.obs ?? (this.lastObs as O);
+    this.lastObs = obs;
     const info = parseInfo(state.info);
     if (state.simTime !== null) info.simTime = state.simTime;
     let terminated = false;
@@ -171,7 +173,7 @@ export class RemoteEnv<O = unknown, A = unknown> implements Env<O, A> {
       info.reason = 'time-limit';
     }
     if (terminated || truncated) this.episodeOver = true;
-    return { obs: state.obs, reward: state.reward, terminated, truncated, info };
+    return { obs, reward: state.reward, terminated, truncated, info };
   }
 
   /** Stops the simulator (stopSimReq), the launcher and, if owned, the server. Idempotent. */
@@ -184,7 +186,8 @@ export class RemoteEnv<O = unknown, A = unknown> implements Env<O, A> {
     if (this.ownsServer) await this.server.close();
   }
 
-  private begin(session: Session<O, A>, state: { obs: O; info: string; simTime: number | null; gameOver: boolean }, seed: number): ResetResult<O> {
+  private begin(session: Session<O, A>, state: SessionState<O>, seed: number): ResetResult<O> {
+    if (state.obs === null) throw new Ns3tsError(`simulator ${session.simProcessId}: its first state of an episode carries no obsData (only a game-over state after a step may omit it)`);
     this.episodes++;
     this.episodeOver = state.gameOver;
     this.lastObs = state.obs;

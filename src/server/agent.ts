@@ -1,7 +1,7 @@
 // The agent of ns3-gym's two-terminal mode (`ns3ts agent`): serves the simulators that connect,
 // answering every state with a random or constant action of the declared action space. It works
 // on protocol sessions (any spaces, soft resets, concurrent ROUTER sessions), below the Env API.
-import { Box, Dict, Discrete, Tuple, ndarray, type GymSpace } from '../env/index.js';
+import { Box, Dict, Discrete, Tuple, ndarray, type BoxDtype, type GymSpace } from '../env/index.js';
 import { InputError, Ns3tsError, Rng } from '../util/index.js';
 import { isLoopbackEndpoint } from './endpoint.js';
 import { GymServer, type ServerError, type ServerMode } from './gym-server.js';
@@ -22,10 +22,28 @@ export interface AgentOptions {
   maxElements?: number;
   maxDepth?: number;
   maxKeys?: number;
+  /**
+   * A policy built by the caller (e.g. the CLI from a trained run), used instead of `policy`; the
+   * server layer stays free of the agents that make it.
+   */
+  external?: ExternalPolicy;
 }
 
 /** How the agent picks actions. */
 export type ActionPolicy = (space: GymSpace, rng: Rng) => unknown;
+
+/** One simulator's policy: an action for each observation (`step` counts from 0 per episode). */
+export interface SessionPolicy {
+  /** Called at the start of every episode. */
+  reset?(): void;
+  act(obs: unknown, step: number): unknown;
+}
+
+/** A policy served to every simulator that connects: made once per session from its spaces. */
+export interface ExternalPolicy {
+  name: string;
+  create(observationSpace: GymSpace, actionSpace: GymSpace): SessionPolicy | Promise<SessionPolicy>;
+}
 
 /** `random` samples the action space; `constant:<json>` sends the same action every step. */
 export function parsePolicy(text: string): { name: string; choose: ActionPolicy } {
@@ -47,7 +65,7 @@ export function parsePolicy(text: string): { name: string; choose: ActionPolicy 
       },
     };
   }
-  throw new InputError('--policy', text, "'random' or 'constant:<json>'");
+  throw new InputError('--policy', text, "'random' or 'constant:<json>' or 'checkpoint:<run-dir>'");
 }
 
 /**
@@ -64,8 +82,15 @@ export function actionFromJson(space: GymSpace, json: unknown, field: string): u
     if (!values || values.length !== space.size || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
       throw new InputError(field, json, `a number or ${space.size} numbers for ${JSON.stringify(space.toJSON())}`);
     }
+    const numbers = values as number[];
+    for (let i = 0; i < numbers.length; i++) {
+      const at = numbers.length > 1 ? `${field}[${i}]` : field;
+      const v = numbers[i]!;
+      if (!fitsDtype(space.dtype, v)) throw new InputError(at, v, `a value a ${space.dtype} holds exactly`);
+      if (v < space.lowAt(i) || v > space.highAt(i)) throw new InputError(at, v, `a value in [${space.lowAt(i)}, ${space.highAt(i)}] (the action space's bounds)`);
+    }
     const bigint = space.dtype === 'int64' || space.dtype === 'uint64';
-    return ndarray(space.dtype, space.shape, bigint ? (values as number[]).map((v) => BigInt(Math.trunc(v))) : (values as number[]));
+    return ndarray(space.dtype, space.shape, bigint ? numbers.map((v) => BigInt(v)) : numbers);
   }
   if (space instanceof Tuple) {
     if (!Array.isArray(json) || json.length !== space.spaces.length) throw new InputError(field, json, `an array of ${space.spaces.length} actions (Tuple)`);
@@ -73,6 +98,8 @@ export function actionFromJson(space: GymSpace, json: unknown, field: string): u
   }
   if (space instanceof Dict) {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(field, json, `an object with keys ${space.keys.join(', ')}`);
+    const extra = Object.keys(json).filter((k) => !space.keys.includes(k));
+    if (extra.length > 0) throw new InputError(`${field}.${extra[0]}`, (json as Record<string, unknown>)[extra[0]!], `no such key: the action space's keys are ${space.keys.join(', ')}`);
     const out: Record<string, unknown> = {};
     for (const k of space.keys) out[k] = actionFromJson(space.spaces[k]!, (json as Record<string, unknown>)[k], `${field}.${k}`);
     return out;
@@ -103,7 +130,7 @@ export async function runAgent(
   report: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<AgentSummary> {
   const timeoutMs = options.timeout * 1000;
-  const policy = parsePolicy(options.policy);
+  const policy = options.external ? { name: options.external.name, choose: null } : parsePolicy(options.policy);
   const limits = { maxFrameBytes: options.maxFrameBytes, maxElements: options.maxElements, maxDepth: options.maxDepth, maxKeys: options.maxKeys };
   const server = new GymServer({
     endpoint: options.endpoint,
@@ -132,22 +159,44 @@ export async function runAgent(
   let steps = 0;
   let startedEpisodes = 0;
 
+  let wakeAccept: () => void = () => undefined;
+  /** Counts an episode as started (or, with -1, one that did not start after all). */
+  const startEpisodes = (delta: number): void => {
+    startedEpisodes += delta;
+    wakeAccept();
+  };
+
   /** Plays one session to its end (several episodes when it supports soft reset). */
   const serve = async (session: Session): Promise<void> => {
     log(`simulator ${session.simProcessId} connected${session.capabilities.version ? ` (ns3ts ${session.capabilities.version})` : ''}`);
     log(`  observation space: ${JSON.stringify(session.observationSpace.toJSON())}`);
     log(`  action space: ${JSON.stringify(session.actionSpace.toJSON())}`);
+    const external = options.external ? await options.external.create(session.observationSpace, session.actionSpace) : null;
+    external?.reset?.();
+    const choose = policy.choose;
+    const actionSpace = session.actionSpace;
     let episodeSteps = 0;
     let episodeReward = 0;
-    startedEpisodes++;
+    // Steps per second run from the episode's first state to its last (what bench:bridge reads).
+    let episodeStart = 0;
+    // True from a soft reset until the new episode's first state: a simulator that stops there
+    // (its own episode budget is spent) finished normally.
+    let betweenEpisodes = false;
     for (;;) {
       const event = await session.nextEvent(timeoutMs);
       if (event.kind === 'end') {
         if (event.reason === 'closed' || event.reason === 'server-closed') return;
+        if (betweenEpisodes && (event.reason === 'disconnected' || event.reason === 'simulator-exited' || event.reason === 'timeout')) {
+          // ZeroMQ reports a lost connection only when it was the endpoint's last one; with others
+          // still connected, a simulator that stopped at a reset is seen by its silence instead.
+          if (event.reason === 'timeout') log(`simulator ${session.simProcessId} started no episode after its reset within ${options.timeout} s; session closed`);
+          startEpisodes(-1);
+          return;
+        }
         if (options.mode === 'router') {
           // One simulator's failure is its own: report it, keep serving the others.
           failures++;
-          startedEpisodes--;
+          startEpisodes(-1);
           report(`ns3ts agent: session ${session.id} of simulator ${session.simProcessId} (connection ${session.connection}) ended: ${event.reason}: ${event.message}`);
           return;
         }
@@ -155,23 +204,31 @@ export async function runAgent(
         if (event.reason === 'timeout') throw new Ns3tsError(`simulator ${session.simProcessId} went silent: no state within ${options.timeout} s`);
         throw new Ns3tsError(`episode cut: ${event.message}`);
       }
+      betweenEpisodes = false;
       const state = event.state;
+      if (episodeSteps === 0) episodeStart = performance.now();
       if (episodeSteps > 0) episodeReward += state.reward;
       if (state.gameOver) {
         episodes++;
         const how = state.reason === 'GameOver' ? 'terminated (GameOver)' : 'truncated (SimulationEnd)';
-        log(`episode ${episodes}: simulator ${session.simProcessId}, ${episodeSteps} steps, reward ${round(episodeReward)}, ${how}`);
+        const seconds = (performance.now() - episodeStart) / 1000;
+        const rate = episodeSteps > 0 && seconds > 0 ? `, ${Math.round(episodeSteps / seconds)} steps/s` : '';
+        log(`episode ${episodes}: simulator ${session.simProcessId}, ${episodeSteps} steps, reward ${round(episodeReward)}, ${how}${rate}`);
         if (session.softReset && startedEpisodes < maxEpisodes) {
-          startedEpisodes++;
+          startEpisodes(1);
           session.requestReset(rng.nextUint32() >>> 1);
+          external?.reset?.();
           episodeSteps = 0;
           episodeReward = 0;
+          betweenEpisodes = true;
           continue;
         }
         session.stop('closed', 'episode over');
         return;
       }
-      session.act(policy.choose(session.actionSpace, rng));
+      let action = choose ? choose(actionSpace, rng) : external!.act(state.obs, episodeSteps);
+      if (action instanceof Promise) action = await action;
+      session.act(action);
       episodeSteps++;
       steps++;
     }
@@ -181,21 +238,39 @@ export async function runAgent(
   let failure: Error | null = null;
   const abort = new AbortController();
   try {
-    while (startedEpisodes < maxEpisodes && failure === null) {
+    while (failure === null) {
+      if (startedEpisodes >= maxEpisodes) {
+        // Every episode asked for is under way; one that does not start after all (its simulator
+        // stopped at a reset) reopens the door.
+        if (running.size === 0) break;
+        await Promise.race(running);
+        continue;
+      }
       // Without --max-episodes, a ROUTER agent keeps accepting while simulators run and stops
       // once none is left (polling each second); otherwise each wait is bounded by --timeout.
       const polling = options.maxEpisodes === undefined && startedEpisodes > 0;
+      const woken = new AbortController();
+      const onAbort = (): void => woken.abort();
+      abort.signal.addEventListener('abort', onAbort);
+      wakeAccept = () => {
+        if (startedEpisodes >= maxEpisodes) woken.abort();
+      };
       let session: Session;
       try {
-        session = await server.acceptSession({ timeoutMs: polling ? 1000 : timeoutMs, signal: abort.signal });
+        session = await server.acceptSession({ timeoutMs: polling ? 1000 : timeoutMs, signal: woken.signal });
       } catch (err) {
         if (failure) break;
+        if (woken.signal.aborted) continue;
         if (polling) {
           if (running.size === 0) break;
           continue;
         }
         throw err;
+      } finally {
+        abort.signal.removeEventListener('abort', onAbort);
+        wakeAccept = () => undefined;
       }
+      startedEpisodes++;
       const task: Promise<void> = serve(session)
         .catch((err: Error) => {
           failure ??= err;
@@ -213,6 +288,18 @@ export async function runAgent(
   log(`done: ${episodes} episode(s), ${steps} step(s)${failures > 0 ? `, ${failures} failed session(s) or refused frame(s)` : ''}`);
   if (options.strict && failures > 0) throw new Ns3tsError(`${failures} session(s) ended with an error (--strict)`);
   return { endpoint, episodes, steps, failures };
+}
+
+/**
+ * True when a Box of `dtype` stores `value` as given: an integer dtype holds it without wrapping or
+ * truncation, a float dtype without overflowing to infinity (float32 rounding is how Box stores it).
+ */
+function fitsDtype(dtype: BoxDtype, value: number): boolean {
+  if (dtype === 'float32') return Number.isFinite(Math.fround(value));
+  if (dtype === 'float64') return true;
+  if (!Number.isSafeInteger(value)) return false;
+  const stored = ndarray(dtype, [1], dtype === 'int64' || dtype === 'uint64' ? [BigInt(value)] : [value]).data[0];
+  return Number(stored) === value;
 }
 
 function round(x: number): number {

@@ -34,4 +34,6 @@ export {
   type AgentOptions,
   type AgentSummary,
   type ActionPolicy,
+  type ExternalPolicy,
+  type SessionPolicy,
 } from './agent.js';

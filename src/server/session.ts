@@ -33,7 +33,11 @@ export type SessionEndReason =
 
 /** One state the simulator sent (EnvStateMsg), decoded against the declared observation space. */
 export interface SessionState<O = unknown> {
-  obs: O;
+  /**
+   * The observation; null only on a game-over state that carries no obsData (legal in ns3-gym:
+   * its Python agent accepts it and ends the episode).
+   */
+  obs: O | null;
   reward: number;
   gameOver: boolean;
   /** GameOver or SimulationEnd when gameOver, else null. */
@@ -138,11 +142,11 @@ export class Session<O = unknown, A = unknown> {
     let state: SessionState<O>;
     try {
       const msg = decodeEnvStateMsg(frame, this.host.limits);
-      if (!msg.obsData) throw new ProtocolError('EnvStateMsg carries no obsData (field 1)');
+      if (!msg.obsData && !msg.isGameOver) throw new ProtocolError('EnvStateMsg carries no obsData (field 1), which only a game-over state may omit');
       if (!Number.isFinite(msg.reward)) throw new ProtocolError(`EnvStateMsg.reward: got ${msg.reward}, expected a finite number`);
       if (!Number.isFinite(msg.simTime)) throw new ProtocolError(`EnvStateMsg.simTime: got ${msg.simTime}, expected a finite number of seconds`);
       state = {
-        obs: fromWireData(this.observationSpace, msg.obsData, 'obs'),
+        obs: msg.obsData ? fromWireData(this.observationSpace, msg.obsData, 'obs') : null,
         reward: msg.reward,
         gameOver: msg.isGameOver,
         reason: msg.isGameOver ? msg.reason : null,

@@ -1,14 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { runAgent, type AgentOptions } from '../../server/index.js';
+import { Box, ndarray, type GymSpace, type NdArray } from '../../env/index.js';
+import { resolveScenario, scenarioLayout } from '../../scenario/index.js';
+import { runAgent, type AgentOptions, type ExternalPolicy, type SessionPolicy } from '../../server/index.js';
+import { InputError } from '../../util/index.js';
 import { DEFAULT_WIRE_LIMITS } from '../../wire/index.js';
 import { integerOption, numberOption } from '../options.js';
+
+const CHECKPOINT_PREFIX = 'checkpoint:';
 
 export function register(program: Command): void {
   program
     .command('agent')
     .description('serve external simulators as an ns3-gym agent (two-terminal mode): print their spaces, answer every state')
     .option('--endpoint <endpoint>', 'where to listen: tcp://host:port (port 0 = any free port), ipc://path, or a port', 'tcp://127.0.0.1:5555')
-    .option('--policy <policy>', "'random' (samples the action space) or 'constant:<json>' (e.g. constant:2, constant:[0.5,0.5])", 'random')
+    .option('--policy <policy>', "'random' (samples the action space), 'constant:<json>' (e.g. constant:2, constant:[0.5,0.5]) or 'checkpoint:<run-dir>' (the trained policy of an ns3ts train run, for slicing simulators)", 'random')
     .addOption(new Option('--mode <mode>', 'REP: one simulator at a time, exactly like ns3-gym; ROUTER: many simulators on one endpoint').choices(['rep', 'router']).default('rep'))
     .option('--timeout <seconds>', 'how long to wait for a simulator to connect and for each state', numberOption('--timeout', { above: 0 }), 60)
     .option('--max-episodes <n>', 'exit after n episodes (default: when the simulator stops; ROUTER: when no simulator is left)', integerOption('--max-episodes', { min: 1 }))
@@ -27,6 +34,46 @@ export function register(program: Command): void {
           'others keep being served; --strict then exits 1 at the end. Frames beyond the --max-* limits are refused with a stop reply.',
     )
     .action(async (opts: AgentOptions) => {
-      await runAgent(opts);
+      const external = opts.policy.startsWith(CHECKPOINT_PREFIX) ? checkpointPolicy(opts.policy.slice(CHECKPOINT_PREFIX.length)) : undefined;
+      await runAgent(external ? { ...opts, external } : opts);
     });
+}
+
+/**
+ * The trained policy of a run directory, served to slicing simulators: the run's scenario gives
+ * the slicing layout (slice types and targets) the policy was trained on; a simulator whose spaces
+ * do not fit that layout is refused when it connects.
+ */
+function checkpointPolicy(runDir: string): ExternalPolicy {
+  const configPath = join(resolve(runDir), 'config.json');
+  if (runDir === '' || !existsSync(configPath)) throw new InputError('--policy', `${CHECKPOINT_PREFIX}${runDir}`, 'checkpoint:<run-dir> naming an ns3ts train run directory (with config.json)');
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { scenario?: unknown };
+  if (typeof config.scenario !== 'object' || config.scenario === null) throw new InputError(`${configPath}: scenario`, config.scenario, 'the resolved scenario of the run');
+  const layout = scenarioLayout(resolveScenario(config.scenario as Record<string, unknown>));
+  const slices = layout.slices.length;
+  return {
+    name: `${CHECKPOINT_PREFIX}${runDir}`,
+    create: async (observationSpace: GymSpace, actionSpace: GymSpace): Promise<SessionPolicy> => {
+      const fits = (space: GymSpace, shape: number[]): space is Box => space instanceof Box && space.shape.length === shape.length && space.shape.every((d, i) => d === shape[i]);
+      // Cells and slices are checked against the run's layout; the features per slice are the slicing contract's.
+      const obsShape = observationSpace instanceof Box ? [layout.cells, slices, observationSpace.shape[2] ?? 0] : [];
+      if (!fits(observationSpace, obsShape) || observationSpace.dtype !== 'float32') {
+        throw new InputError('observation space', observationSpace.toJSON(), `a float32 Box of shape [${layout.cells}, ${slices}, features] (the run's ${layout.cells} cell(s) x ${slices} slice(s))`);
+      }
+      if (!fits(actionSpace, [layout.cells, slices])) throw new InputError('action space', actionSpace.toJSON(), `a Box of shape [${layout.cells}, ${slices}] (one share per cell and slice)`);
+      // Loaded on demand: the agents (and TensorFlow.js) are only needed for this policy.
+      const { loadPolicyFromRun } = await import('../../agents/index.js');
+      const policy = await loadPolicyFromRun(runDir);
+      const shape = actionSpace.shape;
+      const dtype = actionSpace.dtype;
+      const toAction = (shares: Float32Array): NdArray => (dtype === 'float32' ? { data: shares, shape } : ndarray(dtype, shape, shares));
+      return {
+        reset: () => policy.reset?.(),
+        act: (obs, step) => {
+          const shares = policy.act(obs as NdArray<Float32Array>, { layout, step });
+          return shares instanceof Promise ? shares.then(toAction) : toAction(shares);
+        },
+      };
+    },
+  };
 }

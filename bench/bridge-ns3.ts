@@ -1,0 +1,236 @@
+// ns-3 rows of the bridge benchmark: the same ns-3 simulator served by three agents — the bare
+// C++ REP agent (gym-echo-agent: constant action bytes, no decoding; the ceiling any agent can
+// reach on that simulator), `ns3ts agent --policy random` (the CLI, its own process) and a
+// RemoteEnv loop (random actions through the Env API, in this process) — on opengym-example and
+// slicing-null, over tcp and ipc. Each row's ratioToCeiling is its steps/s over the ceiling's.
+//
+// Used by bench/bridge.ts; runs on its own too: `npx tsx bench/bridge-ns3.ts [--rounds 3]`.
+// Needs build/cpp/bin/{gym-echo-agent,opengym-example,slicing-null} (scripts/build-cpp.sh);
+// a simulator that is missing is left out.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { GymSpace } from '../src/env/index.js';
+import { RemoteEnv } from '../src/remote/index.js';
+import { GymServer } from '../src/server/index.js';
+import { packageRoot, Rng, selfCommand } from '../src/util/index.js';
+import { encodeEnvActMsg, toWireData } from '../src/wire/index.js';
+
+export interface Ns3AgentRow {
+  sim: 'opengym-example' | 'slicing-null';
+  agent: 'ns3ts-agent' | 'remote-env' | 'cpp-echo';
+  transport: 'tcp' | 'ipc';
+  /** Median over the rounds (agents alternate within each round). */
+  stepsPerSec: number;
+  /** stepsPerSec / the cpp-echo row's (absent on the cpp-echo row itself). */
+  ratioToCeiling?: number;
+  /** Every round's reading, in order. */
+  samples: number[];
+}
+
+export interface Ns3AgentOptions {
+  rounds?: number;
+  transports?: Array<'tcp' | 'ipc'>;
+}
+
+const binDir = join(packageRoot, 'build', 'cpp', 'bin');
+const children = new Set<ChildProcess>();
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(command: string, args: string[], timeoutMs = 300_000): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<Finished>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+async function ok(run: { done: Promise<Finished> }, what: string): Promise<Finished> {
+  const r = await run.done;
+  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return r;
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The simulators and their arguments: `steps` agent steps per episode. */
+const SIMS = {
+  // 2000 steps of ns3-gym's own example (the issue's comparison with ns3-gym's Python agent).
+  'opengym-example': (endpoint: string, steps: number): string[] => [
+    `--openGymEndpoint=${endpoint}`,
+    '--simSeed=1',
+    `--maxSteps=${steps + 1}`,
+    '--stepTime=0.001',
+    '--simTime=1000000',
+    '--openGymTimeoutMs=30000',
+  ],
+  // The slicing spaces with almost no simulation per step.
+  'slicing-null': (endpoint: string, steps: number): string[] => [`--openGymEndpoint=${endpoint}`, '--simSeed=1', '--stepTime=0.1', `--simTime=${(steps + 1) * 0.1}`, '--openGymTimeoutMs=30000'],
+} as const;
+type SimName = keyof typeof SIMS;
+const STEPS: Record<SimName, number> = { 'opengym-example': 2000, 'slicing-null': 2000 };
+
+/** The simulator's action space, learnt from one short handshake (for the ceiling's constant action). */
+async function actionSpaceOf(sim: SimName, endpoint: string): Promise<GymSpace> {
+  const server = new GymServer({ endpoint });
+  try {
+    const bound = await server.listen();
+    const run = start(join(binDir, sim), SIMS[sim](bound, 2));
+    const session = await server.acceptSession({ timeoutMs: 60_000 });
+    const space = session.actionSpace;
+    session.stop();
+    await run.done;
+    return space;
+  } finally {
+    await server.close();
+  }
+}
+
+async function cppEcho(sim: SimName, endpoint: string, actionHex: string): Promise<number> {
+  const agent = start(join(binDir, 'gym-echo-agent'), ['--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500']);
+  await new Promise((r) => setTimeout(r, 100)); // let it bind (REQ would retry anyway)
+  const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
+  await ok(simRun, sim);
+  const out = await ok(agent, 'gym-echo-agent');
+  return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { stepsPerSec: number }).stepsPerSec;
+}
+
+async function ns3tsAgent(sim: SimName, endpoint: string): Promise<number> {
+  const self = selfCommand();
+  const agent = start(self.command, [...self.args, 'agent', '--endpoint', endpoint, '--policy', 'random', '--timeout', '60']);
+  // The agent prints "listening on" once bound.
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error('ns3ts agent did not start within 60 s')), 60_000);
+    agent.child.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
+  const [out] = await Promise.all([ok(agent, 'ns3ts agent'), ok(simRun, sim)]);
+  const match = /^episode 1: .*, (\d+) steps\/s$/m.exec(out.stdout);
+  if (!match) throw new Error(`ns3ts agent printed no episode rate: ${out.stdout.trim().split('\n').pop() ?? ''}`);
+  return Number(match[1]);
+}
+
+async function remoteEnv(sim: SimName, endpoint: string): Promise<number> {
+  const env = await RemoteEnv.listen({ endpoint });
+  try {
+    const bound = env.server.endpoint;
+    const simRun = start(join(binDir, sim), SIMS[sim](bound, STEPS[sim]));
+    await env.reset();
+    const rng = new Rng(1);
+    const space = env.actionSpace;
+    const started = performance.now();
+    let steps = 0;
+    for (;;) {
+      const r = await env.step(space.sample(rng));
+      steps++;
+      if (r.terminated || r.truncated) break;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await env.close();
+    await ok(simRun, sim);
+    return steps / seconds;
+  } finally {
+    await env.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3AgentRow[]> {
+  const rounds = Math.max(1, options.rounds ?? 3);
+  const transports = options.transports ?? ['tcp', 'ipc'];
+  if (!existsSync(join(binDir, 'gym-echo-agent'))) {
+    process.stderr.write(`bridge-ns3: ${binDir} lacks gym-echo-agent (run scripts/build-cpp.sh); no ns-3 rows\n`);
+    return [];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-ns3-'));
+  let counter = 0;
+  const endpointFor = async (transport: 'tcp' | 'ipc'): Promise<string> =>
+    transport === 'ipc' ? `ipc://${join(dir, `e${counter++}.sock`)}` : `tcp://127.0.0.1:${await freeTcpPort()}`;
+  const rows: Ns3AgentRow[] = [];
+  try {
+    for (const sim of Object.keys(SIMS) as SimName[]) {
+      if (!existsSync(join(binDir, sim))) {
+        process.stderr.write(`bridge-ns3: ${binDir} lacks ${sim}; its rows are left out\n`);
+        continue;
+      }
+      const space = await actionSpaceOf(sim, await endpointFor('ipc'));
+      const actionHex = Buffer.from(encodeEnvActMsg({ actData: toWireData(space, space.sample(new Rng(1))) })).toString('hex');
+      // Warm-up (discarded): the first runs pay for page cache and V8 compilation.
+      await ns3tsAgent(sim, await endpointFor('ipc'));
+      await remoteEnv(sim, await endpointFor('ipc'));
+      for (const transport of transports) {
+        const samples = { 'cpp-echo': [] as number[], 'ns3ts-agent': [] as number[], 'remote-env': [] as number[] };
+        for (let r = 0; r < rounds; r++) {
+          // Alternating within a round: each agent sees about the same machine load.
+          samples['cpp-echo'].push(await cppEcho(sim, await endpointFor(transport), actionHex));
+          samples['ns3ts-agent'].push(await ns3tsAgent(sim, await endpointFor(transport)));
+          samples['remote-env'].push(await remoteEnv(sim, await endpointFor(transport)));
+        }
+        const ceiling = median(samples['cpp-echo']);
+        for (const agent of ['cpp-echo', 'ns3ts-agent', 'remote-env'] as const) {
+          const rate = median(samples[agent]);
+          const row: Ns3AgentRow = { sim, agent, transport, stepsPerSec: Math.round(rate), samples: samples[agent].map((x) => Math.round(x)) };
+          if (agent !== 'cpp-echo') row.ratioToCeiling = Number((rate / ceiling).toFixed(3));
+          rows.push(row);
+        }
+      }
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function formatNs3Row(r: Ns3AgentRow): string {
+  return `${r.sim.padEnd(17)}${r.agent.padEnd(13)}${r.transport.padEnd(10)}${String(r.stepsPerSec).padStart(9)}${(r.ratioToCeiling?.toFixed(3) ?? '-').padStart(8)}  [${r.samples.join(', ')}]`;
+}
+
+export const NS3_ROW_HEADER = `${'sim'.padEnd(17)}${'agent'.padEnd(13)}${'transport'.padEnd(10)}${'steps/s'.padStart(9)}${'ratio'.padStart(8)}  samples`;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf('--rounds');
+  const rows = await ns3AgentRows({ rounds: i > 0 ? Number(process.argv[i + 1]) : 3 });
+  console.log(NS3_ROW_HEADER);
+  for (const r of rows) console.log(formatNs3Row(r));
+}

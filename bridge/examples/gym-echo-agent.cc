@@ -1,0 +1,109 @@
+// gym-echo-agent: the fastest agent a simulator can have, the ceiling of the bridge benchmark.
+// A bare ZeroMQ REP socket that answers the SimInitMsg with SimInitAck{done} and every state with
+// the same EnvActMsg bytes (a valid action, encoded by the caller), without decoding anything. A
+// simulator that sees game over stops on its own whatever the answer, so the agent needs no
+// protocol knowledge beyond the first frame being the handshake.
+//
+//   gym-echo-agent --endpoint ipc:///tmp/gym.sock --action-hex 0a050801120101
+//
+// It prints {"states":..,"seconds":..,"stepsPerSec":..} on stdout once the simulator has gone
+// quiet for --idle-ms (default 1000) after its first state; seconds run from the first state to
+// the last one, stepsPerSec counts the answered steps between them. Exit status 3 when no
+// simulator comes within --timeout-ms (default 60000), 2 on bad arguments, 4 when it cannot bind.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <zmq.hpp>
+
+namespace {
+[[noreturn]] void usage(const std::string& problem) {
+  std::cerr << "gym-echo-agent: " << problem << "\n"
+            << "usage: gym-echo-agent --endpoint <tcp://host:port|ipc://path> --action-hex <EnvActMsg bytes in hex>"
+               " [--idle-ms N] [--timeout-ms N]\n";
+  std::exit(2);
+}
+
+std::string fromHex(const std::string& hex) {
+  if (hex.size() % 2 != 0) usage("--action-hex: got \"" + hex + "\", expected an even number of hex digits");
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const std::string byte = hex.substr(i, 2);
+    char* end = nullptr;
+    const long value = std::strtol(byte.c_str(), &end, 16);
+    if (end != byte.c_str() + 2) usage("--action-hex: got \"" + hex + "\", expected hex digits only");
+    out.push_back(static_cast<char>(value));
+  }
+  return out;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string endpoint, action;
+  bool haveAction = false;
+  long long idleMs = 1000, timeoutMs = 60000;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    const auto eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else {
+      if (i + 1 >= argc) usage(arg + ": missing value");
+      value = argv[++i];
+    }
+    try {
+      if (arg == "--endpoint") endpoint = value;
+      else if (arg == "--action-hex") action = fromHex(value), haveAction = true;
+      else if (arg == "--idle-ms") idleMs = std::stoll(value);
+      else if (arg == "--timeout-ms") timeoutMs = std::stoll(value);
+      else usage("unknown option " + arg);
+    } catch (const std::logic_error&) {
+      usage(arg + ": got \"" + value + "\", expected an integer");
+    }
+  }
+  if (endpoint.empty()) usage("--endpoint is required");
+  if (!haveAction) usage("--action-hex is required");
+  if (idleMs < 1 || timeoutMs < 1) usage("--idle-ms and --timeout-ms must be >= 1");
+
+  zmq::context_t context{1};
+  zmq::socket_t socket(context, zmq::socket_type::rep);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeoutMs));
+  try {
+    socket.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    std::cerr << "gym-echo-agent: " << endpoint << ": " << e.what() << std::endl;
+    return 4;
+  }
+  // SimInitAck{done: true}: field 1, varint 1.
+  static const char kInitAck[] = {0x08, 0x01};
+  zmq::message_t msg;
+  if (!socket.recv(msg)) {
+    std::cerr << "gym-echo-agent: no simulator at " << endpoint << " within " << timeoutMs << " ms" << std::endl;
+    return 3;
+  }
+  socket.send(zmq::buffer(kInitAck, sizeof kInitAck), zmq::send_flags::none);
+
+  long long states = 0;
+  std::chrono::steady_clock::time_point first, last;
+  for (;;) {
+    if (!socket.recv(msg)) {
+      if (states > 0) break;  // the simulator finished (or died): the run is over
+      std::cerr << "gym-echo-agent: no state at " << endpoint << " within " << timeoutMs << " ms" << std::endl;
+      return 3;
+    }
+    last = std::chrono::steady_clock::now();
+    if (states++ == 0) {
+      first = last;
+      socket.set(zmq::sockopt::rcvtimeo, static_cast<int>(idleMs));
+    }
+    socket.send(zmq::buffer(action), zmq::send_flags::none);
+  }
+  const double seconds = std::chrono::duration<double>(last - first).count();
+  std::printf("{\"states\":%lld,\"seconds\":%.6f,\"stepsPerSec\":%.1f}\n", states, seconds,
+              seconds > 0 ? (states - 1) / seconds : 0.0);
+  return 0;
+}
