@@ -2,6 +2,7 @@
 // arrays, and the DuckDB results index.
 export {
   loadSweepFile,
+  loadYamlSpecFile,
   parseSweep,
   parseAxisValues,
   parseSeeds,

@@ -65,8 +65,20 @@ function isObject(value: unknown): value is Obj {
 
 /** Reads and validates a sweep file. Errors are InputErrors prefixed with the file name. */
 export function loadSweepFile(path: string): SweepSpec {
+  return loadYamlSpecFile(path, 'sweep file', parseSweep);
+}
+
+/**
+ * Reads a YAML spec file (a sweep, a study) and validates it with `parse`: a missing file, a YAML
+ * error (by line and column, never by content) and every InputError of `parse` name the file.
+ */
+export function loadYamlSpecFile<T>(
+  path: string,
+  kind: string,
+  parse: (raw: unknown, options: { fallbackName: string; baseDir: string }) => T,
+): T {
   const full = resolve(path);
-  if (!existsSync(full)) throw new InputError('sweep file', path, 'an existing .yaml file');
+  if (!existsSync(full)) throw new InputError(kind, path, 'an existing .yaml file');
   let raw: unknown;
   try {
     raw = parseYaml(readInputFile(full, basename(full)), { prettyErrors: true });
@@ -78,7 +90,7 @@ export function loadSweepFile(path: string): SweepSpec {
     throw err;
   }
   try {
-    return parseSweep(raw, { fallbackName: basename(full, extname(full)), baseDir: dirname(full) });
+    return parse(raw, { fallbackName: basename(full, extname(full)), baseDir: dirname(full) });
   } catch (err) {
     if (err instanceof InputError) throw new InputError(`${basename(full)}: ${err.field}`, err.value, err.expected);
     throw err;

@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { InputError, readInputFile } from '../util/index.js';
-import { parseSweep, type SweepSpec } from '../sweep/index.js';
+import { InputError } from '../util/index.js';
+import { loadYamlSpecFile, parseSweep, type SweepSpec } from '../sweep/index.js';
 import { parseSpace, type ParamSpec } from './space.js';
 import { TPE_DEFAULTS, type SamplerSettings } from './samplers.js';
 import { ASHA_DEFAULTS, MEDIAN_DEFAULTS, type PrunerSettings } from './pruners.js';
@@ -50,24 +47,7 @@ function isObject(value: unknown): value is Obj {
 
 /** Reads and validates a study file. Errors are InputErrors prefixed with the file name. */
 export function loadStudyFile(path: string): StudySpec {
-  const full = resolve(path);
-  if (!existsSync(full)) throw new InputError('study file', path, 'an existing .yaml file');
-  let raw: unknown;
-  try {
-    raw = parseYaml(readInputFile(full, basename(full)), { prettyErrors: true });
-  } catch (err) {
-    if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      throw new InputError(basename(full), pos ? `line ${pos.line} column ${pos.col}` : '?', `valid YAML (${err.code})`);
-    }
-    throw err;
-  }
-  try {
-    return parseStudy(raw, { fallbackName: basename(full, extname(full)), baseDir: dirname(full) });
-  } catch (err) {
-    if (err instanceof InputError) throw new InputError(`${basename(full)}: ${err.field}`, err.value, err.expected);
-    throw err;
-  }
+  return loadYamlSpecFile(path, 'study file', parseStudy);
 }
 
 function integerIn(field: string, value: unknown, low: number, high: number): number {
