@@ -4,6 +4,7 @@
  * throws InputError naming the option, the text given and what was expected, which `main` prints
  * as one line.
  */
+import { Option, type Command } from 'commander';
 import { InputError } from '../util/index.js';
 
 /** Inclusive bounds of an integer option (min defaults to 0, max to no limit). */
@@ -71,3 +72,20 @@ export function repeatableOption(value: string, previous: string[] = []): string
 
 /** The help of `--set`, the same on every command that takes it. */
 export const SET_OPTION_HELP = 'override a scenario field, validated like the file (repeatable), e.g. --set episodeSteps=50 --set slices.urllc.delayTarget=5';
+
+/**
+ * Where a sweep's or a study's runs execute: `--executor local|slurm` and the Slurm settings
+ * every job array takes (partition, time limit, CPUs per task, extra sbatch arguments).
+ */
+export function withExecutorOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--executor <kind>', 'where the runs execute').choices(['local', 'slurm']).default('local'))
+    .option('--partition <name>', "slurm: partition (default: the cluster's default)")
+    .option('--time <limit>', "slurm: time limit per run, e.g. 00:30:00 (default: the partition's)")
+    .option('--cpus-per-task <n>', 'slurm: CPUs per run', integerOption('--cpus-per-task'), 1)
+    .addOption(
+      new Option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)')
+        .argParser((v: string, acc: string[]) => [...acc, v])
+        .default([], 'none'),
+    );
+}

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { InputError, Ns3tsError, log } from '../../util/index.js';
 import {
   formatStatus,
@@ -10,7 +10,11 @@ import {
   sweepStatus,
   type PreparedSweep,
 } from '../../sweep/index.js';
-import { integerOption, parseInteger } from '../options.js';
+import { abortOnSignals } from '../signals.js';
+import { withExecutorOptions, integerOption, parseInteger } from '../options.js';
+
+/** Ctrl-C: running steps get SIGINT, their runs go back to pending, finished results stay. */
+const sweepStopWarning = (sig: NodeJS.Signals): string => `sweep: ${sig}: stopping the running steps (again to exit at once)`;
 
 interface SweepOptions {
   out?: string;
@@ -27,33 +31,6 @@ interface SweepOptions {
   timeout?: number;
   dryRun?: boolean;
   progress: boolean;
-}
-
-/**
- * Ctrl-C handling: the first SIGINT (or SIGTERM) aborts — running steps get SIGINT, their runs go
- * back to pending, finished results stay; a second one exits at once.
- */
-function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (sig: NodeJS.Signals): void => {
-    count++;
-    if (count === 1) {
-      log.warn(`sweep: ${sig}: stopping the running steps (again to exit at once)`);
-      controller.abort();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
 }
 
 function describePlan(prepared: PreparedSweep): string {
@@ -75,17 +52,9 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'sweep folder (run folders, results) (default: "sweeps/<sweep name>")')
     .option('-w, --workers <n>', 'local executor: concurrent runs', integerOption('--workers'), availableParallelism())
     .option('--retries <n>', 'retries of a crashed run before it is marked failed', integerOption('--retries'), 1)
-    .option('--retry-failed', 'give runs that failed for good a new set of attempts', false)
-    .addOption(new Option('--executor <kind>', 'where the runs execute').choices(['local', 'slurm']).default('local'))
-    .option('--partition <name>', 'slurm: partition (default: the cluster\'s default)')
-    .option('--time <limit>', 'slurm: time limit per run, e.g. 00:30:00 (default: the partition\'s)')
-    .option('--cpus-per-task <n>', 'slurm: CPUs per run', integerOption('--cpus-per-task'), 1)
+    .option('--retry-failed', 'give runs that failed for good a new set of attempts', false);
+  withExecutorOptions(sweep)
     .option('--max-parallel <n>', 'slurm: at most this many runs at once (--array=...%N) (default: no limit)', integerOption('--max-parallel'))
-    .addOption(
-      new Option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--account=x)')
-        .argParser((v: string, acc: string[]) => [...acc, v])
-        .default([], 'none'),
-    )
     .option('--wait', 'slurm: wait until the job array has finished', false)
     .option('--timeout <seconds>', 'slurm: with --wait, give up waiting after this long (default: no limit)', integerOption('--timeout'))
     .option('--dry-run', 'validate the sweep file, create the run folders and list the runs without running them', false)
@@ -105,7 +74,7 @@ export function register(program: Command): void {
 
 /** `ns3ts sweep --executor local`: a worker pool on this machine; exit code 130 when stopped, 1 when a run failed. */
 async function runLocally(prepared: PreparedSweep, opts: SweepOptions): Promise<void> {
-  const { signal, dispose } = abortOnSignals();
+  const { signal, dispose } = abortOnSignals(sweepStopWarning);
   try {
     const summary = await runSweepLocal(prepared, { workers: Math.max(1, opts.workers), maxAttempts: opts.retries + 1, signal, progress: opts.progress });
     log.info(
@@ -124,7 +93,7 @@ async function runLocally(prepared: PreparedSweep, opts: SweepOptions): Promise<
  * with --wait, polls until they end and exits 1 unless every run is done.
  */
 async function runOnSlurm(prepared: PreparedSweep, opts: SweepOptions): Promise<void> {
-  const { signal, dispose } = abortOnSignals();
+  const { signal, dispose } = abortOnSignals(sweepStopWarning);
   let lastLine = '';
   try {
     const result = await runSweepSlurm(prepared, {
@@ -173,7 +142,7 @@ function registerRunTask(sweep: Command): void {
       const text = indexText ?? process.env.SLURM_ARRAY_TASK_ID;
       if (text === undefined) throw new InputError('index', text, 'a row index, or SLURM_ARRAY_TASK_ID in the environment');
       const index = parseInteger('index', text);
-      const { signal, dispose } = abortOnSignals();
+      const { signal, dispose } = abortOnSignals(sweepStopWarning);
       try {
         const { row, outcome } = await runTask(manifest, index, opts.retries + 1, signal);
         log.info(`run ${row.runId}: ${outcome}`);

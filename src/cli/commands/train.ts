@@ -4,6 +4,7 @@ import { serveLiveReport, type LiveServer } from '../../report/index.js';
 import { applyOverrides, resolveScenario } from '../../scenario/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
 import { InputError, log } from '../../util/index.js';
+import { abortOnSignals } from '../signals.js';
 import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
 
 interface TrainCliOptions {
@@ -53,33 +54,6 @@ function resumeHint(runDir: string): string {
   return `resume with: ns3ts train --resume ${runDir}`;
 }
 
-/**
- * Ctrl-C (or SIGTERM) stops the run after the episodes in progress, once their checkpoint is
- * written; a second one exits at once (the last checkpoint on disk is whole: checkpoints are
- * replaced atomically). Either way the resume command is printed.
- */
-function stopOnSignals(): { signal: AbortSignal; runDir: string | null; dispose: () => void } {
-  const controller = new AbortController();
-  const state = { signal: controller.signal, runDir: null as string | null, dispose: (): void => {} };
-  const handler = (sig: NodeJS.Signals): void => {
-    if (!controller.signal.aborted) {
-      log.warn(`${sig}: stopping after the current episode and its checkpoint (again to exit at once)`);
-      controller.abort();
-      return;
-    }
-    log.warn(`${sig}: exiting at once; the last checkpoint written is kept`);
-    if (state.runDir) log.info(resumeHint(state.runDir));
-    process.exit(130);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  state.dispose = () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-  return state;
-}
-
 export function register(program: Command): void {
   program
     .command('train')
@@ -112,7 +86,14 @@ export function register(program: Command): void {
       }
       // With overrides the scenario is resolved here; train() takes the resulting object.
       const scenario = options.set.length > 0 ? applyOverrides(resolveScenario(options.scenario ?? 'slicing-synthetic'), options.set) : options.scenario;
-      const stop = stopOnSignals();
+      let stoppedRunDir: string | null = null;
+      const stop = abortOnSignals(
+        (sig) => `${sig}: stopping after the current episode and its checkpoint (again to exit at once)`,
+        (sig) => {
+          log.warn(`${sig}: exiting at once; the last checkpoint written is kept`);
+          if (stoppedRunDir) log.info(resumeHint(stoppedRunDir));
+        },
+      );
       let live: LiveServer | null = null;
       let summary: TrainSummary;
       try {
@@ -131,7 +112,7 @@ export function register(program: Command): void {
           progress: options.progress,
           announce: log.info,
           signal: stop.signal,
-          onRunDir: (runDir) => (stop.runDir = runDir),
+          onRunDir: (runDir) => (stoppedRunDir = runDir),
           ...(options.live
             ? {
                 onRunOpen: async (runDir: string) => {

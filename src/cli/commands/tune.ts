@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { Ns3tsError } from '../../util/index.js';
 import { formatBest, formatStudyStatus, prepareStudy, readStudy, runStudy, type StudyRunOptions } from '../../tune/index.js';
-import { integerOption } from '../options.js';
+import { abortOnSignals } from '../signals.js';
+import { withExecutorOptions, integerOption } from '../options.js';
 
 interface TuneRunOptions {
   out?: string;
@@ -17,59 +18,24 @@ interface TuneRunOptions {
   progress: boolean;
 }
 
-/**
- * Ctrl-C handling as for sweeps: the first SIGINT (or SIGTERM) stops the running steps (their
- * trials stay running in the study and resume next time); a second one exits at once.
- */
-function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (sig: NodeJS.Signals): void => {
-    count++;
-    if (count === 1) {
-      process.stderr.write(`\nns3ts tune: ${sig}: stopping the running trials (again to exit at once)\n`);
-      controller.abort();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
-}
-
 export function register(program: Command): void {
   const tune = program
     .command('tune')
     .description('hyperparameter search: a study (search space, objective, sampler, pruner) run on the sweep executors; resumable');
-  tune
+  const run = tune
     .command('run')
     .description('run a study until its trial budget has ended (a killed study resumes where it stopped)')
     .argument('<file>', 'study file (scenarios/studies/*.yaml)')
     .option('-o, --out <dir>', 'study folder (default: "studies/<study name>")')
     .option('--trials <n>', 'trials in all (default: the study file\'s trials)', integerOption('--trials', { min: 1 }))
     .option('--parallelism <n>', 'trials at once (default: the study file\'s parallelism)', integerOption('--parallelism', { min: 1 }))
-    .option('--retries <n>', 'retries of a crashed run before its trial fails', integerOption('--retries'), 1)
-    .addOption(new Option('--executor <kind>', 'where the runs execute').choices(['local', 'slurm']).default('local'))
-    .option('--partition <name>', 'slurm: partition (default: the cluster\'s default)')
-    .option('--time <limit>', 'slurm: time limit per run, e.g. 00:30:00 (default: the partition\'s)')
-    .option('--cpus-per-task <n>', 'slurm: CPUs per run', integerOption('--cpus-per-task'), 1)
-    .addOption(
-      new Option('--sbatch-arg <arg>', 'slurm: extra sbatch argument, repeatable')
-        .argParser((v: string, acc: string[]) => [...acc, v])
-        .default([], 'none'),
-    )
+    .option('--retries <n>', 'retries of a crashed run before its trial fails', integerOption('--retries'), 1);
+  withExecutorOptions(run)
     .option('--poll-seconds <n>', 'how often evaluation points (and Slurm runs) are checked', integerOption('--poll-seconds', { min: 1 }), 2)
     .option('--no-progress', 'no per-trial lines on stderr')
     .action(async (file: string, opts: TuneRunOptions) => {
       const prepared = await prepareStudy(file, opts.out ? { out: opts.out } : {});
-      const { signal, dispose } = abortOnSignals();
+      const { signal, dispose } = abortOnSignals((sig) => `tune: ${sig}: stopping the running trials (again to exit at once)`);
       try {
         const options: StudyRunOptions = {
           executor: opts.executor,
