@@ -1,9 +1,11 @@
 import { type NdArray } from '../env/index.js';
 import {
   BASELINE_NAMES,
+  CONSTRAINED_ORACLE_NAME,
   FixedSharesPolicy,
   KpiAccumulator,
   createBaseline,
+  createConstrainedOracle,
   createEnv,
   evaluateConstraints,
   parseShares,
@@ -137,7 +139,7 @@ export interface NamedPolicy {
 }
 
 export const POLICY_SPEC_HELP =
-  'baseline:<static|proportional|demand|oracle>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
+  'baseline:<static|proportional|demand|oracle|oracle-constrained>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
 
 function baselineFactory(name: BaselineName): NamedPolicy {
   return {
@@ -167,6 +169,12 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
   const arg = colon < 0 ? '' : spec.slice(colon + 1);
   switch (kind) {
     case 'baseline': {
+      if (arg === CONSTRAINED_ORACLE_NAME) {
+        if (scenario.env.kind !== 'synthetic') {
+          throw new InputError('policy', spec, 'a synthetic scenario (the constrained oracle uses the synthetic env model)');
+        }
+        return [{ id: spec, create: (env, s) => createConstrainedOracle(s, slicingModelOf(env)) }];
+      }
       if (!(BASELINE_NAMES as readonly string[]).includes(arg)) {
         throw new InputError('policy', spec, `baseline:<${BASELINE_NAMES.join('|')}>`);
       }

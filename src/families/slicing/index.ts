@@ -46,6 +46,7 @@ export {
   parseShares,
   type BaselineName,
 } from './baselines.js';
+export { ConstrainedOraclePolicy, CONSTRAINED_ORACLE_NAME, createConstrainedOracle, shareGrid } from './constrained-oracle.js';
 export {
   KpiAccumulator,
   evaluateConstraints,

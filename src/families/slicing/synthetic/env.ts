@@ -22,6 +22,12 @@ export interface SlicingModel {
   readonly activeMask: Uint8Array;
   /** log(r + 1) of one (cell, slice) at `share` in the coming step; NaN if the slice is inactive. */
   evaluateSliceUtility(cell: number, slice: number, share: number): number;
+  /**
+   * The observation row (FEATURES_PER_SLICE values) one (cell, slice) would report after the
+   * coming step at `share`, written to `out` from `offset`; false (nothing written) if inactive.
+   * For policies that check constraints on the outcome (the constrained oracle).
+   */
+  evaluateSliceRow(cell: number, slice: number, share: number, out: Float32Array, offset?: number): boolean;
 }
 
 /**
@@ -320,6 +326,15 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     return sliceUtility(this.kR);
   }
 
+  /** The observation row of one (cell, slice) at `share` in the coming step (see SlicingModel). */
+  evaluateSliceRow(cell: number, slice: number, share: number, out: Float32Array, offset = 0): boolean {
+    const i = cell * this.sliceCount + slice;
+    if (!this.active[i]) return false;
+    this.evalSlice(i, share);
+    this.writeRow(out, offset, i, share);
+    return true;
+  }
+
   async reset(options: ResetOptions = {}): Promise<ResetResult<NdArray<Float32Array>>> {
     this.resetSync(options.seed);
     return { obs: this.copyObs(), info: this.info() };
@@ -483,6 +498,23 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     this.kR = qosLevel(this.kThroughput, slice.phiTarget, this.kDelay, slice.delayTarget, n);
   }
 
+  /** The observation row of active (cell, slice) index i at `share` from the k* fields of evalSlice. */
+  private writeRow(obs: Float32Array, row: number, i: number, share: number): void {
+    const slice = this.slices[i % this.sliceCount]!;
+    obs[row + FEATURE.share] = share;
+    obs[row + FEATURE.throughput] = this.kThroughput;
+    obs[row + FEATURE.meanDelay] = this.kDelay;
+    obs[row + FEATURE.p95Delay] = this.kP95;
+    obs[row + FEATURE.prbUtilization] = this.kUtil;
+    obs[row + FEATURE.activeUsers] = this.users[i]!;
+    obs[row + FEATURE.meanCqi] = this.cqi[i]!;
+    obs[row + FEATURE.offeredLoad] = this.offered[i]!;
+    obs[row + FEATURE.backlog] = this.kBacklog;
+    obs[row + FEATURE.phiTarget] = slice.phiTarget;
+    obs[row + FEATURE.delayTarget] = slice.delayTarget;
+    obs[row + FEATURE.active] = 1;
+  }
+
   /** Applies shares x to the prepared step: writes obs, qos, usedPrbs; returns the reward. */
   private apply(x: Float64Array, t: number): number {
     const S = this.sliceCount;
@@ -512,18 +544,7 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
         used += prbsUsed;
         this.qos[i] = this.kR;
         reward += sliceUtility(this.kR);
-        obs[row + FEATURE.share] = share;
-        obs[row + FEATURE.throughput] = this.kThroughput;
-        obs[row + FEATURE.meanDelay] = this.kDelay;
-        obs[row + FEATURE.p95Delay] = this.kP95;
-        obs[row + FEATURE.prbUtilization] = this.kUtil;
-        obs[row + FEATURE.activeUsers] = this.users[i]!;
-        obs[row + FEATURE.meanCqi] = this.cqi[i]!;
-        obs[row + FEATURE.offeredLoad] = this.offered[i]!;
-        obs[row + FEATURE.backlog] = this.kBacklog;
-        obs[row + FEATURE.phiTarget] = slice.phiTarget;
-        obs[row + FEATURE.delayTarget] = slice.delayTarget;
-        obs[row + FEATURE.active] = 1;
+        this.writeRow(obs, row, i, share);
       }
       this.cellUtilization[c] = used / this.prbs;
     }
