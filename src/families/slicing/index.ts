@@ -52,6 +52,7 @@ export {
   evaluateConstraints,
   constraintCosts,
   convergenceIndex,
+  recoveryAfter,
   type EvalKpis,
   type SliceKpis,
   type CellKpis,

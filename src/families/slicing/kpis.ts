@@ -166,32 +166,15 @@ export class KpiAccumulator {
 
   /** Scores the recovery after each event of the episode just played. */
   private closeEpisode(): void {
-    const ratio = this.episodeRatio;
     for (const event of this.events) {
-      let pre = 0;
-      let n = 0;
-      for (let t = Math.max(1, event.step - RECOVERY_WINDOW); t < event.step && t < ratio.length; t++) {
-        if (!Number.isNaN(ratio[t]!)) {
-          pre += ratio[t]!;
-          n++;
-        }
-      }
-      const end = event.step + event.duration;
-      if (n === 0 || end >= ratio.length) continue; // the episode did not cover the event
-      pre /= n;
-      let back = -1;
-      for (let t = end; t < ratio.length; t++) {
-        if (!Number.isNaN(ratio[t]!) && ratio[t]! >= pre * (1 - RECOVERY_TOLERANCE)) {
-          back = t - end;
-          break;
-        }
-      }
-      if (back >= 0) {
-        this.recoverySum += back;
+      const recovery = recoveryAfter(this.episodeRatio, event);
+      if (!recovery.covered) continue;
+      if (recovery.steps !== null) {
+        this.recoverySum += recovery.steps;
         this.recovered++;
       } else this.unrecovered++;
     }
-    ratio.fill(Number.NaN);
+    this.episodeRatio.fill(Number.NaN);
   }
 
   /** Marks the start of an episode. */
@@ -355,6 +338,38 @@ export class KpiAccumulator {
     }));
     return { kpis, perSlice, perCell };
   }
+}
+
+/**
+ * The recovery after one scheduled event in a per-step series of an episode (index = 1-based
+ * step; NaN = nothing measured that step), the rule behind EvalKpis.recoverySteps: the reference
+ * is the series' mean over the `window` steps before the event, and the recovery is the number of
+ * steps from the event's end until the series is back within `tolerance` (relative) of it — 0
+ * when the first step after the event already is. `covered` is false when the episode did not
+ * cover the event (no measured step before it, or it ends at or after the series' end); `steps`
+ * is null when the series never came back before the episode ended.
+ */
+export function recoveryAfter(
+  series: ArrayLike<number>,
+  event: { step: number; duration: number },
+  window = RECOVERY_WINDOW,
+  tolerance = RECOVERY_TOLERANCE,
+): { covered: boolean; steps: number | null } {
+  let pre = 0;
+  let n = 0;
+  for (let t = Math.max(1, event.step - window); t < event.step && t < series.length; t++) {
+    if (!Number.isNaN(series[t]!)) {
+      pre += series[t]!;
+      n++;
+    }
+  }
+  const end = event.step + event.duration;
+  if (n === 0 || end >= series.length) return { covered: false, steps: null };
+  pre /= n;
+  for (let t = end; t < series.length; t++) {
+    if (!Number.isNaN(series[t]!) && series[t]! >= pre * (1 - tolerance)) return { covered: true, steps: t - end };
+  }
+  return { covered: true, steps: null };
 }
 
 /** The measured value of each scenario constraint, from per-slice KPIs. */

@@ -1,0 +1,223 @@
+/**
+ * Robustness benchmark: on each robustness scenario, trains the agents with the scenario's default
+ * budget, then evaluates them and the baselines (static, the oracle and the constrained oracle) on
+ * the same held-out seeds. Measures mean utility, QoS satisfaction, each scenario constraint's
+ * rate, and the recovery after scheduled events (EvalKpis.recoverySteps: steps after an event ends
+ * until the step's QoS ratio is back within 5% of its mean over the 8 steps before the event).
+ * Prints one table per scenario (utility relative to the oracle and to the constrained oracle) and
+ * the aims as met/missed, and writes bench-results/robustness.json.
+ *
+ *   npm run bench:robustness -- [--episodes N] [--eval-episodes N] [--seed N]
+ *     [--scenarios robustness-burst,...] [--policies maddpg-admm,static,...] [--out file.json]
+ *
+ * --episodes: training episodes per agent (default: each scenario's training.episodes).
+ * Aims: maddpg-admm >= 97% of the oracle's mean utility on each scenario; the constrained agents
+ * (maddpg-lagrangian, maddpg-rcpo) meet every constraint the constrained oracle meets, at >= 95% of
+ * its mean utility.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/index.js';
+import { loadScenario, type Scenario } from '../src/scenario/index.js';
+import { train } from '../src/train/index.js';
+import { InputError, writeJsonAtomic } from '../src/util/index.js';
+
+const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
+const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
+const BASELINES = ['static', 'oracle', 'oracle-constrained'];
+const CONSTRAINED_AGENTS = ['maddpg-lagrangian', 'maddpg-rcpo'];
+/** Held-out evaluation seeds: episode e uses 900000 + e, far from every training episode seed. */
+const HELD_OUT_SEED = 900_000;
+/** maddpg-admm's mean utility relative to the oracle's. */
+const ORACLE_AIM = 0.97;
+/** A constrained agent's mean utility relative to the constrained oracle's. */
+const CONSTRAINED_AIM = 0.95;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function intArg(name: string, min: number): number | undefined {
+  const text = arg(name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new InputError(name, text, `an integer >= ${min}`);
+  return value;
+}
+
+function listArg(name: string, fallback: readonly string[], known: readonly string[]): string[] {
+  const text = arg(name);
+  if (text === undefined) return [...fallback];
+  const items = text.split(',').map((s) => s.trim());
+  for (const item of items) if (!known.includes(item)) throw new InputError(name, item, `a comma-separated list of ${known.join(', ')}`);
+  return items;
+}
+
+interface Row {
+  scenario: string;
+  policy: string;
+  meanUtility: number;
+  qosSatisfaction: number;
+  constraints: Array<{ slice: string; kind: string; limit: number; value: number }>;
+  recoverySteps: number | null;
+  unrecoveredEvents: number;
+  capacityViolation: number;
+  vsOracle: number | null;
+  vsConstrainedOracle: number | null;
+  trainSeconds: number | null;
+}
+
+interface Aim {
+  scenario: string;
+  policy: string;
+  aim: string;
+  value: number;
+  target: number;
+  met: boolean;
+}
+
+const episodesOverride = intArg('--episodes', 1);
+const evalEpisodes = intArg('--eval-episodes', 1) ?? 5;
+const seedOverride = intArg('--seed', 0);
+const scenarios = listArg('--scenarios', SCENARIOS, SCENARIOS);
+const policies = listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]);
+const out = arg('--out') ?? join('bench-results', 'robustness.json');
+
+const rows: Row[] = [];
+const aims: Aim[] = [];
+const startedAt = Date.now();
+const progress = (line: string): void => void process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
+
+/** Trains `agent` on the scenario with its default budget (or --episodes) and evaluates it held out. */
+async function trainAndEvaluate(scenario: Scenario, agent: string, dir: string): Promise<{ result: EvalResult; trainSeconds: number }> {
+  const episodes = episodesOverride ?? scenario.training.episodes;
+  const seed = seedOverride ?? scenario.seed;
+  progress(`${scenario.name}: training ${agent} for ${episodes} episodes (seed ${seed})`);
+  const summary = await train({
+    scenario,
+    agent,
+    seed,
+    episodes,
+    outDir: dir,
+    runId: `${scenario.name}-${agent}`,
+    progress: process.stderr.isTTY,
+  });
+  progress(`${scenario.name}: ${agent} trained in ${summary.trainSeconds.toFixed(1)} s; evaluating`);
+  const [named] = resolvePolicies(`checkpoint:${summary.runDir}`, scenario);
+  const result = await evaluatePolicy(scenario, named!.create, { episodes: evalEpisodes, seed: HELD_OUT_SEED });
+  return { result, trainSeconds: summary.trainSeconds };
+}
+
+function rowOf(scenario: Scenario, policy: string, result: EvalResult, trainSeconds: number | null): Row {
+  return {
+    scenario: scenario.name,
+    policy,
+    meanUtility: result.kpis.meanUtility,
+    qosSatisfaction: result.kpis.qosSatisfaction,
+    constraints: result.constraints.map((c) => ({ slice: c.slice, kind: c.kind, limit: c.limit, value: c.value })),
+    recoverySteps: result.kpis.recoverySteps,
+    unrecoveredEvents: result.kpis.unrecoveredEvents,
+    capacityViolation: result.kpis.capacityViolation,
+    vsOracle: null,
+    vsConstrainedOracle: null,
+    trainSeconds,
+  };
+}
+
+/** The aims of one scenario's rows (those whose reference policies were run). */
+function scenarioAims(scenarioRows: Row[]): Aim[] {
+  const found: Aim[] = [];
+  const by = (policy: string): Row | undefined => scenarioRows.find((r) => r.policy === policy);
+  const oracle = by('oracle');
+  const constrainedOracle = by('oracle-constrained');
+  const admm = by('maddpg-admm');
+  if (admm && oracle) {
+    const ratio = admm.meanUtility / oracle.meanUtility;
+    found.push({ scenario: admm.scenario, policy: admm.policy, aim: 'mean utility vs oracle', value: ratio, target: ORACLE_AIM, met: ratio >= ORACLE_AIM });
+  }
+  if (constrainedOracle) {
+    for (const agent of CONSTRAINED_AGENTS) {
+      const row = by(agent);
+      if (!row) continue;
+      const ratio = row.meanUtility / constrainedOracle.meanUtility;
+      found.push({ scenario: row.scenario, policy: agent, aim: 'mean utility vs constrained oracle', value: ratio, target: CONSTRAINED_AIM, met: ratio >= CONSTRAINED_AIM });
+      constrainedOracle.constraints.forEach((reference, j) => {
+        if (reference.value > reference.limit) return; // not feasible for the constrained oracle: no aim
+        const value = row.constraints[j]!.value;
+        found.push({
+          scenario: row.scenario,
+          policy: agent,
+          aim: `${reference.slice} ${reference.kind} <= limit`,
+          value,
+          target: reference.limit,
+          met: value <= reference.limit,
+        });
+      });
+    }
+  }
+  return found;
+}
+
+function table(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), ...body.map(line)].join('\n');
+}
+
+function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList: Aim[]): void {
+  const constraintHeads = scenario.constraints.map((c) => `${c.slice} ${c.kind.replace(/-rate$/, '')} (<= ${c.limit})`);
+  const header = ['policy', 'mean utility', 'vs oracle', 'vs c-oracle', 'QoS sat', ...constraintHeads, 'recovery', 'train s'];
+  const ratio = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
+  const body = scenarioRows.map((r) => [
+    r.policy,
+    r.meanUtility.toFixed(4),
+    ratio(r.vsOracle),
+    ratio(r.vsConstrainedOracle),
+    r.qosSatisfaction.toFixed(3),
+    ...r.constraints.map((c) => `${c.value.toFixed(4)}${c.value > c.limit ? ' !' : ''}`),
+    r.recoverySteps === null ? (r.unrecoveredEvents > 0 ? `none of ${r.unrecoveredEvents}` : '-') : `${r.recoverySteps.toFixed(1)}${r.unrecoveredEvents > 0 ? ` (+${r.unrecoveredEvents} not)` : ''}`,
+    r.trainSeconds === null ? '-' : r.trainSeconds.toFixed(0),
+  ]);
+  const episodes = episodesOverride === undefined ? `${scenario.training.episodes} (default)` : String(episodesOverride);
+  process.stdout.write(
+    `\n${scenario.name}: ${episodes} training episodes per agent, ${evalEpisodes} held-out episodes from seed ${HELD_OUT_SEED} (! = over the limit)\n` +
+      `${table(header, body)}\n` +
+      scenarioAimList.map((a) => `aim ${a.policy} ${a.aim}: ${a.value.toFixed(4)} vs ${a.target} ${a.met ? 'met' : 'MISSED'}\n`).join(''),
+  );
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-robustness-'));
+try {
+  for (const name of scenarios) {
+    const scenario = loadScenario(name);
+    const scenarioRows: Row[] = [];
+    for (const policy of policies) {
+      if (AGENTS.includes(policy)) {
+        const { result, trainSeconds } = await trainAndEvaluate(scenario, policy, dir);
+        scenarioRows.push(rowOf(scenario, policy, result, trainSeconds));
+      } else {
+        progress(`${scenario.name}: evaluating baseline:${policy}`);
+        const [named] = resolvePolicies(`baseline:${policy}`, scenario);
+        const result = await evaluatePolicy(scenario, named!.create, { episodes: evalEpisodes, seed: HELD_OUT_SEED });
+        scenarioRows.push(rowOf(scenario, policy, result, null));
+      }
+    }
+    const oracle = scenarioRows.find((r) => r.policy === 'oracle')?.meanUtility;
+    const constrainedOracle = scenarioRows.find((r) => r.policy === 'oracle-constrained')?.meanUtility;
+    for (const r of scenarioRows) {
+      r.vsOracle = oracle === undefined ? null : r.meanUtility / oracle;
+      r.vsConstrainedOracle = constrainedOracle === undefined ? null : r.meanUtility / constrainedOracle;
+    }
+    const scenarioAimList = scenarioAims(scenarioRows);
+    rows.push(...scenarioRows);
+    aims.push(...scenarioAimList);
+    printScenario(scenario, scenarioRows, scenarioAimList);
+    // Written after every scenario, so a long run that is stopped keeps what it measured.
+    writeJsonAtomic(out, { rows, aims, evalEpisodes, heldOutSeed: HELD_OUT_SEED, trainingEpisodes: episodesOverride ?? 'scenario default' });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+progress(`done; wrote ${out}`);
