@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'robustness.ts'), ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('bench:robustness', () => {
+  it('writes one row per (scenario, policy) in the shape of bench-results/robustness.json on a 1-episode run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-robustness-'));
+    try {
+      const out = join(dir, 'robustness.json');
+      const policies = ['maddpg-lagrangian', 'static', 'oracle', 'oracle-constrained'];
+      const { code, stdout, stderr } = await runBench([
+        '--episodes', '1', '--eval-episodes', '1', '--scenarios', 'robustness-outage', '--policies', policies.join(','), '--out', out,
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('robustness-outage: training maddpg-lagrangian for 1 episodes');
+      expect(stdout).toMatch(/^robustness-outage: 1 training episodes per agent, 1 held-out episodes from seed 900000/m);
+      expect(stdout).toMatch(/^aim maddpg-lagrangian mean utility vs constrained oracle: [\d.]+ vs 0\.95 (met|MISSED)$/m);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as {
+        rows: Array<Record<string, unknown> & { constraints: Array<Record<string, unknown>> }>;
+        aims: Array<Record<string, unknown>>;
+      };
+      expect(result.rows.map((r) => [r.scenario, r.policy])).toEqual(policies.map((p) => ['robustness-outage', p]));
+      for (const row of result.rows) {
+        expect(typeof row.meanUtility).toBe('number');
+        expect(row.qosSatisfaction).toBeGreaterThanOrEqual(0);
+        expect(row.qosSatisfaction).toBeLessThanOrEqual(1);
+        expect(row.constraints).toEqual([{ slice: 'urllc', kind: 'delay-violation-rate', limit: 0.01, value: expect.any(Number) }]);
+        expect(row.recoverySteps === null || typeof row.recoverySteps === 'number').toBe(true);
+      }
+      const byPolicy = Object.fromEntries(result.rows.map((r) => [r.policy, r]));
+      expect(byPolicy['oracle']!.vsOracle).toBe(1);
+      expect(byPolicy['oracle-constrained']!.vsConstrainedOracle).toBe(1);
+      // The constrained oracle meets the limit on this scenario, so the constrained agent has that aim.
+      expect(result.aims.map((a) => a.aim)).toEqual(['mean utility vs constrained oracle', 'urllc delay-violation-rate <= limit']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
