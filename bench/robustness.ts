@@ -102,7 +102,7 @@ async function trainAndEvaluate(scenario: Scenario, agent: string, dir: string):
     episodes,
     outDir: dir,
     runId: `${scenario.name}-${agent}`,
-    progress: process.stderr.isTTY,
+    progress: process.stderr.isTTY === true,
   });
   progress(`${scenario.name}: ${agent} trained in ${summary.trainSeconds.toFixed(1)} s; evaluating`);
   const [named] = resolvePolicies(`checkpoint:${summary.runDir}`, scenario);
