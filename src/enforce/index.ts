@@ -8,3 +8,4 @@ export { Enforcer, checkTarget, cleanStale, teardownSync, type EnforcerOptions, 
 export { Testbed, type TrafficFlow } from './testbed.js';
 export { runDemo, DEMO_DEFAULTS, DEMO_MAPPING, demoFlows, type DemoOptions, type DemoResult } from './demo.js';
 export { ServeAllocator, type AllocateRequest } from './serve-client.js';
+export { LinuxTcSlicingEnv } from './env.js';

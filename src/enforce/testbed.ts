@@ -4,7 +4,7 @@
  * from the sender to the receiver, one per slice, told apart by port and DSCP. Everything it
  * creates (namespaces, processes) is removed by `destroy()`, which the callers run in `finally`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { log, Ns3tsError } from '../util/index.js';
 import type { TcTarget } from './tc.js';
@@ -39,6 +39,17 @@ export class Testbed {
   /** Namespaces this testbed created (only those are deleted). */
   private readonly namespaces: string[] = [];
   private destroyed = false;
+  /** If the process exits without destroy() (an uncaught error, process.exit), the namespaces still go. */
+  private readonly onExit = (): void => {
+    for (const child of this.processes) child.kill('SIGKILL');
+    for (const ns of this.namespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+    }
+  };
 
   private constructor(
     readonly sender: string,
@@ -53,6 +64,7 @@ export class Testbed {
   /** Creates the namespaces `ns3ts-<tag>-tx` and `ns3ts-<tag>-rx` and the veth pair between them. */
   static async create(tag: string): Promise<Testbed> {
     const bed = new Testbed(`ns3ts-${tag}-tx`, `ns3ts-${tag}-rx`);
+    process.once('exit', bed.onExit);
     try {
       for (const ns of [bed.sender, bed.receiver]) {
         await ip(['netns', 'add', ns]);
@@ -109,6 +121,7 @@ export class Testbed {
   /** Stops every process it started and deletes both namespaces (the veth pair goes with them). Idempotent. */
   async destroy(): Promise<void> {
     this.destroyed = true;
+    process.off('exit', this.onExit);
     for (const child of this.processes.splice(0)) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

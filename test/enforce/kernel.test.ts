@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoFlows, Enforcer, readState, statePath, Testbed, DEMO_MAPPING, type DemoResult } from '../../src/enforce/index.js';
-import { FEATURE, FEATURES_PER_SLICE } from '../../src/scenario/index.js';
+import { evaluatePolicy, resolvePolicies } from '../../src/eval/index.js';
+import { FEATURE, FEATURES_PER_SLICE, parseScenario } from '../../src/scenario/index.js';
 import { checkRequirement } from '../helpers/requirements.js';
 import { netnsList, rootQdisc, runCli, runInProcess, startCli, tcRequirement } from './helpers.js';
 
@@ -103,6 +104,27 @@ describe.skipIf(!haveTc)('ns3ts enforce on a kernel data plane', () => {
     expect(rootQdisc(bed!.sender, target.dev)).toBe('noqueue 0:');
     expect(readState(target)).toBeNull();
   }, 60_000);
+
+  it('env kind linux-tc: ns3ts eval runs a policy against real traffic and removes its namespaces', async () => {
+    const scenario = parseScenario({
+      name: 'tc-eval',
+      env: { kind: 'linux-tc', linkMbit: 50, offeredMbit: [50, 10, 5] },
+      cells: 1,
+      stepSeconds: 0.5,
+      episodeSteps: 3,
+      slices: [
+        { name: 'embb', type: 'eMBB', phiTarget: 30, delayTarget: 100 },
+        { name: 'urllc', type: 'URLLC', phiTarget: 5, delayTarget: 10 },
+        { name: 'mmtc', type: 'mMTC', phiTarget: 1, delayTarget: 200 },
+      ],
+    });
+    const result = await evaluatePolicy(scenario, resolvePolicies('shares:0.6,0.3,0.1', scenario)[0]!.create, { episodes: 1, progress: false });
+    expect(result.kpis.steps).toBe(3);
+    expect(result.kpis.allocatedShare).toBeCloseTo(1, 3);
+    // urllc (10 Mbit/s offered, 15 guaranteed) and mmtc (5 of 5) get what they offer; embb is held to 30 of its 50.
+    expect(result.perSlice.urllc!.qosSatisfaction).toBe(1);
+    expect(netnsList()).not.toContain(`ns3ts-env-${process.pid}-`);
+  }, 30_000);
 
   it('refuses a missing interface and a process without CAP_NET_ADMIN with one line', async () => {
     const missing = await runInProcess(['enforce', '--mapping', mappingFile, '-i', 'nosuch0']);

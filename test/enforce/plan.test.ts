@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { allocationLines, checkShares, classRates, loadMapping, parseMapping, parseRate, setupLines, teardownLine, DEMO_MAPPING } from '../../src/enforce/index.js';
+import { allocationLines, checkShares, LinuxTcSlicingEnv, classRates, loadMapping, parseMapping, parseRate, setupLines, teardownLine, DEMO_MAPPING } from '../../src/enforce/index.js';
+import { parseScenario } from '../../src/scenario/index.js';
 import { packageRoot } from '../../src/util/index.js';
 import { runCli, runInProcess } from './helpers.js';
 
@@ -80,6 +81,23 @@ describe('tc commands', () => {
   it('the example mapping and the docs agree on the YAML keys', () => {
     const doc = parseYaml(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(doc)).toEqual(['interface', 'linkMbit', 'slices']);
+  });
+});
+
+describe('env kind linux-tc', () => {
+  const slices = [{ name: 'a', type: 'eMBB', phiTarget: 1, delayTarget: 100 }, { name: 'b', type: 'URLLC', phiTarget: 1, delayTarget: 10 }];
+
+  it('reads its env section and refuses what it cannot run, before touching the kernel', () => {
+    const scenario = parseScenario({ name: 'tc', env: { kind: 'linux-tc', offeredMbit: [10, 20] }, cells: 1, slices });
+    expect(scenario.env).toEqual({ kind: 'linux-tc', linkMbit: 100, offeredMbit: [10, 20], borrow: false });
+    expect(() => parseScenario({ name: 'tc', env: { kind: 'linux-tc', borrow: 'yes' }, slices })).toThrow(/^env\.borrow: got "yes", expected true or false$/);
+    expect(() => parseScenario({ name: 'tc', env: { kind: 'linux-tc', program: 'x' }, slices })).toThrow(/^env\.program: got "x", expected no such field/);
+    const reward = (): number => 0;
+    expect(() => new LinuxTcSlicingEnv(parseScenario({ name: 'tc', env: { kind: 'linux-tc', offeredMbit: [10] }, cells: 1, slices }), reward)).toThrow(/^env\.offeredMbit: got \[10\], expected 2 rates, one per slice$/);
+    expect(() => new LinuxTcSlicingEnv(parseScenario({ name: 'tc', env: { kind: 'linux-tc' }, cells: 2, slices }), reward)).toThrow(/^cells: got 2, expected 1/);
+    const env = new LinuxTcSlicingEnv(scenario, reward);
+    expect(env.observationSpace.toJSON()).toMatchObject({ shape: [1, 2, 12] });
+    expect(env.actionSpace.toJSON()).toMatchObject({ shape: [1, 2] });
   });
 });
 
