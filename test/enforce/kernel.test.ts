@@ -1,5 +1,7 @@
 // enforce against the kernel: two namespaces, a veth pair, HTB, iperf3. Needs root, iproute2 and
 // iperf3 (skipped with a loud message outside CI without them; a failure in CI).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +37,7 @@ describe.skipIf(!haveTc)('ns3ts enforce on a kernel data plane', () => {
   const cliTarget = (): string[] => ['--mapping', mappingFile, '--netns', bed!.sender, '-i', bed!.target.dev];
 
   it('demo --json: shares 0.6/0.3/0.1 within 10%, a change converges within 2 s, nothing is left behind', async () => {
-    const run = startCli(['enforce', 'demo', '--json']);
+    const run = startCli(['enforce', 'demo', '--json', '--measure-seconds', '2']);
     const { code, stdout, stderr } = await run.exited;
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout.trim()) as DemoResult;
@@ -81,16 +83,24 @@ describe.skipIf(!haveTc)('ns3ts enforce on a kernel data plane', () => {
 
   it('a SIGKILLed enforcer leaves its tree and state file; the next start removes them; SIGTERM restores the qdisc', async () => {
     const target = bed!.target;
-    const killed = startCli(['enforce', ...cliTarget(), '--alloc', 'fixed:0.5,0.3,0.2', '--period', '0.2', '--json']);
+    const killed = startCli(['enforce', ...cliTarget(), '--alloc', 'baseline:static', '--period', '0.2', '--json']);
     const first = JSON.parse(await killed.line(/^\{"step":0/)) as { shares: number[] };
-    expect(first.shares).toEqual([0.5, 0.3, 0.2]);
+    expect(first.shares).toEqual([0.3333, 0.3333, 0.3333]);
     killed.child.kill('SIGKILL');
     await killed.exited;
     expect(rootQdisc(bed!.sender, target.dev)).toBe('htb 3e75:');
     expect(readState(target)).toMatchObject({ pid: killed.child.pid, handle: '3e75:', dev: target.dev, netns: bed!.sender });
 
-    const next = startCli(['enforce', ...cliTarget(), '--alloc', 'baseline:static', '--period', '0.2', '--json']);
-    await next.line(/^\{"step":0/);
+    // The next one takes its shares from a policy service (POST /v1/allocate).
+    const service = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"shares":[0.2,0.3,0.5]}'));
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+    const next = startCli(['enforce', ...cliTarget(), '--alloc', `serve:${url}`, '--period', '0.2', '--json']);
+    const served = JSON.parse(await next.line(/^\{"step":0/)) as { shares: number[] };
+    expect(served.shares).toEqual([0.2, 0.3, 0.5]);
     expect(next.stderr()).toMatch(/removed the stale setup of an enforcer that is gone \(pid \d+\)/);
     expect(readState(target)).toMatchObject({ pid: next.child.pid });
     // The owner runs: another enforcer on the same interface is refused.
@@ -103,6 +113,7 @@ describe.skipIf(!haveTc)('ns3ts enforce on a kernel data plane', () => {
     expect(stderr).toMatch(/SIGTERM: restoring the qdisc/);
     expect(rootQdisc(bed!.sender, target.dev)).toBe('noqueue 0:');
     expect(readState(target)).toBeNull();
+    service.close();
   }, 60_000);
 
   it('env kind linux-tc: ns3ts eval runs a policy against real traffic and removes its namespaces', async () => {
