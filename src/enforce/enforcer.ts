@@ -167,10 +167,14 @@ export class Enforcer {
  * process exits, so even an impatient exit leaves the interface as it was.
  */
 export function teardownSync(target: TcTarget): void {
+  const ns = target.netns ? ['-n', target.netns] : [];
   try {
-    execFileSync('tc', [...(target.netns ? ['-n', target.netns] : []), ...teardownLine(target.dev).split(' ')], { stdio: 'ignore' });
+    // Only our tree: a qdisc someone else installed is never deleted.
+    const qdiscs = JSON.parse(execFileSync('tc', [...ns, '-j', 'qdisc', 'show', 'dev', target.dev], { encoding: 'utf8' }) || '[]') as Array<{ handle?: string; root?: boolean }>;
+    if (!qdiscs.some((q) => q.root === true && q.handle === MARKER_HANDLE)) return;
+    execFileSync('tc', [...ns, ...teardownLine(target.dev).split(' ')], { stdio: 'ignore' });
+    removeState(target);
   } catch {
-    // Already gone.
+    // The interface is gone, and the tree with it.
   }
-  removeState(target);
 }

@@ -96,11 +96,18 @@ async function enforce(options: EnforceOptions): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
-  const enforcer = await Enforcer.start({ ...target, mapping, linkBps, borrow: options.borrow, leaf: options.leaf, initialShares });
+  // Handlers first: a signal during the setup stops the loop before its first period, and the tree still goes.
   const stop = abortOnSignals(
     (sig) => `${sig}: restoring the qdisc of ${describeTarget(target)} (again to exit at once)`,
     () => teardownSync(target),
   );
+  let enforcer: Enforcer;
+  try {
+    enforcer = await Enforcer.start({ ...target, mapping, linkBps, borrow: options.borrow, leaf: options.leaf, initialShares });
+  } catch (err) {
+    stop.dispose();
+    throw err;
+  }
   log.info(`enforcing ${source.id} on ${describeTarget(target)}: ${S} slice classes under a ${linkBps / 1e6} Mbit/s link, every ${options.period} s`);
   const started = performance.now();
   try {
