@@ -2,7 +2,7 @@
 // ones only, and a folder imports another folder only through its index.ts:
 //
 //   cli/ -> train/, eval/, sweep/, report/, tune/ -> agents/ -> families/ -> remote/ -> server/ -> wire/ -> rollout/
-//        -> env/, scenario/, constraints/, native/, util/
+//        -> env/, scenario/, constraints/, native/, util/, enforce/
 //
 // Each "not-*" rule below forbids one upward edge: the folders of one layer must not import the
 // folders above it. Folders of the same layer may import each other; the cycle rule keeps that
@@ -18,7 +18,7 @@ const LAYERS = [
   ['server'],
   ['wire'],
   ['rollout'],
-  ['env', 'scenario', 'constraints', 'native', 'util'],
+  ['env', 'scenario', 'constraints', 'native', 'util', 'enforce'],
 ];
 
 const folders = (names) => `^src/(${names.join('|')})/`;

@@ -5,6 +5,7 @@ export type {
   EnvSpec,
   SyntheticEnvSpec,
   Ns3EnvSpec,
+  LinuxTcEnvSpec,
   TrafficProfile,
   TrafficSpec,
   SliceSpec,

@@ -145,7 +145,7 @@ function checkName(field: string, value: string): string {
   return value;
 }
 
-const ENV_KINDS = ['synthetic', 'ns3'] as const;
+const ENV_KINDS = ['synthetic', 'ns3', 'linux-tc'] as const;
 
 function parseEnv(path: string, value: unknown): EnvSpec {
   if (value === undefined || value === null) value = { kind: 'synthetic' };
@@ -156,6 +156,15 @@ function parseEnv(path: string, value: unknown): EnvSpec {
     const args = parseSettings(f.at('args'), f.object('args', false) ?? {});
     f.done();
     return { kind: 'ns3', program, args };
+  }
+  if (kind === 'linux-tc') {
+    const linkMbit = f.number('linkMbit', 100, { min: 1, max: 10_000 });
+    const offered = f.array('offeredMbit');
+    const offeredMbit = offered === undefined ? null : offered.map((v, i) => checkNumber(join(f.at('offeredMbit'), i), v, { min: 0, max: 10_000 }));
+    const borrow = f.raw('borrow') ?? false;
+    if (typeof borrow !== 'boolean') throw new InputError(f.at('borrow'), borrow, 'true or false');
+    f.done();
+    return { kind: 'linux-tc', linkMbit, offeredMbit, borrow };
   }
   const bandwidthMHz = f.number('bandwidthMHz', 20, { min: 0, exclusiveMin: true, max: 400 });
   const prbs = f.number('prbs', Math.round(bandwidthMHz * 5), { min: 1, integer: true, max: 10000 });

@@ -43,7 +43,7 @@ export interface Scenario extends ScenarioBase {
   ns3: Settings;
 }
 
-export type EnvSpec = SyntheticEnvSpec | Ns3EnvSpec;
+export type EnvSpec = SyntheticEnvSpec | Ns3EnvSpec | LinuxTcEnvSpec;
 
 /** The built-in synthetic slicing env and its radio model. */
 export interface SyntheticEnvSpec {
@@ -81,6 +81,21 @@ export interface Ns3EnvSpec {
   kind: 'ns3';
   program: string;
   args: Settings;
+}
+
+/**
+ * A real kernel data plane (docs/enforce.md): the slices' shares become HTB rates on a veth link
+ * between two network namespaces that carry one iperf3 UDP flow per slice; observations are the
+ * kernel's counters. One cell (the link); a step lasts stepSeconds of wall-clock time.
+ */
+export interface LinuxTcEnvSpec {
+  kind: 'linux-tc';
+  /** Link rate, Mbit/s. */
+  linkMbit: number;
+  /** Offered UDP rate per slice, Mbit/s (default: the link rate each, every slice saturated). */
+  offeredMbit: number[] | null;
+  /** Slices may borrow capacity the others leave unused (HTB ceil = link). */
+  borrow: boolean;
 }
 
 export type TrafficProfile = 'diurnal' | 'burst' | 'outage' | 'constant';

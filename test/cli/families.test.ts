@@ -7,10 +7,10 @@ describe('ns3ts scenarios families', () => {
   it('lists the registered families with their env kinds and baselines', async () => {
     const [text, json] = await Promise.all([runCli(['scenarios', 'families']), runCli(['scenarios', 'families', '--json'])]);
     expect(text.code).toBe(0);
-    expect(text.stdout.split('\n')[0]).toMatch(/^slicing {2}\(env\.kind synthetic \| ns3\) {2}RAN slicing/);
+    expect(text.stdout.split('\n')[0]).toMatch(/^slicing {2}\(env\.kind synthetic \| ns3 \| linux-tc\) {2}RAN slicing/);
     expect(text.stdout).toContain('  baselines: static, proportional, demand, oracle');
     expect(JSON.parse(json.stdout)).toEqual([
-      expect.objectContaining({ id: 'slicing', envKinds: ['synthetic', 'ns3'], baselines: ['static', 'proportional', 'demand', 'oracle'] }),
+      expect.objectContaining({ id: 'slicing', envKinds: ['synthetic', 'ns3', 'linux-tc'], baselines: ['static', 'proportional', 'demand', 'oracle'] }),
     ]);
   }, 120_000);
 });

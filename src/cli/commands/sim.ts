@@ -45,7 +45,7 @@ class AgentEndedEpisode extends Error {
 export async function runSimulator(options: SimOptions): Promise<{ episodes: number; steps: number }> {
   const scenario = applyOverrides(loadScenario(options.scenario), options.set ?? []);
   if (scenario.env.kind !== 'synthetic') {
-    throw new InputError('--scenario', options.scenario, `a synthetic scenario (this one runs ns-3 program ${scenario.env.program})`);
+    throw new InputError('--scenario', options.scenario, `a synthetic scenario (this one runs ${scenario.env.kind === 'ns3' ? `ns-3 program ${scenario.env.program}` : `on env kind ${scenario.env.kind}`})`);
   }
   const endpoint =
     options.endpoint ?? options.openGymEndpoint ?? (options.openGymPort !== undefined ? `tcp://127.0.0.1:${options.openGymPort}` : undefined);

@@ -2,6 +2,7 @@ import { Ns3tsError } from '../../util/index.js';
 import type { Scenario } from '../../scenario/index.js';
 import type { Env, NdArray } from '../../env/index.js';
 import { SyntheticSlicingEnv } from './synthetic/index.js';
+import { rewardFromObservation } from './slicing.js';
 
 /** A slicing env: observation [cells, slices, features], action [cells, slices] (see slicing.ts). */
 export type SlicingEnv = Env<NdArray<Float32Array>, NdArray<Float32Array>>;
@@ -16,12 +17,17 @@ export interface CreateEnvOptions {
 }
 
 /**
- * Builds the env a scenario names: the in-process synthetic env, or the ns-3 env (which binds an
- * endpoint and launches the scenario's simulator program).
+ * Builds the env a scenario names: the in-process synthetic env, the ns-3 env (which binds an
+ * endpoint and launches the scenario's simulator program), or the linux-tc env (real traffic).
  */
 export async function createEnv(scenario: Scenario, options: CreateEnvOptions = {}): Promise<SlicingEnv> {
   if (scenario.env.kind === 'synthetic') {
     return new SyntheticSlicingEnv(scenario, options.seed === undefined ? {} : { seed: options.seed });
+  }
+  if (scenario.env.kind === 'linux-tc') {
+    // A real kernel data plane (src/enforce): loaded on demand like the ns-3 env.
+    const { LinuxTcSlicingEnv } = await import('../../enforce/index.js');
+    return new LinuxTcSlicingEnv(scenario, (obs) => rewardFromObservation(obs, 1, scenario.slices.length));
   }
   // The ns-3 env lives in remote/; loaded on demand so the synthetic path never loads ZeroMQ.
   let remote: typeof import('../../remote/index.js');

@@ -62,7 +62,7 @@ function slicingKpis(scenario: Scenario): FamilyKpis<Shares, Shares> {
 export const slicingFamily: EnvFamily<Scenario, Shares, Shares> = {
   id: 'slicing',
   description: "RAN slicing: shares of each cell's resource blocks per slice (Box), QoS-level reward",
-  envKinds: ['synthetic', 'ns3'],
+  envKinds: ['synthetic', 'ns3', 'linux-tc'],
   baselines: Object.fromEntries(BASELINE_NAMES.map((name) => [name, baseline(name)])),
   parseScenario: (document, fallbackName) => parseScenario(document, fallbackName),
   spaces: (scenario) => ({
