@@ -3,7 +3,7 @@ import { loadOnnxSource } from './onnx-source.js';
 import { parsePolicySpec, type PolicySource } from './source.js';
 
 /** Loads `checkpoint:<run-dir>` or `onnx:<file>`. */
-export function loadPolicySource(spec: string): Promise<PolicySource> {
+export async function loadPolicySource(spec: string): Promise<PolicySource> {
   const parsed = parsePolicySpec(spec);
   return parsed.kind === 'checkpoint' ? loadCheckpointSource(parsed.path, spec) : loadOnnxSource(parsed.path);
 }

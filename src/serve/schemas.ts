@@ -8,6 +8,13 @@ import { FEATURES_PER_SLICE, SLICE_FEATURES } from '../families/index.js';
 /** The most slices a cell may have in a request (a model has its own number; the handler checks it). */
 export const MAX_SLICES = 64;
 
+/**
+ * One schema per feature of a row: every feature is a measurement or a target, so none is
+ * negative (a negative target would also turn the actors' log-scaled inputs into NaN); `active`
+ * is a flag in [0, 1] (>= 0.5 means active).
+ */
+const FEATURE_SCHEMAS = SLICE_FEATURES.map((name) => (name === 'active' ? { type: 'number', minimum: 0, maximum: 1 } : { type: 'number', minimum: 0 }));
+
 export function observationBodySchema(maxCells: number): Record<string, unknown> {
   return {
     type: 'object',
@@ -26,7 +33,7 @@ export function observationBodySchema(maxCells: number): Record<string, unknown>
             type: 'array',
             minItems: FEATURES_PER_SLICE,
             maxItems: FEATURES_PER_SLICE,
-            items: { type: 'number' },
+            items: FEATURE_SCHEMAS,
           },
         },
       },
@@ -123,6 +130,13 @@ export function describeSchemaIssue(issue: SchemaIssue): string {
     case 'maxItems': {
       const path = fieldPath(issue.instancePath);
       return `${path}: got ${describe(issue.data)}, expected at most ${expectedItems(path, p.limit)}`;
+    }
+    case 'minimum':
+    case 'maximum': {
+      const path = fieldPath(issue.instancePath);
+      const feature = /\[(\d+)\]$/.exec(path);
+      const name = feature && /^cells\[\d+\]\[\d+\]\[\d+\]$/.test(path) ? ` (${SLICE_FEATURES[Number(feature[1])]})` : '';
+      return `${path}: got ${describe(issue.data)}, expected ${String(p.comparison)} ${String(p.limit)}${name}`;
     }
     default:
       return `${fieldPath(issue.instancePath)}: ${issue.message ?? 'invalid'}`;

@@ -225,7 +225,7 @@ export class ServeApp {
         ? { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' } }
         : false,
       // No type coercion: "1" is not a number, and a string "Infinity" must not become one.
-      ajv: { customOptions: { coerceTypes: false, allErrors: false, verbose: true } },
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
       schemaErrorFormatter: (errors) => new HttpError(400, describeSchemaIssue(errors[0] as unknown as SchemaIssue)),
       return503OnClosing: true,
     }) as unknown as FastifyInstance;
