@@ -168,8 +168,9 @@ export class ServeApp {
   }
 
   /**
-   * Loads the model again from its spec and swaps it in when it loaded completely. A model that
-   * fails to load leaves the current one serving (and says why). Concurrent calls share one load.
+   * Loads the model again from its spec and swaps it in when it loaded completely (a file with the
+   * hash of the served one changes nothing). A model that fails to load leaves the current one
+   * serving, says why and resolves false. Concurrent calls share one load.
    */
   reload(): Promise<boolean> {
     this.reloading ??= this.doReload().finally(() => {
@@ -188,6 +189,12 @@ export class ServeApp {
       return false;
     }
     const prev = this.model;
+    if (next.metadata.hash === prev.metadata.hash) {
+      this.metrics.reloads.inc({ result: 'unchanged' });
+      log.debug(`reload: ${next.metadata.version} is the model already served`);
+      await next.close?.();
+      return true;
+    }
     if (next.metadata.slices.length !== prev.slices) {
       log.warn(`reload: ${next.metadata.version} has ${next.metadata.slices.length} slices per cell (was ${prev.slices}); requests must follow`);
     }
@@ -205,10 +212,16 @@ export class ServeApp {
     this.watcher = watchFile(file, () => void this.reload());
   }
 
-  /** Stops accepting requests, answers those in flight, then closes. /readyz says 503 meanwhile. */
-  async close(): Promise<void> {
+  /**
+   * Graceful stop: /readyz turns 503 and every response says `Connection: close` for `drainMs`
+   * (load balancers and keep-alive clients move away, while the server still answers), then the
+   * server stops listening and answers the requests in flight before it resolves.
+   */
+  async close(drainMs = 0): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
     this.watcher?.close();
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     await this.app.close();
     await this.model.source.close?.();
   }
@@ -243,6 +256,11 @@ export class ServeApp {
     });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `${request.method} ${request.url.split('?')[0]}: no such route, expected /v1/allocate, /v1/predict, /v1/model, /healthz, /readyz or /metrics` });
+    });
+
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (this.closing) void reply.header('connection', 'close');
+      done(null, payload);
     });
 
     // Metrics of every answered request; one child per label set, looked up once.

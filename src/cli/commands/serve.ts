@@ -17,6 +17,7 @@ interface ServeCliOptions {
   tlsKey?: string;
   watch: boolean;
   newKey?: string;
+  drainMs: number;
 }
 
 /**
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--max-cells <n>', 'most cells in one request', integerOption('--max-cells', { min: 1 }), SERVE_DEFAULTS.maxCells)
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+    .option('--drain-ms <ms>', 'on SIGTERM, keep answering (readiness 503, "Connection: close") this long before closing', integerOption('--drain-ms'), 1000)
     .option('--no-watch', 'do not reload when the model file changes (SIGHUP still reloads)')
     .option('--new-key <key-id>', 'print a new random API key and its hashed entry for --api-keys, then exit')
     .action(async (options: ServeCliOptions) => {
@@ -70,7 +72,7 @@ export function register(program: Command): void {
         await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
       } finally {
         process.off('SIGHUP', onHangup);
-        await server.close();
+        await server.close(options.drainMs);
         stop.dispose();
       }
     });
