@@ -324,7 +324,9 @@ export class ServeApp {
           const n = cells.length;
           const S = model.slices;
           const obs = readObservations(cells, S, sliceNames);
-          const raw = await model.source.predict(obs, n);
+          // Synchronous sources answer in their own scratch space: use it before anything else runs.
+          const predicted = model.source.predict(obs, n);
+          const raw = predicted instanceof Promise ? await predicted : predicted;
           const result = allocate(obs, raw, n, S, model.bounds, model.metadata.admm);
           const allocations = new Array<unknown>(n);
           let corrected = 0;
@@ -350,7 +352,8 @@ export class ServeApp {
           const cells = request.body.cells;
           const S = model.slices;
           const obs = readObservations(cells, S, sliceNames);
-          const raw = await model.source.predict(obs, cells.length);
+          const predicted = model.source.predict(obs, cells.length);
+          const raw = predicted instanceof Promise ? await predicted : predicted;
           const outputs = new Array<Array<number | null>>(cells.length);
           for (let c = 0; c < cells.length; c++) {
             const row = new Array<number | null>(S);

@@ -48,8 +48,10 @@ export interface ModelMetadata {
 export interface PolicySource {
   readonly metadata: ModelMetadata;
   /**
-   * Raw actor outputs [cells, slices] (row-major) for observations [cells, slices, features]. The
-   * result may be a view into the source's own scratch space: read it before the next call.
+   * Raw actor outputs [cells, slices] (row-major) for observations [cells, slices, features]. A
+   * synchronous result may be a view into the source's own scratch space (the server reads it
+   * before anything else runs); a promised one must be an array of its own, since other requests
+   * run while it is pending.
    */
   predict(observations: Float32Array, cells: number): Float32Array | Promise<Float32Array>;
   /** Releases what the source holds (native sessions); the server calls it after a swap. */

@@ -77,12 +77,16 @@ describe('serve: operations', () => {
         await sleep(400);
       })();
       const { statuses, versions } = await load(url, 16, swaps);
-      expect([...statuses.keys()]).toEqual(['200']);
+      expect(Object.fromEntries(statuses)).toEqual({ 200: statuses.get('200') });
       expect(statuses.get('200')).toBeGreaterThan(100);
       expect([...versions].map((v) => v.split('@')[0]).sort()).toEqual(['maddpg-admm', 'td3']);
+      await server.reload(); // whatever the watcher's timing, the last file is served now
+      expect(server.metadata.agent).toBe('td3');
       const metrics = await (await fetch(`${url}/metrics`)).text();
+      // Each replacement is swapped in once, by the watcher or by the explicit reload (the other
+      // then finds it unchanged); a slow watcher may merge two, so at least half of them.
       const swapped = Number(/ns3ts_serve_reloads_total\{result="swapped"\} (\d+)/.exec(metrics)?.[1]);
-      expect(swapped).toBeGreaterThanOrEqual(6);
+      expect(swapped).toBeGreaterThanOrEqual(3);
       expect(metrics).not.toContain('result="failed"');
     } finally {
       await server.close();
