@@ -63,6 +63,14 @@ describe('serve: routes', () => {
     });
   });
 
+  it('concurrent requests each get the answer they would get alone', async () => {
+    const bodies = Array.from({ length: 24 }, (_, i) => ({ cells: randomCells(new Rng(100 + i), 1 + (i % 5)) }));
+    const alone: string[] = [];
+    for (const b of bodies) alone.push((await post('/v1/allocate', b)).body);
+    const together = await Promise.all(bodies.map((b) => post('/v1/allocate', b)));
+    expect(together.map((r) => r.body)).toEqual(alone);
+  });
+
   it('GET /v1/model names the agent, layout, bounds and the checkpoint hash', async () => {
     const res = await server.app.inject({ method: 'GET', url: '/v1/model', headers: auth });
     expect(res.statusCode).toBe(200);
