@@ -6,8 +6,11 @@
  *  - td3 / ddpg (one actor per cell): the actor's shares, before their exact projection;
  *  - maddpg-* (one actor per slice type, coordinated by ADMM): the agent's own ADMM decision z
  *    (its actors are the x-step), from a cold start for every request so requests stay independent.
- * A policy is built for the run's layout (its number of cells); a request's cells are run through
- * it in chunks of that many, the last chunk padded with inactive cells (which the policies skip).
+ * The loaded policy is built for the run's layout (its number of cells). The server builds the same
+ * policy class with the same weights, settings and bounds for chunks of 64, 16, 4 and 1 cells, and
+ * runs a request's cells through the largest chunks that fit (a 1-cell request runs one actor row,
+ * not a padded training layout). test/serve/source.test.ts checks that the chunks agree with the
+ * loaded policy.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import { AdmmPolicy, CHECKPOINT_FILE, CellActorPolicy, loadPolicyFromRun, readCheckpoint } from '../agents/index.js';
 import { DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
 import { FEATURES_PER_SLICE, SLICE_FEATURES, shareBounds, type ShareBoundsSource, type SlicingLayout } from '../families/index.js';
+import type { Activation, MlpSpec } from '../native/index.js';
 import { InputError } from '../util/index.js';
 import type { ModelMetadata, PolicySource } from './source.js';
 import { SERVE_BUDGET } from './allocate.js';
@@ -51,48 +55,82 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
     admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
     loadedAt: new Date().toISOString(),
   };
-  if (policy instanceof AdmmPolicy) return new ChunkedSource(metadata, layout, (obs) => {
-    policy.reset();
-    return policy.decide(obs).z;
-  });
-  if (policy instanceof CellActorPolicy) return new ChunkedSource(metadata, layout, (obs) => policy.raw(obs));
+  const agentMeta = ckpt.meta.agent as { actorActivations: Activation[]; layers: number; types?: string[] };
+  const arrays = ckpt.arrays;
+  if (policy instanceof AdmmPolicy) {
+    const specs = (agentMeta.types ?? []).map((_, t) => actorSpec(arrays, `agent/actor${t}`, agentMeta, spec));
+    return new ChunkedSource(metadata, layout, (cells) => {
+      const sized = new AdmmPolicy(policy.id, { ...layout, cells }, specs, policy.settings, policy.bounds);
+      return (obs) => {
+        sized.reset();
+        return sized.decide(obs).z;
+      };
+    });
+  }
+  if (policy instanceof CellActorPolicy) {
+    const actor = actorSpec(arrays, 'agent/actor', agentMeta, spec);
+    return new ChunkedSource(metadata, layout, (cells) => {
+      const sized = new CellActorPolicy(policy.id, { ...layout, cells }, actor, policy.bounds);
+      return (obs) => sized.raw(obs);
+    });
+  }
   throw new InputError(spec, policy.id, `a policy of ${SERVABLE_AGENTS.join(', ')}`);
+}
+
+/** The actor network stored under `<prefix>/<i>` (weights and biases of each layer, in order). */
+function actorSpec(
+  arrays: Record<string, ArrayLike<number>>,
+  prefix: string,
+  meta: { actorActivations: Activation[]; layers: number },
+  spec: string,
+): MlpSpec {
+  const layers = meta.actorActivations.map((activation, l) => {
+    const weights = arrays[`${prefix}/${2 * l}`];
+    const bias = arrays[`${prefix}/${2 * l + 1}`];
+    if (!(weights instanceof Float32Array) || !(bias instanceof Float32Array) || bias.length === 0 || weights.length % bias.length !== 0) {
+      throw new InputError(`${spec} ${prefix}/${2 * l}`, weights === undefined ? undefined : `${weights.length} values`, 'the float32 weights and biases of the actor');
+    }
+    return { inSize: weights.length / bias.length, outSize: bias.length, weights, bias, activation };
+  });
+  return { layers };
 }
 
 type ChunkForward = (obs: { data: Float32Array; shape: readonly number[] }) => ArrayLike<number>;
 
-/** Runs any number of cells through a policy built for `layout.cells` cells, chunk by chunk. */
+/** Chunk sizes, largest first; 1 last, so every request decomposes exactly. */
+const CHUNK_CELLS = [64, 16, 4, 1] as const;
+
+/** Runs any number of cells through policies built for CHUNK_CELLS cells, largest chunks first. */
 class ChunkedSource implements PolicySource {
-  private readonly chunkCells: number;
   private readonly slices: number;
-  private readonly chunk: Float32Array;
-  private readonly chunkObs: { data: Float32Array; shape: readonly number[] };
+  private readonly chunks: Array<{ cells: number; obs: { data: Float32Array; shape: readonly number[] }; forward: ChunkForward }>;
   private out = new Float32Array(0);
 
   constructor(
     readonly metadata: ModelMetadata,
     layout: SlicingLayout,
-    private readonly forward: ChunkForward,
+    build: (cells: number) => ChunkForward,
   ) {
-    this.chunkCells = layout.cells;
     this.slices = layout.slices.length;
-    this.chunk = new Float32Array(this.chunkCells * this.slices * FEATURES_PER_SLICE);
-    this.chunkObs = { data: this.chunk, shape: [this.chunkCells, this.slices, FEATURES_PER_SLICE] };
+    this.chunks = CHUNK_CELLS.map((cells) => ({
+      cells,
+      obs: { data: new Float32Array(cells * this.slices * FEATURES_PER_SLICE), shape: [cells, this.slices, FEATURES_PER_SLICE] },
+      forward: build(cells),
+    }));
   }
 
   predict(observations: Float32Array, cells: number): Float32Array {
     const S = this.slices;
-    const rowCells = this.chunkCells;
     if (this.out.length < cells * S) this.out = new Float32Array(Math.max(cells * S, 2 * this.out.length));
     const out = this.out.subarray(0, cells * S);
     const cellFloats = S * FEATURES_PER_SLICE;
-    for (let first = 0; first < cells; first += rowCells) {
-      const n = Math.min(rowCells, cells - first);
-      this.chunk.set(observations.subarray(first * cellFloats, (first + n) * cellFloats));
-      // Padding cells are all zeros: feature `active` 0, so the policies leave them out.
-      if (n < rowCells) this.chunk.fill(0, n * cellFloats);
-      const raw = this.forward(this.chunkObs);
-      for (let i = 0; i < n * S; i++) out[first * S + i] = raw[i]!;
+    let first = 0;
+    for (const chunk of this.chunks) {
+      for (; cells - first >= chunk.cells; first += chunk.cells) {
+        chunk.obs.data.set(observations.subarray(first * cellFloats, (first + chunk.cells) * cellFloats));
+        const raw = chunk.forward(chunk.obs);
+        for (let i = 0; i < chunk.cells * S; i++) out[first * S + i] = raw[i]!;
+      }
     }
     return out;
   }
