@@ -133,6 +133,7 @@ export class ServeApp {
   private model: ServedModel;
   private closing = false;
   private reloading: Promise<boolean> | null = null;
+  private reloadQueued: Promise<boolean> | null = null;
   private watcher: { close(): void } | null = null;
   private readonly loadSource: (spec: string) => Promise<PolicySource>;
 
@@ -170,13 +171,21 @@ export class ServeApp {
   /**
    * Loads the model again from its spec and swaps it in when it loaded completely (a file with the
    * hash of the served one changes nothing). A model that fails to load leaves the current one
-   * serving, says why and resolves false. Concurrent calls share one load.
+   * serving, says why and resolves false. A call during a load queues one more load after it (the
+   * running one may have read the file before the change that prompted the call).
    */
   reload(): Promise<boolean> {
-    this.reloading ??= this.doReload().finally(() => {
-      this.reloading = null;
+    if (this.reloading === null) {
+      this.reloading = this.doReload().finally(() => {
+        this.reloading = null;
+      });
+      return this.reloading;
+    }
+    this.reloadQueued ??= this.reloading.then(() => {
+      this.reloadQueued = null;
+      return this.reload();
     });
-    return this.reloading;
+    return this.reloadQueued;
   }
 
   private async doReload(): Promise<boolean> {
