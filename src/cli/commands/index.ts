@@ -11,6 +11,7 @@ import { register as registerAgent } from './agent.js';
 import { register as registerBuildNs3 } from './build-ns3.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerEnforce } from './enforce.js';
+import { register as registerServe } from './serve.js';
 
 /**
  * Every CLI command lives in its own file in this folder and exports `register(program)`.
@@ -27,6 +28,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerResults,
   registerReport,
   registerTune,
+  registerServe,
   registerSim,
   registerAgent,
   registerEnforce,

@@ -1,0 +1,72 @@
+/**
+ * Where a served policy comes from. A `PolicySource` is a loaded model: what it was trained on
+ * (its metadata) and its raw actor outputs for a batch of cells. The server never turns raw
+ * outputs into allocations itself through the source: every allocation goes through the
+ * constraint layer (allocate.ts), whatever the source.
+ *
+ *   checkpoint:<run-dir>   a run written by `ns3ts train` (checkpoint-source.ts)
+ *   onnx:<file>            an exported actor with its JSON metadata (onnx-source.ts)
+ */
+import type { AdmmSettings } from '../constraints/index.js';
+import type { SliceType } from '../families/index.js';
+import { InputError } from '../util/index.js';
+
+/** One slice of the layout a model was trained on (the order of a request's slices). */
+export interface ServedSlice {
+  name: string;
+  type: SliceType;
+  phiTarget: number;
+  delayTarget: number;
+}
+
+/** What `GET /v1/model` returns, and what the constraint layer needs to know about a model. */
+export interface ModelMetadata {
+  /** The --policy spec it was loaded from, e.g. "checkpoint:runs/r1". */
+  source: string;
+  kind: 'checkpoint' | 'onnx';
+  /** The agent that trained it, e.g. "td3", "maddpg-admm". */
+  agent: string;
+  /** SHA-256 of the model file (checkpoint.bin or the .onnx file), hex. */
+  hash: string;
+  /** "<agent>@<first 12 hex digits of the hash>": changes whenever the weights change. */
+  version: string;
+  /** Training scenario, when the model records it. */
+  scenario: string | null;
+  /** Cells of the training layout (requests may send any number of cells). */
+  trainedCells: number;
+  slices: ServedSlice[];
+  /** Names of the features of one (cell, slice) row, in order. */
+  features: readonly string[];
+  /** Per-slice share floors and caps of the scenario (index = slice). */
+  bounds: { lower: number[]; upper: number[] };
+  /** Settings of the constraint layer's ADMM decision. */
+  admm: AdmmSettings;
+  /** When this model was loaded (ISO 8601). */
+  loadedAt: string;
+}
+
+export interface PolicySource {
+  readonly metadata: ModelMetadata;
+  /**
+   * Raw actor outputs [cells, slices] (row-major) for observations [cells, slices, features]. A
+   * synchronous result may be a view into the source's own scratch space (the server reads it
+   * before anything else runs); a promised one must be an array of its own, since other requests
+   * run while it is pending.
+   */
+  predict(observations: Float32Array, cells: number): Float32Array | Promise<Float32Array>;
+  /** Releases what the source holds (native sessions); the server calls it after a swap. */
+  close?(): void | Promise<void>;
+}
+
+export type PolicySpec = { kind: 'checkpoint'; path: string } | { kind: 'onnx'; path: string };
+
+export const POLICY_SOURCE_HELP = 'checkpoint:<run-dir> (a run of `ns3ts train`) or onnx:<file> (an `ns3ts export` ONNX model)';
+
+/** Parses `checkpoint:<run-dir>` or `onnx:<file>`. */
+export function parsePolicySpec(spec: string, field = '--policy'): PolicySpec {
+  const colon = spec.indexOf(':');
+  const kind = colon > 0 ? spec.slice(0, colon) : '';
+  const path = spec.slice(colon + 1);
+  if ((kind === 'checkpoint' || kind === 'onnx') && path.length > 0) return { kind, path };
+  throw new InputError(field, spec, POLICY_SOURCE_HELP);
+}
