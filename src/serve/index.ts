@@ -3,7 +3,7 @@
 export { ServeApp, SERVE_DEFAULTS, isLoopback, type ServeOptions } from './server.js';
 export { allocate, activeFlags, SERVE_BUDGET, GUARD_TOLERANCE, type AllocationResult, type ServeBounds } from './allocate.js';
 export { loadApiKeys, hashApiKey, generateApiKey, presentedKey, API_KEYS_ENV, type ApiKeySet } from './auth.js';
-export { ServeMetrics, METRIC_PREFIX } from './metrics.js';
+export { ServeMetrics, createServeMetrics, METRIC_PREFIX } from './metrics.js';
 export { loadPolicySource } from './load.js';
 export { SERVABLE_AGENTS } from './checkpoint-source.js';
 export { parsePolicySpec, POLICY_SOURCE_HELP, type PolicySource, type PolicySpec, type ModelMetadata, type ServedSlice } from './source.js';

@@ -7,6 +7,3 @@ export async function loadPolicySource(spec: string): Promise<PolicySource> {
   const parsed = parsePolicySpec(spec);
   return parsed.kind === 'checkpoint' ? loadCheckpointSource(parsed.path, spec) : loadOnnxSource(parsed.path);
 }
-
-
-

@@ -3,7 +3,7 @@
  * one process (tests, the benchmark) do not share series. Names follow Prometheus's conventions
  * (base units, `_total` counters); the Grafana dashboard in deploy/grafana/ reads exactly these.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelMetadata } from './source.js';
 
 export const METRIC_PREFIX = 'ns3ts_serve_';
@@ -13,8 +13,18 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.0
 const CORRECTION_BUCKETS = [1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 1];
 const ITERATION_BUCKETS = [1, 2, 3, 5, 10, 20, 50, 100];
 
+type PromClient = typeof import('prom-client');
+
+/**
+ * The metrics of one server. prom-client is loaded when a server starts (createServeMetrics), not
+ * when the CLI starts: every other command would pay for it otherwise.
+ */
+export async function createServeMetrics(processMetrics = true): Promise<ServeMetrics> {
+  return new ServeMetrics(await import('prom-client'), processMetrics);
+}
+
 export class ServeMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly requests: Counter<'route' | 'method' | 'status'>;
   readonly latency: Histogram<'route' | 'method' | 'status'>;
   readonly allocations: Counter;
@@ -24,7 +34,9 @@ export class ServeMetrics {
   readonly modelInfo: Gauge<'version' | 'agent' | 'kind' | 'hash'>;
   readonly reloads: Counter<'result'>;
 
-  constructor(processMetrics = true) {
+  constructor(prom: PromClient, processMetrics = true) {
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = prom;
+    this.registry = new Registry();
     const registers = [this.registry];
     this.requests = new Counter({
       name: `${METRIC_PREFIX}requests_total`,

@@ -14,15 +14,14 @@
  * answered by exactly one model and none fails during a swap. close() stops accepting connections
  * and waits for the requests in flight.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
 import { FEATURES_PER_SLICE } from '../families/index.js';
 import { InputError, log } from '../util/index.js';
 import { allocate, GUARD_TOLERANCE, type ServeBounds } from './allocate.js';
 import { hashApiKey, presentedKey, type ApiKeySet } from './auth.js';
 import { loadPolicySource } from './load.js';
-import { ServeMetrics } from './metrics.js';
+import { createServeMetrics, type ServeMetrics } from './metrics.js';
 import { allocateResponseSchema, describeSchemaIssue, fieldPath, observationBodySchema, predictResponseSchema, type SchemaIssue } from './schemas.js';
 import type { ModelMetadata, PolicySource } from './source.js';
 import { watchedFile, watchFile } from './watch.js';
@@ -85,6 +84,12 @@ export function isLoopback(host: string): boolean {
   return host === '::1';
 }
 
+/** Fastify and its rate-limit plugin, loaded by ServeApp.create. */
+interface HttpModules {
+  fastify: typeof import('fastify').default;
+  rateLimit: typeof import('@fastify/rate-limit').default;
+}
+
 class HttpError extends Error {
   constructor(
     readonly statusCode: number,
@@ -140,18 +145,22 @@ export class ServeApp {
   private constructor(
     private readonly options: ServeOptions,
     source: PolicySource,
+    metrics: ServeMetrics,
+    http: HttpModules,
   ) {
     this.loadSource = options.loadSource ?? loadPolicySource;
     this.model = prepare(source);
-    this.metrics = new ServeMetrics(options.processMetrics ?? true);
+    this.metrics = metrics;
     this.metrics.setModel(source.metadata);
-    this.app = this.build();
+    this.app = this.build(http);
   }
 
   /** Loads the model and builds the routes (not listening yet: see listen()). */
   static async create(options: ServeOptions): Promise<ServeApp> {
     const source = await (options.loadSource ?? loadPolicySource)(options.policy);
-    const server = new ServeApp(options, source);
+    // The HTTP stack loads with the first server, not with the CLI (every other command would pay).
+    const [fastify, rateLimit, metrics] = await Promise.all([import('fastify'), import('@fastify/rate-limit'), createServeMetrics(options.processMetrics ?? true)]);
+    const server = new ServeApp(options, source, metrics, { fastify: fastify.default, rateLimit: rateLimit.default });
     await server.app.ready();
     if (options.watch) server.watchModel();
     return server;
@@ -235,7 +244,7 @@ export class ServeApp {
     await this.model.source.close?.();
   }
 
-  private build(): FastifyInstance {
+  private build({ fastify: Fastify, rateLimit }: HttpModules): FastifyInstance {
     const o = this.options;
     const keys = o.apiKeys ?? new Map<string, string>();
     const limit = o.rateLimit ?? SERVE_DEFAULTS.rateLimit;
