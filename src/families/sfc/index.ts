@@ -1,7 +1,7 @@
 // The SFC provisioning family (docs/sfc.md): scenario reader, observation layout, reward rules,
 // the synthetic env, KPIs and baselines.
 export { sfcFamily } from './family.js';
-export { parseSfcScenario, readSfcSection, SFC_DEFAULTS, SFC_ENV_KINDS, type SfcScenario, type SfcSection, type DataCentreSpec, type VnfSpec } from './scenario.js';
+export { parseSfcScenario, isSfcScenario, readSfcSection, SFC_DEFAULTS, SFC_ENV_KINDS, type SfcScenario, type SfcSection, type DataCentreSpec, type VnfSpec } from './scenario.js';
 export { sfcObservationLayout, sfcTokens, TOKEN_KINDS, TOKEN_KIND_OFFSET, type SfcObservationLayout } from './observation.js';
 export { SFC_REWARD, sfcReward, type SfcStepEvents } from './rules.js';
 export {

@@ -224,3 +224,8 @@ export const SFC_ENV_KINDS = ['synthetic', 'ns3'] as const;
 export function parseSfcScenario(document: Record<string, unknown>, fallbackName?: string): SfcScenario {
   return parseScenarioBase(document, fallbackName, { family: 'sfc', envKinds: SFC_ENV_KINDS, episodeSteps: 100, sections: { sfc: readSfcSection } });
 }
+
+/** True for a scenario of this family. */
+export function isSfcScenario(scenario: ScenarioBase): scenario is SfcScenario {
+  return scenario.family === 'sfc' && typeof (scenario as Partial<SfcScenario>).sfc === 'object';
+}
