@@ -57,7 +57,7 @@ export function resolveFamilyBaselines(spec: string, scenario: ScenarioBase): Na
   if (spec === 'all-baselines') return names.map(named);
   const name = typeof spec === 'string' && spec.startsWith('baseline:') ? spec.slice('baseline:'.length) : undefined;
   if (name === undefined || !Object.prototype.hasOwnProperty.call(family.baselines, name)) {
-    throw new InputError('policy', spec, `all-baselines, checkpoint:<run-dir> or baseline:<${names.join('|')}> (the baselines of family ${family.id})`);
+    throw new InputError('policy', spec, `all-baselines or baseline:<${names.join('|')}> (the baselines of family ${family.id})`);
   }
   return [named(name)];
 }

@@ -74,9 +74,9 @@ export const SFC_DEFAULTS: SfcSection = {
   stepMinutes: 15,
   startHour: 6,
   dataCentres: [
-    { name: 'dc-edge', cpuCores: 24, memoryGb: 48, bandwidthMbps: 2000 },
-    { name: 'dc-metro', cpuCores: 32, memoryGb: 64, bandwidthMbps: 4000 },
-    { name: 'dc-core', cpuCores: 48, memoryGb: 96, bandwidthMbps: 8000 },
+    { name: 'dc-edge', cpuCores: 16, memoryGb: 48, bandwidthMbps: 2000 },
+    { name: 'dc-metro', cpuCores: 20, memoryGb: 64, bandwidthMbps: 4000 },
+    { name: 'dc-core', cpuCores: 28, memoryGb: 96, bandwidthMbps: 8000 },
   ],
   interDcDelayMs: 6,
   vnfs: [
@@ -151,6 +151,11 @@ function readDataCentres(path: string, value: unknown): DataCentreSpec[] {
 }
 
 function readVnfs(path: string, value: unknown): VnfSpec[] {
+  // A resolved scenario (a run's config.json) lists them in VNF_TYPES order.
+  if (Array.isArray(value) && value.length === VNF_TYPES.length) {
+    const list: unknown[] = value;
+    value = Object.fromEntries(VNF_TYPES.map((type, i) => [type, list[i]]));
+  }
   const o = mapping(path, value);
   onlyKeys(path, o, VNF_TYPES);
   return VNF_TYPES.map((type, i) => {

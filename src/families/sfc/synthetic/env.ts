@@ -45,8 +45,8 @@ export class SyntheticSfcEnv implements Env<SfcObservation, number> {
   }
 
   step(action: number): Promise<StepResult<SfcObservation>> {
-    if (this.needsReset) throw new InputError('step', 'before reset', 'reset() first (and after every episode end)');
-    if (!this.actionSpace.contains(action)) throw new InputError('action', action, `an integer in [0, ${SFC_ACTIONS - 1}] (VNF type × 3 + operation)`);
+    if (this.needsReset) return Promise.reject(new InputError('step', 'before reset', 'reset() first (and after every episode end)'));
+    if (!this.actionSpace.contains(action)) return Promise.reject(new InputError('action', action, `an integer in [0, ${SFC_ACTIONS - 1}] (VNF type × 3 + operation)`));
     const info = this.model.advance(action);
     const truncated = this.model.step >= this.scenario.episodeSteps;
     if (truncated) this.needsReset = true;
