@@ -42,7 +42,7 @@ export const SFC_NORMALISATION = {
  * Width of every token of the observation (one data centre, one VNF type, one pending request);
  * the token's last three features say which kind it is, so an attention encoder can tell them apart.
  */
-export const SFC_TOKEN_WIDTH = 12;
+export const SFC_TOKEN_WIDTH = 14;
 /** Features of one active-SFC slot of the observation's second part. */
 export const SFC_ACTIVE_WIDTH = 8;
 /** Longest chain a scenario may ask for (an active SFC's slot lists its types in order). */

@@ -53,13 +53,16 @@ describe('the synthetic SFC env', () => {
     const spaces = getFamily('sfc').spaces(scenario);
     expect(spaces.action.toJSON()).toEqual(env.actionSpace.toJSON());
     const layout = sfcObservationLayout(3, 32, 8);
-    expect(layout.size).toBe(3 + (3 + 5) * 12 + 32 * 8 + 8 * 12);
+    expect(layout.size).toBe(3 + (3 + 5) * 14 + 32 * 8 + 8 * 14);
     const { obs } = await env.reset({ seed: 3 });
     expect(obs.shape).toEqual([layout.size]);
     expect(env.observationSpace.contains(obs)).toBe(true);
     // Data-centre token 0: free CPU / 100, one instance per type spread round-robin, kind flag "data centre".
     expect(obs.data[layout.resources.offset]).toBeLessThanOrEqual(16 / 100);
-    expect(Array.from(obs.data.subarray(layout.resources.offset + 9, layout.resources.offset + 12))).toEqual([1, 0, 0]);
+    expect(Array.from(obs.data.subarray(layout.resources.offset + 11, layout.resources.offset + 14))).toEqual([1, 0, 0]);
+    // VNF-type token 0 (firewall): its one-hot, whether it can scale out (room left) and in (an idle instance), kind "VNF type".
+    const firewall = layout.resources.offset + 3 * 14;
+    expect(Array.from(obs.data.subarray(firewall + 4, firewall + 14))).toEqual([1, 0, 0, 0, 0, 1, 1, 0, 1, 0]);
   });
 
   it('refuses an action outside Discrete(15) and a step before reset', async () => {

@@ -3,7 +3,8 @@
  * size, in three parts after a short global head:
  *
  *   global     hour of day (sin, cos), pending requests / maxPending
- *   part 1     one token per data centre, then one token per VNF type     (SFC_TOKEN_WIDTH each)
+ *   part 1     one token per data centre, then one token per VNF type     (SFC_TOKEN_WIDTH each;
+ *              a type's token says whether scaling it out / in would be carried out)
  *   part 2     one slot per active SFC (its chain, remaining time, delay)  (SFC_ACTIVE_WIDTH each)
  *   part 3     one token per pending request                               (SFC_TOKEN_WIDTH each)
  *

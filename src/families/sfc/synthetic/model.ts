@@ -453,6 +453,9 @@ export class SfcModel {
       out[o + 2] = count > 0 ? load / count : 0;
       out[o + 3] = this.pendingDemand(t) / this.section.maxPending;
       out[o + 4 + t] = 1;
+      // Whether a scale-out and a scale-in of the type would be carried out (else they are invalid).
+      out[o + 9] = this.scaleOutTarget(t) >= 0 ? 1 : 0;
+      out[o + 10] = idle > 0 ? 1 : 0;
       out[o + K + 1] = 1;
     }
     // Part 2: active SFCs, oldest first.
