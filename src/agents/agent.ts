@@ -5,8 +5,9 @@
  * networks, replay data and update schedule.
  */
 import type { Info, NdArray } from '../env/index.js';
-import type { AcceptedSpaces, SlicingLayout } from '../families/index.js';
-import type { AgentSpec, ConstraintSpec, Scenario, SliceSpec } from '../scenario/index.js';
+import type { AcceptedSpaces, FamilyPolicy, SlicingLayout } from '../families/index.js';
+import type { Transition as RolloutTransition } from '../rollout/index.js';
+import type { AgentSpec, ConstraintSpec, Scenario, ScenarioBase, SliceSpec } from '../scenario/index.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
 /** One env step as the agent sees it (observations in the shared slicing layout). */
@@ -116,4 +117,38 @@ export interface AgentEntry {
   create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent | Promise<TrainableAgent>;
   /** The trained policy of a run directory (its last checkpoint). */
   load(runDir: string): Promise<SlicingPolicy>;
+  /**
+   * For an agent of a family other than slicing: builds it on the family's scenario (train/ runs
+   * it with the family loop, train/family-run.ts). Absent: the agent trains on slicing only.
+   */
+  createForFamily?(scenario: ScenarioBase, options: AgentCreateOptions): FamilyTrainableAgent | Promise<FamilyTrainableAgent>;
+  /** For an agent of a family other than slicing: the trained policy of a run directory on a scenario of that family. */
+  loadForFamily?(runDir: string, scenario: ScenarioBase): Promise<FamilyPolicy>;
+}
+
+/** End of a training episode of a family agent. */
+export interface FamilyEpisodeStats {
+  /** 0-based episode number of the run. */
+  episode: number;
+  steps: number;
+  return: number;
+}
+
+/**
+ * A learning agent of a family other than slicing, in the family's own observation and action
+ * values (the family training loop of train/ drives it; the checkpoint format is the same).
+ */
+export interface FamilyTrainableAgent<O = unknown, A = unknown> {
+  readonly id: string;
+  /** Training-time action, exploration included. */
+  actExplore(obs: O, context: { episode: number; envIndex: number; step: number }): A | Promise<A>;
+  /** Stores a transition and runs the updates that are due; returns metrics when any ran. */
+  observe(transition: RolloutTransition<O, A>): AgentMetrics | null | Promise<AgentMetrics | null>;
+  endEpisode?(stats: FamilyEpisodeStats): AgentMetrics | void;
+  /** The deterministic policy to evaluate. */
+  evaluationPolicy(): FamilyPolicy<O, A>;
+  settings(): Record<string, unknown>;
+  getState(): AgentState | Promise<AgentState>;
+  setState(state: AgentState): void | Promise<void>;
+  dispose(): void;
 }

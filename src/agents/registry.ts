@@ -15,6 +15,7 @@ import { checkAgentSpaces } from '../families/index.js';
 import type { ScenarioBase } from '../scenario/index.js';
 import { InputError } from '../util/index.js';
 import type { AgentEntry } from './agent.js';
+import { dqnEntry } from './dqn/index.js';
 import { idlaAgentEntry } from './idla/index.js';
 import { maddpgAdmmEntry, maddpgLagrangianEntry, maddpgRcpoEntry } from './maddpg/index.js';
 import { ddpgEntry, td3Entry } from './td3/index.js';
@@ -26,6 +27,7 @@ export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
   ddpg: ddpgEntry,
   td3: td3Entry,
   idla: idlaAgentEntry,
+  dqn: dqnEntry,
 };
 
 /** Registered ids, in the order of the map (the default agent first). */

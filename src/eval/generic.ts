@@ -3,6 +3,7 @@
  * KPI accumulator and names the baselines; the episodes run through the rollout runner. The
  * slicing evaluation with its per-slice and per-cell tables is evaluatePolicy (evaluate.ts).
  */
+import { getAgentEntry, readCheckpoint } from '../agents/index.js';
 import type { Env } from '../env/index.js';
 import { familyOf, type FamilyPolicy } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
@@ -50,6 +51,7 @@ export interface NamedFamilyPolicy {
  */
 export function resolveFamilyBaselines(spec: string, scenario: ScenarioBase): NamedFamilyPolicy[] {
   const family = familyOf(scenario);
+  if (typeof spec === 'string' && spec.startsWith('checkpoint:')) return [familyCheckpointPolicy(spec.slice('checkpoint:'.length), scenario)];
   const names = Object.keys(family.baselines);
   const named = (name: string): NamedFamilyPolicy => ({ id: `baseline:${name}`, create: (env, s) => family.baselines[name]!.create(env, s) });
   if (spec === 'all-baselines') return names.map(named);
@@ -58,6 +60,15 @@ export function resolveFamilyBaselines(spec: string, scenario: ScenarioBase): Na
     throw new InputError('policy', spec, `all-baselines or baseline:<${names.join('|')}> (the baselines of family ${family.id})`);
   }
   return [named(name)];
+}
+
+/** The trained policy of a run directory (its agent's loadForFamily), on a scenario of the run's family. */
+function familyCheckpointPolicy(runDir: string, scenario: ScenarioBase): NamedFamilyPolicy {
+  const agentId = readCheckpoint(runDir).meta.agentId;
+  if (typeof agentId !== 'string') throw new InputError(`checkpoint:${runDir}`, agentId, 'a checkpoint that names its agent');
+  const entry = getAgentEntry(agentId, `checkpoint:${runDir} agent`);
+  if (!entry.loadForFamily) throw new InputError(`checkpoint:${runDir}`, `agent ${agentId}`, `a run of an agent that plays family ${familyOf(scenario).id}`);
+  return { id: `checkpoint:${runDir}`, create: () => entry.loadForFamily!(runDir, scenario) };
 }
 
 /**

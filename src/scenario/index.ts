@@ -54,3 +54,17 @@ export {
   parseOverride,
   applyOverrides,
 } from './loader.js';
+export {
+  VNF_TYPES,
+  SFC_OPERATIONS,
+  SFC_ACTIONS,
+  SFC_NORMALISATION,
+  SFC_TOKEN_WIDTH,
+  SFC_ACTIVE_WIDTH,
+  SFC_MAX_CHAIN,
+  SFC_GLOBAL_WIDTH,
+  decodeSfcAction,
+  encodeSfcAction,
+  type VnfType,
+  type SfcOperation,
+} from './sfc.js';

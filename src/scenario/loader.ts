@@ -114,9 +114,23 @@ export function resolveScenario(spec: string | Scenario | Record<string, unknown
   return parseScenario(structuredClone(spec));
 }
 
-/** The shipped scenarios, sorted by name, with their one-line descriptions. */
+/** The family a scenario file names in its `family:` field (undefined: none, i.e. slicing). */
+function fileFamily(path: string): unknown {
+  try {
+    const document: unknown = parseYaml(readInputFile(path, basename(path)));
+    return document !== null && typeof document === 'object' ? (document as Record<string, unknown>).family : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The shipped scenarios, sorted by name, with their one-line descriptions. With the default
+ * (slicing) reader, the slicing scenarios only; the families' reader lists every family's.
+ */
 export function listScenarios(read: ScenarioDocumentReader<ScenarioBase> = parseScenario): ScenarioSummary[] {
-  return listScenarioFiles().map((path) => {
+  const files = listScenarioFiles().filter((path) => read !== parseScenario || [undefined, 'slicing'].includes(fileFamily(path) as string | undefined));
+  return files.map((path) => {
     const s = loadScenarioWith(path, read);
     return { name: s.name, description: s.description, envKind: s.env.kind, path };
   });

@@ -38,6 +38,7 @@ import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario, type ScenarioBase } from '../scenario/index.js';
 import { InputError, Ns3tsError, ProgressBar, log, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
 import { runWarnings } from './warnings.js';
+import { isFamilyRunDir, trainFamilyRun } from './family-run.js';
 import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
 
 export interface TrainOptions {
@@ -230,7 +231,10 @@ interface TrainingSession extends OpenedRun {
 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
 export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
-  const opened = options.resume ? await resumeRun(options.resume, options) : await newRun(options);
+  // Scenarios of other families (and their runs) train in the family loop (family-run.ts).
+  const resolved = options.resume ? null : typeof options.scenario === 'object' ? options.scenario : resolveFamilyScenario(options.scenario ?? 'slicing-synthetic');
+  if ((resolved && !isSlicingScenario(resolved)) || (options.resume && isFamilyRunDir(options.resume))) return trainFamily(resolved, options);
+  const opened = options.resume ? await resumeRun(options.resume, options) : await newRun(resolved ? { ...options, scenario: resolved } : options);
   if ('finished' in opened) return opened.finished;
   const run = opened;
   options.onRunDir?.(run.runDir);
@@ -274,6 +278,22 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
     if (options.env === undefined) await env.close();
   }
   return finishRun(session);
+}
+
+/** A run of a family other than slicing, through the family loop, summed up as slicing runs are. */
+async function trainFamily(scenario: ScenarioBase | null, options: TrainOptions): Promise<TrainSummary> {
+  const commit = git(['rev-parse', 'HEAD']);
+  const status = commit ? git(['status', '--porcelain', '--untracked-files=no']) : null;
+  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  const { env: _env, scenario: _scenario, resume, ...rest } = options;
+  const summary = await trainFamilyRun({
+    ...rest,
+    ...(scenario ? { scenario } : {}),
+    ...(resume === undefined ? {} : { resume }),
+    evaluationSeed,
+    provenance: { versions: { ns3ts: pkg.version, node: process.version }, git: { commit, dirty: status === null ? null : status.length > 0 } },
+  });
+  return { ...summary, backend: 'native', replayBytesPerTransition: null, warnings: [] };
 }
 
 /** Reopens a run directory: its stored config (with this process's backend) and last checkpoint. */

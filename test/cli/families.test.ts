@@ -11,6 +11,7 @@ describe('ns3ts scenarios families', () => {
     expect(text.stdout).toContain('  baselines: static, proportional, demand, oracle');
     expect(JSON.parse(json.stdout)).toEqual([
       expect.objectContaining({ id: 'slicing', envKinds: ['synthetic', 'ns3', 'linux-tc'], baselines: ['static', 'proportional', 'demand', 'oracle'] }),
+      expect.objectContaining({ id: 'sfc', envKinds: ['synthetic', 'ns3'], baselines: ['threshold', 'greedy', 'static'] }),
     ]);
   }, 120_000);
 });

@@ -41,7 +41,11 @@ function formatSummary(s: TrainSummary, scenarioArg: string | undefined): string
     `time       ${s.trainSeconds.toFixed(1)} s (${s.stepsPerSecond.toFixed(1)} steps/s)`,
   ];
   const e = s.lastEval as Record<string, number> | null;
-  if (e) {
+  if (e && typeof e.meanUtility !== 'number') {
+    // A family other than slicing: its KPIs by name.
+    const kpis = Object.entries(e).filter(([k, v]) => k !== 'episode' && typeof v === 'number');
+    lines.push(`last eval  ${kpis.map(([k, v]) => `${k} ${Number(v.toFixed(3))}`).join(', ')}`);
+  } else if (e) {
     lines.push(
       `last eval  mean utility ${e.meanUtility!.toFixed(4)}, QoS satisfaction ${e.qosSatisfaction!.toFixed(3)}, capacity violation ${e.capacityViolation}`,
     );

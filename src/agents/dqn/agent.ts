@@ -1,0 +1,159 @@
+/**
+ * The DQN agent of SFC provisioning (docs/sfc.md#dqn), every extension selectable by settings:
+ * double targets, the dueling head, prioritized replay, the attention encoder. One update every
+ * `trainEvery` env steps after `learningStarts`: a batch from the memory, targets from the target
+ * network (targets.ts), the Huber (or MSE) loss weighted by the importance weights, Adam with the
+ * global gradient norm clipped at 1.0, new priorities (|δ| + ε)^α; the target network is a hard
+ * copy every 100 updates (Mnih et al. 2015). Deterministic for a seed: weights, exploration,
+ * sampling and dropout masks all come from the agent's RNG.
+ */
+import { sfcObservationLayout, type FamilyPolicy, type SfcObservation, type SfcObservationLayout, type SfcScenario } from '../../families/index.js';
+import type { Transition as RolloutTransition } from '../../rollout/index.js';
+import { SFC_ACTIONS } from '../../scenario/index.js';
+import { Rng } from '../../util/index.js';
+import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, FamilyTrainableAgent } from '../agent.js';
+import { QNetwork } from './qnet.js';
+import { DqnReplay } from './replay.js';
+import { phasedEpsilon, resolveDqnSettings, type DqnSettings, type DqnVariant } from './settings.js';
+import { argmax, dqnTargets } from './targets.js';
+
+type Obs = SfcObservation;
+
+export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
+  readonly id = 'dqn';
+  readonly config: DqnSettings & { variant: DqnVariant };
+  readonly layout: SfcObservationLayout;
+  readonly online: QNetwork;
+  readonly target: QNetwork;
+  readonly replay: DqnReplay;
+  private readonly rng: Rng;
+  epsilon: number;
+  steps = 0;
+  updates = 0;
+  episode = 0;
+  private readonly plannedUpdates: number;
+
+  constructor(scenario: SfcScenario, options: AgentCreateOptions) {
+    this.config = resolveDqnSettings(options.settings);
+    const c = this.config;
+    this.layout = sfcObservationLayout(scenario.sfc.dataCentres.length, scenario.sfc.maxActive, scenario.sfc.maxPending);
+    this.rng = new Rng(options.seed);
+    const netConfig = {
+      actions: SFC_ACTIONS,
+      hidden: c.hidden,
+      streamHidden: c.streamHidden,
+      dropout: c.dropout,
+      dueling: c.dueling,
+      attention: c.attention,
+      embedDim: c.embedDim,
+      heads: c.attentionHeads,
+      learningRate: c.learningRate,
+      maxBatch: Math.max(c.batchSize, 1),
+    };
+    this.online = new QNetwork(this.layout, netConfig, this.rng);
+    this.target = new QNetwork(this.layout, netConfig, this.rng);
+    this.target.copyFrom(this.online);
+    this.replay = new DqnReplay(c.memorySize, this.layout.size, c.per ? { alpha: c.perAlpha, epsilon: c.perEpsilon } : null);
+    this.epsilon = c.epsilonSchedule === 'phased' ? phasedEpsilon(0) : c.epsilonStart;
+    const planned = options.plannedSteps ?? 0;
+    this.plannedUpdates = c.perBetaUpdates > 0 ? c.perBetaUpdates : Math.max(1, Math.floor((planned - c.learningStarts) / c.trainEvery));
+  }
+
+  /** The greedy action. */
+  act(obs: Obs): number {
+    return argmax(this.online.q(obs.data, 1));
+  }
+
+  actExplore(obs: Obs): number {
+    if (this.rng.next() < this.epsilon) return this.rng.int(SFC_ACTIONS);
+    return this.act(obs);
+  }
+
+  observe(t: RolloutTransition<Obs, number>): AgentMetrics | null {
+    const c = this.config;
+    this.replay.add(t.obs.data, t.action, t.reward, t.nextObs.data, t.terminated);
+    this.steps += 1;
+    if (c.epsilonSchedule === 'decay') this.epsilon = Math.max(c.epsilonEnd, this.epsilon * c.epsilonDecay);
+    if (this.steps < c.learningStarts || this.replay.size < c.batchSize || this.steps % c.trainEvery !== 0) return null;
+    return this.update();
+  }
+
+  /** β of the importance weights: β0 annealed linearly to 1 over the planned updates. */
+  beta(): number {
+    const c = this.config;
+    return Math.min(1, c.perBetaStart + ((1 - c.perBetaStart) * this.updates) / this.plannedUpdates);
+  }
+
+  /** One gradient update; returns the loss, the mean |δ|, the gradient norm before clipping. */
+  update(): AgentMetrics {
+    const c = this.config;
+    const B = c.batchSize;
+    const beta = this.beta();
+    const batch = this.replay.sample(B, this.rng, beta);
+    const qNextTarget = this.target.q(batch.nextObs, B);
+    const qNextOnline = c.double ? this.online.q(batch.nextObs, B) : null;
+    const y = dqnTargets(batch.rewards, batch.dones, qNextTarget, qNextOnline, c.gamma, SFC_ACTIONS);
+    const step = this.online.trainStep(batch.obs, B, batch.actions, y, batch.weights, c.loss, c.clipNorm, this.rng);
+    this.replay.updatePriorities(batch.indices, step.td);
+    this.updates += 1;
+    if (this.updates % c.targetUpdateEvery === 0) this.target.copyFrom(this.online);
+    let absTd = 0;
+    for (const d of step.td) absTd += Math.abs(d);
+    return { loss: step.loss, meanAbsTd: absTd / B, gradNorm: step.gradNorm, epsilon: this.epsilon, beta, updates: this.updates };
+  }
+
+  endEpisode(stats: FamilyEpisodeStats): AgentMetrics {
+    this.episode = stats.episode + 1;
+    if (this.config.epsilonSchedule === 'phased') this.epsilon = phasedEpsilon(this.episode);
+    return { epsilon: this.epsilon };
+  }
+
+  evaluationPolicy(): FamilyPolicy<Obs, number> {
+    return { id: this.config.variant, act: (obs) => this.act(obs) };
+  }
+
+  settings(): Record<string, unknown> {
+    return { ...this.config, parameters: this.online.size() };
+  }
+
+  getState(): AgentState {
+    const online = this.online.getState('online');
+    const target = this.target.getState('target');
+    const replay = this.replay.getState();
+    const arrays: AgentState['arrays'] = { ...online.arrays, ...target.arrays };
+    for (const [k, v] of Object.entries(replay.arrays)) arrays[`replay/${k}`] = v;
+    return {
+      meta: {
+        settings: this.config,
+        epsilon: this.epsilon,
+        steps: this.steps,
+        updates: this.updates,
+        episode: this.episode,
+        rng: this.rng.getState(),
+        online: online.meta,
+        target: target.meta,
+        replay: replay.meta,
+      },
+      arrays,
+    };
+  }
+
+  setState(state: AgentState): void {
+    const m = state.meta;
+    this.online.setState('online', { meta: m.online as Record<string, unknown>, arrays: state.arrays });
+    this.target.setState('target', { meta: m.target as Record<string, unknown>, arrays: state.arrays });
+    const replayArrays: Record<string, ArrayLike<number>> = {};
+    for (const [k, v] of Object.entries(state.arrays)) if (k.startsWith('replay/')) replayArrays[k.slice('replay/'.length)] = v as ArrayLike<number>;
+    this.replay.setState(m.replay as Record<string, unknown>, replayArrays);
+    this.epsilon = Number(m.epsilon);
+    this.steps = Number(m.steps);
+    this.updates = Number(m.updates);
+    this.episode = Number(m.episode);
+    this.rng.setState(m.rng as number[]);
+  }
+
+  dispose(): void {
+    this.online.dispose();
+    this.target.dispose();
+  }
+}
