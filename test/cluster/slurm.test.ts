@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { createNs3VectorEnv, ensureNs3Build, processAlive, SlurmLauncher, TASK_L
 import { loadScenario, type Scenario } from '../../src/scenario/index.js';
 import { SimulatorPeer, curveAvailable, type GymServer } from '../../src/server/index.js';
 import { train } from '../../src/train/index.js';
-import { scancelJobs, squeueJobs } from '../../src/util/index.js';
+import { scancelJobs, selfCommand, squeueJobs } from '../../src/util/index.js';
 import { TINY_MADDPG } from '../agents/helpers.js';
 import { checkRequirement, ns3Requirement, slurmRequirement } from '../helpers/requirements.js';
 
@@ -139,6 +140,55 @@ describe.runIf(ready)('ns-3 simulators as a Slurm job array, over tcp with CURVE
       await venv.close();
     }
     expect(squeueJobs(launcher.jobIds)).toEqual([]);
+    for (const pid of pids) expect(processAlive(pid), `simulator ${pid} still runs`).toBe(false);
+  }, 60_000);
+
+  it('Ctrl-C on `ns3ts train --sim-executor slurm` cancels the job: nothing left in squeue, no simulator process', async () => {
+    const out = join(dir, 'cli');
+    const self = selfCommand();
+    const child = spawn(
+      self.command,
+      [
+        ...self.args,
+        'train',
+        '--scenario', 'slicing-null',
+        '--sim-executor', 'slurm',
+        '--simulators', '2',
+        '--set', 'ns3.slurmArgs=--oversubscribe',
+        '--set', 'ns3.simHost=127.0.0.1',
+        '--set', 'training.evalEvery=0',
+        '--episodes', '1000',
+        '--backend', 'wasm',
+        '--out', out,
+        '--no-progress',
+      ],
+      { env: { ...process.env, NS3TS_BUILD_DIR: buildDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    // Wait until both simulators play (their pid files exist), then interrupt.
+    const simDir = (): string | null => {
+      if (!existsSync(out)) return null;
+      const run = readdirSync(out)[0];
+      return run === undefined ? null : join(out, run, 'simulators');
+    };
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const d = simDir();
+      if (d && existsSync(join(d, 'sim-0.1.pid')) && existsSync(join(d, 'sim-1.1.pid'))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const jobIds = [...stderr.matchAll(/Slurm job (\d+)/g)].map((m) => m[1]!);
+    expect(jobIds.length, stderr).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(squeueJobs(jobIds)).toEqual([]);
+    const d = simDir()!;
+    const pids = readdirSync(d)
+      .filter((f) => /^sim-\d+\.\d+\.pid$/.test(f))
+      .map((f) => Number(readFileSync(join(d, f), 'utf8').split(' ')[0]));
+    expect(pids.length).toBeGreaterThanOrEqual(2);
     for (const pid of pids) expect(processAlive(pid), `simulator ${pid} still runs`).toBe(false);
   }, 60_000);
 });

@@ -78,19 +78,27 @@ const liveGroups = new Set<number>();
 const hardExitCleanups = new Set<() => void>();
 let exitHooksInstalled = false;
 
-function killAllNow(): void {
+function killChildrenNow(): void {
   for (const pid of liveGroups) signalProcessGroup(pid, 'SIGKILL');
   liveGroups.clear();
+}
+
+function runHardExitCleanups(): void {
   for (const cleanup of [...hardExitCleanups]) {
     hardExitCleanups.delete(cleanup);
     cleanup();
   }
 }
 
+function killAllNow(): void {
+  killChildrenNow();
+  runHardExitCleanups();
+}
+
 /**
- * Runs `cleanup` (synchronously) when this process exits, on SIGINT/SIGTERM/SIGHUP and on an
- * uncaught exception, with the same hooks that kill the launchers' children. Returns the
- * function that removes it.
+ * Runs `cleanup` (synchronously) when this process exits, on an uncaught exception, and on a
+ * SIGINT/SIGTERM/SIGHUP that nobody else handles (the CLI's Ctrl-C closes the envs itself, after
+ * the episode in progress). Returns the function that removes it.
  */
 export function onHardExit(cleanup: () => void): () => void {
   installExitHooks();
@@ -104,9 +112,11 @@ function installExitHooks(): void {
   process.on('exit', killAllNow);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
-      killAllNow();
+      killChildrenNow();
       // Only ours: restore the default action and re-raise, so the process ends as it would have.
+      // Otherwise whoever handles the signal closes the envs (or exits, which runs the clean-ups).
       if (process.listenerCount(signal) === 1) {
+        runHardExitCleanups();
         process.removeListener(signal, onSignal);
         process.kill(process.pid, signal);
       }
