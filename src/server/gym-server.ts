@@ -100,7 +100,9 @@ export class GymServer extends EventEmitter implements SessionHost {
   private boundEndpoint: string | null = null;
   private boundAddressText: string | null = null;
   private closed = false;
-  private sendChain: Promise<void> = Promise.resolve();
+  /** Replies waiting for the socket (zeromq.js sends one message at a time), and its drain loop. */
+  private readonly outbox: Array<{ peer: Buffer; payload: Uint8Array }> = [];
+  private draining: Promise<void> | null = null;
   private readonly byPeer = new Map<string, Session>();
   private readonly recentlyEnded = new Set<string>();
   private repSession: Session | null = null;
@@ -236,7 +238,7 @@ export class GymServer extends EventEmitter implements SessionHost {
     if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
     for (const s of [...this.live]) s.end('server-closed', 'the server was closed');
     for (const w of [...this.acceptWaiters]) w.reject(new Ns3tsError('the server was closed'));
-    await this.sendChain.catch(() => undefined);
+    await this.draining;
     // Give queued stop replies a moment to leave before the socket goes (linger is 0).
     await new Promise((r) => setTimeout(r, 20));
     this.socket?.close();
@@ -256,7 +258,8 @@ export class GymServer extends EventEmitter implements SessionHost {
   reply(peer: Buffer | null, payload: Uint8Array): void {
     const socket = this.socket;
     if (!socket || this.closed && socket.closed || !peer) return;
-    this.enqueue(() => socket.send([peer, EMPTY, payload]));
+    this.outbox.push({ peer, payload });
+    this.draining ??= this.drain(socket);
   }
 
   sessionEnded(session: Session): void {
@@ -291,10 +294,16 @@ export class GymServer extends EventEmitter implements SessionHost {
 
   // Receive loops -----------------------------------------------------------------------------
 
-  private enqueue(send: () => Promise<void>): void {
-    this.sendChain = this.sendChain.then(send).catch((err: Error) => {
-      if (!this.closed) this.recordError(null, `send failed: ${err.message}`);
-    });
+  /** Sends the queued replies in order; one loop per burst, not a promise chain per reply. */
+  private async drain(socket: zmq.Router): Promise<void> {
+    for (let next = this.outbox.shift(); next !== undefined; next = this.outbox.shift()) {
+      try {
+        await socket.send([next.peer, EMPTY, next.payload]);
+      } catch (err) {
+        if (!this.closed) this.recordError(null, `send failed: ${(err as Error).message}`);
+      }
+    }
+    this.draining = null;
   }
 
   private async receiveLoop(socket: zmq.Router): Promise<void> {
