@@ -7,6 +7,9 @@
 #   scripts/slurm-local.sh stop     stop the daemons this script started (and only those).
 #   scripts/slurm-local.sh status   print the daemons' state and `sinfo`.
 #
+# The partition lets jobs that ask for it (sbatch --oversubscribe) share cores, up to 8 per core:
+# the cluster tests run more simulators than this machine has cores.
+#
 # Runs as root. Needs the Debian/Ubuntu packages `slurm-wlm` and `munge` (slurmctld, slurmd,
 # slurm-client). Works on a fresh machine where those were just installed: it creates the munge
 # key if it is missing, the runtime and state directories, and a slurm.conf for this host.
@@ -158,7 +161,7 @@ KillWait=10
 Waittime=0
 MaxArraySize=10001
 $node_line
-PartitionName=$PARTITION Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=$PARTITION Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES:8
 EOF
 )
   mkdir -p "$(dirname "$SLURM_CONF")"

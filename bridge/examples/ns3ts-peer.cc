@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
       options.endpoint = args.endpoint;
       options.timeoutMs = args.timeoutMs;
       options.seed = episodeSeed;
+      options.curve = bridge::curveKeysFromEnvironment();
       options.capabilities = bridge::defaultCapabilities(args.softReset ? "soft-reset" : "");
       bridge::Session session(options);
       env.reset(episodeSeed);

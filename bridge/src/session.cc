@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <zmq.hpp>
 
 #include "ns3ts-bridge/error.h"
@@ -42,6 +45,43 @@ std::string defaultCapabilities(const std::string& extra) {
   std::string caps = std::string(kBridgeVersion) + " box-bounds,int64,seed,sim-time";
   if (!extra.empty()) caps += "," + extra;
   return caps;
+}
+
+namespace {
+
+void checkZ85Key(const std::string& path, const std::string& name, const std::string& key) {
+  static const std::string kZ85 =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+  if (key.size() != 40 || key.find_first_not_of(kZ85) != std::string::npos)
+    throw Error(path + ": " + name + ": got a " + std::to_string(key.size()) +
+                "-character value, expected a Z85-encoded CURVE key (40 characters)");
+}
+
+}  // namespace
+
+CurveKeys readCurveKeys(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(std::string(kCurveKeysVariable) + ": got \"" + path + "\", expected a readable CURVE key file");
+  CurveKeys keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string name, value;
+    if (!(words >> name >> value)) continue;
+    if (name == "server-public") keys.serverPublic = value;
+    else if (name == "public") keys.publicKey = value;
+    else if (name == "secret") keys.secretKey = value;
+  }
+  checkZ85Key(path, "server-public", keys.serverPublic);
+  checkZ85Key(path, "public", keys.publicKey);
+  checkZ85Key(path, "secret", keys.secretKey);
+  return keys;
+}
+
+CurveKeys curveKeysFromEnvironment() {
+  const char* path = std::getenv(kCurveKeysVariable);
+  if (path == nullptr || *path == '\0') return {};
+  return readCurveKeys(path);
 }
 
 struct Session::Impl {
@@ -103,6 +143,14 @@ Session::Session(SessionOptions options) {
   try {
     impl_->socket = zmq::socket_t(impl_->context, zmq::socket_type::req);
     impl_->socket.set(zmq::sockopt::linger, 0);  // close() never blocks on unsent frames
+    const CurveKeys& curve = impl_->options.curve;
+    if (curve.enabled()) {
+      // Set before connect: the handshake authenticates the agent by its public key, and the
+      // agent admits only the client keys it generated for this run.
+      impl_->socket.set(zmq::sockopt::curve_serverkey, curve.serverPublic);
+      impl_->socket.set(zmq::sockopt::curve_publickey, curve.publicKey);
+      impl_->socket.set(zmq::sockopt::curve_secretkey, curve.secretKey);
+    }
     if (impl_->options.timeoutMs > 0)
       impl_->socket.set(zmq::sockopt::sndtimeo, static_cast<int>(std::min<int64_t>(impl_->options.timeoutMs, INT32_MAX)));
     impl_->socket.connect(impl_->options.endpoint);

@@ -46,8 +46,12 @@ struct Agent {
   std::vector<EnvState> states;
   std::string error;
 
-  explicit Agent(const std::string& bindTo) {
+  explicit Agent(const std::string& bindTo, const std::string& curveSecret = "") {
     socket.set(zmq::sockopt::linger, 0);
+    if (!curveSecret.empty()) {
+      socket.set(zmq::sockopt::curve_server, 1);
+      socket.set(zmq::sockopt::curve_secretkey, curveSecret);
+    }
     socket.set(zmq::sockopt::rcvtimeo, 10000);
     socket.bind(bindTo);
     endpoint = socket.get(zmq::sockopt::last_endpoint);
@@ -82,9 +86,30 @@ struct Agent {
   }
 };
 
-void playEpisode(Agent& agent, const std::string& endpoint) {
+struct KeyPair {
+  std::string publicKey, secretKey;
+};
+
+KeyPair curveKeyPair() {
+  char pub[41], sec[41];
+  if (zmq_curve_keypair(pub, sec) != 0) throw Error("zmq_curve_keypair failed (libzmq without CURVE?)");
+  return {pub, sec};
+}
+
+std::string writeKeyFile(const char* tag, const std::string& text) {
+  const char* dir = std::getenv("TMPDIR");
+  const std::string path = std::string(dir ? dir : "/tmp") + "/ns3ts-bridge-test-" + tag + "-" + std::to_string(::getpid()) + ".keys";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) throw Error("cannot write " + path);
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return path;
+}
+
+void playEpisode(Agent& agent, const std::string& endpoint, const CurveKeys& curve = {}) {
   std::thread peer([&] { agent.play("ns3ts/0.1.0 soft-reset"); });
   SessionOptions options;
+  options.curve = curve;
   options.endpoint = endpoint;
   options.timeoutMs = 5000;
   options.seed = 42;
@@ -190,6 +215,43 @@ TEST_CASE("an agent that dies mid-episode gives a TimeoutError while waiting for
   agent.join();
   CHECK_THROWS(session.step(stateWith(1)), TimeoutError, "the agent's action");
   ::unlink(endpoint.substr(6).c_str());
+}
+
+TEST_CASE("a full episode over tcp with CURVE keys read from the file NS3TS_CURVE_KEYS names") {
+  const KeyPair server = curveKeyPair();
+  const KeyPair client = curveKeyPair();
+  const std::string path = writeKeyFile("curve", "server-public " + server.publicKey + "\npublic " + client.publicKey +
+                                                     "\nsecret " + client.secretKey + "\n");
+  ::setenv(kCurveKeysVariable, path.c_str(), 1);
+  const CurveKeys keys = curveKeysFromEnvironment();
+  ::unsetenv(kCurveKeysVariable);
+  CHECK(keys.enabled());
+  CHECK_EQ(keys.publicKey, client.publicKey);
+  Agent agent("tcp://127.0.0.1:*", server.secretKey);
+  playEpisode(agent, agent.endpoint, keys);
+  ::unlink(path.c_str());
+  CHECK(!curveKeysFromEnvironment().enabled());  // unset: plain
+}
+
+TEST_CASE("a plain client cannot talk to a CURVE agent: the handshake times out") {
+  const KeyPair server = curveKeyPair();
+  Agent agent("tcp://127.0.0.1:*", server.secretKey);
+  SessionOptions options;
+  options.endpoint = agent.endpoint;
+  options.timeoutMs = 300;
+  Session session(options);
+  CHECK_THROWS(session.handshake(obsSpace(), obsSpace()), TimeoutError, "SimInitAck");
+}
+
+TEST_CASE("a CURVE key file with a missing or malformed key is refused with the line's name") {
+  const KeyPair k = curveKeyPair();
+  const std::string shortKey = writeKeyFile("short", "server-public " + k.publicKey + "\npublic abc\nsecret " + k.secretKey + "\n");
+  CHECK_THROWS(readCurveKeys(shortKey), Error, "public: got a 3-character value");
+  ::unlink(shortKey.c_str());
+  const std::string missing = writeKeyFile("missing", "public " + k.publicKey + "\nsecret " + k.secretKey + "\n");
+  CHECK_THROWS(readCurveKeys(missing), Error, "server-public");
+  ::unlink(missing.c_str());
+  CHECK_THROWS(readCurveKeys("/nonexistent/ns3ts.keys"), Error, "NS3TS_CURVE_KEYS");
 }
 
 TEST_CASE("misuse is reported: bad endpoint, step before handshake, use after close") {

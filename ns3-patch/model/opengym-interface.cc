@@ -216,9 +216,12 @@ OpenGymInterface::Init()
     options.seed = RngSeedManager::GetRun();
     try
     {
+        // A run on a cluster passes its CURVE keys in a file named by NS3TS_CURVE_KEYS.
+        options.curve = bridge::curveKeysFromEnvironment();
         m_session = std::make_unique<bridge::Session>(options);
         NS_LOG_INFO("connecting to " << options.endpoint << " (timeout " << options.timeoutMs
-                                     << " ms, seed " << options.seed << ")");
+                                     << " ms, seed " << options.seed << ", "
+                                     << (options.curve.enabled() ? "CURVE" : "plain") << ")");
         bridge::SimInitAck ack = m_session->handshake(obsSpace->ToBridge(), actSpace->ToBridge());
         if (ack.stopSimReq)
         {

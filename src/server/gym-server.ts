@@ -5,6 +5,7 @@ import { decodeSimInitMsg, encodeSimInitAck, resolveWireLimits, spaceFromWire, t
 import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
 import { removeIpcSocketFile } from './ipc-socket.js';
 import { Session, STOP_FRAME, type SessionHost } from './session.js';
+import { checkCurveKey, registerCurveClients, unregisterCurveClients, type CurveServerKeys } from './curve.js';
 
 /** REP: one simulator at a time, exactly like ns3-gym. ROUTER: many simulators on one endpoint. */
 export type ServerMode = 'rep' | 'router';
@@ -32,6 +33,11 @@ export interface GymServerOptions {
    * DEFAULT_WIRE_LIMITS.
    */
   limits?: Partial<WireLimits>;
+  /**
+   * ZeroMQ CURVE: encrypt the endpoint and admit only simulators holding one of the client key
+   * pairs listed (see curve.ts). Default: plain ZeroMQ.
+   */
+  curve?: CurveServerKeys;
 }
 
 export interface ServerError {
@@ -88,11 +94,15 @@ export class GymServer extends EventEmitter implements SessionHost {
   readonly errors: ServerError[] = [];
   private readonly requested: string;
   private readonly ackCapabilities: string;
+  private readonly curve: CurveServerKeys | null;
+  private zapDomain: string | null = null;
   private socket: zmq.Router | null = null;
   private boundEndpoint: string | null = null;
   private boundAddressText: string | null = null;
   private closed = false;
-  private sendChain: Promise<void> = Promise.resolve();
+  /** Replies waiting for the socket (zeromq.js sends one message at a time), and its drain loop. */
+  private readonly outbox: Array<{ peer: Buffer; payload: Uint8Array }> = [];
+  private draining: Promise<void> | null = null;
   private readonly byPeer = new Map<string, Session>();
   private readonly recentlyEnded = new Set<string>();
   private repSession: Session | null = null;
@@ -112,17 +122,34 @@ export class GymServer extends EventEmitter implements SessionHost {
     this.stepTimeoutMs = positive(options.stepTimeoutMs ?? DEFAULT_TIMEOUTS.stepTimeoutMs, 'stepTimeoutMs');
     this.ackCapabilities = options.capabilities ?? formatCapabilities(['box-bounds', 'int64', 'seed', 'sim-time', 'soft-reset']);
     this.limits = resolveWireLimits(options.limits ?? {}, 'limits.');
+    this.curve = options.curve ?? null;
+    if (this.curve) {
+      checkCurveKey('curve.publicKey', this.curve.publicKey);
+      checkCurveKey('curve.secretKey', this.curve.secretKey);
+      if (this.curve.clientPublicKeys.length === 0) throw new InputError('curve.clientPublicKeys', [], 'at least one client public key');
+    }
+  }
+
+  /** Whether the endpoint uses CURVE (encrypted, clients authenticated by key). */
+  get curveEnabled(): boolean {
+    return this.curve !== null;
   }
 
   /** Binds the endpoint; resolves with the endpoint simulators should connect to. */
   async listen(): Promise<string> {
     if (this.socket) return this.endpoint;
     if (this.closed) throw new Ns3tsError('the server is closed');
-    const socket = new zmq.Router({ linger: 0, maxMessageSize: Math.min(this.limits.maxFrameBytes * HARD_FRAME_FACTOR, Number.MAX_SAFE_INTEGER) });
+    if (this.curve && this.zapDomain === null) this.zapDomain = await registerCurveClients(this.curve.clientPublicKeys);
+    const socket = new zmq.Router({
+      linger: 0,
+      maxMessageSize: Math.min(this.limits.maxFrameBytes * HARD_FRAME_FACTOR, Number.MAX_SAFE_INTEGER),
+      ...(this.curve ? { curveServer: true, curveSecretKey: this.curve.secretKey, zapDomain: this.zapDomain } : {}),
+    });
     try {
       await socket.bind(this.requested);
     } catch (err) {
       socket.close();
+      this.releaseZapDomain();
       throw new Ns3tsError(`cannot bind ${this.requested}: ${(err as Error).message}`);
     }
     this.socket = socket;
@@ -135,6 +162,14 @@ export class GymServer extends EventEmitter implements SessionHost {
       this.connections = Math.max(0, this.connections - 1);
       if (this.connections === 0) this.checkDisconnectedSoon();
     });
+    if (this.curve) {
+      // A client without the run's keys never gets a session; the others are served as before.
+      for (const type of ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other'] as const) {
+        socket.events.on(type, (event) => {
+          this.recordError(null, `a client at ${event.address} failed the CURVE handshake (${type.slice('handshake:error:'.length)}: ${event.error.message})`);
+        });
+      }
+    }
     this.loop = this.receiveLoop(socket);
     return this.boundEndpoint;
   }
@@ -203,12 +238,19 @@ export class GymServer extends EventEmitter implements SessionHost {
     if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
     for (const s of [...this.live]) s.end('server-closed', 'the server was closed');
     for (const w of [...this.acceptWaiters]) w.reject(new Ns3tsError('the server was closed'));
-    await this.sendChain.catch(() => undefined);
+    await this.draining;
     // Give queued stop replies a moment to leave before the socket goes (linger is 0).
     await new Promise((r) => setTimeout(r, 20));
     this.socket?.close();
     await this.loop?.catch(() => undefined);
     if (this.socket) removeIpcSocketFile(this.boundEndpoint);
+    this.releaseZapDomain();
+  }
+
+  private releaseZapDomain(): void {
+    if (this.zapDomain === null) return;
+    unregisterCurveClients(this.zapDomain);
+    this.zapDomain = null;
   }
 
   // SessionHost -------------------------------------------------------------------------------
@@ -216,7 +258,8 @@ export class GymServer extends EventEmitter implements SessionHost {
   reply(peer: Buffer | null, payload: Uint8Array): void {
     const socket = this.socket;
     if (!socket || this.closed && socket.closed || !peer) return;
-    this.enqueue(() => socket.send([peer, EMPTY, payload]));
+    this.outbox.push({ peer, payload });
+    this.draining ??= this.drain(socket);
   }
 
   sessionEnded(session: Session): void {
@@ -251,10 +294,16 @@ export class GymServer extends EventEmitter implements SessionHost {
 
   // Receive loops -----------------------------------------------------------------------------
 
-  private enqueue(send: () => Promise<void>): void {
-    this.sendChain = this.sendChain.then(send).catch((err: Error) => {
-      if (!this.closed) this.recordError(null, `send failed: ${err.message}`);
-    });
+  /** Sends the queued replies in order; one loop per burst, not a promise chain per reply. */
+  private async drain(socket: zmq.Router): Promise<void> {
+    for (let next = this.outbox.shift(); next !== undefined; next = this.outbox.shift()) {
+      try {
+        await socket.send([next.peer, EMPTY, next.payload]);
+      } catch (err) {
+        if (!this.closed) this.recordError(null, `send failed: ${(err as Error).message}`);
+      }
+    }
+    this.draining = null;
   }
 
   private async receiveLoop(socket: zmq.Router): Promise<void> {

@@ -37,3 +37,15 @@ export {
   type ExternalPolicy,
   type SessionPolicy,
 } from './agent.js';
+export {
+  curveAvailable,
+  generateCurveRunKeys,
+  curveServerKeys,
+  writeCurveKeyFile,
+  checkCurveKey,
+  z85Encode,
+  CURVE_KEYS_VARIABLE,
+  type CurveKeyPair,
+  type CurveServerKeys,
+  type CurveRunKeys,
+} from './curve.js';

@@ -87,6 +87,12 @@ export class Session<O = unknown, A = unknown> {
   private endInfo: { reason: SessionEndReason; message: string } | null = null;
   private readonly queue: SessionEvent<O>[] = [];
   private waiter: ((event: SessionEvent<O>) => void) | null = null;
+  /**
+   * The wait's timeout, one timer per session re-armed each wait (refresh) rather than a new one
+   * per step; it may fire between waits, when it is ignored. Cleared when the session ends.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
 
   constructor(
     private readonly host: SessionHost,
@@ -176,15 +182,24 @@ export class Session<O = unknown, A = unknown> {
     if (this.endInfo) return Promise.resolve({ kind: 'end', ...this.endInfo });
     if (this.waiter) return Promise.reject(new Ns3tsError(`session ${this.id}: nextEvent() is already waiting`));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.end('timeout', `no state from simulator ${this.simProcessId} within ${timeoutMs} ms`);
-      }, timeoutMs);
-      this.waiter = (event) => {
-        clearTimeout(timer);
-        resolve(this.consumed(event));
-      };
+      this.armTimer(timeoutMs);
+      this.waiter = (event) => resolve(this.consumed(event));
     });
   }
+
+  private armTimer(timeoutMs: number): void {
+    if (this.timer !== null && this.timerMs === timeoutMs) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerMs = timeoutMs;
+    this.timer = setTimeout(this.onTimeout, timeoutMs);
+  }
+
+  private readonly onTimeout = (): void => {
+    if (this.waiter) this.end('timeout', `no state from simulator ${this.simProcessId} within ${this.timerMs} ms`);
+  };
 
   private consumed(event: SessionEvent<O>): SessionEvent<O> {
     if (event.kind === 'state' && this.finalStateSent && !this.endInfo) {
@@ -223,6 +238,8 @@ export class Session<O = unknown, A = unknown> {
       this.host.reply(this.peer, STOP_FRAME);
     }
     this.endInfo = { reason, message };
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     this.host.sessionEnded(this as unknown as Session);
     if (notify) this.push({ kind: 'end', reason, message });
   }

@@ -30,6 +30,8 @@ export interface SimulatorPeerOptions {
   seed?: number;
   /** SimInitMsg.simProcessId; default process.pid. */
   simProcessId?: number;
+  /** ZeroMQ CURVE: the agent's public key and this simulator's key pair (default: plain). */
+  curve?: { serverPublicKey: string; publicKey: string; secretKey: string };
 }
 
 export interface InitAck {
@@ -62,6 +64,7 @@ export class SimulatorPeer<O = unknown, A = unknown> {
   private readonly capabilities: string;
   private readonly seed: number;
   private readonly simProcessId: number;
+  private readonly curve: SimulatorPeerOptions['curve'] | null;
   private socket: zmq.Request | null = null;
   private observationSpace: GymSpace<O> | null = null;
   private actionSpace: GymSpace<A> | null = null;
@@ -75,6 +78,7 @@ export class SimulatorPeer<O = unknown, A = unknown> {
     this.capabilities = options.capabilities ?? formatCapabilities([...BASE_CAPABILITIES]);
     this.seed = options.seed ?? 0;
     this.simProcessId = options.simProcessId ?? process.pid;
+    this.curve = options.curve ?? null;
   }
 
   /** True once the agent asked to stop (or the peer was closed). */
@@ -91,7 +95,13 @@ export class SimulatorPeer<O = unknown, A = unknown> {
     if (!isGymSpace(act)) throw new InputError('actionSpace', act.kind, 'a space from ns3ts (Discrete, Box, ...)');
     this.observationSpace = obs as GymSpace<O>;
     this.actionSpace = act as GymSpace<A>;
-    const socket = new zmq.Request({ linger: 0, receiveTimeout: this.timeoutMs, sendTimeout: this.timeoutMs });
+    const curve = this.curve;
+    const socket = new zmq.Request({
+      linger: 0,
+      receiveTimeout: this.timeoutMs,
+      sendTimeout: this.timeoutMs,
+      ...(curve ? { curveServerKey: curve.serverPublicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
+    });
     socket.connect(this.endpoint);
     this.socket = socket;
     const reply = await this.request(

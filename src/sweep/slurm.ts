@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, Ns3tsError, writeFileAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, checkScriptPath, checkSlurmValues, runSlurm, shellQuote, squeueJobs, writeFileAtomic, type QueueEntry } from '../util/index.js';
 import { attemptRun, ns3tsCommandLine, type AttemptOutcome } from './execute.js';
 import { readStatus, setSlurmJobCheck } from './run-store.js';
-import { checkScriptPath, checkSlurmValues } from './slurm-values.js';
 
 /**
  * Slurm execution: one job array per submission, one array task per run still missing. Each task
@@ -46,20 +44,6 @@ export interface Submission {
 
 export const SLURM_DIR = 'slurm';
 export const SUBMISSIONS_FILE = 'submissions.jsonl';
-
-function runSlurm(command: string, args: string[], timeoutMs = 30_000): string {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Ns3tsError(`${command} not found: the Slurm executor needs the Slurm client commands (sbatch, squeue) on PATH`);
-    throw new Ns3tsError(`${command} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim().split('\n')[0]}`);
-  }
-}
-
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_./:=@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The manifest: one JSON row per line; a task's index is its line number. */
 export function writeManifest(path: string, rows: readonly ManifestRow[]): void {
@@ -154,31 +138,7 @@ export function readSubmissions(sweepDir: string): Submission[] {
     .map((l) => JSON.parse(l) as Submission);
 }
 
-export interface QueueEntry {
-  jobId: string;
-  state: string;
-  reason: string;
-}
-
-/** The tasks of these jobs still in the queue (pending or running), one entry per array task or task range. */
-export function squeueJobs(jobIds: readonly string[]): QueueEntry[] {
-  if (jobIds.length === 0) return [];
-  let out: string;
-  try {
-    out = runSlurm('squeue', ['-h', '-r', '-j', jobIds.join(','), '-o', '%i|%T|%R']);
-  } catch (err) {
-    // squeue fails for job ids it no longer knows: then nothing is queued.
-    if (err instanceof Ns3tsError && /Invalid job id/i.test(err.message)) return [];
-    throw err;
-  }
-  return out
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [jobId = '', state = '', reason = ''] = l.split('|');
-      return { jobId: jobId.trim(), state: state.trim(), reason: reason.trim() };
-    });
-}
+export { squeueJobs, type QueueEntry };
 
 /** Whether a Slurm job (or array task "123_4") is still queued or running. */
 export function slurmJobAlive(jobId: string): boolean {

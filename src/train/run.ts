@@ -32,7 +32,7 @@ import {
   type TrainableAgent,
 } from '../agents/index.js';
 import { type NdArray, type VectorEnv } from '../env/index.js';
-import { FEATURE, FEATURES_PER_SLICE, createEnv, isSlicingScenario, resolveFamilyScenario, type SlicingEnv, type SlicingLayout } from '../families/index.js';
+import { FEATURE, FEATURES_PER_SLICE, createEnv, createTrainingEnv, isSlicingScenario, resolveFamilyScenario, type SlicingEnv, type SlicingLayout } from '../families/index.js';
 import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario, type ScenarioBase } from '../scenario/index.js';
@@ -249,7 +249,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   try {
     // Simulator stdout/stderr (ns-3 scenarios) go into the run directory beside the metrics.
     if (options.env === undefined) log.debug(`env: ${run.config.scenario.env.kind} env of scenario ${run.config.scenario.name} (seed ${run.config.seed})`);
-    env = options.env ?? (await createEnv(run.config.scenario, { seed: run.config.seed, runDir: run.runDir }));
+    env = options.env ?? (await createTrainingEnv(run.config.scenario, { seed: run.config.seed, runDir: run.runDir }));
   } catch (err) {
     agent.dispose();
     throw err;

@@ -9,3 +9,5 @@ export { readInputFile, maxInputBytes, DEFAULT_MAX_INPUT_BYTES } from './input-f
 export { checkSeed, MAX_SEED } from './seed.js';
 export { withParentDeathSignal, parentDeathHelper, PARENT_DEATH_SIGNAL } from './parent-death.js';
 export { log, logs, logLevel, setLogLevel, setLogSink, parseLogLevel, LOG_LEVELS, type LogLevel } from './log.js';
+export { runSlurm, runSlurmAsync, shellQuote, squeueJobs, squeueJobsAsync, scancelJobs, type QueueEntry } from './slurm.js';
+export { checkSlurmValues, checkScriptPath, type SlurmValues } from './slurm-values.js';

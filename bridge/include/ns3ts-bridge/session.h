@@ -12,6 +12,27 @@ namespace bridge {
 /// Default wait for any reply from the agent (ns3-gym waits forever).
 constexpr int64_t kDefaultTimeoutMs = 120000;
 
+/// ZeroMQ CURVE keys of a session, Z85-encoded (40 characters each). All empty: plain ZeroMQ.
+struct CurveKeys {
+  /// The agent's (server's) public key.
+  std::string serverPublic;
+  /// This simulator's key pair; the agent admits only public keys it generated for the run.
+  std::string publicKey;
+  std::string secretKey;
+  bool enabled() const { return !serverPublic.empty(); }
+};
+
+/// Environment variable naming the CURVE key file of a run (written by the agent, mode 0600).
+constexpr const char* kCurveKeysVariable = "NS3TS_CURVE_KEYS";
+
+/// The keys in the file named by NS3TS_CURVE_KEYS, or none (plain) when it is unset or empty.
+/// The file holds three lines `server-public <z85>`, `public <z85>`, `secret <z85>`; a missing
+/// file, a missing line or a key that is not 40 Z85 characters throws bridge::Error. Keys are
+/// never taken from the command line, where other users of the node could read them.
+CurveKeys curveKeysFromEnvironment();
+/// Reads a CURVE key file (see curveKeysFromEnvironment).
+CurveKeys readCurveKeys(const std::string& path);
+
 struct SessionOptions {
   /// "tcp://host:port" or "ipc://path".
   std::string endpoint = "tcp://localhost:5555";
@@ -24,6 +45,8 @@ struct SessionOptions {
   /// Sent as SimInitMsg.simProcessId / wafShellProcessId; 0 = getpid() / getppid().
   uint64_t simProcessId = 0;
   uint64_t wafShellProcessId = 0;
+  /// CURVE encryption and authentication (ZMQ_CURVE_SERVERKEY/PUBLICKEY/SECRETKEY); plain when empty.
+  CurveKeys curve;
 };
 
 /// "tcp://<host>:<port>"; throws bridge::Error on an empty host or port 0 / > 65535.

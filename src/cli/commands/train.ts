@@ -24,6 +24,9 @@ interface TrainCliOptions {
   live: boolean;
   port: number;
   set: string[];
+  simExecutor?: string;
+  simulators?: number;
+  curve?: boolean;
 }
 
 function agentHelp(): string {
@@ -76,6 +79,9 @@ export function register(program: Command): void {
     .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", integerOption('--eval-episodes', { min: 1 }))
     .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
     .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
+    .option('--sim-executor <local|slurm>', 'where ns-3 simulators run: local processes or one Slurm job array (= --set ns3.simExecutor=...; see docs/cluster.md)')
+    .option('--simulators <n>', 'ns-3 simulators stepped together as one vector env (= --set ns3.simulators=n)', integerOption('--simulators', { min: 1 }))
+    .option('--curve', 'ZeroMQ CURVE on a loopback endpoint too (endpoints other hosts reach always use it)')
     .option('--json', 'print the run summary as JSON on stdout', false)
     .option('--no-progress', 'hide the progress bar (stderr)')
     .option('--live', 'serve a live view of the run on 127.0.0.1 while it trains (see ns3ts report --serve)', false)
@@ -85,11 +91,21 @@ export function register(program: Command): void {
       if (options.resume && (options.scenario || options.agent || options.seed !== undefined)) {
         throw new InputError('--resume', options.resume, 'no --scenario/--agent/--seed with it (the run directory has them)');
       }
+      // The simulator flags are scenario overrides of the ns3 section.
+      const sets = [
+        ...options.set,
+        ...(options.simExecutor === undefined ? [] : [`ns3.simExecutor=${options.simExecutor}`]),
+        ...(options.simulators === undefined ? [] : [`ns3.simulators=${options.simulators}`]),
+        ...(options.curve ? ['ns3.curve=true'] : []),
+      ];
       if (options.resume && options.set.length > 0) {
         throw new InputError('--set', options.set[0], 'no --set with --resume (the run directory has its scenario)');
       }
+      if (options.resume && sets.length > 0) {
+        throw new InputError('--sim-executor/--simulators/--curve', sets[0], 'none of them with --resume (the run directory has its scenario)');
+      }
       // With overrides the scenario is resolved here; train() takes the resulting object.
-      const scenario = options.set.length > 0 ? applyOverrides(resolveScenario(options.scenario ?? 'slicing-synthetic'), options.set) : options.scenario;
+      const scenario = sets.length > 0 ? applyOverrides(resolveScenario(options.scenario ?? 'slicing-synthetic'), sets) : options.scenario;
       let stoppedRunDir: string | null = null;
       const stop = abortOnSignals(
         (sig) => `${sig}: stopping after the current episode and its checkpoint (again to exit at once)`,

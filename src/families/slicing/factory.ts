@@ -1,11 +1,13 @@
 import { Ns3tsError } from '../../util/index.js';
 import type { Scenario } from '../../scenario/index.js';
-import type { Env, NdArray } from '../../env/index.js';
+import type { Env, NdArray, VectorEnv } from '../../env/index.js';
 import { SyntheticSlicingEnv } from './synthetic/index.js';
 import { rewardFromObservation } from './slicing.js';
 
 /** A slicing env: observation [cells, slices, features], action [cells, slices] (see slicing.ts). */
 export type SlicingEnv = Env<NdArray<Float32Array>, NdArray<Float32Array>>;
+/** N slicing envs stepped together (ns-3 simulators on one endpoint). */
+export type SlicingVectorEnv = VectorEnv<NdArray<Float32Array>, NdArray<Float32Array>>;
 
 export interface CreateEnvOptions {
   /** Seed of the first reset without a seed (default: the scenario's seed). */
@@ -39,4 +41,16 @@ export async function createEnv(scenario: Scenario, options: CreateEnvOptions = 
     );
   }
   return remote.createNs3Env(scenario, options);
+}
+
+/**
+ * The env a training run steps: createEnv's, or, for an ns-3 scenario whose `ns3.simulators` asks
+ * for more than one, a vector env of that many simulators (local processes or one Slurm job
+ * array, see ns3.simExecutor) on one endpoint.
+ */
+export async function createTrainingEnv(scenario: Scenario, options: CreateEnvOptions = {}): Promise<SlicingEnv | SlicingVectorEnv> {
+  const simulators = scenario.env.kind === 'ns3' ? scenario.ns3.simulators : undefined;
+  if (simulators === undefined || simulators === 1) return createEnv(scenario, options);
+  const remote = await import('../../remote/index.js');
+  return remote.createNs3VectorEnv(scenario, options);
 }

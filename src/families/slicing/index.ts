@@ -29,7 +29,7 @@ export {
   dailyMask,
   type SyntheticEnvOptions,
 } from './synthetic/index.js';
-export { createEnv, type CreateEnvOptions, type SlicingEnv } from './factory.js';
+export { createEnv, createTrainingEnv, type CreateEnvOptions, type SlicingEnv, type SlicingVectorEnv } from './factory.js';
 export { SlicingParallelEnv } from './parallel-env.js';
 export { stepQos, rowViolates } from './rules.js';
 export { shareBounds, type ShareBounds, type ShareBoundsSource } from './bounds.js';

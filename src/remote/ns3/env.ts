@@ -1,8 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { InputError, Ns3tsError } from '../../util/index.js';
+import { InputError, Ns3tsError, log } from '../../util/index.js';
+import {
+  CURVE_KEYS_VARIABLE,
+  curveServerKeys,
+  generateCurveRunKeys,
+  isLoopbackEndpoint,
+  normalizeEndpoint,
+  writeCurveKeyFile,
+  type CurveServerKeys,
+} from '../../server/index.js';
 import type { Scenario, SettingValue } from '../../scenario/index.js';
 import { RemoteEnv } from '../remote-env.js';
 import { RemoteVectorEnv } from '../vector-env.js';
@@ -20,6 +29,7 @@ import {
 } from '../../env/index.js';
 import { ensureNs3Build, resolveNs3Program, defaultNs3BuildDir } from './build.js';
 import { ProcessLauncher, type SimulatorExit } from './launcher.js';
+import { SlurmLauncher } from './slurm-launcher.js';
 
 /** Options of the ns-3 env (the factory's CreateEnvOptions carry them). */
 export interface Ns3EnvOptions {
@@ -39,6 +49,29 @@ export interface Ns3EnvOptions {
   stepTimeoutMs?: number;
   /** Extra program arguments (override the scenario's). */
   args?: Record<string, SettingValue>;
+  /** Where the simulators run: 'local' processes (default) or the tasks of one Slurm job array. */
+  simExecutor?: SimExecutor;
+  /** Slurm settings of the simulators' job (simExecutor 'slurm'). */
+  slurm?: SlurmSimulatorOptions;
+  /** ZeroMQ CURVE on the endpoint (default: on for endpoints other hosts can reach, off on loopback). */
+  curve?: boolean;
+}
+
+export type SimExecutor = 'local' | 'slurm';
+
+export interface SlurmSimulatorOptions {
+  partition?: string;
+  /** Time limit of the job, Slurm format. */
+  time?: string;
+  cpusPerTask?: number;
+  /** Further sbatch arguments (e.g. --account=x). */
+  sbatchArgs?: string[];
+  /** The host name or address simulators reach the trainer at (default: this host's name). */
+  host?: string;
+  /** Longest wait for a task to start its program, queue wait included (ms, default 300000). */
+  startTimeoutMs?: number;
+  /** How often the queue is polled (ms, default 1000). */
+  pollMs?: number;
 }
 
 /** The programs whose three slices are, in this order, eMBB, URLLC and mMTC. */
@@ -106,8 +139,9 @@ export function temporaryIpcEndpoint(): string {
 }
 
 /** The endpoint to bind, and what to remove once the env is closed (a temporary ipc directory). */
-function endpointFor(options: Ns3EnvOptions): { endpoint: string; cleanup: () => void } {
-  if (options.endpoint !== undefined) return { endpoint: options.endpoint, cleanup: () => {} };
+function endpointFor(options: Ns3EnvOptions, fallback?: string): { endpoint: string; cleanup: () => void } {
+  if (options.endpoint !== undefined) return { endpoint: normalizeEndpoint(options.endpoint), cleanup: () => {} };
+  if (fallback !== undefined) return { endpoint: normalizeEndpoint(fallback), cleanup: () => {} };
   const endpoint = temporaryIpcEndpoint();
   const dir = dirname(endpoint.slice('ipc://'.length));
   return { endpoint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -130,7 +164,7 @@ function logTail(path: string, lines = 6): string {
  * The launcher's simulator exits as the fail-fast wrappers see them: only exits of simulators
  * started after a subscription are reported (the previous one may end on its own meanwhile).
  */
-export function launcherExitSignal(launcher: ProcessLauncher): SimulatorExitSignal {
+export function launcherExitSignal(launcher: ProcessLauncher | SlurmLauncher): SimulatorExitSignal {
   return {
     watchExits(listener) {
       const earlier = new Set(launcher.spawnedPids());
@@ -146,35 +180,80 @@ export function launcherExitSignal(launcher: ProcessLauncher): SimulatorExitSign
   };
 }
 
-/** The scenario's `ns3:` settings this env reads: the server's timeouts (ms). */
-const NS3_SETTINGS = ['initTimeoutMs', 'stepTimeoutMs'] as const;
+/**
+ * The scenario's `ns3:` settings this env reads: the server's timeouts (ms), and where the
+ * simulators run (docs/cluster.md): simExecutor (local | slurm), simulators (how many envs a
+ * vector env gets), slurmPartition, slurmTime, slurmCpusPerTask, slurmArgs (sbatch arguments,
+ * separated by spaces), simHost (the address simulators reach the trainer at), curve (true/false).
+ */
+interface Ns3Settings {
+  initTimeoutMs?: number;
+  stepTimeoutMs?: number;
+  simExecutor?: SimExecutor;
+  simulators?: number;
+  slurmPartition?: string;
+  slurmTime?: string;
+  slurmCpusPerTask?: number;
+  slurmArgs?: string;
+  simHost?: string;
+  curve?: boolean;
+}
 
-function ns3Settings(scenario: Scenario): { initTimeoutMs?: number; stepTimeoutMs?: number } {
-  const out: { initTimeoutMs?: number; stepTimeoutMs?: number } = {};
+const NS3_SETTINGS: Record<keyof Ns3Settings, 'ms' | 'count' | 'string' | 'boolean' | 'executor'> = {
+  initTimeoutMs: 'ms',
+  stepTimeoutMs: 'ms',
+  simExecutor: 'executor',
+  simulators: 'count',
+  slurmPartition: 'string',
+  slurmTime: 'string',
+  slurmCpusPerTask: 'count',
+  slurmArgs: 'string',
+  simHost: 'string',
+  curve: 'boolean',
+};
+
+export function ns3Settings(scenario: Scenario): Ns3Settings {
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(scenario.ns3)) {
-    if (!(NS3_SETTINGS as readonly string[]).includes(key)) {
-      throw new InputError(`ns3.${key}`, value, `no such setting; allowed: ${NS3_SETTINGS.join(', ')}`);
+    const kind = (NS3_SETTINGS as Record<string, string>)[key];
+    if (kind === undefined) throw new InputError(`ns3.${key}`, value, `no such setting; allowed: ${Object.keys(NS3_SETTINGS).join(', ')}`);
+    const ok =
+      kind === 'ms' || kind === 'count'
+        ? typeof value === 'number' && Number.isInteger(value) && value >= 1
+        : kind === 'string'
+          ? typeof value === 'string' && value !== ''
+          : kind === 'boolean'
+            ? typeof value === 'boolean'
+            : value === 'local' || value === 'slurm';
+    if (!ok) {
+      const expected = { ms: 'a positive integer (ms)', count: 'a positive integer', string: 'a non-empty string', boolean: 'true or false', executor: "'local' or 'slurm'" }[kind];
+      throw new InputError(`ns3.${key}`, value, expected!);
     }
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InputError(`ns3.${key}`, value, 'a positive integer (ms)');
-    out[key as (typeof NS3_SETTINGS)[number]] = value;
+    out[key] = value;
   }
-  return out;
+  return out as Ns3Settings;
 }
 
 interface PreparedNs3 {
-  launcher: ProcessLauncher;
+  launcher: ProcessLauncher | SlurmLauncher;
   seed: number;
   spaces: { observationSpace?: GymSpace<Obs>; actionSpace?: GymSpace<Obs> };
   timeouts: { initTimeoutMs?: number; stepTimeoutMs?: number };
+  /** The endpoint to bind, its CURVE keys (if any), and what to remove once the env is closed. */
+  endpoint: string;
+  curve: CurveServerKeys | undefined;
+  cleanup: () => void;
 }
 
 type Obs = NdArray<Float32Array>;
 /** The env of a slicing program: observation [cells, slices, features], action [cells, slices]. */
 type SlicingEnv = Env<Obs, Obs>;
 
-async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<PreparedNs3> {
+async function prepare(scenario: Scenario, options: Ns3EnvOptions, simulators: number): Promise<PreparedNs3> {
   if (scenario.env.kind !== 'ns3') throw new InputError('env.kind', scenario.env.kind, 'ns3');
   const settings = ns3Settings(scenario);
+  const executor = options.simExecutor ?? settings.simExecutor ?? 'local';
+  if (executor !== 'local' && executor !== 'slurm') throw new InputError('simExecutor', executor, "'local' or 'slurm'");
   const extraArgs = ns3ScenarioArgs(scenario, options.args ?? {});
   const buildDir = options.buildDir ?? defaultNs3BuildDir();
   const program = scenario.env.program;
@@ -184,12 +263,62 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<Prep
     throw new InputError('env.program', program, `a program built in ${join(buildDir, 'bin')} (run \`ns3ts build-ns3\`)`);
   }
   const logDir = options.logDir ?? options.runDir;
-  const launcher = new ProcessLauncher({
-    command,
-    name: program.split('/').pop()!,
-    extraArgs,
-    ...(logDir === undefined ? {} : { logDir }),
-  });
+  // Simulators on other nodes connect over TCP to every interface of this host by default.
+  const { endpoint, cleanup: endpointCleanup } = endpointFor(options, executor === 'slurm' ? 'tcp://0.0.0.0:0' : undefined);
+  const useCurve = options.curve ?? settings.curve ?? !isLoopbackEndpoint(endpoint);
+  if (!useCurve && !isLoopbackEndpoint(endpoint)) log.warn(`endpoint ${endpoint} is reachable from the network and runs without CURVE (curve: false)`);
+  const curveKeys = useCurve ? generateCurveRunKeys() : null;
+  const name = program.split('/').pop()!;
+  let launcher: ProcessLauncher | SlurmLauncher;
+  let keyDir: string | null = null;
+  if (executor === 'slurm') {
+    const slurm = options.slurm ?? {};
+    const dir = resolve(logDir !== undefined ? join(logDir, 'simulators') : mkdtempSync(join(tmpdir(), 'ns3ts-slurm-sim-')));
+    mkdirSync(dir, { recursive: true });
+    const environment: Record<string, string> = {};
+    if (curveKeys) {
+      writeCurveKeyFile(join(dir, 'curve.keys'), curveKeys);
+      environment[CURVE_KEYS_VARIABLE] = join(dir, 'curve.keys');
+    }
+    const sbatchArgs = slurm.sbatchArgs ?? (settings.slurmArgs ? settings.slurmArgs.split(/\s+/).filter(Boolean) : undefined);
+    const partition = slurm.partition ?? settings.slurmPartition;
+    const time = slurm.time ?? settings.slurmTime;
+    const cpusPerTask = slurm.cpusPerTask ?? settings.slurmCpusPerTask;
+    const host = slurm.host ?? settings.simHost;
+    launcher = new SlurmLauncher({
+      command,
+      name,
+      extraArgs,
+      simulators,
+      dir,
+      environment,
+      ...(partition === undefined ? {} : { partition }),
+      ...(time === undefined ? {} : { time }),
+      ...(cpusPerTask === undefined ? {} : { cpusPerTask }),
+      ...(sbatchArgs === undefined ? {} : { sbatchArgs }),
+      ...(host === undefined ? {} : { host }),
+      ...(slurm.startTimeoutMs === undefined ? {} : { startTimeoutMs: slurm.startTimeoutMs }),
+      ...(slurm.pollMs === undefined ? {} : { pollMs: slurm.pollMs }),
+    });
+  } else {
+    let env: NodeJS.ProcessEnv | undefined;
+    if (curveKeys) {
+      keyDir = mkdtempSync(join(tmpdir(), 'ns3ts-curve-'));
+      writeCurveKeyFile(join(keyDir, 'curve.keys'), curveKeys);
+      env = { ...process.env, [CURVE_KEYS_VARIABLE]: join(keyDir, 'curve.keys') };
+    }
+    launcher = new ProcessLauncher({
+      command,
+      name,
+      extraArgs,
+      ...(logDir === undefined ? {} : { logDir }),
+      ...(env === undefined ? {} : { env }),
+    });
+  }
+  const cleanup = (): void => {
+    endpointCleanup();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  };
   // Known before the first reset (agents are built from them); a simulator declaring other
   // spaces is refused.
   const spaces = SLICING_PROGRAMS.has(program)
@@ -207,6 +336,9 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<Prep
   const stepTimeoutMs = options.stepTimeoutMs ?? settings.stepTimeoutMs;
   return {
     launcher,
+    endpoint,
+    curve: curveKeys ? curveServerKeys(curveKeys) : undefined,
+    cleanup,
     seed: options.seed ?? scenario.seed,
     spaces,
     timeouts: {
@@ -222,11 +354,11 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions): Promise<Prep
  * crashes or hangs ends its episode truncated with info.reason and is restarted on reset).
  */
 export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & Record<string, unknown> = {}): Promise<SlicingEnv> {
-  const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
-  const { endpoint, cleanup } = endpointFor(options);
+  const { launcher, seed, spaces, timeouts, endpoint, curve, cleanup } = await prepare(scenario, options, 1);
   try {
     const env = await RemoteEnv.listen<Obs, Obs>({
       endpoint,
+      ...(curve ? { curve } : {}),
       launcher,
       seed,
       maxEpisodeSteps: scenario.episodeSteps,
@@ -248,15 +380,16 @@ export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & 
  */
 export async function createNs3VectorEnv(
   scenario: Scenario,
-  options: Ns3EnvOptions & { numEnvs: number; autoresetMode?: AutoresetMode },
+  options: Ns3EnvOptions & { numEnvs?: number; autoresetMode?: AutoresetMode } = {},
 ): Promise<VectorEnv<Obs, Obs>> {
-  if (!Number.isInteger(options.numEnvs) || options.numEnvs < 1) throw new InputError('numEnvs', options.numEnvs, 'a positive integer');
-  const { launcher, seed, spaces, timeouts } = await prepare(scenario, options);
-  const { endpoint, cleanup } = endpointFor(options);
+  const numEnvs = options.numEnvs ?? (scenario.env.kind === 'ns3' ? ns3Settings(scenario).simulators : undefined) ?? 1;
+  if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new InputError('numEnvs', numEnvs, 'a positive integer');
+  const { launcher, seed, spaces, timeouts, endpoint, curve, cleanup } = await prepare(scenario, options, numEnvs);
   try {
     const venv = await RemoteVectorEnv.listen<Obs, Obs>({
       endpoint,
-      numEnvs: options.numEnvs,
+      ...(curve ? { curve } : {}),
+      numEnvs,
       launcher,
       seed,
       maxEpisodeSteps: scenario.episodeSteps,

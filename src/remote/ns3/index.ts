@@ -9,5 +9,6 @@ export {
   type Ns3BuildOptions,
   type Ns3BuildResult,
 } from './build.js';
-export { ProcessLauncher, processAlive, type ProcessLauncherOptions, type SimulatorExit } from './launcher.js';
-export { createNs3Env, createNs3VectorEnv, ns3ScenarioArgs, temporaryIpcEndpoint, launcherExitSignal, type Ns3EnvOptions } from './env.js';
+export { ProcessLauncher, processAlive, simulatorArgs, onHardExit, type ProcessLauncherOptions, type SimulatorArgOptions, type SimulatorExit } from './launcher.js';
+export { SlurmLauncher, TASK_LOST, type SlurmLauncherOptions } from './slurm-launcher.js';
+export { createNs3Env, createNs3VectorEnv, ns3ScenarioArgs, ns3Settings, temporaryIpcEndpoint, launcherExitSignal, type Ns3EnvOptions, type SimExecutor, type SlurmSimulatorOptions } from './env.js';

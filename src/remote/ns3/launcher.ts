@@ -27,7 +27,8 @@ import type { SimulatorLauncher } from '../../env/index.js';
  * A simulator also dies when this process is killed outright (SIGKILL, OOM): it is started with
  * a parent-death signal where the system offers one (util/parent-death.ts).
  */
-export interface ProcessLauncherOptions {
+/** What a simulator is started as: the program and how it gets its endpoint, seed and scenario. */
+export interface SimulatorArgOptions {
   /** Executable (absolute path or a command on PATH). */
   command: string;
   /** Arguments placed before the endpoint, seed and scenario arguments (e.g. ['--import', 'tsx', 'main.ts', 'sim']). */
@@ -38,6 +39,16 @@ export interface ProcessLauncherOptions {
   endpointArgs?: (endpoint: string) => string[];
   /** How the seed is passed (default: `--simSeed=<seed>`). */
   seedArgs?: (seed: number) => string[];
+}
+
+/** The full argument list of a simulator for `seed` and `endpoint` (after the command). */
+export function simulatorArgs(options: SimulatorArgOptions, seed: number, endpoint: string): string[] {
+  const endpointArgs = options.endpointArgs ?? ((ep: string) => [`--openGymEndpoint=${ep}`]);
+  const seedArgs = options.seedArgs ?? ((s: number) => [`--simSeed=${s}`]);
+  return [...(options.args ?? []), ...endpointArgs(endpoint), ...seedArgs(seed), ...(options.extraArgs ?? [])];
+}
+
+export interface ProcessLauncherOptions extends SimulatorArgOptions {
   /** Directory of the simulators' logs (default: a new temporary directory). */
   logDir?: string;
   /** Log file prefix (default: the command's base name). */
@@ -63,12 +74,36 @@ interface Slot {
 
 /** Process groups of every live child of every launcher in this process. */
 const liveGroups = new Set<number>();
+/** Further clean-ups of launchers whose simulators are not children (Slurm jobs to cancel). */
+const hardExitCleanups = new Set<() => void>();
 let exitHooksInstalled = false;
 
-
-function killAllNow(): void {
+function killChildrenNow(): void {
   for (const pid of liveGroups) signalProcessGroup(pid, 'SIGKILL');
   liveGroups.clear();
+}
+
+function runHardExitCleanups(): void {
+  for (const cleanup of [...hardExitCleanups]) {
+    hardExitCleanups.delete(cleanup);
+    cleanup();
+  }
+}
+
+function killAllNow(): void {
+  killChildrenNow();
+  runHardExitCleanups();
+}
+
+/**
+ * Runs `cleanup` (synchronously) when this process exits, on an uncaught exception, and on a
+ * SIGINT/SIGTERM/SIGHUP that nobody else handles (the CLI's Ctrl-C closes the envs itself, after
+ * the episode in progress). Returns the function that removes it.
+ */
+export function onHardExit(cleanup: () => void): () => void {
+  installExitHooks();
+  hardExitCleanups.add(cleanup);
+  return () => hardExitCleanups.delete(cleanup);
 }
 
 function installExitHooks(): void {
@@ -77,9 +112,11 @@ function installExitHooks(): void {
   process.on('exit', killAllNow);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
-      killAllNow();
+      killChildrenNow();
       // Only ours: restore the default action and re-raise, so the process ends as it would have.
+      // Otherwise whoever handles the signal closes the envs (or exits, which runs the clean-ups).
       if (process.listenerCount(signal) === 1) {
+        runHardExitCleanups();
         process.removeListener(signal, onSignal);
         process.kill(process.pid, signal);
       }
@@ -119,9 +156,7 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
 
   /** The full argument list simulator `index` gets for `seed` and `endpoint`. */
   argsFor(seed: number, endpoint: string): string[] {
-    const endpointArgs = this.options.endpointArgs ?? ((ep: string) => [`--openGymEndpoint=${ep}`]);
-    const seedArgs = this.options.seedArgs ?? ((s: number) => [`--simSeed=${s}`]);
-    return [...(this.options.args ?? []), ...endpointArgs(endpoint), ...seedArgs(seed), ...(this.options.extraArgs ?? [])];
+    return simulatorArgs(this.options, seed, endpoint);
   }
 
   logPath(index: number): string {

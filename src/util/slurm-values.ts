@@ -1,4 +1,4 @@
-import { InputError } from '../util/index.js';
+import { InputError } from './errors.js';
 
 /**
  * Checks of every value the Slurm executor writes into the batch script (`#SBATCH` lines and the
