@@ -37,14 +37,14 @@ export function startCli(args: string[], prefix: string[] = []): CliRun {
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     }),
   );
-  const line = (pattern: RegExp, timeoutMs = 20_000): Promise<string> =>
+  const line = (pattern: RegExp, timeoutMs = 90_000): Promise<string> =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
         const found = stdout.split('\n').find((l) => pattern.test(l));
