@@ -7,5 +7,5 @@ export { measure, slicingObservation, type KernelSample, type SliceMeasurement }
 export { Enforcer, checkTarget, cleanStale, teardownSync, type EnforcerOptions, type PeriodObservation } from './enforcer.js';
 export { Testbed, type TrafficFlow } from './testbed.js';
 export { runDemo, DEMO_DEFAULTS, DEMO_MAPPING, demoFlows, type DemoOptions, type DemoResult } from './demo.js';
-export { ServeAllocator, type AllocateRequest } from './serve-client.js';
+export { allocateBody, ServeAllocator, type AllocateRequest } from './serve-client.js';
 export { LinuxTcSlicingEnv } from './env.js';

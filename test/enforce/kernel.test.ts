@@ -112,7 +112,7 @@ describe.skipIf(!haveTc)('ns3ts enforce on a kernel data plane', () => {
     // The next one takes its shares from a policy service (POST /v1/allocate).
     const service = createServer((req, res) => {
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"shares":[0.2,0.3,0.5]}'));
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"allocations":[{"shares":[0.2,0.3,0.5]}]}'));
     });
     await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;

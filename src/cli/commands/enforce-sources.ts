@@ -70,7 +70,7 @@ export async function resolveAllocationSource(spec: string, mapping: EnforceMapp
     }
     case 'serve': {
       const client = new ServeAllocator(arg, Math.max(100, periodSeconds * 1000));
-      return { id: spec, next: async (observation, step) => feasible(await client.allocate({ observation: Array.from(observation), shape, step }, S)) };
+      return { id: spec, next: async (observation, step) => feasible(await client.allocate({ observation, shape })) };
     }
     default:
       throw new InputError('--alloc', spec, ALLOCATION_SOURCE_HELP);
