@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -34,25 +35,39 @@ int outputBlock(Int8Kernel kernel) {
   }
 }
 
-std::int8_t quantize(float x, float scale) {
-  const float q = std::nearbyint(x / scale);
-  return static_cast<std::int8_t>(std::min(127.0f, std::max(-128.0f, q)));
-}
-
-float activate(Activation kind, float z) {
-  switch (kind) {
-    case Activation::Relu:
-      return z > 0 ? z : 0.0f;
-    case Activation::Tanh:
-      return static_cast<float>(std::tanh(static_cast<double>(z)));
-    case Activation::Sigmoid:
-      return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(z))));
-    default:
-      return z;
+/**
+ * qx = clamp(roundHalfEven(x / scale), -128, 127) for a row. Clamping first keeps |v| <= 128, where
+ * adding and taking off 1.5 * 2^23 rounds to the nearest integer, ties to even (the float unit's
+ * default mode; nearbyint gives the same but as a library call per element). Written so the
+ * compiler vectorizes it.
+ */
+inline __attribute__((always_inline)) void quantizeRow(const float* x, const float* scales, int n, std::int8_t* q) {
+  constexpr float kRound = 12582912.0f;
+  for (int i = 0; i < n; i++) {
+    const float v = std::min(127.0f, std::max(-128.0f, x[i] / scales[i]));
+    q[i] = static_cast<std::int8_t>((v + kRound) - kRound);
   }
 }
 
-void productsPortable(const std::int8_t* q, int n, int m, const std::int8_t* w, std::int32_t* acc) {
+/** y = act(acc * scale + bias), two roundings (this file is compiled without contraction). */
+inline __attribute__((always_inline)) void epilogue(const std::int32_t* acc, const float* scales, const float* bias, int m, Activation kind, float* y) {
+  for (int j = 0; j < m; j++) y[j] = static_cast<float>(acc[j]) * scales[j] + bias[j];
+  switch (kind) {
+    case Activation::Relu:
+      for (int j = 0; j < m; j++) y[j] = y[j] > 0 ? y[j] : 0.0f;
+      break;
+    case Activation::Tanh:
+      for (int j = 0; j < m; j++) y[j] = static_cast<float>(std::tanh(static_cast<double>(y[j])));
+      break;
+    case Activation::Sigmoid:
+      for (int j = 0; j < m; j++) y[j] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(y[j]))));
+      break;
+    default:
+      break;
+  }
+}
+
+inline __attribute__((always_inline)) void productsPortable(const std::int8_t* q, int n, int m, const std::int8_t* w, std::int32_t* acc) {
   std::fill(acc, acc + m, 0);
   for (int i = 0; i < n; i++) {
     const std::int32_t qi = q[i];
@@ -65,7 +80,7 @@ void productsPortable(const std::int8_t* q, int n, int m, const std::int8_t* w, 
 #ifdef NS3TS_X86
 // AVX2: pairs of inputs (as int16) against 8 outputs' pairs of weights; vpmaddwd sums each pair
 // into an int32 lane exactly (|q w| <= 128 * 127). Four output blocks share each broadcast.
-__attribute__((target("avx2"))) void productsAvx2(const std::int8_t* q, int n, int outPad, const std::int16_t* w,
+inline __attribute__((target("avx2"))) void productsAvx2(const std::int8_t* q, int n, int outPad, const std::int16_t* w,
                                                   std::int32_t* acc) {
   const int pairs = (n + 1) / 2;
   for (int o = 0; o < outPad; o += 32) {
@@ -73,7 +88,7 @@ __attribute__((target("avx2"))) void productsAvx2(const std::int8_t* q, int n, i
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
     for (int k = 0; k < pairs; k++) {
       const std::int16_t lo = q[2 * k];
-      const std::int16_t hi = 2 * k + 1 < n ? q[2 * k + 1] : 0;
+      const std::int16_t hi = q[2 * k + 1];  // q is zero-padded to a multiple of 4
       const __m256i xb = _mm256_set1_epi32(static_cast<std::int32_t>((static_cast<std::uint32_t>(static_cast<std::uint16_t>(hi)) << 16) |
                                                                       static_cast<std::uint16_t>(lo)));
       const std::int16_t* wk = w + (static_cast<std::int64_t>(k) * outPad + o) * 2;
@@ -92,7 +107,7 @@ __attribute__((target("avx2"))) void productsAvx2(const std::int8_t* q, int n, i
 // AVX-512 VNNI: vpdpbusd multiplies 4 unsigned bytes by 4 signed bytes and adds the four products
 // to an int32 lane. The inputs go in as qx + 128 (unsigned); the offset 128 sum_i qW[i, j] is
 // taken off afterwards (columnOffsets). Four blocks of 16 outputs share each broadcast.
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void productsVnni(const std::int8_t* q, int n, int outPad,
+inline __attribute__((target("avx512f,avx512bw,avx512vnni"))) void productsVnni(const std::int8_t* q, int n, int outPad,
                                                                           const std::int8_t* w, const std::int32_t* columnOffsets,
                                                                           std::int32_t* acc) {
   const int quads = (n + 3) / 4;
@@ -100,13 +115,10 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void productsVnni(const s
     const int blocks = std::min(4, (outPad - o) / 16);
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
     for (int k = 0; k < quads; k++) {
-      std::uint32_t bytes = 0;
-      for (int b = 0; b < 4; b++) {
-        // Padding inputs are qx = 0, i.e. 128 unsigned, against zero weights.
-        const int i = 4 * k + b;
-        const std::uint8_t u = static_cast<std::uint8_t>((i < n ? q[i] : 0) + 128);
-        bytes |= static_cast<std::uint32_t>(u) << (8 * b);
-      }
+      // q is zero-padded to a multiple of 4: padding reads as 128 unsigned against zero weights.
+      std::uint32_t bytes;
+      std::memcpy(&bytes, q + 4 * k, 4);
+      bytes ^= 0x80808080u;
       const __m512i xb = _mm512_set1_epi32(static_cast<std::int32_t>(bytes));
       const std::int8_t* wk = w + (static_cast<std::int64_t>(k) * outPad + o) * 4;
       a0 = _mm512_dpbusd_epi32(a0, xb, _mm512_loadu_si512(wk));
@@ -210,32 +222,57 @@ QuantizedMlp::QuantizedMlp(const std::vector<QuantizedLayerInput>& layers, Int8K
   }
 }
 
-void QuantizedMlp::rowForward(const float* x, float* y, std::int8_t* q, std::int32_t* acc, float* h) const {
-  const float* current = x;
-  for (size_t l = 0; l < layers_.size(); l++) {
-    const Layer& layer = layers_[l];
-    for (int i = 0; i < layer.inSize; i++) q[i] = quantize(current[i], layer.inputScales[i]);
-    switch (kernel_) {
+/**
+ * The row loop of each kernel: quantization, products and epilogue inlined into one function per
+ * instruction set (flatten: everything inlined into the function with that target), so the
+ * elementwise loops are vectorized for it too (the build is portable: no -march, the wider
+ * instructions only run where the CPU dispatch picked them).
+ */
+struct QuantizedRows {
+  template <Int8Kernel K>
+  static inline void run(const QuantizedMlp& mlp, const float* x, std::int64_t rows, float* y,
+                                                        std::int8_t* q, std::int32_t* acc, float* h) {
+    const int inSize = mlp.inputSize();
+    const int outSize = mlp.outputSize();
+    for (std::int64_t r = 0; r < rows; r++) {
+      const float* current = x + r * inSize;
+      for (size_t l = 0; l < mlp.layers_.size(); l++) {
+        const QuantizedMlp::Layer& layer = mlp.layers_[l];
+        quantizeRow(current, layer.inputScales.data(), layer.inSize, q);
+        for (int i = layer.inSize; i < roundUp(layer.inSize, 4); i++) q[i] = 0;
+        if constexpr (K == Int8Kernel::Avx512Vnni) {
 #ifdef NS3TS_X86
-      case Int8Kernel::Avx512Vnni:
-        productsVnni(q, layer.inSize, layer.outPad, layer.packedVnni.data(), layer.columnOffsets.data(), acc);
-        break;
-      case Int8Kernel::Avx2:
-        productsAvx2(q, layer.inSize, layer.outPad, layer.packedAvx2.data(), acc);
-        break;
+          productsVnni(q, layer.inSize, layer.outPad, layer.packedVnni.data(), layer.columnOffsets.data(), acc);
 #endif
-      default:
-        productsPortable(q, layer.inSize, layer.outSize, layer.weights.data(), acc);
+        } else if constexpr (K == Int8Kernel::Avx2) {
+#ifdef NS3TS_X86
+          productsAvx2(q, layer.inSize, layer.outPad, layer.packedAvx2.data(), acc);
+#endif
+        } else {
+          productsPortable(q, layer.inSize, layer.outSize, layer.weights.data(), acc);
+        }
+        epilogue(acc, layer.weightScales.data(), layer.bias.data(), layer.outSize, layer.activation,
+                 l + 1 == mlp.layers_.size() ? y + r * outSize : h);
+        current = h;
+      }
     }
-    float* target = l + 1 == layers_.size() ? y : h;
-    for (int j = 0; j < layer.outSize; j++) {
-      // Two roundings, as in the TypeScript kernels (this file is compiled without contraction).
-      const float scaled = static_cast<float>(acc[j]) * layer.weightScales[j];
-      target[j] = activate(layer.activation, scaled + layer.bias[j]);
-    }
-    current = h;
   }
-}
+
+  static void portable(const QuantizedMlp& mlp, const float* x, std::int64_t rows, float* y, std::int8_t* q, std::int32_t* acc,
+                       float* h) {
+    run<Int8Kernel::Portable>(mlp, x, rows, y, q, acc, h);
+  }
+#ifdef NS3TS_X86
+  __attribute__((target("avx2"), flatten)) static void avx2(const QuantizedMlp& mlp, const float* x, std::int64_t rows, float* y,
+                                                   std::int8_t* q, std::int32_t* acc, float* h) {
+    run<Int8Kernel::Avx2>(mlp, x, rows, y, q, acc, h);
+  }
+  __attribute__((target("avx512f,avx512bw,avx512vnni"), flatten)) static void vnni(const QuantizedMlp& mlp, const float* x, std::int64_t rows,
+                                                                         float* y, std::int8_t* q, std::int32_t* acc, float* h) {
+    run<Int8Kernel::Avx512Vnni>(mlp, x, rows, y, q, acc, h);
+  }
+#endif
+};
 
 std::int64_t QuantizedMlp::forward(const float* input, std::int64_t batch, float* out, int maxThreads) const {
   if (batch <= 0) return -1;
@@ -249,7 +286,7 @@ std::int64_t QuantizedMlp::forward(const float* input, std::int64_t batch, float
     thread_local std::vector<std::int8_t> q;
     thread_local std::vector<std::int32_t> acc;
     thread_local std::vector<float> h;
-    q.resize(widest_);
+    q.resize(widest_ + 4);
     acc.resize(widest_);
     h.resize(widest_);
     const std::int64_t row0 = static_cast<std::int64_t>(task) * kBlockRows;
@@ -262,7 +299,20 @@ std::int64_t QuantizedMlp::forward(const float* input, std::int64_t batch, float
         return;
       }
     }
-    for (std::int64_t r = row0; r < row0 + rows; r++) rowForward(input + r * inSize, out + r * outSize, q.data(), acc.data(), h.data());
+    const float* x = input + row0 * inSize;
+    float* y = out + row0 * outSize;
+    switch (kernel_) {
+#ifdef NS3TS_X86
+      case Int8Kernel::Avx512Vnni:
+        QuantizedRows::vnni(*this, x, rows, y, q.data(), acc.data(), h.data());
+        break;
+      case Int8Kernel::Avx2:
+        QuantizedRows::avx2(*this, x, rows, y, q.data(), acc.data(), h.data());
+        break;
+#endif
+      default:
+        QuantizedRows::portable(*this, x, rows, y, q.data(), acc.data(), h.data());
+    }
   });
   const std::int64_t bad = firstBad.load();
   return bad == kNone ? -1 : bad;

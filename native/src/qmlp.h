@@ -64,7 +64,7 @@ class QuantizedMlp {
     Activation activation;
   };
 
-  void rowForward(const float* x, float* y, std::int8_t* q, std::int32_t* acc, float* h) const;
+  friend struct QuantizedRows;  // the per-kernel row loops (qmlp.cc), each compiled for its ISA
 
   std::vector<Layer> layers_;
   Int8Kernel kernel_;
