@@ -97,7 +97,7 @@ export async function exportRun(runDir: string, options: ExportOptions): Promise
     quantization = {
       scheme: 'int8-symmetric',
       weights: 'per-output-channel',
-      activations: 'per-input-channel',
+      activations: 'per-channel-first-layer',
       calibrationRows: calibration.rows.reduce((a, b) => a + b, 0),
       calibrationEpisodes: calibration.episodes,
     };

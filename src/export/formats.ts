@@ -101,7 +101,7 @@ export interface JsonExportLayer {
   /** Row-major [inSize, outSize]: float32 values, or int8 values when quantized. */
   weights: number[];
   bias: number[];
-  /** Quantized layers only: per-output-channel weight scales and per-input-channel input scales. */
+  /** Quantized layers only: per-output-channel weight scales and the input scale of each input channel. */
   weightScales?: number[];
   inputScales?: number[];
 }

@@ -28,9 +28,9 @@ export interface ExportTensorInfo {
 /** Int8 quantization of an exported model (see docs/export.md, "Quantization"). */
 export interface QuantizationInfo {
   scheme: 'int8-symmetric';
-  /** Weights: one scale per output channel; layer inputs: one calibrated scale per channel, folded into the weights. */
+  /** Weights: one scale per output channel; inputs: one calibrated scale per channel of the first layer, one per hidden layer (folded into the weights). */
   weights: 'per-output-channel';
-  activations: 'per-input-channel';
+  activations: 'per-channel-first-layer';
   /** Observation rows (ADMM-iteration inputs) the activation ranges were calibrated on. */
   calibrationRows: number;
   calibrationEpisodes: number;

@@ -37,5 +37,6 @@ export {
   type QuantizedLayerSpec,
   type QuantizedMlpRunner,
   type QuantizedMlpRunnerOptions,
+  type QuantizeOptions,
   type Int8KernelName,
 } from './quantized.js';

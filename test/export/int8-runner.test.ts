@@ -34,12 +34,14 @@ describe('int8 MLP runner', () => {
   const quantized = quantizeMlpSpec(spec, calibration);
   const input = rows(1500, 17, 3);
 
-  it('quantizes weights per output channel and inputs per channel, close to the float outputs', () => {
-    for (const layer of quantized.layers) {
+  it('quantizes weights per output channel and first-layer inputs per channel, close to the float outputs', () => {
+    quantized.layers.forEach((layer, l) => {
       expect(layer.weightScales).toHaveLength(layer.outSize);
       expect(layer.inputScales).toHaveLength(layer.inSize);
+      // One range per channel on the first layer, one range for all on the hidden ones.
+      expect(new Set(layer.inputScales).size > 1).toBe(l === 0);
       expect(Math.max(...Array.from(layer.weights, Math.abs))).toBe(127);
-    }
+    });
     const float = createMlpRunner(spec, { impl: 'ts' }).forward(input, 1500);
     const int8 = createQuantizedMlpRunner(quantized, { impl: 'ts' }).forward(input, 1500);
     // A random network with a 150-wide input column: pre-activations in the tens, so the error is
