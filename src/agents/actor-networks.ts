@@ -11,6 +11,7 @@ import { arraysWithPrefix, readCheckpoint, type StoredArray } from './checkpoint
 import type { ActorForward } from './core/forward.js';
 import { specFromArrays } from './core/mlp.js';
 import { ACTOR_INPUTS, AdmmPolicy } from './maddpg/index.js';
+import { sliceTypeGroups } from './maddpg/policy.js';
 import { CellActorPolicy } from './td3/index.js';
 import { loadPolicyFromRun } from './load.js';
 import { NORM_FEATURES } from './core/features.js';
@@ -37,6 +38,8 @@ export interface RunActors {
   /** The scenario section stored in the checkpoint (name, slices with floors and caps, ...). */
   scenario: Record<string, unknown>;
   actors: ActorNetwork[];
+  /** The distinct slice types in first-seen order (the admm actors' order) and each slice's type index. */
+  sliceTypes: { types: string[]; typeOf: number[] };
   /** Normalized features per slice row (the actors' input before the ADMM columns). */
   normFeatures: number;
   /** ADMM settings of the deployed decision (admm only). */
@@ -73,10 +76,10 @@ export async function actorNetworksOfRun(runDir: string): Promise<RunActors> {
     actors.forEach((a) => {
       if (a.spec.layers[0]!.inSize !== ACTOR_INPUTS) throw new Ns3tsError(`${runDir}: ${a.name} takes ${a.spec.layers[0]!.inSize} inputs, expected ${ACTOR_INPUTS}`);
     });
-    return { ...common, policy, arrangement: 'admm', layout: policy.layout, actors, admm: { ...policy.settings.admm }, bounds: boundsOf(policy.bounds, policy.layout) };
+    return { ...common, policy, sliceTypes: sliceTypeGroups(policy.layout), arrangement: 'admm', layout: policy.layout, actors, admm: { ...policy.settings.admm }, bounds: boundsOf(policy.bounds, policy.layout) };
   }
   if (policy instanceof CellActorPolicy) {
-    return { ...common, policy, arrangement: 'cell', layout: policy.layout, actors: [{ name: 'actor', spec: storedSpec(arrays, 'actor', agentMeta, runDir) }], bounds: boundsOf(policy.bounds, policy.layout) };
+    return { ...common, policy, sliceTypes: sliceTypeGroups(policy.layout), arrangement: 'cell', layout: policy.layout, actors: [{ name: 'actor', spec: storedSpec(arrays, 'actor', agentMeta, runDir) }], bounds: boundsOf(policy.bounds, policy.layout) };
   }
   throw new Ns3tsError(
     `${runDir}: agent ${agentId} has no actor network to export (expected an MLP actor agent: maddpg-admm, maddpg-lagrangian, maddpg-rcpo, td3 or ddpg)`,

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx, type OnnxTypes } from './onnx-proto.js';
-import type { RunActors } from '../agents/index.js';
+import { CHECKPOINT_FILE, type RunActors } from '../agents/index.js';
 import { FEATURES_PER_SLICE, SLICE_FEATURES, type SlicingLayout } from '../scenario/index.js';
 import { Ns3tsError, packageRoot } from '../util/index.js';
 
@@ -67,16 +67,6 @@ function ns3tsVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Slice type index of each slice and the distinct types in first-seen order (the actors' order). */
-function sliceTypes(layout: SlicingLayout): { types: string[]; typeOf: number[] } {
-  const types: string[] = [];
-  const typeOf = layout.slices.map((s) => {
-    if (!types.includes(s.type)) types.push(s.type);
-    return types.indexOf(s.type);
-  });
-  return { types, typeOf };
-}
-
 /** The graph inputs and outputs of an export (shared by every format; TF.js takes normalized rows). */
 export function tensorInfo(run: RunActors): { inputs: ExportTensorInfo[]; outputs: ExportMetadata['outputs'] } {
   const S = run.layout.slices.length;
@@ -102,11 +92,11 @@ export function tensorInfo(run: RunActors): { inputs: ExportTensorInfo[]; output
 }
 
 export function checkpointSha256(runDir: string): string {
-  return createHash('sha256').update(readFileSync(join(runDir, 'checkpoint.bin'))).digest('hex');
+  return createHash('sha256').update(readFileSync(join(runDir, CHECKPOINT_FILE))).digest('hex');
 }
 
 export function buildMetadata(run: RunActors, runDir: string, quantization: QuantizationInfo | null): ExportMetadata {
-  const { types, typeOf } = sliceTypes(run.layout);
+  const { types, typeOf } = run.sliceTypes;
   const scenarioName = run.scenario.name;
   return {
     schemaVersion: EXPORT_SCHEMA_VERSION,
