@@ -1,7 +1,7 @@
 // The layers of src/ (docs/architecture.md), checked by `npm run lint`. Upper layers import lower
 // ones only, and a folder imports another folder only through its index.ts:
 //
-//   cli/ -> train/, eval/, sweep/, report/, tune/, serve/ -> agents/ -> families/ -> remote/ -> server/ -> wire/ -> rollout/
+//   cli/ -> train/, eval/, sweep/, report/, tune/, serve/, export/ -> agents/ -> families/ -> remote/ -> server/ -> wire/ -> rollout/
 //        -> env/, scenario/, constraints/, native/, util/, enforce/
 //
 // Each "not-*" rule below forbids one upward edge: the folders of one layer must not import the
@@ -11,7 +11,7 @@
 /** Folders by layer, top first. */
 const LAYERS = [
   ['cli'],
-  ['train', 'eval', 'sweep', 'report', 'tune', 'serve'],
+  ['train', 'eval', 'sweep', 'report', 'tune', 'serve', 'export'],
   ['agents'],
   ['families'],
   ['remote'],

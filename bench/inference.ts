@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { selectBackend } from '../src/agents/index.js';
 import { createMlpRunner, mlpSpecFromTfModel, nativeStatus, type MlpRunner, type MlpSpec } from '../src/native/index.js';
 import { packageRoot, Rng, writeJsonAtomic } from '../src/util/index.js';
-import { mlpToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-mlp.js';
+import { mlpToOnnx, MLP_ONNX_INPUT as ONNX_INPUT, MLP_ONNX_OUTPUT as ONNX_OUTPUT } from '../src/export/index.js';
 
 interface Row {
   impl: string;

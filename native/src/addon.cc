@@ -11,6 +11,7 @@
 
 #include "gemm.h"
 #include "mlp.h"
+#include "qmlp.h"
 #include "thread_pool.h"
 #include "trainer.h"
 
@@ -336,7 +337,92 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   std::vector<Napi::ObjectReference> held_;
 };
 
+// QuantizedMlp(layers, kernel?): int8 inference (qmlp.h); `kernel` names an int8 kernel
+// ("portable", "avx2", "avx512-vnni"), default the best this CPU runs.
+class QuantizedMlpWrap : public Napi::ObjectWrap<QuantizedMlpWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "QuantizedMlp",
+                       {InstanceMethod<&QuantizedMlpWrap::Forward>("forward"),
+                        InstanceAccessor<&QuantizedMlpWrap::KernelName>("kernel")});
+  }
+
+  explicit QuantizedMlpWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<QuantizedMlpWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) fail(env, "layers: expected an array of quantized dense layers");
+    ns3ts::Int8Kernel kernel = ns3ts::bestInt8Kernel();
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      if (!info[1].IsString() || !ns3ts::parseInt8Kernel(info[1].As<Napi::String>().Utf8Value(), &kernel)) {
+        fail(env, "kernel: expected one of portable, avx2, avx512-vnni");
+      }
+    }
+    Napi::Array layers = info[0].As<Napi::Array>();
+    std::vector<ns3ts::QuantizedLayerInput> inputs;
+    for (uint32_t l = 0; l < layers.Length(); l++) {
+      const std::string name = "layers[" + std::to_string(l) + "]";
+      Napi::Value item = layers.Get(l);
+      if (!item.IsObject()) fail(env, name + ": expected an object");
+      Napi::Object layer = item.As<Napi::Object>();
+      ns3ts::QuantizedLayerInput in{};
+      for (const char* key : {"inSize", "outSize"}) {
+        Napi::Value v = layer.Get(key);
+        const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+        if (!(d >= 1 && d <= 1 << 20) || std::floor(d) != d) fail(env, name + "." + key + ": expected a positive integer");
+        (std::string(key) == "inSize" ? in.inSize : in.outSize) = static_cast<int>(d);
+      }
+      const auto floats = [&](const char* field, std::int64_t length) -> const float* {
+        Napi::Value v = layer.Get(field);
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+            static_cast<std::int64_t>(v.As<Napi::TypedArray>().ElementLength()) != length) {
+          fail(env, name + "." + field + ": expected a Float32Array of length " + std::to_string(length));
+        }
+        return v.As<Napi::Float32Array>().Data();
+      };
+      Napi::Value weights = layer.Get("weights");
+      const std::int64_t count = static_cast<std::int64_t>(in.inSize) * in.outSize;
+      if (!weights.IsTypedArray() || weights.As<Napi::TypedArray>().TypedArrayType() != napi_int8_array ||
+          static_cast<std::int64_t>(weights.As<Napi::TypedArray>().ElementLength()) != count) {
+        fail(env, name + ".weights: expected an Int8Array of length " + std::to_string(count));
+      }
+      in.weights = weights.As<Napi::Int8Array>().Data();
+      in.weightScales = floats("weightScales", in.outSize);
+      in.bias = floats("bias", in.outSize);
+      in.inputScales = floats("inputScales", in.inSize);
+      Napi::Value activation = layer.Get("activation");
+      if (!activation.IsString() || !ns3ts::parseActivation(activation.As<Napi::String>().Utf8Value(), &in.activation)) {
+        fail(env, name + ".activation: expected one of linear, relu, tanh, sigmoid");
+      }
+      inputs.push_back(in);
+    }
+    try {
+      mlp_ = std::make_unique<ns3ts::QuantizedMlp>(inputs, kernel);
+    } catch (const std::invalid_argument& error) {
+      fail(env, error.what());
+    }
+  }
+
+ private:
+  Napi::Value KernelName(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), ns3ts::int8KernelName(mlp_->kernel()));
+  }
+
+  // forward(input, batch, out, threads) -> -1 or the first non-finite input index.
+  Napi::Value Forward(const Napi::CallbackInfo& info) {
+    const std::int64_t batch = integerArg(info, 1, "batch", 0, std::int64_t{1} << 40);
+    const float* input = typedArg<float>(info, 0, "input", batch * mlp_->inputSize());
+    float* out = typedArg<float>(info, 2, "out", batch * mlp_->outputSize());
+    const int threads = threadsArg(info, 3);
+    return Napi::Number::New(info.Env(), static_cast<double>(mlp_->forward(input, batch, out, threads)));
+  }
+
+  std::unique_ptr<ns3ts::QuantizedMlp> mlp_;
+};
+
 Napi::Value Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ns3ts::matmulKernelName()); }
+
+Napi::Value Int8KernelName(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ns3ts::int8KernelName(ns3ts::bestInt8Kernel()));
+}
 
 // mlpLibraryThreshold(rows?, width?) -> {rows, width}: from which batch and layer width Mlp takes its
 // products from the library; sets them first when given.
@@ -359,6 +445,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("MlpTrainer", TrainerWrap::Define(env));
   exports.Set("gemmBackend", Napi::String::New(env, ns3ts::gemmBackendName()));
   exports.Set("mlpLibraryThreshold", Napi::Function::New(env, MlpLibraryThreshold, "mlpLibraryThreshold"));
+  exports.Set("QuantizedMlp", QuantizedMlpWrap::Define(env));
+  exports.Set("int8Kernel", Napi::Function::New(env, Int8KernelName, "int8Kernel"));
   return exports;
 }
 

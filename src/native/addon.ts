@@ -55,6 +55,24 @@ export interface NativeMlp {
   ): number;
 }
 
+/** An int8 layer as the addon takes it (native/src/qmlp.h; see quantized.ts for the scheme). */
+export interface NativeQuantizedLayer {
+  inSize: number;
+  outSize: number;
+  weights: Int8Array;
+  weightScales: Float32Array;
+  bias: Float32Array;
+  activation: string;
+  inputScales: Float32Array;
+}
+
+/** A quantized MLP in native memory; forward returns -1 or the first non-finite input index. */
+export interface NativeQuantizedMlp {
+  forward(input: Float32Array, batch: number, out: Float32Array, threads: number): number;
+  /** The int8 kernel this instance runs. */
+  readonly kernel: string;
+}
+
 /** The addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
   version: string;
@@ -72,6 +90,10 @@ export interface NativeAddon {
    * first when given.
    */
   mlpLibraryThreshold(rows?: number, width?: number): { rows: number; width: number };
+  /** Int8 inference (absent from addons built before it): see quantized.ts. */
+  QuantizedMlp?: new (layers: NativeQuantizedLayer[], kernel?: string) => NativeQuantizedMlp;
+  /** Which int8 kernel the CPU dispatch picked: "avx512-vnni", "avx2" or "portable". */
+  int8Kernel?(): string;
 }
 
 /** Where cmake-js puts the addon (scripts/build-native.mjs builds into build/native). */

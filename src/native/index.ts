@@ -28,3 +28,15 @@ export {
 } from './trainer.js';
 export type { TrainerLayerShape } from './trainer-fallback.js';
 export { mlpSpecFromTfModel, type TfModelLike, type TfLayerLike, type TfTensorLike } from './from-tf.js';
+export {
+  createQuantizedMlpRunner,
+  quantizeMlpSpec,
+  validateQuantizedMlpSpec,
+  quantizeValue,
+  type QuantizedMlpSpec,
+  type QuantizedLayerSpec,
+  type QuantizedMlpRunner,
+  type QuantizedMlpRunnerOptions,
+  type QuantizeOptions,
+  type Int8KernelName,
+} from './quantized.js';

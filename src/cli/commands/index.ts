@@ -6,6 +6,7 @@ import { register as registerSweep } from './sweep.js';
 import { register as registerResults } from './results.js';
 import { register as registerReport } from './report.js';
 import { register as registerTune } from './tune.js';
+import { register as registerExport } from './export.js';
 import { register as registerSim } from './sim.js';
 import { register as registerAgent } from './agent.js';
 import { register as registerBuildNs3 } from './build-ns3.js';
@@ -29,6 +30,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerReport,
   registerTune,
   registerServe,
+  registerExport,
   registerSim,
   registerAgent,
   registerEnforce,
