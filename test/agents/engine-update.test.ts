@@ -105,4 +105,13 @@ describe.each(impls)('an agent update on the training engine (%s) matches the TF
     tfAgent.dispose();
     engineAgent.dispose();
   });
+
+  it('a checkpoint of other network sizes fails with one line naming the array', () => {
+    const scenario = tinyScenario({ agent: { id: 'td3' } });
+    const small = new CellAgent('td3', tinyLayout(scenario), scenario, { seed: 1, engine: 'tfjs', settings: TINY_TD3 });
+    const wide = new CellAgent('td3', tinyLayout(scenario), scenario, { seed: 1, engine, settings: { ...TINY_TD3, hidden: [32, 32] } });
+    expect(() => wide.setState(small.getState())).toThrow(/^mlp weights\[0\]: got 720 values, expected 1440$/);
+    small.dispose();
+    wide.dispose();
+  });
 });

@@ -27,6 +27,7 @@ import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { shareBounds, type ShareBounds } from '../core/allocation.js';
 import { costsFromObservation, sliceConstraints, type SliceConstraint } from '../core/costs.js';
 import { NORM_FEATURES } from '../core/features.js';
+import { actImpl } from '../core/forward.js';
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
@@ -181,7 +182,7 @@ export class MaddpgAgent implements TrainableAgent {
   }
 
   private policySettings(): AdmmPolicySettings {
-    return { admm: admmSettings(this.cfg) };
+    return { admm: admmSettings(this.cfg), impl: actImpl(this.engine) };
   }
 
   settings(): Record<string, unknown> {

@@ -9,14 +9,14 @@
 import * as tf from '../tf.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
-import type { MlpSpec } from '../../native/index.js';
+import type { MlpImplChoice, MlpSpec } from '../../native/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { projectAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
-import { createActorForward, type ActorForward } from '../core/forward.js';
+import { actImpl, createActorForward, type ActorForward } from '../core/forward.js';
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { projectRows, projectRowsVjp, projectionOp } from '../core/projection-op.js';
@@ -74,8 +74,9 @@ export class CellActorPolicy implements SlicingPolicy {
     readonly layout: SlicingLayout,
     spec: MlpSpec,
     readonly bounds: ShareBounds | null,
+    impl: MlpImplChoice = 'auto',
   ) {
-    this.actor = createActorForward(spec);
+    this.actor = createActorForward(spec, impl);
   }
 
   setWeights(spec: MlpSpec): void {
@@ -156,7 +157,7 @@ export class CellAgent implements TrainableAgent {
       this.criticTargets.push(target);
     }
     this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, kind, 'explore')));
-    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds);
+    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds, actImpl(this.engine));
   }
 
   get replaySize(): number {
@@ -187,7 +188,7 @@ export class CellAgent implements TrainableAgent {
   }
 
   evaluationPolicy(): SlicingPolicy {
-    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds);
+    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds, actImpl(this.engine));
   }
 
   observe(tr: Transition): AgentMetrics | null {
