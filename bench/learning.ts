@@ -10,8 +10,10 @@
  * --settings overrides agent settings per agent id (a variant to compare with the defaults);
  * --out writes the JSON elsewhere than bench-results/learning.json.
  *
- * Aims: maddpg-admm beats static and proportional, reaches >= 95% of the oracle's mean utility,
- * and never violates capacity (capacityViolation exactly 0).
+ * Aims: maddpg-admm reaches >= 99% of the oracle's mean utility and at least TD3's, never violates
+ * capacity (capacityViolation exactly 0), and trains the default job in at most a third of the
+ * previous release's time (TF.js wasm, an update every 3rd step). Measurements and the settings
+ * chosen from them: docs/agents.md#settings.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

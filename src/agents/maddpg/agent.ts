@@ -44,12 +44,12 @@ export const MADDPG_DEFAULTS = {
   tau: 0.01,
   batchSize: 256,
   bufferCapacity: 100_000,
-  /** Env steps of random feasible allocations before learning starts. */
-  warmupSteps: 200,
+  /** Env steps of random feasible allocations before learning starts (docs/agents.md#settings). */
+  warmupSteps: 1000,
   /** Gradient updates per env step (after warm-up). */
   updatesPerStep: 1,
   /** Env steps between update rounds (each round runs updatesPerStep updates). */
-  updateEvery: 3,
+  updateEvery: 1,
   noiseStart: 0.15,
   noiseEnd: 0.02,
   noiseDecaySteps: 4000,

@@ -25,18 +25,19 @@ import { REPLAY_SCHEDULE_RANGES, TransitionBook } from '../core/transition-book.
 
 export type CellAgentKind = 'ddpg' | 'td3';
 
+/** Settings chosen by measurement: docs/agents.md#settings. */
 export const TD3_DEFAULTS = {
-  hidden: [128, 128],
+  hidden: [256, 256],
   actorLr: 1e-3,
   criticLr: 1e-3,
   gamma: 0.5,
   tau: 0.005,
   batchSize: 256,
   bufferCapacity: 100_000,
-  warmupSteps: 200,
+  warmupSteps: 1000,
   updatesPerStep: 1,
   /** Env steps between update rounds (each round runs updatesPerStep updates). */
-  updateEvery: 3,
+  updateEvery: 1,
   noiseStart: 0.1,
   noiseEnd: 0.1,
   noiseDecaySteps: 0,
@@ -53,7 +54,6 @@ export type Td3Settings = typeof TD3_DEFAULTS;
 
 export const DDPG_DEFAULTS: Td3Settings = {
   ...TD3_DEFAULTS,
-  hidden: [64, 64],
   tau: 0.01,
   policyDelay: 1,
   targetNoise: 0,
