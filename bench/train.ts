@@ -1,10 +1,12 @@
 /**
  * Training throughput: ms per gradient update of the same update shapes (bench/train-updates.ts)
- * on the native training engine (1 and 2 threads), its TypeScript fallback, PyTorch
- * (bench/torch_reference.py, 1 and 2 threads, when python3 can import torch) and today's agents on
- * TensorFlow.js (wasm; the agents' own update, projection and replay included). Native and torch
- * run alternately, `--repeats` times each; the median is kept. Prints ratios to torch at the same
- * thread count and writes bench-results/train.json as {"rows":[{"agent","impl","threads","msPerUpdate"}]}.
+ * on the native training engine (1 and 2 threads), its TypeScript fallback and PyTorch
+ * (bench/torch_reference.py, 1 and 2 threads, when python3 can import torch); then the agents' own
+ * update() (replay sampling, projection and target ADMM included) on the engine (native 1 and 2
+ * threads, ts) and on TensorFlow.js wasm. Native and torch run alternately, `--repeats` times
+ * each; the median is kept. Prints ratios to torch at the same thread count and writes
+ * bench-results/train.json as {"rows":[{"agent","impl","threads","msPerUpdate","scope"}]}, scope
+ * 'update' (the shapes) or 'agent' (the agents' update()).
  *
  *   npm run bench:train -- [--updates 200] [--repeats 5] [--agents td3,td3-256,maddpg-admm] [--no-tfjs] [--no-torch]
  *
@@ -79,18 +81,21 @@ for (const shape of shapes) {
   rows.push({ agent: shape, impl: 'ts', threads: 1, msPerUpdate: msPerUpdate(makeUpdate(shape, 'ts', 1), 6, 2) });
 }
 
-if (withTfjs) {
-  // Today's path: the agents' own update() on TF.js wasm (the same shapes, plus their projection and replay).
-  const { agentRegistry, selectBackend } = await import('../src/agents/index.js');
-  const { SyntheticSlicingEnv } = await import('../src/families/index.js');
-  const { loadScenario, scenarioLayout } = await import('../src/scenario/index.js');
-  const backend = await selectBackend('wasm');
-  const scenario = loadScenario('slicing-synthetic');
-  const layout = scenarioLayout(scenario);
-  for (const shape of shapes) {
-    const agentId = shape === 'td3-256' ? 'td3' : shape;
-    const settings: Record<string, unknown> = { warmupSteps: 100, updateEvery: 1, ...(shape === 'td3-256' ? { hidden: [256, 256] } : {}) };
-    const agent = (await agentRegistry[agentId]!.create(layout, scenario, { seed: 1, settings })) as unknown as {
+// The agents' own update() (replay sampling, projection / target ADMM included): the training
+// path a run takes, on the engine (native 1 and 2 threads, ts) and on TF.js wasm.
+const { agentRegistry, selectBackend } = await import('../src/agents/index.js');
+const { SyntheticSlicingEnv } = await import('../src/families/index.js');
+const { loadScenario, scenarioLayout } = await import('../src/scenario/index.js');
+const scenario = loadScenario('slicing-synthetic');
+const layout = scenarioLayout(scenario);
+
+async function agentUpdateMs(shape: UpdateShape, engine: 'native' | 'ts' | 'tfjs', threads: number, count: number, warmup: number): Promise<number> {
+  const agentId = shape === 'td3-256' ? 'td3' : shape;
+  const settings: Record<string, unknown> = { warmupSteps: 100, updateEvery: 1, batchSize: 256, ...(agentId === 'td3' ? { hidden: shape === 'td3-256' ? [256, 256] : [128, 128] } : { hidden: [64, 64] }) };
+  const saved = process.env.NS3TS_NATIVE_THREADS;
+  process.env.NS3TS_NATIVE_THREADS = String(threads);
+  try {
+    const agent = (await agentRegistry[agentId]!.create(layout, scenario, { seed: 1, settings, engine })) as unknown as {
       actExplore(obs: unknown, ctx: unknown): Promise<Float32Array>;
       observe(t: unknown): Promise<void>;
       update(): unknown;
@@ -105,25 +110,61 @@ if (withTfjs) {
       await agent.observe({ obs, action, reward: r.reward, nextObs: r.obs, terminated: false, truncated: r.truncated, info: r.info, step: t });
       obs = r.truncated ? (await env.reset({ seed: 2 + t })).obs : r.obs;
     }
-    const ms = msPerUpdate(() => void agent.update(), 20, 4);
+    const ms = msPerUpdate(() => void agent.update(), count, warmup);
     agent.dispose();
-    rows.push({ agent: shape, impl: 'tfjs-wasm', threads: 1, msPerUpdate: ms });
-    process.stderr.write(`${shape} on tfjs ${backend.name}: ${ms.toFixed(1)} ms\n`);
+    return ms;
+  } finally {
+    if (saved === undefined) delete process.env.NS3TS_NATIVE_THREADS;
+    else process.env.NS3TS_NATIVE_THREADS = saved;
+  }
+}
+
+const agentRows: Row[] = [];
+for (const shape of shapes) {
+  if (status.active) {
+    for (const threads of [1, 2]) {
+      const runs: number[] = [];
+      for (let r = 0; r < 3; r++) runs.push(await agentUpdateMs(shape, 'native', threads, Math.max(20, updates / 2), 10));
+      const ms = median(runs);
+      agentRows.push({ agent: shape, impl: 'native', threads, msPerUpdate: ms });
+      process.stderr.write(`${shape} agent on native, ${threads} thread(s): ${ms.toFixed(2)} ms\n`);
+    }
+  }
+  const tsMs = await agentUpdateMs(shape, 'ts', 1, 4, 2);
+  agentRows.push({ agent: shape, impl: 'ts', threads: 1, msPerUpdate: tsMs });
+  process.stderr.write(`${shape} agent on ts: ${tsMs.toFixed(1)} ms\n`);
+}
+if (withTfjs) {
+  const backend = await selectBackend('wasm');
+  for (const shape of shapes) {
+    const ms = await agentUpdateMs(shape, 'tfjs', 1, 20, 4);
+    agentRows.push({ agent: shape, impl: 'tfjs-wasm', threads: 1, msPerUpdate: ms });
+    process.stderr.write(`${shape} agent on tfjs ${backend.name}: ${ms.toFixed(1)} ms\n`);
   }
 }
 
 const loadAfter = loadavg()[0]!;
 const header = ['agent', 'impl', 'threads', 'ms/update', 'vs torch'];
-const table = rows.map((r) => {
-  const ref = rows.find((x) => x.agent === r.agent && x.impl === 'torch' && x.threads === r.threads);
-  return [r.agent, r.impl, String(r.threads), r.msPerUpdate.toFixed(2), ref ? `${(r.msPerUpdate / ref.msPerUpdate).toFixed(2)}x` : '-'];
-});
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+const tableOf = (list: Row[]): string[][] =>
+  list.map((r) => {
+    const ref = rows.find((x) => x.agent === r.agent && x.impl === 'torch' && x.threads === r.threads);
+    return [r.agent, r.impl, String(r.threads), r.msPerUpdate.toFixed(2), ref ? `${(r.msPerUpdate / ref.msPerUpdate).toFixed(2)}x` : '-'];
+  });
+const updateTable = tableOf(rows);
+const agentTable = tableOf(agentRows);
+const widths = header.map((h, i) => Math.max(h.length, ...[...updateTable, ...agentTable].map((row) => row[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 process.stdout.write(
   `ms per update, batch 256 (median of ${repeats} alternating runs of ${updates} updates for native and torch), ` +
     `training products: ${status.trainingProducts}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)} on ${
       (await import('node:os')).availableParallelism()
-    } cores\n${line(header)}\n${table.map(line).join('\n')}\n`,
+    } cores\n` +
+    `the update shapes (bench/train-updates.ts, bench/torch_reference.py):\n${line(header)}\n${updateTable.map(line).join('\n')}\n` +
+    `the agents' own update() (replay sampling, projection, target ADMM included; median of 3 for native):\n${line(header)}\n${agentTable.map(line).join('\n')}\n`,
 );
-writeJsonAtomic('bench-results/train.json', { rows, trainingProducts: status.trainingProducts, torch: torch?.version ?? null, loadAverage: [loadBefore, loadAfter] });
+writeJsonAtomic('bench-results/train.json', {
+  rows: [...rows.map((r) => ({ ...r, scope: 'update' })), ...agentRows.map((r) => ({ ...r, scope: 'agent' }))],
+  trainingProducts: status.trainingProducts,
+  torch: torch?.version ?? null,
+  loadAverage: [loadBefore, loadAfter],
+});

@@ -8,6 +8,7 @@ import type { Info, NdArray } from '../env/index.js';
 import type { AcceptedSpaces, FamilyPolicy, SlicingLayout } from '../families/index.js';
 import type { Transition as RolloutTransition } from '../rollout/index.js';
 import type { AgentSpec, ConstraintSpec, Scenario, ScenarioBase, SliceSpec } from '../scenario/index.js';
+import type { TrainingEngine } from './backend.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
 /** One env step as the agent sees it (observations in the shared slicing layout). */
@@ -94,6 +95,8 @@ export interface AgentCreateOptions {
   plannedSteps?: number;
   /** The run directory, for agents that keep artifacts beside the checkpoint (IDLA's samples). */
   runDir?: string;
+  /** What trains the networks (default: the selected backend's engine; see backend.ts trainingEngine). */
+  engine?: TrainingEngine;
 }
 
 /**

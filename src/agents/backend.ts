@@ -1,18 +1,32 @@
 /**
- * TensorFlow.js backend selection. `@tensorflow/tfjs-node` (libtensorflow) is fastest but is an
- * optional peer dependency that often cannot install (it downloads libtensorflow at install time);
- * the WebAssembly backend is the portable fast path; the plain JavaScript CPU backend always works.
+ * Training backend selection. The MLP agents train on the training engine (src/native's
+ * MlpTrainer) by default: on the native addon when it is built, else on its TypeScript fallback
+ * (the same computation). TensorFlow.js stays selectable (`--backend tfjs`, or one of its backends
+ * by name) as the reference implementation: `@tensorflow/tfjs-node` (libtensorflow) is its fastest
+ * backend but an optional peer dependency that often cannot install (it downloads libtensorflow at
+ * install time); WebAssembly is its portable fast path; the plain JavaScript CPU backend always works.
  */
 import * as tf from './tf.js';
+import { nativeStatus } from '../native/index.js';
 import { InputError } from '../util/index.js';
 
-export type BackendChoice = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
+/**
+ * auto: the engine, native when the addon loads, else its TS fallback; native: the engine on the
+ * addon (an error without it); ts: the engine's TS fallback; tfjs: TensorFlow.js on its fastest
+ * backend that loads (tfjs-node, wasm, cpu); tfjs-node, wasm, cpu: that TensorFlow.js backend.
+ */
+export type BackendChoice = 'auto' | 'native' | 'ts' | 'tfjs' | 'tfjs-node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'native', 'ts', 'tfjs', 'tfjs-node', 'wasm', 'cpu'];
+
+/** What trains the agents' networks: the training engine (addon or TS fallback) or TensorFlow.js. */
+export type TrainingEngine = 'native' | 'ts' | 'tfjs';
 
 /** What was selected, for logs, run configs, `doctor` and benchmarks. */
 export interface BackendInfo {
-  /** The TensorFlow.js backend name in use: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
+  /** What trains: 'native' or 'ts' (the training engine), or the TensorFlow.js backend name 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
   name: string;
+  /** The engine the agents train on. */
+  engine: TrainingEngine;
   /** The choice that was asked for. */
   requested: BackendChoice;
   /** Why a faster backend was not used (empty when the first choice loaded). */
@@ -76,18 +90,33 @@ async function tryWasm(): Promise<string | null> {
   }
 }
 
+/** The engine `auto` and `native`/`ts` select (no TensorFlow.js backend is initialized for them). */
+function selectEngine(choice: 'auto' | 'native' | 'ts'): BackendInfo {
+  const status = nativeStatus();
+  if (choice === 'native' && !status.active) throw new InputError('--backend', choice, `a backend that loads here (native: ${status.reason})`);
+  const name = choice === 'ts' || !status.active ? 'ts' : 'native';
+  const fallbacks = choice === 'auto' && name === 'ts' ? [`native: ${status.reason}`] : [];
+  return { name, engine: name, requested: choice, fallbacks, tfjsVersion: tf.version.tfjs };
+}
+
 /**
- * Selects and initializes the TensorFlow.js backend. `auto` tries tfjs-node, then wasm, then cpu;
- * an explicit choice that fails to load is an error (so a benchmark never silently measures the
- * wrong backend). Idempotent for the same choice; switching choices switches the global backend.
+ * Selects the training backend. `auto` (the default) is the training engine, on the native addon
+ * when it loads, else its TypeScript fallback. `tfjs` initializes TensorFlow.js, trying tfjs-node,
+ * then wasm, then cpu; an explicit choice that fails to load is an error (so a benchmark never
+ * silently measures the wrong backend). Idempotent for the same choice; switching choices switches
+ * the global backend. Agents created afterwards train on it (AgentCreateOptions.engine overrides).
  */
 export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (current && current.requested === choice && tf.getBackend() === current.name) return current;
+  if (choice === 'auto' || choice === 'native' || choice === 'ts') {
+    current = selectEngine(choice);
+    return current;
+  }
+  if (current && current.requested === choice && current.engine === 'tfjs' && tf.getBackend() === current.name) return current;
   // Production mode skips per-op debug checks and silences the "install tfjs-node" banner, which
   // would otherwise land in logs.
   tf.enableProdMode();
   const fallbacks: string[] = [];
-  const order: Array<'tfjs-node' | 'wasm' | 'cpu'> = choice === 'auto' ? ['tfjs-node', 'wasm', 'cpu'] : [choice];
+  const order: Array<'tfjs-node' | 'wasm' | 'cpu'> = choice === 'tfjs' ? ['tfjs-node', 'wasm', 'cpu'] : [choice];
   for (const candidate of order) {
     let failure: string | null;
     if (candidate === 'tfjs-node') failure = await tryNode();
@@ -95,7 +124,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
     else failure = (await tf.setBackend('cpu')) ? null : 'cpu: the backend did not initialize';
     if (failure === null) {
       await tf.ready();
-      current = { name: tf.getBackend(), requested: choice, fallbacks, tfjsVersion: tf.version.tfjs };
+      current = { name: tf.getBackend(), engine: 'tfjs', requested: choice, fallbacks, tfjsVersion: tf.version.tfjs };
       return current;
     }
     fallbacks.push(failure);
@@ -106,4 +135,14 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
 /** The backend selected last (null before the first selectBackend call). */
 export function currentBackend(): BackendInfo | null {
   return current;
+}
+
+/**
+ * The engine an agent trains on: `requested` when given, else the selected backend's, else the
+ * default (native when the addon is active, else the TS fallback).
+ */
+export function trainingEngine(requested?: TrainingEngine): TrainingEngine {
+  if (requested !== undefined) return requested;
+  if (current) return current.engine;
+  return nativeStatus().active ? 'native' : 'ts';
 }

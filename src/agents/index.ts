@@ -21,6 +21,8 @@ export {
   BACKEND_CHOICES,
   BACKEND_PACKAGES,
   describeBackend,
+  trainingEngine,
+  type TrainingEngine,
   type BackendChoice,
   type BackendInfo,
 } from './backend.js';

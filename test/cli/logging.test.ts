@@ -42,7 +42,7 @@ describe('log levels and the backend line', () => {
     const { code, stderr } = await cli(trainArgs('calm'));
     expect(code, stderr).toBe(0);
     const first = stderr.split('\n')[0]!;
-    expect(first).toMatch(/^backend (tensorflow|wasm|cpu); run /);
+    expect(first).toMatch(/^backend (native|ts|tensorflow|wasm|cpu); run /);
     expect(stderr).not.toContain('Cannot find package');
     expect(stderr).not.toContain('tfjs-node');
   }, 60_000);

@@ -29,6 +29,26 @@ function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
   }
 }
 
+/**
+ * The initial weights of an MLP of `shape`, drawn from `rng` (the same draws on every engine):
+ * Glorot-uniform hidden layers; a small uniform final layer as in DDPG; zero biases.
+ */
+export function initialMlpSpec(shape: MlpShape, rng: Rng): MlpSpec {
+  const sizes = [shape.inputSize, ...shape.hidden, shape.outputSize];
+  const layers: MlpSpec['layers'] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const fanIn = sizes[l]!;
+    const fanOut = sizes[l + 1]!;
+    const last = l + 2 === sizes.length;
+    const limit = last ? (shape.finalInitScale ?? 3e-3) : Math.sqrt(6 / (fanIn + fanOut));
+    const weights = new Float32Array(fanIn * fanOut);
+    for (let i = 0; i < weights.length; i++) weights[i] = rng.uniform(-limit, limit);
+    const activation = last ? (shape.outputActivation ?? 'linear') : (shape.hiddenActivation ?? 'relu');
+    layers.push({ inSize: fanIn, outSize: fanOut, weights, bias: new Float32Array(fanOut), activation });
+  }
+  return { layers };
+}
+
 export class TfMlp {
   readonly inputSize: number;
   readonly outputSize: number;
@@ -36,26 +56,24 @@ export class TfMlp {
   readonly weights: tf.Variable[] = [];
   readonly biases: tf.Variable[] = [];
 
+  /** `init`: the rng to draw the initial weights from (initialMlpSpec), or the weights themselves. */
   constructor(
     readonly shape: MlpShape,
-    rng: Rng,
+    init: Rng | MlpSpec,
   ) {
     this.inputSize = shape.inputSize;
     this.outputSize = shape.outputSize;
-    const sizes = [shape.inputSize, ...shape.hidden, shape.outputSize];
     this.activations = [];
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      const fanIn = sizes[l]!;
-      const fanOut = sizes[l + 1]!;
-      const last = l + 2 === sizes.length;
-      // Glorot-uniform hidden layers; a small uniform final layer as in DDPG.
-      const limit = last ? (shape.finalInitScale ?? 3e-3) : Math.sqrt(6 / (fanIn + fanOut));
-      const w = new Float32Array(fanIn * fanOut);
-      for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-limit, limit);
-      this.weights.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true));
-      this.biases.push(tf.variable(tf.zeros([fanOut]), true));
-      this.activations.push(last ? (shape.outputActivation ?? 'linear') : (shape.hiddenActivation ?? 'relu'));
+    const spec = 'layers' in init ? init : initialMlpSpec(shape, init);
+    for (const layer of spec.layers) {
+      this.weights.push(tf.variable(tf.tensor2d(layer.weights, [layer.inSize, layer.outSize]), true));
+      this.biases.push(tf.variable(tf.tensor1d(layer.bias), true));
+      this.activations.push(layer.activation);
     }
+  }
+
+  static fromSpec(shape: MlpShape, spec: MlpSpec): TfMlp {
+    return new TfMlp(shape, spec);
   }
 
   /** Output and the last layer's pre-activation (for the policy regularizer). */

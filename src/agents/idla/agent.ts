@@ -11,6 +11,7 @@ import type { SlicingLayout } from '../../families/index.js';
 import { InputError, Ns3tsError, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import { SLICING_SPACES } from '../agent.js';
+import type { TrainingEngine } from '../backend.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../checkpoint.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { CollectionPolicy } from './collect.js';
@@ -139,6 +140,8 @@ export class IdlaAgent implements TrainableAgent {
     readonly layout: SlicingLayout,
     readonly config: IdlaSettings,
     private readonly seed: number,
+    /** What trains the estimator (default: the selected backend's engine). */
+    private readonly engine?: TrainingEngine,
   ) {
     this.collection = new CollectionPolicy(deriveSeed(seed, 'idla-collect'), config.randomFraction);
   }
@@ -195,6 +198,7 @@ export class IdlaAgent implements TrainableAgent {
       features: this.config.features,
       seed: deriveSeed(this.seed, 'idla-estimator'),
       progress,
+      ...(this.engine === undefined ? {} : { engine: this.engine }),
     });
     this.estimator = { kind: 'idla-estimator', version: 1, shareInput: fitted.shareInput, features: fitted.features, spec: mlpSpecToJson(fitted.spec), report: fitted.report };
     this.policy = new IdlaPolicy(fitted.spec, { search: searchOptionsOf(this.config), seed: deriveSeed(this.seed, 'idla-search') });
@@ -287,7 +291,7 @@ export const idlaAgentEntry: AgentEntry = {
     const settings = resolveIdlaSettings({ ...fromScenario, ...(options.settings ?? {}) });
     // Samples and the estimator go into the run directory unless a runDir setting says otherwise.
     if (!settings.runDir && options.runDir) settings.runDir = options.runDir;
-    return new IdlaAgent(layout, settings, options.seed);
+    return new IdlaAgent(layout, settings, options.seed, options.engine);
   },
   load: (runDir: string) => loadIdlaPolicy(runDir),
 };

@@ -1,8 +1,10 @@
 /**
- * IDLA's QoS estimator f(x, z) -> r in [0, 1]: a TensorFlow.js MLP with hidden layers
- * (36, 24, 16, 16) and a sigmoid output, trained with Adam on the mean absolute error over a
- * 75/25 split of the collected samples (docs/algorithms.md#qos-estimator). Only the training part is
- * augmented; the test MAE is measured on untouched samples.
+ * IDLA's QoS estimator f(x, z) -> r in [0, 1]: an MLP with hidden layers (36, 24, 16, 16) and a
+ * sigmoid output, trained with Adam on the mean absolute error over a 75/25 split of the collected
+ * samples (docs/algorithms.md#qos-estimator). Only the training part is augmented; the test MAE is
+ * measured on untouched samples. It trains on the training engine (src/native's MlpTrainer) by
+ * default, or on TensorFlow.js (`engine: 'tfjs'`): the same initial weights (TF.js's seeded
+ * Glorot initializer) and the same Adam (TF.js's: epsilon 1e-7 added to sqrt(v̂)).
  *
  * The input standardization is folded into the first layer when exporting, so the exported
  * MlpSpec takes the raw 13 inputs and its d/dx is the gradient the search needs.
@@ -10,11 +12,11 @@
 import * as tf from '../tf.js';
 import { readFileSync } from 'node:fs';
 import { InputError, ProgressBar, Rng, writeJsonAtomic } from '../../util/index.js';
-import { createMlpRunner, mlpInputSize, mlpOutputSize, type Activation, type MlpSpec } from '../../native/index.js';
+import { createMlpRunner, createMlpTrainer, mlpInputSize, mlpOutputSize, type Activation, type MlpSpec } from '../../native/index.js';
 import { augment } from './augment.js';
 import { type FeatureSet, INPUT_X, inputWidth } from './features.js';
 import { SampleSet, SAMPLE_WIDTH, type ShareInput, sampleColumns, samplesToInputs } from './samples.js';
-import { selectBackend } from '../backend.js';
+import { currentBackend, selectBackend, trainingEngine, type TrainingEngine } from '../backend.js';
 
 export const ESTIMATOR_HIDDEN = [36, 24, 16, 16] as const;
 
@@ -42,6 +44,8 @@ export interface EstimatorOptions {
   relabel?: number;
   /** Show a progress bar on stderr. */
   progress?: boolean;
+  /** What trains the network (default: the selected backend's engine, see trainingEngine). */
+  engine?: TrainingEngine;
 }
 
 export interface EstimatorReport {
@@ -139,7 +143,9 @@ export async function fitEstimator(
   if (!(trainFraction > 0 && trainFraction < 1)) throw new InputError('trainFraction', trainFraction, 'a number in (0, 1)');
   if (samples.size < 8) throw new InputError('IDLA samples', samples.size, 'at least 8 samples');
   const started = Date.now();
-  const backend = (await selectBackend('auto')).name;
+  const engine = trainingEngine(options.engine);
+  // TF.js draws the initial weights on either engine; the TF.js path trains on the selected backend.
+  const backend = engine === 'tfjs' ? (currentBackend()?.engine === 'tfjs' ? currentBackend()!.name : (await selectBackend('tfjs')).name) : engine;
   const rng = new Rng(seed);
 
   // 75/25 split of the original samples.
@@ -155,11 +161,11 @@ export async function fitEstimator(
 
   const { mean, std } = standardization(train.inputs, W);
   const model = buildModel(hidden, seed, W);
-  const optimizer = tf.train.adam(learningRate);
   const n = train.labels.length;
   const xs = new Float32Array(n * W);
   const ys = new Float32Array(n);
   const bar = new ProgressBar({ total: epochs, label: 'idla estimator', enabled: options.progress ?? false });
+  const step = engine === 'tfjs' ? tfjsStep(model, learningRate) : engineStep(model, engine, batchSize, learningRate);
   let trainMae = Number.NaN;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const perm = permutation(n, rng);
@@ -171,27 +177,17 @@ export async function fitEstimator(
     let lossSum = 0;
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
-      const loss = tf.tidy(() => {
-        const xb = tf.tensor2d(xs.subarray(start * W, end * W), [end - start, W]);
-        const yb = tf.tensor2d(ys.subarray(start, end), [end - start, 1]);
-        const squared = epoch < mseEpochs;
-        return optimizer.minimize(() => {
-          const error = tf.sub(model.apply(xb) as tf.Tensor, yb);
-          return tf.mean(squared ? tf.square(error) : tf.abs(error)) as tf.Scalar;
-        }, true) as tf.Scalar;
-      });
-      lossSum += (await loss.data())[0]! * (end - start);
-      loss.dispose();
+      lossSum += (await step.minimize(xs.subarray(start * W, end * W), ys.subarray(start, end), end - start, epoch < mseEpochs)) * (end - start);
     }
     trainMae = lossSum / n;
     bar.update(epoch + 1, `${epoch < mseEpochs ? 'mse' : 'mae'} ${trainMae.toFixed(4)}`);
   }
   bar.done();
-  const spec = exportSpec(model, mean, std);
+  const spec = exportSpec(step.layers(), mean, std);
+  step.dispose();
+  model.dispose();
   const testMae = maeOf(spec, test.inputs, test.labels);
   const fittedTrainMae = maeOf(spec, train.inputs, train.labels);
-  optimizer.dispose();
-  model.dispose();
   return {
     spec,
     shareInput,
@@ -249,15 +245,92 @@ function buildModel(hidden: readonly number[], seed: number, width: number): tf.
   return model;
 }
 
-/** Dense layers' weights as an MlpSpec, with the standardization folded into the first layer. */
-function exportSpec(model: tf.Sequential, mean: Float64Array, std: Float64Array): MlpSpec {
-  const layers = model.layers.map((layer, index) => {
+/** One optimizer step on a batch (mean squared or absolute error) and the trained layers. */
+interface EstimatorStep {
+  /** One Adam step on rows [batch, W] with labels [batch]; the batch's loss before the step. */
+  minimize(xb: Float32Array, yb: Float32Array, batch: number, squared: boolean): Promise<number>;
+  /** [kernel, bias] per dense layer (copies). */
+  layers(): Array<{ weights: Float32Array; bias: Float32Array }>;
+  dispose(): void;
+}
+
+function tfjsStep(model: tf.Sequential, learningRate: number): EstimatorStep {
+  const optimizer = tf.train.adam(learningRate);
+  const W = (model.inputs[0]!.shape[1] as number);
+  return {
+    async minimize(xb, yb, batch, squared) {
+      const loss = tf.tidy(() => {
+        const x = tf.tensor2d(xb, [batch, W]);
+        const y = tf.tensor2d(yb, [batch, 1]);
+        return optimizer.minimize(() => {
+          const error = tf.sub(model.apply(x) as tf.Tensor, y);
+          return tf.mean(squared ? tf.square(error) : tf.abs(error)) as tf.Scalar;
+        }, true) as tf.Scalar;
+      });
+      const value = (await loss.data())[0]!;
+      loss.dispose();
+      return value;
+    },
+    layers: () => modelLayers(model),
+    dispose: () => optimizer.dispose(),
+  };
+}
+
+function modelLayers(model: tf.Sequential): Array<{ weights: Float32Array; bias: Float32Array }> {
+  return model.layers.map((layer) => {
     const [kernel, bias] = layer.getWeights();
-    const inSize = kernel!.shape[0]!;
-    const outSize = kernel!.shape[1]!;
-    const weights = Float32Array.from(kernel!.dataSync());
-    const b = Float32Array.from(bias!.dataSync());
-    const activation = (index === model.layers.length - 1 ? 'sigmoid' : 'relu') as Activation;
+    return { weights: Float32Array.from(kernel!.dataSync()), bias: Float32Array.from(bias!.dataSync()) };
+  });
+}
+
+/** TF.js's Adam defaults (tf.train.adam): beta1 0.9, beta2 0.999, epsilon 1e-7 on sqrt(v̂). */
+const TFJS_ADAM_EPSILON = 1e-7;
+
+function engineStep(model: tf.Sequential, engine: 'native' | 'ts', batchSize: number, learningRate: number): EstimatorStep {
+  const initial = modelLayers(model);
+  const spec: MlpSpec = {
+    layers: initial.map((l, i) => ({
+      inSize: l.weights.length / l.bias.length,
+      outSize: l.bias.length,
+      weights: l.weights,
+      bias: l.bias,
+      activation: i === initial.length - 1 ? 'sigmoid' : 'relu',
+    })),
+  };
+  const trainer = createMlpTrainer(spec, { impl: engine, maxBatch: batchSize, adam: { learningRate, epsilon: TFJS_ADAM_EPSILON } });
+  return {
+    async minimize(xb, yb, batch, squared) {
+      const out = trainer.forward(xb, batch);
+      let loss: number;
+      if (squared) {
+        loss = trainer.loss('mse', yb);
+      } else {
+        // Mean absolute error: d/dout = sign(out - y) / batch (0 where they are equal, as tf.abs's gradient).
+        loss = 0;
+        const grad = trainer.outputGradient;
+        for (let i = 0; i < batch; i++) {
+          const d = out[i]! - yb[i]!;
+          loss += Math.abs(d) / batch;
+          grad[i] = Math.sign(d) / batch;
+        }
+      }
+      trainer.backward(trainer.outputGradient.subarray(0, batch));
+      trainer.adamStep();
+      return loss;
+    },
+    layers: () => trainer.toSpec().layers.map((l) => ({ weights: l.weights, bias: l.bias })),
+    dispose: () => undefined,
+  };
+}
+
+/** Dense layers' weights as an MlpSpec, with the standardization folded into the first layer. */
+function exportSpec(trained: Array<{ weights: Float32Array; bias: Float32Array }>, mean: Float64Array, std: Float64Array): MlpSpec {
+  const layers = trained.map(({ weights: kernel, bias }, index) => {
+    const outSize = bias.length;
+    const inSize = kernel.length / outSize;
+    const weights = Float32Array.from(kernel);
+    const b = Float32Array.from(bias);
+    const activation = (index === trained.length - 1 ? 'sigmoid' : 'relu') as Activation;
     if (index === 0) {
       // (raw - mean) / std times W + b  ==  raw (W / std) + (b - sum_i mean_i / std_i W_i)
       for (let j = 0; j < outSize; j++) {

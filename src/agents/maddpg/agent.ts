@@ -22,12 +22,14 @@ import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, EpisodeStats, TrainableAgent, Transition } from '../agent.js';
+import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
-import { Adam } from '../core/adam.js';
 import { shareBounds, type ShareBounds } from '../core/allocation.js';
 import { costsFromObservation, sliceConstraints, type SliceConstraint } from '../core/costs.js';
 import { NORM_FEATURES } from '../core/features.js';
-import { TfMlp, specFromArrays } from '../core/mlp.js';
+import { actImpl } from '../core/forward.js';
+import { specFromArrays } from '../core/mlp.js';
+import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook, type ReplayBatch } from '../core/transition-book.js';
 import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
@@ -42,12 +44,12 @@ export const MADDPG_DEFAULTS = {
   tau: 0.01,
   batchSize: 256,
   bufferCapacity: 100_000,
-  /** Env steps of random feasible allocations before learning starts. */
-  warmupSteps: 200,
+  /** Env steps of random feasible allocations before learning starts (docs/agents.md#settings). */
+  warmupSteps: 1000,
   /** Gradient updates per env step (after warm-up). */
   updatesPerStep: 1,
   /** Env steps between update rounds (each round runs updatesPerStep updates). */
-  updateEvery: 3,
+  updateEvery: 1,
   noiseStart: 0.15,
   noiseEnd: 0.02,
   noiseDecaySteps: 4000,
@@ -95,18 +97,17 @@ function admmSettings(cfg: MaddpgSettings, maxIterations = cfg.admmIterations): 
 export class MaddpgAgent implements TrainableAgent {
   readonly id: string;
   readonly cfg: MaddpgSettings;
+  readonly engine: TrainingEngine;
   private readonly S: number;
   private readonly C: number;
   private readonly types: string[];
   private readonly typeOf: number[];
   private readonly slotsOfType: number[][];
   private readonly heads: number;
-  private readonly actors: TfMlp[] = [];
-  private readonly actorTargets: TfMlp[] = [];
-  private readonly critics: TfMlp[] = [];
-  private readonly criticTargets: TfMlp[] = [];
-  private readonly actorOpts: Adam[] = [];
-  private readonly criticOpts: Adam[] = [];
+  private readonly actors: Network[] = [];
+  private readonly actorTargets: Network[] = [];
+  private readonly critics: Network[] = [];
+  private readonly criticTargets: Network[] = [];
   private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly constraints: SliceConstraint[];
@@ -141,6 +142,7 @@ export class MaddpgAgent implements TrainableAgent {
       ['admmRhoMin', 1e-9, this.cfg.admmRho],
       ['admmRhoMax', this.cfg.admmRho, 1e9],
     ]);
+    this.engine = trainingEngine(options.engine);
     this.S = layout.slices.length;
     this.C = layout.cells;
     const groups = sliceTypeGroups(layout);
@@ -161,18 +163,18 @@ export class MaddpgAgent implements TrainableAgent {
     for (let t = 0; t < this.types.length; t++) {
       const actorShape = { inputSize: ACTOR_INPUTS, hidden: this.cfg.hidden, outputSize: 1, outputActivation: 'sigmoid' as const };
       const criticShape = { inputSize: this.criticInputs, hidden: this.cfg.hidden, outputSize: this.heads, finalInitScale: 3e-3 };
-      const actor = new TfMlp(actorShape, initRng);
-      const critic = new TfMlp(criticShape, initRng);
-      const actorTarget = new TfMlp(actorShape, initRng);
-      const criticTarget = new TfMlp(criticShape, initRng);
+      // Rows of one update: a type's (batch row, slot) pairs.
+      const net = (learningRate: number) => ({ engine: this.engine, learningRate, clipNorm: this.cfg.gradClip, maxBatch: this.cfg.batchSize * this.slotsOfType[t]!.length });
+      const actor = new Network(actorShape, initRng, net(this.cfg.actorLr));
+      const critic = new Network(criticShape, initRng, net(this.cfg.criticLr));
+      const actorTarget = new Network(actorShape, initRng, net(0));
+      const criticTarget = new Network(criticShape, initRng, net(0));
       actor.softUpdateInto(actorTarget, 1);
       critic.softUpdateInto(criticTarget, 1);
       this.actors.push(actor);
       this.critics.push(critic);
       this.actorTargets.push(actorTarget);
       this.criticTargets.push(criticTarget);
-      this.actorOpts.push(new Adam(actor.variables(), { learningRate: this.cfg.actorLr, clipNorm: this.cfg.gradClip }));
-      this.criticOpts.push(new Adam(critic.variables(), { learningRate: this.cfg.criticLr, clipNorm: this.cfg.gradClip }));
     }
     // Each row also keeps the constraint costs of its cell's slices (the lagrangian critic's second head).
     this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, this.id, 'explore')), [{ name: 'cost', width: this.S }]);
@@ -180,7 +182,7 @@ export class MaddpgAgent implements TrainableAgent {
   }
 
   private policySettings(): AdmmPolicySettings {
-    return { admm: admmSettings(this.cfg) };
+    return { admm: admmSettings(this.cfg), impl: actImpl(this.engine) };
   }
 
   settings(): Record<string, unknown> {
@@ -389,9 +391,17 @@ export class MaddpgAgent implements TrainableAgent {
     const H = this.heads;
     const y = this.criticLabels(t, batch, pairs, nextAct);
     const input = this.criticInput(batch.obs, batch.act, pairs.rows, pairs.slots);
-    return this.criticOpts[t]!.minimize(() =>
+    const critic = this.critics[t]!;
+    if (this.engine !== 'tfjs') {
+      const trainer = critic.reserve(n);
+      trainer.forward(input, n);
+      const loss = trainer.loss('mse', y);
+      critic.step(trainer.outputGradient.subarray(0, n * H));
+      return loss;
+    }
+    return critic.adam!.minimize(() =>
       tf.tidy(() => {
-        const q = this.critics[t]!.apply(tf.tensor2d(input, [n, this.criticInputs]));
+        const q = critic.tf!.apply(tf.tensor2d(input, [n, this.criticInputs]));
         return tf.mean(tf.square(tf.sub(q, tf.tensor2d(y, [n, H])))) as tf.Scalar;
       }),
     );
@@ -442,17 +452,71 @@ export class MaddpgAgent implements TrainableAgent {
    * lambda Q_C), plus the pre-activation regularizer; the loss before the step.
    */
   private updateActor(t: number, batch: ReplayBatch, pairs: TypeRows, rng: Rng): number {
+    const inputs = this.actorInputs(batch, pairs, rng);
+    return this.engine === 'tfjs' ? this.actorStepTf(t, inputs) : this.actorStep(t, inputs);
+  }
+
+  /**
+   * The actor step on the engine. With u the actor's pre-activation, x = sigmoid(u) enters the
+   * critic twice (as the slice's own share and in the joint shares), so dLoss/dx is the sum of
+   * the critic's input gradient at both columns plus rho (x - v) / n from the penalty; through the
+   * sigmoid and with the regularizer's 2 reg u / n it is the gradient at u.
+   */
+  private actorStep(t: number, inputs: ActorInputs): number {
     const { S } = this;
     const NF = NORM_FEATURES;
-    const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = this.actorInputs(batch, pairs, rng);
+    const D = this.criticInputs;
+    const H = this.heads;
+    const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = inputs;
+    const actor = this.actors[t]!;
+    const x = new Float32Array(n);
+    const pre = actor.forwardTrain(actorIn, n, x).slice();
+    const qIn = new Float32Array(n * D);
+    for (let j = 0; j < n; j++) {
+      const o = j * D;
+      qIn.set(ownFeats.subarray(j * NF, (j + 1) * NF), o);
+      qIn[o + NF] = x[j]!;
+      qIn.set(allFeats.subarray(j * S * NF, (j + 1) * S * NF), o + NF + 1);
+      for (let k = 0; k < S; k++) qIn[o + NF + 1 + S * NF + k] = othersActs[j * S + k]! + oneHot[j * S + k]! * x[j]!;
+    }
+    const critic = this.critics[t]!.reserve(n);
+    const q = critic.forward(qIn, n);
+    const useLambda = this.variant === 'lagrangian';
+    const reg = this.cfg.policyRegularizer;
+    let objective = 0;
+    let preSquares = 0;
+    const dq = new Float32Array(n * H);
+    for (let j = 0; j < n; j++) {
+      const value = q[j * H]! - (useLambda ? lambdas[j]! * q[j * H + 1]! : 0);
+      const d = x[j]! - vs[j]!;
+      objective += (value - 0.5 * rhos[j]! * d * d) / n;
+      preSquares += pre[j]! * pre[j]!;
+      dq[j * H] = -1 / n;
+      if (useLambda) dq[j * H + 1] = lambdas[j]! / n;
+    }
+    const dIn = critic.backward(dq, { weights: false, input: true })!;
+    const gradPre = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      let dx = dIn[j * D + NF]! + (rhos[j]! * (x[j]! - vs[j]!)) / n;
+      for (let k = 0; k < S; k++) dx += oneHot[j * S + k]! * dIn[j * D + NF + 1 + S * NF + k]!;
+      gradPre[j] = dx * x[j]! * (1 - x[j]!) + (2 * reg * pre[j]!) / n;
+    }
+    actor.step(gradPre);
+    return -objective + (reg * preSquares) / n;
+  }
+
+  private actorStepTf(t: number, inputs: ActorInputs): number {
+    const { S } = this;
+    const NF = NORM_FEATURES;
+    const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = inputs;
     const reg = this.cfg.policyRegularizer;
     const useLambda = this.variant === 'lagrangian';
-    return this.actorOpts[t]!.minimize(() =>
+    return this.actors[t]!.adam!.minimize(() =>
       tf.tidy(() => {
-        const { out: x, pre } = this.actors[t]!.applyWithPre(tf.tensor2d(actorIn, [n, ACTOR_INPUTS]));
+        const { out: x, pre } = this.actors[t]!.tf!.applyWithPre(tf.tensor2d(actorIn, [n, ACTOR_INPUTS]));
         const acts = tf.add(tf.tensor2d(othersActs, [n, S]), tf.mul(tf.tensor2d(oneHot, [n, S]), x)) as tf.Tensor2D;
         const qIn = tf.concat<tf.Tensor2D>([tf.tensor2d(ownFeats, [n, NF]), x, tf.tensor2d(allFeats, [n, S * NF]), acts], 1);
-        const q = this.critics[t]!.apply(qIn);
+        const q = this.critics[t]!.tf!.apply(qIn);
         let value = tf.slice(q, [0, 0], [n, 1]);
         if (useLambda) value = tf.sub(value, tf.mul(tf.tensor2d(lambdas, [n, 1]), tf.slice(q, [0, 1], [n, 1])));
         const penalty = tf.mul(tf.mul(tf.tensor2d(rhos, [n, 1]), 0.5), tf.square(tf.sub(x, tf.tensor2d(vs, [n, 1]))));
@@ -464,18 +528,13 @@ export class MaddpgAgent implements TrainableAgent {
 
   getState(): AgentState {
     const arrays: AgentState['arrays'] = {};
-    const put = (prefix: string, list: Float32Array[]): void => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
     const adamT: number[] = [];
     for (let t = 0; t < this.types.length; t++) {
-      put(`actor${t}`, this.actors[t]!.getArrays());
-      put(`actorTarget${t}`, this.actorTargets[t]!.getArrays());
-      put(`critic${t}`, this.critics[t]!.getArrays());
-      put(`criticTarget${t}`, this.criticTargets[t]!.getArrays());
-      const a = this.actorOpts[t]!.getState();
-      const c = this.criticOpts[t]!.getState();
-      put(`adamActor${t}`, a.arrays);
-      put(`adamCritic${t}`, c.arrays);
-      adamT.push(a.t, c.t);
+      const actorT = storeNetwork(arrays, `actor${t}`, `adamActor${t}`, this.actors[t]!);
+      storeNetwork(arrays, `actorTarget${t}`, null, this.actorTargets[t]!);
+      const criticT = storeNetwork(arrays, `critic${t}`, `adamCritic${t}`, this.critics[t]!);
+      storeNetwork(arrays, `criticTarget${t}`, null, this.criticTargets[t]!);
+      adamT.push(actorT, criticT);
     }
     const book = this.book.checkpoint();
     Object.assign(arrays, book.arrays);
@@ -511,16 +570,11 @@ export class MaddpgAgent implements TrainableAgent {
       replay: { head: number; size: number };
       layers: number;
     };
-    const get = (prefix: string, count: number): Float32Array[] =>
-      Array.from({ length: count }, (_, i) => state.arrays[`${prefix}/${i}`] as Float32Array);
-    const L = 2 * m.layers;
     for (let t = 0; t < this.types.length; t++) {
-      this.actors[t]!.setArrays(get(`actor${t}`, L));
-      this.actorTargets[t]!.setArrays(get(`actorTarget${t}`, L));
-      this.critics[t]!.setArrays(get(`critic${t}`, L));
-      this.criticTargets[t]!.setArrays(get(`criticTarget${t}`, L));
-      this.actorOpts[t]!.setState(m.adamT[2 * t]!, get(`adamActor${t}`, 2 * L));
-      this.criticOpts[t]!.setState(m.adamT[2 * t + 1]!, get(`adamCritic${t}`, 2 * L));
+      restoreNetwork(state.arrays, `actor${t}`, `adamActor${t}`, this.actors[t]!, m.layers, m.adamT[2 * t]!);
+      restoreNetwork(state.arrays, `actorTarget${t}`, null, this.actorTargets[t]!, m.layers);
+      restoreNetwork(state.arrays, `critic${t}`, `adamCritic${t}`, this.critics[t]!, m.layers, m.adamT[2 * t + 1]!);
+      restoreNetwork(state.arrays, `criticTarget${t}`, null, this.criticTargets[t]!, m.layers);
     }
     this.book.restore(m, state.arrays);
     this.lambda.set(state.arrays.lambda as Float64Array);
@@ -533,7 +587,6 @@ export class MaddpgAgent implements TrainableAgent {
 
   dispose(): void {
     for (const n of [...this.actors, ...this.actorTargets, ...this.critics, ...this.criticTargets]) n.dispose();
-    for (const o of [...this.actorOpts, ...this.criticOpts]) o.dispose();
   }
 }
 

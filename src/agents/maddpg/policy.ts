@@ -7,7 +7,7 @@
 import { admmSolve, createAdmmState, resetAdmmState, type AdmmSettings, type AdmmState } from '../../constraints/index.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
-import type { MlpSpec } from '../../native/index.js';
+import type { MlpImplChoice, MlpSpec } from '../../native/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
 import { createActorForward, type ActorForward } from '../core/forward.js';
@@ -18,6 +18,8 @@ export const ACTOR_INPUTS = NORM_FEATURES + 2;
 
 export interface AdmmPolicySettings {
   admm: Partial<AdmmSettings> & { rho: number; maxIterations: number; rhoMin: number; rhoMax: number };
+  /** The actors' forward implementation (default 'auto': the addon when built). */
+  impl?: MlpImplChoice;
 }
 
 /** Slice type index of each slice, and the distinct types in first-seen order. */
@@ -61,7 +63,7 @@ export class AdmmPolicy implements SlicingPolicy {
   ) {
     this.id = id;
     this.typeOf = sliceTypeGroups(layout).typeOf;
-    this.actors = actorSpecs.map((spec) => createActorForward(spec));
+    this.actors = actorSpecs.map((spec) => createActorForward(spec, settings.impl));
     this.cells = layout.cells;
     this.slices = layout.slices.length;
     this.state = createAdmmState(this.cells, this.slices, settings.admm.rho);

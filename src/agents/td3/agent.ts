@@ -9,33 +9,35 @@
 import * as tf from '../tf.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
-import type { MlpSpec } from '../../native/index.js';
+import type { MlpImplChoice, MlpSpec } from '../../native/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
+import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
-import { Adam } from '../core/adam.js';
 import { projectAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
-import { createActorForward, type ActorForward } from '../core/forward.js';
-import { TfMlp, specFromArrays } from '../core/mlp.js';
-import { projectRows, projectionOp } from '../core/projection-op.js';
+import { actImpl, createActorForward, type ActorForward } from '../core/forward.js';
+import { specFromArrays } from '../core/mlp.js';
+import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
+import { projectRows, projectRowsVjp, projectionOp } from '../core/projection-op.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook } from '../core/transition-book.js';
 
 export type CellAgentKind = 'ddpg' | 'td3';
 
+/** Settings chosen by measurement: docs/agents.md#settings. */
 export const TD3_DEFAULTS = {
-  hidden: [128, 128],
+  hidden: [256, 256],
   actorLr: 1e-3,
   criticLr: 1e-3,
   gamma: 0.5,
   tau: 0.005,
   batchSize: 256,
   bufferCapacity: 100_000,
-  warmupSteps: 200,
+  warmupSteps: 1000,
   updatesPerStep: 1,
   /** Env steps between update rounds (each round runs updatesPerStep updates). */
-  updateEvery: 3,
+  updateEvery: 1,
   noiseStart: 0.1,
   noiseEnd: 0.1,
   noiseDecaySteps: 0,
@@ -52,7 +54,6 @@ export type Td3Settings = typeof TD3_DEFAULTS;
 
 export const DDPG_DEFAULTS: Td3Settings = {
   ...TD3_DEFAULTS,
-  hidden: [64, 64],
   tau: 0.01,
   policyDelay: 1,
   targetNoise: 0,
@@ -73,8 +74,9 @@ export class CellActorPolicy implements SlicingPolicy {
     readonly layout: SlicingLayout,
     spec: MlpSpec,
     readonly bounds: ShareBounds | null,
+    impl: MlpImplChoice = 'auto',
   ) {
-    this.actor = createActorForward(spec);
+    this.actor = createActorForward(spec, impl);
   }
 
   setWeights(spec: MlpSpec): void {
@@ -98,15 +100,14 @@ export class CellActorPolicy implements SlicingPolicy {
 export class CellAgent implements TrainableAgent {
   readonly id: CellAgentKind;
   readonly cfg: Td3Settings;
+  readonly engine: TrainingEngine;
   private readonly C: number;
   private readonly S: number;
   private readonly twin: boolean;
-  private readonly actor: TfMlp;
-  private readonly actorTarget: TfMlp;
-  private readonly critics: TfMlp[] = [];
-  private readonly criticTargets: TfMlp[] = [];
-  private readonly actorOpt: Adam;
-  private readonly criticOpts: Adam[] = [];
+  private readonly actor: Network;
+  private readonly actorTarget: Network;
+  private readonly critics: Network[] = [];
+  private readonly criticTargets: Network[] = [];
   private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly rng: Rng;
@@ -134,6 +135,7 @@ export class CellAgent implements TrainableAgent {
       ['actorLr', 0, 1],
       ['criticLr', 0, 1],
     ]);
+    this.engine = trainingEngine(options.engine);
     this.C = layout.cells;
     this.S = layout.slices.length;
     this.twin = kind === 'td3';
@@ -143,20 +145,19 @@ export class CellAgent implements TrainableAgent {
     const F = this.S * NORM_FEATURES;
     const actorShape = { inputSize: F, hidden: this.cfg.hidden, outputSize: this.S, outputActivation: 'sigmoid' as const, finalInitScale: 0.05 };
     const criticShape = { inputSize: F + this.S, hidden: this.cfg.hidden, outputSize: 1 };
-    this.actor = new TfMlp(actorShape, init);
-    this.actorTarget = new TfMlp(actorShape, init);
+    const net = (learningRate: number) => ({ engine: this.engine, learningRate, clipNorm: this.cfg.gradClip, maxBatch: this.cfg.batchSize });
+    this.actor = new Network(actorShape, init, net(this.cfg.actorLr));
+    this.actorTarget = new Network(actorShape, init, net(0));
     this.actor.softUpdateInto(this.actorTarget, 1);
     for (let k = 0; k < (this.twin ? 2 : 1); k++) {
-      const critic = new TfMlp(criticShape, init);
-      const target = new TfMlp(criticShape, init);
+      const critic = new Network(criticShape, init, net(this.cfg.criticLr));
+      const target = new Network(criticShape, init, net(0));
       critic.softUpdateInto(target, 1);
       this.critics.push(critic);
       this.criticTargets.push(target);
-      this.criticOpts.push(new Adam(critic.variables(), { learningRate: this.cfg.criticLr, clipNorm: this.cfg.gradClip }));
     }
-    this.actorOpt = new Adam(this.actor.variables(), { learningRate: this.cfg.actorLr, clipNorm: this.cfg.gradClip });
     this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, kind, 'explore')));
-    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds);
+    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds, actImpl(this.engine));
   }
 
   get replaySize(): number {
@@ -187,7 +188,7 @@ export class CellAgent implements TrainableAgent {
   }
 
   evaluationPolicy(): SlicingPolicy {
-    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds);
+    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds, actImpl(this.engine));
   }
 
   observe(tr: Transition): AgentMetrics | null {
@@ -214,7 +215,8 @@ export class CellAgent implements TrainableAgent {
     const B = fixed ? fixed.indices.length : this.cfg.batchSize;
     const F = S * NORM_FEATURES;
     const rng = fixed ? new Rng(fixed.seed) : this.rng;
-    const { obs: feats, act, qos, next, mask, nextMask, done } = this.book.batch(B, this.rng, fixed?.indices);
+    const batch = this.book.batch(B, this.rng, fixed?.indices);
+    const { obs: feats, act, qos, next, mask, nextMask, done } = batch;
     // Target action: target actor, smoothing noise (TD3), projection.
     const rawNext = this.actorTarget.predict(next, B);
     const projected = projectRows(rawNext, nextMask, B, S, this.bounds);
@@ -225,14 +227,8 @@ export class CellAgent implements TrainableAgent {
       }
     }
     const nextAct = projectRows(projected, nextMask, B, S, this.bounds);
-    const nextIn = new Float32Array(B * (F + S));
-    const curIn = new Float32Array(B * (F + S));
-    for (let b = 0; b < B; b++) {
-      nextIn.set(next.subarray(b * F, (b + 1) * F), b * (F + S));
-      nextIn.set(nextAct.subarray(b * S, (b + 1) * S), b * (F + S) + F);
-      curIn.set(feats.subarray(b * F, (b + 1) * F), b * (F + S));
-      curIn.set(act.subarray(b * S, (b + 1) * S), b * (F + S) + F);
-    }
+    const nextIn = joinRows(next, nextAct, B, F, S);
+    const curIn = joinRows(feats, act, B, F, S);
     const targets = this.criticTargets.map((t) => t.predict(nextIn, B));
     const y = new Float32Array(B);
     for (let b = 0; b < B; b++) {
@@ -243,22 +239,10 @@ export class CellAgent implements TrainableAgent {
       y[b] = this.reward(qos, mask, b) + (done[b] || !anyNext ? 0 : this.cfg.gamma * q);
     }
     let criticLoss = 0;
-    for (let k = 0; k < this.critics.length; k++) {
-      criticLoss += this.criticOpts[k]!.minimize(() =>
-        tf.tidy(() => tf.mean(tf.square(tf.sub(this.critics[k]!.apply(tf.tensor2d(curIn, [B, F + S])), tf.tensor2d(y, [B, 1])))) as tf.Scalar),
-      );
-    }
+    for (const critic of this.critics) criticLoss += this.engine === 'tfjs' ? this.criticStepTf(critic, curIn, y, B) : this.criticStep(critic, curIn, y, B);
     this.updates += 1;
     if (this.updates % this.cfg.policyDelay === 0) {
-      this.lastActorLoss = this.actorOpt.minimize(() =>
-        tf.tidy(() => {
-          const state = tf.tensor2d(feats, [B, F]);
-          const { out, pre } = this.actor.applyWithPre(state);
-          const x = projectionOp(out, mask, this.bounds.trivial ? null : this.bounds);
-          const q = this.critics[0]!.apply(tf.concat([state, x], 1));
-          return tf.add(tf.neg(tf.mean(q)), tf.mul(this.cfg.policyRegularizer, tf.mean(tf.square(pre)))) as tf.Scalar;
-        }),
-      );
+      this.lastActorLoss = this.engine === 'tfjs' ? this.actorStepTf(feats, mask, B) : this.actorStep(feats, mask, B);
       this.actor.softUpdateInto(this.actorTarget, this.cfg.tau);
       for (let k = 0; k < this.critics.length; k++) this.critics[k]!.softUpdateInto(this.criticTargets[k]!, this.cfg.tau);
       this.dirty = true;
@@ -266,20 +250,73 @@ export class CellAgent implements TrainableAgent {
     return { criticLoss: criticLoss / this.critics.length, actorLoss: this.lastActorLoss, updates: this.updates };
   }
 
+  /** A critic's MSE step toward y on the engine; the loss before the step. */
+  private criticStep(critic: Network, curIn: Float32Array, y: Float32Array, B: number): number {
+    const trainer = critic.reserve(B);
+    trainer.forward(curIn, B);
+    const loss = trainer.loss('mse', y);
+    critic.step(trainer.outputGradient.subarray(0, B));
+    return loss;
+  }
+
+  private criticStepTf(critic: Network, curIn: Float32Array, y: Float32Array, B: number): number {
+    const width = curIn.length / B;
+    return critic.adam!.minimize(() => tf.tidy(() => tf.mean(tf.square(tf.sub(critic.tf!.apply(tf.tensor2d(curIn, [B, width])), tf.tensor2d(y, [B, 1])))) as tf.Scalar));
+  }
+
+  /**
+   * The actor step on the engine: loss = -mean Q1(s, P(sigmoid(u))) + reg mean(u^2), u the
+   * actor's pre-activation and P the projection. dLoss/dx comes from critic 1's input gradient,
+   * goes through the projection's VJP and the sigmoid, and the regularizer's 2 reg u / (B S) is
+   * added at u. Returns the loss before the step.
+   */
+  private actorStep(feats: Float32Array, mask: Float32Array, B: number): number {
+    const { S } = this;
+    const F = S * NORM_FEATURES;
+    const out = new Float32Array(B * S);
+    const pre = this.actor.forwardTrain(feats, B, out).slice();
+    const bounds = this.bounds.trivial ? null : this.bounds;
+    const x = projectRows(out, mask, B, S, bounds);
+    const critic = this.critics[0]!.reserve(B);
+    const q = critic.forward(joinRows(feats, x, B, F, S), B);
+    let qMean = 0;
+    for (let b = 0; b < B; b++) qMean += q[b]! / B;
+    const dIn = critic.backward(new Float32Array(B).fill(-1 / B), { weights: false, input: true })!;
+    const dx = new Float32Array(B * S);
+    for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) dx[b * S + s] = dIn[b * (F + S) + F + s]!;
+    const dOut = projectRowsVjp(out, dx, mask, B, S, bounds);
+    const reg = this.cfg.policyRegularizer;
+    let preSquares = 0;
+    const gradPre = new Float32Array(B * S);
+    for (let i = 0; i < B * S; i++) {
+      const u = pre[i]!;
+      preSquares += u * u;
+      gradPre[i] = dOut[i]! * out[i]! * (1 - out[i]!) + (2 * reg * u) / (B * S);
+    }
+    this.actor.step(gradPre);
+    return -qMean + (reg * preSquares) / (B * S);
+  }
+
+  private actorStepTf(feats: Float32Array, mask: Float32Array, B: number): number {
+    const F = this.S * NORM_FEATURES;
+    return this.actor.adam!.minimize(() =>
+      tf.tidy(() => {
+        const state = tf.tensor2d(feats, [B, F]);
+        const { out, pre } = this.actor.tf!.applyWithPre(state);
+        const x = projectionOp(out, mask, this.bounds.trivial ? null : this.bounds);
+        const q = this.critics[0]!.tf!.apply(tf.concat([state, x], 1));
+        return tf.add(tf.neg(tf.mean(q)), tf.mul(this.cfg.policyRegularizer, tf.mean(tf.square(pre)))) as tf.Scalar;
+      }),
+    );
+  }
+
   getState(): AgentState {
     const arrays: AgentState['arrays'] = {};
-    const put = (prefix: string, list: Float32Array[]): void => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
-    put('actor', this.actor.getArrays());
-    put('actorTarget', this.actorTarget.getArrays());
-    const a = this.actorOpt.getState();
-    put('adamActor', a.arrays);
-    const adamT = [a.t];
+    const adamT = [storeNetwork(arrays, 'actor', 'adamActor', this.actor)];
+    storeNetwork(arrays, 'actorTarget', null, this.actorTarget);
     this.critics.forEach((c, k) => {
-      put(`critic${k}`, c.getArrays());
-      put(`criticTarget${k}`, this.criticTargets[k]!.getArrays());
-      const s = this.criticOpts[k]!.getState();
-      put(`adamCritic${k}`, s.arrays);
-      adamT.push(s.t);
+      adamT.push(storeNetwork(arrays, `critic${k}`, `adamCritic${k}`, c));
+      storeNetwork(arrays, `criticTarget${k}`, null, this.criticTargets[k]!);
     });
     const book = this.book.checkpoint();
     Object.assign(arrays, book.arrays);
@@ -303,15 +340,11 @@ export class CellAgent implements TrainableAgent {
 
   setState(state: AgentState): void {
     const m = state.meta as { envSteps: number; updates: number; lastActorLoss: number; adamT: number[]; rng: number[]; exploreRng: number[]; replay: { head: number; size: number }; layers: number };
-    const L = 2 * m.layers;
-    const get = (prefix: string, count: number): Float32Array[] => Array.from({ length: count }, (_, i) => state.arrays[`${prefix}/${i}`] as Float32Array);
-    this.actor.setArrays(get('actor', L));
-    this.actorTarget.setArrays(get('actorTarget', L));
-    this.actorOpt.setState(m.adamT[0]!, get('adamActor', 2 * L));
+    restoreNetwork(state.arrays, 'actor', 'adamActor', this.actor, m.layers, m.adamT[0]!);
+    restoreNetwork(state.arrays, 'actorTarget', null, this.actorTarget, m.layers);
     this.critics.forEach((c, k) => {
-      c.setArrays(get(`critic${k}`, L));
-      this.criticTargets[k]!.setArrays(get(`criticTarget${k}`, L));
-      this.criticOpts[k]!.setState(m.adamT[k + 1]!, get(`adamCritic${k}`, 2 * L));
+      restoreNetwork(state.arrays, `critic${k}`, `adamCritic${k}`, c, m.layers, m.adamT[k + 1]!);
+      restoreNetwork(state.arrays, `criticTarget${k}`, null, this.criticTargets[k]!, m.layers);
     });
     this.book.restore(m, state.arrays);
     this.rng.setState(m.rng);
@@ -322,8 +355,17 @@ export class CellAgent implements TrainableAgent {
 
   dispose(): void {
     for (const n of [this.actor, this.actorTarget, ...this.critics, ...this.criticTargets]) n.dispose();
-    for (const o of [this.actorOpt, ...this.criticOpts]) o.dispose();
   }
+}
+
+/** Rows [a_b, c_b] of two row-major blocks a [batch, wa] and c [batch, wc]. */
+function joinRows(a: Float32Array, c: ArrayLike<number>, batch: number, wa: number, wc: number): Float32Array {
+  const out = new Float32Array(batch * (wa + wc));
+  for (let b = 0; b < batch; b++) {
+    out.set(a.subarray(b * wa, (b + 1) * wa), b * (wa + wc));
+    for (let k = 0; k < wc; k++) out[b * (wa + wc) + wa + k] = c[b * wc + k]!;
+  }
+  return out;
 }
 
 export function cellPolicyFromState(layout: SlicingLayout, scenario: AgentScenario, state: AgentState): CellActorPolicy {

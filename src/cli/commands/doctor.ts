@@ -45,12 +45,12 @@ export function checkNode(version = process.versions.node): DoctorCheck {
 }
 
 /**
- * Which TensorFlow.js backend training would use, and why: `--backend auto` is selected here as a
+ * Which TensorFlow.js backend training would use, and why: `--backend tfjs` is selected here as a
  * run would select it, and each backend is reported as in use, not loaded (with the reason), or
  * not needed (a faster one loaded first).
  */
 export async function probeTfBackend(): Promise<{ backend: 'tensorflow' | 'wasm' | 'cpu'; detail: string; backends: string[] }> {
-  const info = await selectBackend('auto');
+  const info = await selectBackend('tfjs');
   const backends = BACKEND_PACKAGES.map(({ choice, name, package: pkg }) => {
     const failure = info.fallbacks.find((reason) => reason.startsWith(`${choice}:`));
     if (failure) return failure;

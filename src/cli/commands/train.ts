@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('-e, --episodes <n>', "training episodes (default: the scenario's training.episodes)", integerOption('--episodes', { min: 1 }))
     .option('-o, --out <dir>', 'folder for run directories', 'runs')
     .option('--run-id <id>', 'name of the run directory (default: <scenario>-<agent>-s<seed>-<time>)')
-    .option('-b, --backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES.join(', ')} (default: auto; with --resume: the run's)`, (v) =>
+    .option('-b, --backend <name>', `training backend: ${BACKEND_CHOICES.join(', ')} (default: auto = the native engine, or its TS fallback without the addon; tfjs = TensorFlow.js; with --resume: the run's)`, (v) =>
       parseBackendChoice(v),
     )
     .option('--resume <run-dir>', 'continue a killed or finished run from its last checkpoint (with --episodes: up to that many)')
