@@ -15,6 +15,7 @@
 // scenario/ parseScenarioBase for the fields every scenario has) and the registry dispatches on
 // the document's `family:` field (parseFamilyScenario).
 export * from './slicing/index.js';
+export * from './vnf/index.js';
 export {
   SPACE_KINDS,
   describeSpace,

@@ -12,11 +12,12 @@ import { loadScenarioWith, type Scenario, type ScenarioBase } from '../scenario/
 import { InputError, Ns3tsError } from '../util/index.js';
 import { SPACE_KINDS, describeSpace, type AcceptedSpaces, type EnvFamily } from './family.js';
 import { slicingFamily } from './slicing/index.js';
+import { vnfFamily } from './vnf/index.js';
 
 /** The family of a scenario without a `family:` field. */
 export const DEFAULT_FAMILY_ID = 'slicing';
 
-const BUILT_IN: readonly EnvFamily[] = [slicingFamily];
+const BUILT_IN: readonly EnvFamily[] = [slicingFamily, vnfFamily];
 
 const registry = new Map<string, EnvFamily>(BUILT_IN.map((family) => [family.id, family]));
 
