@@ -115,11 +115,25 @@ export function resolveScenario(spec: string | Scenario | Record<string, unknown
 }
 
 /** The shipped scenarios, sorted by name, with their one-line descriptions. */
-export function listScenarios(read: ScenarioDocumentReader<ScenarioBase> = parseScenario): ScenarioSummary[] {
-  return listScenarioFiles().map((path) => {
-    const s = loadScenarioWith(path, read);
+export function listScenarios(read?: ScenarioDocumentReader<ScenarioBase>): ScenarioSummary[] {
+  // Without a reader: the slicing scenarios only (other families' files are read through the
+  // family registry's parseFamilyScenario, which the CLI passes).
+  const files = read ? listScenarioFiles() : listScenarioFiles().filter(isSlicingFile);
+  return files.map((path) => {
+    const s = loadScenarioWith(path, read ?? parseScenario);
     return { name: s.name, description: s.description, envKind: s.env.kind, path };
   });
+}
+
+/** Whether a scenario file names no family or the slicing family (an unreadable file counts as slicing, so that its error shows). */
+function isSlicingFile(path: string): boolean {
+  try {
+    const raw: unknown = parseYaml(readInputFile(path, basename(path)));
+    const family = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).family : undefined;
+    return family === undefined || family === 'slicing';
+  } catch {
+    return true;
+  }
 }
 
 /** The resolved scenario as YAML (what `ns3ts scenarios show` prints). */

@@ -11,6 +11,7 @@ describe('ns3ts scenarios families', () => {
     expect(text.stdout).toContain('  baselines: static, proportional, demand, oracle');
     expect(JSON.parse(json.stdout)).toEqual([
       expect.objectContaining({ id: 'slicing', envKinds: ['synthetic', 'ns3'], baselines: ['static', 'proportional', 'demand', 'oracle'] }),
+      expect.objectContaining({ id: 'vnf-migration', envKinds: ['synthetic'], baselines: ['none', 'threshold', 'ffd'] }),
     ]);
   }, 120_000);
 });
