@@ -6,7 +6,7 @@
  */
 import type { Info, NdArray } from '../env/index.js';
 import type { AcceptedSpaces, SlicingLayout } from '../families/index.js';
-import type { AgentSpec, ConstraintSpec, Scenario, SliceSpec } from '../scenario/index.js';
+import type { AgentSpec, ConstraintSpec, Scenario, ScenarioBase, SliceSpec } from '../scenario/index.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
 /** One env step as the agent sees it (observations in the shared slicing layout). */
@@ -116,4 +116,51 @@ export interface AgentEntry {
   create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent | Promise<TrainableAgent>;
   /** The trained policy of a run directory (its last checkpoint). */
   load(runDir: string): Promise<SlicingPolicy>;
+  /**
+   * The agent's own training loop on a scenario of a family other than slicing (train() hands the
+   * run to it, new or resumed): the same run-directory files, options and summary as train().
+   */
+  trainRun?(options: FamilyRunOptions): Promise<FamilyRunSummary>;
+}
+
+/** The options train() passes to an agent's own loop (AgentEntry.trainRun); the names of TrainOptions. */
+export interface FamilyRunOptions {
+  scenario?: string | ScenarioBase;
+  seed?: number;
+  episodes?: number;
+  outDir?: string;
+  runId?: string;
+  resume?: string;
+  evalEvery?: number;
+  evalEpisodes?: number;
+  checkpointEvery?: number;
+  agentSettings?: Record<string, unknown>;
+  progress?: boolean;
+  onEpisode?: (line: Record<string, unknown>) => void;
+  stopAfter?: number;
+  announce?: (line: string) => void;
+  signal?: AbortSignal;
+  onRunDir?: (runDir: string) => void;
+}
+
+/** What an agent's own loop returns: the fields of train()'s TrainSummary. */
+export interface FamilyRunSummary {
+  runId: string;
+  runDir: string;
+  agent: string;
+  scenario: string;
+  seed: number;
+  episodes: number;
+  completedEpisodes: number;
+  finished: boolean;
+  totalSteps: number;
+  updates: number;
+  trainSeconds: number;
+  stepsPerSecond: number;
+  backend: string;
+  replayBytesPerTransition: number | null;
+  lastTrain: Record<string, unknown> | null;
+  lastEval: Record<string, unknown> | null;
+  resumedFrom: number | null;
+  warnings: string[];
 }

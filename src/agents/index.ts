@@ -9,6 +9,8 @@ export type {
   AgentScenario,
   AgentCreateOptions,
   AgentEntry,
+  FamilyRunOptions,
+  FamilyRunSummary,
 } from './agent.js';
 export { SLICING_SPACES } from './agent.js';
 export { agentRegistry, agentIds, getAgentEntry, checkAgentFits } from './registry.js';
@@ -37,3 +39,5 @@ export { MaddpgAgent, AdmmPolicy, ACTOR_INPUTS, MADDPG_DEFAULTS, type MaddpgSett
 export { CellAgent, CellActorPolicy, TD3_DEFAULTS, DDPG_DEFAULTS, type Td3Settings, type CellAgentKind } from './td3/index.js';
 export { ReplayBuffer, type ReplayField } from './core/replay.js';
 export { projectionOp, projectRows, projectRowsVjp } from './core/projection-op.js';
+export { PpoAgent, PPO_DEFAULTS, trainPpoRun, loadPpoRun, evaluatePpo, ppoPolicy, type PpoSettings } from './ppo/index.js';
+export { trainFederatedPredictor, trainCentralisedPredictor, forecastError, fedAvg, BiGruPredictor, FEDERATED_DEFAULTS, PREDICTOR_DEFAULTS } from './predictor/index.js';

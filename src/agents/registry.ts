@@ -18,6 +18,7 @@ import type { AgentEntry } from './agent.js';
 import { idlaAgentEntry } from './idla/index.js';
 import { maddpgAdmmEntry, maddpgLagrangianEntry, maddpgRcpoEntry } from './maddpg/index.js';
 import { ddpgEntry, td3Entry } from './td3/index.js';
+import { ppoEntry } from './ppo/index.js';
 
 export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
   'maddpg-admm': maddpgAdmmEntry,
@@ -26,6 +27,7 @@ export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
   ddpg: ddpgEntry,
   td3: td3Entry,
   idla: idlaAgentEntry,
+  ppo: ppoEntry,
 };
 
 /** Registered ids, in the order of the map (the default agent first). */
