@@ -19,6 +19,11 @@ export interface DemandForecaster {
   readonly id: string;
   /** Demand of absolute step t per VNF, from rows 0..t-1 of `history` (rows of later steps are not there). */
   forecast(history: readonly Float32Array[], t: number): Float32Array;
+  /**
+   * Optional batch form: the forecasts of steps from..to-1, row t from rows 0..t-1 of `series`
+   * only (a learned model predicts them in one call; the twin asks once per episode).
+   */
+  forecastRange?(series: readonly Float32Array[], from: number, to: number): Float32Array[];
 }
 
 /** Last-value naive forecast: demand(t) = demand(t − 1). */
@@ -72,6 +77,8 @@ export class VnfTwin {
   /** Absolute index of the coming step. */
   private t = 0;
   private forecastRow: Float32Array;
+  /** The episode's forecasts when the forecaster has forecastRange. */
+  private forecastRows: Float32Array[] | null = null;
   private lastUtilisation: Float64Array;
 
   constructor(
@@ -118,7 +125,8 @@ export class VnfTwin {
   reset(physicalSeed: number): void {
     this.demand = demandSeries(this.section, this.population, physicalSeed, this.history + this.episodeSteps);
     this.t = this.history;
-    this.forecastRow = this.forecaster.forecast(this.demand.slice(0, this.t), this.t);
+    this.forecastRows = this.forecaster.forecastRange ? this.forecaster.forecastRange(this.demand, this.t, this.t + this.episodeSteps) : null;
+    this.forecastRow = this.forecastAt(this.t);
     // The initial placement reserves each VNF's daily peak (base × (1 + its site's amplitude)).
     const planning = new Float64Array(this.vnfCount);
     for (let v = 0; v < planning.length; v++) planning[v] = this.population.base[v]! * (1 + this.population.siteAmplitude[this.population.site[v]!]!);
@@ -271,8 +279,12 @@ export class VnfTwin {
     };
     this.lastUtilisation = physical.utilisation;
     this.t += 1;
-    if (this.t < this.demand.length) this.forecastRow = this.forecaster.forecast(this.demand.slice(0, this.t), this.t);
+    if (this.t < this.demand.length) this.forecastRow = this.forecastAt(this.t);
     return record;
+  }
+
+  private forecastAt(t: number): Float32Array {
+    return this.forecastRows ? this.forecastRows[t - this.history]! : this.forecaster.forecast(this.demand.slice(0, t), t);
   }
 
   /** Whether the episode's steps are all played. */
