@@ -4,8 +4,8 @@
  * TD3, IDLA. The loop owns the env, episodes, metrics and checkpoint files; the agent owns its
  * networks, replay data and update schedule.
  */
-import type { Info, NdArray } from '../env/index.js';
-import type { AcceptedSpaces, SlicingLayout } from '../families/index.js';
+import type { Env, Info, NdArray } from '../env/index.js';
+import type { AcceptedSpaces, FamilyPolicy, SlicingLayout } from '../families/index.js';
 import type { AgentSpec, ConstraintSpec, Scenario, ScenarioBase, SliceSpec } from '../scenario/index.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 
@@ -121,6 +121,8 @@ export interface AgentEntry {
    * run to it, new or resumed): the same run-directory files, options and summary as train().
    */
   trainRun?(options: FamilyRunOptions): Promise<FamilyRunSummary>;
+  /** With trainRun: the trained policy of such a run, built for the env it will play (`ns3ts report`). */
+  loadFamilyPolicy?(runDir: string): Promise<(env: Env, scenario: ScenarioBase) => FamilyPolicy>;
 }
 
 /** The options train() passes to an agent's own loop (AgentEntry.trainRun); the names of TrainOptions. */

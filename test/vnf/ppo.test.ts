@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PpoAgent, fedAvg } from '../../src/agents/index.js';
 import { addCategoricalGradient, clippedSurrogate, computeGae, maskedSoftmax } from '../../src/agents/ppo/index.js';
 import { VnfEnv, loadFamilyScenario, movesToAction, type VnfScenario } from '../../src/families/index.js';
+import { reportModel } from '../../src/report/index.js';
 import { train } from '../../src/train/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ns3ts-ppo-'));
@@ -122,6 +123,15 @@ describe('the PPO agent and its run', () => {
     expect(log.steps).toHaveLength(12);
     expect(log.steps[0]).toHaveProperty('energyKWh');
     expect(log.steps[0]).toHaveProperty('twinEnergyKWh');
+  });
+
+  it("draws the run's episode figures: energy, utilisation variance and both, per policy", async () => {
+    const model = await reportModel(join(dir, 'full'));
+    const ids = model.figures.map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(['vnf-energy', 'vnf-load-variance', 'vnf-combined']));
+    const energy = model.figures.find((f) => f.id === 'vnf-energy')!;
+    const policies = new Set(((energy.spec as { data: { values: Array<{ policy: string }> } }).data.values).map((r) => r.policy));
+    expect([...policies]).toEqual(['ppo', 'baseline:none', 'baseline:threshold', 'baseline:ffd']);
   });
 
   it('refuses a slicing agent on vnf-migration with one line', async () => {

@@ -2,7 +2,8 @@
 // arithmetic (math.ts) and its training run (run.ts), registered as `ppo`.
 import { InputError } from '../../util/index.js';
 import type { AgentEntry } from '../agent.js';
-import { trainPpoRun } from './run.js';
+import { VnfEnv } from '../../families/index.js';
+import { loadPpoRun, ppoPolicy, trainPpoRun } from './run.js';
 
 export { PpoAgent, PPO_DEFAULTS, type PpoSettings, type PpoUpdateMetrics } from './agent.js';
 export { computeGae, normalise, clippedSurrogate, maskedSoftmax, entropyOf, addCategoricalGradient, sampleIndex, argmax } from './math.js';
@@ -17,4 +18,13 @@ export const ppoEntry: AgentEntry = {
   },
   load: (runDir) => Promise.reject(new InputError('checkpoint', runDir, 'a slicing run (ppo runs are read with loadPpoRun)')),
   trainRun: (options) => trainPpoRun(options),
+  loadFamilyPolicy: (runDir) => {
+    const { agent, forecaster } = loadPpoRun(runDir);
+    return Promise.resolve((env) => {
+      if (!(env instanceof VnfEnv)) throw new InputError('env', env?.constructor?.name, 'the VNF-migration env');
+      // The policy plans with the run's own predictor.
+      env.setForecaster(forecaster);
+      return ppoPolicy(agent, env);
+    });
+  },
 };
