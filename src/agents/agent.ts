@@ -4,7 +4,7 @@
  * TD3, IDLA. The loop owns the env, episodes, metrics and checkpoint files; the agent owns its
  * networks, replay data and update schedule.
  */
-import type { Info, NdArray } from '../env/index.js';
+import type { Env, Info, NdArray } from '../env/index.js';
 import type { AcceptedSpaces, FamilyPolicy, SlicingLayout } from '../families/index.js';
 import type { Transition as RolloutTransition } from '../rollout/index.js';
 import type { AgentSpec, ConstraintSpec, Scenario, ScenarioBase, SliceSpec } from '../scenario/index.js';
@@ -127,6 +127,15 @@ export interface AgentEntry {
   createForFamily?(scenario: ScenarioBase, options: AgentCreateOptions): FamilyTrainableAgent | Promise<FamilyTrainableAgent>;
   /** For an agent of a family other than slicing: the trained policy of a run directory on a scenario of that family. */
   loadForFamily?(runDir: string, scenario: ScenarioBase): Promise<FamilyPolicy>;
+  /**
+   * The agent's own training loop on a scenario of a family other than slicing (train() hands the
+   * run to it, new or resumed): the same run-directory files, options and summary as train(). For
+   * agents whose training is more than observe-per-step (PPO's rollouts and its predictor's
+   * federated rounds); a step-wise agent implements createForFamily and uses the family loop.
+   */
+  trainRun?(options: FamilyRunOptions): Promise<FamilyRunSummary>;
+  /** With trainRun: the trained policy of such a run, built for the env it will play (`ns3ts report`). */
+  loadFamilyPolicy?(runDir: string): Promise<(env: Env, scenario: ScenarioBase) => FamilyPolicy>;
 }
 
 /** End of a training episode of a family agent. */
@@ -154,4 +163,47 @@ export interface FamilyTrainableAgent<O = unknown, A = unknown> {
   getState(): AgentState | Promise<AgentState>;
   setState(state: AgentState): void | Promise<void>;
   dispose(): void;
+}
+
+
+/** The options train() passes to an agent's own loop (AgentEntry.trainRun); the names of TrainOptions. */
+export interface FamilyRunOptions {
+  scenario?: string | ScenarioBase;
+  seed?: number;
+  episodes?: number;
+  outDir?: string;
+  runId?: string;
+  resume?: string;
+  evalEvery?: number;
+  evalEpisodes?: number;
+  checkpointEvery?: number;
+  agentSettings?: Record<string, unknown>;
+  progress?: boolean;
+  onEpisode?: (line: Record<string, unknown>) => void;
+  stopAfter?: number;
+  announce?: (line: string) => void;
+  signal?: AbortSignal;
+  onRunDir?: (runDir: string) => void;
+}
+
+/** What an agent's own loop returns: the fields of train()'s TrainSummary. */
+export interface FamilyRunSummary {
+  runId: string;
+  runDir: string;
+  agent: string;
+  scenario: string;
+  seed: number;
+  episodes: number;
+  completedEpisodes: number;
+  finished: boolean;
+  totalSteps: number;
+  updates: number;
+  trainSeconds: number;
+  stepsPerSecond: number;
+  backend: string;
+  replayBytesPerTransition: number | null;
+  lastTrain: Record<string, unknown> | null;
+  lastEval: Record<string, unknown> | null;
+  resumedFrom: number | null;
+  warnings: string[];
 }

@@ -11,6 +11,8 @@ export type {
   AgentEntry,
   FamilyTrainableAgent,
   FamilyEpisodeStats,
+  FamilyRunOptions,
+  FamilyRunSummary,
 } from './agent.js';
 export { SLICING_SPACES } from './agent.js';
 export { agentRegistry, agentIds, getAgentEntry, checkAgentFits } from './registry.js';
@@ -51,3 +53,5 @@ export {
   type DqnSettings,
   type DqnVariant,
 } from './dqn/index.js';
+export { PpoAgent, PPO_DEFAULTS, trainPpoRun, loadPpoRun, evaluatePpo, ppoPolicy, type PpoSettings } from './ppo/index.js';
+export { trainFederatedPredictor, trainCentralisedPredictor, forecastError, fedAvg, BiGruPredictor, FEDERATED_DEFAULTS, PREDICTOR_DEFAULTS } from './predictor/index.js';

@@ -19,6 +19,7 @@ import { dqnEntry } from './dqn/index.js';
 import { idlaAgentEntry } from './idla/index.js';
 import { maddpgAdmmEntry, maddpgLagrangianEntry, maddpgRcpoEntry } from './maddpg/index.js';
 import { ddpgEntry, td3Entry } from './td3/index.js';
+import { ppoEntry } from './ppo/index.js';
 
 export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
   'maddpg-admm': maddpgAdmmEntry,
@@ -28,6 +29,7 @@ export const agentRegistry: Readonly<Record<string, AgentEntry>> = {
   td3: td3Entry,
   idla: idlaAgentEntry,
   dqn: dqnEntry,
+  ppo: ppoEntry,
 };
 
 /** Registered ids, in the order of the map (the default agent first). */

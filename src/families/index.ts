@@ -16,6 +16,7 @@
 // the document's `family:` field (parseFamilyScenario).
 export * from './slicing/index.js';
 export * from './sfc/index.js';
+export * from './vnf/index.js';
 export {
   SPACE_KINDS,
   describeSpace,

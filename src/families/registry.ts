@@ -13,11 +13,12 @@ import { InputError, Ns3tsError } from '../util/index.js';
 import { SPACE_KINDS, describeSpace, type AcceptedSpaces, type EnvFamily } from './family.js';
 import { slicingFamily } from './slicing/index.js';
 import { sfcFamily } from './sfc/index.js';
+import { vnfFamily } from './vnf/index.js';
 
 /** The family of a scenario without a `family:` field. */
 export const DEFAULT_FAMILY_ID = 'slicing';
 
-const BUILT_IN: readonly EnvFamily[] = [slicingFamily, sfcFamily];
+const BUILT_IN: readonly EnvFamily[] = [slicingFamily, sfcFamily, vnfFamily];
 
 const registry = new Map<string, EnvFamily>(BUILT_IN.map((family) => [family.id, family]));
 

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { resolveScenario, type Scenario } from '../scenario/index.js';
+import { resolveScenario, type Scenario, type ScenarioBase } from '../scenario/index.js';
+import { isSlicingScenario, resolveFamilyScenario } from '../families/index.js';
 import { CHECKPOINT_FILE } from '../agents/index.js';
 import { CONFIG_FILE, METRICS_FILE, SUMMARY_FILE, type TrainRunConfig } from '../train/index.js';
 import { InputError, writeFileAtomic } from '../util/index.js';
-import { playEpisodes } from './episodes.js';
+import { playEpisodes, playFamilyEpisodes } from './episodes.js';
 import type { Figure } from './figure.js';
 import { reportHtml, type RenderedFigure, type ReportPage } from './html.js';
 import { providerFor } from './providers.js';
@@ -79,11 +80,15 @@ export async function runReportModel(runDir: string, options: ReportOptions = {}
   const hasCheckpoint = existsSync(join(dir, CHECKPOINT_FILE));
   if (options.episodes ?? hasCheckpoint) {
     if (!hasCheckpoint) throw new InputError('run-dir', runDir, `a run with ${CHECKPOINT_FILE} to play evaluation episodes`);
-    const scenario: Scenario = resolveScenario(config.scenario);
+    // A run of another family is read and played through the family registry.
+    const slicing = isSlicingScenario(config.scenario);
+    const scenario: ScenarioBase = slicing ? resolveScenario(config.scenario) : resolveFamilyScenario(config.scenario);
     const provider = providerFor(scenario);
     if (provider) {
       const seed = options.seed ?? scenario.seed;
-      const episodes = await playEpisodes(scenario, [`checkpoint:${dir}`, options.baselines ?? 'all-baselines'], seed);
+      const episodes = slicing
+        ? await playEpisodes(scenario as Scenario, [`checkpoint:${dir}`, options.baselines ?? 'all-baselines'], seed)
+        : await playFamilyEpisodes(scenario, { dir, agent: config.agent.id }, options.baselines ?? 'all-baselines', seed);
       facts.push(['evaluation episode', `seed ${seed}, ${episodes[0]?.steps.length ?? 0} steps, ${episodes.map((e) => e.policy.replace(/^checkpoint:.*/, config.agent.id)).join(', ')}`]);
       const named = episodes.map((e) => (e.policy.startsWith('checkpoint:') ? { ...e, policy: config.agent.id } : e));
       figures.push(...provider.episodeFigures(scenario, named));

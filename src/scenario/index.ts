@@ -30,6 +30,18 @@ export {
   type SlicingLayout,
 } from './slicing.js';
 export {
+  VNF_TIERS,
+  DEFAULT_VNF_TIERS,
+  DEFAULT_VNF_LINKS,
+  DEFAULT_VNF_DEMAND,
+  DEFAULT_VNF_SECTION,
+  type VnfTier,
+  type VnfTierSpec,
+  type VnfLinkSpec,
+  type VnfDemandSpec,
+  type VnfSection,
+} from './vnf.js';
+export {
   parseScenario,
   parseScenarioBase,
   DEFAULT_AGENT_ID,

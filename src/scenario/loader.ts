@@ -114,26 +114,26 @@ export function resolveScenario(spec: string | Scenario | Record<string, unknown
   return parseScenario(structuredClone(spec));
 }
 
-/** The family a scenario file names in its `family:` field (undefined: none, i.e. slicing). */
-function fileFamily(path: string): unknown {
-  try {
-    const document: unknown = parseYaml(readInputFile(path, basename(path)));
-    return document !== null && typeof document === 'object' ? (document as Record<string, unknown>).family : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The shipped scenarios, sorted by name, with their one-line descriptions. With the default
- * (slicing) reader, the slicing scenarios only; the families' reader lists every family's.
- */
-export function listScenarios(read: ScenarioDocumentReader<ScenarioBase> = parseScenario): ScenarioSummary[] {
-  const files = listScenarioFiles().filter((path) => read !== parseScenario || [undefined, 'slicing'].includes(fileFamily(path) as string | undefined));
+/** The shipped scenarios, sorted by name, with their one-line descriptions. */
+export function listScenarios(read?: ScenarioDocumentReader<ScenarioBase>): ScenarioSummary[] {
+  // Without a reader: the slicing scenarios only (other families' files are read through the
+  // family registry's parseFamilyScenario, which the CLI passes).
+  const files = read ? listScenarioFiles() : listScenarioFiles().filter(isSlicingFile);
   return files.map((path) => {
-    const s = loadScenarioWith(path, read);
+    const s = loadScenarioWith(path, read ?? parseScenario);
     return { name: s.name, description: s.description, envKind: s.env.kind, path };
   });
+}
+
+/** Whether a scenario file names no family or the slicing family (an unreadable file counts as slicing, so that its error shows). */
+function isSlicingFile(path: string): boolean {
+  try {
+    const raw: unknown = parseYaml(readInputFile(path, basename(path)));
+    const family = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).family : undefined;
+    return family === undefined || family === 'slicing';
+  } catch {
+    return true;
+  }
 }
 
 /** The resolved scenario as YAML (what `ns3ts scenarios show` prints). */

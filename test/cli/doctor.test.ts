@@ -35,9 +35,9 @@ describe('ns3ts doctor', () => {
   });
 
   it('lists the registered env families with their env kinds on one line', () => {
-    expect(formatChecks([checkFamilies()])).toBe('ok      env families  slicing (synthetic, ns3, linux-tc), sfc (synthetic, ns3)');
+    expect(formatChecks([checkFamilies()])).toBe('ok      env families  slicing (synthetic, ns3, linux-tc), sfc (synthetic, ns3), vnf-migration (synthetic)');
     registerFamily(corridorFamily);
-    expect(checkFamilies().detail).toBe('slicing (synthetic, ns3, linux-tc), sfc (synthetic, ns3), corridor (synthetic)');
+    expect(checkFamilies().detail).toBe('slicing (synthetic, ns3, linux-tc), sfc (synthetic, ns3), vnf-migration (synthetic), corridor (synthetic)');
   });
 
   it('the TensorFlow.js probe falls back from tfjs-node to wasm to cpu', async () => {

@@ -12,6 +12,7 @@ describe('ns3ts scenarios families', () => {
     expect(JSON.parse(json.stdout)).toEqual([
       expect.objectContaining({ id: 'slicing', envKinds: ['synthetic', 'ns3', 'linux-tc'], baselines: ['static', 'proportional', 'demand', 'oracle'] }),
       expect.objectContaining({ id: 'sfc', envKinds: ['synthetic', 'ns3'], baselines: ['threshold', 'greedy', 'static'] }),
+      expect.objectContaining({ id: 'vnf-migration', envKinds: ['synthetic'], baselines: ['none', 'threshold', 'ffd'] }),
     ]);
   }, 120_000);
 });

@@ -20,7 +20,7 @@ describe('figure providers from the family registry', () => {
         },
       },
     });
-    expect(figureProviders().map((p) => p.family)).toEqual(['slicing', 'corridor']);
+    expect(figureProviders().map((p) => p.family)).toEqual(['slicing', 'vnf-migration', 'corridor']);
     expect(providerFor(loadScenario('slicing-synthetic'))?.family).toBe('slicing');
 
     const provider = providerFor(corridorScenario);
