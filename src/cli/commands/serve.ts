@@ -28,7 +28,7 @@ interface ServeCliOptions {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('Serve a trained policy over HTTP: feasible allocations, raw outputs, metadata, health and Prometheus metrics (docs/deploy.md)')
+    .description('serve a trained policy over HTTP: feasible allocations, raw outputs, metadata, health and Prometheus metrics (docs/deploy.md)')
     .option('--policy <source>', POLICY_SOURCE_HELP)
     .option('--port <n>', 'TCP port (0: any free port)', integerOption('--port', { max: 65535 }), SERVE_DEFAULTS.port)
     .option('--host <address>', 'address to listen on; beyond loopback only with API keys', SERVE_DEFAULTS.host)
