@@ -12,7 +12,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Box, Discrete, FailFastOnExit, type Env, type NdArray, type ResetOptions, type ResetResult, type Space, type StepResult } from '../../env/index.js';
+import { Box, Discrete, FailFastOnExit, type Env, type GymSpace, type NdArray, type ResetOptions, type ResetResult, type Space, type StepResult } from '../../env/index.js';
 import { SFC_ACTIONS } from '../../scenario/index.js';
 import { InputError, Ns3tsError } from '../../util/index.js';
 import type { SfcScenario } from './scenario.js';
@@ -73,8 +73,9 @@ async function openRemote(scenario: SfcScenario, seed: number, runDir: string | 
       endpoint,
       launcher,
       seed,
-      observationSpace: new Box({ dtype: 'float32', shape: [observationSize], low: 0, high: Number.POSITIVE_INFINITY }) as never,
-      actionSpace: new Box({ dtype: 'float32', shape: [actionSize], low: 0, high: Number.POSITIVE_INFINITY }) as never,
+      // Known before the first reset; a simulator declaring other spaces is refused.
+      observationSpace: new Box({ dtype: 'float32', shape: [observationSize], low: 0, high: Number.POSITIVE_INFINITY }) as unknown as GymSpace<Box1>,
+      actionSpace: new Box({ dtype: 'float32', shape: [actionSize], low: 0, high: Number.POSITIVE_INFINITY }) as unknown as GymSpace<Box1>,
     });
     return new FailFastOnExit(env, remote.launcherExitSignal(launcher), env.index, { afterClose: cleanup });
   } catch (err) {
