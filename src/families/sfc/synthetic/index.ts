@@ -9,4 +9,5 @@ export {
   type SfcRequest,
   type ActiveSfc,
   type SfcStepInfo,
+  type SfcMeasurement,
 } from './model.js';

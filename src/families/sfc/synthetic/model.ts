@@ -49,6 +49,14 @@ export interface ActiveSfc extends SfcRequest {
   violated: boolean;
 }
 
+/** Delays and loads measured outside the model (the ns-3 env) for one step. */
+export interface SfcMeasurement {
+  /** Busy fraction of instances over the step's window. */
+  loads: ReadonlyMap<VnfInstance, number>;
+  /** End-to-end delay of active SFCs, ms. */
+  delaysMs: ReadonlyMap<ActiveSfc, number>;
+}
+
 /** What a step did beyond the reward's events (the KPIs read them from the step's info). */
 export interface SfcStepInfo extends SfcStepEvents {
   /** Reward of the step (the sum of the six rules). */
@@ -207,13 +215,35 @@ export class SfcModel {
 
   /** Plays one decision step; returns the reward's events and the step's figures. */
   advance(action: number): SfcStepInfo {
+    return this.endStep(this.beginStep(action));
+  }
+
+  /**
+   * The bookkeeping half of a step: the action, departures, arrivals, placements, patience and
+   * this step's traffic. An env that measures delays and loads elsewhere (the ns-3 env) simulates
+   * the resulting deployment between beginStep and endStep.
+   */
+  beginStep(action: number): SfcStepEvents {
     const events: SfcStepEvents = { accepted: 0, dropped: 0, invalid: 0, unnecessaryUninstall: 0, slaViolations: 0, efficiency: 0 };
     this.applyAction(action, events);
     this.depart();
     this.arrive(events);
     this.place(events);
     this.wait(events);
-    events.slaViolations = this.updateLoads(true);
+    this.drawTraffic(true);
+    return events;
+  }
+
+  /**
+   * The measuring half of a step: delays (the model's queueing formula, or `measured` values),
+   * SLA violations, efficiency and reward. `measured` loads replace the instances' traffic
+   * (load × capacity); `measured` delays replace the SFCs' computed ones.
+   */
+  endStep(events: SfcStepEvents, measured?: SfcMeasurement): SfcStepInfo {
+    if (measured) {
+      for (const [instance, load] of measured.loads) instance.currentMbps = load * this.section.vnfs[instance.type]!.capacityMbps;
+    }
+    events.slaViolations = this.updateDelays(measured?.delaysMs);
     events.efficiency = this.efficiency();
     this.step += 1;
     const reward = sfcReward(events, this.section.efficiencyThreshold);
@@ -364,15 +394,25 @@ export class SfcModel {
    * first time.
    */
   private updateLoads(jitter: boolean): number {
+    this.drawTraffic(jitter);
+    return this.updateDelays();
+  }
+
+  /** This step's traffic of every active SFC and instance. */
+  private drawTraffic(jitter: boolean): void {
     const j = this.section.loadJitter;
     for (const instance of this.instances) instance.currentMbps = 0;
     for (const sfc of this.active) {
       sfc.currentMbps = sfc.bandwidthMbps * (jitter && j > 0 ? this.rng.uniform(1 - j, 1 + j) : 1);
       for (const instance of sfc.instances) instance.currentMbps += sfc.currentMbps;
     }
+  }
+
+  /** Every active SFC's delay (measured where given, else at the instances' loads); returns the new SLA violations. */
+  private updateDelays(measuredMs?: ReadonlyMap<ActiveSfc, number>): number {
     let violations = 0;
     for (const sfc of this.active) {
-      sfc.delayMs = this.chainDelayMs(sfc.instances);
+      sfc.delayMs = measuredMs?.get(sfc) ?? this.chainDelayMs(sfc.instances);
       if (!sfc.violated && sfc.delayMs > sfc.latencyBudgetMs) {
         sfc.violated = true;
         violations += 1;
