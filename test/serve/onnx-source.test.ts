@@ -99,6 +99,20 @@ describe('serve: onnx source', () => {
     expect(meta.export?.outputs.map((o) => o.name).sort()).toEqual([...new Set(ckpt.slices.map((s) => `x_${s.type}`))].sort());
   });
 
+  it('serves an int8 export (QDQ graph) with its quantization in /v1/model, close to the float model', async () => {
+    const file = join(runs['maddpg-admm']!, '..', 'int8.onnx');
+    await exportRun(runs['maddpg-admm']!, { format: 'onnx', out: file, quantize: 'int8', calibrationEpisodes: 1 });
+    const int8 = await serve(`onnx:${file}`);
+    const float = await serve(`onnx:${models['maddpg-admm']}`);
+    expect(int8.metadata.export?.quantization?.scheme).toBe('int8-symmetric');
+    const cells = requestCells(new Rng(11), 9);
+    const [a, b] = await Promise.all([post(int8, '/v1/allocate', cells), post(float, '/v1/allocate', cells)]);
+    expect(a.statusCode, a.body).toBe(200);
+    const shares = (res: typeof a): number[][] => (res.json() as { allocations: Array<{ shares: number[] }> }).allocations.map((x) => x.shares);
+    // docs/export.md: the int8 actor is within 0.02 of the float one on the actors' own inputs.
+    expect(maxAbsDiff(shares(a), shares(b))).toBeLessThanOrEqual(0.05);
+  }, 30_000);
+
   it('a missing or corrupt file is one line naming it', async () => {
     const missing = join(runs.td3!, '..', 'missing.onnx');
     await expect(loadPolicySource(`onnx:${missing}`)).rejects.toThrow(new RegExp(`^onnx:${missing}: cannot read ${missing} \\(ENOENT\\), expected an ONNX file written by \`ns3ts export --format onnx\`$`));
