@@ -5,5 +5,5 @@ import { parsePolicySpec, type PolicySource } from './source.js';
 /** Loads `checkpoint:<run-dir>` or `onnx:<file>`. */
 export async function loadPolicySource(spec: string): Promise<PolicySource> {
   const parsed = parsePolicySpec(spec);
-  return parsed.kind === 'checkpoint' ? loadCheckpointSource(parsed.path, spec) : loadOnnxSource(parsed.path);
+  return parsed.kind === 'checkpoint' ? loadCheckpointSource(parsed.path, spec) : loadOnnxSource(parsed.path, spec);
 }

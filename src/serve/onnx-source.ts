@@ -1,13 +1,201 @@
 /**
- * `onnx:<file>`: an actor exported by `ns3ts export --format onnx`, with its JSON metadata. Not
- * servable yet: the server's constraint layer and routes take any PolicySource, and this loader is
- * where the exported model will plug in once the export format and its metadata are settled.
+ * `onnx:<file>`: the actors exported by `ns3ts export --format onnx` (docs/export.md), run in
+ * onnxruntime-node. The input normalization is in the graph, so the source feeds raw observation
+ * rows. Raw outputs mean the same as for `checkpoint:<run-dir>` (checkpoint-source.ts):
+ *  - `cell` exports (td3 / ddpg): `raw_shares`, the actor's shares before their projection;
+ *  - `admm` exports (maddpg-*): the agent's ADMM decision z from a cold start, its x-step the
+ *    exported actors (one batched run of the graph per iteration over every active (cell, slice)
+ *    row, each row reading the output of its slice's type).
+ *
+ * onnxruntime runs a graph asynchronously while the ADMM loop (constraints/ admmSolve) calls its
+ * x-step synchronously, so the decision is replayed: each pass of admmSolve answers the x-steps
+ * already computed and stops at the first new one, whose targets and penalties the graph then
+ * runs on. admmSolve is deterministic, so every pass retraces the same iterations, and the last
+ * pass is the agent's ADMM loop on the exported actors (at most maxIterations graph runs per
+ * request; the replayed projections cost little next to them).
+ *
+ * onnxruntime-node is imported when the first ONNX model is loaded, so other commands never load it.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type * as Ort from 'onnxruntime-node';
+import { admmSolve, createAdmmState, DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
+import { readOnnxMetadata, type ExportMetadata } from '../export/index.js';
+import { FEATURES_PER_SLICE, SLICE_FEATURES, type SliceType } from '../families/index.js';
 import { Ns3tsError } from '../util/index.js';
-import type { PolicySource } from './source.js';
+import { activeFlags, SERVE_BUDGET } from './allocate.js';
+import type { ModelMetadata, PolicySource } from './source.js';
 
-export function loadOnnxSource(file: string): Promise<PolicySource> {
-  return Promise.reject(
-    new Ns3tsError(`--policy onnx:${file}: serving ONNX models is not available yet; serve the run it was exported from with --policy checkpoint:<run-dir>`),
+type OrtModule = typeof Ort;
+
+let ortModule: Promise<OrtModule> | undefined;
+
+/** onnxruntime-node, imported once; a missing install is one line. */
+function loadOrt(spec: string): Promise<OrtModule> {
+  ortModule ??= import('onnxruntime-node').then(
+    (m) => (m as unknown as { default?: OrtModule }).default ?? (m as unknown as OrtModule),
+    (err: unknown) => {
+      ortModule = undefined;
+      throw new Ns3tsError(`${spec}: onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]}); expected it installed with ns3ts (npm install onnxruntime-node)`);
+    },
   );
+  return ortModule;
+}
+
+export async function loadOnnxSource(file: string, spec = `onnx:${file}`): Promise<PolicySource> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new Ns3tsError(`${spec}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}), expected an ONNX file written by \`ns3ts export --format onnx\``);
+  }
+  const exported = readOnnxMetadata(file);
+  if (exported.features.length !== SLICE_FEATURES.length || exported.features.some((f, i) => f !== SLICE_FEATURES[i])) {
+    throw new Ns3tsError(`${spec}: ns3ts.metadata.features is ${JSON.stringify(exported.features)}, expected this ns3ts's observation features ${JSON.stringify(SLICE_FEATURES)}`);
+  }
+  const ort = await loadOrt(spec);
+  let session: Ort.InferenceSession;
+  try {
+    // One thread per run: the server already runs requests side by side on a small machine.
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  } catch (err) {
+    throw new Ns3tsError(`${spec}: onnxruntime cannot load the graph (${(err as Error).message.split('\n')[0]})`);
+  }
+  const missing = exported.outputs.map((o) => o.name).filter((name) => !session.outputNames.includes(name));
+  if (missing.length > 0) {
+    await session.release();
+    throw new Ns3tsError(`${spec}: graph outputs ${JSON.stringify(session.outputNames)} lack ${missing.join(', ')}, expected the outputs named in ns3ts.metadata.outputs`);
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const metadata = servedMetadata(exported, spec, hash);
+  return exported.arrangement === 'admm' ? new OnnxAdmmSource(metadata, exported, ort, session) : new OnnxCellSource(metadata, exported, ort, session);
+}
+
+function servedMetadata(exported: ExportMetadata, spec: string, hash: string): ModelMetadata {
+  return {
+    source: spec,
+    kind: 'onnx',
+    agent: exported.agentId,
+    hash,
+    version: `${exported.agentId}@${hash.slice(0, 12)}`,
+    scenario: exported.scenario,
+    trainedCells: exported.layout.cells,
+    slices: exported.layout.slices.map((s) => ({ name: s.name, type: s.type as SliceType, phiTarget: s.phiTarget, delayTarget: s.delayTarget })),
+    features: exported.features,
+    bounds: { lower: [...exported.shareFloors], upper: [...exported.shareCaps] },
+    admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
+    loadedAt: new Date().toISOString(),
+    export: exported,
+  };
+}
+
+/** td3 / ddpg: `obs` [cells, slices × features] → `raw_shares` [cells, slices], one run. */
+class OnnxCellSource implements PolicySource {
+  constructor(
+    readonly metadata: ModelMetadata,
+    private readonly exported: ExportMetadata,
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+  ) {}
+
+  async predict(observations: Float32Array, cells: number): Promise<Float32Array> {
+    const S = this.metadata.slices.length;
+    const obs = new this.ort.Tensor('float32', observations.slice(0, cells * S * FEATURES_PER_SLICE), [cells, S * FEATURES_PER_SLICE]);
+    const output = this.exported.outputs[0]!.name;
+    const result = await this.session.run({ obs }, [output]);
+    return Float32Array.from(result[output]!.data as Float32Array);
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** Thrown by the replayed x-step at the first iteration the graph has not run yet. */
+const NEXT_X_STEP = Symbol('next x-step');
+
+/** maddpg-*: the ADMM decision with the exported actors as its x-step (see the file comment). */
+class OnnxAdmmSource implements PolicySource {
+  private readonly slices: number;
+  /** Output name of each slice's type. */
+  private readonly outputOf: string[];
+  private readonly outputs: string[];
+
+  constructor(
+    readonly metadata: ModelMetadata,
+    private readonly exported: ExportMetadata,
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+  ) {
+    this.slices = metadata.slices.length;
+    this.outputs = exported.outputs.map((o) => o.name);
+    this.outputOf = exported.sliceTypeOf.map((t) => {
+      const type = exported.sliceTypes[t];
+      const output = exported.outputs.find((o) => o.sliceType === type);
+      if (!output) throw new Ns3tsError(`${metadata.source}: ns3ts.metadata.outputs has no output of slice type ${type}, expected one per type of sliceTypes`);
+      return output.name;
+    });
+  }
+
+  async predict(observations: Float32Array, cells: number): Promise<Float32Array> {
+    const S = this.slices;
+    const active = activeFlags(observations, cells, S);
+    const rows: number[] = [];
+    for (let i = 0; i < cells * S; i++) if (active[i]) rows.push(i);
+    const m = rows.length;
+    const obs = new Float32Array(m * FEATURES_PER_SLICE);
+    rows.forEach((i, j) => obs.set(observations.subarray(i * FEATURES_PER_SLICE, (i + 1) * FEATURES_PER_SLICE), j * FEATURES_PER_SLICE));
+    const obsTensor = new this.ort.Tensor('float32', obs, [m, FEATURES_PER_SLICE]);
+    const settings = this.exported.admm!;
+    const bounds = this.boundsOrNull();
+    const xSteps: Float64Array[] = [];
+    for (;;) {
+      const state = createAdmmState(cells, S, settings.rho);
+      let step = 0;
+      let pending: { target: Float32Array; rho: Float32Array } | null = null;
+      try {
+        const result = admmSolve(
+          state,
+          (target, rho, x) => {
+            if (step < xSteps.length) {
+              x.set(xSteps[step++]!);
+              return;
+            }
+            pending = { target: new Float32Array(m), rho: new Float32Array(m) };
+            rows.forEach((i, j) => {
+              pending!.target[j] = target[i]!;
+              pending!.rho[j] = rho[Math.floor(i / S)]!;
+            });
+            throw NEXT_X_STEP;
+          },
+          settings,
+          active,
+          bounds,
+        );
+        return Float32Array.from(result.z);
+      } catch (err) {
+        if (err !== NEXT_X_STEP || pending === null) throw err;
+      }
+      const { target, rho } = pending as { target: Float32Array; rho: Float32Array };
+      const run = await this.session.run(
+        { obs: obsTensor, target: new this.ort.Tensor('float32', target, [m, 1]), rho: new this.ort.Tensor('float32', rho, [m, 1]) },
+        this.outputs,
+      );
+      const x = new Float64Array(cells * S);
+      rows.forEach((i, j) => {
+        x[i] = (run[this.outputOf[i % S]!]!.data as Float32Array)[j]!;
+      });
+      xSteps.push(x);
+    }
+  }
+
+  /** The floors and caps of the agent's own ADMM z-step (none when they are [0, 1]). */
+  private boundsOrNull(): { lower: number[]; upper: number[] } | null {
+    const { shareFloors: lower, shareCaps: upper } = this.exported;
+    return lower.every((v) => v === 0) && upper.every((v) => v >= 1) ? null : { lower, upper };
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
 }

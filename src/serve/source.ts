@@ -8,6 +8,7 @@
  *   onnx:<file>            an exported actor with its JSON metadata (onnx-source.ts)
  */
 import type { AdmmSettings } from '../constraints/index.js';
+import type { ExportMetadata } from '../export/index.js';
 import type { SliceType } from '../families/index.js';
 import { InputError } from '../util/index.js';
 
@@ -43,6 +44,8 @@ export interface ModelMetadata {
   admm: AdmmSettings;
   /** When this model was loaded (ISO 8601). */
   loadedAt: string;
+  /** onnx: the file's `ns3ts.metadata` as written by `ns3ts export` (checkpoint hash, arrangement, quantization, ...). */
+  export?: ExportMetadata;
 }
 
 export interface PolicySource {

@@ -179,14 +179,14 @@ describe('serve: refusals', () => {
     }
   });
 
-  it('refuses a non-loopback address without keys, and an ONNX model for now', async () => {
+  it('refuses a non-loopback address without keys, and an ONNX file that is not there', async () => {
     const open = await ServeApp.create({ policy: `checkpoint:${runDir}`, processMetrics: false });
     try {
       await expect(open.listen(0, '0.0.0.0')).rejects.toThrow(/^--host: got "0.0.0.0", expected a loopback address/);
     } finally {
       await open.close();
     }
-    await expect(loadPolicySource('onnx:/tmp/model.onnx')).rejects.toThrow(/not available yet/);
+    await expect(loadPolicySource('onnx:/tmp/model.onnx')).rejects.toThrow(/^onnx:\/tmp\/model\.onnx: cannot read \/tmp\/model\.onnx \(ENOENT\)/);
     await expect(loadPolicySource('model.onnx')).rejects.toThrow(/^--policy: got "model.onnx", expected checkpoint:<run-dir>/);
   });
 });

@@ -5,16 +5,24 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/util/index.js';
 
-function httpModulesLoaded(...args: string[]): number {
+function modulesLoaded(...args: string[]): { httpModules: number; onnxModules: number } {
   const child = join(packageRoot, 'test', 'serve', 'fixtures', 'cli-load-child.ts');
   const run = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], { cwd: packageRoot, encoding: 'utf8', timeout: 60_000 });
   expect(run.status, run.stderr).toBe(0);
-  return (JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { httpModules: number }).httpModules;
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { httpModules: number; onnxModules: number };
+}
+
+function httpModulesLoaded(...args: string[]): number {
+  return modulesLoaded(...args).httpModules;
 }
 
 describe('the CLI without a server', () => {
   it('builds every command without loading Fastify or prom-client', () => {
     expect(httpModulesLoaded()).toBe(0);
+  }, 60_000);
+
+  it('builds every command without loading onnxruntime-node (serve imports it with the first onnx: model)', () => {
+    expect(modulesLoaded().onnxModules).toBe(0);
   }, 60_000);
 
   it('the check sees them once they are loaded', () => {
