@@ -186,7 +186,7 @@ export interface FamilyRunOptions {
   onRunDir?: (runDir: string) => void;
 }
 
-/** What an agent's own loop returns: the fields of train()'s TrainSummary. */
+/** What a training run ends with (train()'s TrainSummary), and so what an agent's own loop returns. */
 export interface FamilyRunSummary {
   runId: string;
   runDir: string;
@@ -205,5 +205,6 @@ export interface FamilyRunSummary {
   lastTrain: Record<string, unknown> | null;
   lastEval: Record<string, unknown> | null;
   resumedFrom: number | null;
+  /** Why this run may have learned nothing (train/warnings.ts); empty when nothing is wrong. */
   warnings: string[];
 }

@@ -10,7 +10,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, readCheckpoint, writeCheckpoint, type AgentMetrics, type FamilyTrainableAgent } from '../agents/index.js';
+import { CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, readCheckpoint, writeCheckpoint, type AgentMetrics, type FamilyRunSummary as AgentRunSummary, type FamilyTrainableAgent } from '../agents/index.js';
 import { evaluateFamilyPolicy } from '../eval/index.js';
 import { familyOf, resolveFamilyScenario } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
@@ -48,24 +48,8 @@ export interface FamilyTrainOptions {
   provenance?: Record<string, unknown>;
 }
 
-/** What a family run ends with; run.ts completes it into its TrainSummary. */
-export interface FamilyRunSummary {
-  runId: string;
-  runDir: string;
-  agent: string;
-  scenario: string;
-  seed: number;
-  episodes: number;
-  completedEpisodes: number;
-  finished: boolean;
-  totalSteps: number;
-  updates: number;
-  trainSeconds: number;
-  stepsPerSecond: number;
-  lastTrain: Record<string, unknown> | null;
-  lastEval: Record<string, unknown> | null;
-  resumedFrom: number | null;
-}
+/** What a family run ends with; run.ts completes it into its TrainSummary (the fields run.ts adds are left out). */
+export type FamilyRunSummary = Omit<AgentRunSummary, 'backend' | 'replayBytesPerTransition' | 'warnings'>;
 
 interface FamilyRunConfig {
   runId: string;

@@ -29,6 +29,7 @@ import {
   type AgentScenario,
   type BackendChoice,
   type BackendInfo,
+  type FamilyRunSummary,
   type TrainableAgent,
 } from '../agents/index.js';
 import { type NdArray, type VectorEnv } from '../env/index.js';
@@ -92,27 +93,8 @@ export interface TrainOptions {
   onRunDir?: (runDir: string) => void;
 }
 
-export interface TrainSummary {
-  runId: string;
-  runDir: string;
-  agent: string;
-  scenario: string;
-  seed: number;
-  episodes: number;
-  completedEpisodes: number;
-  finished: boolean;
-  totalSteps: number;
-  updates: number;
-  trainSeconds: number;
-  stepsPerSecond: number;
-  backend: string;
-  replayBytesPerTransition: number | null;
-  lastTrain: Record<string, unknown> | null;
-  lastEval: Record<string, unknown> | null;
-  resumedFrom: number | null;
-  /** Why this run may have learned nothing (see warnings.ts); empty when nothing is wrong. */
-  warnings: string[];
-}
+/** What a training run ends with: one shape for every family (agents/agent.ts owns it, so an agent's own loop returns it too). */
+export type TrainSummary = FamilyRunSummary;
 
 export interface TrainRunConfig {
   runId: string;
