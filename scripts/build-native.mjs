@@ -3,6 +3,8 @@
 // Offline: the Node-API headers come from the node-api-headers package and node-addon-api from
 // node_modules (cmake-js never downloads Node headers here). With --optional (the npm install
 // hook) a failed build only warns: ns3ts then uses its pure-TypeScript fallback (same results).
+// With --sanitize it builds an AddressSanitizer copy into build/native-asan/Release/ instead, for
+// tests: load it with NS3TS_NATIVE_ADDON=<that path> and LD_PRELOAD=$(g++ -print-file-name=libasan.so).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -11,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 const optional = process.argv.includes('--optional');
 const verbose = process.argv.includes('--verbose');
+const sanitize = process.argv.includes('--sanitize');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'native');
+const out = join(root, 'build', sanitize ? 'native-asan' : 'native');
 
 function giveUp(reason) {
   if (!optional) {
@@ -47,6 +50,7 @@ const options = {
   // Keep to the machine's cores (2 at most when the build shares the machine with others).
   parallel: Math.max(1, Math.min(availableParallelism(), Number(process.env.NS3TS_BUILD_JOBS) || 2)),
   logLevel: verbose ? 'verbose' : 'warn',
+  ...(sanitize ? { cMakeOptions: { CMAKE_CXX_FLAGS: '-fsanitize=address -fno-omit-frame-pointer -g' } } : {}),
 };
 const buildSystem = new cmakeJs.BuildSystem(options);
 // Node-API build: headers from node-api-headers (a cmake-js dependency), never a download. The

@@ -9,6 +9,8 @@
 #if defined(NS3TS_WITH_ONEDNN)
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <signal.h>
 #elif defined(NS3TS_WITH_OPENBLAS)
 #include <cblas.h>
 #endif
@@ -170,9 +172,34 @@ const char* gemmBackendName() {
 }
 bool gemmIsLibrary() { return true; }
 
+// oneDNN's JIT matrix-product kernels (at least through 3.11) point the stack pointer at a heap
+// workspace while they run, so a signal delivered to a thread inside them (a profiler's SIGPROF,
+// any timer or handler) has its frame written into the heap and corrupts it. Every asynchronous
+// signal is blocked on the calling thread for the duration of the products and delivered right
+// after; OpenMP's worker threads are started inside a product and so inherit the blocked mask.
+// Faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) stay deliverable.
+namespace {
+thread_local int signalScopeDepth = 0;
+thread_local sigset_t signalMaskBefore;
+}  // namespace
+
+GemmSignalScope::GemmSignalScope() {
+  if (signalScopeDepth++ > 0) return;
+  sigset_t all;
+  sigfillset(&all);
+  for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}) sigdelset(&all, fault);
+  pthread_sigmask(SIG_BLOCK, &all, &signalMaskBefore);
+}
+
+GemmSignalScope::~GemmSignalScope() {
+  if (--signalScopeDepth > 0) return;
+  pthread_sigmask(SIG_SETMASK, &signalMaskBefore, nullptr);
+}
+
 void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            bool accumulate, float* c, int ldc, int threads) {
   if (m <= 0 || n <= 0) return;
+  const GemmSignalScope signalsBlocked;
   // oneDNN's OpenMP team takes the addon's thread count (set on the calling thread, which is the
   // one whose OpenMP settings oneDNN reads); the pool stays idle meanwhile.
   const int wanted = resolvedThreads(threads);
@@ -185,6 +212,9 @@ void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int ld
 }
 
 #elif defined(NS3TS_WITH_OPENBLAS)
+
+GemmSignalScope::GemmSignalScope() = default;
+GemmSignalScope::~GemmSignalScope() = default;
 
 const char* gemmBackendName() { return "openblas"; }
 bool gemmIsLibrary() { return true; }
@@ -203,6 +233,9 @@ void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int ld
 }
 
 #else
+
+GemmSignalScope::GemmSignalScope() = default;
+GemmSignalScope::~GemmSignalScope() = default;
 
 const char* gemmBackendName() { return "built-in"; }
 bool gemmIsLibrary() { return false; }

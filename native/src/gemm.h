@@ -19,6 +19,21 @@ bool gemmIsLibrary();
 void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            bool accumulate, float* c, int ldc, int threads);
 
+/**
+ * While alive, asynchronous signals are blocked on this thread when sgemm is oneDNN's (its JIT
+ * kernels move the stack pointer into heap memory, where a signal frame would land); pending
+ * signals arrive when the outermost scope ends. sgemm opens one itself; a caller running many
+ * products in a row (a forward or backward pass) opens one around them to pay the two system
+ * calls once. Nested scopes cost nothing; with the other backends it does nothing.
+ */
+class GemmSignalScope {
+ public:
+  GemmSignalScope();
+  ~GemmSignalScope();
+  GemmSignalScope(const GemmSignalScope&) = delete;
+  GemmSignalScope& operator=(const GemmSignalScope&) = delete;
+};
+
 /** The same product on the built-in kernels only (tests compare the backends with it). */
 void sgemmBuiltIn(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                   bool accumulate, float* c, int ldc, int threads);

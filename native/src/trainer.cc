@@ -130,6 +130,7 @@ std::int64_t MlpTrainer::forward(const float* input, int batch, int threads) {
   if (bad >= 0) return bad;
   std::memcpy(input_.data(), input, sizeof(float) * count);
   batch_ = batch;
+  const GemmSignalScope signalsBlocked;
   const float* x = input_.data();
   for (std::size_t l = 0; l < layers_.size(); l++) {
     const Layer& layer = layers_[l];
@@ -172,6 +173,7 @@ std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool ac
   const std::size_t outCount = static_cast<std::size_t>(batch) * outputSize();
   const std::int64_t bad = firstNonFinite(gradOutput, outCount);
   if (bad >= 0) return bad;
+  const GemmSignalScope signalsBlocked;
   float* delta = delta_.data();
   float* next = deltaNext_.data();
   std::memcpy(delta, gradOutput, sizeof(float) * outCount);

@@ -116,7 +116,13 @@ function load(): LoadResult {
   if (setting === 'off' || setting === '0' || setting === 'false') {
     return { addon: undefined, reason: 'native addon disabled by NS3TS_NATIVE=off: using the TypeScript implementation' };
   }
-  const path = addonCandidates.find((candidate) => existsSync(candidate));
+  // NS3TS_NATIVE_ADDON names another build of the addon (e.g. the AddressSanitizer one of
+  // scripts/build-native.mjs --sanitize) instead of the default places.
+  const override = (process.env.NS3TS_NATIVE_ADDON ?? '').trim();
+  if (override !== '' && !existsSync(override)) {
+    return { addon: undefined, reason: `NS3TS_NATIVE_ADDON: got ${override}, expected the path of a built ns3ts_native.node` };
+  }
+  const path = override !== '' ? override : addonCandidates.find((candidate) => existsSync(candidate));
   if (path === undefined) {
     return {
       addon: undefined,
