@@ -82,7 +82,8 @@ describe.skipIf(!haveTc)('ns3ts enforce on a kernel data plane', () => {
         expect(Math.abs(row[FEATURE.throughput]! / total - mbit / 40)).toBeLessThanOrEqual((0.1 * mbit) / 40);
         expect(Math.abs(row[FEATURE.throughput]! - mbit)).toBeLessThanOrEqual(0.25 * mbit);
         expect(row[FEATURE.offeredLoad]!).toBeGreaterThanOrEqual(row[FEATURE.throughput]! * 0.99);
-        expect(row[FEATURE.prbUtilization]!).toBeGreaterThan(0.9);
+        // Utilisation is throughput over the guaranteed rate: saturated, within the same 25% as the rate.
+        expect(row[FEATURE.prbUtilization]!).toBeGreaterThan(0.75);
         expect(row[FEATURE.active]).toBe(1);
         expect(row[FEATURE.activeUsers]).toBe(1);
         // Saturated: a queue, and a delay estimate of backlog / rate.
