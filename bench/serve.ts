@@ -3,15 +3,21 @@
 // bare Fastify route that answers the same 1-cell POST with a fixed body, in the same run. Each
 // server runs in its own process (one core); autocannon drives it from this one over loopback.
 // Latencies are every response's own time (autocannon's `response` event), not histogram buckets.
-// Writes bench-results/serve.json {"rows":[{"route","cellsPerRequest","rps","p50Ms","p95Ms","p99Ms"}]}.
+// Writes bench-results/serve.json {"server":"source"|"compiled","rows":[{"route","cellsPerRequest","rps","p50Ms","p95Ms","p99Ms"}]}.
 //
 //   npm run bench:serve                 (BENCH_SECONDS=8 per route, BENCH_CONNECTIONS=8)
 //   npm run bench:serve -- --policy checkpoint:runs/<id>    (a trained run instead of a fresh one)
+//   npm run build && npm run bench:serve -- --compiled      (the server from dist/, as `ns3ts serve` runs it)
+//
+// Without --compiled the server runs under tsx, like this script: its transform wraps every inner
+// function in a naming helper that runs at each closure creation, a per-request cost (about a tenth
+// of the server's CPU time in a profile) that the installed CLI, compiled by tsc, does not pay.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import { FEATURE, FEATURES_PER_SLICE } from '../src/families/index.js';
 import { loadScenario } from '../src/scenario/index.js';
@@ -89,12 +95,31 @@ async function child(role: string, policy?: string): Promise<void> {
   process.on('SIGTERM', () => void close().then(() => process.exit(0)));
 }
 
-function startChild(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  // The same node and loader (tsx) as this process, on this file.
-  const proc = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NS3TS_BENCH_KEY: KEY.key },
-  });
+/**
+ * The compiled server's child: plain node on dist/ (no tsx), with the options child() gives the
+ * source one. The policy and key come through the environment.
+ */
+const COMPILED_CHILD = `
+const { ServeApp, hashApiKey } = await import(process.env.NS3TS_BENCH_DIST);
+const server = await ServeApp.create({
+  policy: process.env.NS3TS_BENCH_POLICY,
+  apiKeys: new Map([[hashApiKey(process.env.NS3TS_BENCH_KEY), 'bench']]),
+  rateLimit: { max: 1e9, windowMs: 60000 },
+  watch: false,
+});
+process.stdout.write('url ' + (await server.listen(0, '127.0.0.1')) + '\\n');
+process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+`;
+
+function startChild(args: string[], compiled = false): Promise<{ proc: ChildProcess; url: string }> {
+  const env = { ...process.env, NS3TS_BENCH_KEY: KEY.key };
+  const proc = compiled
+    ? spawn(process.execPath, ['--input-type=module', '-e', COMPILED_CHILD], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...env, NS3TS_BENCH_POLICY: args[1]!, NS3TS_BENCH_DIST: pathToFileURL(join(packageRoot, 'dist', 'serve', 'index.js')).href },
+      })
+    : // The same node and loader (tsx) as this process, on this file.
+      spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`bench child ${args.join(' ')} did not start`)), 60_000);
@@ -157,9 +182,15 @@ async function main(): Promise<void> {
     await train({ scenario: loadScenario('slicing-synthetic'), agent: 'td3', episodes: 1, evalEvery: 0, outDir, runId: 'td3', progress: false, backend: 'cpu' });
     policy = `checkpoint:${join(outDir, 'td3')}`;
   }
-  process.stdout.write(`bench:serve: ${policy}, ${CONNECTIONS} connections, ${SECONDS} s per route, load average ${loadavg()[0]!.toFixed(2)}\n`);
+  const compiled = args.includes('--compiled');
+  if (compiled && !existsSync(join(packageRoot, 'dist', 'serve', 'index.js'))) {
+    throw new Error(`--compiled: ${join(packageRoot, 'dist', 'serve', 'index.js')} does not exist, expected a build (npm run build)`);
+  }
+  process.stdout.write(
+    `bench:serve: ${policy}, server ${compiled ? 'compiled (dist/)' : 'from source (tsx)'}, ${CONNECTIONS} connections, ${SECONDS} s per route, load average ${loadavg()[0]!.toFixed(2)}\n`,
+  );
   const bare = await startChild(['bare']);
-  const serve = await startChild(['serve', policy]);
+  const serve = await startChild(['serve', policy], compiled);
   const rows: Row[] = [];
   try {
     rows.push(await measure('bare', 1, `${bare.url}/bare`, cellsBody(1)));
@@ -176,7 +207,7 @@ async function main(): Promise<void> {
   const ratio = rows[1]!.rps / rows[0]!.rps;
   process.stdout.write(`allocate (1 cell) / bare: ${ratio.toFixed(2)} of the bare route's requests/s (aim >= 0.6; >= 10000 req/s, P95 < 2 ms)\n`);
   const file = join(packageRoot, 'bench-results', 'serve.json');
-  writeJsonAtomic(file, { rows });
+  writeJsonAtomic(file, { server: compiled ? 'compiled' : 'source', rows });
   process.stdout.write(`wrote ${file}\n`);
 }
 

@@ -238,6 +238,10 @@ export class ServeApp {
   async close(drainMs = 0): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // From now on every response says `Connection: close`: a listener ahead of Fastify's sets the
+    // header on the raw response, which Fastify's own headers are merged with. Added only here, so
+    // a serving server pays nothing for it (a Fastify onSend hook would run on every request).
+    this.app.server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
     this.watcher?.close();
     if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     await this.app.close();
@@ -274,11 +278,6 @@ export class ServeApp {
     });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `${request.method} ${request.url.split('?')[0]}: no such route, expected /v1/allocate, /v1/predict, /v1/model, /healthz, /readyz or /metrics` });
-    });
-
-    app.addHook('onSend', (_request, reply, payload, done) => {
-      if (this.closing) void reply.header('connection', 'close');
-      done(null, payload);
     });
 
     // Metrics of every answered request; one child per label set, looked up once.
