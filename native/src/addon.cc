@@ -19,6 +19,22 @@ namespace {
 
 [[noreturn]] void fail(const Napi::Env& env, const std::string& message) { throw Napi::TypeError::New(env, message); }
 
+// layers[l] of a layer-list argument: the object and its inSize/outSize (positive integers up to
+// 2^20), with errors naming the field. Both the trainer and the int8 runner take layers this way.
+Napi::Object denseLayerArg(const Napi::Env& env, const Napi::Array& layers, uint32_t l, int* inSize, int* outSize) {
+  const std::string name = "layers[" + std::to_string(l) + "]";
+  Napi::Value item = layers.Get(l);
+  if (!item.IsObject()) fail(env, name + ": expected an object");
+  Napi::Object layer = item.As<Napi::Object>();
+  for (const char* key : {"inSize", "outSize"}) {
+    Napi::Value v = layer.Get(key);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 1 && d <= 1 << 20) || std::floor(d) != d) fail(env, name + "." + key + ": expected a positive integer");
+    *(std::string(key) == "inSize" ? inSize : outSize) = static_cast<int>(d);
+  }
+  return layer;
+}
+
 std::int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, std::int64_t min,
                         std::int64_t max) {
   if (index >= info.Length() || !info[index].IsNumber()) fail(info.Env(), std::string(name) + ": expected a number");
@@ -211,16 +227,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     std::vector<ns3ts::TrainerLayerShape> shapes;
     for (uint32_t l = 0; l < layers.Length(); l++) {
       const std::string name = "layers[" + std::to_string(l) + "]";
-      Napi::Value item = layers.Get(l);
-      if (!item.IsObject()) fail(env, name + ": expected an object");
-      Napi::Object layer = item.As<Napi::Object>();
       ns3ts::TrainerLayerShape shape{};
-      for (const char* key : {"inSize", "outSize"}) {
-        Napi::Value v = layer.Get(key);
-        const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-        if (!(d >= 1 && d <= 1 << 20) || std::floor(d) != d) fail(env, name + "." + key + ": expected a positive integer");
-        (std::string(key) == "inSize" ? shape.inSize : shape.outSize) = static_cast<int>(d);
-      }
+      Napi::Object layer = denseLayerArg(env, layers, l, &shape.inSize, &shape.outSize);
       Napi::Value activation = layer.Get("activation");
       if (!activation.IsString() || !ns3ts::parseActivation(activation.As<Napi::String>().Utf8Value(), &shape.activation)) {
         fail(env, name + ".activation: expected one of linear, relu, tanh, sigmoid");
@@ -360,16 +368,8 @@ class QuantizedMlpWrap : public Napi::ObjectWrap<QuantizedMlpWrap> {
     std::vector<ns3ts::QuantizedLayerInput> inputs;
     for (uint32_t l = 0; l < layers.Length(); l++) {
       const std::string name = "layers[" + std::to_string(l) + "]";
-      Napi::Value item = layers.Get(l);
-      if (!item.IsObject()) fail(env, name + ": expected an object");
-      Napi::Object layer = item.As<Napi::Object>();
       ns3ts::QuantizedLayerInput in{};
-      for (const char* key : {"inSize", "outSize"}) {
-        Napi::Value v = layer.Get(key);
-        const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-        if (!(d >= 1 && d <= 1 << 20) || std::floor(d) != d) fail(env, name + "." + key + ": expected a positive integer");
-        (std::string(key) == "inSize" ? in.inSize : in.outSize) = static_cast<int>(d);
-      }
+      Napi::Object layer = denseLayerArg(env, layers, l, &in.inSize, &in.outSize);
       const auto floats = [&](const char* field, std::int64_t length) -> const float* {
         Napi::Value v = layer.Get(field);
         if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
