@@ -238,9 +238,12 @@ void activateRows(Activation kind, float* y, size_t count) {
 }
 
 // Where the library products win (docs/native.md, "Inference on the library products"; measured
-// with bench/inference-threshold.ts): only wide layers (256 units) from 8192 rows. Narrow
-// networks (hidden 64, IDLA's 36/24/16) stay on the fused blocked kernels at every batch.
-constexpr std::int64_t kDefaultLibraryRows = 8192;
+// with bench/inference-threshold.ts): nowhere on the development machine since the blocked
+// kernels got their register-sized tiles — oneDNN's products plus the separate elementwise passes
+// cost 1.1-1.2x the fused blocks per row through 256-wide layers and 1.5-1.9x through narrow ones,
+// at every batch (the library path works in 256-row chunks, so its cost per row stops falling
+// there). 0 = never; the addon's mlpLibraryThreshold(rows, width) turns the path on.
+constexpr std::int64_t kDefaultLibraryRows = 0;
 constexpr int kDefaultLibraryWidth = 256;
 std::atomic<std::int64_t> libraryRows{kDefaultLibraryRows};
 std::atomic<int> libraryWidth{kDefaultLibraryWidth};

@@ -22,7 +22,7 @@ struct DenseLayerInput {
   Activation activation;
 };
 
-/** Which matmul kernel the CPU runs: "avx2+fma" or "baseline". */
+/** Which matmul kernel the CPU runs: "avx512vl+fma", "avx2+fma" or "baseline". */
 const char* matmulKernelName();
 
 /**
