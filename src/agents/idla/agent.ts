@@ -83,7 +83,7 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   stepLambda: 0.5,
   decay: 0.05,
   fillSlack: 1,
-  gridPoints: 21,
+  gridPoints: 11,
   pruneAfter: 0,
   pruneMargin: 0.05,
   mergeTolerance: 0,
