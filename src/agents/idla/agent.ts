@@ -78,7 +78,7 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   neighbours: 5,
   noise: 0.05,
   maxIterations: 120,
-  eta: 5e-3,
+  eta: 1e-2,
   stepX: 0.05,
   stepLambda: 0.5,
   decay: 0.05,
