@@ -54,6 +54,12 @@ export interface IdlaSettings {
   fillSlack: number;
   /** Grid start with this many points per slice (0 = the paper's starts only; see SearchOptions.gridPoints). */
   gridPoints: number;
+  /** Stop starts trailing their cell's best from this iteration on (0 = never; see SearchOptions.pruneAfter). */
+  pruneAfter: number;
+  /** Objective gap beyond which a start is pruned (SearchOptions.pruneMargin). */
+  pruneMargin: number;
+  /** Stop a start that coincides with another of its cell (0 = never; SearchOptions.mergeTolerance). */
+  mergeTolerance: number;
   /** Where samples and the estimator are written ('' = only into checkpoints). */
   runDir: string;
 }
@@ -72,12 +78,15 @@ export const IDLA_DEFAULTS: IdlaSettings = {
   neighbours: 5,
   noise: 0.05,
   maxIterations: 120,
-  eta: 5e-3,
+  eta: 1e-2,
   stepX: 0.05,
   stepLambda: 0.5,
   decay: 0.05,
   fillSlack: 1,
-  gridPoints: 21,
+  gridPoints: 11,
+  pruneAfter: 0,
+  pruneMargin: 0.05,
+  mergeTolerance: 0,
   runDir: '',
 };
 
@@ -105,7 +114,7 @@ export function resolveIdlaSettings(overrides: Record<string, unknown> = {}): Id
       (settings as unknown as Record<string, unknown>)[key] = value;
     }
   }
-  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations', 'gridPoints', 'relabel'] as const) {
+  for (const key of ['collectSteps', 'epochs', 'batchSize', 'neighbours', 'maxIterations', 'gridPoints', 'relabel', 'pruneAfter'] as const) {
     if (!Number.isInteger(settings[key])) throw new InputError(`agent.${key}`, settings[key], 'an integer');
   }
   if (settings.gridPoints === 1) throw new InputError('agent.gridPoints', 1, 'an integer >= 2, or 0 for no grid start');
@@ -124,6 +133,9 @@ export function searchOptionsOf(settings: IdlaSettings): SearchOptions {
     decay: settings.decay,
     fillSlack: settings.fillSlack > 0,
     gridPoints: settings.gridPoints,
+    pruneAfter: settings.pruneAfter,
+    pruneMargin: settings.pruneMargin,
+    mergeTolerance: settings.mergeTolerance,
   };
 }
 

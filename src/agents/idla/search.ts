@@ -93,6 +93,23 @@ export interface SearchOptions {
    * gradient steps cannot leave a start that landed on one. Default 0.
    */
   gridPoints?: number;
+  /**
+   * Stop trailing starts from this iteration on (0 = never): a live start whose objective
+   * sum_s log(f + 1) at its last evaluation trails the best of its cell's starts by more than
+   * `pruneMargin` stops where it is. It keeps its shares and still competes in the best-of, so
+   * the result stays the projected, feasible best of the starts; what is lost is only a start
+   * that would have overtaken the leader later. Default 0 (off); see docs/algorithms.md for the
+   * measured effect.
+   */
+  pruneAfter?: number;
+  /** Objective gap (in log(f + 1) summed over the cell's slices) beyond which a start is pruned. Default 0.05. */
+  pruneMargin?: number;
+  /**
+   * Stop a live start whose shares and multiplier are all within this distance of an earlier live
+   * start of the same cell (0 = never): from the same point at the same iteration the two follow
+   * the same path, so the later one only repeats the work. Default 0 (off).
+   */
+  mergeTolerance?: number;
 }
 
 export interface SearchProblem {
@@ -160,7 +177,9 @@ export async function lagrangianSearch(
 }
 
 /** The search's settings with their defaults, checked against the problem's sizes. */
-type SearchSettings = Required<Pick<SearchOptions, 'neighbours' | 'noise' | 'maxIterations' | 'eta' | 'stepX' | 'stepLambda' | 'decay' | 'gridPoints'>> & {
+type SearchSettings = Required<
+  Pick<SearchOptions, 'neighbours' | 'noise' | 'maxIterations' | 'eta' | 'stepX' | 'stepLambda' | 'decay' | 'gridPoints' | 'pruneAfter' | 'pruneMargin' | 'mergeTolerance'>
+> & {
   inputWidth: number;
   /** Starts per cell: the warm start, the neighbours and (with a grid) the grid start. */
   starts: number;
@@ -181,6 +200,12 @@ function resolveSearchSettings(problem: SearchProblem, options: SearchOptions): 
   if (problem.cold && problem.cold.length !== cells) throw new InputError('cold length', problem.cold.length, `${cells} (one per cell)`);
   const G = options.gridPoints ?? 0;
   if (!(Number.isInteger(G) && (G === 0 || G >= 2))) throw new InputError('gridPoints', G, 'an integer >= 2, or 0 for no grid start');
+  const pruneAfter = options.pruneAfter ?? 0;
+  if (!(Number.isInteger(pruneAfter) && pruneAfter >= 0)) throw new InputError('pruneAfter', pruneAfter, 'an integer >= 0 (0 = no pruning)');
+  const pruneMargin = options.pruneMargin ?? 0.05;
+  if (!(pruneMargin >= 0)) throw new InputError('pruneMargin', pruneMargin, 'a number >= 0');
+  const mergeTolerance = options.mergeTolerance ?? 0;
+  if (!(mergeTolerance >= 0)) throw new InputError('mergeTolerance', mergeTolerance, 'a number >= 0 (0 = no merging)');
   return {
     neighbours: P,
     noise: options.noise ?? 0.05,
@@ -190,6 +215,9 @@ function resolveSearchSettings(problem: SearchProblem, options: SearchOptions): 
     stepLambda: options.stepLambda ?? 0.5,
     decay: options.decay ?? 0.05,
     gridPoints: G,
+    pruneAfter,
+    pruneMargin,
+    mergeTolerance,
     inputWidth: W,
     starts: 1 + P + (G > 0 ? 1 : 0),
   };
@@ -267,95 +295,61 @@ function initialStarts(
 }
 
 /**
- * The estimator batch of a set of live starts, one row per active slice of each, in live order:
- * full input rows for a function estimator, (pair, x) rows for a pair estimator. The rows are
- * laid out again only when the live set changes; otherwise only the x column moves.
+ * The estimator's rows: one per active slice of each live start, given as (pair index, x). A pair
+ * estimator takes them as they are; for a function estimator the full input rows are built from
+ * the templates. The row buffers are owned by the caller and compacted in place by the step.
  */
 class SearchBatch {
   /** Rows evaluated by this batch so far. */
   rowsEvaluated = 0;
-  private live: Int32Array = new Int32Array(0);
-  private layoutDirty = true;
-  private rows = 0;
   private inputs = new Float32Array(0);
-  private rowPair = new Int32Array(0);
-  private rowX = new Float32Array(0);
 
   constructor(
     private readonly estimator: SearchEstimator,
     private readonly templates: Float32Array,
     private readonly W: number,
-    private readonly layout: StartLayout,
+    layout: StartLayout,
   ) {
     if (isPairEstimator(estimator)) estimator.prepare(templates, layout.cells * layout.slices, W);
   }
 
-  /** Rows of the last evaluation. */
-  get size(): number {
-    return this.rows;
-  }
-
-  /** The starts the next evaluations cover. */
-  setLive(live: Int32Array): void {
-    this.live = live;
-    this.layoutDirty = true;
-  }
-
-  /** f and df/dx of the live starts' shares in `x` (slot-indexed). */
-  async evaluate(x: Float32Array): Promise<EstimatorOutput> {
-    this.write(x);
-    const { estimator, rows } = this;
-    const out = await (isPairEstimator(estimator)
-      ? estimator.evaluate(this.rowPair.subarray(0, rows), this.rowX.subarray(0, rows), rows)
-      : estimator(this.inputs.subarray(0, rows * this.W), rows));
+  /** f and df/dx of the first `rows` rows (rowPair[r], rowX[r]). */
+  async evaluate(rowPair: Int32Array, rowX: Float32Array, rows: number): Promise<EstimatorOutput> {
+    const { estimator, W, templates } = this;
+    let out: EstimatorOutput;
+    if (isPairEstimator(estimator)) {
+      out = await estimator.evaluate(rowPair.subarray(0, rows), rowX.subarray(0, rows), rows);
+    } else {
+      if (this.inputs.length < rows * W) this.inputs = new Float32Array(rows * W);
+      const inputs = this.inputs;
+      for (let r = 0; r < rows; r++) {
+        const o = r * W;
+        inputs.set(templates.subarray(rowPair[r]! * W, rowPair[r]! * W + W), o);
+        inputs[o + INPUT_X] = rowX[r]!;
+      }
+      out = await estimator(inputs.subarray(0, rows * W), rows);
+    }
     checkOutput(out, rows);
     this.rowsEvaluated += rows;
     return out;
   }
+}
 
-  private write(useX: Float32Array): void {
-    const { starts, count, first, pairIndex } = this.layout;
-    const { live, W, templates } = this;
-    const pairMode = isPairEstimator(this.estimator);
-    if (this.layoutDirty) this.allocate(pairMode);
-    let row = 0;
-    for (let q = 0; q < live.length; q++) {
-      const id = live[q]!;
-      const c = (id / starts) | 0;
-      const p = id - c * starts;
-      const k = count[c]!;
-      const base = starts * first[c]! + p * k;
-      if (pairMode) {
-        for (let j = 0; j < k; j++, row++) {
-          if (this.layoutDirty) this.rowPair[row] = pairIndex[first[c]! + j]!;
-          this.rowX[row] = useX[base + j]!;
-        }
-        continue;
-      }
-      for (let j = 0; j < k; j++, row++) {
-        const o = row * W;
-        if (this.layoutDirty) {
-          const from = pairIndex[first[c]! + j]! * W;
-          for (let w = 0; w < W; w++) this.inputs[o + w] = templates[from + w]!;
-        }
-        this.inputs[o + INPUT_X] = useX[base + j]!;
-      }
+/** Writes the rows of the starts in `live` (pair index and current share, in live order); returns the row count. */
+function fillRows(layout: StartLayout, live: Int32Array, x: Float32Array, rowPair: Int32Array, rowX: Float32Array): number {
+  const { starts, count, first, pairIndex } = layout;
+  let row = 0;
+  for (let q = 0; q < live.length; q++) {
+    const id = live[q]!;
+    const c = (id / starts) | 0;
+    const k = count[c]!;
+    const base = starts * first[c]! + (id - c * starts) * k;
+    for (let j = 0; j < k; j++, row++) {
+      rowPair[row] = pairIndex[first[c]! + j]!;
+      rowX[row] = x[base + j]!;
     }
-    this.layoutDirty = false;
   }
-
-  /** Counts the live starts' rows and grows the row buffers to fit (they are reused, never shrunk). */
-  private allocate(pairMode: boolean): void {
-    const { starts, count } = this.layout;
-    this.rows = 0;
-    for (let q = 0; q < this.live.length; q++) this.rows += count[(this.live[q]! / starts) | 0]!;
-    if (pairMode) {
-      if (this.rowPair.length < this.rows) {
-        this.rowPair = new Int32Array(this.rows);
-        this.rowX = new Float32Array(this.rows);
-      }
-    } else if (this.inputs.length < this.rows * this.W) this.inputs = new Float32Array(this.rows * this.W);
-  }
+  return row;
 }
 
 /** What the ascent leaves behind, besides the shares and multipliers it updates in place. */
@@ -380,53 +374,68 @@ async function ascend(batch: SearchBatch, layout: StartLayout, x: Float32Array, 
     evalF: new Float32Array(slots),
     evalG: new Float32Array(slots),
   };
-  // Live starts: those with at least one active slice that have not stopped.
-  let live: Int32Array = allStarts(layout);
-  batch.setLive(live);
-  for (let i = 0; i < settings.maxIterations && live.length > 0; i++) {
-    const out = await batch.evaluate(x);
+  // Live starts (those with at least one active slice that have not stopped) and their rows, both
+  // compacted in place as starts stop: nothing is allocated per iteration.
+  const live = allStarts(layout);
+  const rowPair = new Int32Array(slots);
+  const rowX = new Float32Array(slots);
+  const state: LiveSet = { live, starts: live.length, rows: fillRows(layout, live, x, rowPair, rowX), rowPair, rowX };
+  for (let i = 0; i < settings.maxIterations && state.starts > 0; i++) {
+    const out = await batch.evaluate(rowPair, rowX, state.rows);
     ascent.iterations = i + 1;
-    const kept = primalDualStep(layout, live, out, x, lambda, ascent, i, settings);
-    if (kept !== live.length) {
-      live = live.subarray(0, kept);
-      batch.setLive(live);
-    }
+    primalDualStep(layout, state, out, x, lambda, ascent, i, settings);
+    const prune = settings.pruneAfter > 0 && i + 1 >= settings.pruneAfter;
+    if (prune || settings.mergeTolerance > 0) dropRedundantStarts(layout, state, x, lambda, ascent, prune, settings);
   }
   return ascent;
 }
 
+/** The live starts (live[0 .. starts)) and their estimator rows (rowPair, rowX [0 .. rows)). */
+interface LiveSet {
+  live: Int32Array;
+  starts: number;
+  rows: number;
+  rowPair: Int32Array;
+  rowX: Float32Array;
+}
+
 /**
- * Iteration i of every live start (the header's update rules), from the estimator's `out`.
- * Moves the starts that go on to the front of `live` and returns how many they are.
+ * Iteration i of every live start (the header's update rules), from the estimator's `out`, whose
+ * rows are the live set's rows. The starts that go on, and their rows with the new shares, move to
+ * the front of the live set.
  */
 function primalDualStep(
   layout: StartLayout,
-  live: Int32Array,
+  state: LiveSet,
   out: EstimatorOutput,
   x: Float32Array,
   lambda: Float32Array,
   ascent: Ascent,
   i: number,
   settings: SearchSettings,
-): number {
+): void {
   const { starts, count, first } = layout;
   const { evalX, evalF, evalG, iterationsOf } = ascent;
+  const { live, rowPair, rowX } = state;
+  const value = out.value;
+  const gradient = out.gradient;
   const dx = settings.stepX / (1 + settings.decay * i);
   const dl = settings.stepLambda / (1 + settings.decay * i);
+  const eta = settings.eta;
   let row = 0;
   let kept = 0;
-  for (let q = 0; q < live.length; q++) {
+  let keptRows = 0;
+  for (let q = 0; q < state.starts; q++) {
     const id = live[q]!;
     const c = (id / starts) | 0;
-    const p = id - c * starts;
     const k = count[c]!;
-    const base = starts * first[c]! + p * k;
+    const base = starts * first[c]! + (id - c * starts) * k;
     const lam = lambda[id]!;
     let extrapolatedSum = 0;
     let moved = 0;
-    for (let j = 0; j < k; j++, row++) {
-      const f = out.value[row]!;
-      const g = out.gradient[row]!;
+    for (let j = 0; j < k; j++) {
+      const f = value[row + j]!;
+      const g = gradient[row + j]!;
       const old = x[base + j]!;
       evalX[base + j] = old;
       evalF[base + j] = f;
@@ -434,15 +443,88 @@ function primalDualStep(
       const next = clamp01(old + dx * (g / (f + 1) - lam));
       x[base + j] = next;
       extrapolatedSum += 2 * next - old;
-      moved = Math.max(moved, Math.abs(next - old));
+      const change = next > old ? next - old : old - next;
+      if (change > moved) moved = change;
     }
     const nextLambda = Math.max(0, lam - dl * (1 - extrapolatedSum));
     lambda[id] = nextLambda;
     iterationsOf[id] = i + 1;
     // A start whose shares pause at a turning point while lambda still moves has not converged.
-    if (moved >= settings.eta || Math.abs(nextLambda - lam) >= settings.eta) live[kept++] = id;
+    if (moved >= eta || Math.abs(nextLambda - lam) >= eta) {
+      live[kept++] = id;
+      for (let j = 0; j < k; j++) {
+        rowPair[keptRows + j] = rowPair[row + j]!;
+        rowX[keptRows + j] = x[base + j]!;
+      }
+      keptRows += k;
+    }
+    row += k;
   }
-  return kept;
+  state.starts = kept;
+  state.rows = keptRows;
+}
+
+/**
+ * Among the live starts (in slot order, so a cell's starts are adjacent), stops the duplicates
+ * (mergeTolerance) and, with `prune`, the starts that trail their cell's best (pruneMargin);
+ * compacts the live set and its rows.
+ */
+function dropRedundantStarts(layout: StartLayout, state: LiveSet, x: Float32Array, lambda: Float32Array, ascent: Ascent, prune: boolean, settings: SearchSettings): void {
+  const { starts, count, first } = layout;
+  const { evalF } = ascent;
+  const { live, rowPair, rowX } = state;
+  const tolerance = settings.mergeTolerance;
+  let kept = 0;
+  let readRow = 0;
+  let keptRows = 0;
+  let q = 0;
+  while (q < state.starts) {
+    const c = (live[q]! / starts) | 0;
+    let end = q + 1;
+    while (end < state.starts && ((live[end]! / starts) | 0) === c) end++;
+    const k = count[c]!;
+    const cellBase = starts * first[c]!;
+    // The cell's best objective at the starts' last evaluations (stopped starts included).
+    let best = -Infinity;
+    if (prune) {
+      for (let p = 0; p < starts; p++) {
+        let value = 0;
+        for (let j = 0; j < k; j++) value += Math.log(evalF[cellBase + p * k + j]! + 1);
+        if (value > best) best = value;
+      }
+    }
+    const cellKept = kept;
+    for (let r = q; r < end; r++, readRow += k) {
+      const id = live[r]!;
+      const base = cellBase + (id - c * starts) * k;
+      if (prune) {
+        let value = 0;
+        for (let j = 0; j < k; j++) value += Math.log(evalF[base + j]! + 1);
+        if (value < best - settings.pruneMargin) continue;
+      }
+      let duplicate = false;
+      if (tolerance > 0) {
+        for (let e = cellKept; e < kept && !duplicate; e++) {
+          const other = live[e]!;
+          if (Math.abs(lambda[other]! - lambda[id]!) >= tolerance) continue;
+          const otherBase = cellBase + (other - c * starts) * k;
+          let close = true;
+          for (let j = 0; j < k && close; j++) close = Math.abs(x[otherBase + j]! - x[base + j]!) < tolerance;
+          duplicate = close;
+        }
+      }
+      if (duplicate) continue;
+      live[kept++] = id;
+      for (let j = 0; j < k; j++) {
+        rowPair[keptRows + j] = rowPair[readRow + j]!;
+        rowX[keptRows + j] = rowX[readRow + j]!;
+      }
+      keptRows += k;
+    }
+    q = end;
+  }
+  state.starts = kept;
+  state.rows = keptRows;
 }
 
 /** Projects every start whose shares sum above 1 onto {x >= 0, sum x = 1}, in place. */
@@ -466,11 +548,13 @@ function projectOverBudget(layout: StartLayout, x: Float32Array): void {
 async function evaluateEndPoints(batch: SearchBatch, layout: StartLayout, x: Float32Array): Promise<Float32Array> {
   const endF = new Float32Array(layout.slots);
   const live = allStarts(layout);
-  batch.setLive(live);
-  if (live.length > 0) {
-    const out = await batch.evaluate(x);
+  const rowPair = new Int32Array(layout.slots);
+  const rowX = new Float32Array(layout.slots);
+  const rows = fillRows(layout, live, x, rowPair, rowX);
+  if (rows > 0) {
+    const out = await batch.evaluate(rowPair, rowX, rows);
     // Live starts were listed in slot order, so batch rows and slots coincide.
-    for (let r = 0; r < batch.size; r++) endF[r] = out.value[r]!;
+    for (let r = 0; r < rows; r++) endF[r] = out.value[r]!;
   }
   return endF;
 }
