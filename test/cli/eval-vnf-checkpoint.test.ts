@@ -1,31 +1,18 @@
 // `ns3ts eval --policy checkpoint:<run>` on a vnf-migration scenario: a PPO run (two short
 // episodes) is evaluated through the generic family evaluation, as sfc's DQN runs are.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFamilyScenario, type VnfScenario } from '../../src/families/index.js';
 import { scenarioToYaml } from '../../src/scenario/index.js';
 import { train } from '../../src/train/index.js';
-import { selfCommand } from '../../src/util/index.js';
+import { killChildren, runCli } from './helpers-scenarios.js';
 
-const execFileAsync = promisify(execFile);
 let dir: string;
 let scenarioFile: string;
 let runDir: string;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const self = selfCommand();
-  try {
-    const { stdout, stderr } = await execFileAsync(self.command, [...self.args, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ns3ts-eval-vnf-'));
@@ -36,12 +23,15 @@ beforeAll(async () => {
   const summary = await train({ scenario, agent: 'ppo', seed: 3, outDir: dir, runId: 'ppo', progress: false, agentSettings: { predictor: 'seasonal' } });
   expect(summary.finished).toBe(true);
   runDir = summary.runDir;
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+}, 120_000);
+afterAll(() => {
+  killChildren();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('ns3ts eval --policy checkpoint:<run> on vnf-migration', () => {
   it("evaluates the PPO run's greedy policy and prints finite KPIs", async () => {
-    const res = await cli(['eval', '-s', scenarioFile, '-p', `checkpoint:${runDir}`, '-e', '2', '--json', '--no-progress']);
+    const res = await runCli(['eval', '-s', scenarioFile, '-p', `checkpoint:${runDir}`, '-e', '2', '--json', '--no-progress'], 150_000);
     expect(res.code, res.stderr).toBe(0);
     const result = JSON.parse(res.stdout) as { family: string; policy: string; episodes: number; steps: number; episodeReturns: number[]; kpis: Record<string, number | null> };
     expect(result.family).toBe('vnf-migration');
@@ -51,5 +41,5 @@ describe('ns3ts eval --policy checkpoint:<run> on vnf-migration', () => {
     const kpis = Object.entries(result.kpis);
     expect(kpis.length).toBeGreaterThan(0);
     for (const [name, value] of kpis) expect(Number.isFinite(value), `${name} = ${value}`).toBe(true);
-  }, 60_000);
+  }, 200_000);
 });
