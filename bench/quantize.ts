@@ -11,7 +11,7 @@
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actorNetworksOfRun, swapActorForwards, type ActorForward } from '../src/agents/index.js';
+import { actorNetworksOfRun, type ActorForward } from '../src/agents/index.js';
 import { evaluatePolicy } from '../src/eval/index.js';
 import { DEFAULT_CALIBRATION_EPISODES, quantizeRunActors } from '../src/export/index.js';
 import { createMlpRunner, createQuantizedMlpRunner, nativeStatus, quantizeMlpSpec, type MlpSpec, type QuantizedMlpRunner } from '../src/native/index.js';
@@ -115,7 +115,7 @@ async function utility() {
   const quantRun = await actorNetworksOfRun(runDir);
   const { specs, calibration } = await quantizeRunActors(quantRun, scenario, DEFAULT_CALIBRATION_EPISODES, scenario.seed);
   const runners = specs.map((spec) => createQuantizedMlpRunner(spec));
-  swapActorForwards(quantRun.policy, (current, t): ActorForward => ({
+  const int8Policy = quantRun.policy.withActors((current, t): ActorForward => ({
     inputSize: current.inputSize,
     outputSize: current.outputSize,
     forward: (input, batch, out) => runners[t]!.forward(input, batch, out),
@@ -123,7 +123,7 @@ async function utility() {
       throw new Error('int8 actors are fixed');
     },
   }));
-  const int8 = await evaluatePolicy(scenario, quantRun.policy, { episodes: evalEpisodes, seed: evalSeed });
+  const int8 = await evaluatePolicy(scenario, int8Policy, { episodes: evalEpisodes, seed: evalSeed });
   const change = (int8.kpis.meanUtility - float.kpis.meanUtility) / Math.abs(float.kpis.meanUtility);
   console.log(
     `mean utility on ${scenario.name} (${evalEpisodes} episodes from seed ${evalSeed}): float ${float.kpis.meanUtility.toFixed(5)}, ` +

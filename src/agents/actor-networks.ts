@@ -46,7 +46,10 @@ export interface RunActors {
   admm?: Partial<AdmmSettings> & { rho: number; maxIterations: number; rhoMin: number; rhoMax: number };
   /** Per-slice share floors and caps (the scenario's minShare / maxShare; 0 and 1 when unset). */
   bounds: { lower: number[]; upper: number[] };
-  /** The deployed policy of the run, as the agent's `load` builds it. */
+  /**
+   * The deployed policy of the run, as the agent's `load` builds it. To act through other actors
+   * (recording their inputs, int8 runners), `policy.withActors(wrap)` returns a new policy.
+   */
   policy: AdmmPolicy | CellActorPolicy;
 }
 
@@ -91,23 +94,5 @@ function boundsOf(bounds: { lower: Float64Array; upper: Float64Array } | null, l
   return bounds ? { lower: Array.from(bounds.lower), upper: Array.from(bounds.upper) } : { lower: new Array<number>(S).fill(0), upper: new Array<number>(S).fill(1) };
 }
 
-/**
- * Replaces the forward passes a loaded policy acts through (`wrap(current, t)` for actor t, in the
- * order of RunActors.actors): what calibration uses to record the actors' inputs and what runs a
- * policy on int8 actors. The policies build their forwards privately (createActorForward), so
- * this reaches their `actors` / `actor` field, checked here so a renamed field fails loudly.
- */
-export function swapActorForwards(policy: AdmmPolicy | CellActorPolicy, wrap: (current: ActorForward, index: number) => ActorForward): void {
-  const holder = policy as unknown as { actors?: ActorForward[]; actor?: ActorForward };
-  if (policy instanceof AdmmPolicy && Array.isArray(holder.actors)) {
-    holder.actors = holder.actors.map(wrap);
-    return;
-  }
-  if (policy instanceof CellActorPolicy && holder.actor !== undefined && typeof holder.actor.forward === 'function') {
-    holder.actor = wrap(holder.actor, 0);
-    return;
-  }
-  throw new Ns3tsError(`policy ${policy.id}: its actor forward passes are not where swapActorForwards expects them (update src/agents/actor-networks.ts)`);
-}
-
 export type { ActorForward };
+export type { ActorSource, ActorWrap } from './core/actor-source.js';

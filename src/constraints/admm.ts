@@ -111,6 +111,12 @@ export interface SliceBounds {
 }
 
 /**
+ * The x-step run asynchronously (e.g. an onnxruntime session): same contract as AdmmXStep, `x`
+ * written before the promise settles.
+ */
+export type AdmmAsyncXStep = (target: Float64Array, rho: Float64Array, x: Float64Array) => Promise<void>;
+
+/**
  * Runs ADMM on every cell of `state` (in place: z, u and rho are updated for the warm start).
  * `active` (optional, [cells, slices], nonzero = active) excludes slices: their x, z and u are 0.
  */
@@ -121,35 +127,102 @@ export function admmSolve(
   active?: ArrayLike<number> | null,
   bounds?: SliceBounds | null,
 ): AdmmResult {
+  const run = startAdmm(state, settings, active, bounds);
+  while (nextTargets(run)) {
+    xStep(run.target, state.rho, run.x);
+    finishIteration(run);
+  }
+  return admmResult(run);
+}
+
+/**
+ * admmSolve with an asynchronous x-step: one await per iteration, the same iterations (the two
+ * loops share every step below, so their results are identical for the same x-step answers).
+ */
+export async function admmSolveAsync(
+  state: AdmmState,
+  xStep: AdmmAsyncXStep,
+  settings: Partial<AdmmSettings> = {},
+  active?: ArrayLike<number> | null,
+  bounds?: SliceBounds | null,
+): Promise<AdmmResult> {
+  const run = startAdmm(state, settings, active, bounds);
+  while (nextTargets(run)) {
+    await xStep(run.target, state.rho, run.x);
+    finishIteration(run);
+  }
+  return admmResult(run);
+}
+
+/** One solve in progress: the state it updates and its per-solve arrays. */
+interface AdmmRun {
+  readonly state: AdmmState;
+  readonly cfg: AdmmSettings;
+  readonly bounds: SliceBounds | null | undefined;
+  /** The x-step's proposals and targets v = z - u, [cells, slices]. */
+  readonly x: Float64Array;
+  readonly target: Float64Array;
+  readonly iterations: Int32Array;
+  readonly converged: Uint8Array;
+  readonly primal: Float64Array;
+  readonly dual: Float64Array;
+  readonly activeIdx: number[][];
+  readonly scratch: CellScratch;
+  /** Iterations started so far. */
+  k: number;
+}
+
+function startAdmm(state: AdmmState, settings: Partial<AdmmSettings>, active: ArrayLike<number> | null | undefined, bounds: SliceBounds | null | undefined): AdmmRun {
   const cfg: AdmmSettings = { ...DEFAULT_ADMM_SETTINGS, ...settings };
   if (!(cfg.rho > 0)) throw new RangeError(`admm rho: got ${cfg.rho}, expected a number > 0`);
   const { cells, slices } = state;
   const n = cells * slices;
-  const x = new Float64Array(n);
-  const target = new Float64Array(n);
-  const iterations = new Int32Array(cells);
   const converged = new Uint8Array(cells);
-  const primal = new Float64Array(cells);
-  const dual = new Float64Array(cells);
   const activeIdx = prepareCells(state, active, cfg.rho, converged);
-  const scratch = cellScratch(slices);
-  for (let k = 0; k < cfg.maxIterations; k++) {
-    if (converged.every((done) => done !== 0)) break;
-    // The x-step sees every cell at once (a batched policy), converged cells included.
-    for (let i = 0; i < n; i++) target[i] = state.z[i]! - state.u[i]!;
-    xStep(target, state.rho, x);
-    for (let c = 0; c < cells; c++) {
-      if (converged[c]) continue;
-      const idx = activeIdx[c]!;
-      projectCell(state, x, idx, c, bounds, cfg.budget, scratch);
-      const residuals = updateCellDuals(state, x, idx, state.rho[c]!, scratch.zNew);
-      primal[c] = residuals.primal;
-      dual[c] = residuals.dual;
-      iterations[c] = k + 1;
-      if (meetsStoppingRule(residuals, idx.length, cfg)) converged[c] = 1;
-      else if (cfg.balance) balancePenalty(state, c, idx, residuals, cfg);
-    }
+  return {
+    state,
+    cfg,
+    bounds,
+    x: new Float64Array(n),
+    target: new Float64Array(n),
+    iterations: new Int32Array(cells),
+    converged,
+    primal: new Float64Array(cells),
+    dual: new Float64Array(cells),
+    activeIdx,
+    scratch: cellScratch(slices),
+    k: 0,
+  };
+}
+
+/** Whether another iteration runs; if so, writes its x-step targets v = z - u into run.target. */
+function nextTargets(run: AdmmRun): boolean {
+  if (run.k >= run.cfg.maxIterations || run.converged.every((done) => done !== 0)) return false;
+  // The x-step sees every cell at once (a batched policy), converged cells included.
+  const { z, u } = run.state;
+  for (let i = 0; i < run.target.length; i++) run.target[i] = z[i]! - u[i]!;
+  return true;
+}
+
+/** After the x-step wrote run.x: each unconverged cell's z-step, dual update, stopping rule and balancing. */
+function finishIteration(run: AdmmRun): void {
+  const { state, cfg, x, converged, activeIdx } = run;
+  for (let c = 0; c < state.cells; c++) {
+    if (converged[c]) continue;
+    const idx = activeIdx[c]!;
+    projectCell(state, x, idx, c, run.bounds, cfg.budget, run.scratch);
+    const residuals = updateCellDuals(state, x, idx, state.rho[c]!, run.scratch.zNew);
+    run.primal[c] = residuals.primal;
+    run.dual[c] = residuals.dual;
+    run.iterations[c] = run.k + 1;
+    if (meetsStoppingRule(residuals, idx.length, cfg)) converged[c] = 1;
+    else if (cfg.balance) balancePenalty(state, c, idx, residuals, cfg);
   }
+  run.k++;
+}
+
+function admmResult(run: AdmmRun): AdmmResult {
+  const { x, state, iterations, converged, primal, dual } = run;
   return { x, z: state.z, price: shadowPrices(state), iterations, converged, primalResidual: primal, dualResidual: dual };
 }
 

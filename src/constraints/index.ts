@@ -10,12 +10,14 @@ export {
 export { projectFeasible, type FeasibleBounds } from './feasible.js';
 export {
   admmSolve,
+  admmSolveAsync,
   createAdmmState,
   resetAdmmState,
   DEFAULT_ADMM_SETTINGS,
   type AdmmSettings,
   type AdmmState,
   type AdmmXStep,
+  type AdmmAsyncXStep,
   type AdmmResult,
   type SliceBounds,
 } from './admm.js';

@@ -62,13 +62,19 @@ export function resolveFamilyBaselines(spec: string, scenario: ScenarioBase): Na
   return [named(name)];
 }
 
-/** The trained policy of a run directory (its agent's loadForFamily), on a scenario of the run's family. */
+/**
+ * The trained policy of a run directory on a scenario of the run's family: its agent's
+ * loadForFamily (a step-wise agent, e.g. sfc's DQN), or loadFamilyPolicy (an agent with its own
+ * training loop, e.g. vnf-migration's PPO, whose policy is built for the env it plays).
+ */
 function familyCheckpointPolicy(runDir: string, scenario: ScenarioBase): NamedFamilyPolicy {
   const agentId = readCheckpoint(runDir).meta.agentId;
   if (typeof agentId !== 'string') throw new InputError(`checkpoint:${runDir}`, agentId, 'a checkpoint that names its agent');
   const entry = getAgentEntry(agentId, `checkpoint:${runDir} agent`);
-  if (!entry.loadForFamily) throw new InputError(`checkpoint:${runDir}`, `agent ${agentId}`, `a run of an agent that plays family ${familyOf(scenario).id}`);
-  return { id: `checkpoint:${runDir}`, create: () => entry.loadForFamily!(runDir, scenario) };
+  const id = `checkpoint:${runDir}`;
+  if (entry.loadForFamily) return { id, create: () => entry.loadForFamily!(runDir, scenario) };
+  if (entry.loadFamilyPolicy) return { id, create: async (env, s) => (await entry.loadFamilyPolicy!(runDir))(env, s) };
+  throw new InputError(id, `agent ${agentId}`, `a run of an agent that plays family ${familyOf(scenario).id}`);
 }
 
 /**

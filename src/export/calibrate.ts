@@ -3,7 +3,7 @@
  * plays evaluation episodes of its scenario (every ADMM iteration's rows for the admm actors,
  * every cell's row for a cell actor). Ranges taken from these rows set the activation scales.
  */
-import { swapActorForwards, type ActorForward, type RunActors } from '../agents/index.js';
+import type { ActorForward, RunActors } from '../agents/index.js';
 import { evaluatePolicy } from '../eval/index.js';
 import type { Scenario } from '../scenario/index.js';
 
@@ -17,7 +17,7 @@ export interface CalibrationData {
 }
 
 /** Wraps a forward pass so every input row it receives is also appended to `chunks`. */
-function recording(forward: ActorForward, chunks: Float32Array[], active: () => boolean): ActorForward {
+function recording(forward: ActorForward, chunks: Float32Array[]): ActorForward {
   return {
     get inputSize() {
       return forward.inputSize;
@@ -26,7 +26,7 @@ function recording(forward: ActorForward, chunks: Float32Array[], active: () => 
       return forward.outputSize;
     },
     forward(input, batch, out) {
-      if (active()) chunks.push(input.slice(0, batch * forward.inputSize));
+      chunks.push(input.slice(0, batch * forward.inputSize));
       return forward.forward(input, batch, out);
     },
     setWeights: (spec) => forward.setWeights(spec),
@@ -46,14 +46,8 @@ function concat(chunks: Float32Array[]): Float32Array {
 /** Plays `episodes` evaluation episodes of `scenario` with the run's policy and keeps the actors' inputs. */
 export async function collectCalibration(run: RunActors, scenario: Scenario, episodes: number, seed: number): Promise<CalibrationData> {
   const chunks: Float32Array[][] = run.actors.map(() => []);
-  let active = true;
-  swapActorForwards(run.policy, (forward, t) => recording(forward, chunks[t]!, () => active));
-  try {
-    const result = await evaluatePolicy(scenario, run.policy, { episodes, seed });
-    const inputs = chunks.map(concat);
-    return { inputs, rows: inputs.map((x, t) => x.length / run.actors[t]!.spec.layers[0]!.inSize), episodes, meanUtility: result.kpis.meanUtility };
-  } finally {
-    // The policy may act again after this (e.g. to measure the quantized one): record no more.
-    active = false;
-  }
+  const recorded = run.policy.withActors((forward, t) => recording(forward, chunks[t]!));
+  const result = await evaluatePolicy(scenario, recorded, { episodes, seed });
+  const inputs = chunks.map(concat);
+  return { inputs, rows: inputs.map((x, t) => x.length / run.actors[t]!.spec.layers[0]!.inSize), episodes, meanUtility: result.kpis.meanUtility };
 }

@@ -153,9 +153,12 @@ export function scenarioLayout(scenario: Scenario): SlicingLayout {
  * Returns a copy of `scenario` with the field at a dotted path set to `value`, validated again.
  * Path segments are mapping keys or list indices; in `slices` a slice may also be named
  * (`slices.urllc.delayTarget`). New keys may be added where the schema allows them (agent,
- * training, ns3, env.args); anything else fails validation with the path.
+ * training, ns3, env.args); anything else fails validation with the path. `read` validates the
+ * result: parseScenario (slicing) by default, or a family's reader (parseFamilyScenario).
  */
-export function setByPath(scenario: Scenario, path: string, value: unknown): Scenario {
+export function setByPath(scenario: Scenario, path: string, value: unknown): Scenario;
+export function setByPath<T extends object>(scenario: T, path: string, value: unknown, read: ScenarioDocumentReader<T>): T;
+export function setByPath(scenario: object, path: string, value: unknown, read: ScenarioDocumentReader<object> = parseScenario): object {
   if (typeof path !== 'string' || path === '' || path.split('.').some((p) => p === '')) {
     throw new InputError('override path', path, 'a dotted path such as slices.0.phiTarget');
   }
@@ -184,7 +187,7 @@ export function setByPath(scenario: Scenario, path: string, value: unknown): Sce
       throw new InputError(parts.slice(0, i).join('.'), node, 'a mapping or list to descend into');
     }
   }
-  return parseScenario(copy);
+  return read(copy);
 }
 
 /** Reads an override value from the command line as YAML: "0.5" -> 0.5, "true" -> true, "[1, 2]" -> [1, 2]. */
@@ -205,14 +208,17 @@ export function parseOverride(text: string, field = '--set'): { path: string; va
 
 /**
  * Applies `--set path=value` overrides in order (setByPath: each result is validated by the
- * scenario schema). A refused override names itself and the field the schema refused.
+ * scenario schema, or by `read`, a family's reader). A refused override names itself and the
+ * field the schema refused.
  */
-export function applyOverrides(scenario: Scenario, sets: readonly string[], field = '--set'): Scenario {
+export function applyOverrides(scenario: Scenario, sets: readonly string[], field?: string): Scenario;
+export function applyOverrides<T extends object>(scenario: T, sets: readonly string[], field: string, read: ScenarioDocumentReader<T>): T;
+export function applyOverrides(scenario: object, sets: readonly string[], field = '--set', read: ScenarioDocumentReader<object> = parseScenario): object {
   let out = scenario;
   for (const text of sets) {
     const { path, value } = parseOverride(text, field);
     try {
-      out = setByPath(out, path, value);
+      out = setByPath(out, path, value, read);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       throw new InputError(`${field} ${path}${err.field === path ? '' : ` (${err.field})`}`, err.value, err.expected);

@@ -7,19 +7,16 @@
  *    exported actors (one batched run of the graph per iteration over every active (cell, slice)
  *    row, each row reading the output of its slice's type).
  *
- * onnxruntime runs a graph asynchronously while the ADMM loop (constraints/ admmSolve) calls its
- * x-step synchronously, so the decision is replayed: each pass of admmSolve answers the x-steps
- * already computed and stops at the first new one, whose targets and penalties the graph then
- * runs on. admmSolve is deterministic, so every pass retraces the same iterations, and the last
- * pass is the agent's ADMM loop on the exported actors (at most maxIterations graph runs per
- * request; the replayed projections cost little next to them).
+ * onnxruntime runs a graph asynchronously, so the ADMM loop is constraints/ admmSolveAsync: the
+ * agent's loop (the same step functions as admmSolve) awaiting one graph run per x-step, at most
+ * maxIterations runs per request.
  *
  * onnxruntime-node is imported when the first ONNX model is loaded, so other commands never load it.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
-import { admmSolve, createAdmmState, DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
+import { admmSolveAsync, createAdmmState, DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
 import { readOnnxMetadata, type ExportMetadata } from '../export/index.js';
 import { FEATURES_PER_SLICE, SLICE_FEATURES, type SliceType } from '../families/index.js';
 import { Ns3tsError } from '../util/index.js';
@@ -111,9 +108,6 @@ class OnnxCellSource implements PolicySource {
   }
 }
 
-/** Thrown by the replayed x-step at the first iteration the graph has not run yet. */
-const NEXT_X_STEP = Symbol('next x-step');
-
 /** maddpg-*: the ADMM decision with the exported actors as its x-step (see the file comment). */
 class OnnxAdmmSource implements PolicySource {
   private readonly slices: number;
@@ -148,45 +142,28 @@ class OnnxAdmmSource implements PolicySource {
     const obsTensor = new this.ort.Tensor('float32', obs, [m, FEATURES_PER_SLICE]);
     const settings = this.exported.admm!;
     const bounds = this.boundsOrNull();
-    const xSteps: Float64Array[] = [];
-    for (;;) {
-      const state = createAdmmState(cells, S, settings.rho);
-      let step = 0;
-      let pending: { target: Float32Array; rho: Float32Array } | null = null;
-      try {
-        const result = admmSolve(
-          state,
-          (target, rho, x) => {
-            if (step < xSteps.length) {
-              x.set(xSteps[step++]!);
-              return;
-            }
-            pending = { target: new Float32Array(m), rho: new Float32Array(m) };
-            rows.forEach((i, j) => {
-              pending!.target[j] = target[i]!;
-              pending!.rho[j] = rho[Math.floor(i / S)]!;
-            });
-            throw NEXT_X_STEP;
-          },
-          settings,
-          active,
-          bounds,
+    const target = new Float32Array(m);
+    const rho = new Float32Array(m);
+    const result = await admmSolveAsync(
+      createAdmmState(cells, S, settings.rho),
+      async (v, penalty, x) => {
+        rows.forEach((i, j) => {
+          target[j] = v[i]!;
+          rho[j] = penalty[Math.floor(i / S)]!;
+        });
+        const run = await this.session.run(
+          { obs: obsTensor, target: new this.ort.Tensor('float32', target, [m, 1]), rho: new this.ort.Tensor('float32', rho, [m, 1]) },
+          this.outputs,
         );
-        return Float32Array.from(result.z);
-      } catch (err) {
-        if (err !== NEXT_X_STEP || pending === null) throw err;
-      }
-      const { target, rho } = pending as { target: Float32Array; rho: Float32Array };
-      const run = await this.session.run(
-        { obs: obsTensor, target: new this.ort.Tensor('float32', target, [m, 1]), rho: new this.ort.Tensor('float32', rho, [m, 1]) },
-        this.outputs,
-      );
-      const x = new Float64Array(cells * S);
-      rows.forEach((i, j) => {
-        x[i] = (run[this.outputOf[i % S]!]!.data as Float32Array)[j]!;
-      });
-      xSteps.push(x);
-    }
+        rows.forEach((i, j) => {
+          x[i] = (run[this.outputOf[i % S]!]!.data as Float32Array)[j]!;
+        });
+      },
+      settings,
+      active,
+      bounds,
+    );
+    return Float32Array.from(result.z);
   }
 
   /** The floors and caps of the agent's own ADMM z-step (none when they are [0, 1]). */

@@ -10,7 +10,8 @@ import type { SlicingLayout } from '../../families/index.js';
 import type { MlpImplChoice, MlpSpec } from '../../native/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
-import { createActorForward, type ActorForward } from '../core/forward.js';
+import type { ActorForward } from '../core/forward.js';
+import { actorForwardOf, type ActorSource, type ActorWrap } from '../core/actor-source.js';
 import { projectAllocation, type ShareBounds } from '../core/allocation.js';
 
 /** Actor inputs: the slice's normalized features, the ADMM target v = z - u, and log10(rho). */
@@ -54,19 +55,31 @@ export class AdmmPolicy implements SlicingPolicy {
   lastPrice: Float64Array = new Float64Array(0);
   lastTarget: Float64Array = new Float64Array(0);
 
+  /**
+   * `actors`: one per slice type, in first-seen order (sliceTypeGroups), each as its MlpSpec (a
+   * forward pass of `settings.impl` is built) or as a forward pass the policy acts through as given.
+   */
   constructor(
     id: string,
     readonly layout: SlicingLayout,
-    actorSpecs: readonly MlpSpec[],
+    actors: readonly ActorSource[],
     readonly settings: AdmmPolicySettings,
     readonly bounds: ShareBounds | null,
   ) {
     this.id = id;
     this.typeOf = sliceTypeGroups(layout).typeOf;
-    this.actors = actorSpecs.map((spec) => createActorForward(spec, settings.impl));
+    this.actors = actors.map((actor) => actorForwardOf(actor, settings.impl));
     this.cells = layout.cells;
     this.slices = layout.slices.length;
     this.state = createAdmmState(this.cells, this.slices, settings.admm.rho);
+  }
+
+  /**
+   * The same policy (layout, ADMM settings, bounds; a cold ADMM state) acting through
+   * `wrap(actor t's forward pass, t)` for every slice type t. This policy is left as it is.
+   */
+  withActors(wrap: ActorWrap): AdmmPolicy {
+    return new AdmmPolicy(this.id, this.layout, this.actors.map(wrap), this.settings, this.bounds);
   }
 
   setActorWeights(specs: readonly MlpSpec[]): void {

@@ -184,7 +184,8 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunSummary
     const arrays: Record<string, StoredArray> = {};
     for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
     for (const [k, v] of Object.entries(predictorArrays(forecaster))) arrays[`predictor/${k}`] = v;
-    writeCheckpoint(runDir, { meta: { agent: state.meta, trainer: { ...trainer } }, arrays });
+    // agentId: what `ns3ts eval --policy checkpoint:<run>` dispatches on, as for every agent's checkpoint.
+    writeCheckpoint(runDir, { meta: { agentId: 'ppo', agent: state.meta, trainer: { ...trainer } }, arrays });
   };
   const bar = new ProgressBar({ total: config.episodes, label: 'train ppo', enabled: options.progress ?? true });
   const started = Date.now();

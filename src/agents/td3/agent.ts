@@ -16,7 +16,8 @@ import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { projectAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
 import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
-import { actImpl, createActorForward, type ActorForward } from '../core/forward.js';
+import { actImpl, type ActorForward } from '../core/forward.js';
+import { actorForwardOf, type ActorSource, type ActorWrap } from '../core/actor-source.js';
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { projectRows, projectRowsVjp, projectionOp } from '../core/projection-op.js';
@@ -69,14 +70,20 @@ const ACTIVATIONS = (hidden: readonly number[]): Array<'relu' | 'sigmoid'> => [.
 export class CellActorPolicy implements SlicingPolicy {
   private readonly actor: ActorForward;
 
+  /** `actor`: the cell actor's MlpSpec (a forward pass of `impl` is built) or a forward pass to act through as given. */
   constructor(
     readonly id: string,
     readonly layout: SlicingLayout,
-    spec: MlpSpec,
+    actor: ActorSource,
     readonly bounds: ShareBounds | null,
     impl: MlpImplChoice = 'auto',
   ) {
-    this.actor = createActorForward(spec, impl);
+    this.actor = actorForwardOf(actor, impl);
+  }
+
+  /** The same policy (layout, bounds) acting through `wrap(the actor's forward pass, 0)`. This policy is left as it is. */
+  withActors(wrap: ActorWrap): CellActorPolicy {
+    return new CellActorPolicy(this.id, this.layout, wrap(this.actor, 0), this.bounds);
   }
 
   setWeights(spec: MlpSpec): void {

@@ -38,7 +38,8 @@ export function formatFamilyEvalTable(results: readonly FamilyEvalResult[]): str
 }
 
 /**
- * Evaluates the `--policy` spec (`baseline:<name>` or `all-baselines` of the scenario's family) and
+ * Evaluates the `--policy` spec (`baseline:<name>` or `all-baselines` of the scenario's family, or
+ * `checkpoint:<run-dir>` of an agent that plays the family: sfc's dqn, vnf-migration's ppo) and
  * returns what the command prints; `--out` gets the JSON (an array for all-baselines).
  */
 export async function evalFamilyScenario(scenario: ScenarioBase, options: FamilyEvalCliOptions): Promise<string> {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
 import { isSlicingScenario, loadFamilyScenario } from '../../families/index.js';
-import { applyOverrides } from '../../scenario/index.js';
 import { InputError, writeJsonAtomic } from '../../util/index.js';
-import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
+import { integerOption, repeatableOption } from '../options.js';
+import { FAMILY_SET_OPTION_HELP, withFamilyOverrides } from '../scenario-overrides.js';
 import { evalFamilyScenario } from './eval-family.js';
 
 interface EvalOptions {
@@ -69,16 +69,14 @@ export function register(program: Command): void {
     .option('--seed <n>', "episode e is reset with seed + e (default: the scenario's seed)", integerOption('--seed'))
     .option('--json', 'print JSON: one object per policy; an array of them for all-baselines', false)
     .option('-o, --out <file>', 'also write the JSON to this file (written atomically)')
-    .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
+    .option('--set <path=value>', FAMILY_SET_OPTION_HELP, repeatableOption, [])
     .option('--no-progress', 'hide the progress bar (stderr)')
     .action(async (options: EvalOptions) => {
-      const loaded = loadFamilyScenario(options.scenario);
-      if (!isSlicingScenario(loaded)) {
-        if (options.set.length > 0) throw new InputError('--set', options.set[0], 'a slicing scenario (overrides of other families are not supported yet)');
-        process.stdout.write(await evalFamilyScenario(loaded, options));
+      const scenario = withFamilyOverrides(loadFamilyScenario(options.scenario), options.set);
+      if (!isSlicingScenario(scenario)) {
+        process.stdout.write(await evalFamilyScenario(scenario, options));
         return;
       }
-      const scenario = applyOverrides(loaded, options.set);
       if (options.episodes === 0) throw new InputError('--episodes', 0, 'an integer >= 1');
       const policies = resolvePolicies(options.policy, scenario);
       for (const policy of policies) await policy.check?.();

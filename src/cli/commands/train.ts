@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { agentRegistry, BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../../agents/index.js';
+import { loadFamilyScenario } from '../../families/index.js';
 import { serveLiveReport, type LiveServer } from '../../report/index.js';
-import { applyOverrides, resolveScenario } from '../../scenario/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
 import { InputError, log } from '../../util/index.js';
 import { abortOnSignals } from '../signals.js';
-import { integerOption, repeatableOption, SET_OPTION_HELP } from '../options.js';
+import { integerOption, repeatableOption } from '../options.js';
+import { FAMILY_SET_OPTION_HELP, withFamilyOverrides } from '../scenario-overrides.js';
 
 interface TrainCliOptions {
   scenario?: string;
@@ -78,7 +79,7 @@ export function register(program: Command): void {
     .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", integerOption('--eval-every'))
     .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", integerOption('--eval-episodes', { min: 1 }))
     .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
-    .option('--set <path=value>', SET_OPTION_HELP, repeatableOption, [])
+    .option('--set <path=value>', FAMILY_SET_OPTION_HELP, repeatableOption, [])
     .option('--sim-executor <local|slurm>', 'where ns-3 simulators run: local processes or one Slurm job array (= --set ns3.simExecutor=...; see docs/cluster.md)')
     .option('--simulators <n>', 'ns-3 simulators stepped together as one vector env (= --set ns3.simulators=n)', integerOption('--simulators', { min: 1 }))
     .option('--curve', 'ZeroMQ CURVE on a loopback endpoint too (endpoints other hosts reach always use it)')
@@ -105,7 +106,7 @@ export function register(program: Command): void {
         throw new InputError('--sim-executor/--simulators/--curve', sets[0], 'none of them with --resume (the run directory has its scenario)');
       }
       // With overrides the scenario is resolved here; train() takes the resulting object.
-      const scenario = sets.length > 0 ? applyOverrides(resolveScenario(options.scenario ?? 'slicing-synthetic'), sets) : options.scenario;
+      const scenario = sets.length > 0 ? withFamilyOverrides(loadFamilyScenario(options.scenario ?? 'slicing-synthetic'), sets) : options.scenario;
       let stoppedRunDir: string | null = null;
       const stop = abortOnSignals(
         (sig) => `${sig}: stopping after the current episode and its checkpoint (again to exit at once)`,
