@@ -10,6 +10,9 @@
  * --settings overrides agent settings per agent id (a variant to compare with the defaults);
  * --out writes the JSON elsewhere than bench-results/learning.json.
  *
+ * Besides every baseline it evaluates the myopic oracle (baseline:oracle-myopic: the oracle's search
+ * on the steps an agent has observed), the reference for what the agents' observation allows.
+ *
  * Aims: maddpg-admm reaches >= 99% of the oracle's mean utility and at least TD3's, never violates
  * capacity (capacityViolation exactly 0), and trains the default job in at most a third of the
  * previous release's time (TF.js wasm, an update every 3rd step). Measurements and the settings
@@ -53,7 +56,8 @@ try {
     const policy = await loadPolicyFromRun(summary.runDir);
     results.push(await evaluatePolicy(scenario, policy, { episodes: evalEpisodes, seed: heldOutSeed }));
   }
-  for (const named of withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)) {
+  const references = [...(withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)), ...resolvePolicies('baseline:oracle-myopic', scenario)];
+  for (const named of references) {
     results.push(await evaluatePolicy(scenario, named.create, { episodes: evalEpisodes, seed: heldOutSeed }));
   }
 } finally {
@@ -68,11 +72,13 @@ const rows = results.map((r) => ({
   capacityViolation: r.kpis.capacityViolation,
 }));
 const oracle = rows.find((r) => r.policy === 'baseline:oracle')?.meanUtility ?? Number.NaN;
-const header = ['policy', 'mean utility', 'vs oracle', 'QoS sat', 'SLA viol', 'capacity viol'];
+const myopicOracle = rows.find((r) => r.policy === 'baseline:oracle-myopic')?.meanUtility ?? Number.NaN;
+const header = ['policy', 'mean utility', 'vs oracle', 'vs myopic', 'QoS sat', 'SLA viol', 'capacity viol'];
 const table = rows.map((r) => [
   r.policy,
   r.meanUtility.toFixed(4),
   (r.meanUtility / oracle).toFixed(3),
+  (r.meanUtility / myopicOracle).toFixed(3),
   r.qosSatisfaction.toFixed(3),
   r.violationRate.toFixed(3),
   String(r.capacityViolation),
@@ -80,16 +86,26 @@ const table = rows.map((r) => [
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const totalTrain = Object.values(trainSeconds).reduce((a, b) => a + b, 0);
+const admm = rows.find((r) => r.policy === 'maddpg-admm');
+const td3 = rows.find((r) => r.policy === 'td3');
+const aims: Array<{ aim: string; value: number; target: number; met: boolean }> = [];
+if (admm) {
+  aims.push({ aim: 'maddpg-admm mean utility vs oracle', value: admm.meanUtility / oracle, target: 0.99, met: admm.meanUtility / oracle >= 0.99 });
+  if (td3) aims.push({ aim: 'maddpg-admm mean utility vs td3', value: admm.meanUtility, target: td3.meanUtility, met: admm.meanUtility >= td3.meanUtility });
+  aims.push({ aim: 'maddpg-admm capacity violation', value: admm.capacityViolation, target: 0, met: admm.capacityViolation === 0 });
+}
 process.stdout.write(
   `slicing-synthetic, ${episodes} training episodes per agent (seed ${seed}), ${evalEpisodes} held-out episodes from seed ${heldOutSeed}, backend ${backend.name}` +
     `${Object.keys(settings).length ? `, settings ${JSON.stringify(settings)}` : ''}, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}\n` +
     `${line(header)}\n${table.map(line).join('\n')}\n` +
     `training time: ${Object.entries(trainSeconds)
       .map(([a, s]) => `${a} ${s.toFixed(1)} s`)
-      .join(', ')}\n`,
+      .join(', ')}\n` +
+    aims.map((a) => `aim ${a.aim}: ${a.value.toFixed(4)} vs ${a.target.toFixed(4)} ${a.met ? 'met' : 'MISSED'}\n`).join(''),
 );
 writeJsonAtomic(outFile, {
   rows,
+  aims,
   settings,
   trainSeconds: totalTrain,
   trainSecondsByAgent: trainSeconds,

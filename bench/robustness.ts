@@ -1,11 +1,11 @@
 /**
  * Robustness benchmark: on each robustness scenario, trains the agents with the scenario's default
- * budget, then evaluates them and the baselines (static, the oracle and the constrained oracle) on
- * the same held-out seeds. Measures mean utility, QoS satisfaction, each scenario constraint's
+ * budget, then evaluates them and the baselines (static, the oracle, the constrained oracle and their
+ * myopic counterparts) on the same held-out seeds. Measures mean utility, QoS satisfaction, each scenario constraint's
  * rate, and the recovery after scheduled events (EvalKpis.recoverySteps: steps after an event ends
  * until the step's QoS ratio is back within 5% of its mean over the 8 steps before the event).
- * Prints one table per scenario (utility relative to the oracle and to the constrained oracle) and
- * the aims as met/missed, and writes bench-results/robustness.json.
+ * Prints one table per scenario (utility relative to the oracle, the constrained oracle and the myopic
+ * oracle) and the aims as met/missed, and writes bench-results/robustness.json.
  *
  *   npm run bench:robustness -- [--episodes N] [--eval-episodes N] [--seed N]
  *     [--scenarios robustness-burst,...] [--policies maddpg-admm,static,...] [--out file.json]
@@ -13,7 +13,8 @@
  * --episodes: training episodes per agent (default: each scenario's training.episodes).
  * Aims: maddpg-admm >= 97% of the oracle's mean utility on each scenario; the constrained agents
  * (maddpg-lagrangian, maddpg-rcpo) meet every constraint the constrained oracle meets, at >= 95% of
- * its mean utility.
+ * its mean utility. The myopic oracles (the oracle's search on the steps an agent has observed,
+ * src/families/slicing/myopic-oracle.ts) are references for what the observation allows, not aims.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ import { InputError, writeJsonAtomic } from '../src/util/index.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
-const BASELINES = ['static', 'oracle', 'oracle-constrained'];
+const BASELINES = ['static', 'oracle', 'oracle-constrained', 'oracle-myopic', 'oracle-constrained-myopic'];
 const CONSTRAINED_AGENTS = ['maddpg-lagrangian', 'maddpg-rcpo'];
 /** Held-out evaluation seeds: episode e uses 900000 + e, far from every training episode seed. */
 const HELD_OUT_SEED = 900_000;
@@ -66,6 +67,8 @@ interface Row {
   capacityViolation: number;
   vsOracle: number | null;
   vsConstrainedOracle: number | null;
+  /** Mean utility relative to the myopic oracle's (what the agent's observation allows). */
+  vsMyopicOracle: number | null;
   trainSeconds: number | null;
 }
 
@@ -122,6 +125,7 @@ function rowOf(scenario: Scenario, policy: string, result: EvalResult, trainSeco
     capacityViolation: result.kpis.capacityViolation,
     vsOracle: null,
     vsConstrainedOracle: null,
+    vsMyopicOracle: null,
     trainSeconds,
   };
 }
@@ -168,13 +172,14 @@ function table(header: string[], body: string[][]): string {
 
 function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList: Aim[]): void {
   const constraintHeads = scenario.constraints.map((c) => `${c.slice} ${c.kind.replace(/-rate$/, '')} (<= ${c.limit})`);
-  const header = ['policy', 'mean utility', 'vs oracle', 'vs c-oracle', 'QoS sat', ...constraintHeads, 'recovery', 'train s'];
+  const header = ['policy', 'mean utility', 'vs oracle', 'vs c-oracle', 'vs myopic', 'QoS sat', ...constraintHeads, 'recovery', 'train s'];
   const ratio = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
   const body = scenarioRows.map((r) => [
     r.policy,
     r.meanUtility.toFixed(4),
     ratio(r.vsOracle),
     ratio(r.vsConstrainedOracle),
+    ratio(r.vsMyopicOracle),
     r.qosSatisfaction.toFixed(3),
     ...r.constraints.map((c) => `${c.value.toFixed(4)}${c.value > c.limit ? ' !' : ''}`),
     r.recoverySteps === null ? (r.unrecoveredEvents > 0 ? `none of ${r.unrecoveredEvents}` : '-') : `${r.recoverySteps.toFixed(1)}${r.unrecoveredEvents > 0 ? ` (+${r.unrecoveredEvents} not)` : ''}`,
@@ -206,9 +211,11 @@ try {
     }
     const oracle = scenarioRows.find((r) => r.policy === 'oracle')?.meanUtility;
     const constrainedOracle = scenarioRows.find((r) => r.policy === 'oracle-constrained')?.meanUtility;
+    const myopicOracle = scenarioRows.find((r) => r.policy === 'oracle-myopic')?.meanUtility;
     for (const r of scenarioRows) {
       r.vsOracle = oracle === undefined ? null : r.meanUtility / oracle;
       r.vsConstrainedOracle = constrainedOracle === undefined ? null : r.meanUtility / constrainedOracle;
+      r.vsMyopicOracle = myopicOracle === undefined ? null : r.meanUtility / myopicOracle;
     }
     const scenarioAimList = scenarioAims(scenarioRows);
     rows.push(...scenarioRows);

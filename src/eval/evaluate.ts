@@ -2,10 +2,12 @@ import { type NdArray } from '../env/index.js';
 import {
   BASELINE_NAMES,
   CONSTRAINED_ORACLE_NAME,
+  MYOPIC_ORACLE_NAMES,
   FixedSharesPolicy,
   KpiAccumulator,
   createBaseline,
   createConstrainedOracle,
+  createMyopicOracle,
   createEnv,
   evaluateConstraints,
   parseShares,
@@ -16,6 +18,7 @@ import {
   type ConstraintResult,
   type EvalKpis,
   type KpiOptions,
+  type MyopicOracleName,
   type PolicyContext,
   type SliceKpis,
   type SlicingEnv,
@@ -139,7 +142,7 @@ export interface NamedPolicy {
 }
 
 export const POLICY_SPEC_HELP =
-  'baseline:<static|proportional|demand|oracle|oracle-constrained>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
+  'baseline:<static|proportional|demand|oracle|oracle-constrained|oracle-myopic|oracle-constrained-myopic>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
 
 function baselineFactory(name: BaselineName): NamedPolicy {
   return {
@@ -174,6 +177,12 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
           throw new InputError('policy', spec, 'a synthetic scenario (the constrained oracle uses the synthetic env model)');
         }
         return [{ id: spec, create: (env, s) => createConstrainedOracle(s, slicingModelOf(env)) }];
+      }
+      if ((MYOPIC_ORACLE_NAMES as readonly string[]).includes(arg)) {
+        if (scenario.env.kind !== 'synthetic') {
+          throw new InputError('policy', spec, 'a synthetic scenario (the myopic oracle uses the synthetic env model)');
+        }
+        return [{ id: spec, create: (env, s) => createMyopicOracle(arg as MyopicOracleName, s, slicingModelOf(env)) }];
       }
       if (!(BASELINE_NAMES as readonly string[]).includes(arg)) {
         throw new InputError('policy', spec, `baseline:<${BASELINE_NAMES.join('|')}>`);

@@ -14,7 +14,7 @@
  *   lagrangian: a second critic head learns the constraint cost; the x-step objective is
  *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each episode.
  *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated per episode
- *               from the Monte-Carlo constraint rate with a smaller step (slowest timescale).
+ *               from the Monte-Carlo constraint rate (the same step as lagrangian's).
  */
 import * as tf from '../tf.js';
 import { admmSolve, createAdmmState } from '../../constraints/index.js';
@@ -62,8 +62,13 @@ export const MADDPG_DEFAULTS = {
   admmBalance: true,
   /** ADMM iterations of the target actors when computing critic targets. */
   targetAdmmIterations: 3,
-  /** Multiplier step size (lagrangian, rcpo) and cap. */
-  lambdaLr: 0.5,
+  /**
+   * Multiplier step size per episode (lagrangian and rcpo alike) and cap. 1.5, by measurement on
+   * the robustness scenarios (docs/agents.md#the-constrained-agents-multiplier-step): with 0.5
+   * (rcpo: 0.1) the multiplier was still below what the limit needs after the default 60
+   * episodes, and the agents ended over their URLLC limits.
+   */
+  lambdaLr: 1.5,
   lambdaMax: 20,
 };
 export type MaddpgSettings = typeof MADDPG_DEFAULTS;
@@ -129,8 +134,7 @@ export class MaddpgAgent implements TrainableAgent {
     options: AgentCreateOptions,
   ) {
     this.id = variant === 'admm' ? 'maddpg-admm' : `maddpg-${variant}`;
-    const defaults = { ...MADDPG_DEFAULTS, lambdaLr: variant === 'rcpo' ? 0.1 : MADDPG_DEFAULTS.lambdaLr };
-    this.cfg = resolveSettings(defaults, { ...scenarioAgentOverrides(scenario.agent, this.id), ...options.settings }, 'agent');
+    this.cfg = resolveSettings(MADDPG_DEFAULTS, { ...scenarioAgentOverrides(scenario.agent, this.id), ...options.settings }, 'agent');
     checkRanges(this.cfg, 'agent', [
       ...REPLAY_SCHEDULE_RANGES,
       ['gamma', 0, 0.9999],

@@ -47,6 +47,7 @@ export {
   type BaselineName,
 } from './baselines.js';
 export { ConstrainedOraclePolicy, CONSTRAINED_ORACLE_NAME, createConstrainedOracle, shareGrid } from './constrained-oracle.js';
+export { MyopicOraclePolicy, MYOPIC_ORACLE_NAMES, MYOPIC_ORACLE_WINDOW, createMyopicOracle, type MyopicOracleName } from './myopic-oracle.js';
 export {
   KpiAccumulator,
   evaluateConstraints,
