@@ -1,16 +1,20 @@
 /**
  * SFC provisioning: the DQN (full) and its ablations against the family's baselines on held-out
  * seeds (docs/sfc.md#benchmark). Each DQN variant trains through `train()` (the family loop, the
- * same run directory as `ns3ts train`), then every policy plays the same evaluation episodes
+ * same run directory as `ns3ts train`) — the full DQN once per training seed, its row the mean over
+ * the seeds with their spread, the ablations with the first seed — then every policy plays the same evaluation episodes
  * (seeds 1,000,000 + e, never used in training). Writes bench-results/sfc.json as
  * {"rows":[{policy, acceptanceRate, cpuHours, meanDelayMs, p95DelayMs, slaViolations, meanReward, ...}]}
  * and prints the table with the design's three targets against the threshold autoscaler
  * (+20% acceptance, −50% resources (CPU-hours), −42% mean end-to-end delay) and what was reached.
  *
- *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 20] [--eval-episodes 5] [--seed 7]
- *                        [--variants dqn,dqn-plain,...] [--out bench-results/sfc.json]
+ *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 30] [--eval-episodes 5] [--seeds 7,8]
+ *                        [--variants dqn,dqn-plain,...] [--jobs 2] [--out bench-results/sfc.json]
+ *
+ * `--jobs n` trains up to n (variant, seed) pairs at once, each in a child process of this script.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DQN_VARIANTS, dqnPolicyFromRun, type DqnVariant } from '../src/agents/index.js';
@@ -23,24 +27,35 @@ interface Args {
   episodes: number;
   ablationEpisodes: number;
   evalEpisodes: number;
-  seed: number;
+  /** Training seeds of the full DQN; the ablations train with the first. */
+  seeds: number[];
   variants: DqnVariant[];
   out: string;
   scenario: string;
+  jobs: number;
+  /** Child mode: train and evaluate the listed variants only, no baselines, write the rows. */
+  noBaselines: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     episodes: 60,
-    ablationEpisodes: 20,
+    ablationEpisodes: 30,
     evalEpisodes: 5,
-    seed: 7,
+    seeds: [7, 8],
     variants: Object.keys(DQN_VARIANTS) as DqnVariant[],
     out: 'bench-results/sfc.json',
     scenario: 'sfc-synthetic',
+    jobs: 1,
+    noBaselines: false,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i]!, argv[i + 1]];
+    if (key === '--no-baselines') {
+      args.noBaselines = true;
+      i -= 1;
+      continue;
+    }
     if (value === undefined) throw new Error(`${key}: got no value, expected one`);
     const int = (): number => {
       const n = Number(value);
@@ -50,14 +65,18 @@ function parseArgs(argv: string[]): Args {
     if (key === '--episodes') args.episodes = int();
     else if (key === '--ablation-episodes') args.ablationEpisodes = int();
     else if (key === '--eval-episodes') args.evalEpisodes = int();
-    else if (key === '--seed') args.seed = int();
+    else if (key === '--seed') args.seeds = [int()];
+    else if (key === '--seeds') {
+      args.seeds = value.split(',').map(Number);
+      if (args.seeds.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--seeds: got ${value}, expected integers >= 1 separated by commas`);
+    } else if (key === '--jobs') args.jobs = int();
     else if (key === '--out') args.out = value;
     else if (key === '--scenario') args.scenario = value;
     else if (key === '--variants') {
       const list = value.split(',');
       for (const v of list) if (!(v in DQN_VARIANTS)) throw new Error(`--variants: got ${v}, expected some of ${Object.keys(DQN_VARIANTS).join(', ')}`);
       args.variants = list as DqnVariant[];
-    } else throw new Error(`${key}: got an unknown option, expected --episodes, --ablation-episodes, --eval-episodes, --seed, --variants, --scenario or --out`);
+    } else throw new Error(`${key}: got an unknown option, expected --episodes, --ablation-episodes, --eval-episodes, --seeds, --variants, --jobs, --scenario or --out`);
   }
   return args;
 }
@@ -75,6 +94,23 @@ interface Row {
   invalidActions: number | null;
   trainEpisodes?: number;
   trainSeconds?: number;
+  trainSeed?: number;
+  /** The full DQN over several training seeds: each seed's row (the row itself is their mean). */
+  perSeed?: Row[];
+}
+
+const KPI_FIELDS = ['acceptanceRate', 'cpuHours', 'meanDelayMs', 'p95DelayMs', 'slaViolations', 'meanReward', 'utilisation', 'dropped', 'invalidActions'] as const;
+
+/** The mean of rows of one policy over training seeds, each seed's row kept in perSeed. */
+function meanRow(rows: Row[]): Row {
+  if (rows.length === 1) return rows[0]!;
+  const out: Row = { ...rows[0]!, perSeed: rows, trainSeconds: rows.reduce((s, r) => s + (r.trainSeconds ?? 0), 0) };
+  delete out.trainSeed;
+  for (const k of KPI_FIELDS) {
+    const values = rows.map((r) => r[k]);
+    out[k] = values.every((v): v is number => v !== null) ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  }
+  return out;
 }
 
 function row(policy: string, r: FamilyEvalResult, extra: Partial<Row> = {}): Row {
@@ -96,58 +132,106 @@ function row(policy: string, r: FamilyEvalResult, extra: Partial<Row> = {}): Row
 
 const f = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? '-' : v.toFixed(d));
 
+/** Trains one variant with one seed through train() and evaluates its greedy policy. */
+async function trainAndEvaluate(scenario: SfcScenario, variant: DqnVariant, seed: number, episodes: number, evaluate: { episodes: number; seed: number }): Promise<Row> {
+  const workDir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-sfc-'));
+  try {
+    const started = Date.now();
+    const summary = await train({
+      scenario,
+      agent: 'dqn',
+      seed,
+      episodes,
+      evalEvery: 0,
+      // Only the last checkpoint is read; one per episode would write the replay memory every time.
+      checkpointEvery: episodes,
+      outDir: workDir,
+      runId: variant.replace('+', '-with-'),
+      agentSettings: { variant },
+      progress: false,
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const policy = await dqnPolicyFromRun(summary.runDir, scenario);
+    const result = await evaluateFamilyPolicy(scenario, policy, evaluate);
+    process.stderr.write(`${variant} seed ${seed}: ${episodes} episodes in ${seconds.toFixed(0)} s, eval mean reward ${f(result.kpis.meanReward ?? null)}\n`);
+    return row(variant, result, { trainEpisodes: episodes, trainSeconds: Math.round(seconds), trainSeed: seed });
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs this script as a child for one (variant, seed) and returns its row. */
+function trainInChild(args: Args, variant: DqnVariant, seed: number, out: string): Promise<Row> {
+  const childArgs = ['--scenario', args.scenario, '--variants', variant, '--seeds', String(seed), '--episodes', String(args.episodes), '--ablation-episodes', String(args.ablationEpisodes), '--eval-episodes', String(args.evalEpisodes), '--out', out, '--no-baselines'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...childArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`bench child ${variant} seed ${seed}: exit code ${String(code)}`));
+      else resolve((JSON.parse(readFileSync(out, 'utf8')) as { rows: Row[] }).rows[0]!);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const scenario = loadFamilyScenario(args.scenario) as SfcScenario;
   const evalSeed = 1_000_000;
   const evaluate = { episodes: args.evalEpisodes, seed: evalSeed };
-  const rows: Row[] = [];
-  const workDir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-sfc-'));
-  try {
-    for (const variant of args.variants) {
-      const episodes = variant === 'dqn' ? args.episodes : args.ablationEpisodes;
-      const started = Date.now();
-      const summary = await train({
-        scenario,
-        agent: 'dqn',
-        seed: args.seed,
-        episodes,
-        evalEvery: 0,
-        outDir: workDir,
-        runId: variant.replace('+', '-with-'),
-        agentSettings: { variant },
-        progress: false,
-      });
-      const seconds = (Date.now() - started) / 1000;
-      const policy = await dqnPolicyFromRun(summary.runDir, scenario);
-      const result = await evaluateFamilyPolicy(scenario, policy, evaluate);
-      rows.push(row(variant, result, { trainEpisodes: episodes, trainSeconds: Math.round(seconds) }));
-      process.stderr.write(`${variant}: ${episodes} episodes in ${seconds.toFixed(0)} s, eval mean reward ${f(result.kpis.meanReward ?? null)}\n`);
+  const jobs: Array<{ variant: DqnVariant; seed: number; episodes: number }> = [];
+  for (const variant of args.variants) {
+    const seeds = variant === 'dqn' ? args.seeds : args.seeds.slice(0, 1);
+    for (const seed of seeds) jobs.push({ variant, seed, episodes: variant === 'dqn' ? args.episodes : args.ablationEpisodes });
+  }
+  const trained: Row[] = new Array<Row>(jobs.length);
+  if (args.jobs > 1 && jobs.length > 1) {
+    const workDir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-sfc-jobs-'));
+    try {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < jobs.length) {
+          const j = next++;
+          trained[j] = await trainInChild(args, jobs[j]!.variant, jobs[j]!.seed, join(workDir, `${j}.json`));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(args.jobs, jobs.length) }, worker));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
+  } else {
+    for (let j = 0; j < jobs.length; j++) trained[j] = await trainAndEvaluate(scenario, jobs[j]!.variant, jobs[j]!.seed, jobs[j]!.episodes, evaluate);
   }
-  for (const baseline of resolveFamilyBaselines('all-baselines', scenario)) {
-    rows.push(row(baseline.id, await evaluateFamilyPolicy(scenario, baseline.create, evaluate)));
+  const rows: Row[] = args.variants.map((variant) => meanRow(trained.filter((r) => r.policy === variant)));
+  if (!args.noBaselines) {
+    for (const baseline of resolveFamilyBaselines('all-baselines', scenario)) {
+      rows.push(row(baseline.id, await evaluateFamilyPolicy(scenario, baseline.create, evaluate)));
+    }
   }
-  writeJsonAtomic(args.out, { scenario: scenario.name, seed: args.seed, evalSeed, evalEpisodes: args.evalEpisodes, rows });
+  writeJsonAtomic(args.out, { scenario: scenario.name, seeds: args.seeds, evalSeed, evalEpisodes: args.evalEpisodes, rows });
+  if (args.noBaselines) return;
 
   const header = ['policy', 'train ep', 'acceptance', 'CPU-h', 'mean delay ms', 'P95 delay ms', 'SLA viol.', 'dropped', 'invalid', 'mean reward'];
+  /** The value and, over several training seeds, its range (min–max). */
+  const spread = (r: Row, key: 'acceptanceRate' | 'meanReward'): string => {
+    if (!r.perSeed) return f(r[key]);
+    const v = r.perSeed.map((p) => p[key] ?? NaN);
+    return `${f(r[key])} (${f(Math.min(...v))}..${f(Math.max(...v))})`;
+  };
   const lines = rows.map((r) => [
-    r.policy,
+    r.perSeed ? `${r.policy} x${r.perSeed.length}` : r.policy,
     r.trainEpisodes === undefined ? '-' : String(r.trainEpisodes),
-    f(r.acceptanceRate),
+    spread(r, 'acceptanceRate'),
     f(r.cpuHours, 0),
     f(r.meanDelayMs, 1),
     f(r.p95DelayMs, 1),
     f(r.slaViolations, 1),
     f(r.dropped, 1),
     f(r.invalidActions, 1),
-    f(r.meanReward),
+    spread(r, 'meanReward'),
   ]);
   const widths = header.map((h, j) => Math.max(h.length, ...lines.map((l) => l[j]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
-  console.log(`scenario ${scenario.name}, ${args.evalEpisodes} held-out episodes from seed ${evalSeed}`);
+  console.log(`scenario ${scenario.name}, ${args.evalEpisodes} held-out episodes from seed ${evalSeed}; full DQN: mean (min..max) over training seeds ${args.seeds.join(', ')}`);
   console.log(fmt(header));
   for (const l of lines) console.log(fmt(l));
 

@@ -1,13 +1,14 @@
 /**
  * The DQN agent of SFC provisioning (docs/sfc.md#dqn), every extension selectable by settings:
- * double targets, the dueling head, prioritized replay, the attention encoder. One update every
+ * double targets, the dueling head, prioritized replay, the attention encoder; n-step returns and
+ * invalid-action masking (from the observation's feasibility flags) for all of them. One update every
  * `trainEvery` env steps after `learningStarts`: a batch from the memory, targets from the target
  * network (targets.ts), the Huber (or MSE) loss weighted by the importance weights, Adam with the
  * global gradient norm clipped at 1.0, new priorities (|δ| + ε)^α; the target network is a hard
  * copy every 100 updates (Mnih et al. 2015). Deterministic for a seed: weights, exploration,
  * sampling and dropout masks all come from the agent's RNG.
  */
-import { sfcObservationLayout, type FamilyPolicy, type SfcObservation, type SfcObservationLayout, type SfcScenario } from '../../families/index.js';
+import { sfcActionMask, sfcObservationLayout, type FamilyPolicy, type SfcObservation, type SfcObservationLayout, type SfcScenario } from '../../families/index.js';
 import type { Transition as RolloutTransition } from '../../rollout/index.js';
 import { SFC_ACTIONS } from '../../scenario/index.js';
 import { Rng } from '../../util/index.js';
@@ -15,7 +16,7 @@ import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, 
 import { QNetwork } from './qnet.js';
 import { DqnReplay } from './replay.js';
 import { phasedEpsilon, resolveDqnSettings, type DqnSettings, type DqnVariant } from './settings.js';
-import { argmax, dqnTargets } from './targets.js';
+import { argmax, dqnTargets, nStepTransition, type StepRecord } from './targets.js';
 
 type Obs = SfcObservation;
 
@@ -32,6 +33,8 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   updates = 0;
   episode = 0;
   private readonly plannedUpdates: number;
+  /** The current episode's last steps not yet stored as n-step transitions (at most nStep − 1 between calls). */
+  private recent: StepRecord[] = [];
 
   constructor(scenario: SfcScenario, options: AgentCreateOptions) {
     this.config = resolveDqnSettings(options.settings);
@@ -59,19 +62,40 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     this.plannedUpdates = c.perBetaUpdates > 0 ? c.perBetaUpdates : Math.max(1, Math.floor((planned - c.learningStarts) / c.trainEvery));
   }
 
-  /** The greedy action. */
-  act(obs: Obs): number {
-    return argmax(this.online.q(obs.data, 1));
+  /** The actions valid in a batch of observations ([batch, actions], 1 = valid), or null without masking. */
+  private validActions(observations: Float32Array, batch: number): Uint8Array | null {
+    return this.config.maskInvalid ? sfcActionMask(this.layout, observations, batch) : null;
   }
 
+  /** The greedy action (among the valid ones with masking). */
+  act(obs: Obs): number {
+    return argmax(this.online.q(obs.data, 1), 0, SFC_ACTIONS, this.validActions(obs.data, 1));
+  }
+
+  /** ε-greedy: with probability ε an action drawn uniformly (among the valid ones with masking). */
   actExplore(obs: Obs): number {
-    if (this.rng.next() < this.epsilon) return this.rng.int(SFC_ACTIONS);
+    if (this.rng.next() < this.epsilon) {
+      const mask = this.validActions(obs.data, 1);
+      if (!mask) return this.rng.int(SFC_ACTIONS);
+      const valid: number[] = [];
+      for (let a = 0; a < SFC_ACTIONS; a++) if (mask[a]) valid.push(a);
+      return valid[this.rng.int(valid.length)]!;
+    }
     return this.act(obs);
   }
 
   observe(t: RolloutTransition<Obs, number>): AgentMetrics | null {
     const c = this.config;
-    this.replay.add(t.obs.data, t.action, t.reward, t.nextObs.data, t.terminated);
+    this.recent.push({ obs: t.obs.data.slice(), action: t.action, reward: t.reward, nextObs: t.nextObs.data.slice(), terminated: t.terminated });
+    // Once n steps are held the oldest becomes an n-step transition; at the episode's end (a
+    // termination or the time limit) every step held becomes a shorter one, each bootstrapping
+    // from the last observation unless the episode terminated.
+    const ended = t.terminated || t.truncated;
+    while (this.recent.length >= c.nStep || (ended && this.recent.length > 0)) {
+      const n = nStepTransition(this.recent, c.nStep, c.gamma);
+      this.replay.add(n.obs, n.action, n.reward, n.nextObs, n.done, n.discount);
+      this.recent.shift();
+    }
     this.steps += 1;
     if (c.epsilonSchedule === 'decay') this.epsilon = Math.max(c.epsilonEnd, this.epsilon * c.epsilonDecay);
     if (this.steps < c.learningStarts || this.replay.size < c.batchSize || this.steps % c.trainEvery !== 0) return null;
@@ -92,7 +116,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     const batch = this.replay.sample(B, this.rng, beta);
     const qNextTarget = this.target.q(batch.nextObs, B);
     const qNextOnline = c.double ? this.online.q(batch.nextObs, B) : null;
-    const y = dqnTargets(batch.rewards, batch.dones, qNextTarget, qNextOnline, c.gamma, SFC_ACTIONS);
+    const y = dqnTargets(batch.rewards, batch.dones, qNextTarget, qNextOnline, batch.discounts, SFC_ACTIONS, this.validActions(batch.nextObs, B));
     const step = this.online.trainStep(batch.obs, B, batch.actions, y, batch.weights, c.loss, c.clipNorm, this.rng);
     this.replay.updatePriorities(batch.indices, step.td);
     this.updates += 1;
@@ -122,6 +146,18 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     const replay = this.replay.getState();
     const arrays: AgentState['arrays'] = { ...online.arrays, ...target.arrays };
     for (const [k, v] of Object.entries(replay.arrays)) arrays[`replay/${k}`] = v;
+    const held = this.recent.length;
+    const size = this.layout.size;
+    if (held > 0) {
+      const obs = new Float32Array(held * size);
+      const nextObs = new Float32Array(held * size);
+      this.recent.forEach((r, i) => {
+        obs.set(r.obs, i * size);
+        nextObs.set(r.nextObs, i * size);
+      });
+      arrays['recent/obs'] = obs;
+      arrays['recent/nextObs'] = nextObs;
+    }
     return {
       meta: {
         settings: this.config,
@@ -133,6 +169,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
         online: online.meta,
         target: target.meta,
         replay: replay.meta,
+        recent: this.recent.map((r) => ({ action: r.action, reward: r.reward, terminated: r.terminated })),
       },
       arrays,
     };
@@ -144,7 +181,16 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     this.target.setState('target', { meta: m.target as Record<string, unknown>, arrays: state.arrays });
     const replayArrays: Record<string, ArrayLike<number>> = {};
     for (const [k, v] of Object.entries(state.arrays)) if (k.startsWith('replay/')) replayArrays[k.slice('replay/'.length)] = v as ArrayLike<number>;
-    this.replay.setState(m.replay as Record<string, unknown>, replayArrays);
+    this.replay.setState(m.replay as Record<string, unknown>, replayArrays, this.config.gamma);
+    const size = this.layout.size;
+    const recent = (m.recent ?? []) as Array<{ action: number; reward: number; terminated: boolean }>;
+    const recentObs = state.arrays['recent/obs'] as ArrayLike<number> | undefined;
+    const recentNext = state.arrays['recent/nextObs'] as ArrayLike<number> | undefined;
+    this.recent = recent.map((r, i) => ({
+      ...r,
+      obs: Float32Array.from({ length: size }, (_, j) => recentObs![i * size + j]!),
+      nextObs: Float32Array.from({ length: size }, (_, j) => recentNext![i * size + j]!),
+    }));
     this.epsilon = Number(m.epsilon);
     this.steps = Number(m.steps);
     this.updates = Number(m.updates);

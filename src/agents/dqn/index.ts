@@ -12,7 +12,7 @@ export { AttentionEncoder, glorot, type EncoderConfig } from './encoder.js';
 export { DenseHead, duelingCombine, duelingBackward, type HeadConfig } from './head.js';
 export { SumTree } from './sum-tree.js';
 export { DqnReplay, type ReplayBatch } from './replay.js';
-export { dqnTargets, argmax, tdLoss } from './targets.js';
+export { dqnTargets, argmax, tdLoss, nStepTransition, type StepRecord, type NStepTransition } from './targets.js';
 export { DQN_DEFAULTS, DQN_VARIANTS, resolveDqnSettings, phasedEpsilon, type DqnSettings, type DqnVariant } from './settings.js';
 
 function sfcScenario(scenario: ScenarioBase): SfcScenario {

@@ -1,5 +1,6 @@
 /**
- * The DQN's replay memory: a ring of transitions (obs, action, reward, next obs, done) with uniform
+ * The DQN's replay memory: a ring of transitions (obs, action, reward, next obs, done, the
+ * bootstrap's discount — γⁿ for an n-step transition) with uniform
  * sampling, or prioritized sampling through a sum tree (Schaul et al. 2016): P(i) = p_i^α / Σ p^α,
  * importance weights w_i = (N · P(i))^−β / max_j w_j, new transitions at the highest priority seen
  * so that each is replayed at least once, priorities |δ| + ε after every update.
@@ -15,6 +16,8 @@ export interface ReplayBatch {
   nextObs: Float32Array;
   /** 1 where the episode terminated at this transition (no bootstrap), else 0. */
   dones: Float32Array;
+  /** Discount of each row's bootstrap (γᵏ for a k-step transition). */
+  discounts: Float32Array;
   /** Importance-sampling weights (all 1 with uniform sampling). */
   weights: Float32Array;
 }
@@ -31,6 +34,7 @@ export class DqnReplay {
   readonly actions: Int32Array;
   readonly rewards: Float32Array;
   readonly dones: Float32Array;
+  readonly discounts: Float32Array;
   size = 0;
   /** Next slot to write. */
   cursor = 0;
@@ -48,16 +52,19 @@ export class DqnReplay {
     this.actions = new Int32Array(capacity);
     this.rewards = new Float32Array(capacity);
     this.dones = new Float32Array(capacity);
+    this.discounts = new Float32Array(capacity);
     this.tree = priority ? new SumTree(capacity) : null;
   }
 
-  add(obs: Float32Array, action: number, reward: number, nextObs: Float32Array, done: boolean): void {
+  /** Stores a transition; `discount` is its bootstrap's discount (γ for one step, γⁿ for n steps). */
+  add(obs: Float32Array, action: number, reward: number, nextObs: Float32Array, done: boolean, discount = 1): void {
     const i = this.cursor;
     this.obs.set(obs, i * this.obsSize);
     this.nextObs.set(nextObs, i * this.obsSize);
     this.actions[i] = action;
     this.rewards[i] = reward;
     this.dones[i] = done ? 1 : 0;
+    this.discounts[i] = discount;
     this.tree?.set(i, this.maxPriority);
     this.cursor = (i + 1) % this.capacity;
     this.size = Math.min(this.size + 1, this.capacity);
@@ -94,6 +101,7 @@ export class DqnReplay {
       rewards: new Float32Array(batch),
       nextObs: new Float32Array(batch * n),
       dones: new Float32Array(batch),
+      discounts: new Float32Array(batch),
       weights,
     };
     for (let b = 0; b < batch; b++) {
@@ -103,6 +111,7 @@ export class DqnReplay {
       out.actions[b] = this.actions[i]!;
       out.rewards[b] = this.rewards[i]!;
       out.dones[b] = this.dones[i]!;
+      out.discounts[b] = this.discounts[i]!;
     }
     return out;
   }
@@ -124,12 +133,14 @@ export class DqnReplay {
       actions: this.actions.slice(0, this.size),
       rewards: this.rewards.slice(0, this.size),
       dones: this.dones.slice(0, this.size),
+      discounts: this.discounts.slice(0, this.size),
     };
     if (this.tree) arrays.priorities = this.tree.leaves();
     return { meta: { size: this.size, cursor: this.cursor, maxPriority: this.maxPriority }, arrays };
   }
 
-  setState(meta: Record<string, unknown>, arrays: Record<string, ArrayLike<number>>): void {
+  /** Restores getState's output; a memory saved before discounts were stored gets `defaultDiscount` everywhere. */
+  setState(meta: Record<string, unknown>, arrays: Record<string, ArrayLike<number>>, defaultDiscount = 1): void {
     const size = Number(meta.size);
     if (!Number.isInteger(size) || size < 0 || size > this.capacity) throw new RangeError(`replay size: got ${String(meta.size)}, expected 0..${this.capacity}`);
     this.size = size;
@@ -140,6 +151,8 @@ export class DqnReplay {
     this.actions.set(arrays.actions!);
     this.rewards.set(arrays.rewards!);
     this.dones.set(arrays.dones!);
+    if (arrays.discounts) this.discounts.set(arrays.discounts);
+    else this.discounts.fill(defaultDiscount);
     if (this.tree && arrays.priorities) this.tree.setLeaves(arrays.priorities);
   }
 }

@@ -49,6 +49,13 @@ export interface DqnSettings {
   perBetaUpdates: number;
   /** Added to |δ| in new priorities. */
   perEpsilon: number;
+  /** Steps of the return before the bootstrap: R = Σ_{k<n} γᵏ r_k + γⁿ max Q (1 = the one-step target). */
+  nStep: number;
+  /**
+   * Keep the actions the env would refuse (read from the observation's feasibility flags) out of
+   * the greedy pick, the exploration draw and the target's max.
+   */
+  maskInvalid: boolean;
   /** Env steps before the first update (the memory must hold a few batches). */
   learningStarts: number;
   /** One update every this many env steps. */
@@ -80,6 +87,8 @@ export const DQN_DEFAULTS: DqnSettings = {
   perBetaStart: 0.4,
   perBetaUpdates: 0,
   perEpsilon: 1e-6,
+  nStep: 3,
+  maskInvalid: true,
   learningStarts: 500,
   trainEvery: 2,
 };
@@ -126,7 +135,7 @@ export function resolveDqnSettings(overrides: Record<string, unknown> = {}): Dqn
     out[key] = value;
   }
   const s = out as unknown as DqnSettings;
-  for (const key of ['batchSize', 'memorySize', 'targetUpdateEvery', 'trainEvery', 'attentionHeads', 'embedDim', 'streamHidden'] as const) {
+  for (const key of ['batchSize', 'memorySize', 'targetUpdateEvery', 'trainEvery', 'attentionHeads', 'embedDim', 'streamHidden', 'nStep'] as const) {
     if (!Number.isInteger(s[key]) || s[key] < 1) throw new InputError(`agent.${key}`, s[key], 'an integer >= 1');
   }
   if (s.embedDim % s.attentionHeads !== 0) throw new InputError('agent.embedDim', s.embedDim, `a multiple of attentionHeads (${s.attentionHeads})`);

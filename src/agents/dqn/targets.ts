@@ -1,36 +1,89 @@
 /**
  * The bootstrap targets of a DQN update, on host arrays (docs/sfc.md#dqn):
  *
- *   plain   y = r + γ (1 − done) max_a' Q_target(s', a')                         (Mnih et al. 2015)
- *   double  y = r + γ (1 − done) Q_target(s', argmax_a' Q_online(s', a'))        (van Hasselt et al. 2016)
+ *   plain   y = R + γⁿ (1 − done) max_a'∈valid(s') Q_target(s', a')                      (Mnih et al. 2015)
+ *   double  y = R + γⁿ (1 − done) Q_target(s', argmax_a'∈valid(s') Q_online(s', a'))     (van Hasselt et al. 2016)
+ *
+ * with R = Σ_{k<n} γᵏ r_k the n-step return (Sutton 1988; n = 3 in Rainbow, Hessel et al. 2018)
+ * and valid(s') the actions the env would carry out in s' (all of them without a mask).
  */
 
-/** Index of the largest of `n` values starting at `offset` (the first on ties). */
-export function argmax(values: ArrayLike<number>, offset = 0, n = values.length - offset): number {
-  let best = 0;
-  for (let a = 1; a < n; a++) if (values[offset + a]! > values[offset + best]!) best = a;
-  return best;
+/**
+ * Index of the largest of `n` values starting at `offset` (the first on ties). With `mask` (same
+ * indexing as `values`), only entries whose mask is non-zero compete; a row with none gives the first.
+ */
+export function argmax(values: ArrayLike<number>, offset = 0, n = values.length - offset, mask: ArrayLike<number> | null = null): number {
+  let best = -1;
+  for (let a = 0; a < n; a++) {
+    if (mask && !mask[offset + a]) continue;
+    if (best < 0 || values[offset + a]! > values[offset + best]!) best = a;
+  }
+  return Math.max(best, 0);
 }
 
 /**
  * Targets of a batch. `qNextTarget` and `qNextOnline` are [batch, actions] row-major; without
- * `qNextOnline` (plain DQN) the target network both picks and values the next action.
+ * `qNextOnline` (plain DQN) the target network both picks and values the next action. `gamma` is
+ * one discount for every row or, for n-step transitions, each row's γⁿ. `nextMask` ([batch,
+ * actions], 1 = valid in s') keeps refused actions out of the pick.
  */
 export function dqnTargets(
   rewards: ArrayLike<number>,
   dones: ArrayLike<number>,
   qNextTarget: ArrayLike<number>,
   qNextOnline: ArrayLike<number> | null,
-  gamma: number,
+  gamma: number | ArrayLike<number>,
   actions: number,
+  nextMask: ArrayLike<number> | null = null,
 ): Float32Array {
   const batch = rewards.length;
   const y = new Float32Array(batch);
   for (let b = 0; b < batch; b++) {
-    const pick = argmax(qNextOnline ?? qNextTarget, b * actions, actions);
-    y[b] = rewards[b]! + gamma * (1 - dones[b]!) * qNextTarget[b * actions + pick]!;
+    const pick = argmax(qNextOnline ?? qNextTarget, b * actions, actions, nextMask);
+    const discount = typeof gamma === 'number' ? gamma : gamma[b]!;
+    y[b] = rewards[b]! + discount * (1 - dones[b]!) * qNextTarget[b * actions + pick]!;
   }
   return y;
+}
+
+/** One env step as the n-step accumulator keeps it. */
+export interface StepRecord {
+  obs: Float32Array;
+  action: number;
+  reward: number;
+  nextObs: Float32Array;
+  terminated: boolean;
+}
+
+/** An n-step transition: from the first step's state and action to the state k ≤ n steps later. */
+export interface NStepTransition {
+  obs: Float32Array;
+  action: number;
+  /** Σ_{j<k} γʲ r_j. */
+  reward: number;
+  nextObs: Float32Array;
+  /** The episode terminated within the k steps (no bootstrap). */
+  done: boolean;
+  /** γᵏ, the discount of the bootstrap. */
+  discount: number;
+}
+
+/**
+ * The n-step transition that starts at `steps[0]` and spans its first min(n, steps.length) steps,
+ * stopping early at a terminal step. A time-limit cut is not terminal: the caller flushes the
+ * remaining steps at an episode's end and each bootstraps from the last observation.
+ */
+export function nStepTransition(steps: readonly StepRecord[], n: number, gamma: number): NStepTransition {
+  let reward = 0;
+  let discount = 1;
+  let last = steps[0]!;
+  for (let k = 0; k < Math.min(n, steps.length); k++) {
+    last = steps[k]!;
+    reward += discount * last.reward;
+    discount *= gamma;
+    if (last.terminated) break;
+  }
+  return { obs: steps[0]!.obs, action: steps[0]!.action, reward, nextObs: last.nextObs, done: last.terminated, discount };
 }
 
 /**

@@ -11,9 +11,16 @@
  * Every token ends with a one-hot of its kind (data centre, VNF type, pending request); an empty
  * pending slot is all zeros, which is how an attention encoder's padding mask finds it.
  */
-import { SFC_ACTIVE_WIDTH, SFC_GLOBAL_WIDTH, SFC_TOKEN_WIDTH, VNF_TYPES } from '../../scenario/index.js';
+import { SFC_ACTIONS, SFC_ACTIVE_WIDTH, SFC_GLOBAL_WIDTH, SFC_TOKEN_WIDTH, VNF_TYPES, encodeSfcAction } from '../../scenario/index.js';
 
 export const TOKEN_KINDS = ['data-centre', 'vnf-type', 'pending-request'] as const;
+
+/**
+ * Feature index, within a VNF-type token, of the flag saying a scale-out of the type would be
+ * carried out (1) or refused as invalid (0); the next feature is the same for a scale-in.
+ */
+export const TYPE_SCALE_OUT_FLAG = 9;
+export const TYPE_SCALE_IN_FLAG = 10;
 
 /** Feature index of the first kind flag within a token. */
 export const TOKEN_KIND_OFFSET = SFC_TOKEN_WIDTH - TOKEN_KINDS.length;
@@ -81,4 +88,23 @@ export function sfcTokens(layout: SfcObservationLayout, observations: Float32Arr
     }
   }
   return { tokens, mask };
+}
+
+/**
+ * The actions the env would carry out in the state of an observation (1) and those it would refuse
+ * as invalid (0), read from the VNF-type tokens' feasibility flags: allocate needs the scale-out
+ * flag, uninstall the scale-in flag, wait is always valid. `batch` observations row-major in, a
+ * [batch, SFC_ACTIONS] mask out.
+ */
+export function sfcActionMask(layout: SfcObservationLayout, observations: ArrayLike<number>, batch = 1, out = new Uint8Array(batch * SFC_ACTIONS)): Uint8Array {
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < layout.vnfTypes; t++) {
+      const o = b * layout.size + layout.resources.offset + (layout.dataCentres + t) * layout.tokenWidth;
+      const row = b * SFC_ACTIONS;
+      out[row + encodeSfcAction(t, 'allocate')] = observations[o + TYPE_SCALE_OUT_FLAG]! > 0.5 ? 1 : 0;
+      out[row + encodeSfcAction(t, 'uninstall')] = observations[o + TYPE_SCALE_IN_FLAG]! > 0.5 ? 1 : 0;
+      out[row + encodeSfcAction(t, 'wait')] = 1;
+    }
+  }
+  return out;
 }

@@ -10,7 +10,7 @@
  */
 import { SFC_NORMALISATION, VNF_TYPES, decodeSfcAction } from '../../../scenario/index.js';
 import { Rng } from '../../../util/index.js';
-import { sfcObservationLayout, type SfcObservationLayout } from '../observation.js';
+import { TYPE_SCALE_IN_FLAG, TYPE_SCALE_OUT_FLAG, sfcObservationLayout, type SfcObservationLayout } from '../observation.js';
 import { sfcReward, type SfcStepEvents } from '../rules.js';
 import type { SfcSection } from '../scenario.js';
 
@@ -494,8 +494,8 @@ export class SfcModel {
       out[o + 3] = this.pendingDemand(t) / this.section.maxPending;
       out[o + 4 + t] = 1;
       // Whether a scale-out and a scale-in of the type would be carried out (else they are invalid).
-      out[o + 9] = this.scaleOutTarget(t) >= 0 ? 1 : 0;
-      out[o + 10] = idle > 0 ? 1 : 0;
+      out[o + TYPE_SCALE_OUT_FLAG] = this.scaleOutTarget(t) >= 0 ? 1 : 0;
+      out[o + TYPE_SCALE_IN_FLAG] = idle > 0 ? 1 : 0;
       out[o + K + 1] = 1;
     }
     // Part 2: active SFCs, oldest first.
