@@ -11,7 +11,7 @@
  * type URLs, truncated bytes, a frame beyond the limits — is handed to the protobufjs path, which
  * decodes it or names the problem exactly as before.
  */
-import { decodeEnvStateMsg, TYPE_URL_PREFIX, type EnvActMsg, type EnvStateMsg, type WireData, type WireDtype, type WireSpaceType } from './codec.js';
+import { decodeEnvActMsg, decodeEnvStateMsg, TYPE_URL_PREFIX, type EnvActMsg, type EnvStateMsg, type WireData, type WireDtype, type WireSpaceType } from './codec.js';
 import { LimitTracker, type WireLimits } from './limits.js';
 
 const SPACE_TYPES: readonly (WireSpaceType | undefined)[] = [undefined, 'Discrete', 'Box', 'Tuple', 'Dict'];
@@ -597,4 +597,83 @@ export function writeEnvActMsg(msg: Pick<EnvActMsg, 'actData'>): Uint8Array {
   w.varint32(size);
   writeContainer(w, data);
   return out;
+}
+
+/**
+ * Encodes an EnvStateMsg (the simulator side's per-step message) into a new buffer of exactly its
+ * size: the same bytes as encodeEnvStateMsg.
+ */
+export function writeEnvStateMsg(msg: Partial<EnvStateMsg>): Uint8Array {
+  const data = msg.obsData ?? null;
+  const containerBytes = data ? containerSize(data) : 0;
+  const info = msg.info ? msg.info : '';
+  const infoBytes = info ? utf8Length(info) : 0;
+  let size = data ? delimited(containerBytes) : 0;
+  if (msg.reward) size += 5;
+  if (msg.isGameOver) size += msg.reason === 'GameOver' ? 4 : 2;
+  if (info) size += delimited(infoBytes);
+  if (msg.simTime) size += 9;
+  const w = new Writer(new Uint8Array(size));
+  if (data) {
+    w.byte(0x0a);
+    w.varint32(containerBytes);
+    writeContainer(w, data);
+  }
+  if (msg.reward) {
+    w.byte(0x15);
+    w.float(msg.reward);
+  }
+  if (msg.isGameOver) {
+    w.byte(0x18);
+    w.byte(1);
+    if (msg.reason === 'GameOver') {
+      w.byte(0x20);
+      w.byte(1);
+    }
+  }
+  if (info) {
+    w.byte(0x2a);
+    w.varint32(infoBytes);
+    w.utf8(info);
+  }
+  if (msg.simTime) {
+    w.byte(0x31);
+    w.double(msg.simTime);
+  }
+  return w.buf;
+}
+
+/**
+ * Decodes an EnvActMsg exactly like decodeEnvActMsg (same values, same errors), with Box data in
+ * typed arrays; frames outside the canonical form go through decodeEnvActMsg itself.
+ */
+export function readEnvActMsg(bytes: Uint8Array, limits: WireLimits): EnvActMsg {
+  return readCanonicalEnvActMsg(bytes, limits) ?? decodeEnvActMsg(bytes, limits);
+}
+
+/** The reader alone: null when the frame is not in the canonical form (or breaks a limit). */
+export function readCanonicalEnvActMsg(bytes: Uint8Array, limits: WireLimits): EnvActMsg | null {
+  try {
+    const tracker = new LimitTracker(limits);
+    tracker.frame(bytes, 'EnvActMsg');
+    const c = new Cursor(bytes);
+    const end = bytes.length;
+    const msg: EnvActMsg = { actData: null, stopSimReq: false, resetReq: false, resetSeed: 0 };
+    let last = 0;
+    while (c.pos < end) {
+      const t = tag(c, end);
+      if (t >>> 3 <= last) return null;
+      last = t >>> 3;
+      if (t === 0x0a) {
+        const stop = c.sub(end);
+        msg.actData = readContainer(c, stop, 'EnvActMsg.actData', tracker, 0);
+      } else if (t === 0x10) msg.stopSimReq = c.varint32(end) !== 0;
+      else if (t === 0x18) msg.resetReq = c.varint32(end) !== 0;
+      else if (t === 0x20) msg.resetSeed = Number(c.varint64(end));
+      else return null;
+    }
+    return msg;
+  } catch {
+    return null;
+  }
 }

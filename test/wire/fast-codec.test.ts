@@ -9,10 +9,14 @@ import {
   encodeEnvActMsg,
   encodeEnvStateMsg,
   fromHex,
+  decodeEnvActMsg,
+  readCanonicalEnvActMsg,
   readCanonicalEnvStateMsg,
+  readEnvActMsg,
   readEnvStateMsg,
   toHex,
   writeEnvActMsg,
+  writeEnvStateMsg,
   type WireData,
   type WireDtype,
 } from '../../src/wire/index.js';
@@ -79,14 +83,17 @@ describe('fast EnvStateMsg reader', () => {
     const rng = new Rng(14);
     for (let i = 0; i < 2000; i++) {
       const gameOver = rng.nextUint32() % 5 === 0;
-      const bytes = encodeEnvStateMsg({
+      const state = {
         obsData: gameOver && rng.nextUint32() % 2 ? null : randomData(rng, 0),
         reward: rng.nextUint32() % 3 ? Math.fround(rng.next() * 200 - 100) : 0,
         isGameOver: gameOver,
-        reason: rng.nextUint32() % 2 ? 'GameOver' : 'SimulationEnd',
+        reason: rng.nextUint32() % 2 ? ('GameOver' as const) : ('SimulationEnd' as const),
         info: rng.nextUint32() % 2 ? `info|${i}` : rng.nextUint32() % 2 ? '' : `ünïcode ${i}`,
         simTime: rng.nextUint32() % 2 ? rng.next() * 1000 : 0,
-      });
+      };
+      const bytes = encodeEnvStateMsg(state);
+      // The simulator side's writer gives the same bytes.
+      expect(toHex(writeEnvStateMsg(state))).toBe(toHex(bytes));
       expect(plain(readEnvStateMsg(bytes, DEFAULT_WIRE_LIMITS))).toEqual(plain(decodeEnvStateMsg(bytes)));
       // The reader itself took it (not the protobufjs fallback), unless the info string is not ASCII.
       if (!/[^\x00-\x7f]/.test(decodeEnvStateMsg(bytes).info)) expect(readCanonicalEnvStateMsg(bytes, DEFAULT_WIRE_LIMITS)).not.toBeNull();
@@ -123,6 +130,28 @@ describe('fast EnvStateMsg reader', () => {
     const wide = encodeEnvStateMsg({ obsData: { type: 'Dict', elements: [1, 2, 3].map((v) => ({ type: 'Discrete', value: v, name: `k${v}` })) } });
     expect(() => readEnvStateMsg(wide, { ...DEFAULT_WIRE_LIMITS, maxKeys: 2 })).toThrow(/got 3 entries, expected at most 2/);
     expect(() => readEnvStateMsg(wide, { ...DEFAULT_WIRE_LIMITS, maxFrameBytes: 10 })).toThrow(/maxFrameBytes/);
+  });
+});
+
+describe('fast EnvActMsg reader (simulator side)', () => {
+  it('agrees with protobufjs on 2000 random answers: actions, stops, resets', () => {
+    const rng = new Rng(99);
+    for (let i = 0; i < 2000; i++) {
+      const kind = rng.nextUint32() % 4;
+      const bytes =
+        kind === 0 ? encodeEnvActMsg({ stopSimReq: true }) : kind === 1 ? encodeEnvActMsg({ resetReq: true, resetSeed: rng.nextUint32() >>> 1 }) : encodeEnvActMsg({ actData: randomData(rng, 0) });
+      expect(plain(readEnvActMsg(bytes, DEFAULT_WIRE_LIMITS))).toEqual(plain(decodeEnvActMsg(bytes)));
+      expect(readCanonicalEnvActMsg(bytes, DEFAULT_WIRE_LIMITS)).not.toBeNull();
+      const damaged = bytes.subarray(0, rng.nextUint32() % (bytes.length + 1));
+      let expected: unknown;
+      try {
+        expected = plain(decodeEnvActMsg(damaged));
+      } catch (err) {
+        expect(() => readEnvActMsg(damaged, DEFAULT_WIRE_LIMITS)).toThrow((err as Error).message);
+        continue;
+      }
+      expect(plain(readEnvActMsg(damaged, DEFAULT_WIRE_LIMITS))).toEqual(expected);
+    }
   });
 });
 
