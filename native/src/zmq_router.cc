@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -129,7 +130,8 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
         if (!more || !rcvmore) break;
         zmq_msg_t rest;
         zmq_msg_init(&rest);
-        zmq_msg_recv(&rest, monitor_, 0);
+        while (zmq_msg_recv(&rest, monitor_, 0) < 0 && zmq_errno() == EINTR) {
+        }
         zmq_msg_close(&rest);
       }
     }
@@ -167,7 +169,9 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
       if (zmq_msg_recv(&msg, socket_, ZMQ_DONTWAIT) < 0) {
         const int err = zmq_errno();
         zmq_msg_close(&msg);
-        if (frames.empty() && (err == EAGAIN || err == EINTR)) return env.Null();
+        // Interrupted by a signal: the frame is still queued, read it again.
+        if (err == EINTR) continue;
+        if (frames.empty() && err == EAGAIN) return env.Null();
         throw Napi::Error::New(env, std::string("zmq_msg_recv: ") + zmq_strerror(err));
       }
       frames.push_back(Napi::Buffer<char>::Copy(env, static_cast<const char*>(zmq_msg_data(&msg)), zmq_msg_size(&msg)));
@@ -190,10 +194,17 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
     }
     auto peer = info[0].As<Napi::Uint8Array>();
     auto payload = info[1].As<Napi::Uint8Array>();
-    if (zmq_send(socket_, peer.Data(), peer.ByteLength(), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) return Napi::Boolean::New(env, false);
-    zmq_send(socket_, nullptr, 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    const bool sent = zmq_send(socket_, payload.Data(), payload.ByteLength(), ZMQ_DONTWAIT) >= 0;
-    return Napi::Boolean::New(env, sent);
+    if (!SendPart(peer.Data(), peer.ByteLength(), ZMQ_SNDMORE)) return Napi::Boolean::New(env, false);
+    SendPart(nullptr, 0, ZMQ_SNDMORE);
+    return Napi::Boolean::New(env, SendPart(payload.Data(), payload.ByteLength(), 0));
+  }
+
+  // One frame; a signal (e.g. the profiler's) interrupting the call is retried, never a lost frame.
+  bool SendPart(const void* data, size_t size, int flags) {
+    for (;;) {
+      if (zmq_send(socket_, data, size, flags | ZMQ_DONTWAIT) >= 0) return true;
+      if (zmq_errno() != EINTR) return false;
+    }
   }
 
   // connectionEvents() -> [accepted, disconnected] since the last call.
