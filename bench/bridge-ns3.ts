@@ -21,7 +21,7 @@ import { encodeEnvActMsg, toWireData } from '../src/wire/index.js';
 
 export interface Ns3AgentRow {
   sim: 'opengym-example' | 'slicing-null';
-  agent: 'ns3ts-agent' | 'remote-env' | 'cpp-echo';
+  agent: Ns3AgentName;
   transport: 'tcp' | 'ipc';
   /** Median over the rounds (agents alternate within each round). */
   stepsPerSec: number;
@@ -30,6 +30,15 @@ export interface Ns3AgentRow {
   /** Every round's reading, in order. */
   samples: number[];
 }
+
+/**
+ * cpp-echo: the ceiling; js-echo: the same bare echo on zeromq.js (bench/js-echo-agent.ts), the
+ * ceiling of any agent on zeromq.js; ns3ts-agent: the CLI with `--socket auto` (the addon's
+ * libzmq socket when built); ns3ts-agent-zeromq: the CLI on zeromq.js (`--socket zeromq`, its
+ * default); remote-env: a RemoteEnv loop in this process.
+ */
+export type Ns3AgentName = 'cpp-echo' | 'js-echo' | 'ns3ts-agent' | 'ns3ts-agent-zeromq' | 'remote-env';
+const AGENTS: readonly Ns3AgentName[] = ['cpp-echo', 'js-echo', 'ns3ts-agent', 'ns3ts-agent-zeromq', 'remote-env'];
 
 export interface Ns3AgentOptions {
   rounds?: number;
@@ -123,9 +132,18 @@ async function cppEcho(sim: SimName, endpoint: string, actionHex: string): Promi
   return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { stepsPerSec: number }).stepsPerSec;
 }
 
-async function ns3tsAgent(sim: SimName, endpoint: string): Promise<number> {
+async function jsEcho(sim: SimName, endpoint: string, actionHex: string): Promise<number> {
+  const agent = start(process.execPath, ['--import', 'tsx', join(packageRoot, 'bench', 'js-echo-agent.ts'), '--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500']);
+  await new Promise((r) => setTimeout(r, 1000)); // let it load and bind (REQ would retry anyway)
+  const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
+  await ok(simRun, sim);
+  const out = await ok(agent, 'js-echo-agent');
+  return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { stepsPerSec: number }).stepsPerSec;
+}
+
+async function ns3tsAgent(sim: SimName, endpoint: string, socket: 'auto' | 'zeromq' = 'auto'): Promise<number> {
   const self = selfCommand();
-  const agent = start(self.command, [...self.args, 'agent', '--endpoint', endpoint, '--policy', 'random', '--timeout', '60']);
+  const agent = start(self.command, [...self.args, 'agent', '--endpoint', endpoint, '--policy', 'random', '--timeout', '60', '--socket', socket]);
   // The agent prints "listening on" once bound.
   await new Promise<void>((resolve, reject) => {
     let seen = '';
@@ -199,15 +217,17 @@ export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3Ag
       await ns3tsAgent(sim, await endpointFor('ipc'));
       await remoteEnv(sim, await endpointFor('ipc'));
       for (const transport of transports) {
-        const samples = { 'cpp-echo': [] as number[], 'ns3ts-agent': [] as number[], 'remote-env': [] as number[] };
+        const samples = Object.fromEntries(AGENTS.map((a) => [a, [] as number[]])) as Record<Ns3AgentName, number[]>;
         for (let r = 0; r < rounds; r++) {
           // Alternating within a round: each agent sees about the same machine load.
           samples['cpp-echo'].push(await cppEcho(sim, await endpointFor(transport), actionHex));
+          samples['js-echo'].push(await jsEcho(sim, await endpointFor(transport), actionHex));
           samples['ns3ts-agent'].push(await ns3tsAgent(sim, await endpointFor(transport)));
+          samples['ns3ts-agent-zeromq'].push(await ns3tsAgent(sim, await endpointFor(transport), 'zeromq'));
           samples['remote-env'].push(await remoteEnv(sim, await endpointFor(transport)));
         }
         const ceiling = median(samples['cpp-echo']);
-        for (const agent of ['cpp-echo', 'ns3ts-agent', 'remote-env'] as const) {
+        for (const agent of AGENTS) {
           const rate = median(samples[agent]);
           const row: Ns3AgentRow = { sim, agent, transport, stepsPerSec: Math.round(rate), samples: samples[agent].map((x) => Math.round(x)) };
           if (agent !== 'cpp-echo') row.ratioToCeiling = Number((rate / ceiling).toFixed(3));
@@ -223,10 +243,10 @@ export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3Ag
 }
 
 export function formatNs3Row(r: Ns3AgentRow): string {
-  return `${r.sim.padEnd(17)}${r.agent.padEnd(13)}${r.transport.padEnd(10)}${String(r.stepsPerSec).padStart(9)}${(r.ratioToCeiling?.toFixed(3) ?? '-').padStart(8)}  [${r.samples.join(', ')}]`;
+  return `${r.sim.padEnd(17)}${r.agent.padEnd(20)}${r.transport.padEnd(10)}${String(r.stepsPerSec).padStart(9)}${(r.ratioToCeiling?.toFixed(3) ?? '-').padStart(8)}  [${r.samples.join(', ')}]`;
 }
 
-export const NS3_ROW_HEADER = `${'sim'.padEnd(17)}${'agent'.padEnd(13)}${'transport'.padEnd(10)}${'steps/s'.padStart(9)}${'ratio'.padStart(8)}  samples`;
+export const NS3_ROW_HEADER = `${'sim'.padEnd(17)}${'agent'.padEnd(20)}${'transport'.padEnd(10)}${'steps/s'.padStart(9)}${'ratio'.padStart(8)}  samples`;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--rounds');

@@ -14,6 +14,9 @@
 #include "qmlp.h"
 #include "thread_pool.h"
 #include "trainer.h"
+#ifdef NS3TS_WITH_ZMQ
+#include "zmq_router.h"
+#endif
 
 namespace {
 
@@ -447,6 +450,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mlpLibraryThreshold", Napi::Function::New(env, MlpLibraryThreshold, "mlpLibraryThreshold"));
   exports.Set("QuantizedMlp", QuantizedMlpWrap::Define(env));
   exports.Set("int8Kernel", Napi::Function::New(env, Int8KernelName, "int8Kernel"));
+#ifdef NS3TS_WITH_ZMQ
+  exports.Set("ZmqRouter", ns3ts::DefineZmqRouter(env));
+#endif
   return exports;
 }
 

@@ -40,3 +40,4 @@ export {
   type QuantizeOptions,
   type Int8KernelName,
 } from './quantized.js';
+export { nativeZmqRouter, type NativeZmqRouter } from './zmq-router.js';

@@ -4,7 +4,7 @@
 import { Box, Dict, Discrete, Tuple, ndarray, type BoxDtype, type GymSpace } from '../env/index.js';
 import { InputError, Ns3tsError, Rng } from '../util/index.js';
 import { isLoopbackEndpoint } from './endpoint.js';
-import { GymServer, type ServerError, type ServerMode } from './gym-server.js';
+import { GymServer, type ServerError, type ServerMode, type ServerTransport } from './gym-server.js';
 import type { Session } from './session.js';
 
 export interface AgentOptions {
@@ -15,6 +15,8 @@ export interface AgentOptions {
   maxEpisodes?: number;
   seed: number;
   quiet?: boolean;
+  /** The server's socket (GymServerOptions.transport); default 'zeromq' (the native one has not measurably won yet). */
+  socket?: ServerTransport;
   /** Exit non-zero at the end when any session ended with an error or a frame was refused. */
   strict?: boolean;
   /** Wire limits (DEFAULT_WIRE_LIMITS when absent). */
@@ -137,6 +139,7 @@ export async function runAgent(
     mode: options.mode,
     initTimeoutMs: timeoutMs,
     stepTimeoutMs: timeoutMs,
+    transport: options.socket ?? 'zeromq',
     limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const endpoint = await server.listen();

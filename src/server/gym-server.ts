@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import { InputError, Ns3tsError } from '../util/index.js';
+import { nativeZmqRouter, type NativeZmqRouter } from '../native/index.js';
 import { decodeSimInitMsg, encodeSimInitAck, resolveWireLimits, spaceFromWire, type WireLimits } from '../wire/index.js';
 import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
 import { removeIpcSocketFile } from './ipc-socket.js';
@@ -38,7 +39,17 @@ export interface GymServerOptions {
    * pairs listed (see curve.ts). Default: plain ZeroMQ.
    */
   curve?: CurveServerKeys;
+  /**
+   * The socket under the server: 'zeromq' (zeromq.js, the default), 'native' (the addon's libzmq
+   * ROUTER, driven synchronously: for a process that does nothing but serve, see
+   * NATIVE_WAIT_MS), or 'auto' (native when the addon has it and CURVE is off, else zeromq.js).
+   * CURVE always runs on zeromq.js.
+   */
+  transport?: ServerTransport;
 }
+
+/** Which socket a GymServer binds (GymServerOptions.transport). */
+export type ServerTransport = 'zeromq' | 'native' | 'auto';
 
 export interface ServerError {
   at: number;
@@ -75,6 +86,18 @@ const DISCONNECT_GRACE_MS = 250;
 const HARD_FRAME_FACTOR = 2;
 
 /**
+ * The native transport blocks the thread in zmq_poll for at most this long while no reply is
+ * owed, then yields to the event loop (timers, signals, the disconnect check) before waiting again.
+ */
+const NATIVE_WAIT_MS = 20;
+
+/** After this many turns of the event loop with a reply still owed, the native loop sleeps 1 ms per turn instead of spinning. */
+const NATIVE_SPIN_TURNS = 64;
+
+/** With frames arriving back to back, the native loop reads its connection counts every this many frames. */
+const NATIVE_EVENTS_EVERY = 64;
+
+/**
  * The agent side of the ns3-gym protocol: binds, receives SimInitMsg from simulators and hands
  * out one Session per simulator. In REP mode it serves one simulator at a time, as ns3-gym's
  * agent socket does (a new SimInitMsg replaces the session: a relaunched simulator); in ROUTER
@@ -97,6 +120,8 @@ export class GymServer extends EventEmitter implements SessionHost {
   private readonly curve: CurveServerKeys | null;
   private zapDomain: string | null = null;
   private socket: zmq.Router | null = null;
+  private native: NativeZmqRouter | null = null;
+  private readonly transport: ServerTransport;
   private boundEndpoint: string | null = null;
   private boundAddressText: string | null = null;
   private closed = false;
@@ -123,6 +148,14 @@ export class GymServer extends EventEmitter implements SessionHost {
     this.ackCapabilities = options.capabilities ?? formatCapabilities(['box-bounds', 'int64', 'seed', 'sim-time', 'soft-reset']);
     this.limits = resolveWireLimits(options.limits ?? {}, 'limits.');
     this.curve = options.curve ?? null;
+    this.transport = options.transport ?? 'zeromq';
+    if (this.transport !== 'zeromq' && this.transport !== 'native' && this.transport !== 'auto') {
+      throw new InputError('transport', this.transport, "'zeromq', 'native' or 'auto'");
+    }
+    if (this.transport === 'native' && this.curve) throw new InputError('transport', this.transport, "'zeromq' or 'auto' with CURVE (the native socket has no CURVE)");
+    if (this.transport === 'native' && !nativeZmqRouter()) {
+      throw new InputError('transport', this.transport, "'zeromq' or 'auto': the native addon is not built with libzmq (npm run build:native)");
+    }
     if (this.curve) {
       checkCurveKey('curve.publicKey', this.curve.publicKey);
       checkCurveKey('curve.secretKey', this.curve.secretKey);
@@ -135,10 +168,17 @@ export class GymServer extends EventEmitter implements SessionHost {
     return this.curve !== null;
   }
 
+  /** Which socket serves the endpoint (after listen()): 'native' or 'zeromq'. */
+  get transportInUse(): 'native' | 'zeromq' | null {
+    return this.native ? 'native' : this.socket ? 'zeromq' : null;
+  }
+
   /** Binds the endpoint; resolves with the endpoint simulators should connect to. */
   async listen(): Promise<string> {
-    if (this.socket) return this.endpoint;
+    if (this.socket || this.native) return this.endpoint;
     if (this.closed) throw new Ns3tsError('the server is closed');
+    const Native = this.transport !== 'zeromq' && !this.curve ? nativeZmqRouter() : null;
+    if (Native) return this.listenNative(Native);
     if (this.curve && this.zapDomain === null) this.zapDomain = await registerCurveClients(this.curve.clientPublicKeys);
     const socket = new zmq.Router({
       linger: 0,
@@ -155,13 +195,8 @@ export class GymServer extends EventEmitter implements SessionHost {
     this.socket = socket;
     this.boundAddressText = socket.lastEndpoint ?? this.requested;
     this.boundEndpoint = connectEndpoint(this.boundAddressText);
-    socket.events.on('accept', () => {
-      this.connections++;
-    });
-    socket.events.on('disconnect', () => {
-      this.connections = Math.max(0, this.connections - 1);
-      if (this.connections === 0) this.checkDisconnectedSoon();
-    });
+    socket.events.on('accept', () => this.connectionEvents(1, 0));
+    socket.events.on('disconnect', () => this.connectionEvents(0, 1));
     if (this.curve) {
       // A client without the run's keys never gets a session; the others are served as before.
       for (const type of ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other'] as const) {
@@ -172,6 +207,25 @@ export class GymServer extends EventEmitter implements SessionHost {
     }
     this.loop = this.receiveLoop(socket);
     return this.boundEndpoint;
+  }
+
+  private listenNative(Native: NonNullable<ReturnType<typeof nativeZmqRouter>>): string {
+    const socket = new Native({ maxMessageSize: Math.min(this.limits.maxFrameBytes * HARD_FRAME_FACTOR, Number.MAX_SAFE_INTEGER) });
+    try {
+      this.boundAddressText = socket.bind(this.requested);
+    } catch (err) {
+      socket.close();
+      throw new Ns3tsError(`cannot bind ${this.requested}: ${(err as Error).message}`);
+    }
+    this.native = socket;
+    this.boundEndpoint = connectEndpoint(this.boundAddressText);
+    this.loop = this.nativeReceiveLoop(socket);
+    return this.boundEndpoint;
+  }
+
+  private connectionEvents(accepted: number, lost: number): void {
+    this.connections = Math.max(0, this.connections + accepted - lost);
+    if (lost > 0 && this.connections === 0) this.checkDisconnectedSoon();
   }
 
   /**
@@ -243,7 +297,8 @@ export class GymServer extends EventEmitter implements SessionHost {
     await new Promise((r) => setTimeout(r, 20));
     this.socket?.close();
     await this.loop?.catch(() => undefined);
-    if (this.socket) removeIpcSocketFile(this.boundEndpoint);
+    this.native?.close();
+    if (this.socket || this.native) removeIpcSocketFile(this.boundEndpoint);
     this.releaseZapDomain();
   }
 
@@ -256,6 +311,13 @@ export class GymServer extends EventEmitter implements SessionHost {
   // SessionHost -------------------------------------------------------------------------------
 
   reply(peer: Buffer | null, payload: Uint8Array): void {
+    const native = this.native;
+    if (native) {
+      // Sent now, in the turn that computed it: no outbox, no promise.
+      if (!peer || native.closed) return;
+      if (!native.send(peer, payload) && !this.closed) this.recordError(null, `send failed: connection ${peer.toString('hex')} is gone or not reading`);
+      return;
+    }
     const socket = this.socket;
     if (!socket || this.closed && socket.closed || !peer) return;
     this.outbox.push({ peer, payload });
@@ -316,15 +378,62 @@ export class GymServer extends EventEmitter implements SessionHost {
         this.recordError(null, `receive failed: ${(err as Error).message}`);
         continue;
       }
-      const peer = frames[0]!;
-      // A REQ peer sends [identity, empty delimiter, payload].
-      if (frames.length !== 3 || frames[1]!.length !== 0) {
-        this.recordError(null, `malformed frame: ${frames.length} parts from a ROUTER peer (a REQ simulator sends exactly one)`);
-        if (frames.length >= 2) socket.send([peer, EMPTY, STOP_FRAME]).catch(() => undefined);
+      this.handleMessage(frames);
+    }
+  }
+
+  /**
+   * The native socket's loop: waits in zmq_poll (at most NATIVE_WAIT_MS) while no reply is owed,
+   * handles the frame, then gives the session's consumer a microtask turn to answer, so that
+   * the answer leaves before the next wait. While a reply is still owed (a consumer that needs
+   * more than microtasks: an asynchronous policy) it polls without waiting and yields to the
+   * event loop instead of blocking.
+   */
+  private async nativeReceiveLoop(socket: NativeZmqRouter): Promise<void> {
+    let owedTurns = 0;
+    let sinceEvents = 0;
+    while (!this.closed) {
+      const owed = this.replyOwed();
+      let frames: Buffer[] | null;
+      try {
+        frames = socket.receive(owed ? 0 : NATIVE_WAIT_MS);
+      } catch (err) {
+        if (this.closed || socket.closed) return;
+        this.recordError(null, `receive failed: ${(err as Error).message}`);
+        frames = null;
+      }
+      if (frames === null || ++sinceEvents >= NATIVE_EVENTS_EVERY) {
+        sinceEvents = 0;
+        const [accepted, lost] = socket.connectionEvents();
+        if (accepted > 0 || lost > 0) this.connectionEvents(accepted, lost);
+      }
+      if (frames === null) {
+        owedTurns = owed ? owedTurns + 1 : 0;
+        await (owedTurns > NATIVE_SPIN_TURNS ? sleep(1) : nextTurn());
         continue;
       }
-      this.handleFrame(peer, peer.toString('hex'), frames[2]!);
+      owedTurns = 0;
+      this.handleMessage(frames);
+      await undefined;
     }
+  }
+
+  /** True when a session waits for our answer to a state it sent. */
+  private replyOwed(): boolean {
+    if (this.mode === 'rep') return this.repSession !== null && this.repSession.awaitingReply;
+    for (const session of this.live) if (session.awaitingReply) return true;
+    return false;
+  }
+
+  private handleMessage(frames: Buffer[]): void {
+    const peer = frames[0]!;
+    // A REQ peer sends [identity, empty delimiter, payload].
+    if (frames.length !== 3 || frames[1]!.length !== 0) {
+      this.recordError(null, `malformed frame: ${frames.length} parts from a ROUTER peer (a REQ simulator sends exactly one)`);
+      if (frames.length >= 2) this.reply(peer, STOP_FRAME);
+      return;
+    }
+    this.handleFrame(peer, peer.toString('hex'), frames[2]!);
   }
 
   private handleFrame(peer: Buffer, key: string, frame: Buffer): void {
@@ -381,6 +490,14 @@ export class GymServer extends EventEmitter implements SessionHost {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * Cheap test whether a frame could be a SimInitMsg rather than an EnvStateMsg: a SimInitMsg opens

@@ -1,14 +1,15 @@
 import { Ns3tsError } from '../util/index.js';
 import type { GymSpace } from '../env/index.js';
 import {
-  decodeEnvStateMsg,
   encodeEnvActMsg,
   fromWireData,
+  readEnvStateMsg,
   toWireData,
   type GameOverReason,
   type SimInitMsg,
   type WireData,
   type WireLimits,
+  writeEnvActMsg,
 } from '../wire/index.js';
 import { parseCapabilities, type Capabilities } from './endpoint.js';
 
@@ -147,7 +148,7 @@ export class Session<O = unknown, A = unknown> {
     }
     let state: SessionState<O>;
     try {
-      const msg = decodeEnvStateMsg(frame, this.host.limits);
+      const msg = readEnvStateMsg(frame, this.host.limits);
       if (!msg.obsData && !msg.isGameOver) throw new ProtocolError('EnvStateMsg carries no obsData (field 1), which only a game-over state may omit');
       if (!Number.isFinite(msg.reward)) throw new ProtocolError(`EnvStateMsg.reward: got ${msg.reward}, expected a finite number`);
       if (!Number.isFinite(msg.simTime)) throw new ProtocolError(`EnvStateMsg.simTime: got ${msg.simTime}, expected a finite number of seconds`);
@@ -213,7 +214,7 @@ export class Session<O = unknown, A = unknown> {
     this.requireAwaiting('act');
     const data: WireData = toWireData(this.actionSpace, action, 'action');
     this.awaiting = false;
-    this.host.reply(this.peer, encodeEnvActMsg({ actData: data }));
+    this.host.reply(this.peer, writeEnvActMsg({ actData: data }));
   }
 
   /** Answers the pending state with a soft reset request (simulators advertising soft-reset). */

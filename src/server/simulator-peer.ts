@@ -2,13 +2,14 @@ import * as zmq from 'zeromq';
 import { InputError, Ns3tsError } from '../util/index.js';
 import { isGymSpace, type GymSpace, type Space } from '../env/index.js';
 import {
-  decodeEnvActMsg,
+  DEFAULT_WIRE_LIMITS,
   decodeSimInitAck,
-  encodeEnvStateMsg,
   encodeSimInitMsg,
   fromWireData,
   spaceToWire,
   toWireData,
+  readEnvActMsg,
+  writeEnvStateMsg,
   type GameOverReason,
 } from '../wire/index.js';
 import { BASE_CAPABILITIES, formatCapabilities, normalizeEndpoint, parseCapabilities } from './endpoint.js';
@@ -124,7 +125,7 @@ export class SimulatorPeer<O = unknown, A = unknown> {
     if (!this.socket || !this.observationSpace || !this.actionSpace) throw new Ns3tsError('step() before init()');
     if (this.stopped) throw new Ns3tsError('step() after the agent asked the simulator to stop');
     const info = state.info === undefined ? '' : typeof state.info === 'string' ? state.info : JSON.stringify(state.info);
-    const frame = encodeEnvStateMsg({
+    const frame = writeEnvStateMsg({
       obsData: toWireData(this.observationSpace, state.obs, 'obs'),
       reward: state.reward,
       isGameOver: Boolean(state.gameOver),
@@ -132,7 +133,7 @@ export class SimulatorPeer<O = unknown, A = unknown> {
       info,
       simTime: state.simTime ?? 0,
     });
-    const reply = decodeEnvActMsg(await this.request(frame, 'EnvActMsg'));
+    const reply = readEnvActMsg(await this.request(frame, 'EnvActMsg'), DEFAULT_WIRE_LIMITS);
     if (reply.stopSimReq) {
       this.stopped = true;
       return { kind: 'stop' };

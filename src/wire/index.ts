@@ -26,3 +26,4 @@ export {
 } from './codec.js';
 export { spaceToWire, spaceFromWire, toWireData, fromWireData, dtypeFromWire } from './spaces.js';
 export { DEFAULT_WIRE_LIMITS, MAX_RANK, resolveWireLimits, type WireLimits } from './limits.js';
+export { readEnvStateMsg, readCanonicalEnvStateMsg, writeEnvActMsg, readEnvActMsg, readCanonicalEnvActMsg, writeEnvStateMsg } from './fast-codec.js';

@@ -20,6 +20,11 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for a simulator to connect and for each state', numberOption('--timeout', { above: 0 }), 60)
     .option('--max-episodes <n>', 'exit after n episodes (default: when the simulator stops; ROUTER: when no simulator is left)', integerOption('--max-episodes', { min: 1 }))
     .option('--seed <n>', 'seed of the random policy', integerOption('--seed'), 0)
+    .addOption(
+      new Option('--socket <socket>', "'zeromq': zeromq.js; 'native': the addon's libzmq socket, one round trip per step without zeromq.js's promises (plain endpoints; this process only serves; not yet measurably faster); 'auto': native when the addon has it")
+        .choices(['zeromq', 'native', 'auto'])
+        .default('zeromq'),
+    )
     .option('--strict', 'ROUTER: exit 1 at the end when any session ended with an error or a frame was refused')
     .option('--max-frame-bytes <n>', `largest frame accepted (default ${DEFAULT_WIRE_LIMITS.maxFrameBytes})`, integerOption('--max-frame-bytes', { min: 1 }))
     .option('--max-elements <n>', `most elements one declared space may hold (default ${DEFAULT_WIRE_LIMITS.maxElements})`, integerOption('--max-elements', { min: 1 }))
