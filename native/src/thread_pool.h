@@ -48,6 +48,11 @@ class ThreadPool {
   int busy_ = 0;     // helpers not finished yet
   std::uint64_t generation_ = 0;
   bool stop_ = false;
+  // Mirrors of generation_ and busy_ that threads may read without the mutex, so that a worker
+  // that has just finished a job, and a caller waiting for its helpers, can spin for a few
+  // microseconds before sleeping (see kSpinMicros in thread_pool.cc).
+  std::atomic<std::uint64_t> publishedGeneration_{0};
+  std::atomic<int> pendingHelpers_{0};
 };
 
 }  // namespace ns3ts
