@@ -13,7 +13,96 @@ import type { SlicingModel } from './synthetic/index.js';
  * difference (a cell's utility is a sum of log(r + 1) <= log 2 per slice), so the search is
  * lexicographic: fewest violations first, then the highest utility among those.
  */
-const VIOLATION_PENALTY = 1e3;
+export const VIOLATION_PENALTY = 1e3;
+
+/**
+ * Tabulates one (cell, slice) of the model on the share grid k / steps, k = 0..steps (clamped to
+ * the slice's floor and cap): the slice's utility and how many of its constraint kinds its row
+ * violates, into utility[offset + k] and violations[offset + k]. `row` is scratch.
+ */
+export function tabulateSliceOnGrid(
+  env: SlicingModel,
+  c: number,
+  s: number,
+  steps: number,
+  bounds: ShareBounds | undefined,
+  kinds: readonly string[],
+  row: Float32Array,
+  utility: Float64Array,
+  violations: Float64Array,
+  offset: number,
+): void {
+  const lo = bounds?.lower[s] ?? 0;
+  const hi = bounds?.upper[s] ?? 1;
+  for (let k = 0; k <= steps; k++) {
+    const x = Math.min(hi, Math.max(lo, k / steps));
+    utility[offset + k] = env.evaluateSliceUtility(c, s, x);
+    let violated = 0;
+    if (kinds.length > 0 && env.evaluateSliceRow(c, s, x, row)) {
+      for (const kind of kinds) if (rowViolates(row, 0, kind)) violated++;
+    }
+    violations[offset + k] = violated;
+  }
+}
+
+/**
+ * The best point of `grid` (shareGrid(count, G)) for one cell's `count` active slices, scored
+ * from per-(slice, k) tables [slices * W]: utility − VIOLATION_PENALTY · violations, the first
+ * point winning ties. Returns its offset in the grid and its violation count.
+ */
+export function bestGridPoint(
+  grid: Uint8Array,
+  count: number,
+  activeSlices: Int32Array,
+  W: number,
+  utility: Float64Array,
+  violations: Float64Array,
+): { at: number; violations: number } {
+  let best = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  let bestViolations = 0;
+  for (let at = 0; at < grid.length; at += count) {
+    let value = 0;
+    let violated = 0;
+    for (let j = 0; j < count; j++) {
+      const cell = activeSlices[j]! * W + grid[at + j]!;
+      value += utility[cell]!;
+      violated += violations[cell]!;
+    }
+    const score = value - VIOLATION_PENALTY * violated;
+    if (score > bestScore + 1e-12) {
+      bestScore = score;
+      best = at;
+      bestViolations = violated;
+    }
+  }
+  return { at: best, violations: bestViolations };
+}
+
+/**
+ * Writes the shares of grid point `at` for cell c into raw [cells * S]. The unused remainder goes
+ * to every active slice, as in the oracle: more share never lowers r nor raises a delay or lowers
+ * a throughput in the model, so no constraint breaks.
+ */
+export function writeGridShares(grid: Uint8Array, at: number, count: number, activeSlices: Int32Array, G: number, raw: Float64Array, c: number, S: number): void {
+  let used = 0;
+  for (let j = 0; j < count; j++) used += grid[at + j]!;
+  const spare = (G - used) / G / count;
+  for (let j = 0; j < count; j++) raw[c * S + activeSlices[j]!] = grid[at + j]! / G + spare;
+}
+
+/**
+ * The observation with `active` set from the env's mask (the projector reads `active` from it):
+ * `obs` itself when they agree, else the slice features copied into `scratch` with the mask's flags.
+ */
+export function withActiveMask(obs: Float32Array, mask: Uint8Array, scratch: Float32Array): Float32Array {
+  let agree = true;
+  for (let i = 0; i < mask.length && agree; i++) agree = (obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5 ? 1 : 0) === mask[i];
+  if (agree) return obs;
+  scratch.set(obs.subarray(0, scratch.length));
+  for (let i = 0; i < mask.length; i++) scratch[i * FEATURES_PER_SLICE + FEATURE.active] = mask[i]!;
+  return scratch;
+}
 
 /**
  * Every allocation of at most `steps` grid steps to `parts` slices, k_0..k_{parts-1} >= 0 with
@@ -106,58 +195,15 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
         this.raw[c * S + s] = 0;
         if (!mask[c * S + s]) continue;
         this.activeSlices[count++] = s;
-        const lo = this.bounds?.lower[s] ?? 0;
-        const hi = this.bounds?.upper[s] ?? 1;
-        const kinds = this.kinds[s]!;
-        for (let k = 0; k <= G; k++) {
-          const x = Math.min(hi, Math.max(lo, k / G));
-          this.utility[s * W + k] = env.evaluateSliceUtility(c, s, x);
-          let violated = 0;
-          if (kinds.length > 0 && env.evaluateSliceRow(c, s, x, this.row)) {
-            for (const kind of kinds) if (rowViolates(this.row, 0, kind)) violated++;
-          }
-          this.violations[s * W + k] = violated;
-        }
+        tabulateSliceOnGrid(env, c, s, G, this.bounds, this.kinds[s]!, this.row, this.utility, this.violations, s * W);
       }
       if (count === 0) continue;
       const grid = this.grid(count);
-      let best = -1;
-      let bestScore = Number.NEGATIVE_INFINITY;
-      let bestViolations = 0;
-      for (let p = 0, at = 0; at < grid.length; p++, at += count) {
-        let value = 0;
-        let violated = 0;
-        for (let j = 0; j < count; j++) {
-          const cell = this.activeSlices[j]! * W + grid[at + j]!;
-          value += this.utility[cell]!;
-          violated += this.violations[cell]!;
-        }
-        const score = value - VIOLATION_PENALTY * violated;
-        if (score > bestScore + 1e-12) {
-          bestScore = score;
-          best = at;
-          bestViolations = violated;
-        }
-      }
-      this.expectedViolations += bestViolations;
-      let used = 0;
-      for (let j = 0; j < count; j++) used += grid[best + j]!;
-      // The unused remainder goes to every active slice, as in the oracle: more share never
-      // lowers r nor raises a delay or lowers a throughput in the model, so no constraint breaks.
-      const spare = (G - used) / G / count;
-      for (let j = 0; j < count; j++) this.raw[c * S + this.activeSlices[j]!] = grid[best + j]! / G + spare;
+      const best = bestGridPoint(grid, count, this.activeSlices, W, this.utility, this.violations);
+      this.expectedViolations += best.violations;
+      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
     }
-    return this.projector.project(this.raw, this.withMask(obs.data, mask));
-  }
-
-  /** The observation with `active` set from the env's mask (the projector reads `active` from it). */
-  private withMask(obs: Float32Array, mask: Uint8Array): Float32Array {
-    let agree = true;
-    for (let i = 0; i < mask.length && agree; i++) agree = (obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5 ? 1 : 0) === mask[i];
-    if (agree) return obs;
-    this.announced.set(obs.subarray(0, this.announced.length));
-    for (let i = 0; i < mask.length; i++) this.announced[i * FEATURES_PER_SLICE + FEATURE.active] = mask[i]!;
-    return this.announced;
+    return this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
   }
 }
 

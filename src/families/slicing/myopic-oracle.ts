@@ -3,14 +3,10 @@ import { scenarioLayout, type ConstraintSpec, type Scenario } from '../../scenar
 import { InputError } from '../../util/index.js';
 import { FeasibleProjector, OraclePolicy } from './baselines.js';
 import { shareBounds, type ShareBounds } from './bounds.js';
-import { shareGrid } from './constrained-oracle.js';
+import { bestGridPoint, shareGrid, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
-import { rowViolates } from './rules.js';
-import { FEATURE, FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
+import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
-
-/** Penalty per expected violated (cell, constraint): violations first, utility second (as the constrained oracle). */
-const VIOLATION_PENALTY = 1e3;
 
 /**
  * The myopic oracle: the oracle's search, run on what an agent can know when it chooses step t's
@@ -51,6 +47,7 @@ export class MyopicOraclePolicy implements SlicingPolicy {
   private readonly grids = new Map<number, Uint8Array>();
   private readonly activeSlices: Int32Array;
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
+  private readonly announced: Float32Array;
 
   constructor(
     name: string,
@@ -74,6 +71,7 @@ export class MyopicOraclePolicy implements SlicingPolicy {
     this.meanViolations = new Float64Array(S * W);
     this.kinds = layout.slices.map((slice) => constraints.filter((c) => c.slice === slice.name).map((c) => c.kind));
     this.activeSlices = new Int32Array(S);
+    this.announced = new Float32Array(n * FEATURES_PER_SLICE);
   }
 
   reset(): void {
@@ -119,25 +117,10 @@ export class MyopicOraclePolicy implements SlicingPolicy {
         continue;
       }
       const grid = this.grid(count);
-      let best = 0;
-      let bestScore = Number.NEGATIVE_INFINITY;
-      for (let at = 0; at < grid.length; at += count) {
-        let score = 0;
-        for (let j = 0; j < count; j++) {
-          const k = this.activeSlices[j]! * W + grid[at + j]!;
-          score += this.meanUtility[k]! - VIOLATION_PENALTY * this.meanViolations[k]!;
-        }
-        if (score > bestScore + 1e-12) {
-          bestScore = score;
-          best = at;
-        }
-      }
-      let steps = 0;
-      for (let j = 0; j < count; j++) steps += grid[best + j]!;
-      const spare = (G - steps) / G / count;
-      for (let j = 0; j < count; j++) this.raw[c * S + this.activeSlices[j]!] = grid[best + j]! / G + spare;
+      const best = bestGridPoint(grid, count, this.activeSlices, W, this.meanUtility, this.meanViolations);
+      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
     }
-    const shares = this.projector.project(this.raw, withMask(obs.data, mask));
+    const shares = this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
     this.record();
     return shares;
   }
@@ -154,18 +137,7 @@ export class MyopicOraclePolicy implements SlicingPolicy {
       for (let s = 0; s < S; s++) {
         const i = c * S + s;
         if (!env.activeMask[i]) continue;
-        const lo = this.bounds?.lower[s] ?? 0;
-        const hi = this.bounds?.upper[s] ?? 1;
-        const kinds = this.kinds[s]!;
-        for (let k = 0; k < W; k++) {
-          const x = Math.min(hi, Math.max(lo, k / this.G));
-          utility[i * W + k] = env.evaluateSliceUtility(c, s, x);
-          let violated = 0;
-          if (kinds.length > 0 && env.evaluateSliceRow(c, s, x, this.row)) {
-            for (const kind of kinds) if (rowViolates(this.row, 0, kind)) violated++;
-          }
-          violations[i * W + k] = violated;
-        }
+        tabulateSliceOnGrid(env, c, s, this.G, this.bounds, this.kinds[s]!, this.row, utility, violations, i * W);
       }
     }
     this.next = (this.next + 1) % this.window;
@@ -180,17 +152,6 @@ export class MyopicOraclePolicy implements SlicingPolicy {
     }
     return grid;
   }
-}
-
-/** The observation with `active` set from the env's mask (the projector reads `active` from it). */
-function withMask(obs: Float32Array, mask: Uint8Array): Float32Array {
-  let copy: Float32Array | null = null;
-  for (let i = 0; i < mask.length; i++) {
-    if ((obs[i * FEATURES_PER_SLICE + FEATURE.active]! >= 0.5 ? 1 : 0) === mask[i]) continue;
-    copy ??= obs.slice();
-    copy[i * FEATURES_PER_SLICE + FEATURE.active] = mask[i]!;
-  }
-  return copy ?? obs;
 }
 
 /** The myopic oracles' baseline names (selectable by name only, like `oracle-constrained`). */
