@@ -123,6 +123,22 @@ export function shareGrid(parts: number, steps: number): Uint8Array {
   return Uint8Array.from(points);
 }
 
+/** shareGrid(parts, steps) per number of active slices, built on first use. */
+export class ShareGrids {
+  private readonly grids = new Map<number, Uint8Array>();
+
+  constructor(private readonly steps: number) {}
+
+  of(parts: number): Uint8Array {
+    let grid = this.grids.get(parts);
+    if (!grid) {
+      grid = shareGrid(parts, this.steps);
+      this.grids.set(parts, grid);
+    }
+    return grid;
+  }
+}
+
 /**
  * The constrained oracle: the oracle's per-cell search over the 0.05 grid (same true model, same
  * tie-breaking, same spread of the unused remainder and projection), restricted to the
@@ -151,7 +167,7 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
   /** Constraint kinds per slice (index = slice of the layout). */
   private readonly kinds: string[][];
   /** The allocation grid per number of active slices (built on first use). */
-  private readonly grids = new Map<number, Uint8Array>();
+  private readonly grids = new ShareGrids(OraclePolicy.GRID);
   private readonly activeSlices: Int32Array;
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
   private readonly announced: Float32Array;
@@ -174,15 +190,6 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
     this.announced = new Float32Array(env.cells * S * FEATURES_PER_SLICE);
   }
 
-  private grid(parts: number): Uint8Array {
-    let grid = this.grids.get(parts);
-    if (!grid) {
-      grid = shareGrid(parts, this.G);
-      this.grids.set(parts, grid);
-    }
-    return grid;
-  }
-
   act(obs: NdArray<Float32Array>, _context: PolicyContext): Float32Array {
     const env = this.env;
     const S = env.sliceCount;
@@ -198,7 +205,7 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
         tabulateSliceOnGrid(env, c, s, G, this.bounds, this.kinds[s]!, this.row, this.utility, this.violations, s * W);
       }
       if (count === 0) continue;
-      const grid = this.grid(count);
+      const grid = this.grids.of(count);
       const best = bestGridPoint(grid, count, this.activeSlices, W, this.utility, this.violations);
       this.expectedViolations += best.violations;
       writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);

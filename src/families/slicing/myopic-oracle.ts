@@ -3,7 +3,7 @@ import { scenarioLayout, type ConstraintSpec, type Scenario } from '../../scenar
 import { InputError } from '../../util/index.js';
 import { FeasibleProjector, OraclePolicy } from './baselines.js';
 import { shareBounds, type ShareBounds } from './bounds.js';
-import { bestGridPoint, shareGrid, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
+import { bestGridPoint, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
@@ -44,7 +44,7 @@ export class MyopicOraclePolicy implements SlicingPolicy {
   private readonly meanUtility: Float64Array;
   private readonly meanViolations: Float64Array;
   private readonly kinds: string[][];
-  private readonly grids = new Map<number, Uint8Array>();
+  private readonly grids = new ShareGrids(OraclePolicy.GRID);
   private readonly activeSlices: Int32Array;
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
   private readonly announced: Float32Array;
@@ -116,7 +116,7 @@ export class MyopicOraclePolicy implements SlicingPolicy {
         for (let j = 0; j < count; j++) this.raw[c * S + this.activeSlices[j]!] = 1 / count;
         continue;
       }
-      const grid = this.grid(count);
+      const grid = this.grids.of(count);
       const best = bestGridPoint(grid, count, this.activeSlices, W, this.meanUtility, this.meanViolations);
       writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
     }
@@ -142,15 +142,6 @@ export class MyopicOraclePolicy implements SlicingPolicy {
     }
     this.next = (this.next + 1) % this.window;
     this.stored = Math.min(this.stored + 1, this.window);
-  }
-
-  private grid(parts: number): Uint8Array {
-    let grid = this.grids.get(parts);
-    if (!grid) {
-      grid = shareGrid(parts, this.G);
-      this.grids.set(parts, grid);
-    }
-    return grid;
   }
 }
 
