@@ -13,7 +13,8 @@ export interface Requirement {
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
-function hasCommand(command: string, args: string[] = ['--version']): boolean {
+/** True when `command args` runs and exits 0 within 10 s. */
+export function hasCommand(command: string, args: string[] = ['--version']): boolean {
   try {
     execFileSync(command, args, { stdio: 'ignore', timeout: 10_000 });
     return true;
@@ -46,6 +47,10 @@ export function cppBridgeRequirement(): Requirement {
     available,
     install: 'apt-get install cmake g++ pkg-config libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler',
   };
+}
+
+export function cppToolchainRequirement(): Requirement {
+  return { name: 'C++ toolchain (cmake, g++)', available: hasCommand('cmake') && hasCommand('g++'), install: 'apt-get install cmake g++' };
 }
 
 export function slurmRequirement(): Requirement {

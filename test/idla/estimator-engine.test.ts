@@ -5,26 +5,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/agents/index.js';
-import { CollectionPolicy, SampleCollector, fitEstimator } from '../../src/agents/idla/index.js';
-import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
-import { loadScenario } from '../../src/scenario/index.js';
+import { fitEstimator } from '../../src/agents/idla/index.js';
 import { impls, relativeError } from '../native/trainer-helpers.js';
+import { collectIdlaSamples } from './fixtures.js';
 
-function collect(steps: number) {
-  const env = new SyntheticSlicingEnv(loadScenario('idla-12cell'), { seed: 5 });
-  const C = env.cells;
-  const S = env.sliceCount;
-  const collector = new SampleCollector(C, S);
-  const policy = new CollectionPolicy(2, 1);
-  let obs = env.resetSync(5);
-  collector.observe(obs, true);
-  for (let t = 0; t < steps; t++) {
-    env.stepSync(policy.act({ data: obs, shape: [C, S, FEATURES_PER_SLICE] }));
-    obs = env.obs;
-    collector.observe(obs);
-  }
-  return collector.samples;
-}
+const collect = (steps: number) => collectIdlaSamples(steps, 5, 2);
 
 beforeAll(async () => {
   await selectBackend('cpu');

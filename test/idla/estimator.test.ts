@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CollectionPolicy,
   IDLA_INPUTS,
-  SampleCollector,
   fitEstimator,
   forwardSpec,
   lagrangianSearch,
@@ -12,27 +10,11 @@ import {
   runnerEstimator,
   samplesToInputs,
 } from '../../src/agents/idla/index.js';
-import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import { createMlpRunner } from '../../src/native/index.js';
-import { loadScenario } from '../../src/scenario/index.js';
 import { Rng } from '../../src/util/index.js';
+import { collectIdlaSamples } from './fixtures.js';
 
-/** Samples of the first `steps` steps of idla-12cell (three slices) under the agent's collection policy. */
-function collect(steps: number) {
-  const env = new SyntheticSlicingEnv(loadScenario('idla-12cell'), { seed: 3 });
-  const C = env.cells;
-  const S = env.sliceCount;
-  const collector = new SampleCollector(C, S);
-  const policy = new CollectionPolicy(1, 1);
-  let obs = env.resetSync(3);
-  collector.observe(obs, true);
-  for (let t = 0; t < steps; t++) {
-    env.stepSync(policy.act({ data: obs, shape: [C, S, FEATURES_PER_SLICE] }));
-    obs = env.obs;
-    collector.observe(obs);
-  }
-  return collector.samples;
-}
+const collect = (steps: number) => collectIdlaSamples(steps, 3, 1);
 
 describe('IDLA QoS estimator', () => {
   it('trains to a test MAE below 0.08 on idla-12cell samples, far below the best constant', { timeout: 180_000 }, async () => {
