@@ -17,6 +17,8 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "example-options.h"
+
 namespace {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "gym-echo-agent: " << problem << "\n"
@@ -44,26 +46,16 @@ int main(int argc, char** argv) {
   std::string endpoint, action;
   bool haveAction = false;
   long long idleMs = 1000, timeoutMs = 60000;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i], value;
-    const auto eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else {
-      if (i + 1 >= argc) usage(arg + ": missing value");
-      value = argv[++i];
-    }
-    try {
-      if (arg == "--endpoint") endpoint = value;
-      else if (arg == "--action-hex") action = fromHex(value), haveAction = true;
-      else if (arg == "--idle-ms") idleMs = std::stoll(value);
-      else if (arg == "--timeout-ms") timeoutMs = std::stoll(value);
-      else usage("unknown option " + arg);
-    } catch (const std::logic_error&) {
-      usage(arg + ": got \"" + value + "\", expected an integer");
-    }
-  }
+  ns3ts_examples::ForEachOption(
+      argc, argv, {},
+      [&](const std::string& name, const std::string& value) {
+        if (name == "--endpoint") endpoint = value;
+        else if (name == "--action-hex") action = fromHex(value), haveAction = true;
+        else if (name == "--idle-ms") idleMs = std::stoll(value);
+        else if (name == "--timeout-ms") timeoutMs = std::stoll(value);
+        else usage("unknown option " + name);
+      },
+      usage);
   if (endpoint.empty()) usage("--endpoint is required");
   if (!haveAction) usage("--action-hex is required");
   if (idleMs < 1 || timeoutMs < 1) usage("--idle-ms and --timeout-ms must be >= 1");

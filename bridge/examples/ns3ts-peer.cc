@@ -16,6 +16,7 @@
 #include <string>
 
 #include "ns3ts-bridge/bridge.h"
+#include "example-options.h"
 
 namespace {
 
@@ -49,35 +50,28 @@ uint64_t parseCount(const std::string& name, const std::string& value) {
 
 Args parseArgs(int argc, char** argv) {
   Args args;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    const auto eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (arg != "--quiet" && arg != "--help" && arg != "--soft-reset") {
-      if (i + 1 >= argc) usage(arg + ": missing value");
-      value = argv[++i];
-    }
-    if (arg == "--endpoint") args.endpoint = value;
-    else if (arg == "--obs-shape") {
-      args.obsShape.clear();
-      std::stringstream in(value);
-      std::string dim;
-      while (std::getline(in, dim, 'x')) args.obsShape.push_back(static_cast<uint32_t>(parseCount("--obs-shape", dim)));
-      if (args.obsShape.empty()) usage("--obs-shape: got \"" + value + "\", expected e.g. 5 or 4x3");
-    } else if (arg == "--dtype") args.dtype = value;
-    else if (arg == "--act") args.act = value;
-    else if (arg == "--steps") args.steps = parseCount(arg, value);
-    else if (arg == "--episodes") args.episodes = parseCount(arg, value);
-    else if (arg == "--seed") args.seed = parseCount(arg, value);
-    else if (arg == "--timeout-ms") args.timeoutMs = static_cast<int64_t>(parseCount(arg, value));
-    else if (arg == "--quiet") args.quiet = true;
-    else if (arg == "--soft-reset") args.softReset = true;
-    else if (arg == "--help") usage("help");
-    else usage("unknown option " + arg);
-  }
+  ns3ts_examples::ForEachOption(
+      argc, argv, {"--quiet", "--help", "--soft-reset"},
+      [&](const std::string& arg, const std::string& value) {
+        if (arg == "--endpoint") args.endpoint = value;
+        else if (arg == "--obs-shape") {
+          args.obsShape.clear();
+          std::stringstream in(value);
+          std::string dim;
+          while (std::getline(in, dim, 'x')) args.obsShape.push_back(static_cast<uint32_t>(parseCount("--obs-shape", dim)));
+          if (args.obsShape.empty()) usage("--obs-shape: got \"" + value + "\", expected e.g. 5 or 4x3");
+        } else if (arg == "--dtype") args.dtype = value;
+        else if (arg == "--act") args.act = value;
+        else if (arg == "--steps") args.steps = parseCount(arg, value);
+        else if (arg == "--episodes") args.episodes = parseCount(arg, value);
+        else if (arg == "--seed") args.seed = parseCount(arg, value);
+        else if (arg == "--timeout-ms") args.timeoutMs = static_cast<int64_t>(parseCount(arg, value));
+        else if (arg == "--quiet") args.quiet = true;
+        else if (arg == "--soft-reset") args.softReset = true;
+        else if (arg == "--help") usage("help");
+        else usage("unknown option " + arg);
+      },
+      usage);
   return args;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "example-options.h"
+
 namespace {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "zmq-echo: " << problem << "\n"
@@ -23,27 +25,17 @@ namespace {
 int main(int argc, char** argv) {
   std::string role, endpoint;
   long long bytes = 64, count = 1000, timeoutMs = 10000;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i], value;
-    const auto eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else {
-      if (i + 1 >= argc) usage(arg + ": missing value");
-      value = argv[++i];
-    }
-    try {
-      if (arg == "--role") role = value;
-      else if (arg == "--endpoint") endpoint = value;
-      else if (arg == "--bytes") bytes = std::stoll(value);
-      else if (arg == "--count") count = std::stoll(value);
-      else if (arg == "--timeout-ms") timeoutMs = std::stoll(value);
-      else usage("unknown option " + arg);
-    } catch (const std::logic_error&) {
-      usage(arg + ": got \"" + value + "\", expected an integer");
-    }
-  }
+  ns3ts_examples::ForEachOption(
+      argc, argv, {},
+      [&](const std::string& name, const std::string& value) {
+        if (name == "--role") role = value;
+        else if (name == "--endpoint") endpoint = value;
+        else if (name == "--bytes") bytes = std::stoll(value);
+        else if (name == "--count") count = std::stoll(value);
+        else if (name == "--timeout-ms") timeoutMs = std::stoll(value);
+        else usage("unknown option " + name);
+      },
+      usage);
   if (role != "req" && role != "rep") usage("--role: got \"" + role + "\", expected req or rep");
   if (endpoint.empty()) usage("--endpoint is required");
   if (bytes < 0 || count < 1) usage("--bytes must be >= 0 and --count >= 1");
