@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createMlpRunner, createQuantizedMlpRunner, nativeStatus, quantizeMlpSpec, type Int8KernelName, type MlpSpec } from '../../src/native/index.js';
+import { createMlpRunner, createQuantizedMlpRunner, nativeStatus, quantizeMlpSpec, type Int8KernelName } from '../../src/native/index.js';
 import { nativeAddon } from '../../src/native/addon.js';
 import { Rng } from '../../src/util/index.js';
-
-function randomSpec(sizes: number[], seed: number): MlpSpec {
-  const rng = new Rng(seed);
-  return {
-    layers: sizes.slice(1).map((outSize, l) => {
-      const inSize = sizes[l]!;
-      const limit = Math.sqrt(6 / (inSize + outSize));
-      return {
-        inSize,
-        outSize,
-        weights: Float32Array.from({ length: inSize * outSize }, () => rng.uniform(-limit, limit)),
-        bias: Float32Array.from({ length: outSize }, () => rng.uniform(-0.1, 0.1)),
-        activation: l === sizes.length - 2 ? ('sigmoid' as const) : ('relu' as const),
-      };
-    }),
-  };
-}
+import { randomMlp } from '../native/helpers.js';
 
 /** Rows whose columns have very different ranges (like the actors' features next to the ADMM target). */
 function rows(count: number, width: number, seed: number): Float32Array {
@@ -29,7 +13,7 @@ function rows(count: number, width: number, seed: number): Float32Array {
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('int8 MLP runner', () => {
-  const spec = randomSpec([17, 64, 64, 1], 1);
+  const spec = randomMlp(new Rng(1), [17, 64, 64, 1], ['relu', 'relu', 'sigmoid']);
   const calibration = rows(4000, 17, 2);
   const quantized = quantizeMlpSpec(spec, calibration);
   const input = rows(1500, 17, 3);
