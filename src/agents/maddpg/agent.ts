@@ -12,12 +12,13 @@
  *
  * Variants (docs/algorithms.md#constrained-rl), with the scenario's statistical QoS constraints:
  *   lagrangian: a second critic head learns the constraint cost; the x-step objective is
- *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each episode.
- *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated per episode
- *               from the Monte-Carlo constraint rate (the same step as lagrangian's).
+ *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each window of
+ *               lambdaEvery env steps (and at an episode's end), J_C the window's cost rate.
+ *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated by the same
+ *               rule (src/constraints/multiplier.ts).
  */
 import * as tf from '../tf.js';
-import { admmSolve, createAdmmState } from '../../constraints/index.js';
+import { admmSolve, createAdmmState, CostRates, LagrangeMultipliers } from '../../constraints/index.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
@@ -70,6 +71,12 @@ export const MADDPG_DEFAULTS = {
    */
   lambdaLr: 1.5,
   lambdaMax: 20,
+  /**
+   * Env steps per multiplier step (a step also comes at each episode's end): 96, one day of
+   * 15-minute steps, so a week-long episode gets seven steps and the day-long episodes of the
+   * other scenarios one, as before (docs/agents.md#the-constrained-agents-multiplier-step).
+   */
+  lambdaEvery: 96,
 };
 export type MaddpgSettings = typeof MADDPG_DEFAULTS;
 
@@ -116,11 +123,10 @@ export class MaddpgAgent implements TrainableAgent {
   private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly constraints: SliceConstraint[];
-  /** Per slice: multiplier and the constraint's limit (NaN = unconstrained). */
-  readonly lambda: Float64Array;
-  private readonly limit: Float64Array;
-  private readonly costSum: Float64Array;
-  private readonly costCount: Float64Array;
+  /** Per slice: the multipliers (constrained variants) and their constraints' limits (NaN = unconstrained). */
+  private readonly multipliers: LagrangeMultipliers;
+  /** Per slice: the episode's constraint cost rate (the violationRate metrics). */
+  private readonly episodeCosts: CostRates;
   private readonly rng: Rng;
   private readonly trainPolicy: AdmmPolicy;
   private updates = 0;
@@ -145,6 +151,7 @@ export class MaddpgAgent implements TrainableAgent {
       ['targetAdmmIterations', 1, 1e4, true],
       ['admmRhoMin', 1e-9, this.cfg.admmRho],
       ['admmRhoMax', this.cfg.admmRho, 1e9],
+      ['lambdaEvery', 1, 1e9, true],
     ]);
     this.engine = trainingEngine(options.engine);
     this.S = layout.slices.length;
@@ -156,11 +163,10 @@ export class MaddpgAgent implements TrainableAgent {
     this.heads = variant === 'lagrangian' ? 2 : 1;
     this.bounds = shareBounds(layout, scenario);
     this.constraints = sliceConstraints(layout, scenario);
-    this.lambda = new Float64Array(this.S);
-    this.limit = new Float64Array(this.S).fill(Number.NaN);
-    for (const c of this.constraints) this.limit[c.slice] = Number.isNaN(this.limit[c.slice]!) ? c.limit : Math.min(this.limit[c.slice]!, c.limit);
-    this.costSum = new Float64Array(this.S);
-    this.costCount = new Float64Array(this.S);
+    const limit = new Float64Array(this.S).fill(Number.NaN);
+    for (const c of this.constraints) limit[c.slice] = Number.isNaN(limit[c.slice]!) ? c.limit : Math.min(limit[c.slice]!, c.limit);
+    this.multipliers = new LagrangeMultipliers(limit, this.cfg);
+    this.episodeCosts = new CostRates(this.S);
     this.rng = new Rng(deriveSeed(options.seed, this.id, 'updates'));
     const initRng = new Rng(deriveSeed(options.seed, this.id, 'init'));
     this.criticInputs = NORM_FEATURES + 1 + this.S * NORM_FEATURES + this.S;
@@ -199,6 +205,11 @@ export class MaddpgAgent implements TrainableAgent {
 
   get steps(): number {
     return this.book.steps;
+  }
+
+  /** Per slice: the Lagrange multiplier (0 for maddpg-admm and for unconstrained slices). */
+  get lambda(): Float64Array {
+    return this.multipliers.lambda;
   }
 
   get replaySize(): number {
@@ -240,37 +251,24 @@ export class MaddpgAgent implements TrainableAgent {
     const { C, S } = this;
     const cost = costsFromObservation(tr.nextObs.data, C, S, this.constraints);
     const { mask } = this.book.record(tr, (c) => ({ cost: cost.subarray(c * S, (c + 1) * S) }));
-    this.countCosts(cost, mask);
-    return this.book.updateIfDue(() => this.update());
-  }
-
-  /** Adds the step's constraint costs of active slices to the episode's per-slice rate. */
-  private countCosts(cost: Float32Array, mask: Float32Array): void {
-    const { C, S } = this;
-    for (let c = 0; c < C; c++) {
-      for (let s = 0; s < S; s++) {
-        if (mask[c * S + s]) {
-          this.costSum[s] = this.costSum[s]! + cost[c * S + s]!;
-          this.costCount[s] = this.costCount[s]! + 1;
-        }
-      }
-    }
+    this.episodeCosts.add(cost, mask, C);
+    // The step's updates still see the window's multiplier; a full window moves it after them.
+    const windowFull = this.variant !== 'admm' && this.multipliers.addStep(cost, mask, C);
+    const metrics = this.book.updateIfDue(() => this.update());
+    if (windowFull) this.multipliers.closeWindow();
+    return metrics;
   }
 
   endEpisode(_stats: EpisodeStats): AgentMetrics {
+    if (this.variant !== 'admm') this.multipliers.closeWindow();
     const out: AgentMetrics = {};
     for (let s = 0; s < this.S; s++) {
-      if (Number.isNaN(this.limit[s]!)) continue;
-      const rate = this.costCount[s]! > 0 ? this.costSum[s]! / this.costCount[s]! : 0;
+      if (Number.isNaN(this.multipliers.limit[s]!)) continue;
       const name = this.layout.slices[s]!.name;
-      out[`violationRate.${name}`] = rate;
-      if (this.variant !== 'admm') {
-        this.lambda[s] = Math.min(this.cfg.lambdaMax, Math.max(0, this.lambda[s]! + this.cfg.lambdaLr * (rate - this.limit[s]!)));
-        out[`lambda.${name}`] = this.lambda[s]!;
-      }
+      out[`violationRate.${name}`] = this.episodeCosts.rate(s);
+      if (this.variant !== 'admm') out[`lambda.${name}`] = this.lambda[s]!;
     }
-    this.costSum.fill(0);
-    this.costCount.fill(0);
+    this.episodeCosts.reset();
     return out;
   }
 
@@ -542,9 +540,12 @@ export class MaddpgAgent implements TrainableAgent {
     }
     const book = this.book.checkpoint();
     Object.assign(arrays, book.arrays);
-    arrays.lambda = Float64Array.from(this.lambda);
-    arrays.costSum = Float64Array.from(this.costSum);
-    arrays.costCount = Float64Array.from(this.costCount);
+    const multipliers = this.multipliers.getState();
+    arrays.lambda = multipliers.lambda;
+    arrays.costSum = Float64Array.from(this.episodeCosts.sum);
+    arrays.costCount = Float64Array.from(this.episodeCosts.count);
+    arrays.lambdaWindowSum = multipliers.windowSum;
+    arrays.lambdaWindowCount = multipliers.windowCount;
     return {
       meta: {
         id: this.id,
@@ -559,6 +560,7 @@ export class MaddpgAgent implements TrainableAgent {
         rng: this.rng.getState(),
         exploreRng: book.meta.exploreRng,
         replay: book.meta.replay,
+        lambdaWindowSteps: multipliers.windowSteps,
       },
       arrays,
     };
@@ -573,6 +575,7 @@ export class MaddpgAgent implements TrainableAgent {
       exploreRng: number[];
       replay: { head: number; size: number };
       layers: number;
+      lambdaWindowSteps?: number;
     };
     for (let t = 0; t < this.types.length; t++) {
       restoreNetwork(state.arrays, `actor${t}`, `adamActor${t}`, this.actors[t]!, m.layers, m.adamT[2 * t]!);
@@ -581,9 +584,12 @@ export class MaddpgAgent implements TrainableAgent {
       restoreNetwork(state.arrays, `criticTarget${t}`, null, this.criticTargets[t]!, m.layers);
     }
     this.book.restore(m, state.arrays);
-    this.lambda.set(state.arrays.lambda as Float64Array);
-    this.costSum.set(state.arrays.costSum as Float64Array);
-    this.costCount.set(state.arrays.costCount as Float64Array);
+    this.multipliers.setState({
+      lambda: state.arrays.lambda as Float64Array,
+      ...(m.lambdaWindowSteps === undefined ? {} : { windowSum: state.arrays.lambdaWindowSum as Float64Array, windowCount: state.arrays.lambdaWindowCount as Float64Array, windowSteps: m.lambdaWindowSteps }),
+    });
+    this.episodeCosts.sum.set(state.arrays.costSum as Float64Array);
+    this.episodeCosts.count.set(state.arrays.costCount as Float64Array);
     this.rng.setState(m.rng);
     this.updates = m.updates;
     this.weightsDirty = true;
