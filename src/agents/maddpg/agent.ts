@@ -33,6 +33,7 @@ import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook, type ReplayBatch } from '../core/transition-book.js';
+import { WorkArrays } from '../core/work-arrays.js';
 import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
 
 export type MaddpgVariant = 'admm' | 'lagrangian' | 'rcpo';
@@ -132,6 +133,8 @@ export class MaddpgAgent implements TrainableAgent {
   private updates = 0;
   private weightsDirty = true;
   private readonly criticInputs: number;
+  /** The update's inputs, targets and gradients, reused from update to update. */
+  private readonly work = new WorkArrays();
 
   constructor(
     readonly variant: MaddpgVariant,
@@ -272,37 +275,43 @@ export class MaddpgAgent implements TrainableAgent {
     return out;
   }
 
-  /** Critic input rows [feat_s, a_s, feats_all, a_all] for the listed (batch row, slice) pairs. */
-  private criticInput(feats: Float32Array, acts: ArrayLike<number>, rows: Int32Array, slots: Int32Array): Float32Array {
+  /**
+   * Critic input rows [feat_s, a_s, feats_all, a_all] for the listed (batch row, slice) pairs, in
+   * the work array `name`.
+   */
+  private criticInput(feats: Float32Array, acts: ArrayLike<number>, rows: Int32Array, slots: Int32Array, name: string): Float32Array {
     const { S } = this;
     const NF = NORM_FEATURES;
     const D = this.criticInputs;
-    const out = new Float32Array(rows.length * D);
+    const out = this.work.f32(name, rows.length * D);
     for (let j = 0; j < rows.length; j++) {
       const b = rows[j]!;
       const s = slots[j]!;
       const o = j * D;
-      out.set(feats.subarray((b * S + s) * NF, (b * S + s + 1) * NF), o);
+      copyRow(feats, (b * S + s) * NF, out, o, NF);
       out[o + NF] = acts[b * S + s]!;
-      out.set(feats.subarray(b * S * NF, (b + 1) * S * NF), o + NF + 1);
+      copyRow(feats, b * S * NF, out, o + NF + 1, S * NF);
       for (let k = 0; k < S; k++) out[o + NF + 1 + S * NF + k] = acts[b * S + k]!;
     }
     return out;
   }
 
-  /** (row, slot) pairs of a type where `mask` is set. */
-  private rowsOfType(t: number, mask: Float32Array, batch: number): TypeRows {
-    const rows: number[] = [];
-    const slots: number[] = [];
+  /** (row, slot) pairs of a type where `mask` is set, in the work arrays of `name`. */
+  private rowsOfType(t: number, mask: Float32Array, batch: number, name: string): TypeRows {
+    const slotsOfType = this.slotsOfType[t]!;
+    const rows = this.work.i32(`${name}Rows${t}`, batch * slotsOfType.length);
+    const slots = this.work.i32(`${name}Slots${t}`, batch * slotsOfType.length);
+    let n = 0;
     for (let b = 0; b < batch; b++) {
-      for (const s of this.slotsOfType[t]!) {
+      for (const s of slotsOfType) {
         if (mask[b * this.S + s]) {
-          rows.push(b);
-          slots.push(s);
+          rows[n] = b;
+          slots[n] = s;
+          n++;
         }
       }
     }
-    return { rows: Int32Array.from(rows), slots: Int32Array.from(slots) };
+    return { rows: rows.subarray(0, n), slots: slots.subarray(0, n) };
   }
 
   /** ADMM decisions of the target actors for a batch of next states (warm start: the replayed shares). */
@@ -310,14 +319,14 @@ export class MaddpgAgent implements TrainableAgent {
     const { S } = this;
     const state = createAdmmState(batch, S, this.cfg.admmRho);
     for (let i = 0; i < batch * S; i++) state.z[i] = nextMask[i] ? warm[i]! : 0;
-    const groups = this.types.map((_, t) => this.rowsOfType(t, nextMask, batch));
+    const groups = this.types.map((_, t) => this.rowsOfType(t, nextMask, batch, 'next'));
     admmSolve(
       state,
       (target, rho, x) => {
         for (let t = 0; t < groups.length; t++) {
           const { rows, slots } = groups[t]!;
           if (rows.length === 0) continue;
-          const input = new Float32Array(rows.length * ACTOR_INPUTS);
+          const input = this.work.f32(`targetActorIn${t}`, rows.length * ACTOR_INPUTS);
           for (let j = 0; j < rows.length; j++) {
             const i = rows[j]! * S + slots[j]!;
             writeActorInput(next, i, target[i]!, rho[rows[j]!]!, input, j * ACTOR_INPUTS);
@@ -347,7 +356,7 @@ export class MaddpgAgent implements TrainableAgent {
     let criticLoss = 0;
     let actorLoss = 0;
     for (let t = 0; t < this.types.length; t++) {
-      const pairs = this.rowsOfType(t, batch.mask, B);
+      const pairs = this.rowsOfType(t, batch.mask, B, 'batch');
       if (pairs.rows.length === 0) continue;
       criticLoss += this.updateCritic(t, batch, pairs, nextAct);
       actorLoss += this.updateActor(t, batch, pairs, rng);
@@ -372,9 +381,9 @@ export class MaddpgAgent implements TrainableAgent {
     const H = this.heads;
     const gamma = this.cfg.gamma;
     const cost = batch.extra.cost!;
-    const y = new Float32Array(n * H);
+    const y = this.work.f32('criticLabels', n * H);
     let bootstrap: Float32Array | null = null;
-    if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(batch.next, nextAct, rows, slots), n);
+    if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(batch.next, nextAct, rows, slots, 'bootstrapIn'), n);
     for (let j = 0; j < n; j++) {
       const i = rows[j]! * S + slots[j]!;
       const utility = Math.log(batch.qos[i]! + 1);
@@ -392,7 +401,7 @@ export class MaddpgAgent implements TrainableAgent {
     const n = pairs.rows.length;
     const H = this.heads;
     const y = this.criticLabels(t, batch, pairs, nextAct);
-    const input = this.criticInput(batch.obs, batch.act, pairs.rows, pairs.slots);
+    const input = this.criticInput(batch.obs, batch.act, pairs.rows, pairs.slots, 'criticIn');
     const critic = this.critics[t]!;
     if (this.engine !== 'tfjs') {
       const trainer = critic.reserve(n);
@@ -420,14 +429,15 @@ export class MaddpgAgent implements TrainableAgent {
     const feats = batch.obs;
     const { rows, slots } = pairs;
     const n = rows.length;
-    const actorIn = new Float32Array(n * ACTOR_INPUTS);
-    const vs = new Float32Array(n);
-    const rhos = new Float32Array(n);
-    const lambdas = new Float32Array(n);
+    const work = this.work;
+    const actorIn = work.f32('actorIn', n * ACTOR_INPUTS);
+    const vs = work.f32('vs', n);
+    const rhos = work.f32('rhos', n);
+    const lambdas = work.f32('lambdas', n);
     const logMin = Math.log10(this.cfg.admmRhoMin);
     const logMax = Math.log10(this.cfg.admmRhoMax);
-    const othersActs = new Float32Array(n * S);
-    const oneHot = new Float32Array(n * S);
+    const othersActs = work.f32('othersActs', n * S);
+    const oneHot = work.f32('oneHot', n * S, true);
     for (let j = 0; j < n; j++) {
       const b = rows[j]!;
       const s = slots[j]!;
@@ -438,13 +448,13 @@ export class MaddpgAgent implements TrainableAgent {
       for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : batch.act[b * S + k]!;
       oneHot[j * S + s] = 1;
     }
-    const ownFeats = new Float32Array(n * NF);
-    const allFeats = new Float32Array(n * S * NF);
+    const ownFeats = work.f32('ownFeats', n * NF);
+    const allFeats = work.f32('allFeats', n * S * NF);
     for (let j = 0; j < n; j++) {
       const b = rows[j]!;
       const i = b * S + slots[j]!;
-      ownFeats.set(feats.subarray(i * NF, (i + 1) * NF), j * NF);
-      allFeats.set(feats.subarray(b * S * NF, (b + 1) * S * NF), j * S * NF);
+      copyRow(feats, i * NF, ownFeats, j * NF, NF);
+      copyRow(feats, b * S * NF, allFeats, j * S * NF, S * NF);
     }
     return { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats };
   }
@@ -471,14 +481,16 @@ export class MaddpgAgent implements TrainableAgent {
     const H = this.heads;
     const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = inputs;
     const actor = this.actors[t]!;
-    const x = new Float32Array(n);
-    const pre = actor.forwardTrain(actorIn, n, x).slice();
-    const qIn = new Float32Array(n * D);
+    const work = this.work;
+    const x = work.f32('actorOut', n);
+    const pre = work.f32('actorPre', n);
+    pre.set(actor.forwardTrain(actorIn, n, x).subarray(0, n));
+    const qIn = work.f32('actorQIn', n * D);
     for (let j = 0; j < n; j++) {
       const o = j * D;
-      qIn.set(ownFeats.subarray(j * NF, (j + 1) * NF), o);
+      copyRow(ownFeats, j * NF, qIn, o, NF);
       qIn[o + NF] = x[j]!;
-      qIn.set(allFeats.subarray(j * S * NF, (j + 1) * S * NF), o + NF + 1);
+      copyRow(allFeats, j * S * NF, qIn, o + NF + 1, S * NF);
       for (let k = 0; k < S; k++) qIn[o + NF + 1 + S * NF + k] = othersActs[j * S + k]! + oneHot[j * S + k]! * x[j]!;
     }
     const critic = this.critics[t]!.reserve(n);
@@ -487,7 +499,7 @@ export class MaddpgAgent implements TrainableAgent {
     const reg = this.cfg.policyRegularizer;
     let objective = 0;
     let preSquares = 0;
-    const dq = new Float32Array(n * H);
+    const dq = work.f32('actorDq', n * H);
     for (let j = 0; j < n; j++) {
       const value = q[j * H]! - (useLambda ? lambdas[j]! * q[j * H + 1]! : 0);
       const d = x[j]! - vs[j]!;
@@ -497,7 +509,7 @@ export class MaddpgAgent implements TrainableAgent {
       if (useLambda) dq[j * H + 1] = lambdas[j]! / n;
     }
     const dIn = critic.backward(dq, { weights: false, input: true })!;
-    const gradPre = new Float32Array(n);
+    const gradPre = work.f32('actorGradPre', n);
     for (let j = 0; j < n; j++) {
       let dx = dIn[j * D + NF]! + (rhos[j]! * (x[j]! - vs[j]!)) / n;
       for (let k = 0; k < S; k++) dx += oneHot[j * S + k]! * dIn[j * D + NF + 1 + S * NF + k]!;
@@ -598,6 +610,11 @@ export class MaddpgAgent implements TrainableAgent {
   dispose(): void {
     for (const n of [...this.actors, ...this.actorTargets, ...this.critics, ...this.criticTargets]) n.dispose();
   }
+}
+
+/** Copies `length` floats from `src` at `from` to `dst` at `to` (rows too short for subarray and set to pay). */
+function copyRow(src: Float32Array, from: number, dst: Float32Array, to: number, length: number): void {
+  for (let k = 0; k < length; k++) dst[to + k] = src[from + k]!;
 }
 
 /** The deployed policy from a saved agent state (no TensorFlow.js needed). */
