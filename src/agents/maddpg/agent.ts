@@ -75,7 +75,7 @@ export const MADDPG_DEFAULTS = {
   /**
    * Env steps per multiplier step (a step also comes at each episode's end): 96, one day of
    * 15-minute steps, so a week-long episode gets seven steps and the day-long episodes of the
-   * other scenarios one, as before (docs/agents.md#the-constrained-agents-multiplier-step).
+   * other scenarios one, as before (docs/agents.md#the-multipliers-cadence-a-window-of-env-steps).
    */
   lambdaEvery: 96,
 };
