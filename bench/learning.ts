@@ -49,9 +49,15 @@ const loadBefore = loadavg()[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-learning-'));
 const results: EvalResult[] = [];
 const trainSeconds: Record<string, number> = {};
+// CPU seconds (user + sys, every thread of the process) of each training run: unlike the wall
+// time, barely moved by other work on the machine.
+const trainCpuSeconds: Record<string, number> = {};
 try {
   for (const agent of agents) {
+    const cpuBefore = process.cpuUsage();
     const summary = await train({ scenario, agent, seed, episodes, outDir: dir, runId: agent, progress: true, backend: backend.requested, agentSettings: settings[agent] ?? {} });
+    const cpu = process.cpuUsage(cpuBefore);
+    trainCpuSeconds[agent] = (cpu.user + cpu.system) / 1e6;
     trainSeconds[agent] = summary.trainSeconds;
     const policy = await loadPolicyFromRun(summary.runDir);
     results.push(await evaluatePolicy(scenario, policy, { episodes: evalEpisodes, seed: heldOutSeed }));
@@ -99,7 +105,7 @@ process.stdout.write(
     `${Object.keys(settings).length ? `, settings ${JSON.stringify(settings)}` : ''}, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}\n` +
     `${line(header)}\n${table.map(line).join('\n')}\n` +
     `training time: ${Object.entries(trainSeconds)
-      .map(([a, s]) => `${a} ${s.toFixed(1)} s`)
+      .map(([a, s]) => `${a} ${s.toFixed(1)} s (CPU ${trainCpuSeconds[a]!.toFixed(1)} s)`)
       .join(', ')}\n` +
     aims.map((a) => `aim ${a.aim}: ${a.value.toFixed(4)} vs ${a.target.toFixed(4)} ${a.met ? 'met' : 'MISSED'}\n`).join(''),
 );
@@ -109,6 +115,7 @@ writeJsonAtomic(outFile, {
   settings,
   trainSeconds: totalTrain,
   trainSecondsByAgent: trainSeconds,
+  trainCpuSecondsByAgent: trainCpuSeconds,
   backend: backend.name,
   episodes,
   evalEpisodes,

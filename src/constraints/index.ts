@@ -21,3 +21,4 @@ export {
   type AdmmResult,
   type SliceBounds,
 } from './admm.js';
+export { CostRates, LagrangeMultipliers, type MultiplierSettings, type MultiplierState } from './multiplier.js';

@@ -76,9 +76,11 @@ export class ReplayBuffer {
     const width = this.widths[name]!;
     const src = this.data[name]!;
     const result = out ?? new Float32Array(indices.length * width);
+    // An element loop: the rows are a few floats wide, too short for a subarray view and set() per row to pay.
     for (let i = 0; i < indices.length; i++) {
       const from = indices[i]! * width;
-      result.set(src.subarray(from, from + width), i * width);
+      const to = i * width;
+      for (let k = 0; k < width; k++) result[to + k] = src[from + k]!;
     }
     return result;
   }

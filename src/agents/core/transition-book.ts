@@ -12,6 +12,7 @@ import { projectAllocation, randomAllocation, type ShareBounds } from './allocat
 import { activeMask, NORM_FEATURES, normalizeObservation } from './features.js';
 import { addGaussian, noiseStd } from './noise.js';
 import { ReplayBuffer, type ReplayField } from './replay.js';
+import { WorkArrays } from './work-arrays.js';
 
 /** The agent settings the book reads (a subset of every off-policy agent's settings). */
 export interface ReplayScheduleSettings {
@@ -76,6 +77,8 @@ export interface TransitionBookMeta {
 export class TransitionBook {
   readonly buffer: ReplayBuffer;
   private envSteps = 0;
+  /** The arrays batch() fills, reused from update to update. */
+  private readonly work = new WorkArrays();
 
   /**
    * `extraFields`: the agent's own per-cell fields, stored after obs, act and qos (the field
@@ -177,13 +180,26 @@ export class TransitionBook {
     return metrics;
   }
 
-  /** `size` rows drawn uniformly with `rng`, or the rows at `indices` when given (tests pin them). */
+  /**
+   * `size` rows drawn uniformly with `rng`, or the rows at `indices` when given (tests pin them).
+   * The batch's arrays are the book's work arrays: valid until its next batch() (one update).
+   */
   batch(size: number, rng: Rng, indices?: Int32Array): ReplayBatch {
-    const idx = indices ?? this.buffer.sampleIndices(size, rng);
-    const rows = (name: string): Float32Array => this.buffer.gather(name, idx);
+    const idx = indices ?? this.buffer.sampleIndices(size, rng, this.work.i32('indices', size));
+    const rows = (name: string, width: number): Float32Array => this.buffer.gather(name, idx, this.work.f32(name, idx.length * width));
     const extra: Record<string, Float32Array> = {};
-    for (const f of this.extraFields) extra[f.name] = rows(f.name);
-    const standard = { obs: rows('obs'), act: rows('act'), qos: rows('qos'), next: rows('next'), mask: rows('mask'), nextMask: rows('nextMask'), done: rows('done') };
+    for (const f of this.extraFields) extra[f.name] = rows(f.name, f.width);
+    const { slices } = this;
+    const F = slices * NORM_FEATURES;
+    const standard = {
+      obs: rows('obs', F),
+      act: rows('act', slices),
+      qos: rows('qos', slices),
+      next: rows('next', F),
+      mask: rows('mask', slices),
+      nextMask: rows('nextMask', slices),
+      done: rows('done', 1),
+    };
     return { size: idx.length, ...standard, extra };
   }
 

@@ -12,12 +12,13 @@
  *
  * Variants (docs/algorithms.md#constrained-rl), with the scenario's statistical QoS constraints:
  *   lagrangian: a second critic head learns the constraint cost; the x-step objective is
- *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each episode.
- *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated per episode
- *               from the Monte-Carlo constraint rate (the same step as lagrangian's).
+ *               Q_R - lambda Q_C; lambda <- [lambda + eta (J_C - limit)]_+ after each window of
+ *               lambdaEvery env steps (and at an episode's end), J_C the window's cost rate.
+ *   rcpo:       the critic learns the penalized reward r - lambda c; lambda updated by the same
+ *               rule (src/constraints/multiplier.ts).
  */
 import * as tf from '../tf.js';
-import { admmSolve, createAdmmState } from '../../constraints/index.js';
+import { admmSolve, createAdmmState, CostRates, LagrangeMultipliers } from '../../constraints/index.js';
 import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
 import { Rng, deriveSeed } from '../../util/index.js';
@@ -32,6 +33,7 @@ import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook, type ReplayBatch } from '../core/transition-book.js';
+import { WorkArrays } from '../core/work-arrays.js';
 import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
 
 export type MaddpgVariant = 'admm' | 'lagrangian' | 'rcpo';
@@ -70,6 +72,12 @@ export const MADDPG_DEFAULTS = {
    */
   lambdaLr: 1.5,
   lambdaMax: 20,
+  /**
+   * Env steps per multiplier step (a step also comes at each episode's end): 96, one day of
+   * 15-minute steps, so a week-long episode gets seven steps and the day-long episodes of the
+   * other scenarios one, as before (docs/agents.md#the-multipliers-cadence-a-window-of-env-steps).
+   */
+  lambdaEvery: 96,
 };
 export type MaddpgSettings = typeof MADDPG_DEFAULTS;
 
@@ -116,16 +124,17 @@ export class MaddpgAgent implements TrainableAgent {
   private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly constraints: SliceConstraint[];
-  /** Per slice: multiplier and the constraint's limit (NaN = unconstrained). */
-  readonly lambda: Float64Array;
-  private readonly limit: Float64Array;
-  private readonly costSum: Float64Array;
-  private readonly costCount: Float64Array;
+  /** Per slice: the multipliers (constrained variants) and their constraints' limits (NaN = unconstrained). */
+  private readonly multipliers: LagrangeMultipliers;
+  /** Per slice: the episode's constraint cost rate (the violationRate metrics). */
+  private readonly episodeCosts: CostRates;
   private readonly rng: Rng;
   private readonly trainPolicy: AdmmPolicy;
   private updates = 0;
   private weightsDirty = true;
   private readonly criticInputs: number;
+  /** The update's inputs, targets and gradients, reused from update to update. */
+  private readonly work = new WorkArrays();
 
   constructor(
     readonly variant: MaddpgVariant,
@@ -145,6 +154,7 @@ export class MaddpgAgent implements TrainableAgent {
       ['targetAdmmIterations', 1, 1e4, true],
       ['admmRhoMin', 1e-9, this.cfg.admmRho],
       ['admmRhoMax', this.cfg.admmRho, 1e9],
+      ['lambdaEvery', 1, 1e9, true],
     ]);
     this.engine = trainingEngine(options.engine);
     this.S = layout.slices.length;
@@ -156,11 +166,10 @@ export class MaddpgAgent implements TrainableAgent {
     this.heads = variant === 'lagrangian' ? 2 : 1;
     this.bounds = shareBounds(layout, scenario);
     this.constraints = sliceConstraints(layout, scenario);
-    this.lambda = new Float64Array(this.S);
-    this.limit = new Float64Array(this.S).fill(Number.NaN);
-    for (const c of this.constraints) this.limit[c.slice] = Number.isNaN(this.limit[c.slice]!) ? c.limit : Math.min(this.limit[c.slice]!, c.limit);
-    this.costSum = new Float64Array(this.S);
-    this.costCount = new Float64Array(this.S);
+    const limit = new Float64Array(this.S).fill(Number.NaN);
+    for (const c of this.constraints) limit[c.slice] = Number.isNaN(limit[c.slice]!) ? c.limit : Math.min(limit[c.slice]!, c.limit);
+    this.multipliers = new LagrangeMultipliers(limit, this.cfg);
+    this.episodeCosts = new CostRates(this.S);
     this.rng = new Rng(deriveSeed(options.seed, this.id, 'updates'));
     const initRng = new Rng(deriveSeed(options.seed, this.id, 'init'));
     this.criticInputs = NORM_FEATURES + 1 + this.S * NORM_FEATURES + this.S;
@@ -199,6 +208,11 @@ export class MaddpgAgent implements TrainableAgent {
 
   get steps(): number {
     return this.book.steps;
+  }
+
+  /** Per slice: the Lagrange multiplier (0 for maddpg-admm and for unconstrained slices). */
+  get lambda(): Float64Array {
+    return this.multipliers.lambda;
   }
 
   get replaySize(): number {
@@ -240,71 +254,64 @@ export class MaddpgAgent implements TrainableAgent {
     const { C, S } = this;
     const cost = costsFromObservation(tr.nextObs.data, C, S, this.constraints);
     const { mask } = this.book.record(tr, (c) => ({ cost: cost.subarray(c * S, (c + 1) * S) }));
-    this.countCosts(cost, mask);
-    return this.book.updateIfDue(() => this.update());
-  }
-
-  /** Adds the step's constraint costs of active slices to the episode's per-slice rate. */
-  private countCosts(cost: Float32Array, mask: Float32Array): void {
-    const { C, S } = this;
-    for (let c = 0; c < C; c++) {
-      for (let s = 0; s < S; s++) {
-        if (mask[c * S + s]) {
-          this.costSum[s] = this.costSum[s]! + cost[c * S + s]!;
-          this.costCount[s] = this.costCount[s]! + 1;
-        }
-      }
-    }
+    this.episodeCosts.add(cost, mask, C);
+    // The step's updates still see the window's multiplier; a full window moves it after them.
+    const windowFull = this.variant !== 'admm' && this.multipliers.addStep(cost, mask, C);
+    const metrics = this.book.updateIfDue(() => this.update());
+    if (windowFull) this.multipliers.closeWindow();
+    return metrics;
   }
 
   endEpisode(_stats: EpisodeStats): AgentMetrics {
+    if (this.variant !== 'admm') this.multipliers.closeWindow();
     const out: AgentMetrics = {};
     for (let s = 0; s < this.S; s++) {
-      if (Number.isNaN(this.limit[s]!)) continue;
-      const rate = this.costCount[s]! > 0 ? this.costSum[s]! / this.costCount[s]! : 0;
+      if (Number.isNaN(this.multipliers.limit[s]!)) continue;
       const name = this.layout.slices[s]!.name;
-      out[`violationRate.${name}`] = rate;
-      if (this.variant !== 'admm') {
-        this.lambda[s] = Math.min(this.cfg.lambdaMax, Math.max(0, this.lambda[s]! + this.cfg.lambdaLr * (rate - this.limit[s]!)));
-        out[`lambda.${name}`] = this.lambda[s]!;
-      }
+      out[`violationRate.${name}`] = this.episodeCosts.rate(s);
+      if (this.variant !== 'admm') out[`lambda.${name}`] = this.lambda[s]!;
     }
-    this.costSum.fill(0);
-    this.costCount.fill(0);
+    this.episodeCosts.reset();
     return out;
   }
 
-  /** Critic input rows [feat_s, a_s, feats_all, a_all] for the listed (batch row, slice) pairs. */
-  private criticInput(feats: Float32Array, acts: ArrayLike<number>, rows: Int32Array, slots: Int32Array): Float32Array {
+  /**
+   * Critic input rows [feat_s, a_s, feats_all, a_all] for the listed (batch row, slice) pairs, in
+   * the work array `name`.
+   */
+  private criticInput(feats: Float32Array, acts: ArrayLike<number>, rows: Int32Array, slots: Int32Array, name: string): Float32Array {
     const { S } = this;
     const NF = NORM_FEATURES;
     const D = this.criticInputs;
-    const out = new Float32Array(rows.length * D);
+    const out = this.work.f32(name, rows.length * D);
     for (let j = 0; j < rows.length; j++) {
       const b = rows[j]!;
       const s = slots[j]!;
       const o = j * D;
-      out.set(feats.subarray((b * S + s) * NF, (b * S + s + 1) * NF), o);
+      copyRow(feats, (b * S + s) * NF, out, o, NF);
       out[o + NF] = acts[b * S + s]!;
-      out.set(feats.subarray(b * S * NF, (b + 1) * S * NF), o + NF + 1);
+      copyRow(feats, b * S * NF, out, o + NF + 1, S * NF);
       for (let k = 0; k < S; k++) out[o + NF + 1 + S * NF + k] = acts[b * S + k]!;
     }
     return out;
   }
 
-  /** (row, slot) pairs of a type where `mask` is set. */
-  private rowsOfType(t: number, mask: Float32Array, batch: number): TypeRows {
-    const rows: number[] = [];
-    const slots: number[] = [];
+  /** (row, slot) pairs of a type where `mask` is set, in the work arrays of `name`. */
+  private rowsOfType(t: number, mask: Float32Array, batch: number, name: string): TypeRows {
+    const slotsOfType = this.slotsOfType[t]!;
+    const rows = this.work.i32(`${name}Rows${t}`, batch * slotsOfType.length);
+    const slots = this.work.i32(`${name}Slots${t}`, batch * slotsOfType.length);
+    let n = 0;
     for (let b = 0; b < batch; b++) {
-      for (const s of this.slotsOfType[t]!) {
+      for (const s of slotsOfType) {
         if (mask[b * this.S + s]) {
-          rows.push(b);
-          slots.push(s);
+          rows[n] = b;
+          slots[n] = s;
+          n++;
         }
       }
     }
-    return { rows: Int32Array.from(rows), slots: Int32Array.from(slots) };
+    return { rows: rows.subarray(0, n), slots: slots.subarray(0, n) };
   }
 
   /** ADMM decisions of the target actors for a batch of next states (warm start: the replayed shares). */
@@ -312,14 +319,14 @@ export class MaddpgAgent implements TrainableAgent {
     const { S } = this;
     const state = createAdmmState(batch, S, this.cfg.admmRho);
     for (let i = 0; i < batch * S; i++) state.z[i] = nextMask[i] ? warm[i]! : 0;
-    const groups = this.types.map((_, t) => this.rowsOfType(t, nextMask, batch));
+    const groups = this.types.map((_, t) => this.rowsOfType(t, nextMask, batch, 'next'));
     admmSolve(
       state,
       (target, rho, x) => {
         for (let t = 0; t < groups.length; t++) {
           const { rows, slots } = groups[t]!;
           if (rows.length === 0) continue;
-          const input = new Float32Array(rows.length * ACTOR_INPUTS);
+          const input = this.work.f32(`targetActorIn${t}`, rows.length * ACTOR_INPUTS);
           for (let j = 0; j < rows.length; j++) {
             const i = rows[j]! * S + slots[j]!;
             writeActorInput(next, i, target[i]!, rho[rows[j]!]!, input, j * ACTOR_INPUTS);
@@ -349,7 +356,7 @@ export class MaddpgAgent implements TrainableAgent {
     let criticLoss = 0;
     let actorLoss = 0;
     for (let t = 0; t < this.types.length; t++) {
-      const pairs = this.rowsOfType(t, batch.mask, B);
+      const pairs = this.rowsOfType(t, batch.mask, B, 'batch');
       if (pairs.rows.length === 0) continue;
       criticLoss += this.updateCritic(t, batch, pairs, nextAct);
       actorLoss += this.updateActor(t, batch, pairs, rng);
@@ -374,9 +381,9 @@ export class MaddpgAgent implements TrainableAgent {
     const H = this.heads;
     const gamma = this.cfg.gamma;
     const cost = batch.extra.cost!;
-    const y = new Float32Array(n * H);
+    const y = this.work.f32('criticLabels', n * H);
     let bootstrap: Float32Array | null = null;
-    if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(batch.next, nextAct, rows, slots), n);
+    if (nextAct) bootstrap = this.criticTargets[t]!.predict(this.criticInput(batch.next, nextAct, rows, slots, 'bootstrapIn'), n);
     for (let j = 0; j < n; j++) {
       const i = rows[j]! * S + slots[j]!;
       const utility = Math.log(batch.qos[i]! + 1);
@@ -394,7 +401,7 @@ export class MaddpgAgent implements TrainableAgent {
     const n = pairs.rows.length;
     const H = this.heads;
     const y = this.criticLabels(t, batch, pairs, nextAct);
-    const input = this.criticInput(batch.obs, batch.act, pairs.rows, pairs.slots);
+    const input = this.criticInput(batch.obs, batch.act, pairs.rows, pairs.slots, 'criticIn');
     const critic = this.critics[t]!;
     if (this.engine !== 'tfjs') {
       const trainer = critic.reserve(n);
@@ -422,14 +429,15 @@ export class MaddpgAgent implements TrainableAgent {
     const feats = batch.obs;
     const { rows, slots } = pairs;
     const n = rows.length;
-    const actorIn = new Float32Array(n * ACTOR_INPUTS);
-    const vs = new Float32Array(n);
-    const rhos = new Float32Array(n);
-    const lambdas = new Float32Array(n);
+    const work = this.work;
+    const actorIn = work.f32('actorIn', n * ACTOR_INPUTS);
+    const vs = work.f32('vs', n);
+    const rhos = work.f32('rhos', n);
+    const lambdas = work.f32('lambdas', n);
     const logMin = Math.log10(this.cfg.admmRhoMin);
     const logMax = Math.log10(this.cfg.admmRhoMax);
-    const othersActs = new Float32Array(n * S);
-    const oneHot = new Float32Array(n * S);
+    const othersActs = work.f32('othersActs', n * S);
+    const oneHot = work.f32('oneHot', n * S, true);
     for (let j = 0; j < n; j++) {
       const b = rows[j]!;
       const s = slots[j]!;
@@ -440,13 +448,13 @@ export class MaddpgAgent implements TrainableAgent {
       for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : batch.act[b * S + k]!;
       oneHot[j * S + s] = 1;
     }
-    const ownFeats = new Float32Array(n * NF);
-    const allFeats = new Float32Array(n * S * NF);
+    const ownFeats = work.f32('ownFeats', n * NF);
+    const allFeats = work.f32('allFeats', n * S * NF);
     for (let j = 0; j < n; j++) {
       const b = rows[j]!;
       const i = b * S + slots[j]!;
-      ownFeats.set(feats.subarray(i * NF, (i + 1) * NF), j * NF);
-      allFeats.set(feats.subarray(b * S * NF, (b + 1) * S * NF), j * S * NF);
+      copyRow(feats, i * NF, ownFeats, j * NF, NF);
+      copyRow(feats, b * S * NF, allFeats, j * S * NF, S * NF);
     }
     return { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats };
   }
@@ -473,14 +481,16 @@ export class MaddpgAgent implements TrainableAgent {
     const H = this.heads;
     const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = inputs;
     const actor = this.actors[t]!;
-    const x = new Float32Array(n);
-    const pre = actor.forwardTrain(actorIn, n, x).slice();
-    const qIn = new Float32Array(n * D);
+    const work = this.work;
+    const x = work.f32('actorOut', n);
+    const pre = work.f32('actorPre', n);
+    pre.set(actor.forwardTrain(actorIn, n, x).subarray(0, n));
+    const qIn = work.f32('actorQIn', n * D);
     for (let j = 0; j < n; j++) {
       const o = j * D;
-      qIn.set(ownFeats.subarray(j * NF, (j + 1) * NF), o);
+      copyRow(ownFeats, j * NF, qIn, o, NF);
       qIn[o + NF] = x[j]!;
-      qIn.set(allFeats.subarray(j * S * NF, (j + 1) * S * NF), o + NF + 1);
+      copyRow(allFeats, j * S * NF, qIn, o + NF + 1, S * NF);
       for (let k = 0; k < S; k++) qIn[o + NF + 1 + S * NF + k] = othersActs[j * S + k]! + oneHot[j * S + k]! * x[j]!;
     }
     const critic = this.critics[t]!.reserve(n);
@@ -489,7 +499,7 @@ export class MaddpgAgent implements TrainableAgent {
     const reg = this.cfg.policyRegularizer;
     let objective = 0;
     let preSquares = 0;
-    const dq = new Float32Array(n * H);
+    const dq = work.f32('actorDq', n * H);
     for (let j = 0; j < n; j++) {
       const value = q[j * H]! - (useLambda ? lambdas[j]! * q[j * H + 1]! : 0);
       const d = x[j]! - vs[j]!;
@@ -499,7 +509,7 @@ export class MaddpgAgent implements TrainableAgent {
       if (useLambda) dq[j * H + 1] = lambdas[j]! / n;
     }
     const dIn = critic.backward(dq, { weights: false, input: true })!;
-    const gradPre = new Float32Array(n);
+    const gradPre = work.f32('actorGradPre', n);
     for (let j = 0; j < n; j++) {
       let dx = dIn[j * D + NF]! + (rhos[j]! * (x[j]! - vs[j]!)) / n;
       for (let k = 0; k < S; k++) dx += oneHot[j * S + k]! * dIn[j * D + NF + 1 + S * NF + k]!;
@@ -542,9 +552,12 @@ export class MaddpgAgent implements TrainableAgent {
     }
     const book = this.book.checkpoint();
     Object.assign(arrays, book.arrays);
-    arrays.lambda = Float64Array.from(this.lambda);
-    arrays.costSum = Float64Array.from(this.costSum);
-    arrays.costCount = Float64Array.from(this.costCount);
+    const multipliers = this.multipliers.getState();
+    arrays.lambda = multipliers.lambda;
+    arrays.costSum = Float64Array.from(this.episodeCosts.sum);
+    arrays.costCount = Float64Array.from(this.episodeCosts.count);
+    arrays.lambdaWindowSum = multipliers.windowSum;
+    arrays.lambdaWindowCount = multipliers.windowCount;
     return {
       meta: {
         id: this.id,
@@ -559,6 +572,7 @@ export class MaddpgAgent implements TrainableAgent {
         rng: this.rng.getState(),
         exploreRng: book.meta.exploreRng,
         replay: book.meta.replay,
+        lambdaWindowSteps: multipliers.windowSteps,
       },
       arrays,
     };
@@ -573,6 +587,7 @@ export class MaddpgAgent implements TrainableAgent {
       exploreRng: number[];
       replay: { head: number; size: number };
       layers: number;
+      lambdaWindowSteps?: number;
     };
     for (let t = 0; t < this.types.length; t++) {
       restoreNetwork(state.arrays, `actor${t}`, `adamActor${t}`, this.actors[t]!, m.layers, m.adamT[2 * t]!);
@@ -581,9 +596,12 @@ export class MaddpgAgent implements TrainableAgent {
       restoreNetwork(state.arrays, `criticTarget${t}`, null, this.criticTargets[t]!, m.layers);
     }
     this.book.restore(m, state.arrays);
-    this.lambda.set(state.arrays.lambda as Float64Array);
-    this.costSum.set(state.arrays.costSum as Float64Array);
-    this.costCount.set(state.arrays.costCount as Float64Array);
+    this.multipliers.setState({
+      lambda: state.arrays.lambda as Float64Array,
+      ...(m.lambdaWindowSteps === undefined ? {} : { windowSum: state.arrays.lambdaWindowSum as Float64Array, windowCount: state.arrays.lambdaWindowCount as Float64Array, windowSteps: m.lambdaWindowSteps }),
+    });
+    this.episodeCosts.sum.set(state.arrays.costSum as Float64Array);
+    this.episodeCosts.count.set(state.arrays.costCount as Float64Array);
     this.rng.setState(m.rng);
     this.updates = m.updates;
     this.weightsDirty = true;
@@ -592,6 +610,11 @@ export class MaddpgAgent implements TrainableAgent {
   dispose(): void {
     for (const n of [...this.actors, ...this.actorTargets, ...this.critics, ...this.criticTargets]) n.dispose();
   }
+}
+
+/** Copies `length` floats from `src` at `from` to `dst` at `to` (rows too short for subarray and set to pay). */
+function copyRow(src: Float32Array, from: number, dst: Float32Array, to: number, length: number): void {
+  for (let k = 0; k < length; k++) dst[to + k] = src[from + k]!;
 }
 
 /** The deployed policy from a saved agent state (no TensorFlow.js needed). */

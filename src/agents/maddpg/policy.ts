@@ -38,7 +38,9 @@ export function sliceTypeGroups(layout: SlicingLayout): { types: string[]; typeO
 }
 
 export function writeActorInput(features: Float32Array, featureRow: number, target: number, rho: number, out: Float32Array, at: number): void {
-  out.set(features.subarray(featureRow * NORM_FEATURES, (featureRow + 1) * NORM_FEATURES), at);
+  // An element loop, not subarray and set: it runs for every (row, slice) of every ADMM iteration.
+  const from = featureRow * NORM_FEATURES;
+  for (let k = 0; k < NORM_FEATURES; k++) out[at + k] = features[from + k]!;
   out[at + NORM_FEATURES] = target;
   out[at + NORM_FEATURES + 1] = Math.log10(rho);
 }
