@@ -136,6 +136,23 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     return { id: this.config.variant, act: (obs) => this.act(obs) };
   }
 
+  /** Keep-the-best (train/ family loop): the greedy policy's network is what best.bin holds. */
+  bestPolicy(): { every: number; episodes: number; state: () => AgentState } | null {
+    const c = this.config;
+    return c.validateEvery > 0 ? { every: c.validateEvery, episodes: c.validationEpisodes, state: () => this.policyState() } : null;
+  }
+
+  /** What the greedy policy reads: the online network (its settings say how to build it). */
+  policyState(): AgentState {
+    const online = this.online.getState('online');
+    return { meta: { settings: this.config, online: online.meta, updates: this.updates, episode: this.episode }, arrays: online.arrays };
+  }
+
+  /** Loads a policyState() into the online network (for evaluation; training state is left as it is). */
+  setPolicyState(state: AgentState): void {
+    this.online.setState('online', { meta: state.meta.online as Record<string, unknown>, arrays: state.arrays });
+  }
+
   settings(): Record<string, unknown> {
     return { ...this.config, parameters: this.online.size() };
   }

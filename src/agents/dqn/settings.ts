@@ -60,6 +60,13 @@ export interface DqnSettings {
   learningStarts: number;
   /** One update every this many env steps. */
   trainEvery: number;
+  /**
+   * Keep the best policy: every this many episodes (and at the run's end) the greedy policy plays
+   * `validationEpisodes` validation episodes and replaces the run's best.bin when it scores higher
+   * (0: keep the last policy only).
+   */
+  validateEvery: number;
+  validationEpisodes: number;
 }
 
 export const DQN_DEFAULTS: DqnSettings = {
@@ -91,6 +98,8 @@ export const DQN_DEFAULTS: DqnSettings = {
   maskInvalid: true,
   learningStarts: 500,
   trainEvery: 2,
+  validateEvery: 5,
+  validationEpisodes: 3,
 };
 
 /** The ablations: each adds one component to plain DQN; `dqn` has them all. */
@@ -135,9 +144,10 @@ export function resolveDqnSettings(overrides: Record<string, unknown> = {}): Dqn
     out[key] = value;
   }
   const s = out as unknown as DqnSettings;
-  for (const key of ['batchSize', 'memorySize', 'targetUpdateEvery', 'trainEvery', 'attentionHeads', 'embedDim', 'streamHidden', 'nStep'] as const) {
+  for (const key of ['batchSize', 'memorySize', 'targetUpdateEvery', 'trainEvery', 'attentionHeads', 'embedDim', 'streamHidden', 'nStep', 'validationEpisodes'] as const) {
     if (!Number.isInteger(s[key]) || s[key] < 1) throw new InputError(`agent.${key}`, s[key], 'an integer >= 1');
   }
+  if (!Number.isInteger(s.validateEvery)) throw new InputError('agent.validateEvery', s.validateEvery, 'an integer >= 0 (0: keep the last policy only)');
   if (s.embedDim % s.attentionHeads !== 0) throw new InputError('agent.embedDim', s.embedDim, `a multiple of attentionHeads (${s.attentionHeads})`);
   if (s.dropout >= 1) throw new InputError('agent.dropout', s.dropout, 'a rate in [0, 1)');
   if (s.gamma > 1) throw new InputError('agent.gamma', s.gamma, 'a discount in [0, 1]');
