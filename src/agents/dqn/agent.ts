@@ -15,7 +15,7 @@ import { Rng } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, FamilyTrainableAgent } from '../agent.js';
 import { QNetwork } from './qnet.js';
 import { DqnReplay } from './replay.js';
-import { phasedEpsilon, resolveDqnSettings, type DqnSettings, type DqnVariant } from './settings.js';
+import { phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
 import { argmax, dqnTargets, nStepTransition, type StepRecord } from './targets.js';
 
 type Obs = SfcObservation;
@@ -108,6 +108,12 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     return Math.min(1, c.perBetaStart + ((1 - c.perBetaStart) * this.updates) / this.plannedUpdates);
   }
 
+  /** The learning rate of the next update (late linear decay over the planned updates). */
+  learningRate(): number {
+    const c = this.config;
+    return scheduledLearningRate(c.learningRate, c.learningRate * c.learningRateFinalFactor, c.learningRateDecayFrom, this.updates, this.plannedUpdates);
+  }
+
   /** One gradient update; returns the loss, the mean |δ|, the gradient norm before clipping. */
   update(): AgentMetrics {
     const c = this.config;
@@ -117,13 +123,14 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     const qNextTarget = this.target.q(batch.nextObs, B);
     const qNextOnline = c.double ? this.online.q(batch.nextObs, B) : null;
     const y = dqnTargets(batch.rewards, batch.dones, qNextTarget, qNextOnline, batch.discounts, SFC_ACTIONS, this.validActions(batch.nextObs, B));
-    const step = this.online.trainStep(batch.obs, B, batch.actions, y, batch.weights, c.loss, c.clipNorm, this.rng);
+    const learningRate = this.learningRate();
+    const step = this.online.trainStep(batch.obs, B, batch.actions, y, batch.weights, c.loss, c.clipNorm, this.rng, learningRate);
     this.replay.updatePriorities(batch.indices, step.td);
     this.updates += 1;
     if (this.updates % c.targetUpdateEvery === 0) this.target.copyFrom(this.online);
     let absTd = 0;
     for (const d of step.td) absTd += Math.abs(d);
-    return { loss: step.loss, meanAbsTd: absTd / B, gradNorm: step.gradNorm, epsilon: this.epsilon, beta, updates: this.updates };
+    return { loss: step.loss, meanAbsTd: absTd / B, gradNorm: step.gradNorm, epsilon: this.epsilon, beta, learningRate, updates: this.updates };
   }
 
   endEpisode(stats: FamilyEpisodeStats): AgentMetrics {

@@ -15,7 +15,7 @@ export { DenseHead, duelingCombine, duelingBackward, type HeadConfig } from './h
 export { SumTree } from './sum-tree.js';
 export { DqnReplay, type ReplayBatch } from './replay.js';
 export { dqnTargets, argmax, tdLoss, nStepTransition, type StepRecord, type NStepTransition } from './targets.js';
-export { DQN_DEFAULTS, DQN_VARIANTS, resolveDqnSettings, phasedEpsilon, type DqnSettings, type DqnVariant } from './settings.js';
+export { DQN_DEFAULTS, DQN_VARIANTS, resolveDqnSettings, phasedEpsilon, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
 
 function sfcScenario(scenario: ScenarioBase): SfcScenario {
   if (!isSfcScenario(scenario)) throw new InputError('scenario', scenario.name, 'a scenario of family sfc (the DQN reads its token layout)');

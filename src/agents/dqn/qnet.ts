@@ -104,7 +104,8 @@ export class QNetwork {
 
   /**
    * One gradient step on the TD loss of taken actions against targets (importance weights
-   * `weights`); returns the loss and the TD errors δ = Q(s, a) − y before the step.
+   * `weights`); returns the loss and the TD errors δ = Q(s, a) − y before the step. `learningRate`
+   * overrides the configured one for this step (a schedule).
    */
   trainStep(
     observations: Float32Array,
@@ -115,6 +116,7 @@ export class QNetwork {
     loss: 'huber' | 'mse',
     clipNorm: number,
     dropout: Rng,
+    learningRate?: number,
   ): { loss: number; td: Float32Array; gradNorm: number } {
     const { input, tokens, mask } = this.headInput(observations, batch);
     const q = this.head.forward(input, batch, dropout);
@@ -135,7 +137,7 @@ export class QNetwork {
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
     for (const t of trainers) {
       if (scale !== 1) for (let k = 0; k < t.grads.length; k++) t.grads[k] = t.grads[k]! * scale;
-      t.adamStep();
+      t.adamStep(learningRate === undefined ? undefined : { learningRate });
     }
     return { loss: result.loss, td: result.td, gradNorm: norm };
   }

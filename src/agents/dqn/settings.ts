@@ -29,6 +29,13 @@ export interface DqnSettings {
   /** Token embedding width (a multiple of attentionHeads). */
   embedDim: number;
   learningRate: number;
+  /**
+   * Late learning-rate decay: the rate stays `learningRate` for the first `learningRateDecayFrom`
+   * of the run's planned updates, then falls linearly to `learningRate × learningRateFinalFactor`
+   * at the last one (factor 1: constant).
+   */
+  learningRateFinalFactor: number;
+  learningRateDecayFrom: number;
   batchSize: number;
   memorySize: number;
   gamma: number;
@@ -80,6 +87,8 @@ export const DQN_DEFAULTS: DqnSettings = {
   attentionHeads: 8,
   embedDim: 64,
   learningRate: 1e-3,
+  learningRateFinalFactor: 1,
+  learningRateDecayFrom: 0.5,
   batchSize: 32,
   memorySize: 10_000,
   gamma: 0.99,
@@ -112,6 +121,17 @@ export const DQN_VARIANTS = {
   'dqn+attention': { double: false, dueling: false, per: false, attention: true },
 } as const satisfies Record<string, Pick<DqnSettings, 'double' | 'dueling' | 'per' | 'attention'>>;
 export type DqnVariant = keyof typeof DQN_VARIANTS;
+
+/**
+ * The learning rate of update `update` (0-based) of `planned`: constant for the first `from`
+ * fraction of the planned updates, then linear to `end` at the last one, held there after it.
+ */
+export function scheduledLearningRate(start: number, end: number, from: number, update: number, planned: number): number {
+  const begin = from * planned;
+  if (update <= begin || planned <= begin) return start;
+  const progress = Math.min(1, (update - begin) / (planned - begin));
+  return start + (end - start) * progress;
+}
 
 /** The ε of the phased schedule in an episode (0-based). */
 export function phasedEpsilon(episode: number): number {
@@ -150,6 +170,7 @@ export function resolveDqnSettings(overrides: Record<string, unknown> = {}): Dqn
   if (!Number.isInteger(s.validateEvery)) throw new InputError('agent.validateEvery', s.validateEvery, 'an integer >= 0 (0: keep the last policy only)');
   if (s.embedDim % s.attentionHeads !== 0) throw new InputError('agent.embedDim', s.embedDim, `a multiple of attentionHeads (${s.attentionHeads})`);
   if (s.dropout >= 1) throw new InputError('agent.dropout', s.dropout, 'a rate in [0, 1)');
+  if (s.learningRateDecayFrom > 1) throw new InputError('agent.learningRateDecayFrom', s.learningRateDecayFrom, 'a fraction of the planned updates in [0, 1]');
   if (s.gamma > 1) throw new InputError('agent.gamma', s.gamma, 'a discount in [0, 1]');
   return { ...s, variant: variant as DqnVariant };
 }
