@@ -132,11 +132,15 @@ export class QNetwork {
     // One global norm over every gradient of the network (head and encoder).
     const trainers = this.trainers();
     let sq = 0;
-    for (const t of trainers) for (const g of t.grads) sq += g * g;
+    for (const t of trainers) {
+      const g = t.grads;
+      for (let k = 0; k < g.length; k++) sq += g[k]! * g[k]!;
+    }
     const norm = Math.sqrt(sq);
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
     for (const t of trainers) {
-      if (scale !== 1) for (let k = 0; k < t.grads.length; k++) t.grads[k] = t.grads[k]! * scale;
+      const g = t.grads;
+      if (scale !== 1) for (let k = 0; k < g.length; k++) g[k] = g[k]! * scale;
       t.adamStep(learningRate === undefined ? undefined : { learningRate });
     }
     return { loss: result.loss, td: result.td, gradNorm: norm };

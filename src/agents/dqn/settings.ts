@@ -108,7 +108,7 @@ export const DQN_DEFAULTS: DqnSettings = {
   learningStarts: 500,
   trainEvery: 2,
   validateEvery: 5,
-  validationEpisodes: 3,
+  validationEpisodes: 10,
 };
 
 /** The ablations: each adds one component to plain DQN; `dqn` has them all. */
