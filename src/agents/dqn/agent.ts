@@ -33,6 +33,8 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   updates = 0;
   episode = 0;
   private readonly plannedUpdates: number;
+  /** Whether the run said its budget (plannedSteps): without one the learning rate stays constant. */
+  private readonly budgeted: boolean;
   /** The current episode's last steps not yet stored as n-step transitions (at most nStep − 1 between calls). */
   private recent: StepRecord[] = [];
 
@@ -59,6 +61,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     this.replay = new DqnReplay(c.memorySize, this.layout.size, c.per ? { alpha: c.perAlpha, epsilon: c.perEpsilon } : null);
     this.epsilon = c.epsilonSchedule === 'phased' ? phasedEpsilon(0) : c.epsilonStart;
     const planned = options.plannedSteps ?? 0;
+    this.budgeted = options.plannedSteps !== undefined;
     this.plannedUpdates = c.perBetaUpdates > 0 ? c.perBetaUpdates : Math.max(1, Math.floor((planned - c.learningStarts) / c.trainEvery));
   }
 
@@ -111,6 +114,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   /** The learning rate of the next update (late linear decay over the planned updates). */
   learningRate(): number {
     const c = this.config;
+    if (!this.budgeted) return c.learningRate;
     return scheduledLearningRate(c.learningRate, c.learningRate * c.learningRateFinalFactor, c.learningRateDecayFrom, this.updates, this.plannedUpdates);
   }
 

@@ -2,7 +2,9 @@
  * DQN settings (docs/sfc.md#dqn) with their sources. The defaults are the design's: Adam 1e-3,
  * batch 32, memory 10,000, γ 0.99, ε 1.0 → 0.01 with decay 0.995, hard target update every 100
  * updates, gradient clipping at norm 1.0, dueling streams 512 → 256 → (128 → 1, 128 → 15) with
- * dropout 0.2, 8 attention heads, PER α 0.6 and β 0.4 → 1.
+ * dropout 0.2, 8 attention heads, PER α 0.6 and β 0.4 → 1. Added to them (docs/sfc.md#settings):
+ * n-step returns, invalid-action masking, the learning rate falling to a tenth over the second half
+ * of the run, and keeping the policy that scores best on validation episodes.
  */
 import { InputError } from '../../util/index.js';
 
@@ -32,7 +34,7 @@ export interface DqnSettings {
   /**
    * Late learning-rate decay: the rate stays `learningRate` for the first `learningRateDecayFrom`
    * of the run's planned updates, then falls linearly to `learningRate × learningRateFinalFactor`
-   * at the last one (factor 1: constant).
+   * at the last one (factor 1: constant; so is an agent built without a planned budget).
    */
   learningRateFinalFactor: number;
   learningRateDecayFrom: number;
@@ -87,7 +89,7 @@ export const DQN_DEFAULTS: DqnSettings = {
   attentionHeads: 8,
   embedDim: 64,
   learningRate: 1e-3,
-  learningRateFinalFactor: 1,
+  learningRateFinalFactor: 0.1,
   learningRateDecayFrom: 0.5,
   batchSize: 32,
   memorySize: 10_000,
