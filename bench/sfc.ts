@@ -9,7 +9,7 @@
  * and prints the table with the design's three targets against the threshold autoscaler
  * (+20% acceptance, −50% resources (CPU-hours), −42% mean end-to-end delay) and what was reached.
  *
- *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 30] [--eval-episodes 5] [--seeds 7,8]
+ *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 60] [--eval-episodes 5] [--seeds 7,8]
  *                        [--variants dqn,dqn-plain,...] [--jobs 2] [--out bench-results/sfc.json]
  *
  * `--jobs n` trains up to n (variant, seed) pairs at once, each in a child process of this script.
@@ -41,7 +41,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     episodes: 60,
-    ablationEpisodes: 30,
+    ablationEpisodes: 60,
     evalEpisodes: 5,
     seeds: [7, 8],
     variants: Object.keys(DQN_VARIANTS) as DqnVariant[],
