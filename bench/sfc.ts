@@ -3,21 +3,22 @@
  * seeds (docs/sfc.md#benchmark). Each DQN variant trains through `train()` (the family loop, the
  * same run directory as `ns3ts train`) — the full DQN once per training seed, its row the mean over
  * the seeds with their spread, the ablations with the first seed — then every policy plays the same evaluation episodes
- * (seeds 1,000,000 + e, never used in training). Writes bench-results/sfc.json as
+ * (seeds 1,000,000 + e, never used in training). A DQN row is its run's best policy on the run's
+ * validation episodes (best.bin); what the last policy scored is next to it. Writes bench-results/sfc.json as
  * {"rows":[{policy, acceptanceRate, cpuHours, meanDelayMs, p95DelayMs, slaViolations, meanReward, ...}]}
  * and prints the table with the design's three targets against the threshold autoscaler
  * (+20% acceptance, −50% resources (CPU-hours), −42% mean end-to-end delay) and what was reached.
  *
- *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 30] [--eval-episodes 5] [--seeds 7,8]
+ *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 60] [--eval-episodes 5] [--seeds 7,8]
  *                        [--variants dqn,dqn-plain,...] [--jobs 2] [--out bench-results/sfc.json]
  *
  * `--jobs n` trains up to n (variant, seed) pairs at once, each in a child process of this script.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DQN_VARIANTS, dqnPolicyFromRun, type DqnVariant } from '../src/agents/index.js';
+import { BEST_CHECKPOINT_FILE, DQN_VARIANTS, dqnPolicyFromRun, readCheckpoint, type DqnVariant } from '../src/agents/index.js';
 import { evaluateFamilyPolicy, resolveFamilyBaselines, type FamilyEvalResult } from '../src/eval/index.js';
 import { loadFamilyScenario, type SfcScenario } from '../src/families/index.js';
 import { train } from '../src/train/index.js';
@@ -40,7 +41,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     episodes: 60,
-    ablationEpisodes: 30,
+    ablationEpisodes: 60,
     evalEpisodes: 5,
     seeds: [7, 8],
     variants: Object.keys(DQN_VARIANTS) as DqnVariant[],
@@ -95,20 +96,25 @@ interface Row {
   trainEpisodes?: number;
   trainSeconds?: number;
   trainSeed?: number;
+  /** A DQN row is its run's best policy (best.bin): the episode it was kept at, and what the last policy scored on the same episodes. */
+  bestEpisode?: number;
+  lastMeanReward?: number | null;
+  lastAcceptanceRate?: number | null;
   /** The full DQN over several training seeds: each seed's row (the row itself is their mean). */
   perSeed?: Row[];
 }
 
-const KPI_FIELDS = ['acceptanceRate', 'cpuHours', 'meanDelayMs', 'p95DelayMs', 'slaViolations', 'meanReward', 'utilisation', 'dropped', 'invalidActions'] as const;
+const KPI_FIELDS = ['acceptanceRate', 'cpuHours', 'meanDelayMs', 'p95DelayMs', 'slaViolations', 'meanReward', 'utilisation', 'dropped', 'invalidActions', 'lastMeanReward', 'lastAcceptanceRate'] as const;
 
 /** The mean of rows of one policy over training seeds, each seed's row kept in perSeed. */
 function meanRow(rows: Row[]): Row {
   if (rows.length === 1) return rows[0]!;
   const out: Row = { ...rows[0]!, perSeed: rows, trainSeconds: rows.reduce((s, r) => s + (r.trainSeconds ?? 0), 0) };
   delete out.trainSeed;
+  delete out.bestEpisode;
   for (const k of KPI_FIELDS) {
     const values = rows.map((r) => r[k]);
-    out[k] = values.every((v): v is number => v !== null) ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    out[k] = values.every((v): v is number => typeof v === 'number') ? values.reduce((a, b) => a + b, 0) / values.length : null;
   }
   return out;
 }
@@ -143,7 +149,8 @@ async function trainAndEvaluate(scenario: SfcScenario, variant: DqnVariant, seed
       seed,
       episodes,
       evalEvery: 0,
-      // Only the last checkpoint is read; one per episode would write the replay memory every time.
+      // Only the last checkpoint is read (best.bin is written by the validation); one per episode
+      // would write the replay memory every time.
       checkpointEvery: episodes,
       outDir: workDir,
       runId: variant.replace('+', '-with-'),
@@ -151,10 +158,20 @@ async function trainAndEvaluate(scenario: SfcScenario, variant: DqnVariant, seed
       progress: false,
     });
     const seconds = (Date.now() - started) / 1000;
-    const policy = await dqnPolicyFromRun(summary.runDir, scenario);
-    const result = await evaluateFamilyPolicy(scenario, policy, evaluate);
-    process.stderr.write(`${variant} seed ${seed}: ${episodes} episodes in ${seconds.toFixed(0)} s, eval mean reward ${f(result.kpis.meanReward ?? null)}\n`);
-    return row(variant, result, { trainEpisodes: episodes, trainSeconds: Math.round(seconds), trainSeed: seed });
+    const result = await evaluateFamilyPolicy(scenario, await dqnPolicyFromRun(summary.runDir, scenario, 'best'), evaluate);
+    const last = await evaluateFamilyPolicy(scenario, await dqnPolicyFromRun(summary.runDir, scenario, 'last'), evaluate);
+    const kept = existsSync(join(summary.runDir, BEST_CHECKPOINT_FILE)) ? (readCheckpoint(summary.runDir, BEST_CHECKPOINT_FILE).meta.validation as { episode: number }).episode : episodes;
+    process.stderr.write(
+      `${variant} seed ${seed}: ${episodes} episodes in ${seconds.toFixed(0)} s, held-out mean reward ${f(result.kpis.meanReward ?? null)} (best, episode ${kept}), ${f(last.kpis.meanReward ?? null)} (last)\n`,
+    );
+    return row(variant, result, {
+      trainEpisodes: episodes,
+      trainSeconds: Math.round(seconds),
+      trainSeed: seed,
+      bestEpisode: kept,
+      lastMeanReward: last.kpis.meanReward ?? null,
+      lastAcceptanceRate: last.kpis.acceptanceRate ?? null,
+    });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -210,9 +227,10 @@ async function main(): Promise<void> {
   writeJsonAtomic(args.out, { scenario: scenario.name, seeds: args.seeds, evalSeed, evalEpisodes: args.evalEpisodes, rows });
   if (args.noBaselines) return;
 
-  const header = ['policy', 'train ep', 'acceptance', 'CPU-h', 'mean delay ms', 'P95 delay ms', 'SLA viol.', 'dropped', 'invalid', 'mean reward'];
+  const header = ['policy', 'train ep', 'acceptance', 'CPU-h', 'mean delay ms', 'P95 delay ms', 'SLA viol.', 'dropped', 'invalid', 'mean reward', 'last policy: reward'];
   /** The value and, over several training seeds, its range (min–max). */
-  const spread = (r: Row, key: 'acceptanceRate' | 'meanReward'): string => {
+  const spread = (r: Row, key: 'acceptanceRate' | 'meanReward' | 'lastMeanReward'): string => {
+    if (r[key] === undefined) return '-';
     if (!r.perSeed) return f(r[key]);
     const v = r.perSeed.map((p) => p[key] ?? NaN);
     return `${f(r[key])} (${f(Math.min(...v))}..${f(Math.max(...v))})`;
@@ -228,6 +246,7 @@ async function main(): Promise<void> {
     f(r.dropped, 1),
     f(r.invalidActions, 1),
     spread(r, 'meanReward'),
+    spread(r, 'lastMeanReward'),
   ]);
   const widths = header.map((h, j) => Math.max(h.length, ...lines.map((l) => l[j]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');

@@ -159,6 +159,14 @@ export interface FamilyTrainableAgent<O = unknown, A = unknown> {
   endEpisode?(stats: FamilyEpisodeStats): AgentMetrics | void;
   /** The deterministic policy to evaluate. */
   evaluationPolicy(): FamilyPolicy<O, A>;
+  /**
+   * Keep the best policy, not the last (Stable-Baselines3's EvalCallback with best_model_save_path):
+   * every `every` episodes (and at the run's end) the family loop plays evaluationPolicy() on
+   * `episodes` validation episodes — a seed stream of their own, never the evaluation seeds — and
+   * writes `state()` to best.bin when their mean return beats the best so far. Absent or null: the
+   * run keeps its last policy only.
+   */
+  bestPolicy?(): { every: number; episodes: number; state: () => AgentState } | null;
   settings(): Record<string, unknown>;
   getState(): AgentState | Promise<AgentState>;
   setState(state: AgentState): void | Promise<void>;

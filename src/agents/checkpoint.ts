@@ -13,13 +13,15 @@ import { decodeCheckpoint, encodeCheckpoint, type CheckpointContent, type Stored
 export { decodeCheckpoint, encodeCheckpoint, type CheckpointContent, type StoredArray } from './checkpoint-format.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
+/** The policy that scored best on the run's validation episodes (FamilyTrainableAgent.bestPolicy); same format. */
+export const BEST_CHECKPOINT_FILE = 'best.bin';
 
-export function writeCheckpoint(runDir: string, content: CheckpointContent): void {
-  writeFileAtomic(join(runDir, CHECKPOINT_FILE), encodeCheckpoint(content));
+export function writeCheckpoint(runDir: string, content: CheckpointContent, file = CHECKPOINT_FILE): void {
+  writeFileAtomic(join(runDir, file), encodeCheckpoint(content));
 }
 
-export function readCheckpoint(runDir: string): CheckpointContent {
-  const path = join(runDir, CHECKPOINT_FILE);
+export function readCheckpoint(runDir: string, file = CHECKPOINT_FILE): CheckpointContent {
+  const path = join(runDir, file);
   if (!existsSync(path)) throw new Ns3tsError(`${path}: no checkpoint in this run directory (expected a run written by \`ns3ts train\`)`);
   return decodeCheckpoint(readFileSync(path), path);
 }

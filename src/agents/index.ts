@@ -30,6 +30,7 @@ export {
 } from './backend.js';
 export {
   CHECKPOINT_FILE,
+  BEST_CHECKPOINT_FILE,
   readCheckpoint,
   writeCheckpoint,
   encodeCheckpoint,
@@ -52,6 +53,7 @@ export {
   dqnPolicyFromRun,
   type DqnSettings,
   type DqnVariant,
+  type DqnRunPolicy,
 } from './dqn/index.js';
 export { PpoAgent, PPO_DEFAULTS, trainPpoRun, loadPpoRun, evaluatePpo, ppoPolicy, type PpoSettings } from './ppo/index.js';
 export { trainFederatedPredictor, trainCentralisedPredictor, forecastError, fedAvg, BiGruPredictor, FEDERATED_DEFAULTS, PREDICTOR_DEFAULTS } from './predictor/index.js';

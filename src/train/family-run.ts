@@ -10,7 +10,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, readCheckpoint, writeCheckpoint, type AgentMetrics, type FamilyRunSummary as AgentRunSummary, type FamilyTrainableAgent } from '../agents/index.js';
+import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, readCheckpoint, writeCheckpoint, type AgentMetrics, type FamilyRunSummary as AgentRunSummary, type FamilyTrainableAgent } from '../agents/index.js';
 import { evaluateFamilyPolicy } from '../eval/index.js';
 import { familyOf, resolveFamilyScenario } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
@@ -80,6 +80,11 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
+/** Seed of a run's first validation episode (keep-the-best): a stream of its own, apart from the training and evaluation seeds. */
+export function validationSeed(seed: number): number {
+  return deriveSeed(seed, 'validation');
+}
+
 /** True when the run directory holds a run of a family other than slicing. */
 export function isFamilyRunDir(runDir: string): boolean {
   const path = join(resolve(runDir), CONFIG_FILE);
@@ -96,6 +101,8 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
   let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
   let resumedFrom: number | null = null;
+  /** The best validation score so far (keep-the-best), carried in the checkpoint so a resumed run compares against it. */
+  let best: { episode: number; meanReturn: number } | null = null;
   if (options.resume) {
     runDir = resolve(options.resume);
     const stored = readRunJson<FamilyRunConfig>(join(runDir, CONFIG_FILE));
@@ -110,6 +117,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         return finished;
       }
       resumedFrom = trainer.episode;
+      best = (checkpoint.meta.best as typeof best | undefined) ?? null;
     }
   } else {
     const scenario = options.scenario;
@@ -170,7 +178,23 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     const state = await agent.getState();
     const arrays: Record<string, (typeof state.arrays)[string]> = {};
     for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
-    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, trainer, agent: state.meta }, arrays });
+    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, trainer, agent: state.meta, ...(best ? { best } : {}) }, arrays });
+  };
+
+  const keepBest = agent.bestPolicy?.() ?? null;
+  /** Scores the greedy policy on the validation episodes; a new best replaces best.bin. */
+  const validate = async (): Promise<void> => {
+    if (!keepBest) return;
+    const seed = validationSeed(config.seed);
+    const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: keepBest.episodes, seed });
+    const meanReturn = result.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, result.episodeReturns.length);
+    if (best !== null && meanReturn <= best.meanReturn) return;
+    best = { episode: trainer.episode, meanReturn };
+    const state = keepBest.state();
+    const arrays: Record<string, (typeof state.arrays)[string]> = {};
+    for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
+    const validation = { seed, episodes: keepBest.episodes, ...best };
+    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, validation, agent: state.meta }, arrays }, BEST_CHECKPOINT_FILE);
   };
 
   try {
@@ -221,6 +245,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
           appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
           options.onEpisode?.(trainer.lastEval);
         }
+        if (keepBest && (crossed(keepBest.every) || last)) await validate();
         const e = results[results.length - 1]!;
         bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)}`);
         if (crossed(config.checkpointEvery) || last || options.signal?.aborted) await checkpointRun();

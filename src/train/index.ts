@@ -9,3 +9,4 @@ export {
   type TrainSummary,
   type TrainRunConfig,
 } from './run.js';
+export { validationSeed } from './family-run.js';

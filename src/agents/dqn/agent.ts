@@ -15,7 +15,7 @@ import { Rng } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, FamilyTrainableAgent } from '../agent.js';
 import { QNetwork } from './qnet.js';
 import { DqnReplay } from './replay.js';
-import { phasedEpsilon, resolveDqnSettings, type DqnSettings, type DqnVariant } from './settings.js';
+import { phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
 import { argmax, dqnTargets, nStepTransition, type StepRecord } from './targets.js';
 
 type Obs = SfcObservation;
@@ -33,6 +33,8 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   updates = 0;
   episode = 0;
   private readonly plannedUpdates: number;
+  /** Whether the run said its budget (plannedSteps): without one the learning rate stays constant. */
+  private readonly budgeted: boolean;
   /** The current episode's last steps not yet stored as n-step transitions (at most nStep − 1 between calls). */
   private recent: StepRecord[] = [];
 
@@ -59,6 +61,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     this.replay = new DqnReplay(c.memorySize, this.layout.size, c.per ? { alpha: c.perAlpha, epsilon: c.perEpsilon } : null);
     this.epsilon = c.epsilonSchedule === 'phased' ? phasedEpsilon(0) : c.epsilonStart;
     const planned = options.plannedSteps ?? 0;
+    this.budgeted = options.plannedSteps !== undefined;
     this.plannedUpdates = c.perBetaUpdates > 0 ? c.perBetaUpdates : Math.max(1, Math.floor((planned - c.learningStarts) / c.trainEvery));
   }
 
@@ -108,6 +111,13 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     return Math.min(1, c.perBetaStart + ((1 - c.perBetaStart) * this.updates) / this.plannedUpdates);
   }
 
+  /** The learning rate of the next update (late linear decay over the planned updates). */
+  learningRate(): number {
+    const c = this.config;
+    if (!this.budgeted) return c.learningRate;
+    return scheduledLearningRate(c.learningRate, c.learningRate * c.learningRateFinalFactor, c.learningRateDecayFrom, this.updates, this.plannedUpdates);
+  }
+
   /** One gradient update; returns the loss, the mean |δ|, the gradient norm before clipping. */
   update(): AgentMetrics {
     const c = this.config;
@@ -117,13 +127,14 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
     const qNextTarget = this.target.q(batch.nextObs, B);
     const qNextOnline = c.double ? this.online.q(batch.nextObs, B) : null;
     const y = dqnTargets(batch.rewards, batch.dones, qNextTarget, qNextOnline, batch.discounts, SFC_ACTIONS, this.validActions(batch.nextObs, B));
-    const step = this.online.trainStep(batch.obs, B, batch.actions, y, batch.weights, c.loss, c.clipNorm, this.rng);
+    const learningRate = this.learningRate();
+    const step = this.online.trainStep(batch.obs, B, batch.actions, y, batch.weights, c.loss, c.clipNorm, this.rng, learningRate);
     this.replay.updatePriorities(batch.indices, step.td);
     this.updates += 1;
     if (this.updates % c.targetUpdateEvery === 0) this.target.copyFrom(this.online);
     let absTd = 0;
     for (const d of step.td) absTd += Math.abs(d);
-    return { loss: step.loss, meanAbsTd: absTd / B, gradNorm: step.gradNorm, epsilon: this.epsilon, beta, updates: this.updates };
+    return { loss: step.loss, meanAbsTd: absTd / B, gradNorm: step.gradNorm, epsilon: this.epsilon, beta, learningRate, updates: this.updates };
   }
 
   endEpisode(stats: FamilyEpisodeStats): AgentMetrics {
@@ -134,6 +145,23 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
 
   evaluationPolicy(): FamilyPolicy<Obs, number> {
     return { id: this.config.variant, act: (obs) => this.act(obs) };
+  }
+
+  /** Keep-the-best (train/ family loop): the greedy policy's network is what best.bin holds. */
+  bestPolicy(): { every: number; episodes: number; state: () => AgentState } | null {
+    const c = this.config;
+    return c.validateEvery > 0 ? { every: c.validateEvery, episodes: c.validationEpisodes, state: () => this.policyState() } : null;
+  }
+
+  /** What the greedy policy reads: the online network (its settings say how to build it). */
+  policyState(): AgentState {
+    const online = this.online.getState('online');
+    return { meta: { settings: this.config, online: online.meta, updates: this.updates, episode: this.episode }, arrays: online.arrays };
+  }
+
+  /** Loads a policyState() into the online network (for evaluation; training state is left as it is). */
+  setPolicyState(state: AgentState): void {
+    this.online.setState('online', { meta: state.meta.online as Record<string, unknown>, arrays: state.arrays });
   }
 
   settings(): Record<string, unknown> {

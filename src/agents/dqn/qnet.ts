@@ -104,7 +104,8 @@ export class QNetwork {
 
   /**
    * One gradient step on the TD loss of taken actions against targets (importance weights
-   * `weights`); returns the loss and the TD errors δ = Q(s, a) − y before the step.
+   * `weights`); returns the loss and the TD errors δ = Q(s, a) − y before the step. `learningRate`
+   * overrides the configured one for this step (a schedule).
    */
   trainStep(
     observations: Float32Array,
@@ -115,6 +116,7 @@ export class QNetwork {
     loss: 'huber' | 'mse',
     clipNorm: number,
     dropout: Rng,
+    learningRate?: number,
   ): { loss: number; td: Float32Array; gradNorm: number } {
     const { input, tokens, mask } = this.headInput(observations, batch);
     const q = this.head.forward(input, batch, dropout);
@@ -130,12 +132,16 @@ export class QNetwork {
     // One global norm over every gradient of the network (head and encoder).
     const trainers = this.trainers();
     let sq = 0;
-    for (const t of trainers) for (const g of t.grads) sq += g * g;
+    for (const t of trainers) {
+      const g = t.grads;
+      for (let k = 0; k < g.length; k++) sq += g[k]! * g[k]!;
+    }
     const norm = Math.sqrt(sq);
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
     for (const t of trainers) {
-      if (scale !== 1) for (let k = 0; k < t.grads.length; k++) t.grads[k] = t.grads[k]! * scale;
-      t.adamStep();
+      const g = t.grads;
+      if (scale !== 1) for (let k = 0; k < g.length; k++) g[k] = g[k]! * scale;
+      t.adamStep(learningRate === undefined ? undefined : { learningRate });
     }
     return { loss: result.loss, td: result.td, gradNorm: norm };
   }

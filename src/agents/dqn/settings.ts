@@ -2,7 +2,9 @@
  * DQN settings (docs/sfc.md#dqn) with their sources. The defaults are the design's: Adam 1e-3,
  * batch 32, memory 10,000, γ 0.99, ε 1.0 → 0.01 with decay 0.995, hard target update every 100
  * updates, gradient clipping at norm 1.0, dueling streams 512 → 256 → (128 → 1, 128 → 15) with
- * dropout 0.2, 8 attention heads, PER α 0.6 and β 0.4 → 1.
+ * dropout 0.2, 8 attention heads, PER α 0.6 and β 0.4 → 1. Added to them (docs/sfc.md#settings):
+ * n-step returns, invalid-action masking, the learning rate falling to a tenth over the second half
+ * of the run, and keeping the policy that scores best on validation episodes.
  */
 import { InputError } from '../../util/index.js';
 
@@ -29,6 +31,13 @@ export interface DqnSettings {
   /** Token embedding width (a multiple of attentionHeads). */
   embedDim: number;
   learningRate: number;
+  /**
+   * Late learning-rate decay: the rate stays `learningRate` for the first `learningRateDecayFrom`
+   * of the run's planned updates, then falls linearly to `learningRate × learningRateFinalFactor`
+   * at the last one (factor 1: constant; so is an agent built without a planned budget).
+   */
+  learningRateFinalFactor: number;
+  learningRateDecayFrom: number;
   batchSize: number;
   memorySize: number;
   gamma: number;
@@ -60,6 +69,13 @@ export interface DqnSettings {
   learningStarts: number;
   /** One update every this many env steps. */
   trainEvery: number;
+  /**
+   * Keep the best policy: every this many episodes (and at the run's end) the greedy policy plays
+   * `validationEpisodes` validation episodes and replaces the run's best.bin when it scores higher
+   * (0: keep the last policy only).
+   */
+  validateEvery: number;
+  validationEpisodes: number;
 }
 
 export const DQN_DEFAULTS: DqnSettings = {
@@ -73,6 +89,8 @@ export const DQN_DEFAULTS: DqnSettings = {
   attentionHeads: 8,
   embedDim: 64,
   learningRate: 1e-3,
+  learningRateFinalFactor: 0.1,
+  learningRateDecayFrom: 0.5,
   batchSize: 32,
   memorySize: 10_000,
   gamma: 0.99,
@@ -91,6 +109,8 @@ export const DQN_DEFAULTS: DqnSettings = {
   maskInvalid: true,
   learningStarts: 500,
   trainEvery: 2,
+  validateEvery: 5,
+  validationEpisodes: 10,
 };
 
 /** The ablations: each adds one component to plain DQN; `dqn` has them all. */
@@ -103,6 +123,17 @@ export const DQN_VARIANTS = {
   'dqn+attention': { double: false, dueling: false, per: false, attention: true },
 } as const satisfies Record<string, Pick<DqnSettings, 'double' | 'dueling' | 'per' | 'attention'>>;
 export type DqnVariant = keyof typeof DQN_VARIANTS;
+
+/**
+ * The learning rate of update `update` (0-based) of `planned`: constant for the first `from`
+ * fraction of the planned updates, then linear to `end` at the last one, held there after it.
+ */
+export function scheduledLearningRate(start: number, end: number, from: number, update: number, planned: number): number {
+  const begin = from * planned;
+  if (update <= begin || planned <= begin) return start;
+  const progress = Math.min(1, (update - begin) / (planned - begin));
+  return start + (end - start) * progress;
+}
 
 /** The ε of the phased schedule in an episode (0-based). */
 export function phasedEpsilon(episode: number): number {
@@ -135,11 +166,13 @@ export function resolveDqnSettings(overrides: Record<string, unknown> = {}): Dqn
     out[key] = value;
   }
   const s = out as unknown as DqnSettings;
-  for (const key of ['batchSize', 'memorySize', 'targetUpdateEvery', 'trainEvery', 'attentionHeads', 'embedDim', 'streamHidden', 'nStep'] as const) {
+  for (const key of ['batchSize', 'memorySize', 'targetUpdateEvery', 'trainEvery', 'attentionHeads', 'embedDim', 'streamHidden', 'nStep', 'validationEpisodes'] as const) {
     if (!Number.isInteger(s[key]) || s[key] < 1) throw new InputError(`agent.${key}`, s[key], 'an integer >= 1');
   }
+  if (!Number.isInteger(s.validateEvery)) throw new InputError('agent.validateEvery', s.validateEvery, 'an integer >= 0 (0: keep the last policy only)');
   if (s.embedDim % s.attentionHeads !== 0) throw new InputError('agent.embedDim', s.embedDim, `a multiple of attentionHeads (${s.attentionHeads})`);
   if (s.dropout >= 1) throw new InputError('agent.dropout', s.dropout, 'a rate in [0, 1)');
+  if (s.learningRateDecayFrom > 1) throw new InputError('agent.learningRateDecayFrom', s.learningRateDecayFrom, 'a fraction of the planned updates in [0, 1]');
   if (s.gamma > 1) throw new InputError('agent.gamma', s.gamma, 'a discount in [0, 1]');
   return { ...s, variant: variant as DqnVariant };
 }
