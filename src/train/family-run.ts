@@ -8,19 +8,28 @@
  * checkpoint and cuts metrics.jsonl back to it, so a resumed run equals an uninterrupted one.
  * Episode e is reset with seed deriveSeed(seed, 'train', e). train() (run.ts) dispatches here.
  */
-import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, readCheckpoint, writeCheckpoint, type AgentMetrics, type FamilyRunSummary as AgentRunSummary, type FamilyTrainableAgent } from '../agents/index.js';
+import { arraysWithPrefix, checkAgentFits, type AgentMetrics, type FamilyRunSummary, type FamilyTrainableAgent } from '../agents/index.js';
 import { evaluateFamilyPolicy } from '../eval/index.js';
 import { familyOf, resolveFamilyScenario } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
 import type { ScenarioBase } from '../scenario/index.js';
-import { InputError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
-import { checkMetricsBytes, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
-
-const CONFIG_FILE = 'config.json';
-const METRICS_FILE = 'metrics.jsonl';
-const SUMMARY_FILE = 'summary.json';
+import { InputError, ProgressBar, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
+import { readRunJson } from './resume-check.js';
+import {
+  CONFIG_FILE,
+  finishSummary,
+  finiteMetrics,
+  freshTrainer,
+  loopSettings,
+  newRunDir,
+  openMetrics,
+  resumePoint,
+  writeRunCheckpoint,
+  type LoopSettings,
+  type RunCheckpoint,
+} from './run-dir.js';
 
 export interface FamilyTrainOptions {
   /** A resolved scenario of a family other than slicing (new runs). */
@@ -48,36 +57,14 @@ export interface FamilyTrainOptions {
   provenance?: Record<string, unknown>;
 }
 
-/** What a family run ends with; run.ts completes it into its TrainSummary (the fields run.ts adds are left out). */
-export type FamilyRunSummary = Omit<AgentRunSummary, 'backend' | 'replayBytesPerTransition' | 'warnings'>;
-
-interface FamilyRunConfig {
+interface FamilyRunConfig extends LoopSettings {
   runId: string;
   family: string;
   agent: { id: string; settings: Record<string, unknown> };
   scenario: ScenarioBase;
   seed: number;
-  episodes: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  checkpointEvery: number;
   createdAt: string;
   [extra: string]: unknown;
-}
-
-function integer(value: number, field: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new InputError(field, value, `an integer >= ${min}`);
-  return value;
-}
-
-function finite(metrics: AgentMetrics | Record<string, number | null> | null | undefined): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(metrics ?? {})) out[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
-  return out;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
 /** True when the run directory holds a run of a family other than slicing. */
@@ -93,24 +80,17 @@ export function isFamilyRunDir(runDir: string): boolean {
 export async function trainFamilyRun(options: FamilyTrainOptions): Promise<FamilyRunSummary> {
   let config: FamilyRunConfig;
   let runDir: string;
-  let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
-  let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
+  let trainer = freshTrainer();
+  let checkpoint: RunCheckpoint | null = null;
   let resumedFrom: number | null = null;
   if (options.resume) {
     runDir = resolve(options.resume);
     const stored = readRunJson<FamilyRunConfig>(join(runDir, CONFIG_FILE));
     config = { ...stored, scenario: resolveFamilyScenario(stored.scenario), episodes: options.episodes ?? stored.episodes };
-    if (existsSync(join(runDir, CHECKPOINT_FILE))) {
-      checkpoint = readCheckpoint(runDir);
-      trainer = checkTrainerState(checkpoint.meta.trainer, config.episodes, join(runDir, CHECKPOINT_FILE));
-      checkMetricsBytes(join(runDir, METRICS_FILE), trainer.metricsBytes);
-      const finished = finishedSummary<FamilyRunSummary>(runDir, trainer, config.episodes);
-      if (finished) {
-        options.announce?.(`run ${runDir} already finished (${trainer.episode}/${config.episodes} episodes); nothing to do, ${SUMMARY_FILE} left as it is`);
-        return finished;
-      }
-      resumedFrom = trainer.episode;
-    }
+    const point = resumePoint<FamilyRunSummary>(runDir, config, options.announce ?? ((): void => {}));
+    if ('finished' in point) return point.finished;
+    ({ trainer, checkpoint } = point);
+    if (checkpoint) resumedFrom = trainer.episode;
   } else {
     const scenario = options.scenario;
     if (!scenario) throw new InputError('--scenario', scenario, 'a scenario');
@@ -118,9 +98,9 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     const entry = checkAgentFits(agentId, scenario);
     if (!entry.createForFamily) throw new InputError('--agent', agentId, `an agent that trains on family ${familyOf(scenario).id}`);
     const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
-    const runId = options.runId === undefined ? `${scenario.name}-${agentId}-s${seed}-${timestamp()}` : checkRunId(options.runId);
-    runDir = resolve(checkOutputDir(options.outDir ?? 'runs', '--out'), runId);
-    if (existsSync(join(runDir, CONFIG_FILE))) throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
+    const loop = loopSettings(options, scenario.training);
+    let runId: string;
+    ({ runId, runDir } = newRunDir(options, { scenario: scenario.name, agent: agentId, seed }));
     const { id: _id, ...scenarioSettings } = scenario.agent;
     config = {
       runId,
@@ -128,10 +108,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
       agent: { id: agentId, settings: { ...scenarioSettings, ...options.agentSettings } },
       scenario,
       seed,
-      episodes: integer(options.episodes ?? scenario.training.episodes, '--episodes', 1),
-      evalEvery: integer(options.evalEvery ?? scenario.training.evalEvery, '--eval-every', 0),
-      evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
-      checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
+      ...loop,
       createdAt: new Date().toISOString(),
       ...options.provenance,
     };
@@ -150,12 +127,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   });
   if (resumedFrom === null) writeJsonAtomic(join(runDir, CONFIG_FILE), { ...config, agentSettingsResolved: agent.settings() });
   if (checkpoint) await agent.setState({ meta: checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(checkpoint.arrays, 'agent') });
-  const metricsPath = join(runDir, METRICS_FILE);
-  if (existsSync(metricsPath)) {
-    if (statSync(metricsPath).size !== trainer.metricsBytes) truncateSync(metricsPath, trainer.metricsBytes);
-  } else {
-    writeFileSync(metricsPath, '');
-  }
+  const metricsPath = openMetrics(runDir, trainer.metricsBytes);
   const env = await family.createEnv(scenario, { seed: config.seed, runDir });
   const bar = new ProgressBar({ total: config.episodes, label: `train ${config.agent.id}`, enabled: options.progress ?? true });
   const started = Date.now();
@@ -166,11 +138,8 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   let kpis = family.kpis(scenario);
 
   const checkpointRun = async (): Promise<void> => {
-    trainer.metricsBytes = statSync(metricsPath).size;
     const state = await agent.getState();
-    const arrays: Record<string, (typeof state.arrays)[string]> = {};
-    for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
-    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, trainer, agent: state.meta }, arrays });
+    writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name } });
   };
 
   try {
@@ -201,9 +170,9 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
           totalSteps: trainer.totalSteps,
           return: e.return,
           meanReward: e.return / Math.max(1, e.length),
-          ...finite(kpis.result()),
-          ...finite(lastMetrics),
-          ...finite(endMetrics),
+          ...finiteMetrics(kpis.result()),
+          ...finiteMetrics(lastMetrics),
+          ...finiteMetrics(endMetrics),
         };
         appendFileSync(metricsPath, `${JSON.stringify(lastTrain)}\n`);
         options.onEpisode?.(lastTrain);
@@ -217,7 +186,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) {
           const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: config.evalEpisodes, seed: options.evaluationSeed(config.seed) });
           const meanReturn = result.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, result.episodeReturns.length);
-          trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finite(result.kpis), episodeReturns: result.episodeReturns };
+          trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finiteMetrics(result.kpis), episodeReturns: result.episodeReturns };
           appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
           options.onEpisode?.(trainer.lastEval);
         }
@@ -233,26 +202,11 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     await env.close();
   }
   bar.done();
-  const trainSeconds = (Date.now() - started) / 1000;
-  const finalTrain = lastTrain as Record<string, unknown> | null;
-  const summary: FamilyRunSummary = {
-    runId: config.runId,
-    runDir,
-    agent: config.agent.id,
-    scenario: scenario.name,
-    seed: config.seed,
-    episodes: config.episodes,
-    completedEpisodes: trainer.episode,
-    finished: trainer.episode >= config.episodes,
-    totalSteps: trainer.totalSteps,
-    updates: typeof finalTrain?.updates === 'number' ? finalTrain.updates : 0,
-    trainSeconds,
-    stepsPerSecond: stepsThisProcess / Math.max(trainSeconds, 1e-9),
-    lastTrain: finalTrain,
-    lastEval: trainer.lastEval,
-    resumedFrom,
-  };
-  if (summary.finished) writeJsonAtomic(join(runDir, SUMMARY_FILE), summary);
+  // Family agents train on the native engine (or its TypeScript fallback) and keep no replay-size setting.
+  const summary = finishSummary(
+    { config, runDir, agentId: config.agent.id, scenarioName: scenario.name, trainer, started, stepsThisProcess, lastTrain, resumedFrom },
+    { backend: 'native', replayBytesPerTransition: null, warnings: [] },
+  );
   agent.dispose();
   return summary;
 }
