@@ -7,6 +7,12 @@
  * (agent state + loop counters, replaced atomically), summary.json. Resume continues from the last
  * checkpoint and cuts metrics.jsonl back to it, so a resumed run equals an uninterrupted one.
  * Episode e is reset with seed deriveSeed(seed, 'train', e). train() (run.ts) dispatches here.
+ *
+ * An agent that is more than its networks brings the optional steps of FamilyTrainableAgent:
+ * `prepare` before the first episode of a new run (PPO trains its demand predictor), checkpoint
+ * parts beside its state (the predictor's weights, restored on resume instead of preparing
+ * again), the env it acts on (`attachEnv`) and files of its own once the run has finished
+ * (`writeArtifacts`: PPO's episode-log.json).
  */
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +25,7 @@ import { InputError, ProgressBar, checkSeed, deriveSeed, writeJsonAtomic } from 
 import { readRunJson } from './resume-check.js';
 import {
   CONFIG_FILE,
+  checkpointParts,
   finishSummary,
   finiteMetrics,
   freshTrainer,
@@ -126,9 +133,21 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     runDir,
   });
   if (resumedFrom === null) writeJsonAtomic(join(runDir, CONFIG_FILE), { ...config, agentSettingsResolved: agent.settings() });
-  if (checkpoint) await agent.setState({ meta: checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(checkpoint.arrays, 'agent') });
   const metricsPath = openMetrics(runDir, trainer.metricsBytes);
-  const env = await family.createEnv(scenario, { seed: config.seed, runDir });
+  let env: Awaited<ReturnType<typeof family.createEnv>>;
+  try {
+    if (checkpoint) {
+      await agent.setState({ meta: checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(checkpoint.arrays, 'agent') });
+      agent.restoreParts?.(checkpointParts(checkpoint));
+    } else {
+      await agent.prepare?.(options.announce ?? ((): void => {}));
+    }
+    env = await family.createEnv(scenario, { seed: config.seed, runDir });
+    agent.attachEnv?.(env);
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  }
   const bar = new ProgressBar({ total: config.episodes, label: `train ${config.agent.id}`, enabled: options.progress ?? true });
   const started = Date.now();
   let stepsThisProcess = 0;
@@ -139,7 +158,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
 
   const checkpointRun = async (): Promise<void> => {
     const state = await agent.getState();
-    writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name } });
+    writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name } }, agent.checkpointParts?.());
   };
 
   try {
@@ -202,6 +221,12 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     await env.close();
   }
   bar.done();
+  try {
+    if (trainer.episode >= config.episodes) await agent.writeArtifacts?.(runDir);
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  }
   // Family agents train on the native engine (or its TypeScript fallback) and keep no replay-size setting.
   const summary = finishSummary(
     { config, runDir, agentId: config.agent.id, scenarioName: scenario.name, trainer, started, stepsThisProcess, lastTrain, resumedFrom },

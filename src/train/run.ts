@@ -181,9 +181,6 @@ interface TrainingSession extends OpenedRun {
 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
 export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
-  // An agent with its own loop (AgentEntry.trainRun: PPO) takes a run of another family as it is.
-  const delegated = await agentOwnRun(options);
-  if (delegated) return delegated;
   // Scenarios of other families (and their runs) train in the family loop (family-run.ts).
   const resolved = options.resume ? null : typeof options.scenario === 'object' ? options.scenario : resolveFamilyScenario(options.scenario ?? 'slicing-synthetic');
   if ((resolved && !isSlicingScenario(resolved)) || (options.resume && isFamilyRunDir(options.resume))) return trainFamily(resolved, options);
@@ -259,27 +256,6 @@ async function resumeRun(resume: string, options: TrainOptions): Promise<OpenedR
   const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
   const config = { ...stored, scenario, backend, episodes };
   return { config, runDir, trainer, checkpoint, resumedFrom: trainer.episode };
-}
-
-/**
- * A run of a family other than slicing whose agent brings its own loop (AgentEntry.trainRun, e.g.
- * ppo on vnf-migration): handed over with the same options, new or resumed; null otherwise.
- */
-async function agentOwnRun(options: TrainOptions): Promise<TrainSummary | null> {
-  const { env: _env, backend: _backend, pruneAfterEvaluation: _prune, onRunOpen: _open, ...rest } = options;
-  if (options.resume) {
-    const configPath = join(resolve(options.resume), CONFIG_FILE);
-    if (!existsSync(configPath)) return null;
-    const stored = readRunJson<{ agent: { id: string }; scenario: ScenarioBase }>(configPath);
-    if (isSlicingScenario(stored.scenario)) return null;
-    const entry = getAgentEntry(stored.agent.id);
-    return entry.trainRun ? entry.trainRun(rest) : null;
-  }
-  const resolved = typeof options.scenario === 'object' ? options.scenario : resolveFamilyScenario(options.scenario ?? 'slicing-synthetic');
-  if (isSlicingScenario(resolved)) return null;
-  const agentId = options.agent ?? String(resolved.agent.id);
-  const entry = checkAgentFits(agentId, resolved);
-  return entry.trainRun ? entry.trainRun({ ...rest, scenario: resolved }) : null;
 }
 
 /** Resolves a new run's config from the options and the scenario, and creates its directory. */
