@@ -150,13 +150,18 @@ export function writeRunCheckpoint(
   parts: CheckpointParts = {},
 ): void {
   run.trainer.metricsBytes = statSync(run.metricsPath).size;
+  writeCheckpoint(run.runDir, { meta: { ...meta, trainer: run.trainer, agent: state.meta }, arrays: checkpointArrays(state, parts) });
+}
+
+/** The arrays of a checkpoint file: the agent's state as `agent/<name>`, further parts as `<part>/<name>`. */
+export function checkpointArrays(state: AgentState, parts: CheckpointParts = {}): Record<string, StoredArray> {
   const arrays: Record<string, StoredArray> = {};
   for (const [k, v] of Object.entries(state.arrays)) arrays[`${AGENT_PART}/${k}`] = v;
   for (const [part, named] of Object.entries(parts)) {
     if (part === AGENT_PART) throw new InputError('checkpoint part', part, 'a name other than agent (the agent state is stored there)');
     for (const [k, v] of Object.entries(named)) arrays[`${part}/${k}`] = v;
   }
-  writeCheckpoint(run.runDir, { meta: { ...meta, trainer: run.trainer, agent: state.meta }, arrays });
+  return arrays;
 }
 
 /** The parts of a checkpoint beside the agent's state (`<part>/<name>` arrays), by part. */
