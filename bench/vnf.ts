@@ -15,8 +15,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forecastError, loadPpoRun, selectBackend, trainCentralisedPredictor, trainPpoRun } from '../src/agents/index.js';
+import { forecastError, loadPpoRun, selectBackend, trainCentralisedPredictor } from '../src/agents/index.js';
 import { VNF_BASELINES, VnfEnv, demandSeries, historySteps, lastValueForecaster, loadFamilyScenario, movesToAction, seasonalForecaster, vnfPopulation, type DemandForecaster, type FamilyPolicy, type VnfAction, type VnfObs, type VnfScenario, type VnfStepRecord } from '../src/families/index.js';
+import { train } from '../src/train/index.js';
 import { deriveSeed, writeJsonAtomic } from '../src/util/index.js';
 
 interface Args {
@@ -94,8 +95,9 @@ async function main(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'ns3ts-bench-vnf-'));
   try {
     console.log(`scenario ${scenario.name}: ${scenario.vnf.vnfs} VNFs, backend ${backend.name}; training PPO (${args.episodes} episodes) with the federated predictor`);
-    const summary = await trainPpoRun({
+    const summary = await train({
       scenario,
+      agent: 'ppo',
       seed: args.seed,
       episodes: args.episodes,
       outDir: out,

@@ -128,13 +128,9 @@ export interface AgentEntry {
   /** For an agent of a family other than slicing: the trained policy of a run directory on a scenario of that family. */
   loadForFamily?(runDir: string, scenario: ScenarioBase): Promise<FamilyPolicy>;
   /**
-   * The agent's own training loop on a scenario of a family other than slicing (train() hands the
-   * run to it, new or resumed): the same run-directory files, options and summary as train(). For
-   * agents whose training is more than observe-per-step (PPO's rollouts and its predictor's
-   * federated rounds); a step-wise agent implements createForFamily and uses the family loop.
+   * Instead of loadForFamily, for an agent that acts on the env itself rather than its observation
+   * (PPO reads the twin's masks): the trained policy of a run, built for the env it will play.
    */
-  trainRun?(options: FamilyRunOptions): Promise<FamilyRunSummary>;
-  /** With trainRun: the trained policy of such a run, built for the env it will play (`ns3ts report`). */
   loadFamilyPolicy?(runDir: string): Promise<(env: Env, scenario: ScenarioBase) => FamilyPolicy>;
 }
 
@@ -157,8 +153,11 @@ export interface FamilyTrainableAgent<O = unknown, A = unknown> {
   /** Stores a transition and runs the updates that are due; returns metrics when any ran. */
   observe(transition: RolloutTransition<O, A>): AgentMetrics | null | Promise<AgentMetrics | null>;
   endEpisode?(stats: FamilyEpisodeStats): AgentMetrics | void;
-  /** The deterministic policy to evaluate. */
-  evaluationPolicy(): FamilyPolicy<O, A>;
+  /**
+   * The deterministic policy to evaluate; an agent that acts on the env itself returns how to
+   * build it for the evaluation's env (checking that it is the env it expects).
+   */
+  evaluationPolicy(): FamilyPolicy<O, A> | ((env: Env) => FamilyPolicy<O, A>);
   /**
    * Keep the best policy, not the last (Stable-Baselines3's EvalCallback with best_model_save_path):
    * every `every` episodes (and at the run's end) the family loop plays evaluationPolicy() on
@@ -171,30 +170,22 @@ export interface FamilyTrainableAgent<O = unknown, A = unknown> {
   getState(): AgentState | Promise<AgentState>;
   setState(state: AgentState): void | Promise<void>;
   dispose(): void;
+  // Optional steps of the family loop (train/family-run.ts) for an agent that is more than its
+  // networks: PPO plans with a demand predictor it trains before the first episode.
+  /** Before the first episode of a run that starts from nothing; a resumed run restores what it built instead (restoreParts). */
+  prepare?(announce: (line: string) => void): Promise<void>;
+  /** Arrays the checkpoint keeps beside the agent's state, by part (stored as `<part>/<name>`; PPO: its predictor's weights). */
+  checkpointParts?(): Record<string, AgentState['arrays']>;
+  /** On resume, after setState: the parts checkpointParts stored. */
+  restoreParts?(parts: Record<string, AgentState['arrays']>): void;
+  /** The env the loop trains on, once built (before the first episode), for an agent that acts on the env itself. */
+  attachEnv?(env: Env<O, A>): void;
+  /** After the last episode of a finished run: files of its own in the run directory (PPO: episode-log.json). */
+  writeArtifacts?(runDir: string): Promise<void>;
 }
 
 
-/** The options train() passes to an agent's own loop (AgentEntry.trainRun); the names of TrainOptions. */
-export interface FamilyRunOptions {
-  scenario?: string | ScenarioBase;
-  seed?: number;
-  episodes?: number;
-  outDir?: string;
-  runId?: string;
-  resume?: string;
-  evalEvery?: number;
-  evalEpisodes?: number;
-  checkpointEvery?: number;
-  agentSettings?: Record<string, unknown>;
-  progress?: boolean;
-  onEpisode?: (line: Record<string, unknown>) => void;
-  stopAfter?: number;
-  announce?: (line: string) => void;
-  signal?: AbortSignal;
-  onRunDir?: (runDir: string) => void;
-}
-
-/** What a training run ends with (train()'s TrainSummary), and so what an agent's own loop returns. */
+/** What a training run ends with (train()'s TrainSummary) in every family. */
 export interface FamilyRunSummary {
   runId: string;
   runDir: string;

@@ -11,7 +11,6 @@ export type {
   AgentEntry,
   FamilyTrainableAgent,
   FamilyEpisodeStats,
-  FamilyRunOptions,
   FamilyRunSummary,
 } from './agent.js';
 export { SLICING_SPACES } from './agent.js';
@@ -55,5 +54,5 @@ export {
   type DqnVariant,
   type DqnRunPolicy,
 } from './dqn/index.js';
-export { PpoAgent, PPO_DEFAULTS, trainPpoRun, loadPpoRun, evaluatePpo, ppoPolicy, type PpoSettings } from './ppo/index.js';
+export { PpoAgent, PPO_DEFAULTS, loadPpoRun, evaluatePpo, ppoPolicy, type PpoSettings } from './ppo/index.js';
 export { trainFederatedPredictor, trainCentralisedPredictor, forecastError, fedAvg, BiGruPredictor, FEDERATED_DEFAULTS, PREDICTOR_DEFAULTS } from './predictor/index.js';

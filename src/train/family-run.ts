@@ -7,20 +7,37 @@
  * (agent state + loop counters, replaced atomically), summary.json. Resume continues from the last
  * checkpoint and cuts metrics.jsonl back to it, so a resumed run equals an uninterrupted one.
  * Episode e is reset with seed deriveSeed(seed, 'train', e). train() (run.ts) dispatches here.
+ *
+ * An agent that is more than its networks brings the optional steps of FamilyTrainableAgent:
+ * `prepare` before the first episode of a new run (PPO trains its demand predictor), checkpoint
+ * parts beside its state (the predictor's weights, restored on resume instead of preparing
+ * again), the env it acts on (`attachEnv`) and files of its own once the run has finished
+ * (`writeArtifacts`: PPO's episode-log.json).
  */
-import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, readCheckpoint, writeCheckpoint, type AgentMetrics, type FamilyRunSummary as AgentRunSummary, type FamilyTrainableAgent } from '../agents/index.js';
+import { BEST_CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, type AgentMetrics, type FamilyRunSummary, type FamilyTrainableAgent, writeCheckpoint } from '../agents/index.js';
 import { evaluateFamilyPolicy } from '../eval/index.js';
 import { familyOf, resolveFamilyScenario } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
 import type { ScenarioBase } from '../scenario/index.js';
-import { InputError, ProgressBar, checkOutputDir, checkRunId, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
-import { checkMetricsBytes, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
-
-const CONFIG_FILE = 'config.json';
-const METRICS_FILE = 'metrics.jsonl';
-const SUMMARY_FILE = 'summary.json';
+import { InputError, ProgressBar, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
+import { readRunJson } from './resume-check.js';
+import {
+  CONFIG_FILE,
+  checkpointArrays,
+  checkpointParts,
+  finishSummary,
+  finiteMetrics,
+  freshTrainer,
+  loopSettings,
+  newRunDir,
+  openMetrics,
+  resumePoint,
+  writeRunCheckpoint,
+  type LoopSettings,
+  type RunCheckpoint,
+} from './run-dir.js';
 
 export interface FamilyTrainOptions {
   /** A resolved scenario of a family other than slicing (new runs). */
@@ -48,36 +65,14 @@ export interface FamilyTrainOptions {
   provenance?: Record<string, unknown>;
 }
 
-/** What a family run ends with; run.ts completes it into its TrainSummary (the fields run.ts adds are left out). */
-export type FamilyRunSummary = Omit<AgentRunSummary, 'backend' | 'replayBytesPerTransition' | 'warnings'>;
-
-interface FamilyRunConfig {
+interface FamilyRunConfig extends LoopSettings {
   runId: string;
   family: string;
   agent: { id: string; settings: Record<string, unknown> };
   scenario: ScenarioBase;
   seed: number;
-  episodes: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  checkpointEvery: number;
   createdAt: string;
   [extra: string]: unknown;
-}
-
-function integer(value: number, field: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new InputError(field, value, `an integer >= ${min}`);
-  return value;
-}
-
-function finite(metrics: AgentMetrics | Record<string, number | null> | null | undefined): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(metrics ?? {})) out[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
-  return out;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
 /** Seed of a run's first validation episode (keep-the-best): a stream of its own, apart from the training and evaluation seeds. */
@@ -98,8 +93,8 @@ export function isFamilyRunDir(runDir: string): boolean {
 export async function trainFamilyRun(options: FamilyTrainOptions): Promise<FamilyRunSummary> {
   let config: FamilyRunConfig;
   let runDir: string;
-  let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
-  let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
+  let trainer = freshTrainer();
+  let checkpoint: RunCheckpoint | null = null;
   let resumedFrom: number | null = null;
   /** The best validation score so far (keep-the-best), carried in the checkpoint so a resumed run compares against it. */
   let best: { episode: number; meanReturn: number } | null = null;
@@ -107,15 +102,10 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     runDir = resolve(options.resume);
     const stored = readRunJson<FamilyRunConfig>(join(runDir, CONFIG_FILE));
     config = { ...stored, scenario: resolveFamilyScenario(stored.scenario), episodes: options.episodes ?? stored.episodes };
-    if (existsSync(join(runDir, CHECKPOINT_FILE))) {
-      checkpoint = readCheckpoint(runDir);
-      trainer = checkTrainerState(checkpoint.meta.trainer, config.episodes, join(runDir, CHECKPOINT_FILE));
-      checkMetricsBytes(join(runDir, METRICS_FILE), trainer.metricsBytes);
-      const finished = finishedSummary<FamilyRunSummary>(runDir, trainer, config.episodes);
-      if (finished) {
-        options.announce?.(`run ${runDir} already finished (${trainer.episode}/${config.episodes} episodes); nothing to do, ${SUMMARY_FILE} left as it is`);
-        return finished;
-      }
+    const point = resumePoint<FamilyRunSummary>(runDir, config, options.announce ?? ((): void => {}));
+    if ('finished' in point) return point.finished;
+    ({ trainer, checkpoint } = point);
+    if (checkpoint) {
       resumedFrom = trainer.episode;
       best = (checkpoint.meta.best as typeof best | undefined) ?? null;
     }
@@ -126,9 +116,9 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     const entry = checkAgentFits(agentId, scenario);
     if (!entry.createForFamily) throw new InputError('--agent', agentId, `an agent that trains on family ${familyOf(scenario).id}`);
     const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
-    const runId = options.runId === undefined ? `${scenario.name}-${agentId}-s${seed}-${timestamp()}` : checkRunId(options.runId);
-    runDir = resolve(checkOutputDir(options.outDir ?? 'runs', '--out'), runId);
-    if (existsSync(join(runDir, CONFIG_FILE))) throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
+    const loop = loopSettings(options, scenario.training);
+    let runId: string;
+    ({ runId, runDir } = newRunDir(options, { scenario: scenario.name, agent: agentId, seed }));
     const { id: _id, ...scenarioSettings } = scenario.agent;
     config = {
       runId,
@@ -136,10 +126,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
       agent: { id: agentId, settings: { ...scenarioSettings, ...options.agentSettings } },
       scenario,
       seed,
-      episodes: integer(options.episodes ?? scenario.training.episodes, '--episodes', 1),
-      evalEvery: integer(options.evalEvery ?? scenario.training.evalEvery, '--eval-every', 0),
-      evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
-      checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
+      ...loop,
       createdAt: new Date().toISOString(),
       ...options.provenance,
     };
@@ -157,14 +144,21 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     runDir,
   });
   if (resumedFrom === null) writeJsonAtomic(join(runDir, CONFIG_FILE), { ...config, agentSettingsResolved: agent.settings() });
-  if (checkpoint) await agent.setState({ meta: checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(checkpoint.arrays, 'agent') });
-  const metricsPath = join(runDir, METRICS_FILE);
-  if (existsSync(metricsPath)) {
-    if (statSync(metricsPath).size !== trainer.metricsBytes) truncateSync(metricsPath, trainer.metricsBytes);
-  } else {
-    writeFileSync(metricsPath, '');
+  const metricsPath = openMetrics(runDir, trainer.metricsBytes);
+  let env: Awaited<ReturnType<typeof family.createEnv>>;
+  try {
+    if (checkpoint) {
+      await agent.setState({ meta: checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(checkpoint.arrays, 'agent') });
+      agent.restoreParts?.(checkpointParts(checkpoint));
+    } else {
+      await agent.prepare?.(options.announce ?? ((): void => {}));
+    }
+    env = await family.createEnv(scenario, { seed: config.seed, runDir });
+    agent.attachEnv?.(env);
+  } catch (err) {
+    agent.dispose();
+    throw err;
   }
-  const env = await family.createEnv(scenario, { seed: config.seed, runDir });
   const bar = new ProgressBar({ total: config.episodes, label: `train ${config.agent.id}`, enabled: options.progress ?? true });
   const started = Date.now();
   let stepsThisProcess = 0;
@@ -174,11 +168,8 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   let kpis = family.kpis(scenario);
 
   const checkpointRun = async (): Promise<void> => {
-    trainer.metricsBytes = statSync(metricsPath).size;
     const state = await agent.getState();
-    const arrays: Record<string, (typeof state.arrays)[string]> = {};
-    for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
-    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, trainer, agent: state.meta, ...(best ? { best } : {}) }, arrays });
+    writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, ...(best ? { best } : {}) }, agent.checkpointParts?.());
   };
 
   const keepBest = agent.bestPolicy?.() ?? null;
@@ -191,10 +182,8 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     if (best !== null && meanReturn <= best.meanReturn) return;
     best = { episode: trainer.episode, meanReturn };
     const state = keepBest.state();
-    const arrays: Record<string, (typeof state.arrays)[string]> = {};
-    for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
     const validation = { seed, episodes: keepBest.episodes, ...best };
-    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, validation, agent: state.meta }, arrays }, BEST_CHECKPOINT_FILE);
+    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, validation, agent: state.meta }, arrays: checkpointArrays(state, agent.checkpointParts?.()) }, BEST_CHECKPOINT_FILE);
   };
 
   try {
@@ -225,9 +214,9 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
           totalSteps: trainer.totalSteps,
           return: e.return,
           meanReward: e.return / Math.max(1, e.length),
-          ...finite(kpis.result()),
-          ...finite(lastMetrics),
-          ...finite(endMetrics),
+          ...finiteMetrics(kpis.result()),
+          ...finiteMetrics(lastMetrics),
+          ...finiteMetrics(endMetrics),
         };
         appendFileSync(metricsPath, `${JSON.stringify(lastTrain)}\n`);
         options.onEpisode?.(lastTrain);
@@ -241,7 +230,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) {
           const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: config.evalEpisodes, seed: options.evaluationSeed(config.seed) });
           const meanReturn = result.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, result.episodeReturns.length);
-          trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finite(result.kpis), episodeReturns: result.episodeReturns };
+          trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finiteMetrics(result.kpis), episodeReturns: result.episodeReturns };
           appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
           options.onEpisode?.(trainer.lastEval);
         }
@@ -258,26 +247,17 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     await env.close();
   }
   bar.done();
-  const trainSeconds = (Date.now() - started) / 1000;
-  const finalTrain = lastTrain as Record<string, unknown> | null;
-  const summary: FamilyRunSummary = {
-    runId: config.runId,
-    runDir,
-    agent: config.agent.id,
-    scenario: scenario.name,
-    seed: config.seed,
-    episodes: config.episodes,
-    completedEpisodes: trainer.episode,
-    finished: trainer.episode >= config.episodes,
-    totalSteps: trainer.totalSteps,
-    updates: typeof finalTrain?.updates === 'number' ? finalTrain.updates : 0,
-    trainSeconds,
-    stepsPerSecond: stepsThisProcess / Math.max(trainSeconds, 1e-9),
-    lastTrain: finalTrain,
-    lastEval: trainer.lastEval,
-    resumedFrom,
-  };
-  if (summary.finished) writeJsonAtomic(join(runDir, SUMMARY_FILE), summary);
+  try {
+    if (trainer.episode >= config.episodes) await agent.writeArtifacts?.(runDir);
+  } catch (err) {
+    agent.dispose();
+    throw err;
+  }
+  // Family agents train on the native engine (or its TypeScript fallback) and keep no replay-size setting.
+  const summary = finishSummary(
+    { config, runDir, agentId: config.agent.id, scenarioName: scenario.name, trainer, started, stepsThisProcess, lastTrain, resumedFrom },
+    { backend: 'native', replayBytesPerTransition: null, warnings: [] },
+  );
   agent.dispose();
   return summary;
 }

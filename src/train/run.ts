@@ -13,18 +13,15 @@
  * checkpoint had seen, and continues — the finished run equals an uninterrupted one. Episode e of
  * a run is reset with seed deriveSeed(seed, 'train', e), so no env RNG state needs saving.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   arraysWithPrefix,
-  CHECKPOINT_FILE,
   checkAgentFits,
   describeBackend,
   getAgentEntry,
   readCheckpoint,
   selectBackend,
-  writeCheckpoint,
   type AgentMetrics,
   type AgentScenario,
   type BackendChoice,
@@ -37,10 +34,24 @@ import { FEATURE, FEATURES_PER_SLICE, createEnv, createTrainingEnv, isSlicingSce
 import { KpiAccumulator, constraintCosts, evaluatePolicy, type EvalResult } from '../eval/index.js';
 import { runEpisodes, type EpisodeResult } from '../rollout/index.js';
 import { resolveScenario, scenarioLayout, type Scenario, type ScenarioBase } from '../scenario/index.js';
-import { InputError, Ns3tsError, ProgressBar, log, checkOutputDir, checkRunId, checkSeed, deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import { InputError, Ns3tsError, ProgressBar, log, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
 import { runWarnings } from './warnings.js';
 import { isFamilyRunDir, trainFamilyRun } from './family-run.js';
-import { checkMetricsBytes, checkMissingCheckpoint, checkTrainerState, finishedSummary, readRunJson, type TrainerState } from './resume-check.js';
+import { readRunJson, type TrainerState } from './resume-check.js';
+import {
+  CONFIG_FILE,
+  finishSummary,
+  finiteMetrics,
+  freshTrainer,
+  loopSettings,
+  newRunDir,
+  ns3Version,
+  openMetrics,
+  provenance,
+  resumePoint,
+  writeRunCheckpoint,
+  type LoopSettings,
+} from './run-dir.js';
 
 export interface TrainOptions {
   /**
@@ -93,18 +104,14 @@ export interface TrainOptions {
   onRunDir?: (runDir: string) => void;
 }
 
-/** What a training run ends with: one shape for every family (agents/agent.ts owns it, so an agent's own loop returns it too). */
+/** What a training run ends with: one shape for every family (agents/agent.ts owns it; run-dir.ts finishSummary makes it). */
 export type TrainSummary = FamilyRunSummary;
 
-export interface TrainRunConfig {
+export interface TrainRunConfig extends LoopSettings {
   runId: string;
   agent: { id: string; settings: Record<string, unknown> };
   scenario: Scenario;
   seed: number;
-  episodes: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  checkpointEvery: number;
   backend: BackendInfo;
   versions: Record<string, string | null>;
   git: { commit: string | null; dirty: boolean | null };
@@ -113,30 +120,7 @@ export interface TrainRunConfig {
   warnings?: string[];
 }
 
-export const METRICS_FILE = 'metrics.jsonl';
-export const CONFIG_FILE = 'config.json';
-export const SUMMARY_FILE = 'summary.json';
-
-function git(args: string[]): string | null {
-  try {
-    return execFileSync('git', args, { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
-  } catch {
-    return null;
-  }
-}
-
-function ns3Version(): string | null {
-  try {
-    return execFileSync('pkg-config', ['--modversion', 'ns3-core'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-function versions(scenario: Scenario, tfjs: string): Record<string, string | null> {
-  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  return { ns3ts: pkg.version, node: process.version, tfjs, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null };
-}
+export { METRICS_FILE, CONFIG_FILE, SUMMARY_FILE } from './run-dir.js';
 
 /**
  * The scenario fields a checkpoint records for loading its policy (AgentScenario), copied one by
@@ -150,22 +134,6 @@ function checkpointScenario(scenario: Scenario): AgentScenario {
     agent: { ...scenario.agent },
     episodeSteps: scenario.episodeSteps,
   };
-}
-
-function integer(value: number, field: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new InputError(field, value, `an integer >= ${min}`);
-  return value;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-}
-
-/** Finite numbers only (JSON has no NaN/Infinity); others become null. */
-function clean(metrics: AgentMetrics | Record<string, number> | undefined): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(metrics ?? {})) out[k] = Number.isFinite(v) ? v : null;
-  return out;
 }
 
 function evalLine(episode: number, result: EvalResult): Record<string, unknown> {
@@ -213,9 +181,6 @@ interface TrainingSession extends OpenedRun {
 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
 export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
-  // An agent with its own loop (AgentEntry.trainRun: PPO) takes a run of another family as it is.
-  const delegated = await agentOwnRun(options);
-  if (delegated) return delegated;
   // Scenarios of other families (and their runs) train in the family loop (family-run.ts).
   const resolved = options.resume ? null : typeof options.scenario === 'object' ? options.scenario : resolveFamilyScenario(options.scenario ?? 'slicing-synthetic');
   if ((resolved && !isSlicingScenario(resolved)) || (options.resume && isFamilyRunDir(options.resume))) return trainFamily(resolved, options);
@@ -228,7 +193,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   announce(`${describeBackend(run.config.backend)}; run ${run.runDir}`);
   for (const reason of run.config.backend.fallbacks) log.debug(`backend fallback: ${reason}`);
   const agent = await buildAgent(run);
-  const metricsPath = openMetrics(run);
+  const metricsPath = openMetrics(run.runDir, run.trainer.metricsBytes);
   await options.onRunOpen?.(run.runDir);
   let env: SlicingEnv | VectorEnv<Obs, Obs>;
   try {
@@ -265,20 +230,16 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
   return finishRun(session);
 }
 
-/** A run of a family other than slicing, through the family loop, summed up as slicing runs are. */
+/** A run of a family other than slicing, through the family loop (family-run.ts). */
 async function trainFamily(scenario: ScenarioBase | null, options: TrainOptions): Promise<TrainSummary> {
-  const commit = git(['rev-parse', 'HEAD']);
-  const status = commit ? git(['status', '--porcelain', '--untracked-files=no']) : null;
-  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const { env: _env, scenario: _scenario, resume, ...rest } = options;
-  const summary = await trainFamilyRun({
+  return trainFamilyRun({
     ...rest,
     ...(scenario ? { scenario } : {}),
     ...(resume === undefined ? {} : { resume }),
     evaluationSeed,
-    provenance: { versions: { ns3ts: pkg.version, node: process.version }, git: { commit, dirty: status === null ? null : status.length > 0 } },
+    provenance: provenance(),
   });
-  return { ...summary, backend: 'native', replayBytesPerTransition: null, warnings: [] };
 }
 
 /** Reopens a run directory: its stored config (with this process's backend) and last checkpoint. */
@@ -289,47 +250,12 @@ async function resumeRun(resume: string, options: TrainOptions): Promise<OpenedR
   const stored = readRunJson<TrainRunConfig>(configPath);
   const scenario = resolveScenario(stored.scenario);
   const episodes = options.episodes ?? stored.episodes;
-  let trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
-  let checkpoint: ReturnType<typeof readCheckpoint> | null = null;
-  const checkpointPath = join(runDir, CHECKPOINT_FILE);
-  if (existsSync(checkpointPath)) {
-    checkpoint = readCheckpoint(runDir);
-    trainer = checkTrainerState(checkpoint.meta.trainer, episodes, checkpointPath);
-    checkMetricsBytes(join(runDir, METRICS_FILE), trainer.metricsBytes);
-    const finished = finishedSummary<TrainSummary>(runDir, trainer, episodes);
-    if (finished) {
-      // A finished run stays as it is: nothing to train, summary.json untouched.
-      options.announce?.(`run ${runDir} already finished (${trainer.episode}/${episodes} episodes); nothing to do, ${SUMMARY_FILE} left as it is`);
-      return { finished };
-    }
-  } else {
-    checkMissingCheckpoint(checkpointPath, join(runDir, METRICS_FILE), stored.checkpointEvery ?? 1);
-    options.announce?.(`run ${runDir} was stopped before its first checkpoint: starting again at episode 1`);
-  }
+  const point = resumePoint<TrainSummary>(runDir, { episodes, checkpointEvery: stored.checkpointEvery }, options.announce ?? ((): void => {}));
+  if ('finished' in point) return point;
+  const { trainer, checkpoint } = point;
   const backend = await selectBackend(options.backend ?? (stored.backend.requested as BackendChoice));
   const config = { ...stored, scenario, backend, episodes };
   return { config, runDir, trainer, checkpoint, resumedFrom: trainer.episode };
-}
-
-/**
- * A run of a family other than slicing whose agent brings its own loop (AgentEntry.trainRun, e.g.
- * ppo on vnf-migration): handed over with the same options, new or resumed; null otherwise.
- */
-async function agentOwnRun(options: TrainOptions): Promise<TrainSummary | null> {
-  const { env: _env, backend: _backend, pruneAfterEvaluation: _prune, onRunOpen: _open, ...rest } = options;
-  if (options.resume) {
-    const configPath = join(resolve(options.resume), CONFIG_FILE);
-    if (!existsSync(configPath)) return null;
-    const stored = readRunJson<{ agent: { id: string }; scenario: ScenarioBase }>(configPath);
-    if (isSlicingScenario(stored.scenario)) return null;
-    const entry = getAgentEntry(stored.agent.id);
-    return entry.trainRun ? entry.trainRun(rest) : null;
-  }
-  const resolved = typeof options.scenario === 'object' ? options.scenario : resolveFamilyScenario(options.scenario ?? 'slicing-synthetic');
-  if (isSlicingScenario(resolved)) return null;
-  const agentId = options.agent ?? String(resolved.agent.id);
-  const entry = checkAgentFits(agentId, resolved);
-  return entry.trainRun ? entry.trainRun({ ...rest, scenario: resolved }) : null;
 }
 
 /** Resolves a new run's config from the options and the scenario, and creates its directory. */
@@ -343,31 +269,21 @@ async function newRun(options: TrainOptions): Promise<OpenedRun> {
   }
   const scenario: Scenario = resolved;
   const seed = checkSeed(options.seed ?? scenario.seed, '--seed');
-  const episodes = integer(options.episodes ?? scenario.training.episodes, '--episodes', 1);
+  const loop = loopSettings(options, scenario.training);
   const backend = await selectBackend(options.backend ?? 'auto');
-  const runId = options.runId === undefined ? `${scenario.name}-${agentId}-s${seed}-${timestamp()}` : checkRunId(options.runId);
-  const runDir = resolve(checkOutputDir(options.outDir ?? 'runs', '--out'), runId);
-  if (existsSync(join(runDir, CONFIG_FILE))) {
-    throw new InputError('run directory', runDir, 'a new directory (use --resume to continue a run)');
-  }
-  const commit = git(['rev-parse', 'HEAD']);
-  const status = commit ? git(['status', '--porcelain', '--untracked-files=no']) : null;
+  const { runId, runDir } = newRunDir(options, { scenario: scenario.name, agent: agentId, seed });
   const config: TrainRunConfig = {
     runId,
     agent: { id: agentId, settings: { ...options.agentSettings } },
     scenario,
     seed,
-    episodes,
-    evalEvery: integer(options.evalEvery ?? scenario.training.evalEvery, '--eval-every', 0),
-    evalEpisodes: integer(options.evalEpisodes ?? scenario.training.evalEpisodes, 'evalEpisodes', 1),
-    checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
+    ...loop,
     backend,
-    versions: versions(scenario, backend.tfjsVersion),
-    git: { commit, dirty: status === null ? null : status.length > 0 },
+    ...provenance({ tfjs: backend.tfjsVersion, ns3: scenario.env.kind === 'ns3' ? ns3Version() : null }),
     createdAt: new Date().toISOString(),
   };
   mkdirSync(runDir, { recursive: true });
-  const trainer: TrainerState = { episode: 0, totalSteps: 0, metricsBytes: 0, lastEval: null };
+  const trainer = freshTrainer();
   return { config, runDir, trainer, checkpoint: null, resumedFrom: null };
 }
 
@@ -392,17 +308,6 @@ async function buildAgent(run: OpenedRun): Promise<TrainableAgent> {
     await agent.setState({ meta: run.checkpoint.meta.agent as Record<string, unknown>, arrays: arraysWithPrefix(run.checkpoint.arrays, 'agent') });
   }
   return agent;
-}
-
-/** The metrics file, cut back to what the checkpoint had seen (later lines belong to episodes that run again). */
-function openMetrics(run: OpenedRun): string {
-  const metricsPath = join(run.runDir, METRICS_FILE);
-  if (existsSync(metricsPath)) {
-    if (statSync(metricsPath).size !== run.trainer.metricsBytes) truncateSync(metricsPath, run.trainer.metricsBytes);
-  } else {
-    writeFileSync(metricsPath, '');
-  }
-  return metricsPath;
 }
 
 /** What the loop counts for each episode of the round in progress. */
@@ -523,9 +428,9 @@ function writeEpisodeLine(s: TrainingSession, round: RoundStats, e: EpisodeResul
     meanReward: e.return / Math.max(1, e.length),
     qosSatisfaction: kpis.qosSatisfaction,
     capacityViolation: kpis.capacityViolation,
-    ...clean(rates),
-    ...clean(round.lastMetrics ?? undefined),
-    ...clean(endMetrics),
+    ...finiteMetrics(rates),
+    ...finiteMetrics(round.lastMetrics),
+    ...finiteMetrics(endMetrics),
   };
   appendFileSync(s.metricsPath, `${JSON.stringify(s.lastTrain)}\n`);
   s.options.onEpisode?.(s.lastTrain);
@@ -564,42 +469,22 @@ async function evaluateRun(s: TrainingSession): Promise<void> {
 
 /** Writes the checkpoint: agent state and the loop counters (with the metrics bytes they cover). */
 async function checkpointRun(s: TrainingSession): Promise<void> {
-  s.trainer.metricsBytes = statSync(s.metricsPath).size;
   const state = await s.agent.getState();
-  const arrays: Record<string, (typeof state.arrays)[string]> = {};
-  for (const [k, v] of Object.entries(state.arrays)) arrays[`agent/${k}`] = v;
-  writeCheckpoint(s.runDir, {
-    meta: { agentId: s.agent.id, layout: s.layout, scenario: checkpointScenario(s.scenario), trainer: s.trainer, agent: state.meta },
-    arrays,
-  });
+  writeRunCheckpoint(s, state, { agentId: s.agent.id, layout: s.layout, scenario: checkpointScenario(s.scenario) });
 }
 
 /** The run's summary (written to summary.json once the run has finished); disposes of the agent. */
 function finishRun(s: TrainingSession): TrainSummary {
-  const { config, trainer, agent, lastTrain } = s;
-  const trainSeconds = (Date.now() - s.started) / 1000;
+  const { config, agent } = s;
   const settings = agent.settings();
-  const summary: TrainSummary = {
-    runId: config.runId,
-    runDir: s.runDir,
-    agent: agent.id,
-    scenario: s.scenario.name,
-    seed: config.seed,
-    episodes: config.episodes,
-    completedEpisodes: trainer.episode,
-    finished: trainer.episode >= config.episodes,
-    totalSteps: trainer.totalSteps,
-    updates: typeof lastTrain?.updates === 'number' ? lastTrain.updates : 0,
-    trainSeconds,
-    stepsPerSecond: s.stepsThisProcess / Math.max(trainSeconds, 1e-9),
-    backend: config.backend.name,
-    replayBytesPerTransition: typeof settings.replayBytesPerTransition === 'number' ? settings.replayBytesPerTransition : null,
-    lastTrain,
-    lastEval: trainer.lastEval,
-    resumedFrom: s.resumedFrom,
-    warnings: config.warnings ?? [],
-  };
-  if (summary.finished) writeJsonAtomic(join(s.runDir, SUMMARY_FILE), summary);
+  const summary = finishSummary(
+    { ...s, agentId: agent.id, scenarioName: s.scenario.name },
+    {
+      backend: config.backend.name,
+      replayBytesPerTransition: typeof settings.replayBytesPerTransition === 'number' ? settings.replayBytesPerTransition : null,
+      warnings: config.warnings ?? [],
+    },
+  );
   agent.dispose();
   return summary;
 }
