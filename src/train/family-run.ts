@@ -25,6 +25,7 @@ import { InputError, ProgressBar, checkSeed, deriveSeed, writeJsonAtomic } from 
 import { readRunJson } from './resume-check.js';
 import {
   CONFIG_FILE,
+  CheckpointSchedule,
   checkpointArrays,
   checkpointParts,
   finishSummary,
@@ -52,6 +53,7 @@ export interface FamilyTrainOptions {
   evalEvery?: number;
   evalEpisodes?: number;
   checkpointEvery?: number;
+  checkpointSeconds?: number;
   agentSettings?: Record<string, unknown>;
   progress?: boolean;
   announce?: (line: string) => void;
@@ -167,9 +169,11 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   let lastMetrics: AgentMetrics | null = null;
   let kpis = family.kpis(scenario);
 
+  const checkpoints = new CheckpointSchedule(config);
   const checkpointRun = async (): Promise<void> => {
     const state = await agent.getState();
     writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, ...(best ? { best } : {}) }, agent.checkpointParts?.());
+    checkpoints.written();
   };
 
   const keepBest = agent.bestPolicy?.() ?? null;
@@ -237,7 +241,8 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         if (keepBest && (crossed(keepBest.every) || last)) await validate();
         const e = results[results.length - 1]!;
         bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)}`);
-        if (crossed(config.checkpointEvery) || last || options.signal?.aborted) await checkpointRun();
+        const stopping = last || options.signal?.aborted === true || (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter);
+        if (checkpoints.due(before, trainer.episode, stopping)) await checkpointRun();
       },
     });
   } catch (err) {

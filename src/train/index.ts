@@ -10,3 +10,4 @@ export {
   type TrainRunConfig,
 } from './run.js';
 export { validationSeed } from './family-run.js';
+export { CheckpointSchedule, DEFAULT_CHECKPOINT_SECONDS } from './run-dir.js';

@@ -40,7 +40,12 @@ export interface LoopSettings {
   evalEvery: number;
   evalEpisodes: number;
   checkpointEvery: number;
+  /** The least wall-clock time between two checkpoints that are only due by count (absent in runs written before it: the default). */
+  checkpointSeconds?: number;
 }
+
+/** Seconds of training a crash may lose at most, by default (Ctrl-C, a stop or the last episode lose nothing). */
+export const DEFAULT_CHECKPOINT_SECONDS = 10;
 
 export function loopSettings(options: Partial<LoopSettings>, training: { episodes: number; evalEvery: number; evalEpisodes: number }): LoopSettings {
   return {
@@ -48,7 +53,42 @@ export function loopSettings(options: Partial<LoopSettings>, training: { episode
     evalEvery: integer(options.evalEvery ?? training.evalEvery, '--eval-every', 0),
     evalEpisodes: integer(options.evalEpisodes ?? training.evalEpisodes, 'evalEpisodes', 1),
     checkpointEvery: integer(options.checkpointEvery ?? 1, 'checkpointEvery', 1),
+    checkpointSeconds: nonNegative(options.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS, '--checkpoint-seconds'),
   };
+}
+
+function nonNegative(value: number, field: string): number {
+  if (!(Number.isFinite(value) && value >= 0)) throw new InputError(field, value, 'a number of seconds >= 0');
+  return value;
+}
+
+/**
+ * When both training loops write their checkpoint: after a round that crosses a multiple of
+ * `checkpointEvery` episodes, unless the previous checkpoint of this process is less than
+ * `checkpointSeconds` old — and always after the first due round of a process, the last episode
+ * and a round after which the run stops (Ctrl-C, `stopAfter`, a pruner). A checkpoint holds the
+ * replay buffer (megabytes, written and fsynced), so on fast synthetic episodes one per episode
+ * would cost a tenth of the training time; a resumed run is identical whichever checkpoint it
+ * continues from, so the rule only bounds what a crash loses.
+ */
+export class CheckpointSchedule {
+  private lastWritten: number | null = null;
+
+  constructor(private readonly settings: Pick<LoopSettings, 'checkpointEvery' | 'checkpointSeconds'>) {}
+
+  /** True when the round that took the run from episode `before` to `after` ends with a checkpoint. */
+  due(before: number, after: number, stopping: boolean): boolean {
+    if (stopping) return true;
+    const every = this.settings.checkpointEvery;
+    if (Math.floor(after / every) <= Math.floor(before / every)) return false;
+    if (this.lastWritten === null) return true;
+    return (performance.now() - this.lastWritten) / 1000 >= (this.settings.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS);
+  }
+
+  /** Records that a checkpoint was written now. */
+  written(): void {
+    this.lastWritten = performance.now();
+  }
 }
 
 /**

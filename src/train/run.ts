@@ -6,7 +6,8 @@
  *   runs/<run-id>/metrics.jsonl    one line per training episode ("train") and evaluation ("eval");
  *                                  no wall-clock values, so the same seed and backend give the same file
  *   runs/<run-id>/checkpoint.bin   agent state (weights, optimizer, replay buffer, RNG) + loop counters,
- *                                  replaced atomically after every `checkpointEvery` episodes
+ *                                  replaced atomically after every `checkpointEvery` episodes, at
+ *                                  most every `checkpointSeconds` (CheckpointSchedule, run-dir.ts)
  *   runs/<run-id>/summary.json     final figures, timings, throughput
  *
  * Resume (`resume: runDir`) restores the last checkpoint, cuts metrics.jsonl back to what the
@@ -40,6 +41,7 @@ import { isFamilyRunDir, trainFamilyRun } from './family-run.js';
 import { readRunJson, type TrainerState } from './resume-check.js';
 import {
   CONFIG_FILE,
+  CheckpointSchedule,
   finishSummary,
   finiteMetrics,
   freshTrainer,
@@ -76,6 +78,8 @@ export interface TrainOptions {
   evalEpisodes?: number;
   /** Checkpoint every N episodes (default 1; the last episode always checkpoints). */
   checkpointEvery?: number;
+  /** The least time between two checkpoints due by count, in seconds (default 10; 0: every due one). */
+  checkpointSeconds?: number;
   /** Agent settings overrides (on top of the scenario's agent section). */
   agentSettings?: Record<string, unknown>;
   /** Progress bar on stderr (default true). */
@@ -177,6 +181,7 @@ interface TrainingSession extends OpenedRun {
   episodesThisProcess: number;
   lastTrain: Record<string, unknown> | null;
   pruned?: boolean;
+  checkpoints: CheckpointSchedule;
 }
 
 /** Trains an agent; returns when the run has finished (or `stopAfter` episodes ran). */
@@ -217,6 +222,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
     stepsThisProcess: 0,
     episodesThisProcess: 0,
     lastTrain: null,
+    checkpoints: new CheckpointSchedule(run.config),
   };
   try {
     if (run.resumedFrom !== null && run.resumedFrom < run.config.episodes) announce(`resuming at episode ${run.resumedFrom + 1}`);
@@ -451,7 +457,8 @@ async function endRound(s: TrainingSession, round: RoundStats, results: readonly
   // The episode loop may run on resolved promises alone; one turn of the event loop per round
   // lets a signal handler (Ctrl-C) run, so that this round's checkpoint is the one a stop keeps.
   if (s.options.signal && !s.options.signal.aborted) await new Promise((resolve) => setImmediate(resolve));
-  if (crossed(config.checkpointEvery) || last || s.options.signal?.aborted) await checkpointRun(s);
+  const stopping = last || s.pruned === true || s.options.signal?.aborted === true || (s.options.stopAfter !== undefined && s.episodesThisProcess >= s.options.stopAfter);
+  if (s.checkpoints.due(before, trainer.episode, stopping)) await checkpointRun(s);
 }
 
 /** Evaluates the agent's policy on held-out seeds (on the training env when it is a plain Env). */
@@ -471,6 +478,7 @@ async function evaluateRun(s: TrainingSession): Promise<void> {
 async function checkpointRun(s: TrainingSession): Promise<void> {
   const state = await s.agent.getState();
   writeRunCheckpoint(s, state, { agentId: s.agent.id, layout: s.layout, scenario: checkpointScenario(s.scenario) });
+  s.checkpoints.written();
 }
 
 /** The run's summary (written to summary.json once the run has finished); disposes of the agent. */

@@ -65,7 +65,8 @@ describe('ns3ts train', () => {
 
   it('a run killed with SIGKILL mid-training resumes from an intact checkpoint and ends as if never killed', async () => {
     const runDir = join(dir, 'killed');
-    const args = ['train', '--scenario', scenarioFile, '--out', dir, '--run-id', 'killed', '--seed', '5', '--backend', 'wasm', '--no-progress'];
+    // A checkpoint after every episode (no time floor), so that the kill finds one past episode 1.
+    const args = ['train', '--scenario', scenarioFile, '--out', dir, '--run-id', 'killed', '--seed', '5', '--backend', 'wasm', '--no-progress', '--checkpoint-seconds', '0'];
     const { child, done } = start(args);
     // Kill once at least two episodes are checkpointed, and before the run is over.
     const deadline = Date.now() + 60_000;

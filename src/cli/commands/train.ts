@@ -5,7 +5,7 @@ import { serveLiveReport, type LiveServer } from '../../report/index.js';
 import { train, type TrainSummary } from '../../train/index.js';
 import { InputError, log } from '../../util/index.js';
 import { abortOnSignals } from '../signals.js';
-import { integerOption, repeatableOption } from '../options.js';
+import { integerOption, numberOption, repeatableOption } from '../options.js';
 import { FAMILY_SET_OPTION_HELP, withFamilyOverrides } from '../scenario-overrides.js';
 
 interface TrainCliOptions {
@@ -20,6 +20,7 @@ interface TrainCliOptions {
   evalEvery?: number;
   evalEpisodes?: number;
   checkpointEvery: number;
+  checkpointSeconds?: number;
   json: boolean;
   progress: boolean;
   live: boolean;
@@ -79,6 +80,11 @@ export function register(program: Command): void {
     .option('--eval-every <n>', "evaluate every n episodes (default: the scenario's training.evalEvery; 0 = never)", integerOption('--eval-every'))
     .option('--eval-episodes <n>', "episodes per evaluation (default: the scenario's training.evalEpisodes)", integerOption('--eval-episodes', { min: 1 }))
     .option('--checkpoint-every <n>', 'checkpoint every n episodes (the last one always)', integerOption('--checkpoint-every', { min: 1 }), 1)
+    .option(
+      '--checkpoint-seconds <s>',
+      'at most one checkpoint due by --checkpoint-every per s seconds: what a crash can lose (default 10; 0 = every due one; Ctrl-C and the last episode always checkpoint)',
+      numberOption('--checkpoint-seconds', { min: 0 }),
+    )
     .option('--set <path=value>', FAMILY_SET_OPTION_HELP, repeatableOption, [])
     .option('--sim-executor <local|slurm>', 'where ns-3 simulators run: local processes or one Slurm job array (= --set ns3.simExecutor=...; see docs/cluster.md)')
     .option('--simulators <n>', 'ns-3 simulators stepped together as one vector env (= --set ns3.simulators=n)', integerOption('--simulators', { min: 1 }))
@@ -130,6 +136,7 @@ export function register(program: Command): void {
           outDir: options.out,
           ...(options.backend === undefined ? {} : { backend: options.backend }),
           checkpointEvery: options.checkpointEvery,
+          ...(options.checkpointSeconds === undefined ? {} : { checkpointSeconds: options.checkpointSeconds }),
           progress: options.progress,
           announce: log.info,
           signal: stop.signal,
