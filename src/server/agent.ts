@@ -15,7 +15,7 @@ export interface AgentOptions {
   maxEpisodes?: number;
   seed: number;
   quiet?: boolean;
-  /** The server's socket (GymServerOptions.transport); default 'zeromq' (the native one has not measurably won yet). */
+  /** The server's socket (GymServerOptions.transport); default 'auto' (the addon's libzmq socket when built with it). */
   socket?: ServerTransport;
   /** Exit non-zero at the end when any session ended with an error or a frame was refused. */
   strict?: boolean;
@@ -139,7 +139,7 @@ export async function runAgent(
     mode: options.mode,
     initTimeoutMs: timeoutMs,
     stepTimeoutMs: timeoutMs,
-    transport: options.socket ?? 'zeromq',
+    transport: options.socket ?? 'auto',
     limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const endpoint = await server.listen();
