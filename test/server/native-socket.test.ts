@@ -1,6 +1,6 @@
 // The server on the addon's libzmq ROUTER socket (GymServer transport 'native', what `ns3ts agent`
 // uses by default when the addon has it): real sockets, simulators in child processes.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeZmqRouter } from '../../src/native/index.js';
 import { Box, Discrete, ndarray } from '../../src/env/index.js';
@@ -125,6 +125,14 @@ describe('synchronous answers (Session.answerWith)', () => {
   }, 60_000);
 });
 
+/** `ns3ts agent --socket native --endpoint <endpoint> ...rest` in a child process, once it listens. */
+async function startAgent([endpoint, ...rest]: string[]): Promise<ChildProcess> {
+  const self = selfCommand();
+  const agent = spawn(self.command, [...self.args, 'agent', '--endpoint', endpoint!, ...rest, '--socket', 'native'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForLine(agent, /^listening on/, 60_000);
+  return agent;
+}
+
 describe.skipIf(!available)('native agent socket: more than one simulator, big frames, signals', () => {
   it('a frame larger than the reused receive buffer is served as well (simulator in the same process)', async () => {
     const ipc = ipcEndpoint();
@@ -158,11 +166,9 @@ describe.skipIf(!available)('native agent socket: more than one simulator, big f
   it('`ns3ts agent --socket native --mode router --max-episodes 3` serves three simulators at once and exits 0', async () => {
     const ipc = ipcEndpoint();
     try {
-      const self = selfCommand();
-      const agent = spawn(self.command, [...self.args, 'agent', '--endpoint', ipc.endpoint, '--mode', 'router', '--max-episodes', '3', '--timeout', '30', '--socket', 'native'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const agent = await startAgent([ipc.endpoint, '--mode', 'router', '--max-episodes', '3', '--timeout', '30']);
       let stdout = '';
-      agent.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      await waitForLine(agent, /^listening on/, 60_000);
+      agent.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
       const sims = [0, 1, 2].map(() => spawnSimChild([ipc.endpoint, '100', 'gameover']));
       expect((await waitForExit(agent)).code).toBe(0);
       expect(stdout).toMatch(/done: 3 episode\(s\), 297 step\(s\)/);
@@ -175,18 +181,15 @@ describe.skipIf(!available)('native agent socket: more than one simulator, big f
   it('SIGINT before a simulator comes and SIGTERM while a state is awaited end `ns3ts agent --socket native` promptly', async () => {
     const ipc = ipcEndpoint();
     try {
-      const self = selfCommand();
-      const args = [...self.args, 'agent', '--endpoint', ipc.endpoint, '--timeout', '60', '--socket', 'native'];
-      const idle = spawn(self.command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      await waitForLine(idle, /^listening on/, 60_000);
+      const args = [ipc.endpoint, '--timeout', '60'];
+      const idle = await startAgent(args);
       await new Promise((r) => setTimeout(r, 200));
       let sent = Date.now();
       idle.kill('SIGINT');
       expect((await waitForExit(idle)).signal).toBe('SIGINT');
       expect(Date.now() - sent).toBeLessThan(2000);
 
-      const busy = spawn(self.command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      await waitForLine(busy, /^listening on/, 60_000);
+      const busy = await startAgent(args);
       const sim = spawnSimChild([ipc.endpoint, 'forever']);
       await waitForLine(sim, /^step 20$/, 60_000);
       sim.kill('SIGSTOP'); // the agent now waits for a state that does not come
