@@ -34,8 +34,8 @@ export interface Ns3AgentRow {
 /**
  * cpp-echo: the ceiling; js-echo: the same bare echo on zeromq.js (bench/js-echo-agent.ts), the
  * ceiling of any agent on zeromq.js; ns3ts-agent: the CLI with `--socket auto` (the addon's
- * libzmq socket when built); ns3ts-agent-zeromq: the CLI on zeromq.js (`--socket zeromq`, its
- * default); remote-env: a RemoteEnv loop in this process.
+ * libzmq socket when built; the CLI's default); ns3ts-agent-zeromq: the CLI on zeromq.js
+ * (`--socket zeromq`); remote-env: a RemoteEnv loop in this process.
  */
 export type Ns3AgentName = 'cpp-echo' | 'js-echo' | 'ns3ts-agent' | 'ns3ts-agent-zeromq' | 'remote-env';
 const AGENTS: readonly Ns3AgentName[] = ['cpp-echo', 'js-echo', 'ns3ts-agent', 'ns3ts-agent-zeromq', 'remote-env'];

@@ -4,6 +4,11 @@
 // a state therefore leaves in the same turn of the loop that received the state, without the
 // promise and libuv poll wake-up per message of zeromq.js.
 //
+// receiveInto(timeoutMs, frame, peer) is the per-step form: a REQ peer's message [routing id,
+// empty, payload] lands in two buffers the caller reuses (no object per message), waiting in a
+// blocking zmq_msg_recv bounded by ZMQ_RCVTIMEO, as a C++ agent's zmq_recv does; any other
+// message (another shape, a payload bigger than `frame`) is kept for receive() to hand out.
+//
 // A socket monitor counts connections accepted and lost (the server's only use of zeromq.js's
 // socket events); connectionEvents() hands out the counts since its last call. No CURVE: the
 // server keeps zeromq.js wherever CURVE is on.
@@ -34,6 +39,7 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "ZmqRouter",
                        {InstanceMethod("bind", &ZmqRouterWrap::Bind), InstanceMethod("receive", &ZmqRouterWrap::Receive),
+                        InstanceMethod("receiveInto", &ZmqRouterWrap::ReceiveInto),
                         InstanceMethod("send", &ZmqRouterWrap::Send),
                         InstanceMethod("connectionEvents", &ZmqRouterWrap::ConnectionEvents),
                         InstanceMethod("close", &ZmqRouterWrap::Close),
@@ -80,6 +86,10 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
   void* monitor_ = nullptr;
   std::uint32_t accepted_ = 0;
   std::uint32_t disconnected_ = 0;
+  // ZMQ_RCVTIMEO as last set (-1: libzmq's default, wait forever; never used here).
+  int receiveTimeout_ = -1;
+  // A message receiveInto() took off the socket but could not hand out: receive() returns it first.
+  std::vector<std::string> pending_;
 
   void Shut() {
     if (socket_) zmq_socket_monitor(socket_, nullptr, 0);
@@ -87,6 +97,13 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
     if (socket_) zmq_close(socket_);
     monitor_ = nullptr;
     socket_ = nullptr;
+    pending_.clear();
+  }
+
+  static double TimeoutArg(const Napi::CallbackInfo& info) {
+    const double timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -2;
+    if (!(timeout >= 0 && timeout <= 60000)) throw Napi::TypeError::New(info.Env(), "timeoutMs: expected a number of milliseconds in [0, 60000]");
+    return timeout;
   }
 
   void RequireOpen(const Napi::Env& env, const char* what) {
@@ -142,8 +159,13 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
   Napi::Value Receive(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     RequireOpen(env, "receive");
-    const double timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -2;
-    if (!(timeout >= 0 && timeout <= 60000)) throw Napi::TypeError::New(env, "timeoutMs: expected a number of milliseconds in [0, 60000]");
+    const double timeout = TimeoutArg(info);
+    if (!pending_.empty()) {
+      Napi::Array out = Napi::Array::New(env, pending_.size());
+      for (uint32_t i = 0; i < pending_.size(); ++i) out.Set(i, Napi::Buffer<char>::Copy(env, pending_[i].data(), pending_[i].size()));
+      pending_.clear();
+      return out;
+    }
     // First without waiting: a state that is already queued costs no poll.
     Napi::Value got = TryReceive(env);
     if (!got.IsNull() || timeout == 0) {
@@ -159,6 +181,89 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
     if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
     if (items[0].revents & ZMQ_POLLIN) return TryReceive(env);
     return env.Null();
+  }
+
+  // receiveInto(timeoutMs, frame, peer) -> the payload's length, with the payload copied into
+  // `frame` and the routing id into `peer` as [length, bytes...] (peer holds at least 256 bytes:
+  // ids are at most 255); kNothing when nothing arrived within timeoutMs; kTakeWithReceive when a
+  // message arrived that is not [id, empty, payload fitting `frame`] (receive() hands it out).
+  // Connection events are not read here: connectionEvents() reads them.
+  static constexpr int kNothing = -1;
+  static constexpr int kTakeWithReceive = -2;
+
+  Napi::Value ReceiveInto(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireOpen(env, "receiveInto");
+    const double timeout = TimeoutArg(info);
+    if (info.Length() < 3 || !info[1].IsTypedArray() || !info[2].IsTypedArray()) {
+      throw Napi::TypeError::New(env, "receiveInto(timeoutMs, frame, peer): expected a number and two Uint8Arrays");
+    }
+    auto frame = info[1].As<Napi::Uint8Array>();
+    auto peer = info[2].As<Napi::Uint8Array>();
+    if (peer.ByteLength() < 256) throw Napi::RangeError::New(env, "peer: expected a Uint8Array of at least 256 bytes");
+    if (!pending_.empty()) return Napi::Number::New(env, kTakeWithReceive);
+    const int wait = static_cast<int>(timeout);
+    if (wait != receiveTimeout_) {
+      zmq_setsockopt(socket_, ZMQ_RCVTIMEO, &wait, sizeof wait);
+      receiveTimeout_ = wait;
+    }
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    if (zmq_msg_recv(&part, socket_, 0) < 0) {
+      const int err = zmq_errno();
+      zmq_msg_close(&part);
+      // EINTR: a signal; the caller yields to the event loop, where its handler runs.
+      if (err == EAGAIN || err == EINTR) return Napi::Number::New(env, kNothing);
+      throw Napi::Error::New(env, std::string("zmq_msg_recv: ") + zmq_strerror(err));
+    }
+    // The other parts of a message arrive with its first (ZeroMQ delivers messages whole).
+    int index = 0;
+    bool fits = true;
+    std::size_t payloadSize = 0;
+    std::vector<std::string> parts;
+    for (;;) {
+      const auto* data = static_cast<const std::uint8_t*>(zmq_msg_data(&part));
+      const std::size_t size = zmq_msg_size(&part);
+      const bool more = zmq_msg_more(&part);
+      if (fits) {
+        if (index == 0 && more && size <= 255) {
+          peer.Data()[0] = static_cast<std::uint8_t>(size);
+          std::memcpy(peer.Data() + 1, data, size);
+        } else if (index == 1 && more && size == 0) {
+        } else if (index == 2 && !more && size <= frame.ByteLength()) {
+          std::memcpy(frame.Data(), data, size);
+          payloadSize = size;
+        } else {
+          // Not the per-step shape: keep the whole message, the parts read so far included.
+          fits = false;
+          if (index >= 1) parts.emplace_back(reinterpret_cast<const char*>(peer.Data() + 1), peer.Data()[0]);
+          if (index >= 2) parts.emplace_back();
+        }
+      }
+      if (!fits) parts.emplace_back(reinterpret_cast<const char*>(data), size);
+      zmq_msg_close(&part);
+      ++index;
+      if (!more) break;
+      zmq_msg_init(&part);
+      while (zmq_msg_recv(&part, socket_, ZMQ_DONTWAIT) < 0) {
+        if (zmq_errno() != EINTR) {
+          const std::string why = zmq_strerror(zmq_errno());
+          zmq_msg_close(&part);
+          throw Napi::Error::New(env, "zmq_msg_recv: " + why);
+        }
+      }
+    }
+    if (fits && index != 3) {
+      // Fewer than three parts: hand out what came, as receive() would.
+      fits = false;
+      parts.emplace_back(reinterpret_cast<const char*>(peer.Data() + 1), peer.Data()[0]);
+      if (index >= 2) parts.emplace_back();
+    }
+    if (!fits) {
+      pending_ = std::move(parts);
+      return Napi::Number::New(env, kTakeWithReceive);
+    }
+    return Napi::Number::New(env, static_cast<double>(payloadSize));
   }
 
   Napi::Value TryReceive(const Napi::Env& env) {

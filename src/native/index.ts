@@ -40,4 +40,4 @@ export {
   type QuantizeOptions,
   type Int8KernelName,
 } from './quantized.js';
-export { nativeZmqRouter, type NativeZmqRouter } from './zmq-router.js';
+export { nativeZmqRouter, PEER_ID_BYTES, RECEIVE_NOTHING, RECEIVE_WITH_RECEIVE, type NativeZmqRouter } from './zmq-router.js';

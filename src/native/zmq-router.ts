@@ -13,6 +13,15 @@ export interface NativeZmqRouter {
    * `timeoutMs` (blocks the thread that long; 0 does not wait).
    */
   receive(timeoutMs: number): Buffer[] | null;
+  /**
+   * The per-step receive, allocation-free: a REQ peer's message [routing id, empty, payload]
+   * lands in the caller's buffers — the payload in `frame`, the routing id in `peer` as
+   * [length, bytes...] (`peer` holds at least 256 bytes) — and the payload's length is returned.
+   * RECEIVE_NOTHING when nothing arrived within `timeoutMs` (the thread blocks that long, as
+   * `receive`), RECEIVE_WITH_RECEIVE when a message of another shape (or a payload larger than
+   * `frame`) arrived: `receive(0)` then returns it.
+   */
+  receiveInto(timeoutMs: number, frame: Uint8Array, peer: Uint8Array): number;
   /** Sends [peer, empty, payload]; false when the peer is gone or its queue is full. */
   send(peer: Uint8Array, payload: Uint8Array): boolean;
   /** Connections accepted and lost since the last call. */
@@ -20,6 +29,13 @@ export interface NativeZmqRouter {
   close(): void;
   readonly closed: boolean;
 }
+
+/** receiveInto(): nothing arrived within the wait. */
+export const RECEIVE_NOTHING = -1;
+/** receiveInto(): a message arrived that receive(0) hands out (not the per-step shape, or too large). */
+export const RECEIVE_WITH_RECEIVE = -2;
+/** The smallest `peer` buffer receiveInto() takes: a length byte and up to 255 bytes of routing id. */
+export const PEER_ID_BYTES = 256;
 
 type RouterClass = new (options: { maxMessageSize: number }) => NativeZmqRouter;
 

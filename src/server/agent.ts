@@ -5,7 +5,7 @@ import { Box, Dict, Discrete, Tuple, ndarray, type BoxDtype, type GymSpace } fro
 import { InputError, Ns3tsError, Rng } from '../util/index.js';
 import { isLoopbackEndpoint } from './endpoint.js';
 import { GymServer, type ServerError, type ServerMode, type ServerTransport } from './gym-server.js';
-import type { Session } from './session.js';
+import type { Session, SessionEvent, SessionState } from './session.js';
 
 export interface AgentOptions {
   endpoint: string;
@@ -15,7 +15,7 @@ export interface AgentOptions {
   maxEpisodes?: number;
   seed: number;
   quiet?: boolean;
-  /** The server's socket (GymServerOptions.transport); default 'zeromq' (the native one has not measurably won yet). */
+  /** The server's socket (GymServerOptions.transport); default 'auto' (the addon's libzmq socket when built with it). */
   socket?: ServerTransport;
   /** Exit non-zero at the end when any session ended with an error or a frame was refused. */
   strict?: boolean;
@@ -139,7 +139,7 @@ export async function runAgent(
     mode: options.mode,
     initTimeoutMs: timeoutMs,
     stepTimeoutMs: timeoutMs,
-    transport: options.socket ?? 'zeromq',
+    transport: options.socket ?? 'auto',
     limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const endpoint = await server.listen();
@@ -185,30 +185,33 @@ export async function runAgent(
     // True from a soft reset until the new episode's first state: a simulator that stops there
     // (its own episode budget is spent) finished normally.
     let betweenEpisodes = false;
-    for (;;) {
-      const event = await session.nextEvent(timeoutMs);
-      if (event.kind === 'end') {
-        if (event.reason === 'closed' || event.reason === 'server-closed') return;
-        if (betweenEpisodes && (event.reason === 'disconnected' || event.reason === 'simulator-exited' || event.reason === 'timeout')) {
-          // ZeroMQ reports a lost connection only when it was the endpoint's last one; with others
-          // still connected, a simulator that stopped at a reset is seen by its silence instead.
-          if (event.reason === 'timeout') log(`simulator ${session.simProcessId} started no episode after its reset within ${options.timeout} s; session closed`);
-          startEpisodes(-1);
-          return;
-        }
-        if (options.mode === 'router') {
-          // One simulator's failure is its own: report it, keep serving the others.
-          failures++;
-          startEpisodes(-1);
-          report(`ns3ts agent: session ${session.id} of simulator ${session.simProcessId} (connection ${session.connection}) ended: ${event.reason}: ${event.message}`);
-          return;
-        }
-        if (event.reason === 'protocol-error') throw new Ns3tsError(`protocol error: ${event.message}`);
-        if (event.reason === 'timeout') throw new Ns3tsError(`simulator ${session.simProcessId} went silent: no state within ${options.timeout} s`);
-        throw new Ns3tsError(`episode cut: ${event.message}`);
+    /** How the session ended: returns when the run goes on, throws when it fails. */
+    const ended = (event: Extract<SessionEvent, { kind: 'end' }>): void => {
+      if (event.reason === 'closed' || event.reason === 'server-closed') return;
+      if (betweenEpisodes && (event.reason === 'disconnected' || event.reason === 'simulator-exited' || event.reason === 'timeout')) {
+        // ZeroMQ reports a lost connection only when it was the endpoint's last one; with others
+        // still connected, a simulator that stopped at a reset is seen by its silence instead.
+        if (event.reason === 'timeout') log(`simulator ${session.simProcessId} started no episode after its reset within ${options.timeout} s; session closed`);
+        startEpisodes(-1);
+        return;
       }
+      if (options.mode === 'router') {
+        // One simulator's failure is its own: report it, keep serving the others.
+        failures++;
+        startEpisodes(-1);
+        report(`ns3ts agent: session ${session.id} of simulator ${session.simProcessId} (connection ${session.connection}) ended: ${event.reason}: ${event.message}`);
+        return;
+      }
+      if (event.reason === 'protocol-error') throw new Ns3tsError(`protocol error: ${event.message}`);
+      if (event.reason === 'timeout') throw new Ns3tsError(`simulator ${session.simProcessId} went silent: no state within ${options.timeout} s`);
+      throw new Ns3tsError(`episode cut: ${event.message}`);
+    };
+    /**
+     * Answers one state (an action, or at game over a reset or the stop); a promise only when the
+     * external policy's action is one.
+     */
+    const answer = (state: SessionState): Promise<void> | undefined => {
       betweenEpisodes = false;
-      const state = event.state;
       if (episodeSteps === 0) episodeStart = performance.now();
       if (episodeSteps > 0) episodeReward += state.reward;
       if (state.gameOver) {
@@ -224,16 +227,41 @@ export async function runAgent(
           episodeSteps = 0;
           episodeReward = 0;
           betweenEpisodes = true;
-          continue;
+          return undefined;
         }
         session.stop('closed', 'episode over');
-        return;
+        return undefined;
       }
-      let action = choose ? choose(actionSpace, rng) : external!.act(state.obs, episodeSteps);
-      if (action instanceof Promise) action = await action;
+      const action = choose ? choose(actionSpace, rng) : external!.act(state.obs, episodeSteps);
+      if (action instanceof Promise) return action.then(actNow);
+      actNow(action);
+      return undefined;
+    };
+    const actNow = (action: unknown): void => {
       session.act(action);
       episodeSteps++;
       steps++;
+    };
+    // Every state is answered where it arrives (no promise per step when the policy is
+    // synchronous); what follows only waits for the session's end.
+    let failed: Error | null = null;
+    const fail = (err: unknown): void => {
+      failed ??= err as Error;
+      session.stop('closed', `the policy failed: ${(err as Error).message}`);
+    };
+    session.answerWith((state) => {
+      try {
+        answer(state)?.catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+    });
+    for (;;) {
+      const event = await session.nextEvent(timeoutMs);
+      if (failed) throw failed;
+      if (event.kind === 'end') return ended(event);
+      // A state queued before the session ended (nextEvent hands those out first).
+      await answer(event.state);
     }
   };
 

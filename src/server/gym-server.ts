@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import { InputError, Ns3tsError } from '../util/index.js';
-import { nativeZmqRouter, type NativeZmqRouter } from '../native/index.js';
+import { nativeZmqRouter, PEER_ID_BYTES, RECEIVE_NOTHING, RECEIVE_WITH_RECEIVE, type NativeZmqRouter } from '../native/index.js';
 import { decodeSimInitMsg, encodeSimInitAck, resolveWireLimits, spaceFromWire, type WireLimits } from '../wire/index.js';
 import { connectEndpoint, formatCapabilities, normalizeEndpoint } from './endpoint.js';
 import { removeIpcSocketFile } from './ipc-socket.js';
@@ -96,6 +96,19 @@ const NATIVE_SPIN_TURNS = 64;
 
 /** With frames arriving back to back, the native loop reads its connection counts every this many frames. */
 const NATIVE_EVENTS_EVERY = 64;
+
+/**
+ * While states are answered synchronously (Session.answerWith), the native loop serves them back
+ * to back and yields to the event loop once this many milliseconds have passed since it last did:
+ * timers (session timeouts, the disconnect check) and signal handlers run at least this often.
+ */
+const NATIVE_PASS_MS = 5;
+
+/**
+ * The native loop's reused receive buffer: per-step frames up to this size land in it; a larger
+ * one (a big observation, a handshake with large spaces) comes as its own Buffer instead.
+ */
+const NATIVE_FRAME_BYTES = 64 * 1024;
 
 /**
  * The agent side of the ns3-gym protocol: binds, receives SimInitMsg from simulators and hands
@@ -383,39 +396,71 @@ export class GymServer extends EventEmitter implements SessionHost {
   }
 
   /**
-   * The native socket's loop: waits in zmq_poll (at most NATIVE_WAIT_MS) while no reply is owed,
-   * handles the frame, then gives the session's consumer a microtask turn to answer, so that
-   * the answer leaves before the next wait. While a reply is still owed (a consumer that needs
-   * more than microtasks: an asynchronous policy) it polls without waiting and yields to the
-   * event loop instead of blocking.
+   * The native socket's loop: waits in libzmq (at most NATIVE_WAIT_MS) while no reply is owed,
+   * receives the state into a reused buffer and hands it to its session. A session answered by
+   * a synchronous handler (Session.answerWith) has replied by the time deliver() returns, so the
+   * loop goes straight back to waiting: receive, decode, policy, encode and send in one pass,
+   * yielding to the event loop every NATIVE_PASS_MS. Any other consumer gets a microtask turn to
+   * answer; while a reply is still owed (a consumer that needs more than microtasks) the loop
+   * polls without waiting and yields to the event loop instead of blocking.
    */
   private async nativeReceiveLoop(socket: NativeZmqRouter): Promise<void> {
+    const frame = Buffer.allocUnsafe(NATIVE_FRAME_BYTES);
+    const peer = Buffer.alloc(PEER_ID_BYTES);
     let owedTurns = 0;
     let sinceEvents = 0;
+    let yielded = performance.now();
     while (!this.closed) {
       const owed = this.replyOwed();
-      let frames: Buffer[] | null;
+      let size: number;
       try {
-        frames = socket.receive(owed ? 0 : NATIVE_WAIT_MS);
+        size = socket.receiveInto(owed ? 0 : NATIVE_WAIT_MS, frame, peer);
       } catch (err) {
         if (this.closed || socket.closed) return;
         this.recordError(null, `receive failed: ${(err as Error).message}`);
-        frames = null;
+        size = RECEIVE_NOTHING;
       }
-      if (frames === null || ++sinceEvents >= NATIVE_EVENTS_EVERY) {
+      if (size === RECEIVE_NOTHING || ++sinceEvents >= NATIVE_EVENTS_EVERY) {
         sinceEvents = 0;
         const [accepted, lost] = socket.connectionEvents();
         if (accepted > 0 || lost > 0) this.connectionEvents(accepted, lost);
       }
-      if (frames === null) {
+      if (size === RECEIVE_NOTHING) {
         owedTurns = owed ? owedTurns + 1 : 0;
         await (owedTurns > NATIVE_SPIN_TURNS ? sleep(1) : nextTurn());
+        yielded = performance.now();
         continue;
       }
       owedTurns = 0;
-      this.handleMessage(frames);
-      await undefined;
+      if (size === RECEIVE_WITH_RECEIVE) {
+        const frames = socket.receive(0);
+        if (frames) this.handleMessage(frames);
+      } else {
+        this.handleNativeFrame(peer, frame.subarray(0, size));
+      }
+      if (this.replyOwed()) await undefined;
+      if (performance.now() - yielded >= NATIVE_PASS_MS) {
+        await nextTurn();
+        yielded = performance.now();
+      }
     }
+  }
+
+  /**
+   * A per-step frame from the native socket, still in the loop's reused buffers: a state from the
+   * connection of a running session goes to it as it is (deliver() decodes it before returning);
+   * anything else takes the general path with copies of its own.
+   */
+  private handleNativeFrame(peer: Buffer, frame: Buffer): void {
+    if (!looksLikeSimInit(frame)) {
+      const current = this.mode === 'rep' ? this.repSession : this.byPeer.get(peer.toString('hex', 1, 1 + peer[0]!));
+      if (current && !current.ended && current.peer !== null && isRoutingId(current.peer, peer)) {
+        current.deliver(frame);
+        return;
+      }
+    }
+    const id = Buffer.from(peer.subarray(1, 1 + peer[0]!));
+    this.handleFrame(id, id.toString('hex'), Buffer.from(frame));
   }
 
   /** True when a session waits for our answer to a state it sent. */
@@ -490,6 +535,14 @@ export class GymServer extends EventEmitter implements SessionHost {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Whether `id` is the routing id held in `lengthPrefixed` ([length, bytes...], as receiveInto writes it). */
+function isRoutingId(id: Buffer, lengthPrefixed: Buffer): boolean {
+  const n = lengthPrefixed[0]!;
+  if (id.length !== n) return false;
+  for (let i = 0; i < n; i++) if (id[i] !== lengthPrefixed[i + 1]) return false;
+  return true;
+}
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

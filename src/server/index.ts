@@ -8,6 +8,7 @@ export {
   type SessionEndReason,
   type SessionEvent,
   type SessionState,
+  type StateHandler,
 } from './session.js';
 export {
   SimulatorPeer,

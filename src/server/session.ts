@@ -69,6 +69,12 @@ export interface SessionHost {
 let nextSessionNumber = 1;
 
 /**
+ * Answers one state where it is delivered (Session.answerWith): calls `act`, `requestReset` or
+ * `stop` on the session, or starts work that does so later.
+ */
+export type StateHandler<O = unknown> = (state: SessionState<O>) => void;
+
+/**
  * One simulator's connection, from its SimInitMsg to its last state. The protocol alternates:
  * the simulator sends a state and blocks until the agent answers (the deferred reply); `act`,
  * `stop` and `requestReset` are those answers. `nextEvent` waits for the next state or the end.
@@ -94,6 +100,10 @@ export class Session<O = unknown, A = unknown> {
    */
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
+  /** Set by answerWith: states go to it, not to nextEvent. */
+  private handler: StateHandler<O> | null = null;
+  /** When the wait began or the last state arrived (performance.now()), for the handler's timeout. */
+  private lastHeard = 0;
 
   constructor(
     private readonly host: SessionHost,
@@ -173,7 +183,40 @@ export class Session<O = unknown, A = unknown> {
       this.awaiting = false;
       this.finalStateSent = true;
     }
-    this.push({ kind: 'state', state });
+    if (this.handler) this.handOver(this.handler, state);
+    else this.push({ kind: 'state', state });
+  }
+
+  /**
+   * Answers every state from now on with `handler`, called where the state is delivered: with
+   * a handler that answers synchronously (act, requestReset or stop before it returns), the
+   * server's native loop receives, decodes, answers and sends in one pass, with no promise and
+   * no turn of the event loop per step. States no longer go to nextEvent, which then waits for
+   * the session's end only (its timeout still counts from the last state); a state already
+   * queued is handed over at once. A handler that throws stops the session ('closed', with the
+   * error's message).
+   */
+  answerWith(handler: StateHandler<O>): void {
+    if (this.handler) throw new Ns3tsError(`session ${this.id}: answerWith() was already called`);
+    this.handler = handler;
+    this.lastHeard = performance.now();
+    // An ended session keeps its queue for nextEvent (its states, then the end).
+    if (this.endInfo) return;
+    for (let event = this.queue[0]; event?.kind === 'state'; event = this.queue[0]) {
+      this.queue.shift();
+      this.handOver(handler, event.state);
+    }
+  }
+
+  private handOver(handler: StateHandler<O>, state: SessionState<O>): void {
+    this.lastHeard = performance.now();
+    try {
+      handler(state);
+    } catch (err) {
+      this.stop('closed', `the state handler failed: ${(err as Error).message}`);
+      return;
+    }
+    if (this.finalStateSent && !this.endInfo) this.end('finished', `episode ended (${state.reason ?? 'game over'})`);
   }
 
   /** Waits for the next state or the end of the session; a timeout ends the session. */
@@ -183,6 +226,7 @@ export class Session<O = unknown, A = unknown> {
     if (this.endInfo) return Promise.resolve({ kind: 'end', ...this.endInfo });
     if (this.waiter) return Promise.reject(new Ns3tsError(`session ${this.id}: nextEvent() is already waiting`));
     return new Promise((resolve) => {
+      this.lastHeard = performance.now();
       this.armTimer(timeoutMs);
       this.waiter = (event) => resolve(this.consumed(event));
     });
@@ -199,7 +243,16 @@ export class Session<O = unknown, A = unknown> {
   }
 
   private readonly onTimeout = (): void => {
-    if (this.waiter) this.end('timeout', `no state from simulator ${this.simProcessId} within ${this.timerMs} ms`);
+    if (!this.waiter) return;
+    if (this.handler) {
+      // States went to the handler meanwhile (without re-arming the timer each step): wait out the rest.
+      const left = this.lastHeard + this.timerMs - performance.now();
+      if (left > 1) {
+        this.timer = setTimeout(this.onTimeout, left);
+        return;
+      }
+    }
+    this.end('timeout', `no state from simulator ${this.simProcessId} within ${this.timerMs} ms`);
   };
 
   private consumed(event: SessionEvent<O>): SessionEvent<O> {

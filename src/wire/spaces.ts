@@ -174,6 +174,11 @@ function boxToWireData(space: Box, value: unknown, where: string): WireData {
   }
 }
 
+/** A Box container's element count against the declared space (a module function: no closure per decoded state). */
+function checkLength(space: Box, n: number, where: string): void {
+  if (n !== space.size) throw new InputError(`${where}.length`, n, `${space.size} elements (declared ${space.describe()})`);
+}
+
 function boxFromWireData(space: Box, data: WireData, where: string): NdArray {
   const info = dtypeInfo(space.dtype);
   const wire = WIRE_DTYPE[space.dtype];
@@ -184,12 +189,9 @@ function boxFromWireData(space: Box, data: WireData, where: string): NdArray {
     throw new InputError(`${where}.shape`, data.shape, `[${space.shape.join(', ')}] (declared ${space.describe()})`);
   }
   const out = new info.ctor(space.size);
-  const checkLength = (n: number): void => {
-    if (n !== space.size) throw new InputError(`${where}.length`, n, `${space.size} elements (declared ${space.describe()})`);
-  };
   if (wire === 'FLOAT' || wire === 'DOUBLE') {
     const src = (wire === 'FLOAT' ? data.floatData : data.doubleData) ?? [];
-    checkLength(src.length);
+    checkLength(space, src.length, where);
     const dst = out as Float32Array | Float64Array;
     for (let i = 0; i < src.length; i++) {
       const v = src[i] as number;
@@ -200,16 +202,16 @@ function boxFromWireData(space: Box, data: WireData, where: string): NdArray {
     const exact = wire === 'INT' ? data.int64Data : data.uint64Data;
     const dst = out as BigInt64Array | BigUint64Array;
     if (exact && exact.length > 0) {
-      checkLength(exact.length);
+      checkLength(space, exact.length, where);
       for (let i = 0; i < exact.length; i++) dst[i] = exact[i] as bigint;
     } else {
       const src = (wire === 'INT' ? data.intData : data.uintData) ?? [];
-      checkLength(src.length);
+      checkLength(space, src.length, where);
       for (let i = 0; i < src.length; i++) dst[i] = BigInt(src[i] as number);
     }
   } else {
     const src = (wire === 'INT' ? data.intData : data.uintData) ?? [];
-    checkLength(src.length);
+    checkLength(space, src.length, where);
     const dst = out as Int32Array;
     for (let i = 0; i < src.length; i++) {
       const v = src[i] as number;

@@ -1,9 +1,10 @@
 // The server on the addon's libzmq ROUTER socket (GymServer transport 'native', what `ns3ts agent`
 // uses by default when the addon has it): real sockets, simulators in child processes.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeZmqRouter } from '../../src/native/index.js';
-import { GymServer } from '../../src/server/index.js';
+import { Box, Discrete, ndarray } from '../../src/env/index.js';
+import { GymServer, SimulatorPeer } from '../../src/server/index.js';
 import { selfCommand } from '../../src/util/index.js';
 import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from './helpers.js';
 
@@ -69,4 +70,137 @@ describe.skipIf(!available)('native agent socket', () => {
     const keys = { publicKey: 'rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7', secretKey: 'JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6', clientPublicKeys: ['Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID'] };
     expect(() => new GymServer({ transport: 'native', curve: keys })).toThrow(/transport: got "?native"?, expected 'zeromq' or 'auto' with CURVE/);
   });
+});
+
+describe('synchronous answers (Session.answerWith)', () => {
+  const transports = available ? (['native', 'zeromq'] as const) : (['zeromq'] as const);
+
+  it.each(transports)('%s socket: a handler answers every state where it arrives; the observations it kept are intact', async (transport) => {
+    const ipc = ipcEndpoint();
+    try {
+      const server = new GymServer({ endpoint: ipc.endpoint, transport });
+      const endpoint = await server.listen();
+      const sim = spawnSimChild([endpoint, '200', 'gameover']);
+      const session = await server.acceptSession({ timeoutMs: 30_000 });
+      const kept: number[][] = [];
+      session.answerWith((state) => {
+        kept.push([...(state.obs as { data: Float32Array }).data]);
+        if (!state.gameOver) session.act(kept.length % 3);
+      });
+      const end = await session.nextEvent(10_000);
+      expect(end).toMatchObject({ kind: 'end', reason: 'finished' });
+      // The native loop receives every frame into one reused buffer: what a handler kept must not change.
+      expect(kept).toEqual(Array.from({ length: 200 }, (_, i) => [i, i + 1, i + 2, i + 3]));
+      expect((await waitForExit(sim)).code).toBe(0);
+      await server.close();
+    } finally {
+      ipc.cleanup();
+    }
+  });
+
+  it.each(transports)('%s socket: a simulator that goes silent ends the session by the timeout, counted from its last state', async (transport) => {
+    const ipc = ipcEndpoint();
+    try {
+      const server = new GymServer({ endpoint: ipc.endpoint, transport });
+      const endpoint = await server.listen();
+      const sim = spawnSimChild([endpoint, 'forever']);
+      const session = await server.acceptSession({ timeoutMs: 30_000 });
+      let last = 0;
+      session.answerWith(() => {
+        last = Date.now();
+        session.act(1);
+      });
+      await waitForLine(sim, /^step 30$/, 30_000);
+      sim.kill('SIGSTOP');
+      const end = await session.nextEvent(1500);
+      expect(end).toMatchObject({ kind: 'end', reason: 'timeout' });
+      const silentFor = Date.now() - last;
+      expect(silentFor).toBeGreaterThanOrEqual(1400);
+      expect(silentFor).toBeLessThan(6000);
+      sim.kill('SIGKILL');
+      await server.close();
+    } finally {
+      ipc.cleanup();
+    }
+  }, 60_000);
+});
+
+/** `ns3ts agent --socket native --endpoint <endpoint> ...rest` in a child process, once it listens. */
+async function startAgent([endpoint, ...rest]: string[]): Promise<ChildProcess> {
+  const self = selfCommand();
+  const agent = spawn(self.command, [...self.args, 'agent', '--endpoint', endpoint!, ...rest, '--socket', 'native'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForLine(agent, /^listening on/, 60_000);
+  return agent;
+}
+
+describe.skipIf(!available)('native agent socket: more than one simulator, big frames, signals', () => {
+  it('a frame larger than the reused receive buffer is served as well (simulator in the same process)', async () => {
+    const ipc = ipcEndpoint();
+    try {
+      const server = new GymServer({ endpoint: ipc.endpoint, transport: 'native' });
+      const endpoint = await server.listen();
+      const peer = new SimulatorPeer({ endpoint, timeoutMs: 10_000 });
+      const size = 40_000; // 160 kB of float32 per state
+      const observationSpace = new Box({ low: 0, high: 1e6, shape: [size], dtype: 'float32' });
+      const init = peer.init({ observationSpace, actionSpace: new Discrete(2) });
+      const session = await server.acceptSession({ timeoutMs: 10_000 });
+      await init;
+      const seen: number[] = [];
+      session.answerWith((state) => {
+        const data = (state.obs as { data: Float32Array }).data;
+        seen.push(data[size - 1]!);
+        if (!state.gameOver) session.act(0);
+      });
+      for (let i = 0; i < 3; i++) {
+        const reply = await peer.step({ obs: ndarray('float32', [size], new Float32Array(size).fill(i + 7)), reward: 0, gameOver: i === 2 });
+        expect(reply.kind).toBe(i === 2 ? 'stop' : 'action');
+      }
+      expect(seen).toEqual([7, 8, 9]);
+      await peer.close();
+      await server.close();
+    } finally {
+      ipc.cleanup();
+    }
+  });
+
+  it('`ns3ts agent --socket native --mode router --max-episodes 3` serves three simulators at once and exits 0', async () => {
+    const ipc = ipcEndpoint();
+    try {
+      const agent = await startAgent([ipc.endpoint, '--mode', 'router', '--max-episodes', '3', '--timeout', '30']);
+      let stdout = '';
+      agent.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+      const sims = [0, 1, 2].map(() => spawnSimChild([ipc.endpoint, '100', 'gameover']));
+      expect((await waitForExit(agent)).code).toBe(0);
+      expect(stdout).toMatch(/done: 3 episode\(s\), 297 step\(s\)/);
+      for (const sim of sims) expect((await waitForExit(sim)).code).toBe(0);
+    } finally {
+      ipc.cleanup();
+    }
+  }, 120_000);
+
+  it('SIGINT before a simulator comes and SIGTERM while a state is awaited end `ns3ts agent --socket native` promptly', async () => {
+    const ipc = ipcEndpoint();
+    try {
+      const args = [ipc.endpoint, '--timeout', '60'];
+      const idle = await startAgent(args);
+      await new Promise((r) => setTimeout(r, 200));
+      let sent = Date.now();
+      idle.kill('SIGINT');
+      expect((await waitForExit(idle)).signal).toBe('SIGINT');
+      expect(Date.now() - sent).toBeLessThan(2000);
+
+      const busy = await startAgent(args);
+      const sim = spawnSimChild([ipc.endpoint, 'forever']);
+      await waitForLine(sim, /^step 20$/, 60_000);
+      sim.kill('SIGSTOP'); // the agent now waits for a state that does not come
+      await new Promise((r) => setTimeout(r, 200));
+      sent = Date.now();
+      busy.kill('SIGTERM');
+      expect((await waitForExit(busy)).signal).toBe('SIGTERM');
+      expect(Date.now() - sent).toBeLessThan(2000);
+      sim.kill('SIGKILL');
+    } finally {
+      ipc.cleanup();
+    }
+  }, 120_000);
 });

@@ -21,9 +21,9 @@ export function register(program: Command): void {
     .option('--max-episodes <n>', 'exit after n episodes (default: when the simulator stops; ROUTER: when no simulator is left)', integerOption('--max-episodes', { min: 1 }))
     .option('--seed <n>', 'seed of the random policy', integerOption('--seed'), 0)
     .addOption(
-      new Option('--socket <socket>', "'zeromq': zeromq.js; 'native': the addon's libzmq socket, one round trip per step without zeromq.js's promises (plain endpoints; this process only serves; not yet measurably faster); 'auto': native when the addon has it")
+      new Option('--socket <socket>', "'auto': the addon's libzmq socket when the addon was built with libzmq, else zeromq.js; 'native': the addon's socket (each state answered in the pass that received it: no promise, no event-loop turn per step; an error when the addon lacks it); 'zeromq': zeromq.js")
         .choices(['zeromq', 'native', 'auto'])
-        .default('zeromq'),
+        .default('auto'),
     )
     .option('--strict', 'ROUTER: exit 1 at the end when any session ended with an error or a frame was refused')
     .option('--max-frame-bytes <n>', `largest frame accepted (default ${DEFAULT_WIRE_LIMITS.maxFrameBytes})`, integerOption('--max-frame-bytes', { min: 1 }))
