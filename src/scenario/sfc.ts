@@ -41,8 +41,9 @@ export const SFC_NORMALISATION = {
 /**
  * Width of every token of the observation (one data centre, one VNF type, one pending request);
  * the token's last three features say which kind it is, so an attention encoder can tell them apart.
+ * The VNF-type token is the widest (15 features before the kind); the others pad with zeros.
  */
-export const SFC_TOKEN_WIDTH = 14;
+export const SFC_TOKEN_WIDTH = 18;
 /** Features of one active-SFC slot of the observation's second part. */
 export const SFC_ACTIVE_WIDTH = 8;
 /** Longest chain a scenario may ask for (an active SFC's slot lists its types in order). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateFamilyPolicy, resolveFamilyBaselines } from '../../src/eval/index.js';
 import {
+  MAX_INSTANCE_GAP,
   SFC_REWARD,
   SyntheticSfcEnv,
   getFamily,
@@ -8,6 +9,10 @@ import {
   parseFamilyScenario,
   sfcObservationLayout,
   sfcReward,
+  TYPE_CAPACITY,
+  TYPE_INSTANCE_GAP,
+  TYPE_PENDING_MBPS,
+  TYPE_TRAFFIC,
   type SfcScenario,
   type SfcStepEvents,
 } from '../../src/families/index.js';
@@ -53,16 +58,50 @@ describe('the synthetic SFC env', () => {
     const spaces = getFamily('sfc').spaces(scenario);
     expect(spaces.action.toJSON()).toEqual(env.actionSpace.toJSON());
     const layout = sfcObservationLayout(3, 32, 8);
-    expect(layout.size).toBe(3 + (3 + 5) * 14 + 32 * 8 + 8 * 14);
+    expect(layout.size).toBe(3 + (3 + 5) * 18 + 32 * 8 + 8 * 18);
     const { obs } = await env.reset({ seed: 3 });
     expect(obs.shape).toEqual([layout.size]);
     expect(env.observationSpace.contains(obs)).toBe(true);
     // Data-centre token 0: free CPU / 100, one instance per type spread round-robin, kind flag "data centre".
     expect(obs.data[layout.resources.offset]).toBeLessThanOrEqual(16 / 100);
-    expect(Array.from(obs.data.subarray(layout.resources.offset + 11, layout.resources.offset + 14))).toEqual([1, 0, 0]);
+    expect(Array.from(obs.data.subarray(layout.resources.offset + 15, layout.resources.offset + 18))).toEqual([1, 0, 0]);
     // VNF-type token 0 (firewall): its one-hot, whether it can scale out (room left) and in (an idle instance), kind "VNF type".
-    const firewall = layout.resources.offset + 3 * 14;
-    expect(Array.from(obs.data.subarray(firewall + 4, firewall + 14))).toEqual([1, 0, 0, 0, 0, 1, 1, 0, 1, 0]);
+    const firewall = layout.resources.offset + 3 * 18;
+    expect(Array.from(obs.data.subarray(firewall + 4, firewall + 11))).toEqual([1, 0, 0, 0, 0, 1, 1]);
+    expect(Array.from(obs.data.subarray(firewall + 15, firewall + 18))).toEqual([0, 1, 0]);
+  });
+
+  it('shows each VNF type\'s capacity against the traffic and pending requests that need it', async () => {
+    const env = new SyntheticSfcEnv(small({ dataCentres: [{ name: 'dc-a', cpuCores: 16, memoryGb: 32, bandwidthMbps: 1000 }] }));
+    await env.reset({ seed: 1 });
+    const model = env.model;
+    // Two NATs (500 Mbit/s each), one serving 300 Mbit/s; one firewall (400 Mbit/s), idle.
+    await env.step(encodeSfcAction(1, 'allocate'));
+    await env.step(encodeSfcAction(1, 'allocate'));
+    await env.step(encodeSfcAction(0, 'allocate'));
+    model.instances[0]!.currentMbps = 300;
+    // Pending: 200 Mbit/s through firewall and NAT, 700 Mbit/s through IDS (none installed).
+    model.pending.push({ id: 1, chain: [0, 1], bandwidthMbps: 200, latencyBudgetMs: 50, priority: 5, lifetimeSteps: 5, waited: 0 });
+    model.pending.push({ id: 2, chain: [2], bandwidthMbps: 700, latencyBudgetMs: 50, priority: 5, lifetimeSteps: 5, waited: 0 });
+    const obs = model.observe();
+    const L = model.layout;
+    const type = (t: number): number[] => {
+      const o = L.resources.offset + (L.dataCentres + t) * L.tokenWidth;
+      return [TYPE_CAPACITY, TYPE_TRAFFIC, TYPE_PENDING_MBPS, TYPE_INSTANCE_GAP].map((k) => obs[o + k]!);
+    };
+    const close = (got: number[], want: number[]): void => got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 6));
+    // NAT: 1000 installed, 300 through it, 200 pending; (300 + 200) / 500 − 2 = −1 instance: in excess.
+    close(type(1), [1.0, 0.3, 0.2, -1 / MAX_INSTANCE_GAP]);
+    // Firewall: 400 installed, idle, 200 pending; 200 / 400 − 1 = −0.5.
+    close(type(0), [0.4, 0, 0.2, -0.5 / MAX_INSTANCE_GAP]);
+    // IDS: nothing installed, 700 pending; 700 / 250 − 0 = 2.8 instances short.
+    close(type(2), [0, 0, 0.7, 2.8 / MAX_INSTANCE_GAP]);
+    // Load balancer: nothing installed, nothing needed.
+    close(type(3), [0, 0, 0, 0]);
+    // The gap is clipped at ±MAX_INSTANCE_GAP instances.
+    model.pending.push({ id: 3, chain: [4], bandwidthMbps: 300 * 12, latencyBudgetMs: 50, priority: 5, lifetimeSteps: 5, waited: 0 });
+    expect(model.observe()[L.resources.offset + (L.dataCentres + 4) * L.tokenWidth + TYPE_INSTANCE_GAP]).toBe(1);
+    expect(env.observationSpace.contains({ data: model.observe(), shape: [L.size] })).toBe(true);
   });
 
   it('refuses an action outside Discrete(15) and a step before reset', async () => {

@@ -4,7 +4,8 @@
  *
  *   global     hour of day (sin, cos), pending requests / maxPending
  *   part 1     one token per data centre, then one token per VNF type     (SFC_TOKEN_WIDTH each;
- *              a type's token says whether scaling it out / in would be carried out)
+ *              a type's token says whether scaling it out / in would be carried out, and how its
+ *              installed capacity compares with the traffic and pending requests that need it)
  *   part 2     one slot per active SFC (its chain, remaining time, delay)  (SFC_ACTIVE_WIDTH each)
  *   part 3     one token per pending request                               (SFC_TOKEN_WIDTH each)
  *
@@ -21,6 +22,22 @@ export const TOKEN_KINDS = ['data-centre', 'vnf-type', 'pending-request'] as con
  */
 export const TYPE_SCALE_OUT_FLAG = 9;
 export const TYPE_SCALE_IN_FLAG = 10;
+
+/**
+ * Feature indices, within a VNF-type token, of the type's supply against its demand (Mbit/s / 1000
+ * unless said): installed processing capacity (instances × an instance's capacity), traffic through
+ * its instances this step (measured in ns-3), bandwidth of the pending requests whose chain holds the
+ * type, and the instance gap — (traffic + pending) / an instance's capacity − instances, clipped to
+ * ±10 and divided by 10: positive when the type is short, negative when it is in excess. Without
+ * them "enough of this type" is a relation between counts and per-type constants that the network
+ * would have to learn.
+ */
+export const TYPE_CAPACITY = 11;
+export const TYPE_TRAFFIC = 12;
+export const TYPE_PENDING_MBPS = 13;
+export const TYPE_INSTANCE_GAP = 14;
+/** Largest instance gap the observation tells apart (instances, either sign). */
+export const MAX_INSTANCE_GAP = 10;
 
 /** Feature index of the first kind flag within a token. */
 export const TOKEN_KIND_OFFSET = SFC_TOKEN_WIDTH - TOKEN_KINDS.length;

@@ -10,7 +10,17 @@
  */
 import { SFC_NORMALISATION, VNF_TYPES, decodeSfcAction } from '../../../scenario/index.js';
 import { Rng } from '../../../util/index.js';
-import { TYPE_SCALE_IN_FLAG, TYPE_SCALE_OUT_FLAG, sfcObservationLayout, type SfcObservationLayout } from '../observation.js';
+import {
+  MAX_INSTANCE_GAP,
+  TYPE_CAPACITY,
+  TYPE_INSTANCE_GAP,
+  TYPE_PENDING_MBPS,
+  TYPE_SCALE_IN_FLAG,
+  TYPE_SCALE_OUT_FLAG,
+  TYPE_TRAFFIC,
+  sfcObservationLayout,
+  type SfcObservationLayout,
+} from '../observation.js';
 import { sfcReward, type SfcStepEvents } from '../rules.js';
 import type { SfcSection } from '../scenario.js';
 
@@ -211,6 +221,13 @@ export class SfcModel {
     let n = 0;
     for (const r of this.pending) if (r.chain.includes(type)) n++;
     return n;
+  }
+
+  /** Bandwidth of the pending requests whose chain holds a VNF type, Mbit/s. */
+  pendingDemandMbps(type: number): number {
+    let mbps = 0;
+    for (const r of this.pending) if (r.chain.includes(type)) mbps += r.bandwidthMbps;
+    return mbps;
   }
 
   /** Plays one decision step; returns the reward's events and the step's figures. */
@@ -482,12 +499,17 @@ export class SfcModel {
       let count = 0;
       let idle = 0;
       let load = 0;
+      let trafficMbps = 0;
       for (const instance of this.instances) {
         if (instance.type !== t) continue;
         count += 1;
         if (instance.sfcs === 0) idle += 1;
         load += this.load(instance);
+        trafficMbps += instance.currentMbps;
       }
+      const instanceMbps = this.section.vnfs[t]!.capacityMbps;
+      const pendingMbps = this.pendingDemandMbps(t);
+      const gap = (trafficMbps + pendingMbps) / instanceMbps - count;
       out[o] = count / N.instances;
       out[o + 1] = idle / N.instances;
       out[o + 2] = count > 0 ? load / count : 0;
@@ -496,6 +518,11 @@ export class SfcModel {
       // Whether a scale-out and a scale-in of the type would be carried out (else they are invalid).
       out[o + TYPE_SCALE_OUT_FLAG] = this.scaleOutTarget(t) >= 0 ? 1 : 0;
       out[o + TYPE_SCALE_IN_FLAG] = idle > 0 ? 1 : 0;
+      // Supply against demand: which type is short and which in excess.
+      out[o + TYPE_CAPACITY] = (count * instanceMbps) / N.bandwidthMbps;
+      out[o + TYPE_TRAFFIC] = trafficMbps / N.bandwidthMbps;
+      out[o + TYPE_PENDING_MBPS] = pendingMbps / N.bandwidthMbps;
+      out[o + TYPE_INSTANCE_GAP] = Math.min(Math.max(gap, -MAX_INSTANCE_GAP), MAX_INSTANCE_GAP) / MAX_INSTANCE_GAP;
       out[o + K + 1] = 1;
     }
     // Part 2: active SFCs, oldest first.
