@@ -21,6 +21,11 @@ namespace {
 constexpr int kTile = 8;             // floats per vector register
 constexpr int kRowsPerTask = 16;     // rows of C per pool task (a multiple of the 4-row micro-kernel)
 constexpr double kParallelMacs = 1 << 18;  // below this a product runs on the calling thread
+// The same rule for the library's products, whose OpenMP team sleeps between products (passive
+// wait): waking it costs system time on every product, so a product runs on one thread below 8M
+// multiply-adds (e.g. MADDPG's 64-wide layers at batch 768), and on the requested count above
+// (TD3's 256 x 256 layers at batch 256: 16.8M).
+[[maybe_unused]] constexpr double kLibraryParallelMacs = 1 << 23;
 
 typedef float v8 __attribute__((vector_size(32)));
 
@@ -202,7 +207,7 @@ void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int ld
   const GemmSignalScope signalsBlocked;
   // oneDNN's OpenMP team takes the addon's thread count (set on the calling thread, which is the
   // one whose OpenMP settings oneDNN reads); the pool stays idle meanwhile.
-  const int wanted = resolvedThreads(threads);
+  const int wanted = static_cast<double>(m) * n * k < kLibraryParallelMacs ? 1 : resolvedThreads(threads);
   thread_local int current = 0;
   if (current != wanted) {
     omp_set_num_threads(wanted);
@@ -222,7 +227,7 @@ bool gemmIsLibrary() { return true; }
 void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            bool accumulate, float* c, int ldc, int threads) {
   if (m <= 0 || n <= 0) return;
-  const int wanted = resolvedThreads(threads);
+  const int wanted = static_cast<double>(m) * n * k < kLibraryParallelMacs ? 1 : resolvedThreads(threads);
   thread_local int current = 0;
   if (current != wanted) {
     openblas_set_num_threads(wanted);
