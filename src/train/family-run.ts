@@ -26,6 +26,7 @@ import { readRunJson } from './resume-check.js';
 import {
   CONFIG_FILE,
   CheckpointSchedule,
+  crossedMultiple,
   checkpointArrays,
   checkpointParts,
   finishSummary,
@@ -75,6 +76,11 @@ interface FamilyRunConfig extends LoopSettings {
   seed: number;
   createdAt: string;
   [extra: string]: unknown;
+}
+
+/** The mean of the returns (0 for none). */
+function meanOf(returns: readonly number[]): number {
+  return returns.reduce((a, b) => a + b, 0) / Math.max(1, returns.length);
 }
 
 /** Seed of a run's first validation episode (keep-the-best): a stream of its own, apart from the training and evaluation seeds. */
@@ -169,10 +175,11 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   let lastMetrics: AgentMetrics | null = null;
   let kpis = family.kpis(scenario);
 
+  const runMeta = { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name } };
   const checkpoints = new CheckpointSchedule(config);
   const checkpointRun = async (): Promise<void> => {
     const state = await agent.getState();
-    writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, ...(best ? { best } : {}) }, agent.checkpointParts?.());
+    writeRunCheckpoint({ runDir, metricsPath, trainer }, state, { ...runMeta, ...(best ? { best } : {}) }, agent.checkpointParts?.());
     checkpoints.written();
   };
 
@@ -182,13 +189,16 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     if (!keepBest) return;
     const seed = validationSeed(config.seed);
     const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: keepBest.episodes, seed });
-    const meanReturn = result.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, result.episodeReturns.length);
+    const meanReturn = meanOf(result.episodeReturns);
     if (best !== null && meanReturn <= best.meanReturn) return;
     best = { episode: trainer.episode, meanReturn };
     const state = keepBest.state();
     const validation = { seed, episodes: keepBest.episodes, ...best };
-    writeCheckpoint(runDir, { meta: { agentId: config.agent.id, family: family.id, scenario: { name: scenario.name }, validation, agent: state.meta }, arrays: checkpointArrays(state, agent.checkpointParts?.()) }, BEST_CHECKPOINT_FILE);
+    writeCheckpoint(runDir, { meta: { ...runMeta, validation, agent: state.meta }, arrays: checkpointArrays(state, agent.checkpointParts?.()) }, BEST_CHECKPOINT_FILE);
   };
+
+  /** The run stops after this round (stopAfter reached, or Ctrl-C): it ends with a checkpoint. */
+  const stopRequested = (): boolean => (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true;
 
   try {
     if (resumedFrom !== null) options.announce?.(`resuming at episode ${resumedFrom + 1}`);
@@ -196,7 +206,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
       firstEpisode: trainer.episode,
       episodes: Math.max(0, config.episodes - trainer.episode),
       seed: (episode) => deriveSeed(config.seed, 'train', episode),
-      shouldStop: () => (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true,
+      shouldStop: stopRequested,
       onRoundStart: () => {
         kpis = family.kpis(scenario);
         kpis.beginEpisode();
@@ -230,10 +240,10 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         trainer.episode = before + results.length;
         episodesThisProcess += results.length;
         const last = trainer.episode === config.episodes;
-        const crossed = (every: number): boolean => Math.floor(trainer.episode / every) > Math.floor(before / every);
+        const crossed = (every: number): boolean => crossedMultiple(before, trainer.episode, every);
         if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) {
           const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: config.evalEpisodes, seed: options.evaluationSeed(config.seed) });
-          const meanReturn = result.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, result.episodeReturns.length);
+          const meanReturn = meanOf(result.episodeReturns);
           trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finiteMetrics(result.kpis), episodeReturns: result.episodeReturns };
           appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
           options.onEpisode?.(trainer.lastEval);
@@ -241,8 +251,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         if (keepBest && (crossed(keepBest.every) || last)) await validate();
         const e = results[results.length - 1]!;
         bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)}`);
-        const stopping = last || options.signal?.aborted === true || (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter);
-        if (checkpoints.due(before, trainer.episode, stopping)) await checkpointRun();
+        if (checkpoints.due(before, trainer.episode, last || stopRequested())) await checkpointRun();
       },
     });
   } catch (err) {

@@ -62,6 +62,11 @@ function nonNegative(value: number, field: string): number {
   return value;
 }
 
+/** True when a round that took the run from episode `before` to `after` crossed a multiple of `every` (evaluation, validation, checkpoint cadences). */
+export function crossedMultiple(before: number, after: number, every: number): boolean {
+  return Math.floor(after / every) > Math.floor(before / every);
+}
+
 /**
  * When both training loops write their checkpoint: after a round that crosses a multiple of
  * `checkpointEvery` episodes, unless the previous checkpoint of this process is less than
@@ -79,8 +84,7 @@ export class CheckpointSchedule {
   /** True when the round that took the run from episode `before` to `after` ends with a checkpoint. */
   due(before: number, after: number, stopping: boolean): boolean {
     if (stopping) return true;
-    const every = this.settings.checkpointEvery;
-    if (Math.floor(after / every) <= Math.floor(before / every)) return false;
+    if (!crossedMultiple(before, after, this.settings.checkpointEvery)) return false;
     if (this.lastWritten === null) return true;
     return (performance.now() - this.lastWritten) / 1000 >= (this.settings.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS);
   }

@@ -42,6 +42,7 @@ import { readRunJson, type TrainerState } from './resume-check.js';
 import {
   CONFIG_FILE,
   CheckpointSchedule,
+  crossedMultiple,
   finishSummary,
   finiteMetrics,
   freshTrainer,
@@ -354,8 +355,7 @@ async function trainEpisodes(s: TrainingSession): Promise<void> {
       seed: (episode) => deriveSeed(config.seed, 'train', episode),
       // Finished (or surplus) sub-envs still need an action; theirs are ignored.
       idleAction: (obs) => ({ data: uniformShares(obs, layout), shape }),
-      shouldStop: () =>
-        s.pruned === true || (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true,
+      shouldStop: () => stopRequested(s),
       onRoundStart: (_first, count) => {
         agent.reset?.();
         round = newRoundStats(s, n, count);
@@ -442,6 +442,12 @@ function writeEpisodeLine(s: TrainingSession, round: RoundStats, e: EpisodeResul
   s.options.onEpisode?.(s.lastTrain);
 }
 
+/** The run stops after this round (pruned, stopAfter reached, or Ctrl-C): it ends with a checkpoint. */
+function stopRequested(s: TrainingSession): boolean {
+  const { options } = s;
+  return s.pruned === true || (options.stopAfter !== undefined && s.episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true;
+}
+
 /** After a round: move the counters on, evaluate and checkpoint when due. */
 async function endRound(s: TrainingSession, round: RoundStats, results: readonly EpisodeResult[]): Promise<void> {
   const { config, trainer } = s;
@@ -449,7 +455,7 @@ async function endRound(s: TrainingSession, round: RoundStats, results: readonly
   trainer.episode = before + results.length;
   s.episodesThisProcess += results.length;
   const last = trainer.episode === config.episodes;
-  const crossed = (every: number): boolean => Math.floor(trainer.episode / every) > Math.floor(before / every);
+  const crossed = (every: number): boolean => crossedMultiple(before, trainer.episode, every);
   if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) await evaluateRun(s);
   const e = results[results.length - 1]!;
   const qos = round.kpis[e.envIndex]!.result().kpis.qosSatisfaction;
@@ -457,8 +463,7 @@ async function endRound(s: TrainingSession, round: RoundStats, results: readonly
   // The episode loop may run on resolved promises alone; one turn of the event loop per round
   // lets a signal handler (Ctrl-C) run, so that this round's checkpoint is the one a stop keeps.
   if (s.options.signal && !s.options.signal.aborted) await new Promise((resolve) => setImmediate(resolve));
-  const stopping = last || s.pruned === true || s.options.signal?.aborted === true || (s.options.stopAfter !== undefined && s.episodesThisProcess >= s.options.stopAfter);
-  if (s.checkpoints.due(before, trainer.episode, stopping)) await checkpointRun(s);
+  if (s.checkpoints.due(before, trainer.episode, last || stopRequested(s))) await checkpointRun(s);
 }
 
 /** Evaluates the agent's policy on held-out seeds (on the training env when it is a plain Env). */
