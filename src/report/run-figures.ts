@@ -50,11 +50,11 @@ export function curveSpec(points: readonly CurvePoint[], yTitle: string): TopLev
   };
 }
 
-/** Evaluation returns: the mean per evaluation, and the band from the lowest to the highest episode. */
-function evalSpreadSpec(lines: readonly MetricsLine[]): TopLevelSpec | null {
+/** Evaluation (or validation) returns: the mean per evaluation, and the band from the lowest to the highest episode. */
+function returnSpreadSpec(lines: readonly MetricsLine[], type: 'eval' | 'validation', yTitle: string): TopLevelSpec | null {
   const rows: Array<{ episode: number; mean: number; low: number; high: number }> = [];
   for (const line of lines) {
-    if (line.type !== 'eval' || typeof line.episode !== 'number' || typeof line.meanReturn !== 'number') continue;
+    if (line.type !== type || typeof line.episode !== 'number' || typeof line.meanReturn !== 'number') continue;
     const returns = Array.isArray(line.episodeReturns) ? line.episodeReturns.filter((v): v is number => typeof v === 'number') : [line.meanReturn];
     rows.push({ episode: line.episode, mean: line.meanReturn, low: Math.min(...returns), high: Math.max(...returns) });
   }
@@ -64,7 +64,7 @@ function evalSpreadSpec(lines: readonly MetricsLine[]): TopLevelSpec | null {
     data: { values: rows },
     encoding: { x: { field: 'episode', type: 'quantitative', title: 'episode', axis: { tickMinStep: 1 } } },
     layer: [
-      { mark: { type: 'area', opacity: 0.25 }, encoding: { y: { field: 'low', type: 'quantitative', title: 'evaluation return', scale: { zero: false } }, y2: { field: 'high' } } },
+      { mark: { type: 'area', opacity: 0.25 }, encoding: { y: { field: 'low', type: 'quantitative', title: yTitle, scale: { zero: false } }, y2: { field: 'high' } } },
       { mark: { type: 'line', point: true, tooltip: true }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
     ],
   };
@@ -90,7 +90,13 @@ export function runFigures(lines: readonly MetricsLine[]): Figure[] {
     'Mean utility per step and QoS satisfaction of the greedy policy at each evaluation, averaged over the evaluation episodes.',
     evalKpis.length > 0 ? curveSpec(evalKpis, 'value') : null,
   );
-  add('eval-return', 'Evaluation return', 'Mean return over the evaluation episodes; the band spans the lowest to the highest episode.', evalSpreadSpec(lines));
+  add('eval-return', 'Evaluation return', 'Mean return over the evaluation episodes; the band spans the lowest to the highest episode.', returnSpreadSpec(lines, 'eval', 'evaluation return'));
+  add(
+    'validation-return',
+    'Validation return (keep-the-best)',
+    'Mean return of the greedy policy over the validation episodes at each validation; the band spans the lowest to the highest episode. The best of them is the policy kept in best.bin.',
+    returnSpreadSpec(lines, 'validation', 'validation return'),
+  );
   const losses = curvePoints(lines, 'train', fieldsMatching(lines, 'train', /Loss$/));
   add('losses', 'Losses', 'Losses of the last update of each training episode.', losses.length > 0 ? curveSpec(losses, 'loss') : null);
   const lambdas = curvePoints(lines, 'train', fieldsMatching(lines, 'train', /^lambda\./));

@@ -3,7 +3,8 @@
  * env with an agent that trains in the family's own spaces (AgentEntry.createForFamily), periodic
  * evaluation through the generic evaluation (eval/ evaluateFamilyPolicy, the family's KPIs), and
  * the same run directory as slicing runs — config.json, metrics.jsonl (one "train" line per
- * episode with the family's KPIs of that episode, one "eval" line per evaluation), checkpoint.bin
+ * episode with the family's KPIs of that episode, one "eval" line per evaluation, one "validation" line per
+ * keep-the-best validation), checkpoint.bin
  * (agent state + loop counters, replaced atomically), summary.json. Resume continues from the last
  * checkpoint and cuts metrics.jsonl back to it, so a resumed run equals an uninterrupted one.
  * Episode e is reset with seed deriveSeed(seed, 'train', e). train() (run.ts) dispatches here.
@@ -190,8 +191,12 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     const seed = validationSeed(config.seed);
     const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: keepBest.episodes, seed });
     const meanReturn = meanOf(result.episodeReturns);
-    if (best !== null && meanReturn <= best.meanReturn) return;
-    best = { episode: trainer.episode, meanReturn };
+    const improved = best === null || meanReturn > best.meanReturn;
+    if (improved) best = { episode: trainer.episode, meanReturn };
+    // One line per validation, as the evaluation lines: the curve that chose best.bin.
+    const line = { type: 'validation', episode: trainer.episode, meanReturn, improved, bestEpisode: best!.episode, bestMeanReturn: best!.meanReturn, episodeReturns: result.episodeReturns };
+    appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+    if (!improved) return;
     const state = keepBest.state();
     const validation = { seed, episodes: keepBest.episodes, ...best };
     writeCheckpoint(runDir, { meta: { ...runMeta, validation, agent: state.meta }, arrays: checkpointArrays(state, agent.checkpointParts?.()) }, BEST_CHECKPOINT_FILE);

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/agents/index.js';
 import { evaluatePolicy, resolvePolicies } from '../../src/eval/index.js';
-import { runReportModel, serveLiveReport, writeReport, type Figure, type WrittenReport } from '../../src/report/index.js';
+import { runFigures, runReportModel, serveLiveReport, writeReport, type Figure, type WrittenReport } from '../../src/report/index.js';
 import { train } from '../../src/train/index.js';
 import { tinyScenario } from '../agents/helpers.js';
 import { checkRequirement, chromiumRequirement } from '../helpers/requirements.js';
@@ -81,6 +81,21 @@ describe('the report of a training run', () => {
     const losses = values(byId.get('losses'));
     expect(new Set(losses.map((p) => p.series))).toEqual(new Set(['actorLoss', 'criticLoss']));
     expect(losses.filter((p) => p.series === 'criticLoss').map((p) => p.value)).toEqual(trainLines.filter((l) => 'criticLoss' in l).map((l) => l.criticLoss));
+  });
+
+  it('draws the keep-the-best validations of a family run (its "validation" lines) as their own figure', () => {
+    const lines = [
+      { type: 'train', episode: 1, return: 10 },
+      { type: 'validation', episode: 1, meanReturn: 12, improved: true, bestEpisode: 1, episodeReturns: [10, 14] },
+      { type: 'train', episode: 2, return: 11 },
+      { type: 'validation', episode: 2, meanReturn: 9, improved: false, bestEpisode: 1, episodeReturns: [7, 11] },
+    ];
+    const byId = new Map(runFigures(lines).map((f) => [f.id, f]));
+    expect([...byId.keys()]).toEqual(['train-return', 'validation-return']);
+    expect(values(byId.get('validation-return'))).toEqual([
+      { episode: 1, mean: 12, low: 10, high: 14 },
+      { episode: 2, mean: 9, low: 7, high: 11 },
+    ]);
   });
 
   it('writes report.html with every figure inline and one SVG file per figure; the episode figures match an evaluation', async () => {

@@ -169,7 +169,9 @@ describe('the DQN agent', () => {
     const read = (id: string): string => readFileSync(join(dir, id, 'metrics.jsonl'), 'utf8');
     expect(read('split')).toBe(read('whole'));
     const lines = read('whole').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l.type)).toEqual(['train', 'train', 'train', 'eval']);
+    // The last episode is evaluated and validated (keep-the-best): its validation line names the kept episode.
+    expect(lines.map((l) => l.type)).toEqual(['train', 'train', 'train', 'eval', 'validation']);
     expect(lines[3]).toHaveProperty('acceptanceRate');
+    expect(lines[4]).toMatchObject({ episode: 3, improved: true, bestEpisode: 3 });
   });
 });
