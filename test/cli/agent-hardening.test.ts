@@ -1,40 +1,11 @@
 // `ns3ts agent` against hostile peers: one bad simulator in ROUTER mode ends its own session only,
 // limits are flags, and a bind on every interface says so.
-import { spawn } from 'node:child_process';
-import * as zmq from 'zeromq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { selfCommand } from '../../src/util/index.js';
-import { encodeEnvStateMsg, encodeSimInitMsg, toHex } from '../../src/wire/index.js';
-import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from '../server/helpers.js';
+import { encodeEnvStateMsg, encodeSimInitMsg } from '../../src/wire/index.js';
+import { ipcEndpoint, killChildren, rawRequest, spawnSimChild, startCli, waitForExit, waitForLine } from '../server/helpers.js';
 
 afterAll(killChildren);
 
-function startCli(args: string[]) {
-  const self = selfCommand();
-  const child = spawn(self.command, [...self.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${stdout} ${stderr}`)), 30_000);
-    child.stdout.on('data', () => {
-      if (stdout.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-  listening.catch(() => undefined);
-  return { child, listening, exited };
-}
 
 /** The simulator of sim-child.ts declares Box(float32, [4]) and Discrete(3). */
 const simInit = encodeSimInitMsg({
@@ -43,21 +14,6 @@ const simInit = encodeSimInitMsg({
   actSpace: { type: 'Discrete', n: 3 },
 });
 
-async function rawRequest(endpoint: string, frames: Uint8Array[]): Promise<string[]> {
-  const socket = new zmq.Request({ linger: 0, receiveTimeout: 10_000 });
-  socket.connect(endpoint);
-  const replies: string[] = [];
-  try {
-    for (const frame of frames) {
-      await socket.send(frame);
-      const [reply] = await socket.receive();
-      replies.push(toHex(reply!));
-    }
-  } finally {
-    socket.close();
-  }
-  return replies;
-}
 
 describe('ns3ts agent --mode router: one bad simulator', () => {
   for (const strict of [false, true]) {
@@ -69,7 +25,7 @@ describe('ns3ts agent --mode router: one bad simulator', () => {
         const good = spawnSimChild([ipc.endpoint, '12', 'gameover']);
         await waitForLine(good, /^step 2$/);
         const nan = encodeEnvStateMsg({ obsData: { type: 'Box', dtype: 'FLOAT', shape: [4], floatData: [1, Number.NaN, 3, 4] }, reward: 1 });
-        expect(await rawRequest(ipc.endpoint, [simInit, nan])).toEqual(['0801', '1001']);
+        expect(await rawRequest(ipc.endpoint, [simInit, nan], 10_000)).toEqual(['0801', '1001']);
         const [result, goodExit] = await Promise.all([agent.exited, waitForExit(good)]);
         expect(goodExit.code).toBe(0);
         expect(result.stdout).toMatch(/episode \d+: simulator \d+, 11 steps, reward \d+, terminated \(GameOver\)/);
@@ -94,11 +50,11 @@ describe('ns3ts agent --mode router: one bad simulator', () => {
     try {
       const agent = startCli(['agent', '--endpoint', ipc.endpoint, '--mode', 'router', '--timeout', '20', '--max-elements', '3', '--max-episodes', '1']);
       await agent.listening;
-      expect(await rawRequest(ipc.endpoint, [simInit])).toEqual(['1001']);
+      expect(await rawRequest(ipc.endpoint, [simInit], 10_000)).toEqual(['1001']);
       // A simulator within the limits is still served.
       const small = encodeSimInitMsg({ simProcessId: 778, obsSpace: { type: 'Discrete', n: 4 }, actSpace: { type: 'Discrete', n: 3 } });
       const over = encodeEnvStateMsg({ obsData: { type: 'Discrete', value: 1 }, isGameOver: true, reason: 'GameOver' });
-      expect(await rawRequest(ipc.endpoint, [small, over])).toEqual(['0801', '1001']);
+      expect(await rawRequest(ipc.endpoint, [small, over], 10_000)).toEqual(['0801', '1001']);
       const result = await agent.exited;
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toMatch(/^ns3ts agent: refused: frame from a new simulator \(connection [0-9a-f]+\) is not a valid SimInitMsg: SimInitMsg\.obsSpace\.shape: got \[4\] \(4 elements\), expected at most 3 elements \(maxElements\)$/m);

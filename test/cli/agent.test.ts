@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { selfCommand } from '../../src/util/index.js';
 import { Box, Discrete, Tuple } from '../../src/env/index.js';
 import { SimulatorPeer, actionFromJson, parsePolicy, runAgent } from '../../src/server/index.js';
-import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from '../server/helpers.js';
+import { ipcEndpoint, killChildren, spawnSimChild, startCli, waitForExit, waitForLine } from '../server/helpers.js';
 
 afterAll(killChildren);
 
@@ -12,33 +10,6 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   return startCli(args).exited;
 }
 
-function startCli(args: string[]) {
-  const self = selfCommand();
-  const child = spawn(self.command, [...self.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${stdout} ${stderr}`)), 30_000);
-    child.on('exit', () => clearTimeout(timer));
-    child.stdout.on('data', () => {
-      if (stdout.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-  listening.catch(() => undefined);
-  return { child, listening, exited };
-}
 
 describe('ns3ts --help', () => {
   it('lists every command with a description, and agent --help is complete', async () => {

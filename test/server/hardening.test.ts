@@ -5,27 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { Box, Discrete, ndarray, type NdArray } from '../../src/env/index.js';
 import { RemoteEnv } from '../../src/remote/index.js';
 import { GymServer, SimulatorPeer, isLoopbackEndpoint } from '../../src/server/index.js';
-import { encodeEnvStateMsg, encodeSimInitMsg, fromHex, spaceToWire, toHex, type WireSpace } from '../../src/wire/index.js';
+import { encodeEnvStateMsg, encodeSimInitMsg, fromHex, spaceToWire, type WireSpace } from '../../src/wire/index.js';
+import { rawRequest } from './helpers.js';
 
 const box = new Box({ low: 0, high: 10, shape: [2], dtype: 'float32' });
 const initFrame = encodeSimInitMsg({ simProcessId: 9, obsSpace: spaceToWire(box), actSpace: spaceToWire(new Discrete(2)) });
 
-/** Sends frames on one REQ socket, one at a time; returns the replies as hex. */
-async function rawRequest(endpoint: string, frames: Uint8Array[]): Promise<string[]> {
-  const socket = new zmq.Request({ linger: 0, receiveTimeout: 5000 });
-  socket.connect(endpoint);
-  const replies: string[] = [];
-  try {
-    for (const frame of frames) {
-      await socket.send(frame);
-      const [reply] = await socket.receive();
-      replies.push(toHex(reply!));
-    }
-  } finally {
-    socket.close();
-  }
-  return replies;
-}
 
 describe.each(['rep', 'router'] as const)('%s server limits', (mode) => {
   it('a SimInitMsg declaring a Box of 2e7 elements is refused with a reason and a stop reply, nothing allocated', async () => {

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as zmq from 'zeromq';
 import type { SimulatorLauncher } from '../../src/env/index.js';
+import { selfCommand } from '../../src/util/index.js';
+import { toHex } from '../../src/wire/index.js';
 
 export const SIM_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'sim-child.ts');
 
@@ -82,4 +85,56 @@ export class ChildLauncher implements SimulatorLauncher {
   async close(): Promise<void> {
     await Promise.all([...this.procs.keys()].map((i) => this.stop(i)));
   }
+}
+
+/** The ns3ts CLI in its own process: `listening` resolves once it printed "listening on" (an agent), `exited` with its output. */
+export function startCli(args: string[]): {
+  child: ChildProcess;
+  listening: Promise<void>;
+  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
+  const self = selfCommand();
+  const child = spawn(self.command, [...self.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const listening = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start: ${stdout} ${stderr}`)), 30_000);
+    child.on('exit', () => clearTimeout(timer));
+    child.stdout!.on('data', () => {
+      if (stdout.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  listening.catch(() => undefined);
+  return { child, listening, exited };
+}
+
+/** Sends frames on one REQ socket, one at a time (a hand-made simulator); returns the replies as hex. */
+export async function rawRequest(endpoint: string, frames: Uint8Array[], receiveTimeout = 5000): Promise<string[]> {
+  const socket = new zmq.Request({ linger: 0, receiveTimeout });
+  socket.connect(endpoint);
+  const replies: string[] = [];
+  try {
+    for (const frame of frames) {
+      await socket.send(frame);
+      const [reply] = await socket.receive();
+      replies.push(toHex(reply!));
+    }
+  } finally {
+    socket.close();
+  }
+  return replies;
 }

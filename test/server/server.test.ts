@@ -5,7 +5,7 @@ import { BOX_DTYPES, Box, Dict, Discrete, Tuple, ndarray, type GymSpace, type Nd
 import { RemoteEnv, RemoteVectorEnv } from '../../src/remote/index.js';
 import { GymServer, ProtocolError, SimulatorPeer, normalizeEndpoint } from '../../src/server/index.js';
 import { encodeEnvStateMsg, encodeSimInitMsg, fromHex, spaceToWire, toHex } from '../../src/wire/index.js';
-import { ipcEndpoint, killChildren, spawnSimChild, waitForExit, waitForLine } from './helpers.js';
+import { ipcEndpoint, killChildren, rawRequest, spawnSimChild, waitForExit, waitForLine } from './helpers.js';
 
 afterAll(killChildren);
 
@@ -251,22 +251,6 @@ describe('a simulator that dies or goes silent', () => {
 describe('bad frames', () => {
   const box = new Box({ low: 0, high: 10, shape: [2], dtype: 'float32' });
   const initFrame = encodeSimInitMsg({ simProcessId: 9, obsSpace: spaceToWire(box), actSpace: spaceToWire(new Discrete(2)) });
-
-  async function rawRequest(endpoint: string, frames: Uint8Array[]): Promise<string[]> {
-    const socket = new zmq.Request({ linger: 0, receiveTimeout: 5000 });
-    socket.connect(endpoint);
-    const replies: string[] = [];
-    try {
-      for (const frame of frames) {
-        await socket.send(frame);
-        const [reply] = await socket.receive();
-        replies.push(toHex(reply!));
-      }
-    } finally {
-      socket.close();
-    }
-    return replies;
-  }
 
   it('each kind gives its error to its session only; a good session keeps running and the server survives', async () => {
     const server = new GymServer({ mode: 'router', initTimeoutMs: 5000, stepTimeoutMs: 5000 });
