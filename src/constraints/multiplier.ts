@@ -2,7 +2,7 @@
  * The Lagrange multipliers of the constrained agents (docs/algorithms.md#constrained-rl), one per
  * constrained slice, by projected dual ascent on the constraint's measured cost rate:
  *
- *   lambda_s <- clip(lambda_s + lambdaLr (J_s - (1 - limitMargin) limit_s), 0, lambdaMax)
+ *   lambda_s <- clip(lambda_s + lambdaLr (J_s - limit_s), 0, lambdaMax)
  *
  * J_s is the mean cost (1 = the step violated the slice's constraint) over the active (cell, slice)
  * entries of one window of env steps. A window closes after `lambdaEvery` env steps, and at the end
@@ -10,10 +10,6 @@
  * timescale than the policy from running cost estimates; a window of env steps keeps that — a
  * window spans many policy updates — while the number of multiplier steps no longer depends on
  * the episode length: a week-long episode gets seven daily steps, not one.
- *
- * The ascent aims below the limit by `limitMargin` (constraint tightening): dual ascent settles the
- * training episodes' rate at its target, and a policy whose rate sits at the limit itself ends on
- * either side of it on episodes it has not seen. Rates are always reported against the real limit.
  */
 
 /** Sums of costs and of counted entries per slice, and the rates they give. */
@@ -57,8 +53,6 @@ export interface MultiplierSettings {
   lambdaMax: number;
   /** Env steps per window (a window also closes at an episode's end). */
   lambdaEvery: number;
-  /** The ascent's target is (1 - limitMargin) x the limit; 0 aims at the limit itself. */
-  limitMargin: number;
 }
 
 /** The multipliers' part of a checkpoint. */
@@ -94,12 +88,11 @@ export class LagrangeMultipliers {
   /** Closes the window: one ascent step per constrained slice from the window's rate. An empty window changes nothing. */
   closeWindow(): void {
     if (this.windowSteps === 0) return;
-    const { lambdaLr, lambdaMax, limitMargin } = this.settings;
+    const { lambdaLr, lambdaMax } = this.settings;
     for (let s = 0; s < this.limit.length; s++) {
       const limit = this.limit[s]!;
       if (Number.isNaN(limit)) continue;
-      const target = (1 - limitMargin) * limit;
-      this.lambda[s] = Math.min(lambdaMax, Math.max(0, this.lambda[s]! + lambdaLr * (this.window.rate(s) - target)));
+      this.lambda[s] = Math.min(lambdaMax, Math.max(0, this.lambda[s]! + lambdaLr * (this.window.rate(s) - limit)));
     }
     this.window.reset();
     this.windowSteps = 0;

@@ -14,7 +14,7 @@ function costs(violated: number): number[] {
 
 describe('Lagrange multipliers: one ascent step per window of lambdaEvery env steps', () => {
   it('steps once per full window, from the window cost rate over the active entries', () => {
-    const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 2, lambdaMax: 20, lambdaEvery: 3, limitMargin: 0 });
+    const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 2, lambdaMax: 20, lambdaEvery: 3 });
     // Window 1: 1 + 0 + 2 violations over 6 active entries: rate 0.5.
     expect(m.addStep(costs(1), ALL, 2)).toBe(false);
     expect(m.addStep(costs(0), ALL, 2)).toBe(false);
@@ -33,7 +33,7 @@ describe('Lagrange multipliers: one ascent step per window of lambdaEvery env st
   });
 
   it('a window closed early (an episode end) steps from what it holds; an empty one changes nothing', () => {
-    const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 1, lambdaMax: 20, lambdaEvery: 96, limitMargin: 0 });
+    const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 1, lambdaMax: 20, lambdaEvery: 96 });
     m.closeWindow();
     expect(m.lambda[1]).toBe(0);
     m.addStep(costs(2), ALL, 2);
@@ -45,7 +45,7 @@ describe('Lagrange multipliers: one ascent step per window of lambdaEvery env st
   });
 
   it('projects onto [0, lambdaMax]; a slice with nothing counted has rate 0', () => {
-    const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 10, lambdaMax: 3, lambdaEvery: 1, limitMargin: 0 });
+    const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 10, lambdaMax: 3, lambdaEvery: 1 });
     m.addStep(costs(2), ALL, 2);
     m.closeWindow();
     expect(m.lambda[1]).toBe(3);
@@ -61,21 +61,8 @@ describe('Lagrange multipliers: one ascent step per window of lambdaEvery env st
     expect(m.lambda[1]).toBe(0);
   });
 
-  it('with a margin the ascent aims at (1 - limitMargin) x the limit: a rate at the limit itself still raises lambda', () => {
-    const tight = new LagrangeMultipliers(LIMIT, { lambdaLr: 1, lambdaMax: 20, lambdaEvery: 10, limitMargin: 0.2 });
-    const plain = new LagrangeMultipliers(LIMIT, { lambdaLr: 1, lambdaMax: 20, lambdaEvery: 10, limitMargin: 0 });
-    // 2 violations of slice 1 over 20 active entries: rate 0.1, exactly the limit.
-    for (const m of [tight, plain]) {
-      m.addStep(costs(2), ALL, 2);
-      for (let k = 0; k < 9; k++) m.addStep(costs(0), ALL, 2);
-      m.closeWindow();
-    }
-    expect(plain.lambda[1]).toBe(0);
-    expect(tight.lambda[1]).toBeCloseTo(0.1 - 0.8 * 0.1, 12);
-  });
-
   it('a state saved mid-window continues as the original does', () => {
-    const settings = { lambdaLr: 1.5, lambdaMax: 20, lambdaEvery: 4, limitMargin: 0 };
+    const settings = { lambdaLr: 1.5, lambdaMax: 20, lambdaEvery: 4 };
     const a = new LagrangeMultipliers(LIMIT, settings);
     const seq = [2, 1, 0, 2, 2, 1, 1, 0, 2, 2];
     for (let k = 0; k < 6; k++) if (a.addStep(costs(seq[k]!), ALL, 2)) a.closeWindow();
@@ -99,15 +86,13 @@ describe('Lagrange multipliers: one ascent step per window of lambdaEvery env st
       const settings = { ...TINY_MADDPG, warmupSteps: 1000, lambdaLr: 0.5, lambdaEvery: 4 };
       const agent = new MaddpgAgent(variant, tinyLayout(strict), strict, { seed: 1, settings });
       await fillAgent(agent, strict, 10);
-      // Two full windows of rate 1; two steps wait in the third. The ascent aims at the tightened limit.
-      const target = (1 - agent.cfg.limitMargin) * 0.01;
-      expect(agent.cfg.limitMargin).toBe(0.2);
-      expect(agent.lambda[1]).toBeCloseTo(2 * 0.5 * (1 - target), 6);
+      // Two full windows of rate 1; two steps wait in the third.
+      expect(agent.lambda[1]).toBeCloseTo(2 * 0.5 * (1 - 0.01), 6);
       const resumed = new MaddpgAgent(variant, tinyLayout(strict), strict, { seed: 1, settings });
       resumed.setState(agent.getState());
       for (const a of [agent, resumed]) await fillAgent(a, strict, 2, 20);
       // The third window filled in both: the saved window's two steps counted in the resumed agent too.
-      expect(agent.lambda[1]).toBeCloseTo(3 * 0.5 * (1 - target), 6);
+      expect(agent.lambda[1]).toBeCloseTo(3 * 0.5 * (1 - 0.01), 6);
       expect(resumed.lambda[1]).toBe(agent.lambda[1]);
       // maddpg-admm reports the rate but keeps no multiplier.
       const end = agent.endEpisode({ episode: 0, steps: 12, return: 0, constraintRates: [] });

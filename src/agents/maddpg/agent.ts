@@ -78,12 +78,6 @@ export const MADDPG_DEFAULTS = {
    * other scenarios one, as before (docs/agents.md#the-multipliers-cadence-a-window-of-env-steps).
    */
   lambdaEvery: 96,
-  /**
-   * The multipliers aim at (1 - limitMargin) x each limit (constraint tightening), so that the
-   * greedy policy stays under the real limit on held-out episodes, not only on average over the
-   * training episodes (docs/agents.md#the-limit-margin).
-   */
-  limitMargin: 0.2,
 };
 export type MaddpgSettings = typeof MADDPG_DEFAULTS;
 
@@ -161,7 +155,6 @@ export class MaddpgAgent implements TrainableAgent {
       ['admmRhoMin', 1e-9, this.cfg.admmRho],
       ['admmRhoMax', this.cfg.admmRho, 1e9],
       ['lambdaEvery', 1, 1e9, true],
-      ['limitMargin', 0, 0.99],
     ]);
     this.engine = trainingEngine(options.engine);
     this.S = layout.slices.length;
