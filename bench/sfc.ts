@@ -9,8 +9,11 @@
  * and prints the table with the design's three targets against the threshold autoscaler
  * (+20% acceptance, −50% resources (CPU-hours), −42% mean end-to-end delay) and what was reached.
  *
- *   npm run bench:sfc -- [--episodes 60] [--ablation-episodes 60] [--eval-episodes 5] [--seeds 7,8]
+ *   npm run bench:sfc -- [--episodes N] [--ablation-episodes N] [--eval-episodes 5] [--seeds 7,8,9]
  *                        [--variants dqn,dqn-plain,...] [--jobs 2] [--out bench-results/sfc.json]
+ *
+ * The episodes default to the scenario's training budget (`training.episodes`: 300 for
+ * sfc-synthetic), for the ablations too, so that every component is compared on the same budget.
  *
  * `--jobs n` trains up to n (variant, seed) pairs at once, each in a child process of this script.
  */
@@ -25,8 +28,9 @@ import { train } from '../src/train/index.js';
 import { writeJsonAtomic } from '../src/util/index.js';
 
 interface Args {
-  episodes: number;
-  ablationEpisodes: number;
+  /** null: the scenario's training budget. */
+  episodes: number | null;
+  ablationEpisodes: number | null;
   evalEpisodes: number;
   /** Training seeds of the full DQN; the ablations train with the first. */
   seeds: number[];
@@ -40,10 +44,10 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    episodes: 60,
-    ablationEpisodes: 60,
+    episodes: null,
+    ablationEpisodes: null,
     evalEpisodes: 5,
-    seeds: [7, 8],
+    seeds: [7, 8, 9],
     variants: Object.keys(DQN_VARIANTS) as DqnVariant[],
     out: 'bench-results/sfc.json',
     scenario: 'sfc-synthetic',
@@ -179,7 +183,9 @@ async function trainAndEvaluate(scenario: SfcScenario, variant: DqnVariant, seed
 
 /** Runs this script as a child for one (variant, seed) and returns its row. */
 function trainInChild(args: Args, variant: DqnVariant, seed: number, out: string): Promise<Row> {
-  const childArgs = ['--scenario', args.scenario, '--variants', variant, '--seeds', String(seed), '--episodes', String(args.episodes), '--ablation-episodes', String(args.ablationEpisodes), '--eval-episodes', String(args.evalEpisodes), '--out', out, '--no-baselines'];
+  const childArgs = ['--scenario', args.scenario, '--variants', variant, '--seeds', String(seed), '--eval-episodes', String(args.evalEpisodes), '--out', out, '--no-baselines'];
+  if (args.episodes !== null) childArgs.push('--episodes', String(args.episodes));
+  if (args.ablationEpisodes !== null) childArgs.push('--ablation-episodes', String(args.ablationEpisodes));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...childArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', reject);
@@ -198,7 +204,8 @@ async function main(): Promise<void> {
   const jobs: Array<{ variant: DqnVariant; seed: number; episodes: number }> = [];
   for (const variant of args.variants) {
     const seeds = variant === 'dqn' ? args.seeds : args.seeds.slice(0, 1);
-    for (const seed of seeds) jobs.push({ variant, seed, episodes: variant === 'dqn' ? args.episodes : args.ablationEpisodes });
+    const budget = scenario.training.episodes;
+    for (const seed of seeds) jobs.push({ variant, seed, episodes: (variant === 'dqn' ? args.episodes : args.ablationEpisodes) ?? budget });
   }
   const trained: Row[] = new Array<Row>(jobs.length);
   if (args.jobs > 1 && jobs.length > 1) {
