@@ -26,6 +26,7 @@ import { evaluateFamilyPolicy, resolveFamilyBaselines, type FamilyEvalResult } f
 import { loadFamilyScenario, type SfcScenario } from '../src/families/index.js';
 import { train } from '../src/train/index.js';
 import { writeJsonAtomic } from '../src/util/index.js';
+import { validationCurve, writeSfcValidationFigure, type ValidationPoint } from './sfc-figure.js';
 
 interface Args {
   /** null: the scenario's training budget. */
@@ -106,6 +107,8 @@ interface Row {
   lastAcceptanceRate?: number | null;
   /** The full DQN over several training seeds: each seed's row (the row itself is their mean). */
   perSeed?: Row[];
+  /** The run's validations (keep-the-best): the greedy policy's mean reward per step by episode. */
+  validation?: ValidationPoint[];
 }
 
 const KPI_FIELDS = ['acceptanceRate', 'cpuHours', 'meanDelayMs', 'p95DelayMs', 'slaViolations', 'meanReward', 'utilisation', 'dropped', 'invalidActions', 'lastMeanReward', 'lastAcceptanceRate'] as const;
@@ -116,6 +119,7 @@ function meanRow(rows: Row[]): Row {
   const out: Row = { ...rows[0]!, perSeed: rows, trainSeconds: rows.reduce((s, r) => s + (r.trainSeconds ?? 0), 0) };
   delete out.trainSeed;
   delete out.bestEpisode;
+  delete out.validation;
   for (const k of KPI_FIELDS) {
     const values = rows.map((r) => r[k]);
     out[k] = values.every((v): v is number => typeof v === 'number') ? values.reduce((a, b) => a + b, 0) / values.length : null;
@@ -175,6 +179,7 @@ async function trainAndEvaluate(scenario: SfcScenario, variant: DqnVariant, seed
       bestEpisode: kept,
       lastMeanReward: last.kpis.meanReward ?? null,
       lastAcceptanceRate: last.kpis.acceptanceRate ?? null,
+      validation: validationCurve(summary.runDir, scenario.episodeSteps),
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -273,6 +278,16 @@ async function main(): Promise<void> {
     const baselines = rows.filter((r) => r.policy.startsWith('baseline:'));
     const beats = (key: 'meanReward' | 'acceptanceRate'): boolean => baselines.every((b) => (dqn[key] ?? -Infinity) > (b[key] ?? Infinity));
     console.log(`  full DQN beats every baseline on mean reward: ${beats('meanReward') ? 'yes' : 'no'}; on acceptance: ${beats('acceptanceRate') ? 'yes' : 'no'}`);
+  }
+  if (dqn) {
+    const figure = args.out.replace(/\.json$/, '') + '-validation.svg';
+    const seeds = dqn.perSeed ?? [dqn];
+    await writeSfcValidationFigure(
+      figure,
+      seeds.map((r) => ({ label: `seed ${String(r.trainSeed)}`, points: r.validation ?? [] })),
+      rows.filter((r) => r.policy.startsWith('baseline:') && r.meanReward !== null).map((r) => ({ label: r.policy.slice('baseline:'.length), meanReward: r.meanReward! })),
+    );
+    console.log(`wrote ${figure}`);
   }
   console.log(`wrote ${args.out}`);
 }
