@@ -53,7 +53,7 @@ export function sfcValidationFigure(runs: ReadonlyArray<{ label: string; points:
           encoding: {
             x: { field: 'episode', type: 'quantitative', title: 'training episode' },
             y: { field: 'meanReward', type: 'quantitative', title: 'mean reward per step', scale: { domainMin: -1 } },
-            color: { field: 'series', type: 'nominal', title: 'DQN' },
+            color: { field: 'series', type: 'nominal', title: 'DQN', sort: null },
           },
         },
         {
