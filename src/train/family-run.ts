@@ -255,7 +255,8 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         }
         if (keepBest && (crossed(keepBest.every) || last)) await validate();
         const e = results[results.length - 1]!;
-        bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)}`);
+        const kept = best ? `, best validation ${best.meanReturn.toFixed(2)} (ep ${best.episode})` : '';
+        bar.update(trainer.episode, `ep ${trainer.episode}/${config.episodes} return ${e.return.toFixed(2)}${kept}`);
         if (checkpoints.due(before, trainer.episode, last || stopRequested())) await checkpointRun();
       },
     });
