@@ -23,6 +23,7 @@ import { familyOf, resolveFamilyScenario } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
 import type { ScenarioBase } from '../scenario/index.js';
 import { InputError, ProgressBar, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
+import type { RunOptions } from './options.js';
 import { readRunJson } from './resume-check.js';
 import {
   CONFIG_FILE,
@@ -42,27 +43,9 @@ import {
   type RunCheckpoint,
 } from './run-dir.js';
 
-export interface FamilyTrainOptions {
+export interface FamilyTrainOptions extends RunOptions {
   /** A resolved scenario of a family other than slicing (new runs). */
   scenario?: ScenarioBase;
-  /** A run directory to continue. */
-  resume?: string;
-  agent?: string;
-  seed?: number;
-  episodes?: number;
-  outDir?: string;
-  runId?: string;
-  evalEvery?: number;
-  evalEpisodes?: number;
-  checkpointEvery?: number;
-  checkpointSeconds?: number;
-  agentSettings?: Record<string, unknown>;
-  progress?: boolean;
-  announce?: (line: string) => void;
-  onEpisode?: (line: Record<string, unknown>) => void;
-  stopAfter?: number;
-  signal?: AbortSignal;
-  onRunDir?: (runDir: string) => void;
   /** The held-out evaluation seed of a run seed (run.ts owns the rule). */
   evaluationSeed: (seed: number) => number;
   /** Versions and git state recorded in config.json (run.ts owns how they are found). */
@@ -168,6 +151,13 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     agent.dispose();
     throw err;
   }
+  try {
+    await options.onRunOpen?.(runDir);
+  } catch (err) {
+    agent.dispose();
+    await env.close();
+    throw err;
+  }
   const bar = new ProgressBar({ total: config.episodes, label: `train ${config.agent.id}`, enabled: options.progress ?? true });
   const started = Date.now();
   let stepsThisProcess = 0;
@@ -202,8 +192,10 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     writeCheckpoint(runDir, { meta: { ...runMeta, validation, agent: state.meta }, arrays: checkpointArrays(state, agent.checkpointParts?.()) }, BEST_CHECKPOINT_FILE);
   };
 
-  /** The run stops after this round (stopAfter reached, or Ctrl-C): it ends with a checkpoint. */
-  const stopRequested = (): boolean => (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true;
+  /** Set when `pruneAfterEvaluation` says so: the run stops there, unfinished. */
+  let pruned = false;
+  /** The run stops after this round (pruned, stopAfter reached, or Ctrl-C): it ends with a checkpoint. */
+  const stopRequested = (): boolean => pruned || (options.stopAfter !== undefined && episodesThisProcess >= options.stopAfter) || options.signal?.aborted === true;
 
   try {
     if (resumedFrom !== null) options.announce?.(`resuming at episode ${resumedFrom + 1}`);
@@ -252,6 +244,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
           trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finiteMetrics(result.kpis), episodeReturns: result.episodeReturns };
           appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
           options.onEpisode?.(trainer.lastEval);
+          if (options.pruneAfterEvaluation?.(trainer.lastEval)) pruned = true;
         }
         if (keepBest && (crossed(keepBest.every) || last)) await validate();
         const e = results[results.length - 1]!;

@@ -38,6 +38,7 @@ import { resolveScenario, scenarioLayout, type Scenario, type ScenarioBase } fro
 import { InputError, Ns3tsError, ProgressBar, log, checkSeed, deriveSeed, writeJsonAtomic } from '../util/index.js';
 import { runWarnings } from './warnings.js';
 import { isFamilyRunDir, trainFamilyRun } from './family-run.js';
+import type { RunOptions } from './options.js';
 import { readRunJson, type TrainerState } from './resume-check.js';
 import {
   CONFIG_FILE,
@@ -56,57 +57,19 @@ import {
   type LoopSettings,
 } from './run-dir.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends RunOptions {
   /**
    * Scenario name, path or resolved scenario of any family (ignored on resume: the run's config has
    * it); the agent must accept the family's spaces, and the loop runs slicing scenarios.
    */
   scenario?: string | ScenarioBase;
-  /** Agent id (default: the scenario's agent.id). */
-  agent?: string;
-  seed?: number;
-  /** Training episodes in total (default: the scenario's training.episodes). */
-  episodes?: number;
-  /** Folder holding run directories (default "runs"). */
-  outDir?: string;
-  /** Run directory name (default: <scenario>-<agent>-s<seed>-<timestamp>). */
-  runId?: string;
+  /** Slicing runs: the agents' backend (family agents train on the native engine). */
   backend?: BackendChoice;
-  /** Continue the run in this directory from its last checkpoint. */
-  resume?: string;
-  /** Evaluate every N episodes (default: the scenario's training.evalEvery; 0 = never). */
-  evalEvery?: number;
-  evalEpisodes?: number;
-  /** Checkpoint every N episodes (default 1; the last episode always checkpoints). */
-  checkpointEvery?: number;
-  /** The least time between two checkpoints due by count, in seconds (default 10; 0: every due one). */
-  checkpointSeconds?: number;
-  /** Agent settings overrides (on top of the scenario's agent section). */
-  agentSettings?: Record<string, unknown>;
-  /** Progress bar on stderr (default true). */
-  progress?: boolean;
   /**
    * An env to train on instead of createEnv(scenario) (not closed here): a slicing Env, or a
    * VectorEnv of them (e.g. createNs3VectorEnv) whose sub-envs play episodes e..e+n-1 in lockstep.
    */
   env?: SlicingEnv | VectorEnv<NdArray<Float32Array>, NdArray<Float32Array>>;
-  /** Called after each episode with its metrics line (tests, benches). */
-  onEpisode?: (line: Record<string, unknown>) => void;
-  /** Stop after this many episodes in this process (tests of resume), leaving the run unfinished. */
-  stopAfter?: number;
-  /** Called with each evaluation's metrics line; true stops training there, unfinished (a pruner's decision). */
-  pruneAfterEvaluation?: (evaluation: Record<string, unknown>) => boolean;
-  /** Receives one-line notices (backend in use, run directory, resume point); default: none. */
-  announce?: (line: string) => void;
-  /** Called once the run directory and its metrics.jsonl exist, before the first episode (e.g. a live view). */
-  onRunOpen?: (runDir: string) => void | Promise<void>;
-  /**
-   * Stops the run after the episodes in progress (Ctrl-C in the CLI): their checkpoint is written
-   * whatever checkpointEvery says, and train() returns an unfinished summary to resume from.
-   */
-  signal?: AbortSignal;
-  /** Called with the run directory once it is known (before the first episode). */
-  onRunDir?: (runDir: string) => void;
 }
 
 /** What a training run ends with: one shape for every family (agents/agent.ts owns it; run-dir.ts finishSummary makes it). */
@@ -239,7 +202,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainSummary> {
 
 /** A run of a family other than slicing, through the family loop (family-run.ts). */
 async function trainFamily(scenario: ScenarioBase | null, options: TrainOptions): Promise<TrainSummary> {
-  const { env: _env, scenario: _scenario, resume, ...rest } = options;
+  const { env: _env, scenario: _scenario, backend: _backend, resume, ...rest } = options;
   return trainFamilyRun({
     ...rest,
     ...(scenario ? { scenario } : {}),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -173,5 +173,37 @@ describe('the DQN agent', () => {
     expect(lines.map((l) => l.type)).toEqual(['train', 'train', 'train', 'eval', 'validation']);
     expect(lines[3]).toHaveProperty('acceptanceRate');
     expect(lines[4]).toMatchObject({ episode: 3, improved: true, bestEpisode: 3 });
+  });
+
+  it('the family loop takes the options of train(): onRunOpen before the first episode, a pruner stopping at an evaluation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns3ts-sfc-options-'));
+    dirs.push(dir);
+    let opened: { runDir: string; metrics: boolean } | null = null;
+    const evaluations: number[] = [];
+    const summary = await train({
+      scenario: 'sfc-synthetic',
+      episodes: 6,
+      evalEvery: 2,
+      evalEpisodes: 1,
+      outDir: dir,
+      runId: 'pruned',
+      agentSettings: SMALL,
+      progress: false,
+      onRunOpen: (runDir) => {
+        opened = { runDir, metrics: existsSync(join(runDir, 'metrics.jsonl')) };
+      },
+      pruneAfterEvaluation: (evaluation) => {
+        evaluations.push(evaluation.episode as number);
+        return evaluation.episode === 4;
+      },
+    });
+    expect(opened).toEqual({ runDir: summary.runDir, metrics: true });
+    expect(evaluations).toEqual([2, 4]);
+    expect(summary.finished).toBe(false);
+    expect(summary.completedEpisodes).toBe(4);
+    // The pruned run ends with a checkpoint it can be resumed from.
+    const resumed = await train({ resume: summary.runDir, progress: false });
+    expect(resumed.resumedFrom).toBe(4);
+    expect(resumed.finished).toBe(true);
   });
 });
