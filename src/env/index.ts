@@ -31,7 +31,7 @@ export {
   type EpisodeStatistics,
   type FailFastOptions,
 } from './wrappers.js';
-export { SyncVectorEnv, stepWithAutoreset, type SyncVectorEnvOptions } from './sync-vector-env.js';
+export { SyncVectorEnv, stepWithAutoreset, vectorResetPlan, type SyncVectorEnvOptions } from './sync-vector-env.js';
 export {
   Discrete,
   Box,

@@ -46,21 +46,18 @@ export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A> 
   /** A single seed seeds env i with seed + i; a list gives each env its own; resetMask picks the envs to reset. */
   async reset(options: { seed?: number | number[]; options?: Record<string, unknown> } = {}): Promise<VectorResetResult<O>> {
     if (this.closed) throw new Ns3tsError('reset() on a closed vector env');
-    const seeds = this.seedsFor(options.seed);
-    const mask = options.options?.resetMask;
-    if (mask !== undefined && (!Array.isArray(mask) || mask.length !== this.numEnvs)) {
-      throw new InputError('options.resetMask', mask, `an array of ${this.numEnvs} booleans`);
-    }
+    const plan = vectorResetPlan(this.numEnvs, options);
     const obs: O[] = [];
     const info: Info[] = [];
     for (let i = 0; i < this.numEnvs; i++) {
-      if (mask && !(mask as boolean[])[i]) {
+      const reset = plan[i];
+      if (!reset) {
         obs.push(undefined as O);
         info.push({});
         continue;
       }
       this.needsReset[i] = false;
-      const r = await this.envs[i]!.reset(seeds[i] === undefined ? {} : { seed: seeds[i]! });
+      const r = await this.envs[i]!.reset(reset);
       obs.push(r.obs);
       info.push(r.info);
     }
@@ -97,13 +94,25 @@ export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A> 
     this.closed = true;
     for (const env of this.envs) await env.close();
   }
+}
 
-  private seedsFor(seed: number | number[] | undefined): Array<number | undefined> {
-    if (seed === undefined) return new Array<undefined>(this.numEnvs).fill(undefined);
-    if (typeof seed === 'number') return this.envs.map((_, i) => seed + i);
-    if (!Array.isArray(seed) || seed.length !== this.numEnvs) throw new InputError('seed', seed, `a number or ${this.numEnvs} numbers`);
-    return [...seed];
+/**
+ * What a vector env's reset() does to each sub-env, shared by every vector env: a single seed
+ * seeds env i with seed + i, a list gives each env its own, none leaves the envs to their own;
+ * `options.resetMask` (one boolean per env) picks the envs to reset. Null: env i is not reset.
+ */
+export function vectorResetPlan(numEnvs: number, options: { seed?: number | number[]; options?: Record<string, unknown> }): Array<{ seed?: number } | null> {
+  const seed = options.seed;
+  let seeds: Array<number | undefined>;
+  if (seed === undefined) seeds = new Array<undefined>(numEnvs).fill(undefined);
+  else if (typeof seed === 'number') seeds = Array.from({ length: numEnvs }, (_, i) => seed + i);
+  else if (Array.isArray(seed) && seed.length === numEnvs) seeds = [...seed];
+  else throw new InputError('seed', seed, `a number or ${numEnvs} numbers`);
+  const mask = options.options?.resetMask;
+  if (mask !== undefined && (!Array.isArray(mask) || mask.length !== numEnvs)) {
+    throw new InputError('options.resetMask', mask, `an array of ${numEnvs} booleans`);
   }
+  return seeds.map((s, i) => (mask && !(mask as unknown[])[i] ? null : s === undefined ? {} : { seed: s }));
 }
 
 /**

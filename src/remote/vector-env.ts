@@ -1,7 +1,7 @@
 import { InputError, Ns3tsError } from '../util/index.js';
 import { GymServer, type GymServerOptions } from '../server/index.js';
 import { RemoteEnv } from './remote-env.js';
-import { stepWithAutoreset, type AutoresetMode, type GymSpace, type Info, type SimulatorLauncher, type StepResult, type VectorEnv, type VectorResetResult, type VectorStepResult } from '../env/index.js';
+import { stepWithAutoreset, vectorResetPlan, type AutoresetMode, type GymSpace, type Info, type SimulatorLauncher, type StepResult, type VectorEnv, type VectorResetResult, type VectorStepResult } from '../env/index.js';
 
 export interface RemoteVectorEnvOptions<O = unknown, A = unknown> {
   /** A ROUTER-mode server: every simulator connects to its one endpoint. */
@@ -94,16 +94,13 @@ export class RemoteVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A
 
   async reset(options: { seed?: number | number[]; options?: Record<string, unknown> } = {}): Promise<VectorResetResult<O>> {
     if (this.closed) throw new Ns3tsError('reset() on a closed vector env');
-    const seeds = this.seedsFor(options.seed);
-    const mask = options.options?.resetMask;
-    if (mask !== undefined && (!Array.isArray(mask) || mask.length !== this.numEnvs)) {
-      throw new InputError('options.resetMask', mask, `an array of ${this.numEnvs} booleans`);
-    }
+    const plan = vectorResetPlan(this.numEnvs, options);
     const results = await Promise.all(
       this.envs.map(async (env, i) => {
-        if (mask && !(mask as boolean[])[i]) return null;
+        const reset = plan[i];
+        if (!reset) return null;
         this.needsReset[i] = false;
-        return env.reset(seeds[i] === undefined ? {} : { seed: seeds[i]! });
+        return env.reset(reset);
       }),
     );
     return {
@@ -141,10 +138,4 @@ export class RemoteVectorEnv<O = unknown, A = unknown> implements VectorEnv<O, A
     if (this.ownsServer) await this.server.close();
   }
 
-  private seedsFor(seed: number | number[] | undefined): Array<number | undefined> {
-    if (seed === undefined) return new Array<undefined>(this.numEnvs).fill(undefined);
-    if (typeof seed === 'number') return this.envs.map((_, i) => seed + i);
-    if (!Array.isArray(seed) || seed.length !== this.numEnvs) throw new InputError('seed', seed, `a number or ${this.numEnvs} numbers`);
-    return [...seed];
-  }
 }
