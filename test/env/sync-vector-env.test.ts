@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SyncVectorEnv, type NdArray } from '../../src/env/index.js';
+import { SyncVectorEnv, vectorResetPlan, type NdArray } from '../../src/env/index.js';
 import { SyntheticSlicingEnv } from '../../src/families/index.js';
 import { tinyScenario } from '../agents/helpers.js';
 
@@ -81,5 +81,15 @@ describe('SyncVectorEnv', () => {
     expect(partial.obs[1]).toBeUndefined();
     expect(() => new SyncVectorEnv([])).toThrowError(/envs: got .*, expected a non-empty array of envs/);
     await expect(venv.reset({ options: { resetMask: [true] } })).rejects.toThrow(/options.resetMask: got .*, expected an array of 2 booleans/);
+    await expect(venv.reset({ seed: [1, 2, 3] })).rejects.toThrow(/seed: got .*, expected a number or 2 numbers/);
+  });
+});
+
+describe('vectorResetPlan', () => {
+  it('a single seed seeds env i with seed + i, a list one each, none none; the mask leaves envs out', () => {
+    expect(vectorResetPlan(3, { seed: 10 })).toEqual([{ seed: 10 }, { seed: 11 }, { seed: 12 }]);
+    expect(vectorResetPlan(2, { seed: [5, 9] })).toEqual([{ seed: 5 }, { seed: 9 }]);
+    expect(vectorResetPlan(2, {})).toEqual([{}, {}]);
+    expect(vectorResetPlan(3, { seed: 10, options: { resetMask: [false, true, false] } })).toEqual([null, { seed: 11 }, null]);
   });
 });
