@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { renderSvg, type Figure } from '../src/report/index.js';
+import { readMetricsLines, renderSvg, type Figure } from '../src/report/index.js';
 
 export interface ValidationPoint {
   episode: number;
@@ -25,14 +25,17 @@ export interface ValidationPoint {
 /** The validation points of a run directory's metrics.jsonl (`stepsPerEpisode` turns returns into rewards per step). */
 export function validationCurve(runDir: string, stepsPerEpisode: number): ValidationPoint[] {
   const points: ValidationPoint[] = [];
-  for (const text of readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n')) {
-    if (!text.includes('"validation"')) continue;
-    const line = JSON.parse(text) as { type?: string; episode?: number; meanReturn?: number };
+  for (const line of readMetricsLines(runDir)) {
     if (line.type === 'validation' && typeof line.episode === 'number' && typeof line.meanReturn === 'number') {
       points.push({ episode: line.episode, meanReward: line.meanReturn / stepsPerEpisode });
     }
   }
   return points;
+}
+
+/** The baselines' levels of a bench:sfc table: its `baseline:*` rows with a mean reward. */
+export function baselineLevels(rows: ReadonlyArray<{ policy: string; meanReward: number | null }>): Array<{ label: string; meanReward: number }> {
+  return rows.flatMap((r) => (r.policy.startsWith('baseline:') && r.meanReward !== null ? [{ label: r.policy.slice('baseline:'.length), meanReward: r.meanReward }] : []));
 }
 
 export function sfcValidationFigure(runs: ReadonlyArray<{ label: string; points: readonly ValidationPoint[] }>, baselines: ReadonlyArray<{ label: string; meanReward: number }>): Figure {
@@ -89,11 +92,10 @@ async function main(): Promise<void> {
   const labels = arg('--labels')?.split(',') ?? dirs.map((dir) => basename(dir));
   if (labels.length !== dirs.length) throw new Error(`--labels: got ${labels.length} labels for ${dirs.length} runs, expected one per run`);
   const rows = (JSON.parse(readFileSync(bench, 'utf8')) as { rows: Array<{ policy: string; meanReward: number | null }> }).rows;
-  const baselines = rows.filter((r) => r.policy.startsWith('baseline:') && r.meanReward !== null).map((r) => ({ label: r.policy.slice('baseline:'.length), meanReward: r.meanReward! }));
   await writeSfcValidationFigure(
     out,
     dirs.map((dir, i) => ({ label: labels[i]!, points: validationCurve(dir, steps) })),
-    baselines,
+    baselineLevels(rows),
   );
   console.log(`wrote ${out}`);
 }

@@ -26,7 +26,7 @@ import { evaluateFamilyPolicy, resolveFamilyBaselines, type FamilyEvalResult } f
 import { loadFamilyScenario, type SfcScenario } from '../src/families/index.js';
 import { train } from '../src/train/index.js';
 import { writeJsonAtomic } from '../src/util/index.js';
-import { validationCurve, writeSfcValidationFigure, type ValidationPoint } from './sfc-figure.js';
+import { baselineLevels, validationCurve, writeSfcValidationFigure, type ValidationPoint } from './sfc-figure.js';
 
 interface Args {
   /** null: the scenario's training budget. */
@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     await writeSfcValidationFigure(
       figure,
       seeds.map((r) => ({ label: `seed ${String(r.trainSeed)}`, points: r.validation ?? [] })),
-      rows.filter((r) => r.policy.startsWith('baseline:') && r.meanReward !== null).map((r) => ({ label: r.policy.slice('baseline:'.length), meanReward: r.meanReward! })),
+      baselineLevels(rows),
     );
     console.log(`wrote ${figure}`);
   }

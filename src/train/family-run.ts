@@ -181,14 +181,16 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     const seed = validationSeed(config.seed);
     const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: keepBest.episodes, seed });
     const meanReturn = meanOf(result.episodeReturns);
-    const improved = best === null || meanReturn > best.meanReturn;
-    if (improved) best = { episode: trainer.episode, meanReturn };
+    const previous = best;
+    const improved = previous === null || meanReturn > previous.meanReturn;
+    const kept = previous !== null && !improved ? previous : { episode: trainer.episode, meanReturn };
+    best = kept;
     // One line per validation, as the evaluation lines: the curve that chose best.bin.
-    const line = { type: 'validation', episode: trainer.episode, meanReturn, improved, bestEpisode: best!.episode, bestMeanReturn: best!.meanReturn, episodeReturns: result.episodeReturns };
+    const line = { type: 'validation', episode: trainer.episode, meanReturn, improved, bestEpisode: kept.episode, bestMeanReturn: kept.meanReturn, episodeReturns: result.episodeReturns };
     appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
     if (!improved) return;
     const state = keepBest.state();
-    const validation = { seed, episodes: keepBest.episodes, ...best };
+    const validation = { seed, episodes: keepBest.episodes, ...kept };
     writeCheckpoint(runDir, { meta: { ...runMeta, validation, agent: state.meta }, arrays: checkpointArrays(state, agent.checkpointParts?.()) }, BEST_CHECKPOINT_FILE);
   };
 
