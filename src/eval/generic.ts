@@ -39,6 +39,11 @@ export interface FamilyEvalResult {
   seconds: number;
 }
 
+/** The mean of an evaluation's episode returns (0 for none). */
+export function meanEpisodeReturn(result: Pick<FamilyEvalResult, 'episodeReturns'>): number {
+  return result.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, result.episodeReturns.length);
+}
+
 /** A policy named by a `--policy` spec of the family's baselines, built once the env exists. */
 export interface NamedFamilyPolicy {
   id: string;

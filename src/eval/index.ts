@@ -38,6 +38,7 @@ export {
 } from './evaluate.js';
 export {
   evaluateFamilyPolicy,
+  meanEpisodeReturn,
   resolveFamilyBaselines,
   type FamilyPolicyFactory,
   type FamilyEvaluateOptions,

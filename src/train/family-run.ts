@@ -18,7 +18,7 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BEST_CHECKPOINT_FILE, arraysWithPrefix, checkAgentFits, type AgentMetrics, type FamilyRunSummary, type FamilyTrainableAgent, writeCheckpoint } from '../agents/index.js';
-import { evaluateFamilyPolicy } from '../eval/index.js';
+import { evaluateFamilyPolicy, meanEpisodeReturn } from '../eval/index.js';
 import { familyOf, resolveFamilyScenario } from '../families/index.js';
 import { runEpisodes } from '../rollout/index.js';
 import type { ScenarioBase } from '../scenario/index.js';
@@ -60,11 +60,6 @@ interface FamilyRunConfig extends LoopSettings {
   seed: number;
   createdAt: string;
   [extra: string]: unknown;
-}
-
-/** The mean of the returns (0 for none). */
-function meanOf(returns: readonly number[]): number {
-  return returns.reduce((a, b) => a + b, 0) / Math.max(1, returns.length);
 }
 
 /** Seed of a run's first validation episode (keep-the-best): a stream of its own, apart from the training and evaluation seeds. */
@@ -180,7 +175,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
     if (!keepBest) return;
     const seed = validationSeed(config.seed);
     const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: keepBest.episodes, seed });
-    const meanReturn = meanOf(result.episodeReturns);
+    const meanReturn = meanEpisodeReturn(result);
     const previous = best;
     const improved = previous === null || meanReturn > previous.meanReturn;
     const kept = previous !== null && !improved ? previous : { episode: trainer.episode, meanReturn };
@@ -242,7 +237,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
         const crossed = (every: number): boolean => crossedMultiple(before, trainer.episode, every);
         if (config.evalEvery > 0 && (crossed(config.evalEvery) || last)) {
           const result = await evaluateFamilyPolicy(scenario, agent.evaluationPolicy(), { episodes: config.evalEpisodes, seed: options.evaluationSeed(config.seed) });
-          const meanReturn = meanOf(result.episodeReturns);
+          const meanReturn = meanEpisodeReturn(result);
           trainer.lastEval = { type: 'eval', episode: trainer.episode, meanReturn, ...finiteMetrics(result.kpis), episodeReturns: result.episodeReturns };
           appendFileSync(metricsPath, `${JSON.stringify(trainer.lastEval)}\n`);
           options.onEpisode?.(trainer.lastEval);

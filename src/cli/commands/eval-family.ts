@@ -1,7 +1,7 @@
 // `ns3ts eval` on a scenario of a family other than slicing: the family's baselines, its env and
 // its KPIs through the generic evaluation (eval/generic.ts). Slicing scenarios keep their own path
 // in eval.ts (per-slice tables, fixed shares, checkpoints).
-import { evaluateFamilyPolicy, resolveFamilyBaselines, type FamilyEvalResult } from '../../eval/index.js';
+import { evaluateFamilyPolicy, meanEpisodeReturn, resolveFamilyBaselines, type FamilyEvalResult } from '../../eval/index.js';
 import type { ScenarioBase } from '../../scenario/index.js';
 import { InputError, writeJsonAtomic } from '../../util/index.js';
 
@@ -23,10 +23,9 @@ function fmt(value: number | null, digits = 3): string {
 export function formatFamilyEvalTable(results: readonly FamilyEvalResult[]): string {
   const first = results[0];
   if (!first) return '';
-  const mean = (r: FamilyEvalResult): number => r.episodeReturns.reduce((a, b) => a + b, 0) / Math.max(1, r.episodeReturns.length);
   const columns: Array<[string, (r: FamilyEvalResult) => string]> = [
     ['policy', (r) => r.policy],
-    ['return', (r) => fmt(mean(r))],
+    ['return', (r) => fmt(meanEpisodeReturn(r))],
     ['steps', (r) => String(r.steps)],
   ];
   for (const key of Object.keys(first.kpis)) columns.push([key, (r) => fmt(r.kpis[key] ?? null)]);
