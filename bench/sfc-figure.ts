@@ -5,7 +5,7 @@
  * reward as a horizontal line. bench/sfc.ts draws it after a run; on its own it draws kept runs:
  *
  *   npx tsx bench/sfc-figure.ts --runs runs/dqn-7,runs/dqn-8 --baselines bench-results/sfc.json
- *                               [--labels "seed 7,seed 8"] [--out bench-results/sfc-validation.svg]
+ *                               [--labels "seed 7,seed 8"] [--steps 100] [--out bench-results/sfc-validation.svg]
  *
  * The validation episodes are each run's own seed stream, the baselines' lines the benchmark's
  * held-out episodes: both are unseen draws from the scenario, so the lines are a reference level,
@@ -88,6 +88,7 @@ async function main(): Promise<void> {
   if (!runs || !bench) throw new Error('--runs dir,dir,... and --baselines <sfc.json> are required');
   const out = arg('--out') ?? join('bench-results', 'sfc-validation.svg');
   const steps = Number(arg('--steps') ?? 100);
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: got ${arg('--steps')}, expected the scenario's steps per episode, an integer >= 1`);
   const dirs = runs.split(',');
   const labels = arg('--labels')?.split(',') ?? dirs.map((dir) => basename(dir));
   if (labels.length !== dirs.length) throw new Error(`--labels: got ${labels.length} labels for ${dirs.length} runs, expected one per run`);
