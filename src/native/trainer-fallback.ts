@@ -232,8 +232,9 @@ export class TsTrainerCore implements TrainerCore {
   adamStep(learningRate: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, decoupled: boolean): void {
     const t = this.buffers.step[0]! + 1;
     this.buffers.step[0] = t;
-    const correction1 = 1 - powInteger(beta1, t);
-    const correction2 = 1 - powInteger(beta2, t);
+    // PyTorch's form: the bias corrections folded into two scalars (the engine's order, native/src/trainer.cc).
+    const stepSize = learningRate / (1 - powInteger(beta1, t));
+    const scaleV = 1 / Math.sqrt(1 - powInteger(beta2, t));
     const decay = decoupled ? 1 - learningRate * weightDecay : 1;
     const l2 = decoupled ? 0 : weightDecay;
     const { params: p, adamM: m, adamV: v, grads: g } = this.buffers;
@@ -242,9 +243,7 @@ export class TsTrainerCore implements TrainerCore {
       const gi = g[i]! + l2 * p[i]!;
       m[i] = beta1 * m[i]! + (1 - beta1) * gi;
       v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-      const mHat = m[i]! / correction1;
-      const vHat = v[i]! / correction2;
-      p[i] = pi - (learningRate * mHat) / (Math.sqrt(vHat) + epsilon);
+      p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) * scaleV + epsilon);
     }
   }
 

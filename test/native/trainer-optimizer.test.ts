@@ -5,9 +5,10 @@ import { randomInput, randomMlp } from './helpers.js';
 import { impls } from './trainer-helpers.js';
 
 /**
- * Adam as in Kingma & Ba (2015), Algorithm 1, with ε added to sqrt(v̂) (PyTorch's form); weight
- * decay as an L2 term in the gradient, or decoupled (AdamW, Loshchilov & Hutter 2019). Moments and
- * parameters are stored in float32 after each float64 update.
+ * Adam as in Kingma & Ba (2015), Algorithm 1, with ε added to sqrt(v̂), computed in PyTorch's form
+ * (step size η / (1 - β1^t), sqrt(v̂) = sqrt(v) / sqrt(1 - β2^t)); weight decay as an L2 term in the
+ * gradient, or decoupled (AdamW, Loshchilov & Hutter 2019). Moments and parameters are stored in
+ * float32 after each float64 update.
  */
 function referenceAdam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, t: number, o: Required<AdamOptions>): void {
   // beta^t by repeated squaring: the engine's rule, so that the result is exactly reproducible.
@@ -19,7 +20,7 @@ function referenceAdam(p: Float32Array, m: Float32Array, v: Float32Array, g: Flo
     const pi = o.decoupled ? p[i]! * (1 - o.learningRate * o.weightDecay) : p[i]!;
     m[i] = o.beta1 * m[i]! + (1 - o.beta1) * gi;
     v[i] = o.beta2 * v[i]! + (1 - o.beta2) * gi * gi;
-    p[i] = pi - (o.learningRate * (m[i]! / (1 - b1t))) / (Math.sqrt(v[i]! / (1 - b2t)) + o.epsilon);
+    p[i] = pi - ((o.learningRate / (1 - b1t)) * m[i]!) / (Math.sqrt(v[i]!) * (1 / Math.sqrt(1 - b2t)) + o.epsilon);
   }
 }
 
