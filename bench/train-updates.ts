@@ -75,9 +75,12 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
     const y = new Float32Array(B);
     const actorGrad = new Float32Array(B * S);
     let step = 0;
+    // Row copies as plain loops: the work of PyTorch's torch.cat, without a view per row.
+    const setActions = (rows: Float32Array, actions: Float32Array): void => {
+      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) rows[b * (F + S) + F + s] = actions[b * S + s]!;
+    };
     return () => {
-      const nextAct = actor.target.forward(next, B);
-      for (let b = 0; b < B; b++) nextIn.set(nextAct.subarray(b * S, (b + 1) * S), b * (F + S) + F);
+      setActions(nextIn, actor.target.forward(next, B));
       const q1 = critics[0]!.target.forward(nextIn, B);
       const q2 = critics[1]!.target.forward(nextIn, B);
       for (let b = 0; b < B; b++) y[b] = reward[b]! + gamma * Math.min(q1[b]!, q2[b]!);
@@ -90,8 +93,7 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
       step += 1;
       if (step % 2 !== 0) return;
       // Actor: maximize Q1(s, pi(s)); dLoss/da = -(1/B) dQ1/da, the critic's input gradient columns F..F+S.
-      const a = actor.online.forward(obs, B);
-      for (let b = 0; b < B; b++) curIn.set(a.subarray(b * S, (b + 1) * S), b * (F + S) + F);
+      setActions(curIn, actor.online.forward(obs, B));
       const critic = critics[0]!.online;
       critic.forward(curIn, B);
       critic.outputGradient.fill(-1 / B, 0, B);
@@ -99,7 +101,7 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
       for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) actorGrad[b * S + s] = dIn[b * (F + S) + F + s]!;
       actor.online.backward(actorGrad);
       actor.online.adamStep();
-      for (let b = 0; b < B; b++) curIn.set(act.subarray(b * S, (b + 1) * S), b * (F + S) + F);
+      setActions(curIn, act);
       actor.target.softUpdateFrom(actor.online, tau);
       for (const c of critics) c.target.softUpdateFrom(c.online, tau);
     };

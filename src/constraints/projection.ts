@@ -81,9 +81,10 @@ export function projectBoxSimplex(
     lowerSum += lower[i]!;
   }
   if (lowerSum > a + 1e-12) throw new RangeError(`floors: sum ${lowerSum} exceeds the budget ${a}`);
-  const g = (theta: number): number => sumClipped(v, lower, upper, theta);
+  // g(theta) = sumClipped(v, lower, upper, theta), called directly: this runs per cell per step,
+  // and a closure per call costs more than the scan for a handful of slices.
   let theta = 0;
-  if (g(0) > a) {
+  if (sumClipped(v, lower, upper, 0) > a) {
     // Breakpoints of g: theta = v_i - u_i (leaves the cap) and theta = v_i - l_i (hits the floor).
     const points = new Float64Array(2 * n);
     for (let i = 0; i < n; i++) {
@@ -93,11 +94,11 @@ export function projectBoxSimplex(
     points.sort();
     // g is non-increasing; find the segment [lo, hi] with g(lo) >= a >= g(hi), then interpolate.
     let lo = 0;
-    let gLo = g(0);
+    let gLo = sumClipped(v, lower, upper, 0);
     theta = points[points.length - 1]!;
     for (const p of points) {
       if (p <= lo) continue;
-      const gP = g(p);
+      const gP = sumClipped(v, lower, upper, p);
       if (gP <= a) {
         theta = gLo === gP ? p : lo + ((gLo - a) * (p - lo)) / (gLo - gP);
         break;
