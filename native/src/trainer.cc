@@ -25,10 +25,11 @@ constexpr int kMaxBatch = 1 << 22;
 // baseline and one set is picked at load time (ElementwiseKernels below). The vector units run the
 // same IEEE operations in the same order as the scalar loops (no contraction in this file), so every
 // set gives the same bits, and the optimizer's the same bits as the TypeScript fallback. As a scalar
-// loop with three double divisions per parameter, the optimizer alone was a fifth of a TD3 update.
+// double loop with three divisions per parameter, the optimizer alone was a fifth of a TD3 update.
 
-// One Adam step's scalars: the bias corrections are folded into the step size and the scale of
-// sqrt(v) (PyTorch's form), which leaves one square root and one division per parameter.
+// One Adam step's scalars (in double, rounded to float once per step): the bias corrections are
+// folded into the step size and the scale of sqrt(v) (PyTorch's form), which leaves one square root
+// and one division per parameter. The per-parameter arithmetic is float32, as PyTorch's.
 struct AdamTerms {
   double beta1, beta2, stepSize, inverseSqrtCorrection2, decay, l2, epsilon;
 };
@@ -99,17 +100,18 @@ inline __attribute__((always_inline)) bool anyNonFiniteBody(const float* __restr
 inline __attribute__((always_inline)) void adamBody(const AdamTerms& c, float* __restrict p, float* __restrict m,
                                                     float* __restrict v, const float* __restrict g,
                                                     std::size_t count) {
-  const double beta1 = c.beta1, beta2 = c.beta2, stepSize = c.stepSize, scaleV = c.inverseSqrtCorrection2;
-  const double decay = c.decay, l2 = c.l2, epsilon = c.epsilon;
+  const float beta1 = static_cast<float>(c.beta1), beta2 = static_cast<float>(c.beta2);
+  const float rest1 = static_cast<float>(1 - c.beta1), rest2 = static_cast<float>(1 - c.beta2);
+  const float stepSize = static_cast<float>(c.stepSize), scaleV = static_cast<float>(c.inverseSqrtCorrection2);
+  const float decay = static_cast<float>(c.decay), l2 = static_cast<float>(c.l2), epsilon = static_cast<float>(c.epsilon);
   for (std::size_t i = 0; i < count; i++) {
-    const double pi = static_cast<double>(p[i]) * decay;
-    const double gi = static_cast<double>(g[i]) + l2 * static_cast<double>(p[i]);
-    const float mi = static_cast<float>(beta1 * static_cast<double>(m[i]) + (1 - beta1) * gi);
-    const float vi = static_cast<float>(beta2 * static_cast<double>(v[i]) + (1 - beta2) * gi * gi);
+    const float pi = p[i] * decay;
+    const float gi = g[i] + l2 * p[i];
+    const float mi = beta1 * m[i] + rest1 * gi;
+    const float vi = beta2 * v[i] + rest2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    const double denominator = std::sqrt(static_cast<double>(vi)) * scaleV + epsilon;
-    p[i] = static_cast<float>(pi - stepSize * static_cast<double>(mi) / denominator);
+    p[i] = pi - stepSize * mi / (std::sqrt(vi) * scaleV + epsilon);
   }
 }
 

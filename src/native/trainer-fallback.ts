@@ -232,18 +232,28 @@ export class TsTrainerCore implements TrainerCore {
   adamStep(learningRate: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, decoupled: boolean): void {
     const t = this.buffers.step[0]! + 1;
     this.buffers.step[0] = t;
-    // PyTorch's form: the bias corrections folded into two scalars (the engine's order, native/src/trainer.cc).
-    const stepSize = learningRate / (1 - powInteger(beta1, t));
-    const scaleV = 1 / Math.sqrt(1 - powInteger(beta2, t));
-    const decay = decoupled ? 1 - learningRate * weightDecay : 1;
-    const l2 = decoupled ? 0 : weightDecay;
+    // PyTorch's form: the bias corrections folded into two scalars, then float32 arithmetic per
+    // parameter; Math.fround after every operation gives the float32 result of each (the engine's
+    // order, native/src/trainer.cc).
+    const f = Math.fround;
+    const b1 = f(beta1);
+    const b2 = f(beta2);
+    const rest1 = f(1 - beta1);
+    const rest2 = f(1 - beta2);
+    const stepSize = f(learningRate / (1 - powInteger(beta1, t)));
+    const scaleV = f(1 / Math.sqrt(1 - powInteger(beta2, t)));
+    const decay = f(decoupled ? 1 - learningRate * weightDecay : 1);
+    const l2 = f(decoupled ? 0 : weightDecay);
+    const eps = f(epsilon);
     const { params: p, adamM: m, adamV: v, grads: g } = this.buffers;
     for (let i = 0; i < p.length; i++) {
-      const pi = p[i]! * decay;
-      const gi = g[i]! + l2 * p[i]!;
-      m[i] = beta1 * m[i]! + (1 - beta1) * gi;
-      v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-      p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) * scaleV + epsilon);
+      const pi = f(p[i]! * decay);
+      const gi = f(g[i]! + f(l2 * p[i]!));
+      const mi = f(f(b1 * m[i]!) + f(rest1 * gi));
+      const vi = f(f(b2 * v[i]!) + f(f(rest2 * gi) * gi));
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = pi - f(f(stepSize * mi) / f(f(f(Math.sqrt(vi)) * scaleV) + eps));
     }
   }
 

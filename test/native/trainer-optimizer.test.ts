@@ -5,22 +5,25 @@ import { randomInput, randomMlp } from './helpers.js';
 import { impls } from './trainer-helpers.js';
 
 /**
- * Adam as in Kingma & Ba (2015), Algorithm 1, with ε added to sqrt(v̂), computed in PyTorch's form
- * (step size η / (1 - β1^t), sqrt(v̂) = sqrt(v) / sqrt(1 - β2^t)); weight decay as an L2 term in the
- * gradient, or decoupled (AdamW, Loshchilov & Hutter 2019). Moments and parameters are stored in
- * float32 after each float64 update.
+ * Adam as in Kingma & Ba (2015), Algorithm 1, with ε added to sqrt(v̂), computed as PyTorch does:
+ * step size η / (1 - β1^t) and sqrt(v̂) = sqrt(v) / sqrt(1 - β2^t) from float64 step counts, then
+ * float32 arithmetic per parameter (each operation rounded to float32); weight decay as an L2 term
+ * in the gradient, or decoupled (AdamW, Loshchilov & Hutter 2019).
  */
 function referenceAdam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, t: number, o: Required<AdamOptions>): void {
   // beta^t by repeated squaring: the engine's rule, so that the result is exactly reproducible.
   const power = (base: number, e: number): number => (e === 0 ? 1 : (e % 2 ? base : 1) * power(base * base, Math.floor(e / 2)));
-  const b1t = power(o.beta1, t);
-  const b2t = power(o.beta2, t);
+  const f32 = (x: number): number => new Float32Array([x])[0]!;
+  const step = f32(o.learningRate / (1 - power(o.beta1, t)));
+  const scale = f32(1 / Math.sqrt(1 - power(o.beta2, t)));
+  const decay = f32(o.decoupled ? 1 - o.learningRate * o.weightDecay : 1);
+  const l2 = f32(o.decoupled ? 0 : o.weightDecay);
   for (let i = 0; i < p.length; i++) {
-    const gi = g[i]! + (o.decoupled ? 0 : o.weightDecay * p[i]!);
-    const pi = o.decoupled ? p[i]! * (1 - o.learningRate * o.weightDecay) : p[i]!;
-    m[i] = o.beta1 * m[i]! + (1 - o.beta1) * gi;
-    v[i] = o.beta2 * v[i]! + (1 - o.beta2) * gi * gi;
-    p[i] = pi - ((o.learningRate / (1 - b1t)) * m[i]!) / (Math.sqrt(v[i]!) * (1 / Math.sqrt(1 - b2t)) + o.epsilon);
+    const gi = f32(g[i]! + f32(l2 * p[i]!));
+    const pi = f32(p[i]! * decay);
+    m[i] = f32(f32(f32(o.beta1) * m[i]!) + f32(f32(1 - o.beta1) * gi));
+    v[i] = f32(f32(f32(o.beta2) * v[i]!) + f32(f32(f32(1 - o.beta2) * gi) * gi));
+    p[i] = pi - f32(f32(step * m[i]!) / f32(f32(f32(Math.sqrt(v[i]!)) * scale) + f32(o.epsilon)));
   }
 }
 
