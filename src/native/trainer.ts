@@ -112,6 +112,10 @@ function checkFloat32(value: unknown, field: string, length: number): asserts va
   if (value.length !== length) throw new InputError(`${field}.length`, value.length, `${length}`);
 }
 
+// Predicates of the per-update checks, made once (not a closure per call).
+const isPositiveFinite = (v: number): boolean => Number.isFinite(v) && v > 0;
+const isUnitInterval = (v: number): boolean => v >= 0 && v <= 1;
+
 function checkNumber(value: unknown, field: string, expected: string, ok: (v: number) => boolean): number {
   if (typeof value !== 'number' || !ok(value)) throw new InputError(field, value, expected);
   return value;
@@ -187,7 +191,10 @@ class Trainer implements MlpTrainer {
   }
 
   forward(input: Float32Array, batch: number): Float32Array {
-    checkNumber(batch, 'batch', `an integer in [1, ${this.maxBatch}] (maxBatch)`, (v) => Number.isInteger(v) && v >= 1 && v <= this.maxBatch);
+    // Checked inline: this runs several times per update, and the message is only built on failure.
+    if (!(typeof batch === 'number' && Number.isInteger(batch) && batch >= 1 && batch <= this.maxBatch)) {
+      throw new InputError('batch', batch, `an integer in [1, ${this.maxBatch}] (maxBatch)`);
+    }
     checkFloat32(input, 'input', batch * this.inputSize);
     this.engine.forward(input, batch, this.threads);
     if (this.outputView.length !== batch * this.outputSize) this.outputView = this.buffers.output.subarray(0, batch * this.outputSize);
@@ -205,7 +212,7 @@ class Trainer implements MlpTrainer {
     const code = LOSS_KINDS[kind];
     if (code === undefined) throw new InputError('kind', kind, "'mse' or 'huber'");
     checkFloat32(target, 'target', batch * this.outputSize);
-    const delta = checkNumber(options.huberDelta ?? 1, 'options.huberDelta', 'a finite number > 0', (v) => Number.isFinite(v) && v > 0);
+    const delta = checkNumber(options.huberDelta ?? 1, 'options.huberDelta', 'a finite number > 0', isPositiveFinite);
     return this.engine.loss(code, target, delta);
   }
 
@@ -224,7 +231,7 @@ class Trainer implements MlpTrainer {
   }
 
   clipGradientNorm(maxNorm: number): number {
-    checkNumber(maxNorm, 'maxNorm', 'a finite number > 0', (v) => Number.isFinite(v) && v > 0);
+    checkNumber(maxNorm, 'maxNorm', 'a finite number > 0', isPositiveFinite);
     return this.engine.clipGradientNorm(maxNorm);
   }
 
@@ -234,7 +241,7 @@ class Trainer implements MlpTrainer {
   }
 
   softUpdateFrom(source: MlpTrainer | Float32Array, tau: number): void {
-    checkNumber(tau, 'tau', 'a number in [0, 1]', (v) => v >= 0 && v <= 1);
+    checkNumber(tau, 'tau', 'a number in [0, 1]', isUnitInterval);
     const params = source instanceof Float32Array ? source : source.params;
     checkFloat32(params, 'source.params', this.parameterCount);
     this.engine.softUpdate(params, tau);
