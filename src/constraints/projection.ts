@@ -86,7 +86,7 @@ export function projectBoxSimplex(
   let theta = 0;
   if (sumClipped(v, lower, upper, 0) > a) {
     // Breakpoints of g: theta = v_i - u_i (leaves the cap) and theta = v_i - l_i (hits the floor).
-    const points = new Float64Array(2 * n);
+    const points = breakpointScratch(2 * n);
     for (let i = 0; i < n; i++) {
       points[2 * i] = v[i]! - upper[i]!;
       points[2 * i + 1] = v[i]! - lower[i]!;
@@ -158,6 +158,17 @@ export function projectSimplexVjp(v: ArrayLike<number>, grad: ArrayLike<number>,
   const mean = budgetActive && active > 0 ? gradSum / active : 0;
   for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? grad[i]! - mean : 0;
   return out;
+}
+
+// The breakpoints' scratch space, one view per length (the projection runs per cell per step).
+const breakpointViews: Float64Array[] = [];
+function breakpointScratch(length: number): Float64Array {
+  let view = breakpointViews[length];
+  if (!view) {
+    view = new Float64Array(length);
+    breakpointViews[length] = view;
+  }
+  return view;
 }
 
 function sumClipped(v: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, theta: number): number {
