@@ -7,10 +7,14 @@
  * Prints one table per scenario (utility relative to the oracle, the constrained oracle and the myopic
  * oracle) and the aims as met/missed, and writes bench-results/robustness.json.
  *
- *   npm run bench:robustness -- [--episodes N] [--eval-episodes N] [--seed N]
+ *   npm run bench:robustness -- [--episodes N] [--eval-episodes N] [--seed N | --seeds 13,14,15]
  *     [--scenarios robustness-burst,...] [--policies maddpg-admm,static,...] [--out file.json]
  *
  * --episodes: training episodes per agent (default: each scenario's training.episodes).
+ * --seeds: train every agent once per training seed (default: the scenario's seed); an agent's row
+ * is then the mean over its seeds (the rates too), with each seed's own numbers under `perSeed`,
+ * and the aims are judged on the mean and counted per seed. The baselines do not train: they are
+ * evaluated once.
  * Aims: maddpg-admm >= 97% of the oracle's mean utility on each scenario; the constrained agents
  * (maddpg-lagrangian, maddpg-rcpo) meet every constraint the constrained oracle meets, at >= 95% of
  * its mean utility. The myopic oracles (the oracle's search on the steps an agent has observed,
@@ -65,6 +69,10 @@ interface Row {
   recoverySteps: number | null;
   unrecoveredEvents: number;
   capacityViolation: number;
+  /** The training seeds behind an agent's row (null for a baseline). */
+  seeds: number[] | null;
+  /** An agent's numbers per training seed (its row holds their means). */
+  perSeed: Array<{ seed: number; meanUtility: number; constraints: number[] }> | null;
   vsOracle: number | null;
   vsConstrainedOracle: number | null;
   /** Mean utility relative to the myopic oracle's (what the agent's observation allows). */
@@ -79,11 +87,19 @@ interface Aim {
   value: number;
   target: number;
   met: boolean;
+  /** With several training seeds: on how many of them the aim holds. */
+  metOnSeeds?: { met: number; of: number };
 }
 
 const episodesOverride = intArg('--episodes', 1);
 const evalEpisodes = intArg('--eval-episodes', 1) ?? 5;
 const seedOverride = intArg('--seed', 0);
+const seedsOverride = arg('--seeds')?.split(',').map((text) => {
+  const value = Number(text.trim());
+  if (!Number.isInteger(value) || value < 0) throw new InputError('--seeds', text, 'a comma-separated list of integers >= 0');
+  return value;
+});
+if (seedsOverride && seedOverride !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
 const scenarios = listArg('--scenarios', SCENARIOS, SCENARIOS);
 const policies = listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]);
 const out = arg('--out') ?? join('bench-results', 'robustness.json');
@@ -94,9 +110,8 @@ const startedAt = Date.now();
 const progress = (line: string): void => void process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
 
 /** Trains `agent` on the scenario with its default budget (or --episodes) and evaluates it held out. */
-async function trainAndEvaluate(scenario: Scenario, agent: string, dir: string): Promise<{ result: EvalResult; trainSeconds: number }> {
+async function trainAndEvaluate(scenario: Scenario, agent: string, seed: number, dir: string): Promise<{ result: EvalResult; trainSeconds: number }> {
   const episodes = episodesOverride ?? scenario.training.episodes;
-  const seed = seedOverride ?? scenario.seed;
   progress(`${scenario.name}: training ${agent} for ${episodes} episodes (seed ${seed})`);
   const summary = await train({
     scenario,
@@ -104,7 +119,7 @@ async function trainAndEvaluate(scenario: Scenario, agent: string, dir: string):
     seed,
     episodes,
     outDir: dir,
-    runId: `${scenario.name}-${agent}`,
+    runId: `${scenario.name}-${agent}-${seed}`,
     progress: process.stderr.isTTY === true,
   });
   progress(`${scenario.name}: ${agent} trained in ${summary.trainSeconds.toFixed(1)} s; evaluating`);
@@ -127,7 +142,36 @@ function rowOf(scenario: Scenario, policy: string, result: EvalResult, trainSeco
     vsConstrainedOracle: null,
     vsMyopicOracle: null,
     trainSeconds,
+    seeds: null,
+    perSeed: null,
   };
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** An agent's row over its training seeds: the means, each seed's numbers under perSeed. */
+function meanRow(runs: Array<{ seed: number; row: Row }>): Row {
+  const rows = runs.map((r) => r.row);
+  const first = rows[0]!;
+  const recovered = rows.map((r) => r.recoverySteps).filter((v): v is number => v !== null);
+  return {
+    ...first,
+    meanUtility: mean(rows.map((r) => r.meanUtility)),
+    qosSatisfaction: mean(rows.map((r) => r.qosSatisfaction)),
+    constraints: first.constraints.map((c, j) => ({ ...c, value: mean(rows.map((r) => r.constraints[j]!.value)) })),
+    recoverySteps: recovered.length > 0 ? mean(recovered) : null,
+    unrecoveredEvents: rows.reduce((a, r) => a + r.unrecoveredEvents, 0),
+    capacityViolation: Math.max(...rows.map((r) => r.capacityViolation)),
+    trainSeconds: mean(rows.map((r) => r.trainSeconds ?? 0)),
+    seeds: runs.map((r) => r.seed),
+    perSeed: runs.map(({ seed, row }) => ({ seed, meanUtility: row.meanUtility, constraints: row.constraints.map((c) => c.value) })),
+  };
+}
+
+/** On how many of a row's training seeds `holds` is true (nothing for a single seed). */
+function seedCount(row: Row, holds: (run: NonNullable<Row['perSeed']>[number]) => boolean): { metOnSeeds?: { met: number; of: number } } {
+  if (!row.perSeed || row.perSeed.length < 2) return {};
+  return { metOnSeeds: { met: row.perSeed.filter(holds).length, of: row.perSeed.length } };
 }
 
 /** The aims of one scenario's rows (those whose reference policies were run). */
@@ -139,14 +183,16 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
   const admm = by('maddpg-admm');
   if (admm && oracle) {
     const ratio = admm.meanUtility / oracle.meanUtility;
-    found.push({ scenario: admm.scenario, policy: admm.policy, aim: 'mean utility vs oracle', value: ratio, target: ORACLE_AIM, met: ratio >= ORACLE_AIM });
+    const metOnSeeds = seedCount(admm, (run) => run.meanUtility / oracle.meanUtility >= ORACLE_AIM);
+    found.push({ scenario: admm.scenario, policy: admm.policy, aim: 'mean utility vs oracle', value: ratio, target: ORACLE_AIM, met: ratio >= ORACLE_AIM, ...metOnSeeds });
   }
   if (constrainedOracle) {
     for (const agent of CONSTRAINED_AGENTS) {
       const row = by(agent);
       if (!row) continue;
       const ratio = row.meanUtility / constrainedOracle.meanUtility;
-      found.push({ scenario: row.scenario, policy: agent, aim: 'mean utility vs constrained oracle', value: ratio, target: CONSTRAINED_AIM, met: ratio >= CONSTRAINED_AIM });
+      const metOnSeeds = seedCount(row, (run) => run.meanUtility / constrainedOracle.meanUtility >= CONSTRAINED_AIM);
+      found.push({ scenario: row.scenario, policy: agent, aim: 'mean utility vs constrained oracle', value: ratio, target: CONSTRAINED_AIM, met: ratio >= CONSTRAINED_AIM, ...metOnSeeds });
       constrainedOracle.constraints.forEach((reference, j) => {
         if (reference.value > reference.limit) return; // not feasible for the constrained oracle: no aim
         const value = row.constraints[j]!.value;
@@ -157,6 +203,7 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
           value,
           target: reference.limit,
           met: value <= reference.limit,
+          ...seedCount(row, (run) => run.constraints[j]! <= reference.limit),
         });
       });
     }
@@ -186,11 +233,23 @@ function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList:
     r.trainSeconds === null ? '-' : r.trainSeconds.toFixed(0),
   ]);
   const episodes = episodesOverride === undefined ? `${scenario.training.episodes} (default)` : String(episodesOverride);
+  const seeds = seedsOf(scenario);
+  const seedText = seeds.length > 1 ? `, agents: the mean over training seeds ${seeds.join(', ')}` : `, training seed ${seeds[0]}`;
   process.stdout.write(
-    `\n${scenario.name}: ${episodes} training episodes per agent, ${evalEpisodes} held-out episodes from seed ${HELD_OUT_SEED} (! = over the limit)\n` +
+    `\n${scenario.name}: ${episodes} training episodes per agent${seedText}, ${evalEpisodes} held-out episodes from seed ${HELD_OUT_SEED} (! = over the limit)\n` +
       `${table(header, body)}\n` +
-      scenarioAimList.map((a) => `aim ${a.policy} ${a.aim}: ${a.value.toFixed(4)} vs ${a.target} ${a.met ? 'met' : 'MISSED'}\n`).join(''),
+      scenarioAimList
+        .map((a) => {
+          const onSeeds = a.metOnSeeds ? ` (mean of ${a.metOnSeeds.of} seeds; met on ${a.metOnSeeds.met} of ${a.metOnSeeds.of})` : '';
+          return `aim ${a.policy} ${a.aim}: ${a.value.toFixed(4)} vs ${a.target} ${a.met ? 'met' : 'MISSED'}${onSeeds}\n`;
+        })
+        .join(''),
   );
+}
+
+/** The training seeds of a scenario's agents: --seeds, --seed, or the scenario's own. */
+function seedsOf(scenario: Scenario): number[] {
+  return seedsOverride ?? [seedOverride ?? scenario.seed];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-robustness-'));
@@ -200,8 +259,12 @@ try {
     const scenarioRows: Row[] = [];
     for (const policy of policies) {
       if (AGENTS.includes(policy)) {
-        const { result, trainSeconds } = await trainAndEvaluate(scenario, policy, dir);
-        scenarioRows.push(rowOf(scenario, policy, result, trainSeconds));
+        const runs: Array<{ seed: number; row: Row }> = [];
+        for (const seed of seedsOf(scenario)) {
+          const { result, trainSeconds } = await trainAndEvaluate(scenario, policy, seed, dir);
+          runs.push({ seed, row: rowOf(scenario, policy, result, trainSeconds) });
+        }
+        scenarioRows.push(meanRow(runs));
       } else {
         progress(`${scenario.name}: evaluating baseline:${policy}`);
         const [named] = resolvePolicies(`baseline:${policy}`, scenario);
@@ -222,7 +285,7 @@ try {
     aims.push(...scenarioAimList);
     printScenario(scenario, scenarioRows, scenarioAimList);
     // Written after every scenario, so a long run that is stopped keeps what it measured.
-    writeJsonAtomic(out, { rows, aims, evalEpisodes, heldOutSeed: HELD_OUT_SEED, trainingEpisodes: episodesOverride ?? 'scenario default' });
+    writeJsonAtomic(out, { rows, aims, evalEpisodes, heldOutSeed: HELD_OUT_SEED, trainingEpisodes: episodesOverride ?? 'scenario default', trainingSeeds: seedsOverride ?? seedOverride ?? 'scenario default' });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
