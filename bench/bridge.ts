@@ -6,8 +6,10 @@
  * ipc. With bench/bridge-cpp.ts present, its C++ rows are appended; with bench/bridge-ns3.ts, the
  * ns-3 rows (one simulator served by the bare C++ agent, `ns3ts agent` and a RemoteEnv loop).
  *
- *   npm run bench:bridge -- [--seconds 1] [--rounds 3] [--soak 1000000] [--idle 200] [--no-cpp] [--no-ns3]
+ *   npm run bench:bridge -- [--seconds 1] [--rounds 3] [--socket zeromq|native|auto] [--soak 1000000] [--idle 200] [--no-cpp] [--no-ns3]
  *
+ * --socket: the socket of our server's rows (GymServerOptions.transport; default zeromq, the
+ * GymServer default).
  * Echo and ours alternate for --rounds rounds per configuration and the best reading of each is
  * kept (the one least disturbed by other load on the machine).
  *
@@ -25,8 +27,8 @@ import { runInNewContext } from 'node:vm';
 import * as zmq from 'zeromq';
 import { Box, ndarray, type NdArray } from '../src/env/index.js';
 import { RemoteEnv, RemoteVectorEnv } from '../src/remote/index.js';
-import { GymServer, SimulatorPeer, STOP_FRAME } from '../src/server/index.js';
-import { packageRoot, writeJsonAtomic } from '../src/util/index.js';
+import { GymServer, SimulatorPeer, STOP_FRAME, type ServerTransport } from '../src/server/index.js';
+import { InputError, packageRoot, writeJsonAtomic } from '../src/util/index.js';
 import { encodeEnvActMsg, encodeEnvStateMsg, toWireData } from '../src/wire/index.js';
 import type { Ns3AgentRow } from './bridge-ns3.js';
 
@@ -178,11 +180,18 @@ function cpuUsSince(start: NodeJS.CpuUsage): number {
   return used.user + used.system;
 }
 
+/** The socket of our server (--socket: zeromq, the GymServer default; native; auto). */
+function serverSocket(): ServerTransport {
+  const text = arg('--socket') ?? 'zeromq';
+  if (text !== 'zeromq' && text !== 'native' && text !== 'auto') throw new InputError('--socket', text, "'zeromq', 'native' or 'auto'");
+  return text;
+}
+
 /** Steps/s of our server: RemoteEnv (REP) or RemoteVectorEnv (ROUTER), constant action. */
 async function measureOurs(mode: Mode, transport: Transport, peers: number, seconds: number): Promise<Measurement> {
   const warmup = 300;
   if (mode === 'rep') {
-    const env = await RemoteEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), mode: 'rep' });
+    const env = await RemoteEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), mode: 'rep', transport: serverSocket() });
     const child = spawnPeers(env.server.endpoint, 1, 'ours');
     await env.reset();
     for (let i = 0; i < warmup; i++) await env.step(actValue);
@@ -199,7 +208,7 @@ async function measureOurs(mode: Mode, transport: Transport, peers: number, seco
     await exited(child);
     return { rate, cpuUs };
   }
-  const vec = await RemoteVectorEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), numEnvs: peers });
+  const vec = await RemoteVectorEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), numEnvs: peers, transport: serverSocket() });
   const child = spawnPeers(vec.server.endpoint, peers, 'ours');
   const actions = new Array<NdArray>(peers).fill(actValue);
   await vec.reset();
