@@ -91,8 +91,14 @@ const HARD_FRAME_FACTOR = 2;
  */
 const NATIVE_WAIT_MS = 20;
 
-/** After this many turns of the event loop with a reply still owed, the native loop sleeps 1 ms per turn instead of spinning. */
+/**
+ * After this many turns of the event loop with a reply still owed and nothing arriving, the native
+ * loop stops spinning: each turn it then waits up to NATIVE_OWED_WAIT_MS in libzmq, woken at once
+ * by a frame, before the next event-loop turn. A vector env owes replies to the simulators that
+ * sent a state until the others have sent theirs, and those states are what it waits for.
+ */
 const NATIVE_SPIN_TURNS = 64;
+const NATIVE_OWED_WAIT_MS = 1;
 
 /** With frames arriving back to back, the native loop reads its connection counts every this many frames. */
 const NATIVE_EVENTS_EVERY = 64;
@@ -402,7 +408,8 @@ export class GymServer extends EventEmitter implements SessionHost {
    * loop goes straight back to waiting: receive, decode, policy, encode and send in one pass,
    * yielding to the event loop every NATIVE_PASS_MS. Any other consumer gets a microtask turn to
    * answer; while a reply is still owed (a consumer that needs more than microtasks) the loop
-   * polls without waiting and yields to the event loop instead of blocking.
+   * polls without waiting and yields to the event loop, and after NATIVE_SPIN_TURNS such turns
+   * waits up to NATIVE_OWED_WAIT_MS in libzmq per turn (a frame ends the wait at once).
    */
   private async nativeReceiveLoop(socket: NativeZmqRouter): Promise<void> {
     const frame = Buffer.allocUnsafe(NATIVE_FRAME_BYTES);
@@ -414,7 +421,7 @@ export class GymServer extends EventEmitter implements SessionHost {
       const owed = this.replyOwed();
       let size: number;
       try {
-        size = socket.receiveInto(owed ? 0 : NATIVE_WAIT_MS, frame, peer);
+        size = socket.receiveInto(owed ? (owedTurns > NATIVE_SPIN_TURNS ? NATIVE_OWED_WAIT_MS : 0) : NATIVE_WAIT_MS, frame, peer);
       } catch (err) {
         if (this.closed || socket.closed) return;
         this.recordError(null, `receive failed: ${(err as Error).message}`);
@@ -427,7 +434,7 @@ export class GymServer extends EventEmitter implements SessionHost {
       }
       if (size === RECEIVE_NOTHING) {
         owedTurns = owed ? owedTurns + 1 : 0;
-        await (owedTurns > NATIVE_SPIN_TURNS ? sleep(1) : nextTurn());
+        await nextTurn();
         yielded = performance.now();
         continue;
       }
@@ -546,10 +553,6 @@ function isRoutingId(id: Buffer, lengthPrefixed: Buffer): boolean {
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
