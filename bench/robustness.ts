@@ -91,17 +91,38 @@ interface Aim {
   metOnSeeds?: { met: number; of: number };
 }
 
-const episodesOverride = intArg('--episodes', 1);
-const evalEpisodes = intArg('--eval-episodes', 1) ?? 5;
-const seedOverride = intArg('--seed', 0);
-const seedsOverride = arg('--seeds')?.split(',').map((text) => {
-  const value = Number(text.trim());
-  if (!Number.isInteger(value) || value < 0) throw new InputError('--seeds', text, 'a comma-separated list of integers >= 0');
-  return value;
-});
-if (seedsOverride && seedOverride !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
-const scenarios = listArg('--scenarios', SCENARIOS, SCENARIOS);
-const policies = listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]);
+/** The command line, read once; bad input ends the run with one line naming the option. */
+function readOptions() {
+  try {
+    const seeds = arg('--seeds')?.split(',').map((text) => {
+      const value = Number(text.trim());
+      if (!Number.isInteger(value) || value < 0) throw new InputError('--seeds', text, 'a comma-separated list of integers >= 0');
+      return value;
+    });
+    const seed = intArg('--seed', 0);
+    if (seeds && seed !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
+    return {
+      episodes: intArg('--episodes', 1),
+      evalEpisodes: intArg('--eval-episodes', 1) ?? 5,
+      seed,
+      seeds,
+      scenarios: listArg('--scenarios', SCENARIOS, SCENARIOS),
+      policies: listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]),
+    };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    process.stderr.write(`bench:robustness: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+const options = readOptions();
+const episodesOverride = options.episodes;
+const evalEpisodes = options.evalEpisodes;
+const seedOverride = options.seed;
+const seedsOverride = options.seeds;
+const scenarios = options.scenarios;
+const policies = options.policies;
 const out = arg('--out') ?? join('bench-results', 'robustness.json');
 
 const rows: Row[] = [];

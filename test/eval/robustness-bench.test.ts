@@ -32,7 +32,7 @@ describe('bench:robustness', () => {
       ]);
       expect(code, stderr).toBe(0);
       expect(stderr).toContain('robustness-outage: training maddpg-lagrangian for 1 episodes');
-      expect(stdout).toMatch(/^robustness-outage: 1 training episodes per agent, 1 held-out episodes from seed 900000/m);
+      expect(stdout).toMatch(/^robustness-outage: 1 training episodes per agent, training seed 13, 1 held-out episodes from seed 900000/m);
       expect(stdout).toMatch(/^aim maddpg-lagrangian mean utility vs constrained oracle: [\d.]+ vs 0\.95 (met|MISSED)$/m);
       const result = JSON.parse(readFileSync(out, 'utf8')) as {
         rows: Array<Record<string, unknown> & { constraints: Array<Record<string, unknown>> }>;
@@ -51,8 +51,44 @@ describe('bench:robustness', () => {
       expect(byPolicy['oracle-constrained']!.vsConstrainedOracle).toBe(1);
       // The constrained oracle meets the limit on this scenario, so the constrained agent has that aim.
       expect(result.aims.map((a) => a.aim)).toEqual(['mean utility vs constrained oracle', 'urllc delay-violation-rate <= limit']);
+      expect(byPolicy['maddpg-lagrangian']!.seeds).toEqual([13]);
+      expect(byPolicy['static']!.perSeed).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('--seeds trains each agent once per seed: the row holds the seed means, perSeed each seed, the aims count the seeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-robustness-'));
+    try {
+      const out = join(dir, 'robustness.json');
+      const { code, stdout, stderr } = await runBench([
+        '--episodes', '1', '--eval-episodes', '1', '--scenarios', 'robustness-outage', '--policies', 'maddpg-lagrangian,oracle-constrained', '--seeds', '3,4', '--out', out,
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('training maddpg-lagrangian for 1 episodes (seed 3)');
+      expect(stderr).toContain('training maddpg-lagrangian for 1 episodes (seed 4)');
+      expect(stdout).toMatch(/^robustness-outage: .*agents: the mean over training seeds 3, 4,/m);
+      expect(stdout).toMatch(/^aim maddpg-lagrangian mean utility vs constrained oracle: [\d.]+ vs 0\.95 (met|MISSED) \(mean of 2 seeds; met on [012] of 2\)$/m);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as {
+        rows: Array<{ policy: string; meanUtility: number; constraints: Array<{ value: number }>; seeds: number[] | null; perSeed: Array<{ seed: number; meanUtility: number; constraints: number[] }> | null }>;
+        aims: Array<{ aim: string; metOnSeeds?: { met: number; of: number } }>;
+      };
+      const agent = result.rows.find((r) => r.policy === 'maddpg-lagrangian')!;
+      expect(agent.seeds).toEqual([3, 4]);
+      expect(agent.perSeed!.map((p) => p.seed)).toEqual([3, 4]);
+      const [a, b] = agent.perSeed!;
+      expect(agent.meanUtility).toBeCloseTo((a!.meanUtility + b!.meanUtility) / 2, 12);
+      expect(agent.constraints[0]!.value).toBeCloseTo((a!.constraints[0]! + b!.constraints[0]!) / 2, 12);
+      for (const aim of result.aims) expect(aim.metOnSeeds?.of).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('refuses --seed together with --seeds, in one line naming the option', async () => {
+    const { code, stderr } = await runBench(['--seed', '1', '--seeds', '2,3', '--scenarios', 'robustness-outage']);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--seeds/);
+  }, 30_000);
 });
