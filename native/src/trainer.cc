@@ -1,6 +1,6 @@
-// Compiled with -ffp-contract=off (see CMakeLists.txt): the optimizer, clipping and target updates
-// run in double with the same operations in the same order as the TypeScript fallback, so both
-// give bit-identical parameters from identical gradients.
+// Compiled with -ffp-contract=off (see CMakeLists.txt): the optimizer (float32 per parameter), the
+// clipping and the target updates (double) run the same operations in the same order as the
+// TypeScript fallback, so both give bit-identical parameters from identical gradients.
 #include "trainer.h"
 
 #include <algorithm>

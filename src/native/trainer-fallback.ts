@@ -1,9 +1,9 @@
 /**
  * The training engine in TypeScript, for where the addon is absent: the same operations as
  * native/src/trainer.cc on the same buffers. Products accumulate in float64 (the addon in float32
- * through oneDNN or its own kernels), so forward/backward agree to ~1e-6 relative; the optimizer,
- * clipping and target updates use the same float64 operations in the same order and give
- * bit-identical parameters from identical gradients.
+ * through oneDNN or its own kernels), so forward/backward agree to ~1e-6 relative; the optimizer
+ * (float32 per parameter, through Math.fround), clipping and target updates (float64) use the same
+ * operations in the same order and give bit-identical parameters from identical gradients.
  */
 import { InputError } from '../util/index.js';
 import type { Activation } from './mlp-spec.js';
