@@ -238,7 +238,7 @@ async function runTrial(ctx: StudyContext, trial: TrialRecord): Promise<TrialEnd
   const watch = new PruneWatch(ctx, trial, dirs);
   const outcome = ctx.options.executor === 'local' ? await runTrialLocal(ctx, dirs, watch) : await runTrialSlurm(ctx, trial, dirs, watch);
   // The last evaluation points, so that complete trials carry their whole curve for the pruner.
-  await watch.poll(false);
+  await watch.poll(false, true);
   if (watch.prunedAt !== undefined) {
     for (const dir of dirs) await markPruned(dir, watch.prunedAt, ctx.options.maxAttempts);
     return { state: 'pruned', step: watch.prunedAt };
@@ -387,7 +387,7 @@ async function markPruned(dir: string, step: number, maxAttempts: number): Promi
 class PruneWatch {
   prunedAt: number | undefined;
   onPrune: () => void = () => {};
-  private busy = false;
+  private inFlight: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: StudyContext,
@@ -395,27 +395,35 @@ class PruneWatch {
     private readonly dirs: readonly string[],
   ) {}
 
-  async poll(decide: boolean): Promise<void> {
-    if (this.busy || this.prunedAt !== undefined) return;
-    this.busy = true;
-    try {
-      const curves = this.dirs.map((dir) => evaluationCurve(join(dir, RUN_FILES.trainDir, 'metrics.jsonl'), this.ctx.spec.objective.intermediate));
-      const steps = [...curves[0]!.keys()].filter((s) => !this.trial.intermediate.has(s) && curves.every((c) => c.has(s))).sort((a, b) => a - b);
-      const points: Array<[number, number]> = steps.map((s) => [s, curves.reduce((sum, c) => sum + c.get(s)!, 0) / curves.length]);
-      if (points.length === 0) return;
-      for (const [s, v] of points) this.trial.intermediate.set(s, v);
-      await addIntermediate(this.ctx.studyDir, this.trial.number, points);
-      if (!decide || this.ctx.spec.pruner.type === 'none') return;
-      const others = this.ctx.trials.filter((t) => t.number !== this.trial.number).map((t) => this.asPrunerTrial(t));
-      for (const [s] of points) {
-        if (shouldPrune(this.ctx.spec.pruner, this.asPrunerTrial(this.trial), s, others)) {
-          this.prunedAt = s;
-          this.onPrune();
-          return;
-        }
+  /**
+   * Reads the points not yet recorded. A poll asked for while another one runs is skipped (the
+   * timer's), unless `waitForRunning`: the last poll, after the runs ended, waits for the one in
+   * flight and then reads, so that it sees every point the runs wrote.
+   */
+  async poll(decide: boolean, waitForRunning = false): Promise<void> {
+    if (waitForRunning) while (this.inFlight) await this.inFlight.catch(() => undefined);
+    if (this.inFlight || this.prunedAt !== undefined) return;
+    this.inFlight = this.read(decide).finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private async read(decide: boolean): Promise<void> {
+    const curves = this.dirs.map((dir) => evaluationCurve(join(dir, RUN_FILES.trainDir, 'metrics.jsonl'), this.ctx.spec.objective.intermediate));
+    const steps = [...curves[0]!.keys()].filter((s) => !this.trial.intermediate.has(s) && curves.every((c) => c.has(s))).sort((a, b) => a - b);
+    const points: Array<[number, number]> = steps.map((s) => [s, curves.reduce((sum, c) => sum + c.get(s)!, 0) / curves.length]);
+    if (points.length === 0) return;
+    for (const [s, v] of points) this.trial.intermediate.set(s, v);
+    await addIntermediate(this.ctx.studyDir, this.trial.number, points);
+    if (!decide || this.ctx.spec.pruner.type === 'none') return;
+    const others = this.ctx.trials.filter((t) => t.number !== this.trial.number).map((t) => this.asPrunerTrial(t));
+    for (const [s] of points) {
+      if (shouldPrune(this.ctx.spec.pruner, this.asPrunerTrial(this.trial), s, others)) {
+        this.prunedAt = s;
+        this.onPrune();
+        return;
       }
-    } finally {
-      this.busy = false;
     }
   }
 
