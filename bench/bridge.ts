@@ -180,18 +180,18 @@ function cpuUsSince(start: NodeJS.CpuUsage): number {
   return used.user + used.system;
 }
 
-/** The socket of our server (--socket: zeromq, the GymServer default; native; auto). */
-function serverSocket(): ServerTransport {
+/** The socket of our server's rows (--socket: zeromq, the GymServer default; native; auto). */
+function serverSocketArg(): ServerTransport {
   const text = arg('--socket') ?? 'zeromq';
   if (text !== 'zeromq' && text !== 'native' && text !== 'auto') throw new InputError('--socket', text, "'zeromq', 'native' or 'auto'");
   return text;
 }
 
 /** Steps/s of our server: RemoteEnv (REP) or RemoteVectorEnv (ROUTER), constant action. */
-async function measureOurs(mode: Mode, transport: Transport, peers: number, seconds: number): Promise<Measurement> {
+async function measureOurs(mode: Mode, transport: Transport, peers: number, seconds: number, socket: ServerTransport): Promise<Measurement> {
   const warmup = 300;
   if (mode === 'rep') {
-    const env = await RemoteEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), mode: 'rep', transport: serverSocket() });
+    const env = await RemoteEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), mode: 'rep', transport: socket });
     const child = spawnPeers(env.server.endpoint, 1, 'ours');
     await env.reset();
     for (let i = 0; i < warmup; i++) await env.step(actValue);
@@ -208,7 +208,7 @@ async function measureOurs(mode: Mode, transport: Transport, peers: number, seco
     await exited(child);
     return { rate, cpuUs };
   }
-  const vec = await RemoteVectorEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), numEnvs: peers, transport: serverSocket() });
+  const vec = await RemoteVectorEnv.listen<NdArray, NdArray>({ endpoint: endpointFor(transport), numEnvs: peers, transport: socket });
   const child = spawnPeers(vec.server.endpoint, peers, 'ours');
   const actions = new Array<NdArray>(peers).fill(actValue);
   await vec.reset();
@@ -341,9 +341,10 @@ async function soak(totalSteps: number, idleSessions: number): Promise<Record<st
 
 async function main(): Promise<void> {
   const seconds = Number(arg('--seconds') ?? 1);
-  if (!(seconds > 0)) throw new Error(`--seconds: got ${arg('--seconds')}, expected a positive number`);
+  if (!(seconds > 0)) throw new InputError('--seconds', arg('--seconds'), 'a positive number');
   const rounds = Number(arg('--rounds') ?? 3);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: got ${arg('--rounds')}, expected a positive integer`);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new InputError('--rounds', arg('--rounds'), 'a positive integer');
+  const socket = serverSocketArg();
   const soakSteps = arg('--soak') !== undefined ? Number(arg('--soak')) : 0;
   const idleSessions = Number(arg('--idle') ?? 200);
   const configs: Array<[Mode, Transport, number]> = [];
@@ -353,7 +354,7 @@ async function main(): Promise<void> {
   }
   const runs: Array<Row | Ns3AgentRow> = [];
   process.stdout.write(
-    `bridge: GymServer + TS SimulatorPeer (separate process) vs plain ZeroMQ echo; state ${STATE_BYTES.length} B, action ${ACTION_BYTES.length} B, best of ${rounds} rounds of ${seconds} s\n\n`,
+    `bridge: GymServer + TS SimulatorPeer (separate process) vs plain ZeroMQ echo; state ${STATE_BYTES.length} B, action ${ACTION_BYTES.length} B, best of ${rounds} rounds of ${seconds} s, our server on ${socket}\n\n`,
   );
   const header = `${'mode'.padEnd(7)}${'transport'.padEnd(10)}${'peers'.padStart(6)}${'steps/s'.padStart(12)}${'echo/s'.padStart(12)}${'ratio'.padStart(8)}${'cpu us/step'.padStart(13)}${'echo cpu'.padStart(10)}`;
   process.stdout.write(`${header}\n`);
@@ -369,7 +370,7 @@ async function main(): Promise<void> {
     let ours: Measurement = { rate: 0, cpuUs: Infinity };
     for (let round = 0; round < rounds; round++) {
       const e = await measureEcho(mode, transport, peers, seconds);
-      const o = await measureOurs(mode, transport, peers, seconds);
+      const o = await measureOurs(mode, transport, peers, seconds, socket);
       echo = { rate: Math.max(echo.rate, e.rate), cpuUs: Math.min(echo.cpuUs, e.cpuUs) };
       ours = { rate: Math.max(ours.rate, o.rate), cpuUs: Math.min(ours.cpuUs, o.cpuUs) };
     }
@@ -412,7 +413,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bridge: ns-3 rows failed: ${(err as Error).message}\n`);
     }
   }
-  const result: Record<string, unknown> = { runs };
+  const result: Record<string, unknown> = { runs, serverSocket: socket };
   if (soakSteps > 0) {
     process.stdout.write(`\nsoak: ${soakSteps} steps (REP, ipc, 1 peer), then ${idleSessions} idle sessions (ROUTER)\n`);
     const s = await soak(soakSteps, idleSessions);
@@ -430,4 +431,11 @@ async function main(): Promise<void> {
 
 if (arg('--role') === 'peers') await peerRole();
 else if (arg('--role') === 'idle-server') await idleServerRole();
-else await main();
+else {
+  await main().catch((error: unknown) => {
+    // Bad options end the run with one line naming the option.
+    if (!(error instanceof InputError)) throw error;
+    process.stderr.write(`bench:bridge: ${error.message}\n`);
+    process.exit(2);
+  });
+}
