@@ -73,7 +73,6 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
       curIn.set(act.subarray(b * S, (b + 1) * S), b * (F + S) + F);
     }
     const y = new Float32Array(B);
-    const actorGrad = new Float32Array(B * S);
     let step = 0;
     // Row copies as plain loops: the work of PyTorch's torch.cat, without a view per row.
     const setActions = (rows: Float32Array, actions: Float32Array): void => {
@@ -97,9 +96,8 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
       const critic = critics[0]!.online;
       critic.forward(curIn, B);
       critic.outputGradient.fill(-1 / B, 0, B);
-      const dIn = critic.backward(critic.outputGradient.subarray(0, B), { weights: false, input: true })!;
-      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) actorGrad[b * S + s] = dIn[b * (F + S) + F + s]!;
-      actor.online.backward(actorGrad);
+      const dAction = critic.backward(critic.outputGradient.subarray(0, B), { weights: false, inputColumns: { from: F, count: S } })!;
+      actor.online.backward(dAction);
       actor.online.adamStep();
       setActions(curIn, act);
       actor.target.softUpdateFrom(actor.online, tau);

@@ -309,8 +309,10 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                                               static_cast<std::int64_t>(trainer_->batch()) * trainer_->outputSize(), false);
     const bool weights = info[1].ToBoolean();
     const bool accumulate = info[2].ToBoolean();
-    const bool input = info[3].ToBoolean();
-    const std::int64_t bad = trainer_->backward(gradOutput, weights, accumulate, input, threadsArg(info, 4));
+    const int inputSize = trainer_->inputSize();
+    const int inputFrom = static_cast<int>(integerArg(info, 3, "inputFrom", 0, inputSize));
+    const int inputCount = static_cast<int>(integerArg(info, 4, "inputCount", 0, inputSize - inputFrom));
+    const std::int64_t bad = trainer_->backward(gradOutput, weights, accumulate, inputFrom, inputCount, threadsArg(info, 5));
     if (bad >= 0) fail(info.Env(), nonFinite("gradOutput", bad, gradOutput[bad]));
     return info.Env().Undefined();
   }

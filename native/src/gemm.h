@@ -20,6 +20,16 @@ void sgemm(bool transA, bool transB, int m, int n, int k, const float* a, int ld
            bool accumulate, float* c, int ldc, int threads);
 
 /**
+ * A dense layer's forward, y[m, n] = x[m, k] w[k, n] + bias, then max(0, .) when `relu`, in one
+ * pass where the library can (oneDNN's matmul primitive with the bias and a ReLU post-op, which
+ * saves the separate pass over y). Returns false when it cannot (another backend, a small batch, a
+ * narrow layer): the caller then runs sgemm and its own bias/activation pass. Deterministic for a
+ * fixed thread count.
+ */
+bool denseForward(int m, int n, int k, const float* x, const float* w, const float* bias, bool relu, float* y,
+                  int threads);
+
+/**
  * While alive, asynchronous signals are blocked on this thread when sgemm is oneDNN's (its JIT
  * kernels move the stack pointer into heap memory, where a signal frame would land); pending
  * signals arrive when the outermost scope ends. sgemm opens one itself; a caller running many

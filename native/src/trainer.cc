@@ -248,9 +248,14 @@ std::int64_t MlpTrainer::forward(const float* input, int batch, int threads) {
   for (std::size_t l = 0; l < layers_.size(); l++) {
     const Layer& layer = layers_[l];
     float* y = activations_[l].data();
-    sgemm(false, false, batch, layer.out, layer.in, x, layer.in, buffers_.params + layer.weightOffset, layer.out,
-          false, y, layer.out, threads);
-    elementwise().biasActivate(layer.activation, y, buffers_.params + layer.biasOffset, batch, layer.out);
+    const float* w = buffers_.params + layer.weightOffset;
+    const float* bias = buffers_.params + layer.biasOffset;
+    // ReLU and linear layers take the bias and activation inside the product where the library can.
+    const bool fusable = layer.activation == Activation::Relu || layer.activation == Activation::Linear;
+    if (!fusable || !denseForward(batch, layer.out, layer.in, x, w, bias, layer.activation == Activation::Relu, y, threads)) {
+      sgemm(false, false, batch, layer.out, layer.in, x, layer.in, w, layer.out, false, y, layer.out, threads);
+      elementwise().biasActivate(layer.activation, y, bias, batch, layer.out);
+    }
     x = y;
   }
   std::memcpy(buffers_.output, x, sizeof(float) * static_cast<std::size_t>(batch) * outputSize());
@@ -281,7 +286,8 @@ double MlpTrainer::loss(LossKind kind, const float* target, double huberDelta, s
   return sum * scale;
 }
 
-std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool accumulate, bool input, int threads) {
+std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool accumulate, int inputFrom, int inputCount,
+                                  int threads) {
   const int batch = batch_;
   const std::size_t outCount = static_cast<std::size_t>(batch) * outputSize();
   const std::int64_t bad = firstNonFinite(gradOutput, outCount);
@@ -303,9 +309,11 @@ std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool ac
       elementwise().addColumnSums(db, delta, batch, layer.out);
     }
     if (l == 0) {
-      if (input) {
-        sgemm(false, true, batch, layer.in, layer.out, delta, layer.out, buffers_.params + layer.weightOffset,
-              layer.out, false, buffers_.inputGradient, layer.in, threads);
+      if (inputCount > 0) {
+        // Columns from..from+count of delta W^T are delta times rows from..from+count of W, transposed.
+        sgemm(false, true, batch, inputCount, layer.out, delta, layer.out,
+              buffers_.params + layer.weightOffset + static_cast<std::size_t>(inputFrom) * layer.out, layer.out, false,
+              buffers_.inputGradient, inputCount, threads);
       }
       break;
     }

@@ -73,10 +73,13 @@ class MlpTrainer {
 
   /**
    * Back-propagates gradOutput[batch, out] (the last forward's batch) through the kept activations:
-   * weight and bias gradients into grads (set, or added when accumulate) when weights, the input
-   * gradient into inputGradient when input. Returns -1, or the first non-finite gradOutput index.
+   * weight and bias gradients into grads (set, or added when accumulate) when weights, and input
+   * columns [inputFrom, inputFrom + inputCount) of the input gradient into inputGradient, compact
+   * as [batch, inputCount] (inputCount 0: none; a critic's action columns are all an actor needs).
+   * Returns -1, or the first non-finite gradOutput index.
    */
-  std::int64_t backward(const float* gradOutput, bool weights, bool accumulate, bool input, int threads);
+  std::int64_t backward(const float* gradOutput, bool weights, bool accumulate, int inputFrom, int inputCount,
+                        int threads);
 
   void zeroGradients();
   /** Scales grads so that their global L2 norm is at most maxNorm (> 0); returns the norm before. */

@@ -33,7 +33,8 @@ export interface TrainerCore {
   forward(input: Float32Array, batch: number, threads: number): void;
   /** kind 0 = MSE, 1 = Huber. */
   loss(kind: number, target: Float32Array, huberDelta: number): number;
-  backward(gradOutput: Float32Array, weights: boolean, accumulate: boolean, input: boolean, threads: number): void;
+  /** Input-gradient columns [inputFrom, inputFrom + inputCount) go compact into inputGradient (count 0: none). */
+  backward(gradOutput: Float32Array, weights: boolean, accumulate: boolean, inputFrom: number, inputCount: number, threads: number): void;
   zeroGradients(): void;
   clipGradientNorm(maxNorm: number): number;
   adamStep(learningRate: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, decoupled: boolean): void;
@@ -165,7 +166,7 @@ export class TsTrainerCore implements TrainerCore {
     return sum * scale;
   }
 
-  backward(gradOutput: Float32Array, weights: boolean, accumulate: boolean, input: boolean): void {
+  backward(gradOutput: Float32Array, weights: boolean, accumulate: boolean, inputFrom: number, inputCount: number): void {
     const batch = this.batch;
     const last = this.layers[this.layers.length - 1]!;
     rejectNonFinite('gradOutput', gradOutput, batch * last.outSize);
@@ -194,15 +195,17 @@ export class TsTrainerCore implements TrainerCore {
         if (!accumulate) g.fill(0, biasOffset, biasOffset + outSize);
         for (let r = 0; r < batch; r++) for (let j = 0; j < outSize; j++) g[biasOffset + j] = g[biasOffset + j]! + delta[r * outSize + j]!;
       }
-      if (l === 0 && !input) break;
-      // dX[r, i] = sum_j delta[r, j] W[i, j].
+      if (l === 0 && inputCount === 0) break;
+      // dX[r, i] = sum_j delta[r, j] W[i, j]; at the input only columns from..from+count, compact.
       const target = l === 0 ? this.buffers.inputGradient : next;
+      const from = l === 0 ? inputFrom : 0;
+      const count = l === 0 ? inputCount : inSize;
       for (let r = 0; r < batch; r++) {
-        for (let i = 0; i < inSize; i++) {
+        for (let i = 0; i < count; i++) {
           let sum = 0;
-          const w = weightOffset + i * outSize;
+          const w = weightOffset + (from + i) * outSize;
           for (let j = 0; j < outSize; j++) sum += delta[r * outSize + j]! * p[w + j]!;
-          target[r * inSize + i] = sum;
+          target[r * count + i] = sum;
         }
       }
       if (l === 0) break;

@@ -50,6 +50,12 @@ export interface BackwardOptions {
   accumulate?: boolean;
   /** Compute dLoss/dInput and return it (default false). */
   input?: boolean;
+  /**
+   * Only input columns [from, from + count) of dLoss/dInput, returned compact as [batch, count]
+   * (implies `input`). An actor needs only its critic's action columns: the rest of the first
+   * layer's input gradient would be computed for nothing.
+   */
+  inputColumns?: { from: number; count: number };
 }
 
 /** A checkpoint of a trainer: copies of its state buffers. */
@@ -87,7 +93,7 @@ export interface MlpTrainer {
   /**
    * Back-propagates gradOutput [batch, outSize] (default: outputGradient, i.e. after `loss`)
    * through the last forward. Returns dLoss/dInput [batch, inSize] (a view, valid until the next
-   * backward) when `input`, else undefined.
+   * backward) when `input`, its columns [batch, count] with `inputColumns`, else undefined.
    */
   backward(gradOutput?: Float32Array, options?: BackwardOptions): Float32Array | undefined;
   zeroGradients(): void;
@@ -219,10 +225,21 @@ class Trainer implements MlpTrainer {
   backward(gradOutput?: Float32Array, options: BackwardOptions = {}): Float32Array | undefined {
     const batch = this.requireForward('backward');
     if (gradOutput !== undefined) checkFloat32(gradOutput, 'gradOutput', batch * this.outputSize);
-    const input = options.input ?? false;
-    this.engine.backward(gradOutput ?? this.outputGradient, options.weights ?? true, options.accumulate ?? false, input, this.threads);
-    if (!input) return undefined;
-    if (this.inputGradientView.length !== batch * this.inputSize) this.inputGradientView = this.buffers.inputGradient.subarray(0, batch * this.inputSize);
+    const columns = options.inputColumns;
+    let from = 0;
+    let count = options.input === true ? this.inputSize : 0;
+    if (columns !== undefined) {
+      ({ from, count } = columns);
+      if (!Number.isInteger(from) || from < 0 || from >= this.inputSize) {
+        throw new InputError('options.inputColumns.from', from, `an integer in [0, ${this.inputSize - 1}]`);
+      }
+      if (!Number.isInteger(count) || count < 1 || from + count > this.inputSize) {
+        throw new InputError('options.inputColumns.count', count, `an integer in [1, ${this.inputSize - from}]`);
+      }
+    }
+    this.engine.backward(gradOutput ?? this.outputGradient, options.weights ?? true, options.accumulate ?? false, from, count, this.threads);
+    if (count === 0) return undefined;
+    if (this.inputGradientView.length !== batch * count) this.inputGradientView = this.buffers.inputGradient.subarray(0, batch * count);
     return this.inputGradientView;
   }
 

@@ -76,6 +76,31 @@ describe.each(impls)('MlpTrainer gradients (%s)', (impl) => {
     expect(relativeError(both, alone)).toBeLessThan(1e-6);
   });
 
+  it('at a training batch (48 rows: the library fuses bias and ReLU into its products), gradients match TF.js; inputColumns gives those columns compact', () => {
+    const rng = new Rng(23);
+    const spec = randomMlp(rng, [20, 24, 16, 3], ['relu', 'relu', 'linear']);
+    const batch = 48;
+    const input = randomInput(rng, batch * 20, 1.5);
+    const target = randomInput(rng, batch * 3);
+    const trainer = createMlpTrainer(spec, { impl, maxBatch: batch });
+    trainer.forward(input, batch);
+    const loss = trainer.loss('mse', target);
+    const full = trainer.backward(undefined, { input: true })!.slice();
+    const reference = tfGradients(spec, input, batch, target, 'mse', 1);
+    expect(Math.abs(loss - reference.loss) / (Math.abs(reference.loss) + 1e-6)).toBeLessThan(1e-4);
+    expect(relativeError(trainer.grads, reference.params)).toBeLessThan(1e-4);
+    expect(relativeError(full, reference.input)).toBeLessThan(1e-4);
+    for (const count of [3, 9]) {
+      const columns = trainer.backward(undefined, { weights: false, inputColumns: { from: 20 - count, count } })!;
+      expect(columns.length).toBe(batch * count);
+      const expected = new Float32Array(batch * count);
+      for (let r = 0; r < batch; r++) for (let j = 0; j < count; j++) expected[r * count + j] = full[r * 20 + 20 - count + j]!;
+      expect(relativeError(columns, expected)).toBeLessThan(1e-6);
+    }
+    expect(() => trainer.backward(undefined, { inputColumns: { from: 18, count: 3 } })).toThrow(/options\.inputColumns\.count.*an integer in \[1, 2\]/);
+    expect(() => trainer.backward(undefined, { inputColumns: { from: -1, count: 1 } })).toThrow(/options\.inputColumns\.from/);
+  });
+
   it('accumulate adds to grads, weights: false leaves them alone', () => {
     const rng = new Rng(9);
     const trainer = createMlpTrainer(randomMlp(rng, [3, 5, 1], ['tanh', 'linear']), { impl, maxBatch: 4 });

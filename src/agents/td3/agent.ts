@@ -288,9 +288,7 @@ export class CellAgent implements TrainableAgent {
     const q = critic.forward(joinRows(feats, x, B, F, S), B);
     let qMean = 0;
     for (let b = 0; b < B; b++) qMean += q[b]! / B;
-    const dIn = critic.backward(new Float32Array(B).fill(-1 / B), { weights: false, input: true })!;
-    const dx = new Float32Array(B * S);
-    for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) dx[b * S + s] = dIn[b * (F + S) + F + s]!;
+    const dx = critic.backward(new Float32Array(B).fill(-1 / B), { weights: false, inputColumns: { from: F, count: S } })!;
     const dOut = projectRowsVjp(out, dx, mask, B, S, bounds);
     const reg = this.cfg.policyRegularizer;
     let preSquares = 0;
