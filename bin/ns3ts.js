@@ -1,6 +1,4 @@
 #!/usr/bin/env node
 // The installed CLI entry point: runs the compiled CLI from dist/ (built by `npm run build`,
 // which `npm ci` runs through the `prepare` script).
-import { main } from '../dist/cli/index.js';
-
-process.exitCode = await main(process.argv);
+import '../dist/cli/main.js';

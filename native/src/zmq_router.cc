@@ -4,20 +4,26 @@
 // a state therefore leaves in the same turn of the loop that received the state, without the
 // promise and libuv poll wake-up per message of zeromq.js.
 //
-// receiveInto(timeoutMs, frame, peer) is the per-step form: a REQ peer's message [routing id,
-// empty, payload] lands in two buffers the caller reuses (no object per message), waiting in a
-// blocking zmq_msg_recv bounded by ZMQ_RCVTIMEO, as a C++ agent's zmq_recv does; any other
-// message (another shape, a payload bigger than `frame`) is kept for receive() to hand out.
+// receiveInto(timeoutMs, frame, peer, spinUs) is the per-step form: a REQ peer's message [routing
+// id, empty, payload] lands in two buffers the caller reuses (no object per message), waiting in
+// a blocking zmq_msg_recv bounded by ZMQ_RCVTIMEO, as a C++ agent's zmq_recv does; any other
+// message (another shape, a payload bigger than `frame`) is kept for receive() to hand out. With
+// spinUs > 0 it first polls without blocking for up to that many microseconds: a state that
+// arrives meanwhile is taken without the thread being put to sleep and woken again, which on a
+// simulator that answers within tens of microseconds is most of a step's round trip.
 //
 // A socket monitor counts connections accepted and lost (the server's only use of zeromq.js's
 // socket events); connectionEvents() hands out the counts since its last call. No CURVE: the
 // server keeps zeromq.js wherever CURVE is on.
 #include "zmq_router.h"
 
+#include <sched.h>
 #include <zmq.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -207,9 +213,28 @@ class ZmqRouterWrap : public Napi::ObjectWrap<ZmqRouterWrap> {
       zmq_setsockopt(socket_, ZMQ_RCVTIMEO, &wait, sizeof wait);
       receiveTimeout_ = wait;
     }
+    double spinUs = 0;
+    if (info.Length() > 3 && !info[3].IsUndefined()) {
+      spinUs = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
+      if (!(spinUs >= 0 && spinUs <= 1e6)) throw Napi::TypeError::New(env, "spinUs: expected a number of microseconds in [0, 1000000]");
+    }
     zmq_msg_t part;
     zmq_msg_init(&part);
-    if (zmq_msg_recv(&part, socket_, 0) < 0) {
+    bool received = false;
+    if (spinUs > 0 && wait != 0) {
+      const double spinFor = wait > 0 ? std::min(spinUs, 1000.0 * wait) : spinUs;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(spinFor);
+      do {
+        if (zmq_msg_recv(&part, socket_, ZMQ_DONTWAIT) >= 0) {
+          received = true;
+          break;
+        }
+        if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) break;  // the blocking receive reports it
+        // A thread waiting for this core (the simulator's, placed here by the scheduler) runs first.
+        sched_yield();
+      } while (std::chrono::steady_clock::now() < until);
+    }
+    if (!received && zmq_msg_recv(&part, socket_, 0) < 0) {
       const int err = zmq_errno();
       zmq_msg_close(&part);
       // EINTR: a signal; the caller yields to the event loop, where its handler runs.

@@ -1,4 +1,11 @@
-// Entry point when run as a script (node dist/cli/main.js, or tsx src/cli/main.ts).
-import { main } from './program.js';
+// Entry point when run as a script (node dist/cli/main.js, tsx src/cli/main.ts, bin/ns3ts.js).
+// `ns3ts agent` may start itself again first (relaunch.ts), before the CLI's modules load.
+import { relaunchIfNeeded } from './relaunch.js';
 
-process.exitCode = await main(process.argv);
+const relaunched = await relaunchIfNeeded(process.argv);
+if (relaunched !== undefined) {
+  process.exitCode = relaunched;
+} else {
+  const { main } = await import('./program.js');
+  process.exitCode = await main(process.argv);
+}

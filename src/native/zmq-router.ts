@@ -19,9 +19,11 @@ export interface NativeZmqRouter {
    * [length, bytes...] (`peer` holds at least 256 bytes) — and the payload's length is returned.
    * RECEIVE_NOTHING when nothing arrived within `timeoutMs` (the thread blocks that long, as
    * `receive`), RECEIVE_WITH_RECEIVE when a message of another shape (or a payload larger than
-   * `frame`) arrived: `receive(0)` then returns it.
+   * `frame`) arrived: `receive(0)` then returns it. With `spinUs` > 0 (and a wait), it first polls
+   * without blocking for up to that many microseconds, so a state arriving meanwhile is taken
+   * without the thread sleeping and being woken.
    */
-  receiveInto(timeoutMs: number, frame: Uint8Array, peer: Uint8Array): number;
+  receiveInto(timeoutMs: number, frame: Uint8Array, peer: Uint8Array, spinUs?: number): number;
   /** Sends [peer, empty, payload]; false when the peer is gone or its queue is full. */
   send(peer: Uint8Array, payload: Uint8Array): boolean;
   /** Connections accepted and lost since the last call. */

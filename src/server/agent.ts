@@ -17,6 +17,8 @@ export interface AgentOptions {
   quiet?: boolean;
   /** The server's socket (GymServerOptions.transport); default 'auto' (the addon's libzmq socket when built with it). */
   socket?: ServerTransport;
+  /** Native socket: how long to poll for the next state before blocking (GymServerOptions.spinMicroseconds; default NATIVE_SPIN_US). */
+  spinUs?: number;
   /** Exit non-zero at the end when any session ended with an error or a frame was refused. */
   strict?: boolean;
   /** Wire limits (DEFAULT_WIRE_LIMITS when absent). */
@@ -140,6 +142,7 @@ export async function runAgent(
     initTimeoutMs: timeoutMs,
     stepTimeoutMs: timeoutMs,
     transport: options.socket ?? 'auto',
+    ...(options.spinUs !== undefined ? { spinMicroseconds: options.spinUs } : {}),
     limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const endpoint = await server.listen();

@@ -1,6 +1,6 @@
 // The server face: the agent side of the ns3-gym protocol (REP/ROUTER GymServer and its
 // sessions) and the simulator side in TypeScript (SimulatorPeer).
-export { GymServer, DEFAULT_TIMEOUTS, type GymServerOptions, type ServerMode, type ServerTransport, type ServerError, type AcceptOptions } from './gym-server.js';
+export { GymServer, DEFAULT_TIMEOUTS, NATIVE_SPIN_US, type GymServerOptions, type ServerMode, type ServerTransport, type ServerError, type AcceptOptions } from './gym-server.js';
 export {
   Session,
   ProtocolError,

@@ -1,6 +1,7 @@
 // The server on the addon's libzmq ROUTER socket (GymServer transport 'native', what `ns3ts agent`
 // uses by default when the addon has it): real sockets, simulators in child processes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeZmqRouter } from '../../src/native/index.js';
 import { Box, Discrete, ndarray } from '../../src/env/index.js';
@@ -203,4 +204,70 @@ describe.skipIf(!available)('native agent socket: more than one simulator, big f
       ipc.cleanup();
     }
   }, 120_000);
+
+  it('`ns3ts agent` runs in a relaunched Node with --single-threaded that exits when its launcher is killed', async () => {
+    const ipc = ipcEndpoint();
+    try {
+      const launcher = await startAgent([ipc.endpoint, '--timeout', '60']);
+      const children = execFileSync('pgrep', ['-P', String(launcher.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      expect(children).toHaveLength(1);
+      const agentPid = children[0]!;
+      expect(readFileSync(`/proc/${agentPid}/cmdline`, 'utf8').split('\0')).toContain('--single-threaded');
+      launcher.kill('SIGKILL');
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && existsSync(`/proc/${agentPid}`) && !readFileSync(`/proc/${agentPid}/stat`, 'utf8').includes(') Z ')) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(existsSync(`/proc/${agentPid}`) && !readFileSync(`/proc/${agentPid}/stat`, 'utf8').includes(') Z ')).toBe(false);
+    } finally {
+      ipc.cleanup();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!available)('spinning for the next state (native socket)', () => {
+  it('receiveInto with spinUs receives what arrives, and checks spinUs', () => {
+    const Router = nativeZmqRouter()!;
+    const ipc = ipcEndpoint();
+    const router = new Router({ maxMessageSize: 1 << 20 });
+    try {
+      const endpoint = router.bind(ipc.endpoint);
+      const frame = new Uint8Array(1024);
+      const peerId = new Uint8Array(256);
+      expect(() => router.receiveInto(10, frame, peerId, -1)).toThrow(/spinUs: expected a number of microseconds/);
+      const sim = spawnSimChild([endpoint, '5', 'gameover']);
+      // The simulator's SimInitMsg ([routing id, empty, payload]) arrives while this thread spins or waits.
+      let size = -1;
+      for (let i = 0; i < 30 && size === -1; i++) size = router.receiveInto(1000, frame, peerId, 200_000);
+      expect(size).toBeGreaterThan(0);
+      expect(peerId[0]).toBeGreaterThan(0);
+      sim.kill('SIGKILL');
+    } finally {
+      router.close();
+      ipc.cleanup();
+    }
+  });
+
+  it("GymServer's spinMicroseconds is checked, and a server that spins serves a simulator to its end", async () => {
+    expect(() => new GymServer({ transport: 'native', spinMicroseconds: -5 })).toThrow(/spinMicroseconds.*-5.*microseconds in \[0, 1000000\]/);
+    const ipc = ipcEndpoint();
+    try {
+      const server = new GymServer({ endpoint: ipc.endpoint, transport: 'native', spinMicroseconds: 500 });
+      const endpoint = await server.listen();
+      const sim = spawnSimChild([endpoint, '300', 'gameover']);
+      const session = await server.acceptSession({ timeoutMs: 30_000 });
+      let steps = 0;
+      session.answerWith((state) => {
+        if (state.gameOver) return session.stop('closed', 'episode over');
+        session.act(steps++ % 3);
+      });
+      const end = await session.nextEvent(30_000);
+      expect(end.kind).toBe('end');
+      expect(steps).toBe(299);
+      expect((await waitForExit(sim)).code).toBe(0);
+      await server.close();
+    } finally {
+      ipc.cleanup();
+    }
+  }, 60_000);
 });

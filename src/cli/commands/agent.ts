@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Box, ndarray, type GymSpace, type NdArray } from '../../env/index.js';
 import { resolveScenario, scenarioLayout } from '../../scenario/index.js';
-import { runAgent, type AgentOptions, type ExternalPolicy, type SessionPolicy } from '../../server/index.js';
+import { NATIVE_SPIN_US, runAgent, type AgentOptions, type ExternalPolicy, type SessionPolicy } from '../../server/index.js';
 import { InputError } from '../../util/index.js';
 import { DEFAULT_WIRE_LIMITS } from '../../wire/index.js';
 import { integerOption, numberOption } from '../options.js';
@@ -25,6 +25,7 @@ export function register(program: Command): void {
         .choices(['zeromq', 'native', 'auto'])
         .default('auto'),
     )
+    .option('--spin-us <n>', 'native socket: after answering a state, poll up to n microseconds for the next one before the thread sleeps (0: sleep at once); pauses by itself while the simulator is slower than that', integerOption('--spin-us', { min: 0, max: 1_000_000 }), NATIVE_SPIN_US)
     .option('--strict', 'ROUTER: exit 1 at the end when any session ended with an error or a frame was refused')
     .option('--max-frame-bytes <n>', `largest frame accepted (default ${DEFAULT_WIRE_LIMITS.maxFrameBytes})`, integerOption('--max-frame-bytes', { min: 1 }))
     .option('--max-elements <n>', `most elements one declared space may hold (default ${DEFAULT_WIRE_LIMITS.maxElements})`, integerOption('--max-elements', { min: 1 }))
