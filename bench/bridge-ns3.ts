@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GymSpace } from '../src/env/index.js';
 import { RemoteEnv } from '../src/remote/index.js';
-import { GymServer } from '../src/server/index.js';
+import { GymServer, NATIVE_SPIN_US } from '../src/server/index.js';
 import { packageRoot, Rng, selfCommand } from '../src/util/index.js';
 import { encodeEnvActMsg, toWireData } from '../src/wire/index.js';
 
@@ -32,13 +32,14 @@ export interface Ns3AgentRow {
 }
 
 /**
- * cpp-echo: the ceiling; js-echo: the same bare echo on zeromq.js (bench/js-echo-agent.ts), the
+ * cpp-echo: the ceiling; cpp-echo-spin: the same C++ echo polling up to NATIVE_SPIN_US for each
+ * state before it blocks, as the ns3ts agent's native socket does (the ceiling for that wait); js-echo: the same bare echo on zeromq.js (bench/js-echo-agent.ts), the
  * ceiling of any agent on zeromq.js; ns3ts-agent: the CLI with `--socket auto` (the addon's
  * libzmq socket when built; the CLI's default); ns3ts-agent-zeromq: the CLI on zeromq.js
  * (`--socket zeromq`); remote-env: a RemoteEnv loop in this process.
  */
-export type Ns3AgentName = 'cpp-echo' | 'js-echo' | 'ns3ts-agent' | 'ns3ts-agent-zeromq' | 'remote-env';
-const AGENTS: readonly Ns3AgentName[] = ['cpp-echo', 'js-echo', 'ns3ts-agent', 'ns3ts-agent-zeromq', 'remote-env'];
+export type Ns3AgentName = 'cpp-echo' | 'cpp-echo-spin' | 'js-echo' | 'ns3ts-agent' | 'ns3ts-agent-zeromq' | 'remote-env';
+const AGENTS: readonly Ns3AgentName[] = ['cpp-echo', 'cpp-echo-spin', 'js-echo', 'ns3ts-agent', 'ns3ts-agent-zeromq', 'remote-env'];
 
 export interface Ns3AgentOptions {
   rounds?: number;
@@ -123,8 +124,8 @@ async function actionSpaceOf(sim: SimName, endpoint: string): Promise<GymSpace> 
   }
 }
 
-async function cppEcho(sim: SimName, endpoint: string, actionHex: string): Promise<number> {
-  const agent = start(join(binDir, 'gym-echo-agent'), ['--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500']);
+async function cppEcho(sim: SimName, endpoint: string, actionHex: string, spinUs = 0): Promise<number> {
+  const agent = start(join(binDir, 'gym-echo-agent'), ['--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500', '--spin-us', String(spinUs)]);
   await new Promise((r) => setTimeout(r, 100)); // let it bind (REQ would retry anyway)
   const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
   await ok(simRun, sim);
@@ -221,6 +222,7 @@ export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3Ag
         for (let r = 0; r < rounds; r++) {
           // Alternating within a round: each agent sees about the same machine load.
           samples['cpp-echo'].push(await cppEcho(sim, await endpointFor(transport), actionHex));
+          samples['cpp-echo-spin'].push(await cppEcho(sim, await endpointFor(transport), actionHex, NATIVE_SPIN_US));
           samples['js-echo'].push(await jsEcho(sim, await endpointFor(transport), actionHex));
           samples['ns3ts-agent'].push(await ns3tsAgent(sim, await endpointFor(transport)));
           samples['ns3ts-agent-zeromq'].push(await ns3tsAgent(sim, await endpointFor(transport), 'zeromq'));

@@ -4,12 +4,18 @@
 // simulator that sees game over stops on its own whatever the answer, so the agent needs no
 // protocol knowledge beyond the first frame being the handshake.
 //
-//   gym-echo-agent --endpoint ipc:///tmp/gym.sock --action-hex 0a050801120101
+//   gym-echo-agent --endpoint ipc:///tmp/gym.sock --action-hex 0a050801120101 [--spin-us 200]
+//
+// --spin-us N (default 0) polls for the next state for up to N microseconds after each answer,
+// yielding the core between polls, before blocking in recv: the same wait as the ns3ts agent's
+// native socket, so the benchmark can show the ceiling with and without it.
 //
 // It prints {"states":..,"seconds":..,"stepsPerSec":..} on stdout once the simulator has gone
 // quiet for --idle-ms (default 1000) after its first state; seconds run from the first state to
 // the last one, stepsPerSec counts the answered steps between them. Exit status 3 when no
 // simulator comes within --timeout-ms (default 60000), 2 on bad arguments, 4 when it cannot bind.
+#include <sched.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,7 +29,7 @@ namespace {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "gym-echo-agent: " << problem << "\n"
             << "usage: gym-echo-agent --endpoint <tcp://host:port|ipc://path> --action-hex <EnvActMsg bytes in hex>"
-               " [--idle-ms N] [--timeout-ms N]\n";
+               " [--idle-ms N] [--timeout-ms N] [--spin-us N]\n";
   std::exit(2);
 }
 
@@ -45,7 +51,7 @@ std::string fromHex(const std::string& hex) {
 int main(int argc, char** argv) {
   std::string endpoint, action;
   bool haveAction = false;
-  long long idleMs = 1000, timeoutMs = 60000;
+  long long idleMs = 1000, timeoutMs = 60000, spinUs = 0;
   ns3ts_examples::ForEachOption(
       argc, argv, {},
       [&](const std::string& name, const std::string& value) {
@@ -53,12 +59,14 @@ int main(int argc, char** argv) {
         else if (name == "--action-hex") action = fromHex(value), haveAction = true;
         else if (name == "--idle-ms") idleMs = std::stoll(value);
         else if (name == "--timeout-ms") timeoutMs = std::stoll(value);
+        else if (name == "--spin-us") spinUs = std::stoll(value);
         else usage("unknown option " + name);
       },
       usage);
   if (endpoint.empty()) usage("--endpoint is required");
   if (!haveAction) usage("--action-hex is required");
   if (idleMs < 1 || timeoutMs < 1) usage("--idle-ms and --timeout-ms must be >= 1");
+  if (spinUs < 0 || spinUs > 1000000) usage("--spin-us: got " + std::to_string(spinUs) + ", expected 0 to 1000000");
 
   zmq::context_t context{1};
   zmq::socket_t socket(context, zmq::socket_type::rep);
@@ -82,7 +90,18 @@ int main(int argc, char** argv) {
   long long states = 0;
   std::chrono::steady_clock::time_point first, last;
   for (;;) {
-    if (!socket.recv(msg)) {
+    bool received = false;
+    if (spinUs > 0 && states > 0) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spinUs);
+      do {
+        if (socket.recv(msg, zmq::recv_flags::dontwait)) {
+          received = true;
+          break;
+        }
+        sched_yield();
+      } while (std::chrono::steady_clock::now() < until);
+    }
+    if (!received && !socket.recv(msg)) {
       if (states > 0) break;  // the simulator finished (or died): the run is over
       std::cerr << "gym-echo-agent: no state at " << endpoint << " within " << timeoutMs << " ms" << std::endl;
       return 3;

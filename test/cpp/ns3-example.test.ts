@@ -6,7 +6,8 @@ import * as zmq from 'zeromq';
 import { execFileSync } from 'node:child_process';
 import { checkRequirement, ns3Requirement } from '../helpers/requirements.js';
 import { GymServer } from '../../src/server/index.js';
-import { encodeSimInitAck } from '../../src/wire/index.js';
+import { Discrete } from '../../src/env/index.js';
+import { encodeEnvActMsg, encodeSimInitAck, toWireData } from '../../src/wire/index.js';
 import { checkBuilt, cppBin, cppBuildDir, killAll, runProgram, startProgram, tempDir } from './programs.js';
 
 const example = cppBin('opengym-example');
@@ -127,6 +128,25 @@ describe.skipIf(!haveExample)('opengym-example (ns-3) against the TypeScript Gym
       if (!rep.closed) rep.close();
     }
   }, 40_000);
+
+  it('the C++ echo agent (the bridge benchmark\'s ceiling) serves 300 steps blocking and spinning, and refuses a bad --spin-us', async () => {
+    // Discrete(3) action 1 (what the benchmark encodes from the example's action space).
+    const actionHex = Buffer.from(encodeEnvActMsg({ actData: toWireData(new Discrete(3), 1) })).toString('hex');
+    for (const spin of ['0', '200']) {
+      const endpoint = tmp.ipc(`echo-${spin}.sock`);
+      const agent = startProgram(cppBin('gym-echo-agent'), ['--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '300', '--spin-us', spin], 30_000);
+      const sim = await runProgram(example, [`--openGymEndpoint=${endpoint}`, '--maxSteps=301', '--stepTime=0.001', '--simTime=1000', '--openGymTimeoutMs=10000'], 30_000);
+      expect(sim.code, sim.stderr).toBe(0);
+      const result = await agent.done;
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout.trim()) as { states: number; stepsPerSec: number };
+      expect(report.states).toBe(301);
+      expect(report.stepsPerSec).toBeGreaterThan(0);
+    }
+    const bad = await runProgram(cppBin('gym-echo-agent'), ['--endpoint', tmp.ipc('bad.sock'), '--action-hex', actionHex, '--spin-us', '-1'], 10_000);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--spin-us: got -1, expected 0 to 1000000');
+  }, 60_000);
 
   it('times out with exit status 3 and a clear message when the agent never answers', async () => {
     const endpoint = tmp.ipc('silent-agent.sock');
