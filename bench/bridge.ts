@@ -8,8 +8,8 @@
  *
  *   npm run bench:bridge -- [--seconds 1] [--rounds 3] [--socket zeromq|native|auto] [--soak 1000000] [--idle 200] [--no-cpp] [--no-ns3]
  *
- * --socket: the socket of our server's rows (GymServerOptions.transport; default zeromq, the
- * GymServer default).
+ * --socket: the socket of our server's rows (GymServerOptions.transport; default auto: what the
+ * envs of ns3 scenarios and `ns3ts agent` use; zeromq is the GymServer library default).
  * Echo and ours alternate for --rounds rounds per configuration and the best reading of each is
  * kept (the one least disturbed by other load on the machine).
  *
@@ -180,9 +180,9 @@ function cpuUsSince(start: NodeJS.CpuUsage): number {
   return used.user + used.system;
 }
 
-/** The socket of our server's rows (--socket: zeromq, the GymServer default; native; auto). */
+/** The socket of our server's rows (--socket, see the header). */
 function serverSocketArg(): ServerTransport {
-  const text = arg('--socket') ?? 'zeromq';
+  const text = arg('--socket') ?? 'auto';
   if (text !== 'zeromq' && text !== 'native' && text !== 'auto') throw new InputError('--socket', text, "'zeromq', 'native' or 'auto'");
   return text;
 }

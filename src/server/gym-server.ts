@@ -444,13 +444,15 @@ export class GymServer extends EventEmitter implements SessionHost {
     let owedTurns = 0;
     let sinceEvents = 0;
     let yielded = performance.now();
-    let answered = false;
+    // Armed by a frame received, used by the next wait with no reply owed (an asynchronous
+    // consumer may take a few event-loop turns to answer; the spin waits for the state after).
+    let spinArmed = false;
     let spinMisses = 0;
     let pausedReceives = 0;
     while (!this.closed) {
       const owed = this.replyOwed();
       let spin = 0;
-      if (answered && !owed && this.spinMicroseconds > 0) {
+      if (spinArmed && !owed && this.spinMicroseconds > 0) {
         const paused = spinMisses >= SPIN_MISSES_TO_PAUSE;
         if (!paused || ++pausedReceives % SPIN_PROBE_EVERY === 0) spin = this.spinMicroseconds;
       }
@@ -474,7 +476,8 @@ export class GymServer extends EventEmitter implements SessionHost {
         spinMisses = caught ? 0 : spinMisses + 1;
         if (caught) pausedReceives = 0;
       }
-      answered = size !== RECEIVE_NOTHING;
+      if (!owed) spinArmed = false;
+      if (size !== RECEIVE_NOTHING) spinArmed = true;
       if (size === RECEIVE_NOTHING) {
         owedTurns = owed ? owedTurns + 1 : 0;
         await nextTurn();

@@ -52,5 +52,8 @@ describe('ns3ScenarioArgs', () => {
     );
     await expect(createEnv(lte(), { build: false, buildDir: '/nonexistent' })).rejects.toThrow(/env.program: got "slicing-lte", expected a program built in/);
     await expect(createEnv({ ...lte(), ns3: { stepTimeout: 5 } }, { build: false, buildDir: '/nonexistent' })).rejects.toThrow(/ns3.stepTimeout: .*no such setting/);
+    await expect(createEnv({ ...lte(), ns3: { socket: 'uv' } }, { build: false, buildDir: '/nonexistent' })).rejects.toThrow(
+      /ns3.socket: got "uv", expected 'auto', 'native' or 'zeromq'/,
+    );
   });
 });

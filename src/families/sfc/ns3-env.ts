@@ -71,6 +71,8 @@ async function openRemote(scenario: SfcScenario, seed: number, runDir: string | 
   try {
     const env = await remote.RemoteEnv.listen<Box1, Box1>({
       endpoint,
+      // The simulator is a child process: the addon's socket (when built) serves it fastest.
+      transport: 'auto',
       launcher,
       seed,
       // Known before the first reset; a simulator declaring other spaces is refused.

@@ -11,6 +11,7 @@ import {
   normalizeEndpoint,
   writeCurveKeyFile,
   type CurveServerKeys,
+  type ServerTransport,
 } from '../../server/index.js';
 import type { Scenario, SettingValue } from '../../scenario/index.js';
 import { RemoteEnv } from '../remote-env.js';
@@ -184,7 +185,9 @@ export function launcherExitSignal(launcher: ProcessLauncher | SlurmLauncher): S
  * The scenario's `ns3:` settings this env reads: the server's timeouts (ms), and where the
  * simulators run (docs/cluster.md): simExecutor (local | slurm), simulators (how many envs a
  * vector env gets), slurmPartition, slurmTime, slurmCpusPerTask, slurmArgs (sbatch arguments,
- * separated by spaces), simHost (the address simulators reach the trainer at), curve (true/false).
+ * separated by spaces), simHost (the address simulators reach the trainer at), curve (true/false),
+ * socket (the server's: auto | native | zeromq; GymServerOptions.transport, default auto: the
+ * simulators are child processes or remote, never in the trainer's process).
  */
 interface Ns3Settings {
   initTimeoutMs?: number;
@@ -197,9 +200,10 @@ interface Ns3Settings {
   slurmArgs?: string;
   simHost?: string;
   curve?: boolean;
+  socket?: ServerTransport;
 }
 
-const NS3_SETTINGS: Record<keyof Ns3Settings, 'ms' | 'count' | 'string' | 'boolean' | 'executor'> = {
+const NS3_SETTINGS: Record<keyof Ns3Settings, 'ms' | 'count' | 'string' | 'boolean' | 'executor' | 'socket'> = {
   initTimeoutMs: 'ms',
   stepTimeoutMs: 'ms',
   simExecutor: 'executor',
@@ -210,6 +214,7 @@ const NS3_SETTINGS: Record<keyof Ns3Settings, 'ms' | 'count' | 'string' | 'boole
   slurmArgs: 'string',
   simHost: 'string',
   curve: 'boolean',
+  socket: 'socket',
 };
 
 export function ns3Settings(scenario: Scenario): Ns3Settings {
@@ -224,9 +229,11 @@ export function ns3Settings(scenario: Scenario): Ns3Settings {
           ? typeof value === 'string' && value !== ''
           : kind === 'boolean'
             ? typeof value === 'boolean'
-            : value === 'local' || value === 'slurm';
+            : kind === 'socket'
+              ? value === 'auto' || value === 'native' || value === 'zeromq'
+              : value === 'local' || value === 'slurm';
     if (!ok) {
-      const expected = { ms: 'a positive integer (ms)', count: 'a positive integer', string: 'a non-empty string', boolean: 'true or false', executor: "'local' or 'slurm'" }[kind];
+      const expected = { ms: 'a positive integer (ms)', count: 'a positive integer', string: 'a non-empty string', boolean: 'true or false', executor: "'local' or 'slurm'", socket: "'auto', 'native' or 'zeromq'" }[kind];
       throw new InputError(`ns3.${key}`, value, expected!);
     }
     out[key] = value;
@@ -242,6 +249,8 @@ interface PreparedNs3 {
   /** The endpoint to bind, its CURVE keys (if any), and what to remove once the env is closed. */
   endpoint: string;
   curve: CurveServerKeys | undefined;
+  /** The server's socket (GymServerOptions.transport). */
+  transport: ServerTransport;
   cleanup: () => void;
 }
 
@@ -338,6 +347,7 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions, simulators: n
     launcher,
     endpoint,
     curve: curveKeys ? curveServerKeys(curveKeys) : undefined,
+    transport: settings.socket ?? 'auto',
     cleanup,
     seed: options.seed ?? scenario.seed,
     spaces,
@@ -354,10 +364,11 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions, simulators: n
  * crashes or hangs ends its episode truncated with info.reason and is restarted on reset).
  */
 export async function createNs3Env(scenario: Scenario, options: Ns3EnvOptions & Record<string, unknown> = {}): Promise<SlicingEnv> {
-  const { launcher, seed, spaces, timeouts, endpoint, curve, cleanup } = await prepare(scenario, options, 1);
+  const { launcher, seed, spaces, timeouts, endpoint, curve, transport, cleanup } = await prepare(scenario, options, 1);
   try {
     const env = await RemoteEnv.listen<Obs, Obs>({
       endpoint,
+      transport,
       ...(curve ? { curve } : {}),
       launcher,
       seed,
@@ -384,10 +395,11 @@ export async function createNs3VectorEnv(
 ): Promise<VectorEnv<Obs, Obs>> {
   const numEnvs = options.numEnvs ?? (scenario.env.kind === 'ns3' ? ns3Settings(scenario).simulators : undefined) ?? 1;
   if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new InputError('numEnvs', numEnvs, 'a positive integer');
-  const { launcher, seed, spaces, timeouts, endpoint, curve, cleanup } = await prepare(scenario, options, numEnvs);
+  const { launcher, seed, spaces, timeouts, endpoint, curve, transport, cleanup } = await prepare(scenario, options, numEnvs);
   try {
     const venv = await RemoteVectorEnv.listen<Obs, Obs>({
       endpoint,
+      transport,
       ...(curve ? { curve } : {}),
       numEnvs,
       launcher,
