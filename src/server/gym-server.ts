@@ -392,6 +392,9 @@ export class GymServer extends EventEmitter implements SessionHost {
     if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
     this.disconnectTimer = setTimeout(() => {
       this.disconnectTimer = null;
+      // The native loop reads its connection counts between frames; read them now, so that a
+      // simulator that connected (and perhaps sent its SimInitMsg) since then is not taken for gone.
+      if (!this.closed) this.readNativeConnectionEvents();
       if (this.closed || this.connections > 0) return;
       for (const s of [...this.live]) s.end('disconnected', `simulator ${s.simProcessId} disconnected from ${this.boundEndpoint ?? this.requested}`);
     }, DISCONNECT_GRACE_MS);
@@ -467,8 +470,7 @@ export class GymServer extends EventEmitter implements SessionHost {
       }
       if (size === RECEIVE_NOTHING || ++sinceEvents >= NATIVE_EVENTS_EVERY) {
         sinceEvents = 0;
-        const [accepted, lost] = socket.connectionEvents();
-        if (accepted > 0 || lost > 0) this.connectionEvents(accepted, lost);
+        this.readNativeConnectionEvents();
       }
       if (spin > 0) {
         // Caught while spinning: a state within the spin's window (the clock read adds well under a microsecond).
@@ -514,6 +516,14 @@ export class GymServer extends EventEmitter implements SessionHost {
     }
     const id = Buffer.from(peer.subarray(1, 1 + peer[0]!));
     this.handleFrame(id, id.toString('hex'), Buffer.from(frame));
+  }
+
+  /** Applies the native socket's connection counts since their last reading (no-op on zeromq.js). */
+  private readNativeConnectionEvents(): void {
+    const socket = this.native;
+    if (!socket || socket.closed) return;
+    const [accepted, lost] = socket.connectionEvents();
+    if (accepted > 0 || lost > 0) this.connectionEvents(accepted, lost);
   }
 
   /** True when a session waits for our answer to a state it sent. */
