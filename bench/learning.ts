@@ -11,7 +11,9 @@
  * --out writes the JSON elsewhere than bench-results/learning.json.
  *
  * Besides every baseline it evaluates the myopic oracle (baseline:oracle-myopic: the oracle's search
- * on the steps an agent has observed), the reference for what the agents' observation allows.
+ * on the steps an agent has observed), the reference for what the agents' observation allows, and
+ * the expected-model oracle (baseline:oracle-expected: the search on the mean over fresh draws of
+ * the coming step), what no policy that chooses before the draw beats.
  *
  * Aims: maddpg-admm reaches >= 99% of the oracle's mean utility and at least TD3's, never violates
  * capacity (capacityViolation exactly 0), and trains the default job in at most a third of the
@@ -62,7 +64,7 @@ try {
     const policy = await loadPolicyFromRun(summary.runDir);
     results.push(await evaluatePolicy(scenario, policy, { episodes: evalEpisodes, seed: heldOutSeed }));
   }
-  const references = [...(withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)), ...resolvePolicies('baseline:oracle-myopic', scenario)];
+  const references = [...(withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)), ...resolvePolicies('baseline:oracle-myopic', scenario), ...resolvePolicies('baseline:oracle-expected', scenario)];
   for (const named of references) {
     results.push(await evaluatePolicy(scenario, named.create, { episodes: evalEpisodes, seed: heldOutSeed }));
   }

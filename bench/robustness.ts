@@ -1,7 +1,7 @@
 /**
  * Robustness benchmark: on each robustness scenario, trains the agents with the scenario's default
- * budget, then evaluates them and the baselines (static, the oracle, the constrained oracle and their
- * myopic counterparts) on the same held-out seeds. Measures mean utility, QoS satisfaction, each scenario constraint's
+ * budget, then evaluates them and the baselines (static, the oracle, the constrained oracle, their
+ * myopic counterparts and the expected-model oracle) on the same held-out seeds. Measures mean utility, QoS satisfaction, each scenario constraint's
  * rate, and the recovery after scheduled events (EvalKpis.recoverySteps: steps after an event ends
  * until the step's QoS ratio is back within 5% of its mean over the 8 steps before the event).
  * Prints one table per scenario (utility relative to the oracle, the constrained oracle and the myopic
@@ -18,7 +18,9 @@
  * Aims: maddpg-admm >= 97% of the oracle's mean utility on each scenario; the constrained agents
  * (maddpg-lagrangian, maddpg-rcpo) meet every constraint the constrained oracle meets, at >= 95% of
  * its mean utility. The myopic oracles (the oracle's search on the steps an agent has observed,
- * src/families/slicing/myopic-oracle.ts) are references for what the observation allows, not aims.
+ * src/families/slicing/myopic-oracle.ts) are references for what the observation allows, not aims;
+ * so is the expected-model oracle (the oracle's search on the mean over fresh draws of the coming
+ * step from the model: what no policy choosing before the draw beats, src/families/slicing/expected-oracle.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ import { InputError, writeJsonAtomic } from '../src/util/index.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
-const BASELINES = ['static', 'oracle', 'oracle-constrained', 'oracle-myopic', 'oracle-constrained-myopic'];
+const BASELINES = ['static', 'oracle', 'oracle-constrained', 'oracle-myopic', 'oracle-constrained-myopic', 'oracle-expected'];
 const CONSTRAINED_AGENTS = ['maddpg-lagrangian', 'maddpg-rcpo'];
 /** Held-out evaluation seeds: episode e uses 900000 + e, far from every training episode seed. */
 const HELD_OUT_SEED = 900_000;

@@ -3,11 +3,13 @@ import {
   BASELINE_NAMES,
   CONSTRAINED_ORACLE_NAME,
   MYOPIC_ORACLE_NAMES,
+  EXPECTED_ORACLE_NAMES,
   FixedSharesPolicy,
   KpiAccumulator,
   createBaseline,
   createConstrainedOracle,
   createMyopicOracle,
+  createExpectedOracle,
   createEnv,
   evaluateConstraints,
   parseShares,
@@ -19,6 +21,7 @@ import {
   type EvalKpis,
   type KpiOptions,
   type MyopicOracleName,
+  type ExpectedOracleName,
   type PolicyContext,
   type SliceKpis,
   type SlicingEnv,
@@ -142,7 +145,7 @@ export interface NamedPolicy {
 }
 
 export const POLICY_SPEC_HELP =
-  'baseline:<static|proportional|demand|oracle|oracle-constrained|oracle-myopic|oracle-constrained-myopic>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
+  'baseline:<static|proportional|demand|oracle|oracle-constrained|oracle-myopic|oracle-constrained-myopic|oracle-expected|oracle-constrained-expected>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
 
 function baselineFactory(name: BaselineName): NamedPolicy {
   return {
@@ -177,6 +180,12 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
           throw new InputError('policy', spec, 'a synthetic scenario (the constrained oracle uses the synthetic env model)');
         }
         return [{ id: spec, create: (env, s) => createConstrainedOracle(s, slicingModelOf(env)) }];
+      }
+      if ((EXPECTED_ORACLE_NAMES as readonly string[]).includes(arg)) {
+        if (scenario.env.kind !== 'synthetic') {
+          throw new InputError('policy', spec, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
+        }
+        return [{ id: spec, create: (env, s) => createExpectedOracle(arg as ExpectedOracleName, s, slicingModelOf(env)) }];
       }
       if ((MYOPIC_ORACLE_NAMES as readonly string[]).includes(arg)) {
         if (scenario.env.kind !== 'synthetic') {

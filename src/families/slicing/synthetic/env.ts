@@ -28,6 +28,12 @@ export interface SlicingModel {
    * For policies that check constraints on the outcome (the constrained oracle).
    */
   evaluateSliceRow(cell: number, slice: number, share: number, out: Float32Array, offset?: number): boolean;
+  /**
+   * Draws the coming step again from the state before its draw, with `rng` in place of the env's
+   * generator, and calls `visit` while the model shows that draw; afterwards the real draw is back
+   * and the env's generator untouched (the expected-model oracle averages over such draws).
+   */
+  resampleComingStep(rng: Rng, visit: () => void): void;
 }
 
 /**
@@ -110,6 +116,12 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
   private readonly backlog: Float64Array;
   private readonly burstLeft: Int32Array;
   private readonly outageLeft: Int32Array;
+  /** burstLeft / outageLeft before the coming step's draw, and that step (resampleComingStep). */
+  private readonly burstBefore: Int32Array;
+  private readonly outageBefore: Int32Array;
+  private preparedStep = 0;
+  /** The real draw of the coming step while resampleComingStep shows another. */
+  private readonly drawSaved: { floats: Float64Array[]; ints: Int32Array[]; active: Uint8Array };
   private readonly userFactor: Float64Array;
   private readonly capacityFactor: Float64Array;
   /** Per cell: used PRB fraction of the last step (drives the neighbours' interference). */
@@ -165,10 +177,17 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     this.backlog = new Float64Array(n);
     this.burstLeft = new Int32Array(n);
     this.outageLeft = new Int32Array(n);
+    this.burstBefore = new Int32Array(n);
+    this.outageBefore = new Int32Array(n);
     this.userFactor = new Float64Array(n);
     this.capacityFactor = new Float64Array(n);
     this.cellUtilization = new Float64Array(this.cells);
     this.sliceLevel = new Float64Array(this.sliceCount);
+    this.drawSaved = {
+      floats: [this.sliceLevel, this.userFactor, this.capacityFactor, this.users, this.offered, this.cqi, this.capacity, this.backlog].map((a) => new Float64Array(a.length)),
+      ints: [new Int32Array(n), new Int32Array(n)],
+      active: new Uint8Array(n),
+    };
 
     const world = new Rng(deriveSeed(scenario.seed, 'synthetic-world'));
     const [sinrMin, sinrMax] = this.spec.sinrDb;
@@ -406,6 +425,9 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
   private prepare(t: number): void {
     const S = this.sliceCount;
     const rng = this.rng;
+    this.burstBefore.set(this.burstLeft);
+    this.outageBefore.set(this.outageLeft);
+    this.preparedStep = t;
     const spec = this.spec;
     const slot = this.startSlot + ((t - 1) * this.scenario.stepSeconds) / SLOT_SECONDS;
     for (let s = 0; s < S; s++) this.sliceLevel[s] = trafficBase(this.slices[s]!.traffic, slot);
@@ -460,6 +482,31 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
         this.capacity[i] = cap;
         if (!isActive) this.backlog[i] = 0;
       }
+    }
+  }
+
+  resampleComingStep(rng: Rng, visit: () => void): void {
+    if (!this.started) throw new Ns3tsError('resampleComingStep before reset: call reset() first');
+    // Every array prepare() writes (in drawSaved's order), then the surge/outage state and the flags.
+    const floats = [this.sliceLevel, this.userFactor, this.capacityFactor, this.users, this.offered, this.cqi, this.capacity, this.backlog];
+    const saved = this.drawSaved;
+    for (let k = 0; k < floats.length; k++) saved.floats[k]!.set(floats[k]!);
+    saved.ints[0]!.set(this.burstLeft);
+    saved.ints[1]!.set(this.outageLeft);
+    saved.active.set(this.active);
+    const own = this.rng;
+    this.burstLeft.set(this.burstBefore);
+    this.outageLeft.set(this.outageBefore);
+    this.rng = rng;
+    try {
+      this.prepare(this.preparedStep);
+      visit();
+    } finally {
+      this.rng = own;
+      for (let k = 0; k < floats.length; k++) floats[k]!.set(saved.floats[k]!);
+      this.burstLeft.set(saved.ints[0]!);
+      this.outageLeft.set(saved.ints[1]!);
+      this.active.set(saved.active);
     }
   }
 

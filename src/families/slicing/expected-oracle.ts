@@ -1,0 +1,139 @@
+import { type NdArray } from '../../env/index.js';
+import { scenarioLayout, type ConstraintSpec, type Scenario } from '../../scenario/index.js';
+import { InputError, Rng, deriveSeed } from '../../util/index.js';
+import { FeasibleProjector, OraclePolicy } from './baselines.js';
+import { shareBounds, type ShareBounds } from './bounds.js';
+import { bestGridPoint, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
+import type { PolicyContext, SlicingPolicy } from './policy.js';
+import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
+import type { SlicingModel } from './synthetic/index.js';
+
+/**
+ * The expected-model oracle: the oracle's search on the expected utility of the coming step, not
+ * on its actual draw. Each step it draws the coming step `samples` times afresh from the env's
+ * model in the state before that step's draw (SlicingModel.resampleComingStep: the time of day,
+ * the hidden surge and outage state, the last step's load), tabulates every (cell, slice) on the
+ * 0.05 grid for each draw, and picks per cell the grid point with the best mean over the draws
+ * (the constrained variant: fewest mean violations first, as the constrained oracle scores).
+ *
+ * It knows everything an agent could learn about the coming step — more, since it reads the hidden
+ * state and the exact model — but not the dice: no policy that chooses before the draw, step by
+ * step, does better in expectation on the same grid. The gap between it and the oracle is what
+ * knowing the draw is worth, so it bounds what any agent can reach relative to the oracle.
+ * Synthetic env only.
+ */
+export class ExpectedOraclePolicy implements SlicingPolicy {
+  readonly id: string;
+  private readonly G = OraclePolicy.GRID;
+  private readonly projector: FeasibleProjector;
+  private readonly raw: Float64Array;
+  /** Sums over the draws, [cells * slices * (G + 1)]. */
+  private readonly utility: Float64Array;
+  private readonly violations: Float64Array;
+  private readonly drawUtility: Float64Array;
+  private readonly drawViolations: Float64Array;
+  /** Tables of the current cell, [slices * (G + 1)]. */
+  private readonly cellUtility: Float64Array;
+  private readonly cellViolations: Float64Array;
+  private readonly kinds: string[][];
+  private readonly grids = new ShareGrids(OraclePolicy.GRID);
+  private readonly activeSlices: Int32Array;
+  private readonly row = new Float32Array(FEATURES_PER_SLICE);
+  private readonly announced: Float32Array;
+  private readonly rng: Rng;
+
+  constructor(
+    name: string,
+    private readonly env: SlicingModel,
+    layout: SlicingLayout,
+    constraints: readonly ConstraintSpec[],
+    readonly samples: number,
+    seed: number,
+    private readonly bounds?: ShareBounds,
+  ) {
+    if (!Number.isInteger(samples) || samples < 1) throw new InputError('expected oracle samples', samples, 'an integer >= 1');
+    this.id = `baseline:${name}`;
+    const S = env.sliceCount;
+    const n = env.cells * S;
+    const W = this.G + 1;
+    this.projector = new FeasibleProjector(env.cells, S, bounds);
+    this.raw = new Float64Array(n);
+    this.utility = new Float64Array(n * W);
+    this.violations = new Float64Array(n * W);
+    this.drawUtility = new Float64Array(n * W);
+    this.drawViolations = new Float64Array(n * W);
+    this.cellUtility = new Float64Array(S * W);
+    this.cellViolations = new Float64Array(S * W);
+    this.kinds = layout.slices.map((slice) => constraints.filter((c) => c.slice === slice.name).map((c) => c.kind));
+    this.activeSlices = new Int32Array(S);
+    this.announced = new Float32Array(n * FEATURES_PER_SLICE);
+    this.rng = new Rng(deriveSeed(seed, `${name}-draws`));
+  }
+
+  act(obs: NdArray<Float32Array>, _context: PolicyContext): Float32Array {
+    const env = this.env;
+    const S = env.sliceCount;
+    const G = this.G;
+    const W = G + 1;
+    const mask = env.activeMask;
+    this.utility.fill(0);
+    this.violations.fill(0);
+    for (let k = 0; k < this.samples; k++) {
+      env.resampleComingStep(this.rng, () => {
+        for (let i = 0; i < env.cells * S; i++) {
+          if (!mask[i]) continue;
+          const c = Math.floor(i / S);
+          const s = i - c * S;
+          tabulateSliceOnGrid(env, c, s, G, this.bounds, this.kinds[s]!, this.row, this.drawUtility, this.drawViolations, i * W);
+        }
+      });
+      for (let i = 0; i < env.cells * S; i++) {
+        if (!mask[i]) continue;
+        for (let j = i * W; j < (i + 1) * W; j++) {
+          this.utility[j]! += this.drawUtility[j]!;
+          this.violations[j]! += this.drawViolations[j]!;
+        }
+      }
+    }
+    for (let c = 0; c < env.cells; c++) {
+      let count = 0;
+      for (let s = 0; s < S; s++) {
+        this.raw[c * S + s] = 0;
+        if (mask[c * S + s]) this.activeSlices[count++] = s;
+      }
+      if (count === 0) continue;
+      for (let j = 0; j < count; j++) {
+        const s = this.activeSlices[j]!;
+        const from = (c * S + s) * W;
+        for (let k = 0; k < W; k++) {
+          this.cellUtility[s * W + k] = this.utility[from + k]! / this.samples;
+          this.cellViolations[s * W + k] = this.violations[from + k]! / this.samples;
+        }
+      }
+      const grid = this.grids.of(count);
+      const best = bestGridPoint(grid, count, this.activeSlices, W, this.cellUtility, this.cellViolations);
+      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
+    }
+    return this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
+  }
+}
+
+/** The expected-model oracles' baseline names (selectable by name only, like `oracle-constrained`). */
+export const EXPECTED_ORACLE_NAMES = ['oracle-expected', 'oracle-constrained-expected'] as const;
+export type ExpectedOracleName = (typeof EXPECTED_ORACLE_NAMES)[number];
+
+/** Draws of the coming step the expected-model oracles average over. */
+export const EXPECTED_ORACLE_SAMPLES = 512;
+
+/** An expected-model oracle for a scenario, playing against the env whose model it is (slicingModelOf). */
+export function createExpectedOracle(
+  name: ExpectedOracleName,
+  scenario: Scenario,
+  env?: SlicingModel | null,
+  samples: number = EXPECTED_ORACLE_SAMPLES,
+): ExpectedOraclePolicy {
+  if (!env) throw new InputError('policy', `baseline:${name}`, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
+  const layout = scenarioLayout(scenario);
+  const constraints = name === 'oracle-constrained-expected' ? scenario.constraints : [];
+  return new ExpectedOraclePolicy(name, env, layout, constraints, samples, scenario.seed, shareBounds(layout, scenario));
+}
