@@ -26,6 +26,8 @@ function handMadeModel(cells: number, curves: Array<(x: number) => number>, dela
     sliceCount: S,
     activeMask,
     evaluateSliceUtility: (_c, s, x) => curves[s]!(x),
+    // A deterministic step: every draw is the one there is.
+    resampleComingStep: (_rng, visit) => visit(),
     evaluateSliceRow: (_c, s, x, out, offset = 0) => {
       out.fill(0, offset, offset + FEATURES_PER_SLICE);
       out[offset + FEATURE.share] = x;

@@ -29,6 +29,7 @@ function steppedModel(weights: number[][]): SlicingModel & { step: number } {
     activeMask: new Uint8Array(3).fill(1),
     evaluateSliceUtility: (_c: number, s: number, x: number) => Math.log(1 + weights[model.step]![s]! * x),
     evaluateSliceRow: () => false,
+    resampleComingStep: (_rng: unknown, visit: () => void) => visit(),
   };
   return model;
 }
