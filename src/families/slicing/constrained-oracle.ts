@@ -220,11 +220,26 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
  */
 export const CONSTRAINED_ORACLE_NAME = 'oracle-constrained';
 
+/** What an oracle variant plays with: the env's model, the layout, the constraints it honours, the share bounds. */
+export interface OracleSetup {
+  env: SlicingModel;
+  layout: SlicingLayout;
+  constraints: readonly ConstraintSpec[];
+  bounds: ShareBounds;
+}
+
+/**
+ * The setup of oracle variant `name` on a scenario (its constraints when `constrained`); an input
+ * error naming the policy when there is no env model (an ns-3 env: the oracles need the synthetic one).
+ */
+export function oracleSetup(name: string, what: string, scenario: Scenario, env: SlicingModel | null | undefined, constrained: boolean): OracleSetup {
+  if (!env) throw new InputError('policy', `baseline:${name}`, `a synthetic scenario (the ${what} uses the synthetic env model)`);
+  const layout = scenarioLayout(scenario);
+  return { env, layout, constraints: constrained ? scenario.constraints : [], bounds: shareBounds(layout, scenario) };
+}
+
 /** The constrained oracle for a scenario, playing against the env whose model it is (slicingModelOf). */
 export function createConstrainedOracle(scenario: Scenario, env?: SlicingModel | null): ConstrainedOraclePolicy {
-  if (!env) {
-    throw new InputError('policy', `baseline:${CONSTRAINED_ORACLE_NAME}`, 'a synthetic scenario (the constrained oracle uses the synthetic env model)');
-  }
-  const layout = scenarioLayout(scenario);
-  return new ConstrainedOraclePolicy(env, layout, scenario.constraints, shareBounds(layout, scenario));
+  const o = oracleSetup(CONSTRAINED_ORACLE_NAME, 'constrained oracle', scenario, env, true);
+  return new ConstrainedOraclePolicy(o.env, o.layout, o.constraints, o.bounds);
 }

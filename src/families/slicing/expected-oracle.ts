@@ -1,9 +1,9 @@
 import { type NdArray } from '../../env/index.js';
-import { scenarioLayout, type ConstraintSpec, type Scenario } from '../../scenario/index.js';
+import type { ConstraintSpec, Scenario } from '../../scenario/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import { FeasibleProjector, OraclePolicy } from './baselines.js';
-import { shareBounds, type ShareBounds } from './bounds.js';
-import { bestGridPoint, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
+import type { ShareBounds } from './bounds.js';
+import { bestGridPoint, oracleSetup, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
@@ -132,8 +132,6 @@ export function createExpectedOracle(
   env?: SlicingModel | null,
   samples: number = EXPECTED_ORACLE_SAMPLES,
 ): ExpectedOraclePolicy {
-  if (!env) throw new InputError('policy', `baseline:${name}`, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
-  const layout = scenarioLayout(scenario);
-  const constraints = name === 'oracle-constrained-expected' ? scenario.constraints : [];
-  return new ExpectedOraclePolicy(name, env, layout, constraints, samples, scenario.seed, shareBounds(layout, scenario));
+  const o = oracleSetup(name, 'expected-model oracle', scenario, env, name === 'oracle-constrained-expected');
+  return new ExpectedOraclePolicy(name, o.env, o.layout, o.constraints, samples, scenario.seed, o.bounds);
 }

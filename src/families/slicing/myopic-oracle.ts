@@ -1,9 +1,9 @@
 import { type NdArray } from '../../env/index.js';
-import { scenarioLayout, type ConstraintSpec, type Scenario } from '../../scenario/index.js';
+import type { ConstraintSpec, Scenario } from '../../scenario/index.js';
 import { InputError } from '../../util/index.js';
 import { FeasibleProjector, OraclePolicy } from './baselines.js';
-import { shareBounds, type ShareBounds } from './bounds.js';
-import { bestGridPoint, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
+import type { ShareBounds } from './bounds.js';
+import { bestGridPoint, oracleSetup, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
@@ -159,8 +159,6 @@ export function createMyopicOracle(
   env?: SlicingModel | null,
   window: number = MYOPIC_ORACLE_WINDOW,
 ): MyopicOraclePolicy {
-  if (!env) throw new InputError('policy', `baseline:${name}`, 'a synthetic scenario (the myopic oracle uses the synthetic env model)');
-  const layout = scenarioLayout(scenario);
-  const constraints = name === 'oracle-constrained-myopic' ? scenario.constraints : [];
-  return new MyopicOraclePolicy(name, env, layout, constraints, window, shareBounds(layout, scenario));
+  const o = oracleSetup(name, 'myopic oracle', scenario, env, name === 'oracle-constrained-myopic');
+  return new MyopicOraclePolicy(name, o.env, o.layout, o.constraints, window, o.bounds);
 }
