@@ -35,6 +35,9 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  ns3ts agent --endpoint tcp://127.0.0.1:5555          # then start the ns-3 scenario with --openGymPort=5555\n' +
         '  ns3ts agent --endpoint ipc:///tmp/gym.sock --mode router --max-episodes 8 --policy constant:[0.3,0.3,0.3]\n' +
+        '\nThe agent runs in a Node started again with V8\'s --single-threaded (no background compiler or GC threads competing\n' +
+          'with the simulator for the cores); signals reach it and its exit status is the command\'s. NS3TS_NO_RELAUNCH=1 keeps it\n' +
+          'in the first process.\n' +
         '\nExit code 0 when the simulators stopped (or after --max-episodes), 1 with a one-line reason on a timeout or a protocol error.\n' +
           'In ROUTER mode a failing simulator ends its own session (one stderr line naming it and its connection) and the\n' +
           'others keep being served; --strict then exits 1 at the end. Frames beyond the --max-* limits are refused with a stop reply.',
