@@ -140,6 +140,67 @@ export class ShareGrids {
 }
 
 /**
+ * What the grid oracles (constrained, myopic, expected-model) share: per cell, the active slices;
+ * the best point of the cell's allocation grid, scored from per-(slice, grid share) tables; the
+ * shares it gives; then the oracle's spread of the unused remainder and projection of all cells.
+ */
+export class GridAllocator {
+  readonly G = OraclePolicy.GRID;
+  /** The active slices of the cell being scored (its first `count` entries). */
+  readonly activeSlices: Int32Array;
+  /** Violated (cell, constraint) pairs of the points the last allocate() chose. */
+  lastViolations = 0;
+  private readonly projector: FeasibleProjector;
+  private readonly raw: Float64Array;
+  private readonly grids = new ShareGrids(OraclePolicy.GRID);
+  private readonly announced: Float32Array;
+
+  constructor(
+    private readonly cells: number,
+    private readonly S: number,
+    bounds?: ShareBounds,
+  ) {
+    this.projector = new FeasibleProjector(cells, S, bounds);
+    this.raw = new Float64Array(cells * S);
+    this.activeSlices = new Int32Array(S);
+    this.announced = new Float32Array(cells * S * FEATURES_PER_SLICE);
+  }
+
+  /**
+   * The shares of every cell. `scoreCell(c, count)` writes cell c's tables into `utility` and
+   * `violations` ([slices * (G + 1)], rows of the slices in activeSlices[0..count)); it returns
+   * false when it has nothing to score them by, and the cell's active slices then share equally.
+   */
+  allocate(
+    obs: NdArray<Float32Array>,
+    mask: Uint8Array,
+    utility: Float64Array,
+    violations: Float64Array,
+    scoreCell: (c: number, count: number) => boolean,
+  ): Float32Array {
+    const { S, G } = this;
+    this.lastViolations = 0;
+    for (let c = 0; c < this.cells; c++) {
+      let count = 0;
+      for (let s = 0; s < S; s++) {
+        this.raw[c * S + s] = 0;
+        if (mask[c * S + s]) this.activeSlices[count++] = s;
+      }
+      if (count === 0) continue;
+      if (!scoreCell(c, count)) {
+        for (let j = 0; j < count; j++) this.raw[c * S + this.activeSlices[j]!] = 1 / count;
+        continue;
+      }
+      const grid = this.grids.of(count);
+      const best = bestGridPoint(grid, count, this.activeSlices, G + 1, utility, violations);
+      this.lastViolations += best.violations;
+      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
+    }
+    return this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
+  }
+}
+
+/**
  * The constrained oracle: the oracle's per-cell search over the 0.05 grid (same true model, same
  * tie-breaking, same spread of the unused remainder and projection), restricted to the
  * allocations that meet the scenario's QoS constraints in the coming step.
@@ -158,19 +219,13 @@ export class ShareGrids {
  */
 export class ConstrainedOraclePolicy implements SlicingPolicy {
   readonly id = 'baseline:oracle-constrained';
-  private readonly G = OraclePolicy.GRID;
-  private readonly projector: FeasibleProjector;
-  private readonly raw: Float64Array;
+  private readonly allocator: GridAllocator;
   /** Utility and violation count per (slice, grid share k) of the current cell. */
   private readonly utility: Float64Array;
   private readonly violations: Float64Array;
   /** Constraint kinds per slice (index = slice of the layout). */
   private readonly kinds: string[][];
-  /** The allocation grid per number of active slices (built on first use). */
-  private readonly grids = new ShareGrids(OraclePolicy.GRID);
-  private readonly activeSlices: Int32Array;
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
-  private readonly announced: Float32Array;
   /** Violated (cell, constraint) pairs the chosen allocations are expected to have, over the policy's life. */
   expectedViolations = 0;
 
@@ -181,36 +236,24 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
     private readonly bounds?: ShareBounds,
   ) {
     const S = env.sliceCount;
-    this.projector = new FeasibleProjector(env.cells, S, bounds);
-    this.raw = new Float64Array(env.cells * S);
-    this.utility = new Float64Array(S * (this.G + 1));
-    this.violations = new Float64Array(S * (this.G + 1));
-    this.kinds = layout.slices.map((slice) => constraints.filter((c) => c.slice === slice.name).map((c) => c.kind));
-    this.activeSlices = new Int32Array(S);
-    this.announced = new Float32Array(env.cells * S * FEATURES_PER_SLICE);
+    this.allocator = new GridAllocator(env.cells, S, bounds);
+    this.utility = new Float64Array(S * (this.allocator.G + 1));
+    this.violations = new Float64Array(S * (this.allocator.G + 1));
+    this.kinds = constraintKinds(layout, constraints);
   }
 
   act(obs: NdArray<Float32Array>, _context: PolicyContext): Float32Array {
-    const env = this.env;
-    const S = env.sliceCount;
-    const G = this.G;
-    const W = G + 1;
-    const mask = env.activeMask;
-    for (let c = 0; c < env.cells; c++) {
-      let count = 0;
-      for (let s = 0; s < S; s++) {
-        this.raw[c * S + s] = 0;
-        if (!mask[c * S + s]) continue;
-        this.activeSlices[count++] = s;
-        tabulateSliceOnGrid(env, c, s, G, this.bounds, this.kinds[s]!, this.row, this.utility, this.violations, s * W);
+    const { env, allocator } = this;
+    const G = allocator.G;
+    const shares = allocator.allocate(obs, env.activeMask, this.utility, this.violations, (c, count) => {
+      for (let j = 0; j < count; j++) {
+        const s = allocator.activeSlices[j]!;
+        tabulateSliceOnGrid(env, c, s, G, this.bounds, this.kinds[s]!, this.row, this.utility, this.violations, s * (G + 1));
       }
-      if (count === 0) continue;
-      const grid = this.grids.of(count);
-      const best = bestGridPoint(grid, count, this.activeSlices, W, this.utility, this.violations);
-      this.expectedViolations += best.violations;
-      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
-    }
-    return this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
+      return true;
+    });
+    this.expectedViolations += allocator.lastViolations;
+    return shares;
   }
 }
 
@@ -219,6 +262,11 @@ export class ConstrainedOraclePolicy implements SlicingPolicy {
  * name only: `all-baselines` stays the four baselines every scenario has.
  */
 export const CONSTRAINED_ORACLE_NAME = 'oracle-constrained';
+
+/** The constraint kinds of each slice of the layout (index = slice), for the grid tables. */
+export function constraintKinds(layout: SlicingLayout, constraints: readonly ConstraintSpec[]): string[][] {
+  return layout.slices.map((slice) => constraints.filter((c) => c.slice === slice.name).map((c) => c.kind));
+}
 
 /** What an oracle variant plays with: the env's model, the layout, the constraints it honours, the share bounds. */
 export interface OracleSetup {

@@ -1,9 +1,9 @@
 import { type NdArray } from '../../env/index.js';
 import type { ConstraintSpec, Scenario } from '../../scenario/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
-import { FeasibleProjector, OraclePolicy } from './baselines.js';
+import { OraclePolicy } from './baselines.js';
 import type { ShareBounds } from './bounds.js';
-import { bestGridPoint, oracleSetup, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
+import { constraintKinds, GridAllocator, oracleSetup, tabulateSliceOnGrid } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
@@ -25,8 +25,7 @@ import type { SlicingModel } from './synthetic/index.js';
 export class ExpectedOraclePolicy implements SlicingPolicy {
   readonly id: string;
   private readonly G = OraclePolicy.GRID;
-  private readonly projector: FeasibleProjector;
-  private readonly raw: Float64Array;
+  private readonly allocator: GridAllocator;
   /** Sums over the draws, [cells * slices * (G + 1)]. */
   private readonly utility: Float64Array;
   private readonly violations: Float64Array;
@@ -36,10 +35,7 @@ export class ExpectedOraclePolicy implements SlicingPolicy {
   private readonly cellUtility: Float64Array;
   private readonly cellViolations: Float64Array;
   private readonly kinds: string[][];
-  private readonly grids = new ShareGrids(OraclePolicy.GRID);
-  private readonly activeSlices: Int32Array;
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
-  private readonly announced: Float32Array;
   private readonly rng: Rng;
 
   constructor(
@@ -56,17 +52,14 @@ export class ExpectedOraclePolicy implements SlicingPolicy {
     const S = env.sliceCount;
     const n = env.cells * S;
     const W = this.G + 1;
-    this.projector = new FeasibleProjector(env.cells, S, bounds);
-    this.raw = new Float64Array(n);
+    this.allocator = new GridAllocator(env.cells, S, bounds);
     this.utility = new Float64Array(n * W);
     this.violations = new Float64Array(n * W);
     this.drawUtility = new Float64Array(n * W);
     this.drawViolations = new Float64Array(n * W);
     this.cellUtility = new Float64Array(S * W);
     this.cellViolations = new Float64Array(S * W);
-    this.kinds = layout.slices.map((slice) => constraints.filter((c) => c.slice === slice.name).map((c) => c.kind));
-    this.activeSlices = new Int32Array(S);
-    this.announced = new Float32Array(n * FEATURES_PER_SLICE);
+    this.kinds = constraintKinds(layout, constraints);
     this.rng = new Rng(deriveSeed(seed, `${name}-draws`));
   }
 
@@ -95,26 +88,18 @@ export class ExpectedOraclePolicy implements SlicingPolicy {
         }
       }
     }
-    for (let c = 0; c < env.cells; c++) {
-      let count = 0;
-      for (let s = 0; s < S; s++) {
-        this.raw[c * S + s] = 0;
-        if (mask[c * S + s]) this.activeSlices[count++] = s;
-      }
-      if (count === 0) continue;
+    const active = this.allocator.activeSlices;
+    return this.allocator.allocate(obs, mask, this.cellUtility, this.cellViolations, (c, count) => {
       for (let j = 0; j < count; j++) {
-        const s = this.activeSlices[j]!;
+        const s = active[j]!;
         const from = (c * S + s) * W;
         for (let k = 0; k < W; k++) {
           this.cellUtility[s * W + k] = this.utility[from + k]! / this.samples;
           this.cellViolations[s * W + k] = this.violations[from + k]! / this.samples;
         }
       }
-      const grid = this.grids.of(count);
-      const best = bestGridPoint(grid, count, this.activeSlices, W, this.cellUtility, this.cellViolations);
-      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
-    }
-    return this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
+      return true;
+    });
   }
 }
 

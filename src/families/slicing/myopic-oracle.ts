@@ -1,9 +1,9 @@
 import { type NdArray } from '../../env/index.js';
 import type { ConstraintSpec, Scenario } from '../../scenario/index.js';
 import { InputError } from '../../util/index.js';
-import { FeasibleProjector, OraclePolicy } from './baselines.js';
+import { OraclePolicy } from './baselines.js';
 import type { ShareBounds } from './bounds.js';
-import { bestGridPoint, oracleSetup, ShareGrids, tabulateSliceOnGrid, withActiveMask, writeGridShares } from './constrained-oracle.js';
+import { constraintKinds, GridAllocator, oracleSetup, tabulateSliceOnGrid } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
 import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
@@ -31,8 +31,7 @@ import type { SlicingModel } from './synthetic/index.js';
 export class MyopicOraclePolicy implements SlicingPolicy {
   readonly id: string;
   private readonly G = OraclePolicy.GRID;
-  private readonly projector: FeasibleProjector;
-  private readonly raw: Float64Array;
+  private readonly allocator: GridAllocator;
   /** Ring of the last `window` steps' tables, each [cells * slices * (G + 1)]. */
   private readonly utility: Float64Array[];
   private readonly violations: Float64Array[];
@@ -44,10 +43,7 @@ export class MyopicOraclePolicy implements SlicingPolicy {
   private readonly meanUtility: Float64Array;
   private readonly meanViolations: Float64Array;
   private readonly kinds: string[][];
-  private readonly grids = new ShareGrids(OraclePolicy.GRID);
-  private readonly activeSlices: Int32Array;
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
-  private readonly announced: Float32Array;
 
   constructor(
     name: string,
@@ -62,16 +58,13 @@ export class MyopicOraclePolicy implements SlicingPolicy {
     const S = env.sliceCount;
     const n = env.cells * S;
     const W = this.G + 1;
-    this.projector = new FeasibleProjector(env.cells, S, bounds);
-    this.raw = new Float64Array(n);
+    this.allocator = new GridAllocator(env.cells, S, bounds);
     this.utility = Array.from({ length: window }, () => new Float64Array(n * W));
     this.violations = Array.from({ length: window }, () => new Float64Array(n * W));
     this.activeAt = Array.from({ length: window }, () => new Uint8Array(n));
     this.meanUtility = new Float64Array(S * W);
     this.meanViolations = new Float64Array(S * W);
-    this.kinds = layout.slices.map((slice) => constraints.filter((c) => c.slice === slice.name).map((c) => c.kind));
-    this.activeSlices = new Int32Array(S);
-    this.announced = new Float32Array(n * FEATURES_PER_SLICE);
+    this.kinds = constraintKinds(layout, constraints);
   }
 
   reset(): void {
@@ -81,30 +74,23 @@ export class MyopicOraclePolicy implements SlicingPolicy {
 
   act(obs: NdArray<Float32Array>, context: PolicyContext): Float32Array {
     if (context.step === 0) this.reset();
-    const env = this.env;
-    const S = env.sliceCount;
-    const G = this.G;
-    const W = G + 1;
-    const mask = env.activeMask;
-    for (let c = 0; c < env.cells; c++) {
-      let count = 0;
-      for (let s = 0; s < S; s++) {
-        this.raw[c * S + s] = 0;
-        if (mask[c * S + s]) this.activeSlices[count++] = s;
-      }
-      if (count === 0) continue;
-      // The observed steps in which this cell had the same active slices.
+    const S = this.env.sliceCount;
+    const W = this.G + 1;
+    const mask = this.env.activeMask;
+    const active = this.allocator.activeSlices;
+    const shares = this.allocator.allocate(obs, mask, this.meanUtility, this.meanViolations, (c, count) => {
+      // The observed steps in which this cell had the same active slices; none: equal shares.
       this.meanUtility.fill(0);
       this.meanViolations.fill(0);
       let used = 0;
       for (let h = 0; h < this.stored; h++) {
-        const active = this.activeAt[h]!;
+        const activeAt = this.activeAt[h]!;
         let same = true;
-        for (let s = 0; s < S && same; s++) same = active[c * S + s] === mask[c * S + s];
+        for (let s = 0; s < S && same; s++) same = activeAt[c * S + s] === mask[c * S + s];
         if (!same) continue;
         used++;
         for (let j = 0; j < count; j++) {
-          const s = this.activeSlices[j]!;
+          const s = active[j]!;
           const from = (c * S + s) * W;
           for (let k = 0; k < W; k++) {
             this.meanUtility[s * W + k]! += this.utility[h]![from + k]!;
@@ -112,15 +98,8 @@ export class MyopicOraclePolicy implements SlicingPolicy {
           }
         }
       }
-      if (used === 0) {
-        for (let j = 0; j < count; j++) this.raw[c * S + this.activeSlices[j]!] = 1 / count;
-        continue;
-      }
-      const grid = this.grids.of(count);
-      const best = bestGridPoint(grid, count, this.activeSlices, W, this.meanUtility, this.meanViolations);
-      writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
-    }
-    const shares = this.projector.project(this.raw, withActiveMask(obs.data, mask, this.announced));
+      return used > 0;
+    });
     this.record();
     return shares;
   }

@@ -120,7 +120,8 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
   private readonly burstBefore: Int32Array;
   private readonly outageBefore: Int32Array;
   private preparedStep = 0;
-  /** The real draw of the coming step while resampleComingStep shows another. */
+  /** The float arrays prepare() writes, and their copies: the real draw while resampleComingStep shows another. */
+  private readonly drawn: Float64Array[];
   private readonly drawSaved: { floats: Float64Array[]; ints: Int32Array[]; active: Uint8Array };
   private readonly userFactor: Float64Array;
   private readonly capacityFactor: Float64Array;
@@ -183,8 +184,9 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
     this.capacityFactor = new Float64Array(n);
     this.cellUtilization = new Float64Array(this.cells);
     this.sliceLevel = new Float64Array(this.sliceCount);
+    this.drawn = [this.sliceLevel, this.userFactor, this.capacityFactor, this.users, this.offered, this.cqi, this.capacity, this.backlog];
     this.drawSaved = {
-      floats: [this.sliceLevel, this.userFactor, this.capacityFactor, this.users, this.offered, this.cqi, this.capacity, this.backlog].map((a) => new Float64Array(a.length)),
+      floats: this.drawn.map((a) => new Float64Array(a.length)),
       ints: [new Int32Array(n), new Int32Array(n)],
       active: new Uint8Array(n),
     };
@@ -487,8 +489,8 @@ export class SyntheticSlicingEnv implements Env<NdArray<Float32Array>, NdArray<F
 
   resampleComingStep(rng: Rng, visit: () => void): void {
     if (!this.started) throw new Ns3tsError('resampleComingStep before reset: call reset() first');
-    // Every array prepare() writes (in drawSaved's order), then the surge/outage state and the flags.
-    const floats = [this.sliceLevel, this.userFactor, this.capacityFactor, this.users, this.offered, this.cqi, this.capacity, this.backlog];
+    // Every array prepare() writes, then the surge/outage state and the flags.
+    const floats = this.drawn;
     const saved = this.drawSaved;
     for (let k = 0; k < floats.length; k++) saved.floats[k]!.set(floats[k]!);
     saved.ints[0]!.set(this.burstLeft);
