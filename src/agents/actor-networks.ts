@@ -10,11 +10,11 @@ import { Ns3tsError } from '../util/index.js';
 import { arraysWithPrefix, readCheckpoint, type StoredArray } from './checkpoint.js';
 import type { ActorForward } from './core/forward.js';
 import { specFromArrays } from './core/mlp.js';
-import { ACTOR_INPUTS, AdmmPolicy } from './maddpg/index.js';
+import { actorInputs, AdmmPolicy } from './maddpg/index.js';
 import { sliceTypeGroups } from './maddpg/policy.js';
 import { CellActorPolicy } from './td3/index.js';
 import { loadPolicyFromRun } from './load.js';
-import { NORM_FEATURES } from './core/features.js';
+import { featuresPerRow, type StepClock } from './core/features.js';
 
 /**
  * `admm`: one actor per slice type, shared by every cell, input (normalized slice features, ADMM
@@ -40,8 +40,13 @@ export interface RunActors {
   actors: ActorNetwork[];
   /** The distinct slice types in first-seen order (the admm actors' order) and each slice's type index. */
   sliceTypes: { types: string[]; typeOf: number[] };
-  /** Normalized features per slice row (the actors' input before the ADMM columns). */
+  /**
+   * Inputs per slice row (the actors' input before the ADMM columns): the 15 normalized features,
+   * then sin and cos of the time of day when the policy reads the clock.
+   */
   normFeatures: number;
+  /** The policy's clock (agent setting timeOfDay), or null when it does not read the time of day. */
+  clock: StepClock | null;
   /** ADMM settings of the deployed decision (admm only). */
   admm?: Partial<AdmmSettings> & { rho: number; maxIterations: number; rhoMin: number; rhoMax: number };
   /** Per-slice share floors and caps (the scenario's minShare / maxShare; 0 and 1 when unset). */
@@ -72,12 +77,14 @@ export async function actorNetworksOfRun(runDir: string): Promise<RunActors> {
   const agentMeta = ckpt.meta.agent as { types?: string[]; layers: number; actorActivations: Array<'relu' | 'sigmoid'> };
   const arrays = arraysWithPrefix(ckpt.arrays, 'agent');
   const scenario = (ckpt.meta.scenario ?? {}) as Record<string, unknown>;
-  const common = { agentId, scenario, normFeatures: NORM_FEATURES };
+  const clock = policy instanceof AdmmPolicy ? (policy.settings.clock ?? null) : policy instanceof CellActorPolicy ? policy.clock : null;
+  const common = { agentId, scenario, normFeatures: featuresPerRow(clock), clock };
   if (policy instanceof AdmmPolicy) {
     const types = agentMeta.types ?? [];
     const actors = types.map((type, t) => ({ name: `actor-${type}`, sliceType: type, spec: storedSpec(arrays, `actor${t}`, agentMeta, runDir) }));
     actors.forEach((a) => {
-      if (a.spec.layers[0]!.inSize !== ACTOR_INPUTS) throw new Ns3tsError(`${runDir}: ${a.name} takes ${a.spec.layers[0]!.inSize} inputs, expected ${ACTOR_INPUTS}`);
+      const expected = actorInputs(clock);
+      if (a.spec.layers[0]!.inSize !== expected) throw new Ns3tsError(`${runDir}: ${a.name} takes ${a.spec.layers[0]!.inSize} inputs, expected ${expected}`);
     });
     return { ...common, policy, sliceTypes: sliceTypeGroups(policy.layout), arrangement: 'admm', layout: policy.layout, actors, admm: { ...policy.settings.admm }, bounds: boundsOf(policy.bounds, policy.layout) };
   }

@@ -79,7 +79,7 @@ export interface TrainableAgent extends SlicingPolicy {
  * or a checkpoint may leave out are optional.
  */
 export type AgentScenario = Readonly<Pick<Scenario, 'name'>> &
-  Readonly<Partial<Pick<Scenario, 'episodeSteps'>>> & {
+  Readonly<Partial<Pick<Scenario, 'episodeSteps' | 'stepSeconds'>>> & {
     readonly slices: ReadonlyArray<Readonly<Pick<SliceSpec, 'name'> & Partial<Pick<SliceSpec, 'minShare' | 'maxShare'>>>>;
     readonly constraints?: ReadonlyArray<Readonly<Pick<ConstraintSpec, 'slice' | 'kind' | 'limit'>>>;
     /** The scenario's `agent` section: `id` plus settings overrides. */

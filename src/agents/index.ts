@@ -40,7 +40,7 @@ export {
 } from './checkpoint.js';
 export { loadPolicyFromRun, describeLayout, type PolicyTarget } from './load.js';
 export { actorNetworksOfRun, type RunActors, type ActorNetwork, type ActorArrangement, type ActorForward, type ActorSource, type ActorWrap } from './actor-networks.js';
-export { MaddpgAgent, AdmmPolicy, ACTOR_INPUTS, MADDPG_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
+export { MaddpgAgent, AdmmPolicy, actorInputs, MADDPG_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
 export { CellAgent, CellActorPolicy, TD3_DEFAULTS, DDPG_DEFAULTS, type Td3Settings, type CellAgentKind } from './td3/index.js';
 export { ReplayBuffer, type ReplayField } from './core/replay.js';
 export { projectionOp, projectRows, projectRowsVjp } from './core/projection-op.js';
@@ -56,3 +56,4 @@ export {
 } from './dqn/index.js';
 export { PpoAgent, PPO_DEFAULTS, loadPpoRun, evaluatePpo, ppoPolicy, type PpoSettings } from './ppo/index.js';
 export { trainFederatedPredictor, trainCentralisedPredictor, forecastError, fedAvg, BiGruPredictor, FEDERATED_DEFAULTS, PREDICTOR_DEFAULTS } from './predictor/index.js';
+export { SECONDS_PER_DAY, CLOCK_FEATURES, featuresPerRow, type StepClock, type ActionTime } from './core/features.js';

@@ -101,6 +101,7 @@ function checkpointScenario(scenario: Scenario): AgentScenario {
     constraints: scenario.constraints.map((c) => ({ slice: c.slice, kind: c.kind, limit: c.limit })),
     agent: { ...scenario.agent },
     episodeSteps: scenario.episodeSteps,
+    stepSeconds: scenario.stepSeconds,
   };
 }
 

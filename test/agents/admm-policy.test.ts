@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ACTOR_INPUTS, AdmmPolicy } from '../../src/agents/index.js';
+import { actorInputs, AdmmPolicy } from '../../src/agents/index.js';
 import { FEATURE, FEATURES_PER_SLICE, type SlicingLayout } from '../../src/families/index.js';
 import type { MlpSpec } from '../../src/native/index.js';
 
 // The deployed MADDPG+ADMM decision with a hand-written actor: x = 0.5 v + 0.3 (v = z - u is the
 // input right after the features), i.e. the exact x-step of U(x) = -(x - 0.6)^2 at rho = 2.
 function actor(): MlpSpec {
-  const weights = new Float32Array(ACTOR_INPUTS);
-  weights[ACTOR_INPUTS - 2] = 0.5;
-  return { layers: [{ inSize: ACTOR_INPUTS, outSize: 1, weights, bias: Float32Array.from([0.3]), activation: 'linear' }] };
+  const weights = new Float32Array(actorInputs(null));
+  weights[actorInputs(null) - 2] = 0.5;
+  return { layers: [{ inSize: actorInputs(null), outSize: 1, weights, bias: Float32Array.from([0.3]), activation: 'linear' }] };
 }
 
 const layout: SlicingLayout = {

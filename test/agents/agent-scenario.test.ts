@@ -25,7 +25,7 @@ describe('AgentScenario', () => {
     const scenario = tinyScenario({ agent: { id: 'td3', hidden: [8, 8], warmupSteps: 6, batchSize: 8 }, training: { episodes: 1, evalEvery: 0, evalEpisodes: 1 } });
     await train({ scenario, outDir: dir, runId: 'td3', seed: 2, backend: 'wasm', progress: false });
     const recorded = readCheckpoint(join(dir, 'td3')).meta.scenario as AgentScenario;
-    expect(Object.keys(recorded)).toEqual(['name', 'slices', 'constraints', 'agent', 'episodeSteps']);
+    expect(Object.keys(recorded)).toEqual(['name', 'slices', 'constraints', 'agent', 'episodeSteps', 'stepSeconds']);
     expect(recorded.slices).toEqual(scenario.slices.map((s) => ({ name: s.name, minShare: s.minShare, maxShare: s.maxShare })));
     expect(recorded.agent).toEqual(scenario.agent);
     expect(recorded.episodeSteps).toBe(scenario.episodeSteps);

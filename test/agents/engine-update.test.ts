@@ -110,7 +110,8 @@ describe.each(impls)('an agent update on the training engine (%s) matches the TF
     const scenario = tinyScenario({ agent: { id: 'td3' } });
     const small = new CellAgent('td3', tinyLayout(scenario), scenario, { seed: 1, engine: 'tfjs', settings: TINY_TD3 });
     const wide = new CellAgent('td3', tinyLayout(scenario), scenario, { seed: 1, engine, settings: { ...TINY_TD3, hidden: [32, 32] } });
-    expect(() => wide.setState(small.getState())).toThrow(/^mlp weights\[0\]: got 720 values, expected 1440$/);
+    // 3 slices x (15 features + the time-of-day pair) inputs, x 16 or 32 hidden units.
+    expect(() => wide.setState(small.getState())).toThrow(/^mlp weights\[0\]: got 816 values, expected 1632$/);
     small.dispose();
     wide.dispose();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTOR_INPUTS, AdmmPolicy, CellActorPolicy, type ActorForward } from '../../src/agents/index.js';
+import { actorInputs, AdmmPolicy, CellActorPolicy, type ActorForward } from '../../src/agents/index.js';
 import { NORM_FEATURES } from '../../src/agents/core/features.js';
 import { FEATURE, FEATURES_PER_SLICE, type SlicingLayout } from '../../src/families/index.js';
 import { createMlpRunner, type MlpSpec } from '../../src/native/index.js';
@@ -52,7 +52,7 @@ const admm = { rho: 1, maxIterations: 50, rhoMin: 0.1, rhoMax: 10 };
 describe('policies built with given actor forward passes', () => {
   it('AdmmPolicy.withActors acts through the wrapped forwards, same decisions, original untouched', () => {
     const rng = new Rng(7);
-    const specs = [randomSpec(rng, ACTOR_INPUTS, 1), randomSpec(rng, ACTOR_INPUTS, 1)];
+    const specs = [randomSpec(rng, actorInputs(null), 1), randomSpec(rng, actorInputs(null), 1)];
     const policy = new AdmmPolicy('maddpg-admm', layout, specs, { admm }, null);
     const rows: number[] = [];
     const wrapped = policy.withActors((forward, t) => counting(forward, rows, t));
@@ -70,7 +70,7 @@ describe('policies built with given actor forward passes', () => {
 
   it('AdmmPolicy takes forward passes in its constructor as they are', () => {
     const rng = new Rng(8);
-    const specs = [randomSpec(rng, ACTOR_INPUTS, 1), randomSpec(rng, ACTOR_INPUTS, 1)];
+    const specs = [randomSpec(rng, actorInputs(null), 1), randomSpec(rng, actorInputs(null), 1)];
     const fromSpecs = new AdmmPolicy('maddpg-admm', layout, specs, { admm }, null);
     const fromForwards = new AdmmPolicy('maddpg-admm', layout, specs.map((s) => createMlpRunner(s)), { admm }, null);
     const obs = observation(rng);

@@ -9,7 +9,7 @@ import { stepQos } from '../../families/index.js';
 import type { Rng } from '../../util/index.js';
 import type { AgentMetrics, AgentState, Transition } from '../agent.js';
 import { projectAllocation, randomAllocation, type ShareBounds } from './allocation.js';
-import { activeMask, NORM_FEATURES, normalizeObservation } from './features.js';
+import { activeMask, encodeObservation, featuresPerRow, type StepClock } from './features.js';
 import { addGaussian, noiseStd } from './noise.js';
 import { ReplayBuffer, type ReplayField } from './replay.js';
 import { WorkArrays } from './work-arrays.js';
@@ -76,13 +76,16 @@ export interface TransitionBookMeta {
 
 export class TransitionBook {
   readonly buffer: ReplayBuffer;
+  /** Inputs per (cell, slice) row of the stored features (featuresPerRow of the agent's clock). */
+  readonly rowFeatures: number;
   private envSteps = 0;
   /** The arrays batch() fills, reused from update to update. */
   private readonly work = new WorkArrays();
 
   /**
    * `extraFields`: the agent's own per-cell fields, stored after obs, act and qos (the field
-   * order is the order of the replay arrays in a checkpoint).
+   * order is the order of the replay arrays in a checkpoint). `clock`: the agent's, when it reads
+   * the time of day (the stored features then carry it).
    */
   constructor(
     private readonly cfg: ReplayScheduleSettings,
@@ -90,8 +93,10 @@ export class TransitionBook {
     private readonly slices: number,
     readonly exploreRng: Rng,
     private readonly extraFields: readonly ReplayField[] = [],
+    private readonly clock: StepClock | null = null,
   ) {
-    const F = slices * NORM_FEATURES;
+    this.rowFeatures = featuresPerRow(clock);
+    const F = slices * this.rowFeatures;
     this.buffer = new ReplayBuffer(cfg.bufferCapacity, [
       { name: 'obs', width: F },
       { name: 'act', width: slices },
@@ -139,10 +144,11 @@ export class TransitionBook {
    */
   record(tr: Transition, extra?: (cell: number) => Record<string, ArrayLike<number>>): RecordedStep {
     const { cells, slices } = this;
-    const F = slices * NORM_FEATURES;
+    const F = slices * this.rowFeatures;
     const step: RecordedStep = {
-      feats: normalizeObservation(tr.obs.data, cells, slices),
-      next: normalizeObservation(tr.nextObs.data, cells, slices),
+      // The state is what the action of tr.step saw; the next state, what the next action sees.
+      feats: encodeObservation(tr.obs.data, cells, slices, this.clock, { step: tr.step }),
+      next: encodeObservation(tr.nextObs.data, cells, slices, this.clock, { step: tr.step + 1 }),
       mask: activeMask(tr.obs.data, cells, slices),
       nextMask: activeMask(tr.nextObs.data, cells, slices),
       // The env's exact QoS levels when it reports them (info.qos), else recomputed from the features.
@@ -190,7 +196,7 @@ export class TransitionBook {
     const extra: Record<string, Float32Array> = {};
     for (const f of this.extraFields) extra[f.name] = rows(f.name, f.width);
     const { slices } = this;
-    const F = slices * NORM_FEATURES;
+    const F = slices * this.rowFeatures;
     const standard = {
       obs: rows('obs', F),
       act: rows('act', slices),

@@ -27,14 +27,14 @@ import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { shareBounds, type ShareBounds } from '../core/allocation.js';
 import { costsFromObservation, sliceConstraints, type SliceConstraint } from '../core/costs.js';
-import { NORM_FEATURES } from '../core/features.js';
+import { clockOf, type StepClock } from '../core/features.js';
 import { actImpl } from '../core/forward.js';
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook, type ReplayBatch } from '../core/transition-book.js';
 import { WorkArrays } from '../core/work-arrays.js';
-import { ACTOR_INPUTS, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
+import { actorInputs, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
 
 export type MaddpgVariant = 'admm' | 'lagrangian' | 'rcpo';
 
@@ -78,6 +78,12 @@ export const MADDPG_DEFAULTS = {
    * other scenarios one, as before (docs/agents.md#the-multipliers-cadence-a-window-of-env-steps).
    */
   lambdaEvery: 96,
+  /**
+   * Whether the actors and critics also read the time of day of the step they act on (sin and cos
+   * of its phase): the traffic follows the day, which the last step's figures show only late
+   * (docs/agents.md#the-time-of-day).
+   */
+  timeOfDay: true,
 };
 export type MaddpgSettings = typeof MADDPG_DEFAULTS;
 
@@ -133,6 +139,11 @@ export class MaddpgAgent implements TrainableAgent {
   private updates = 0;
   private weightsDirty = true;
   private readonly criticInputs: number;
+  /** The time of day the networks read (null: they do not; settings.timeOfDay). */
+  private readonly clock: StepClock | null;
+  /** Inputs per (cell, slice) row of the features, and per actor input. */
+  private readonly NF: number;
+  private readonly actorWidth: number;
   /** The update's inputs, targets and gradients, reused from update to update. */
   private readonly work = new WorkArrays();
 
@@ -172,9 +183,12 @@ export class MaddpgAgent implements TrainableAgent {
     this.episodeCosts = new CostRates(this.S);
     this.rng = new Rng(deriveSeed(options.seed, this.id, 'updates'));
     const initRng = new Rng(deriveSeed(options.seed, this.id, 'init'));
-    this.criticInputs = NORM_FEATURES + 1 + this.S * NORM_FEATURES + this.S;
+    this.clock = clockOf(this.cfg, scenario);
+    this.actorWidth = actorInputs(this.clock);
+    this.NF = this.actorWidth - 2;
+    this.criticInputs = this.NF + 1 + this.S * this.NF + this.S;
     for (let t = 0; t < this.types.length; t++) {
-      const actorShape = { inputSize: ACTOR_INPUTS, hidden: this.cfg.hidden, outputSize: 1, outputActivation: 'sigmoid' as const };
+      const actorShape = { inputSize: this.actorWidth, hidden: this.cfg.hidden, outputSize: 1, outputActivation: 'sigmoid' as const };
       const criticShape = { inputSize: this.criticInputs, hidden: this.cfg.hidden, outputSize: this.heads, finalInitScale: 3e-3 };
       // Rows of one update: a type's (batch row, slot) pairs.
       const net = (learningRate: number) => ({ engine: this.engine, learningRate, clipNorm: this.cfg.gradClip, maxBatch: this.cfg.batchSize * this.slotsOfType[t]!.length });
@@ -190,12 +204,12 @@ export class MaddpgAgent implements TrainableAgent {
       this.criticTargets.push(criticTarget);
     }
     // Each row also keeps the constraint costs of its cell's slices (the lagrangian critic's second head).
-    this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, this.id, 'explore')), [{ name: 'cost', width: this.S }]);
+    this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, this.id, 'explore')), [{ name: 'cost', width: this.S }], this.clock);
     this.trainPolicy = new AdmmPolicy(this.id, layout, this.actors.map((a) => a.toSpec()), this.policySettings(), this.bounds);
   }
 
   private policySettings(): AdmmPolicySettings {
-    return { admm: admmSettings(this.cfg), impl: actImpl(this.engine) };
+    return { admm: admmSettings(this.cfg), impl: actImpl(this.engine), clock: this.clock };
   }
 
   settings(): Record<string, unknown> {
@@ -234,11 +248,11 @@ export class MaddpgAgent implements TrainableAgent {
     return this.trainPolicy.act(obs, context);
   }
 
-  actExplore(obs: NdArray<Float32Array>): Float32Array {
+  actExplore(obs: NdArray<Float32Array>, context: PolicyContext): Float32Array {
     // ADMM's z (before its final projection) is the centre of the exploration noise.
     return this.book.explore(obs, this.bounds, () => {
       this.syncWeights();
-      return this.trainPolicy.decide(obs).z;
+      return this.trainPolicy.decide(obs, context).z;
     });
   }
 
@@ -281,7 +295,7 @@ export class MaddpgAgent implements TrainableAgent {
    */
   private criticInput(feats: Float32Array, acts: ArrayLike<number>, rows: Int32Array, slots: Int32Array, name: string): Float32Array {
     const { S } = this;
-    const NF = NORM_FEATURES;
+    const NF = this.NF;
     const D = this.criticInputs;
     const out = this.work.f32(name, rows.length * D);
     for (let j = 0; j < rows.length; j++) {
@@ -326,10 +340,10 @@ export class MaddpgAgent implements TrainableAgent {
         for (let t = 0; t < groups.length; t++) {
           const { rows, slots } = groups[t]!;
           if (rows.length === 0) continue;
-          const input = this.work.f32(`targetActorIn${t}`, rows.length * ACTOR_INPUTS);
+          const input = this.work.f32(`targetActorIn${t}`, rows.length * this.actorWidth);
           for (let j = 0; j < rows.length; j++) {
             const i = rows[j]! * S + slots[j]!;
-            writeActorInput(next, i, target[i]!, rho[rows[j]!]!, input, j * ACTOR_INPUTS);
+            writeActorInput(next, this.NF, i, target[i]!, rho[rows[j]!]!, input, j * this.actorWidth);
           }
           const out = this.actorTargets[t]!.predict(input, rows.length);
           for (let j = 0; j < rows.length; j++) x[rows[j]! * S + slots[j]!] = out[j]!;
@@ -425,12 +439,12 @@ export class MaddpgAgent implements TrainableAgent {
    */
   private actorInputs(batch: ReplayBatch, pairs: TypeRows, rng: Rng): ActorInputs {
     const { S } = this;
-    const NF = NORM_FEATURES;
+    const NF = this.NF;
     const feats = batch.obs;
     const { rows, slots } = pairs;
     const n = rows.length;
     const work = this.work;
-    const actorIn = work.f32('actorIn', n * ACTOR_INPUTS);
+    const actorIn = work.f32('actorIn', n * this.actorWidth);
     const vs = work.f32('vs', n);
     const rhos = work.f32('rhos', n);
     const lambdas = work.f32('lambdas', n);
@@ -444,7 +458,7 @@ export class MaddpgAgent implements TrainableAgent {
       vs[j] = rng.uniform(-0.2, 1.2);
       rhos[j] = 10 ** rng.uniform(logMin, logMax);
       lambdas[j] = this.lambda[s]!;
-      writeActorInput(feats, b * S + s, vs[j]!, rhos[j]!, actorIn, j * ACTOR_INPUTS);
+      writeActorInput(feats, NF, b * S + s, vs[j]!, rhos[j]!, actorIn, j * this.actorWidth);
       for (let k = 0; k < S; k++) othersActs[j * S + k] = k === s ? 0 : batch.act[b * S + k]!;
       oneHot[j * S + s] = 1;
     }
@@ -476,7 +490,7 @@ export class MaddpgAgent implements TrainableAgent {
    */
   private actorStep(t: number, inputs: ActorInputs): number {
     const { S } = this;
-    const NF = NORM_FEATURES;
+    const NF = this.NF;
     const D = this.criticInputs;
     const H = this.heads;
     const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = inputs;
@@ -521,13 +535,13 @@ export class MaddpgAgent implements TrainableAgent {
 
   private actorStepTf(t: number, inputs: ActorInputs): number {
     const { S } = this;
-    const NF = NORM_FEATURES;
+    const NF = this.NF;
     const { n, actorIn, vs, rhos, lambdas, othersActs, oneHot, ownFeats, allFeats } = inputs;
     const reg = this.cfg.policyRegularizer;
     const useLambda = this.variant === 'lagrangian';
     return this.actors[t]!.adam!.minimize(() =>
       tf.tidy(() => {
-        const { out: x, pre } = this.actors[t]!.tf!.applyWithPre(tf.tensor2d(actorIn, [n, ACTOR_INPUTS]));
+        const { out: x, pre } = this.actors[t]!.tf!.applyWithPre(tf.tensor2d(actorIn, [n, this.actorWidth]));
         const acts = tf.add(tf.tensor2d(othersActs, [n, S]), tf.mul(tf.tensor2d(oneHot, [n, S]), x)) as tf.Tensor2D;
         const qIn = tf.concat<tf.Tensor2D>([tf.tensor2d(ownFeats, [n, NF]), x, tf.tensor2d(allFeats, [n, S * NF]), acts], 1);
         const q = this.critics[t]!.tf!.apply(qIn);
@@ -631,7 +645,7 @@ export function admmPolicyFromState(layout: SlicingLayout, scenario: AgentScenar
     m.id,
     layout,
     specs,
-    { admm: admmSettings(cfg) },
+    { admm: admmSettings(cfg), clock: clockOf(cfg, scenario) },
     shareBounds(layout, scenario),
   );
 }

@@ -5,7 +5,7 @@ import type { SlicingLayout } from '../../families/index.js';
 import { MaddpgAgent, admmPolicyFromState, type MaddpgVariant } from './agent.js';
 
 export { MaddpgAgent, MADDPG_DEFAULTS, admmPolicyFromState, type MaddpgSettings, type MaddpgVariant } from './agent.js';
-export { AdmmPolicy, ACTOR_INPUTS } from './policy.js';
+export { AdmmPolicy, actorInputs } from './policy.js';
 
 async function loadAdmmPolicy(runDir: string) {
   const ckpt = readCheckpoint(runDir);

@@ -9,18 +9,22 @@ import type { NdArray } from '../../env/index.js';
 import type { SlicingLayout } from '../../families/index.js';
 import type { MlpImplChoice, MlpSpec } from '../../native/index.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
-import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
+import { activeMask, encodeObservation, featuresPerRow, type ActionTime, type StepClock } from '../core/features.js';
 import type { ActorForward } from '../core/forward.js';
 import { actorForwardOf, type ActorSource, type ActorWrap } from '../core/actor-source.js';
 import { projectAllocation, type ShareBounds } from '../core/allocation.js';
 
-/** Actor inputs: the slice's normalized features, the ADMM target v = z - u, and log10(rho). */
-export const ACTOR_INPUTS = NORM_FEATURES + 2;
+/** Actor inputs: the slice's row of features (featuresPerRow), the ADMM target v = z - u, and log10(rho). */
+export function actorInputs(clock: StepClock | null): number {
+  return featuresPerRow(clock) + 2;
+}
 
 export interface AdmmPolicySettings {
   admm: Partial<AdmmSettings> & { rho: number; maxIterations: number; rhoMin: number; rhoMax: number };
   /** The actors' forward implementation (default 'auto': the addon when built). */
   impl?: MlpImplChoice;
+  /** The clock, when the actors read the time of day (agent setting timeOfDay). */
+  clock?: StepClock | null;
 }
 
 /** Slice type index of each slice, and the distinct types in first-seen order. */
@@ -37,12 +41,13 @@ export function sliceTypeGroups(layout: SlicingLayout): { types: string[]; typeO
   return { types, typeOf };
 }
 
-export function writeActorInput(features: Float32Array, featureRow: number, target: number, rho: number, out: Float32Array, at: number): void {
+/** Writes one actor input at out[at..]: row `featureRow` of `features` (`width` per row), then v and log10(rho). */
+export function writeActorInput(features: Float32Array, width: number, featureRow: number, target: number, rho: number, out: Float32Array, at: number): void {
   // An element loop, not subarray and set: it runs for every (row, slice) of every ADMM iteration.
-  const from = featureRow * NORM_FEATURES;
-  for (let k = 0; k < NORM_FEATURES; k++) out[at + k] = features[from + k]!;
-  out[at + NORM_FEATURES] = target;
-  out[at + NORM_FEATURES + 1] = Math.log10(rho);
+  const from = featureRow * width;
+  for (let k = 0; k < width; k++) out[at + k] = features[from + k]!;
+  out[at + width] = target;
+  out[at + width + 1] = Math.log10(rho);
 }
 
 export class AdmmPolicy implements SlicingPolicy {
@@ -92,14 +97,20 @@ export class AdmmPolicy implements SlicingPolicy {
     resetAdmmState(this.state, this.settings.admm.rho);
   }
 
-  /** The ADMM decision z (float64, [cells, slices]) for an observation; warm-starts from the last. */
-  decide(obs: NdArray<Float32Array>): { z: Float64Array; mask: Float32Array } {
+  /**
+   * The ADMM decision z (float64, [cells, slices]) for an observation; warm-starts from the last.
+   * `at`: when the action is taken (read by actors with a clock).
+   */
+  decide(obs: NdArray<Float32Array>, at: ActionTime = { step: 0 }): { z: Float64Array; mask: Float32Array } {
     const { cells, slices } = this;
-    const features = normalizeObservation(obs.data, cells, slices);
+    const clock = this.settings.clock ?? null;
+    const width = featuresPerRow(clock);
+    const inputWidth = width + 2;
+    const features = encodeObservation(obs.data, cells, slices, clock, at);
     const mask = activeMask(obs.data, cells, slices);
     const rows: number[][] = this.actors.map(() => []);
     for (let i = 0; i < cells * slices; i++) if (mask[i]) rows[this.typeOf[i % slices]!]!.push(i);
-    const inputs = rows.map((r) => new Float32Array(r.length * ACTOR_INPUTS));
+    const inputs = rows.map((r) => new Float32Array(r.length * inputWidth));
     const outputs = rows.map((r) => new Float32Array(r.length));
     const result = admmSolve(
       this.state,
@@ -109,7 +120,7 @@ export class AdmmPolicy implements SlicingPolicy {
           if (r.length === 0) continue;
           for (let j = 0; j < r.length; j++) {
             const i = r[j]!;
-            writeActorInput(features, i, target[i]!, rho[Math.floor(i / slices)]!, inputs[t]!, j * ACTOR_INPUTS);
+            writeActorInput(features, width, i, target[i]!, rho[Math.floor(i / slices)]!, inputs[t]!, j * inputWidth);
           }
           this.actors[t]!.forward(inputs[t]!, r.length, outputs[t]!);
           for (let j = 0; j < r.length; j++) x[r[j]!] = outputs[t]![j]!;
@@ -124,8 +135,8 @@ export class AdmmPolicy implements SlicingPolicy {
     return { z: Float64Array.from(result.z), mask };
   }
 
-  act(obs: NdArray<Float32Array>, _context?: PolicyContext): Float32Array {
-    const { z, mask } = this.decide(obs);
+  act(obs: NdArray<Float32Array>, context?: PolicyContext): Float32Array {
+    const { z, mask } = this.decide(obs, context);
     return projectAllocation(z, mask, this.cells, this.slices, this.bounds);
   }
 }

@@ -15,7 +15,7 @@ import type { AgentCreateOptions, AgentMetrics, AgentScenario, AgentState, Train
 import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { projectAllocation, shareBounds, type ShareBounds } from '../core/allocation.js';
-import { activeMask, NORM_FEATURES, normalizeObservation } from '../core/features.js';
+import { activeMask, clockOf, encodeObservation, featuresPerRow, type ActionTime, type StepClock } from '../core/features.js';
 import { actImpl, type ActorForward } from '../core/forward.js';
 import { actorForwardOf, type ActorSource, type ActorWrap } from '../core/actor-source.js';
 import { specFromArrays } from '../core/mlp.js';
@@ -50,6 +50,8 @@ export const TD3_DEFAULTS = {
   policyRegularizer: 1e-3,
   /** 'min-qos' (IDLA's TD3 baseline) or 'sum-utility' (the env's reward for the cell). */
   reward: 'min-qos',
+  /** Whether the networks also read the time of day of the step they act on (docs/agents.md#the-time-of-day). */
+  timeOfDay: true,
 };
 export type Td3Settings = typeof TD3_DEFAULTS;
 
@@ -70,37 +72,41 @@ const ACTIVATIONS = (hidden: readonly number[]): Array<'relu' | 'sigmoid'> => [.
 export class CellActorPolicy implements SlicingPolicy {
   private readonly actor: ActorForward;
 
-  /** `actor`: the cell actor's MlpSpec (a forward pass of `impl` is built) or a forward pass to act through as given. */
+  /**
+   * `actor`: the cell actor's MlpSpec (a forward pass of `impl` is built) or a forward pass to act
+   * through as given; `clock`: when the actor reads the time of day (agent setting timeOfDay).
+   */
   constructor(
     readonly id: string,
     readonly layout: SlicingLayout,
     actor: ActorSource,
     readonly bounds: ShareBounds | null,
     impl: MlpImplChoice = 'auto',
+    readonly clock: StepClock | null = null,
   ) {
     this.actor = actorForwardOf(actor, impl);
   }
 
   /** The same policy (layout, bounds) acting through `wrap(the actor's forward pass, 0)`. This policy is left as it is. */
   withActors(wrap: ActorWrap): CellActorPolicy {
-    return new CellActorPolicy(this.id, this.layout, wrap(this.actor, 0), this.bounds);
+    return new CellActorPolicy(this.id, this.layout, wrap(this.actor, 0), this.bounds, 'auto', this.clock);
   }
 
   setWeights(spec: MlpSpec): void {
     this.actor.setWeights(spec);
   }
 
-  /** Actor outputs before the projection, [cells, slices]. */
-  raw(obs: NdArray<Float32Array>): Float32Array {
+  /** Actor outputs before the projection, [cells, slices]; `at`: when the action is taken (read with a clock). */
+  raw(obs: NdArray<Float32Array>, at: ActionTime = { step: 0 }): Float32Array {
     const C = this.layout.cells;
     const S = this.layout.slices.length;
-    return this.actor.forward(normalizeObservation(obs.data, C, S), C);
+    return this.actor.forward(encodeObservation(obs.data, C, S, this.clock, at), C);
   }
 
-  act(obs: NdArray<Float32Array>, _context?: PolicyContext): Float32Array {
+  act(obs: NdArray<Float32Array>, context?: PolicyContext): Float32Array {
     const C = this.layout.cells;
     const S = this.layout.slices.length;
-    return projectAllocation(this.raw(obs), activeMask(obs.data, C, S), C, S, this.bounds);
+    return projectAllocation(this.raw(obs, context), activeMask(obs.data, C, S), C, S, this.bounds);
   }
 }
 
@@ -115,6 +121,8 @@ export class CellAgent implements TrainableAgent {
   private readonly actorTarget: Network;
   private readonly critics: Network[] = [];
   private readonly criticTargets: Network[] = [];
+  /** The time of day the networks read (null: they do not; settings.timeOfDay). */
+  private readonly clock: StepClock | null;
   private readonly book: TransitionBook;
   private readonly bounds: ShareBounds;
   private readonly rng: Rng;
@@ -149,7 +157,8 @@ export class CellAgent implements TrainableAgent {
     this.bounds = shareBounds(layout, scenario);
     this.rng = new Rng(deriveSeed(options.seed, kind, 'updates'));
     const init = new Rng(deriveSeed(options.seed, kind, 'init'));
-    const F = this.S * NORM_FEATURES;
+    this.clock = clockOf(this.cfg, scenario);
+    const F = this.S * featuresPerRow(this.clock);
     const actorShape = { inputSize: F, hidden: this.cfg.hidden, outputSize: this.S, outputActivation: 'sigmoid' as const, finalInitScale: 0.05 };
     const criticShape = { inputSize: F + this.S, hidden: this.cfg.hidden, outputSize: 1 };
     const net = (learningRate: number) => ({ engine: this.engine, learningRate, clipNorm: this.cfg.gradClip, maxBatch: this.cfg.batchSize });
@@ -163,8 +172,8 @@ export class CellAgent implements TrainableAgent {
       this.critics.push(critic);
       this.criticTargets.push(target);
     }
-    this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, kind, 'explore')));
-    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds, actImpl(this.engine));
+    this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, kind, 'explore')), [], this.clock);
+    this.policy = new CellActorPolicy(kind, layout, this.actor.toSpec(), this.bounds, actImpl(this.engine), this.clock);
   }
 
   get replaySize(): number {
@@ -186,16 +195,16 @@ export class CellAgent implements TrainableAgent {
     return this.policy.act(obs, context);
   }
 
-  actExplore(obs: NdArray<Float32Array>): Float32Array {
+  actExplore(obs: NdArray<Float32Array>, context: PolicyContext): Float32Array {
     // The actor's projected action is the centre of the exploration noise.
     return this.book.explore(obs, this.bounds, (mask) => {
       this.sync();
-      return projectRows(this.policy.raw(obs), mask, this.C, this.S, this.bounds);
+      return projectRows(this.policy.raw(obs, context), mask, this.C, this.S, this.bounds);
     });
   }
 
   evaluationPolicy(): SlicingPolicy {
-    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds, actImpl(this.engine));
+    return new CellActorPolicy(this.id, this.layout, this.actor.toSpec(), this.bounds, actImpl(this.engine), this.clock);
   }
 
   observe(tr: Transition): AgentMetrics | null {
@@ -220,7 +229,7 @@ export class CellAgent implements TrainableAgent {
   update(fixed?: { indices: Int32Array; seed: number }): AgentMetrics {
     const { S } = this;
     const B = fixed ? fixed.indices.length : this.cfg.batchSize;
-    const F = S * NORM_FEATURES;
+    const F = S * this.book.rowFeatures;
     const rng = fixed ? new Rng(fixed.seed) : this.rng;
     const batch = this.book.batch(B, this.rng, fixed?.indices);
     const { obs: feats, act, qos, next, mask, nextMask, done } = batch;
@@ -279,7 +288,7 @@ export class CellAgent implements TrainableAgent {
    */
   private actorStep(feats: Float32Array, mask: Float32Array, B: number): number {
     const { S } = this;
-    const F = S * NORM_FEATURES;
+    const F = S * this.book.rowFeatures;
     const out = new Float32Array(B * S);
     const pre = this.actor.forwardTrain(feats, B, out).slice();
     const bounds = this.bounds.trivial ? null : this.bounds;
@@ -303,7 +312,7 @@ export class CellAgent implements TrainableAgent {
   }
 
   private actorStepTf(feats: Float32Array, mask: Float32Array, B: number): number {
-    const F = this.S * NORM_FEATURES;
+    const F = this.S * this.book.rowFeatures;
     return this.actor.adam!.minimize(() =>
       tf.tidy(() => {
         const state = tf.tensor2d(feats, [B, F]);
@@ -374,10 +383,10 @@ function joinRows(a: Float32Array, c: ArrayLike<number>, batch: number, wa: numb
 }
 
 export function cellPolicyFromState(layout: SlicingLayout, scenario: AgentScenario, state: AgentState): CellActorPolicy {
-  const m = state.meta as { id: string; actorActivations: Array<'relu' | 'sigmoid'>; layers: number };
+  const m = state.meta as { id: string; settings?: { timeOfDay?: unknown }; actorActivations: Array<'relu' | 'sigmoid'>; layers: number };
   const spec = specFromArrays(
     Array.from({ length: 2 * m.layers }, (_, i) => state.arrays[`actor/${i}`] as Float32Array),
     m.actorActivations,
   );
-  return new CellActorPolicy(m.id, layout, spec, shareBounds(layout, scenario));
+  return new CellActorPolicy(m.id, layout, spec, shareBounds(layout, scenario), 'auto', clockOf(m.settings ?? {}, scenario));
 }

@@ -6,6 +6,12 @@ export interface PolicyContext {
   layout: SlicingLayout;
   /** Step index within the episode (0 = first action after reset). */
   step: number;
+  /**
+   * Seconds since midnight at the start of the step the action acts on, when the caller knows
+   * the clock (a served request). Without it, policies that read the time of day derive it from
+   * `step` and their scenario's stepSeconds: episodes start at midnight.
+   */
+  secondsOfDay?: number;
 }
 
 /**
