@@ -51,3 +51,51 @@ export async function collectCalibration(run: RunActors, scenario: Scenario, epi
   const inputs = chunks.map(concat);
   return { inputs, rows: inputs.map((x, t) => x.length / run.actors[t]!.spec.layers[0]!.inSize), episodes, meanUtility: result.kpis.meanUtility };
 }
+
+/**
+ * The columns of an actor input that hold the clock pair (sin, cos of the time of day), for a run
+ * whose actors read it: the last two of each slice row's features (one row for the admm actors,
+ * the cell's S rows for a cell actor); none without a clock.
+ */
+export function clockColumns(run: RunActors): number[] {
+  if (!run.clock) return [];
+  const rows = run.arrangement === 'admm' ? 1 : run.layout.slices.length;
+  return Array.from({ length: rows }, (_, r) => [(r + 1) * run.normFeatures - 2, (r + 1) * run.normFeatures - 1]).flat();
+}
+
+/** sin and cos at the four quarter days: each reaches -1 and 1. */
+const QUARTER_DAYS = [
+  [0, 1],
+  [1, 0],
+  [0, -1],
+  [-1, 0],
+] as const;
+
+/**
+ * Calibration rows [rows, width] whose clock columns (pairs sin, cos at `columns`) span the day.
+ * Episodes shorter than a day (slicing-lte: 10 steps of 0.1 s) show the actors one time of day, and
+ * ranges taken from them would saturate the sin and cos of every other time a server feeds. So when
+ * a clock column stays short of +-1, every row comes once more with its pairs at one of the four
+ * quarter days in turn (the same traffic at other times). Rows of a whole day are kept as they are.
+ */
+export function spanTheDay(inputs: Float32Array, width: number, columns: readonly number[]): Float32Array {
+  const rows = inputs.length / width;
+  const reach = (c: number): number => {
+    let most = 0;
+    for (let r = 0; r < rows; r++) most = Math.max(most, Math.abs(inputs[r * width + c]!));
+    return most;
+  };
+  if (rows === 0 || columns.every((c) => reach(c) >= 0.999)) return inputs;
+  const out = new Float32Array(2 * inputs.length);
+  out.set(inputs);
+  for (let r = 0; r < rows; r++) {
+    const at = (rows + r) * width;
+    out.set(inputs.subarray(r * width, (r + 1) * width), at);
+    const [sin, cos] = QUARTER_DAYS[r % 4]!;
+    for (let k = 0; k < columns.length; k += 2) {
+      out[at + columns[k]!] = sin;
+      out[at + columns[k + 1]!] = cos;
+    }
+  }
+  return out;
+}

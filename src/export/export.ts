@@ -10,9 +10,9 @@ import { actorNetworksOfRun, CHECKPOINT_FILE, type RunActors } from '../agents/i
 import { quantizeMlpSpec, type MlpSpec, type QuantizedMlpSpec } from '../native/index.js';
 import { loadScenario, type Scenario } from '../scenario/index.js';
 import { InputError, Ns3tsError, writeFileAtomic } from '../util/index.js';
-import { collectCalibration, type CalibrationData } from './calibrate.js';
+import { clockColumns, collectCalibration, spanTheDay, type CalibrationData } from './calibrate.js';
 import { mlpToTfjs, policyToJson, policyToOnnx, JSON_EXPORT_FORMAT, JSON_EXPORT_VERSION, type ActorWeights, type JsonExport } from './formats.js';
-import { buildMetadata, checkMetadata, type ExportMetadata, type QuantizationInfo } from './metadata.js';
+import { buildMetadata, checkMetadata, normalizedInputInfo, type ExportMetadata, type QuantizationInfo } from './metadata.js';
 
 export const EXPORT_FORMATS = ['onnx', 'tfjs', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -60,7 +60,7 @@ function trainingScenario(run: RunActors, runDir: string): Scenario {
   return loadScenario(name);
 }
 
-/** Quantizes every actor on the inputs it sees over calibration episodes. */
+/** Quantizes every actor on the inputs it sees over calibration episodes (with the whole day on its clock columns: spanTheDay). */
 export async function quantizeRunActors(
   run: RunActors,
   scenario: Scenario,
@@ -72,7 +72,8 @@ export async function quantizeRunActors(
   calibration.rows.forEach((rows, t) => {
     if (rows === 0) throw new Ns3tsError(`${run.actors[t]!.name}: no calibration rows over ${episodes} episodes of ${scenario.name} (its slice type was never active)`);
   });
-  return { specs: run.actors.map((a, t) => quantizeMlpSpec(a.spec, calibration.inputs[t]!)), calibration };
+  const clock = clockColumns(run);
+  return { specs: run.actors.map((a, t) => quantizeMlpSpec(a.spec, spanTheDay(calibration.inputs[t]!, a.spec.layers[0]!.inSize, clock))), calibration };
 }
 
 /** Exports the actors of the MLP agent trained in `runDir`. */
@@ -121,7 +122,7 @@ function writeTfjsDirectory(out: string, run: RunActors, metadata: ExportMetadat
   const tfjsMetadata: ExportMetadata = {
     ...metadata,
     // TF.js models take the normalized rows (the layers format has no op for the normalization).
-    inputs: [{ name: 'actor_input', shape: [null, run.actors[0]!.spec.layers[0]!.inSize], description: 'normalized inputs (docs/export.md, "Input normalization")' }],
+    inputs: [normalizedInputInfo(run)],
   };
   const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   mkdirSync(tmp, { recursive: true });

@@ -9,28 +9,43 @@
 import type { RunActors } from '../agents/index.js';
 import type { MlpSpec, QuantizedMlpSpec } from '../native/index.js';
 import { FEATURES_PER_SLICE } from '../scenario/index.js';
-import { ONNX_METADATA_KEY, type ExportMetadata } from './metadata.js';
-import { addMlp, addSliceNormalization, encodeOnnxModel, GraphBuilder, valueInfo } from './onnx.js';
+import { ONNX_METADATA_KEY, SECONDS_OF_DAY_INPUT, type ExportMetadata } from './metadata.js';
+import { addClockPair, addMlp, addSliceNormalization, encodeOnnxModel, GraphBuilder, valueInfo } from './onnx.js';
 
 export type ActorWeights = MlpSpec | QuantizedMlpSpec;
 
-/** The ONNX model of a run's actors with the input normalization in the graph. */
+/**
+ * The ONNX model of a run's actors with the input normalization in the graph. A run whose actors
+ * read the time of day also takes `seconds_of_day`, whose sin and cos follow each row's 15
+ * normalized features, where encodeObservation (src/agents/core/features.ts) puts them.
+ */
 export function policyToOnnx(run: RunActors, specs: readonly ActorWeights[], metadata: ExportMetadata): Uint8Array {
   const g = new GraphBuilder();
   const S = run.layout.slices.length;
   let inputs;
   if (run.arrangement === 'admm') {
     const normalized = addSliceNormalization(g, 'obs');
+    // Every row has its own time (one value per row, as obs, target and rho): no broadcast needed.
+    const clock = run.clock ? addClockPair(g, SECONDS_OF_DAY_INPUT) : [];
     const logRho = g.node('Div', [g.node('Log', ['rho']), g.scalar(Math.LN10)]);
-    const actorInput = g.node('Concat', [normalized, 'target', logRho], [{ name: 'axis', i: 1 }], 'actor_input');
+    const actorInput = g.node('Concat', [normalized, ...clock, 'target', logRho], [{ name: 'axis', i: 1 }], 'actor_input');
     run.actors.forEach((actor, t) => addMlp(g, specs[t]!, actorInput, actor.name, metadata.outputs[t]!.name));
     inputs = [valueInfo('obs', FEATURES_PER_SLICE, 'rows'), valueInfo('target', 1, 'rows'), valueInfo('rho', 1, 'rows')];
+    if (run.clock) inputs.push(valueInfo(SECONDS_OF_DAY_INPUT, 1, 'rows'));
   } else {
     const rows = g.node('Reshape', ['obs', g.int64Tensor('slice_rows_shape', [2], [-1, FEATURES_PER_SLICE])]);
-    const normalized = addSliceNormalization(g, rows);
+    let normalized = addSliceNormalization(g, rows);
+    if (run.clock) {
+      // One time per cell: its (sin, cos) [cells, 2] tiled to [cells, S x 2], i.e. one pair per (cell, slice) row.
+      const pair = g.node('Concat', addClockPair(g, SECONDS_OF_DAY_INPUT), [{ name: 'axis', i: 1 }]);
+      const tiled = g.node('Tile', [pair, g.int64Tensor('clock_repeats', [2], [1, S])]);
+      const perRow = g.node('Reshape', [tiled, g.int64Tensor('clock_rows_shape', [2], [-1, 2])]);
+      normalized = g.node('Concat', [normalized, perRow], [{ name: 'axis', i: 1 }]);
+    }
     const perCell = g.node('Reshape', [normalized, g.int64Tensor('cell_rows_shape', [2], [-1, S * run.normFeatures])], [], 'actor_input');
     addMlp(g, specs[0]!, perCell, run.actors[0]!.name, metadata.outputs[0]!.name);
     inputs = [valueInfo('obs', S * FEATURES_PER_SLICE, 'cells')];
+    if (run.clock) inputs.push(valueInfo(SECONDS_OF_DAY_INPUT, 1, 'cells'));
   }
   const outputs = metadata.outputs.map((o) => valueInfo(o.name, o.shape[1] as number, run.arrangement === 'admm' ? 'rows' : 'cells'));
   return encodeOnnxModel({

@@ -15,8 +15,17 @@ import { Ns3tsError, packageRoot } from '../util/index.js';
 
 /** The metadata_props key of the ns3ts metadata in an exported ONNX model. */
 export const ONNX_METADATA_KEY = 'ns3ts.metadata';
-/** Bumped when a field changes meaning; readers refuse versions they do not know. */
-export const EXPORT_SCHEMA_VERSION = 1;
+/**
+ * Bumped when a field changes meaning; readers refuse versions they do not know. 2 added `clock`
+ * and the `seconds_of_day` input of policies that read the time of day; an export without a clock
+ * is still written as version 1 (the same file as before), so readers of version 1 serve it and
+ * refuse only what they could not feed.
+ */
+export const EXPORT_SCHEMA_VERSION = 2;
+const SCHEMA_VERSION_WITHOUT_CLOCK = 1;
+
+/** The graph input of the time of day (exports of policies with a clock). */
+export const SECONDS_OF_DAY_INPUT = 'seconds_of_day';
 
 /** One graph input or output: name, shape (null = batch dimension) and meaning. */
 export interface ExportTensorInfo {
@@ -56,8 +65,16 @@ export interface ExportMetadata {
   shareCaps: number[];
   /** The ADMM settings of the deployed decision (admm only, else null). */
   admm: RunActors['admm'] | null;
-  /** Normalized features per slice row (what the input-normalization nodes produce). */
+  /**
+   * Inputs per slice row (what the input-normalization nodes produce): the 15 normalized features,
+   * then, with a clock, sin and cos of the time of day (17).
+   */
   normFeatures: number;
+  /**
+   * Present when the actors read the time of day (agent setting timeOfDay): the training scenario's
+   * seconds per step. The graph then takes `seconds_of_day`, the time at the start of the step.
+   */
+  clock?: { stepSeconds: number };
   inputs: ExportTensorInfo[];
   outputs: Array<ExportTensorInfo & { sliceType?: string }>;
   quantization: QuantizationInfo | null;
@@ -65,6 +82,15 @@ export interface ExportMetadata {
 
 function ns3tsVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The time-of-day input of an export with a clock, for the rows of one step (`of`: whose step). */
+function secondsOfDayInfo(of: string): ExportTensorInfo {
+  return {
+    name: SECONDS_OF_DAY_INPUT,
+    shape: [null, 1],
+    description: `seconds since midnight (0 <= x < 86400) at the start of the step ${of} allocated for; the graph appends sin and cos of 2 pi x / 86400 to each slice row's 15 normalized features`,
+  };
 }
 
 /** The graph inputs and outputs of an export (shared by every format; TF.js takes normalized rows). */
@@ -76,6 +102,7 @@ export function tensorInfo(run: RunActors): { inputs: ExportTensorInfo[]; output
         { name: 'obs', shape: [null, FEATURES_PER_SLICE], description: 'one raw observation row per (cell, slice) pair, features in `features` order' },
         { name: 'target', shape: [null, 1], description: 'the ADMM target v = z - u of the pair' },
         { name: 'rho', shape: [null, 1], description: "the ADMM penalty rho of the pair's cell (> 0)" },
+        ...(run.clock ? [secondsOfDayInfo("the pair's cell is")] : []),
       ],
       outputs: run.actors.map((a) => ({
         name: `x_${a.sliceType!}`,
@@ -86,9 +113,28 @@ export function tensorInfo(run: RunActors): { inputs: ExportTensorInfo[]; output
     };
   }
   return {
-    inputs: [{ name: 'obs', shape: [null, S * FEATURES_PER_SLICE], description: "one cell's raw observation per row: its slices' rows concatenated" }],
+    inputs: [
+      { name: 'obs', shape: [null, S * FEATURES_PER_SLICE], description: "one cell's raw observation per row: its slices' rows concatenated" },
+      ...(run.clock ? [secondsOfDayInfo('the cell is')] : []),
+    ],
     outputs: [{ name: 'raw_shares', shape: [null, S], description: 'actor output per slice in [0, 1], before the projection onto the feasible shares' }],
   };
+}
+
+/**
+ * The input of the TF.js models, which have no normalization in them: the actor's own input, whose
+ * columns the caller computes as src/agents/core/features.ts does. Without a clock, the text
+ * earlier versions wrote (so the export is the same file).
+ */
+export function normalizedInputInfo(run: RunActors): ExportTensorInfo {
+  const shape = [null, run.actors[0]!.spec.layers[0]!.inSize];
+  if (!run.clock) return { name: 'actor_input', shape, description: 'normalized inputs (docs/export.md, "Input normalization")' };
+  const row = 'the 15 normalized features, then sin and cos of 2 pi secondsOfDay / 86400 (secondsOfDay: the time of day at the start of the step)';
+  const description =
+    run.arrangement === 'admm'
+      ? `one (cell, slice) pair per row: ${row}, then the ADMM target v and log10 rho (docs/export.md, "Input normalization")`
+      : `one cell per row: each slice's ${row}, slices concatenated (docs/export.md, "Input normalization")`;
+  return { name: 'actor_input', shape, description };
 }
 
 export function checkpointSha256(runDir: string): string {
@@ -99,7 +145,7 @@ export function buildMetadata(run: RunActors, runDir: string, quantization: Quan
   const { types, typeOf } = run.sliceTypes;
   const scenarioName = run.scenario.name;
   return {
-    schemaVersion: EXPORT_SCHEMA_VERSION,
+    schemaVersion: run.clock ? EXPORT_SCHEMA_VERSION : SCHEMA_VERSION_WITHOUT_CLOCK,
     ns3tsVersion: ns3tsVersion(),
     checkpointSha256: checkpointSha256(runDir),
     agentId: run.agentId,
@@ -113,6 +159,8 @@ export function buildMetadata(run: RunActors, runDir: string, quantization: Quan
     shareCaps: run.bounds.upper,
     admm: run.admm ?? null,
     normFeatures: run.normFeatures,
+    // Only with a clock: the metadata of a run without one stays what earlier versions wrote.
+    ...(run.clock ? { clock: { stepSeconds: run.clock.stepSeconds } } : {}),
     ...tensorInfo(run),
     quantization,
   };
@@ -125,11 +173,15 @@ export function checkMetadata(value: unknown, source: string): ExportMetadata {
   };
   if (typeof value !== 'object' || value === null) return fail('', value, 'a JSON object');
   const m = value as Partial<ExportMetadata>;
-  if (m.schemaVersion !== EXPORT_SCHEMA_VERSION) fail('schemaVersion', m.schemaVersion, `${EXPORT_SCHEMA_VERSION} (this ns3ts reads only that version)`);
+  if (m.schemaVersion !== SCHEMA_VERSION_WITHOUT_CLOCK && m.schemaVersion !== EXPORT_SCHEMA_VERSION) {
+    fail('schemaVersion', m.schemaVersion, `${SCHEMA_VERSION_WITHOUT_CLOCK} or ${EXPORT_SCHEMA_VERSION} (this ns3ts reads only those versions)`);
+  }
   if (m.arrangement !== 'admm' && m.arrangement !== 'cell') fail('arrangement', m.arrangement, "'admm' or 'cell'");
   if (!m.layout || !Number.isInteger(m.layout.cells) || !Array.isArray(m.layout.slices)) fail('layout', m.layout, '{ cells, slices }');
   if (!Array.isArray(m.outputs) || m.outputs.length === 0) fail('outputs', m.outputs, 'a non-empty list of outputs');
   if (m.arrangement === 'admm' && (typeof m.admm !== 'object' || m.admm === null)) fail('admm', m.admm, 'the ADMM settings of an admm export');
+  if (m.clock !== undefined && !(typeof m.clock === 'object' && m.clock !== null && m.clock.stepSeconds > 0)) fail('clock', m.clock, '{ stepSeconds > 0 }, or no clock');
+  if (m.clock !== undefined && m.schemaVersion !== EXPORT_SCHEMA_VERSION) fail('schemaVersion', m.schemaVersion, `${EXPORT_SCHEMA_VERSION} for an export with a clock`);
   return m as ExportMetadata;
 }
 

@@ -6,9 +6,10 @@
  *     per-output-channel DequantizeLinear, a QuantizeLinear/DequantizeLinear pair on each layer
  *     input), which onnxruntime runs as written or fuses into integer kernels;
  *   - the input normalization of the actors (src/agents/core/features.ts) as graph nodes, so a
- *     server feeds raw observation rows;
+ *     server feeds raw observation rows (and the time of day, for actors that read it);
  *   - the ns3ts metadata as one JSON entry of metadata_props (metadata.ts).
  */
+import { SECONDS_PER_DAY } from '../agents/index.js';
 import type { MlpSpec, QuantizedMlpSpec } from '../native/index.js';
 import { FEATURE, FEATURES_PER_SLICE } from '../scenario/index.js';
 import { onnx, type OnnxTypes } from './onnx-proto.js';
@@ -165,6 +166,17 @@ export function addSliceNormalization(g: GraphBuilder, obs: string): string {
     g.node('Mul', [active, qos]),
   ];
   return g.node('Concat', parts, [{ name: 'axis', i: 1 }]);
+}
+
+/**
+ * The clock pair of featuresPerRow's time-of-day policies (clockPair in src/agents/core/features.ts)
+ * on seconds since midnight [n, 1] -> sin and cos of 2 pi x / 86400, each [n, 1], in float32.
+ * The phase is not reduced modulo the day: the input is a time of day (0 <= x < 86400), and sin and
+ * cos are periodic anyway.
+ */
+export function addClockPair(g: GraphBuilder, seconds: string): [sin: string, cos: string] {
+  const phase = g.node('Mul', [seconds, g.scalar((2 * Math.PI) / SECONDS_PER_DAY)]);
+  return [g.node('Sin', [phase]), g.node('Cos', [phase])];
 }
 
 /** [n, width] float input or output with a symbolic batch dimension. */

@@ -6,6 +6,8 @@
  *  - td3 / ddpg (one actor per cell): the actor's shares, before their exact projection;
  *  - maddpg-* (one actor per slice type, coordinated by ADMM): the agent's own ADMM decision z
  *    (its actors are the x-step), from a cold start for every request so requests stay independent.
+ * A policy that reads the time of day (agent setting timeOfDay) acts for the request's
+ * `secondsOfDay`, or the server's local time (source.ts servedSecondsOfDay).
  * The loaded policy is built for the run's layout (its number of cells). The server builds the same
  * policy class with the same weights, settings and bounds for chunks of 64, 16, 4 and 1 cells, and
  * runs a request's cells through the largest chunks that fit (a 1-cell request runs one actor row,
@@ -20,7 +22,7 @@ import { DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
 import { FEATURES_PER_SLICE, SLICE_FEATURES, shareBounds, type ShareBoundsSource, type SlicingLayout } from '../families/index.js';
 import type { Activation, MlpSpec } from '../native/index.js';
 import { InputError } from '../util/index.js';
-import type { ModelMetadata, PolicySource } from './source.js';
+import { servedSecondsOfDay, type ModelMetadata, type PolicySource } from './source.js';
 import { SERVE_BUDGET } from './allocate.js';
 
 /** Agents whose checkpoints can be served, by the kind of policy their loader returns. */
@@ -41,6 +43,8 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
   const policy = await loadPolicyFromRun(runDir);
   const bounds = shareBounds(layout, scenario);
   const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
+  // The clock the policy's actors read (agent setting timeOfDay; null for runs without it).
+  const clock = policy instanceof AdmmPolicy ? (policy.settings.clock ?? null) : policy instanceof CellActorPolicy ? policy.clock : null;
   const metadata: ModelMetadata = {
     source: spec,
     kind: 'checkpoint',
@@ -51,6 +55,7 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
     trainedCells: layout.cells,
     slices: layout.slices.map((s) => ({ name: s.name, type: s.type, phiTarget: s.phiTarget, delayTarget: s.delayTarget })),
     features: SLICE_FEATURES,
+    timeOfDay: clock !== null,
     bounds: { lower: Array.from(bounds.lower), upper: Array.from(bounds.upper) },
     admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
     loadedAt: new Date().toISOString(),
@@ -61,17 +66,17 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
     const specs = (agentMeta.types ?? []).map((_, t) => actorSpec(arrays, `agent/actor${t}`, agentMeta, spec));
     return new ChunkedSource(metadata, layout, (cells) => {
       const sized = new AdmmPolicy(policy.id, { ...layout, cells }, specs, policy.settings, policy.bounds);
-      return (obs) => {
+      return (obs, at) => {
         sized.reset();
-        return sized.decide(obs).z;
+        return sized.decide(obs, at).z;
       };
     });
   }
   if (policy instanceof CellActorPolicy) {
     const actor = actorSpec(arrays, 'agent/actor', agentMeta, spec);
     return new ChunkedSource(metadata, layout, (cells) => {
-      const sized = new CellActorPolicy(policy.id, { ...layout, cells }, actor, policy.bounds);
-      return (obs) => sized.raw(obs);
+      const sized = new CellActorPolicy(policy.id, { ...layout, cells }, actor, policy.bounds, 'auto', policy.clock);
+      return (obs, at) => sized.raw(obs, at);
     });
   }
   throw new InputError(spec, policy.id, `a policy of ${SERVABLE_AGENTS.join(', ')}`);
@@ -95,7 +100,8 @@ function actorSpec(
   return { layers };
 }
 
-type ChunkForward = (obs: { data: Float32Array; shape: readonly number[] }) => ArrayLike<number>;
+/** A chunk's raw outputs; `at` is when the action is taken (a request is a step 0 at its time of day). */
+type ChunkForward = (obs: { data: Float32Array; shape: readonly number[] }, at: { step: number; secondsOfDay?: number }) => ArrayLike<number>;
 
 /** Chunk sizes, largest first; 1 last, so every request decomposes exactly. */
 const CHUNK_CELLS = [64, 16, 4, 1] as const;
@@ -119,8 +125,10 @@ class ChunkedSource implements PolicySource {
     }));
   }
 
-  predict(observations: Float32Array, cells: number): Float32Array {
+  predict(observations: Float32Array, cells: number, secondsOfDay?: number): Float32Array {
     const S = this.slices;
+    // A request is one step of its own; policies without a clock never read its time.
+    const at = this.metadata.timeOfDay ? { step: 0, secondsOfDay: servedSecondsOfDay(secondsOfDay) } : { step: 0 };
     if (this.out.length < cells * S) this.out = new Float32Array(Math.max(cells * S, 2 * this.out.length));
     const out = this.out.subarray(0, cells * S);
     const cellFloats = S * FEATURES_PER_SLICE;
@@ -128,7 +136,7 @@ class ChunkedSource implements PolicySource {
     for (const chunk of this.chunks) {
       for (; cells - first >= chunk.cells; first += chunk.cells) {
         chunk.obs.data.set(observations.subarray(first * cellFloats, (first + chunk.cells) * cellFloats));
-        const raw = chunk.forward(chunk.obs);
+        const raw = chunk.forward(chunk.obs, at);
         for (let i = 0; i < chunk.cells * S; i++) out[first * S + i] = raw[i]!;
       }
     }

@@ -11,17 +11,21 @@
  * agent's loop (the same step functions as admmSolve) awaiting one graph run per x-step, at most
  * maxIterations runs per request.
  *
+ * An export of actors that read the time of day (metadata `clock`) takes one more input,
+ * `seconds_of_day`: the source feeds the request's time (or the server's, servedSecondsOfDay) on
+ * every row.
+ *
  * onnxruntime-node is imported when the first ONNX model is loaded, so other commands never load it.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { admmSolveAsync, createAdmmState, DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
-import { readOnnxMetadata, type ExportMetadata } from '../export/index.js';
+import { readOnnxMetadata, SECONDS_OF_DAY_INPUT, type ExportMetadata } from '../export/index.js';
 import { FEATURES_PER_SLICE, SLICE_FEATURES, type SliceType } from '../families/index.js';
 import { Ns3tsError } from '../util/index.js';
 import { activeFlags, SERVE_BUDGET } from './allocate.js';
-import type { ModelMetadata, PolicySource } from './source.js';
+import { servedSecondsOfDay, type ModelMetadata, type PolicySource } from './source.js';
 
 type OrtModule = typeof Ort;
 
@@ -63,6 +67,12 @@ export async function loadOnnxSource(file: string, spec = `onnx:${file}`): Promi
     await session.release();
     throw new Ns3tsError(`${spec}: graph outputs ${JSON.stringify(session.outputNames)} lack ${missing.join(', ')}, expected the outputs named in ns3ts.metadata.outputs`);
   }
+  // The inputs the source feeds: a graph that wants another one would fail every request instead.
+  const fed = ['obs', ...(exported.arrangement === 'admm' ? ['target', 'rho'] : []), ...(exported.clock ? [SECONDS_OF_DAY_INPUT] : [])];
+  if (session.inputNames.length !== fed.length || fed.some((name) => !session.inputNames.includes(name))) {
+    await session.release();
+    throw new Ns3tsError(`${spec}: graph inputs are ${JSON.stringify(session.inputNames)}, expected ${JSON.stringify(fed)} for ${exported.arrangement} actors ${exported.clock ? 'with' : 'without'} a clock (ns3ts.metadata.clock)`);
+  }
   const hash = createHash('sha256').update(bytes).digest('hex');
   const metadata = servedMetadata(exported, spec, hash);
   return exported.arrangement === 'admm' ? new OnnxAdmmSource(metadata, exported, ort, session) : new OnnxCellSource(metadata, exported, ort, session);
@@ -79,6 +89,7 @@ function servedMetadata(exported: ExportMetadata, spec: string, hash: string): M
     trainedCells: exported.layout.cells,
     slices: exported.layout.slices.map((s) => ({ name: s.name, type: s.type as SliceType, phiTarget: s.phiTarget, delayTarget: s.delayTarget })),
     features: exported.features,
+    timeOfDay: exported.clock !== undefined,
     bounds: { lower: [...exported.shareFloors], upper: [...exported.shareCaps] },
     admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
     loadedAt: new Date().toISOString(),
@@ -86,7 +97,13 @@ function servedMetadata(exported: ExportMetadata, spec: string, hash: string): M
   };
 }
 
-/** td3 / ddpg: `obs` [cells, slices × features] → `raw_shares` [cells, slices], one run. */
+/** `seconds_of_day` [n, 1] for n rows of one request (the feeds of an export with a clock), else nothing. */
+function clockFeeds(ort: OrtModule, metadata: ModelMetadata, rows: number, secondsOfDay: number | undefined): Record<string, Ort.Tensor> {
+  if (!metadata.timeOfDay) return {};
+  return { [SECONDS_OF_DAY_INPUT]: new ort.Tensor('float32', new Float32Array(rows).fill(servedSecondsOfDay(secondsOfDay)), [rows, 1]) };
+}
+
+/** td3 / ddpg: `obs` [cells, slices × features] (and `seconds_of_day` [cells, 1]) → `raw_shares` [cells, slices], one run. */
 class OnnxCellSource implements PolicySource {
   constructor(
     readonly metadata: ModelMetadata,
@@ -95,11 +112,11 @@ class OnnxCellSource implements PolicySource {
     private readonly session: Ort.InferenceSession,
   ) {}
 
-  async predict(observations: Float32Array, cells: number): Promise<Float32Array> {
+  async predict(observations: Float32Array, cells: number, secondsOfDay?: number): Promise<Float32Array> {
     const S = this.metadata.slices.length;
     const obs = new this.ort.Tensor('float32', observations.slice(0, cells * S * FEATURES_PER_SLICE), [cells, S * FEATURES_PER_SLICE]);
     const output = this.exported.outputs[0]!.name;
-    const result = await this.session.run({ obs }, [output]);
+    const result = await this.session.run({ obs, ...clockFeeds(this.ort, this.metadata, cells, secondsOfDay) }, [output]);
     return Float32Array.from(result[output]!.data as Float32Array);
   }
 
@@ -131,7 +148,7 @@ class OnnxAdmmSource implements PolicySource {
     });
   }
 
-  async predict(observations: Float32Array, cells: number): Promise<Float32Array> {
+  async predict(observations: Float32Array, cells: number, secondsOfDay?: number): Promise<Float32Array> {
     const S = this.slices;
     const active = activeFlags(observations, cells, S);
     const rows: number[] = [];
@@ -140,6 +157,8 @@ class OnnxAdmmSource implements PolicySource {
     const obs = new Float32Array(m * FEATURES_PER_SLICE);
     rows.forEach((i, j) => obs.set(observations.subarray(i * FEATURES_PER_SLICE, (i + 1) * FEATURES_PER_SLICE), j * FEATURES_PER_SLICE));
     const obsTensor = new this.ort.Tensor('float32', obs, [m, FEATURES_PER_SLICE]);
+    // The same for every iteration: the time of day is the request's.
+    const clock = clockFeeds(this.ort, this.metadata, m, secondsOfDay);
     const settings = this.exported.admm!;
     const bounds = this.boundsOrNull();
     const target = new Float32Array(m);
@@ -152,7 +171,7 @@ class OnnxAdmmSource implements PolicySource {
           rho[j] = penalty[Math.floor(i / S)]!;
         });
         const run = await this.session.run(
-          { obs: obsTensor, target: new this.ort.Tensor('float32', target, [m, 1]), rho: new this.ort.Tensor('float32', rho, [m, 1]) },
+          { obs: obsTensor, target: new this.ort.Tensor('float32', target, [m, 1]), rho: new this.ort.Tensor('float32', rho, [m, 1]), ...clock },
           this.outputs,
         );
         rows.forEach((i, j) => {

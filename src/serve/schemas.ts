@@ -4,6 +4,7 @@
  * the body's own terms (cells[3][1]).
  */
 import { FEATURES_PER_SLICE, SLICE_FEATURES } from '../families/index.js';
+import { SECONDS_OF_DAY_EXPECTED, SECONDS_PER_DAY } from './source.js';
 
 /** The most slices a cell may have in a request (a model has its own number; the handler checks it). */
 export const MAX_SLICES = 64;
@@ -37,6 +38,8 @@ export function observationBodySchema(maxCells: number): Record<string, unknown>
           },
         },
       },
+      // The time of day at the start of the step the allocation is for (models with a clock read it).
+      secondsOfDay: { type: 'number', minimum: 0, exclusiveMaximum: SECONDS_PER_DAY },
     },
   };
 }
@@ -118,10 +121,12 @@ export function describeSchemaIssue(issue: SchemaIssue): string {
     case 'required':
       return `${fieldPath(issue.instancePath, String(p.missingProperty))}: missing, expected it in the body`;
     case 'additionalProperties':
-      return `${fieldPath(issue.instancePath, String(p.additionalProperty))}: unknown field, expected only cells`;
+      return `${fieldPath(issue.instancePath, String(p.additionalProperty))}: unknown field, expected only cells and secondsOfDay`;
     case 'type': {
+      const path = fieldPath(issue.instancePath);
+      if (path === 'secondsOfDay') return `${path}: got ${describe(issue.data)}, expected ${SECONDS_OF_DAY_EXPECTED}`;
       const finite = p.type === 'number' && typeof issue.data === 'number' ? 'a finite number' : String(p.type);
-      return `${fieldPath(issue.instancePath)}: got ${describe(issue.data)}, expected ${finite}`;
+      return `${path}: got ${describe(issue.data)}, expected ${finite}`;
     }
     case 'minItems': {
       const path = fieldPath(issue.instancePath);
@@ -132,8 +137,10 @@ export function describeSchemaIssue(issue: SchemaIssue): string {
       return `${path}: got ${describe(issue.data)}, expected at most ${expectedItems(path, p.limit)}`;
     }
     case 'minimum':
-    case 'maximum': {
+    case 'maximum':
+    case 'exclusiveMaximum': {
       const path = fieldPath(issue.instancePath);
+      if (path === 'secondsOfDay') return `${path}: got ${describe(issue.data)}, expected ${SECONDS_OF_DAY_EXPECTED}`;
       const feature = /\[(\d+)\]$/.exec(path);
       const name = feature && /^cells\[\d+\]\[\d+\]\[\d+\]$/.test(path) ? ` (${SLICE_FEATURES[Number(feature[1])]})` : '';
       return `${path}: got ${describe(issue.data)}, expected ${String(p.comparison)} ${String(p.limit)}${name}`;

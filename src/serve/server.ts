@@ -1,6 +1,7 @@
 /**
  * The `ns3ts serve` HTTP service (Fastify). Routes:
- *   POST /v1/allocate   observations of a batch of cells -> feasible shares (through allocate.ts)
+ *   POST /v1/allocate   observations of a batch of cells (and the time of day, for models that read
+ *                       it) -> feasible shares (through allocate.ts)
  *   POST /v1/predict    observations -> raw actor outputs (no guard: for inspection only)
  *   GET  /v1/model      the served model's metadata
  *   GET  /healthz       the process is up;  GET /readyz  a model is loaded and the server is not closing
@@ -110,6 +111,13 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** The body of /v1/allocate and /v1/predict, as its schema (schemas.ts) admits it. */
+interface AllocateBody {
+  cells: number[][][];
+  /** Seconds since midnight at the start of the step; without it, a model with a clock reads the server's (source.ts). */
+  secondsOfDay?: number;
+}
 
 /** Observations [cells, slices, features] as float32; throws 400 naming the first bad field. */
 function readObservations(cells: number[][][], slices: number, names: () => string): Float32Array {
@@ -332,7 +340,7 @@ export class ServeApp {
 
     void app.register(async (v1) => {
       v1.addHook('onRequest', authenticate);
-      v1.post<{ Body: { cells: number[][][] } }>(
+      v1.post<{ Body: AllocateBody }>(
         '/v1/allocate',
         { schema: { body, response: allocateResponseSchema }, config: rateLimitConfig },
         async (request) => {
@@ -342,7 +350,7 @@ export class ServeApp {
           const S = model.slices;
           const obs = readObservations(cells, S, sliceNames);
           // Synchronous sources answer in their own scratch space: use it before anything else runs.
-          const predicted = model.source.predict(obs, n);
+          const predicted = model.source.predict(obs, n, request.body.secondsOfDay);
           const raw = predicted instanceof Promise ? await predicted : predicted;
           const result = allocate(obs, raw, n, S, model.bounds, model.metadata.admm);
           const allocations = new Array<unknown>(n);
@@ -361,7 +369,7 @@ export class ServeApp {
           return { model: model.metadata.version, allocations };
         },
       );
-      v1.post<{ Body: { cells: number[][][] } }>(
+      v1.post<{ Body: AllocateBody }>(
         '/v1/predict',
         { schema: { body, response: predictResponseSchema }, config: rateLimitConfig },
         async (request) => {
@@ -369,7 +377,7 @@ export class ServeApp {
           const cells = request.body.cells;
           const S = model.slices;
           const obs = readObservations(cells, S, sliceNames);
-          const predicted = model.source.predict(obs, cells.length);
+          const predicted = model.source.predict(obs, cells.length, request.body.secondsOfDay);
           const raw = predicted instanceof Promise ? await predicted : predicted;
           const outputs = new Array<Array<number | null>>(cells.length);
           for (let c = 0; c < cells.length; c++) {

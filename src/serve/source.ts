@@ -10,7 +10,10 @@
 import type { AdmmSettings } from '../constraints/index.js';
 import type { ExportMetadata } from '../export/index.js';
 import type { SliceType } from '../families/index.js';
+import { SECONDS_PER_DAY } from '../agents/index.js';
 import { InputError } from '../util/index.js';
+
+export { SECONDS_PER_DAY };
 
 /** One slice of the layout a model was trained on (the order of a request's slices). */
 export interface ServedSlice {
@@ -36,8 +39,16 @@ export interface ModelMetadata {
   /** Cells of the training layout (requests may send any number of cells). */
   trainedCells: number;
   slices: ServedSlice[];
-  /** Names of the features of one (cell, slice) row, in order. */
+  /**
+   * Names of the features of one (cell, slice) row of a request, in order. The time of day is not
+   * one of them: a request gives it once, as `secondsOfDay` (see `timeOfDay`).
+   */
   features: readonly string[];
+  /**
+   * Whether the model reads the time of day (agent setting timeOfDay): its actors also take sin and
+   * cos of the request's `secondsOfDay`, or of the server's local time when a request has none.
+   */
+  timeOfDay: boolean;
   /** Per-slice share floors and caps of the scenario (index = slice). */
   bounds: { lower: number[]; upper: number[] };
   /** Settings of the constraint layer's ADMM decision. */
@@ -54,11 +65,31 @@ export interface PolicySource {
    * Raw actor outputs [cells, slices] (row-major) for observations [cells, slices, features]. A
    * synchronous result may be a view into the source's own scratch space (the server reads it
    * before anything else runs); a promised one must be an array of its own, since other requests
-   * run while it is pending.
+   * run while it is pending. `secondsOfDay`: the time of day at the start of the step the outputs
+   * are for, read by models with `metadata.timeOfDay` (servedSecondsOfDay: the local time when
+   * not given) and ignored by the others.
    */
-  predict(observations: Float32Array, cells: number): Float32Array | Promise<Float32Array>;
+  predict(observations: Float32Array, cells: number, secondsOfDay?: number): Float32Array | Promise<Float32Array>;
   /** Releases what the source holds (native sessions); the server calls it after a swap. */
   close?(): void | Promise<void>;
+}
+
+/** What a request's `secondsOfDay` may be, in the words of its errors. */
+export const SECONDS_OF_DAY_EXPECTED = `seconds since midnight, a number >= 0 and < ${SECONDS_PER_DAY}`;
+
+/** Seconds since midnight of `now` on this machine's local clock (whole seconds). */
+export function localSecondsOfDay(now: Date = new Date()): number {
+  return now.getHours() * 3600 + now.getMinutes() * 60 + now.getSeconds();
+}
+
+/**
+ * The time of day a model that reads the clock acts for: the caller's, checked, or this machine's
+ * local time at the call (a controller that sends no time asks for the step starting now).
+ */
+export function servedSecondsOfDay(secondsOfDay: number | undefined, field = 'secondsOfDay'): number {
+  if (secondsOfDay === undefined) return localSecondsOfDay();
+  if (!(typeof secondsOfDay === 'number' && secondsOfDay >= 0 && secondsOfDay < SECONDS_PER_DAY)) throw new InputError(field, secondsOfDay, SECONDS_OF_DAY_EXPECTED);
+  return secondsOfDay;
 }
 
 export type PolicySpec = { kind: 'checkpoint'; path: string } | { kind: 'onnx'; path: string };

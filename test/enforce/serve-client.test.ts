@@ -51,7 +51,9 @@ describe('serve:<url> allocation source', () => {
   });
 
   it('round trip through a real ns3ts serve: the shares are the service allocation of that observation', async () => {
-    const runDir = await trainRun('td3');
+    // Without a clock: the client sends no secondsOfDay, so a model that reads the time of day could
+    // answer the two requests below for two different seconds of the server's clock.
+    const runDir = await trainRun('td3', undefined, undefined, { timeOfDay: false });
     const key = generateApiKey('enforcer');
     const app = await ServeApp.create({ policy: `checkpoint:${runDir}`, apiKeys: new Map([[hashApiKey(key.key), 'enforcer']]), processMetrics: false });
     try {

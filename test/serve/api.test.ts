@@ -54,8 +54,10 @@ describe('serve: routes', () => {
 
   it('POST /v1/predict returns the raw actor outputs, and the guard correction is their distance to the shares', async () => {
     const cells = randomCells(rng, 2);
-    const raw = (await post('/v1/predict', { cells })).json() as { outputs: number[][] };
-    const alloc = (await post('/v1/allocate', { cells })).json() as { allocations: Array<{ shares: number[]; guardCorrection: number }> };
+    // One time for both requests: the td3 actor reads the time of day (without it, the server's clock).
+    const secondsOfDay = 30_000;
+    const raw = (await post('/v1/predict', { cells, secondsOfDay })).json() as { outputs: number[][] };
+    const alloc = (await post('/v1/allocate', { cells, secondsOfDay })).json() as { allocations: Array<{ shares: number[]; guardCorrection: number }> };
     expect(raw.outputs).toHaveLength(2);
     alloc.allocations.forEach((a, c) => {
       const moved = Math.max(...a.shares.map((s, i) => Math.abs(s - raw.outputs[c]![i]!)));
@@ -64,7 +66,7 @@ describe('serve: routes', () => {
   });
 
   it('concurrent requests each get the answer they would get alone', async () => {
-    const bodies = Array.from({ length: 24 }, (_, i) => ({ cells: randomCells(new Rng(100 + i), 1 + (i % 5)) }));
+    const bodies = Array.from({ length: 24 }, (_, i) => ({ cells: randomCells(new Rng(100 + i), 1 + (i % 5)), secondsOfDay: 3600 * i }));
     const alone: string[] = [];
     for (const b of bodies) alone.push((await post('/v1/allocate', b)).body);
     const together = await Promise.all(bodies.map((b) => post('/v1/allocate', b)));
@@ -74,12 +76,13 @@ describe('serve: routes', () => {
   it('GET /v1/model names the agent, layout, bounds and the checkpoint hash', async () => {
     const res = await server.app.inject({ method: 'GET', url: '/v1/model', headers: auth });
     expect(res.statusCode).toBe(200);
-    const meta = res.json() as { agent: string; hash: string; version: string; slices: Array<{ name: string }>; features: string[] };
+    const meta = res.json() as { agent: string; hash: string; version: string; slices: Array<{ name: string }>; features: string[]; timeOfDay: boolean };
     expect(meta.agent).toBe('td3');
     expect(meta.hash).toBe(createHash('sha256').update(readFileSync(join(runDir, CHECKPOINT_FILE))).digest('hex'));
     expect(meta.version).toBe(`td3@${meta.hash.slice(0, 12)}`);
     expect(meta.slices.map((s) => s.name)).toEqual(['embb', 'urllc', 'mmtc']);
     expect(meta.features).toHaveLength(12);
+    expect(meta.timeOfDay).toBe(true);
   });
 
   it('GET /healthz, /readyz and /metrics answer without a key', async () => {
@@ -128,12 +131,33 @@ describe('serve: refusals', () => {
     const text = await post('/v1/allocate', { cells: [[cells[0]![0], cells[0]![1], [...cells[0]![2]!.slice(0, 11), 'x']]] });
     expect(text.json().message).toBe('cells[0][2][11]: got "x", expected number');
     expect((await post('/v1/allocate', { cell: cells })).json().message).toBe('cells: missing, expected it in the body');
-    expect((await post('/v1/allocate', { cells, extra: 1 })).json().message).toBe('extra: unknown field, expected only cells');
+    expect((await post('/v1/allocate', { cells, extra: 1 })).json().message).toBe('extra: unknown field, expected only cells and secondsOfDay');
     expect((await post('/v1/allocate', { cells: [] })).json().message).toMatch(/^cells: got 0 items, expected at least 1/);
     expect((await post('/v1/predict', { cells: 3 })).json().message).toBe('cells: got 3, expected array');
     const negative = [...cells[0]![1]!];
     negative[9] = -1;
     expect((await post('/v1/allocate', { cells: [[cells[0]![0], negative, cells[0]![2]]] })).json().message).toBe('cells[0][1][9]: got -1, expected >= 0 (phiTarget)');
+  });
+
+  it('400 for a secondsOfDay that is not a time of day, in one line', async () => {
+    const expected = 'expected seconds since midnight, a number >= 0 and < 86400';
+    for (const [value, got] of [
+      [-1, '-1'],
+      [86_400, '86400'],
+      [1e9, '1000000000'],
+      ['12:00', '"12:00"'],
+      [null, 'null'],
+      [[3600], '1 item'],
+    ] as const) {
+      for (const url of ['/v1/allocate', '/v1/predict']) {
+        const res = await post(url, { cells, secondsOfDay: value });
+        expect(res.statusCode, `${url} ${JSON.stringify(value)}`).toBe(400);
+        expect(res.json().message).toBe(`secondsOfDay: got ${got}, ${expected}`);
+      }
+    }
+    const inf = await post('/v1/allocate', `{"cells":${JSON.stringify(cells)},"secondsOfDay":1e999}`);
+    expect(inf.json().message).toBe(`secondsOfDay: got Infinity, ${expected}`);
+    expect((await post('/v1/allocate', { cells, secondsOfDay: 86_399.5 })).statusCode).toBe(200);
   });
 
   it('400 for NaN, Infinity and float32 overflow, naming the field', async () => {

@@ -149,6 +149,7 @@ describe('deploy/compose.yaml, Prometheus and Grafana', () => {
         trainedCells: 1,
         slices: [{ name: 'a', type: 'eMBB', phiTarget: 1, delayTarget: 1 }],
         features: [],
+        timeOfDay: false,
         bounds: { lower: [0], upper: [1] },
         admm: { rho: 1, maxIterations: 10, epsAbs: 1e-4, epsRel: 1e-3, balance: true, mu: 10, tau: 2, rhoMin: 1e-3, rhoMax: 1e3, budget: 1 - 1e-9 },
         loadedAt: '',

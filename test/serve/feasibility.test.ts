@@ -93,6 +93,7 @@ describe('serve: every allocation is feasible', () => {
         { name: 'c', type: 'mMTC', phiTarget: 1, delayTarget: 200 },
       ],
       features: SLICE_FEATURES,
+      timeOfDay: false,
       bounds: { lower, upper },
       admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
       loadedAt: new Date().toISOString(),

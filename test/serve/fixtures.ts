@@ -1,5 +1,7 @@
 // Runs to serve, trained once per test file (1 episode each: the checkpoint is the untrained
-// policy, which is all serving needs), and observations to send.
+// policy, which is all serving needs), and observations to send. The agents read the time of day
+// by default (agent setting timeOfDay): tests whose requests must agree with each other send a
+// `secondsOfDay`, since without one the server reads its own clock.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +12,16 @@ import { Rng } from '../../src/util/index.js';
 
 export const SLICES = 3;
 
-/** Trains `agent` for one episode on slicing-synthetic (with optional share floors/caps); returns the run dir. */
-export async function trainRun(agent: string, bounds?: { minShare: number[]; maxShare: number[] }, outDir = mkdtempSync(join(tmpdir(), 'ns3ts-serve-'))): Promise<string> {
+/**
+ * Trains `agent` for one episode on slicing-synthetic (with optional share floors/caps and agent
+ * settings, e.g. `{ timeOfDay: false }`); returns the run dir.
+ */
+export async function trainRun(
+  agent: string,
+  bounds?: { minShare: number[]; maxShare: number[] },
+  outDir = mkdtempSync(join(tmpdir(), 'ns3ts-serve-')),
+  agentSettings: Record<string, unknown> = {},
+): Promise<string> {
   const scenario = structuredClone(loadScenario('slicing-synthetic')) as Scenario;
   if (bounds) {
     scenario.slices.forEach((slice, s) => {
@@ -19,7 +29,7 @@ export async function trainRun(agent: string, bounds?: { minShare: number[]; max
       (slice as { maxShare?: number }).maxShare = bounds.maxShare[s];
     });
   }
-  await train({ scenario, agent, episodes: 1, evalEvery: 0, outDir, runId: agent, progress: false, backend: 'cpu' });
+  await train({ scenario, agent, episodes: 1, evalEvery: 0, outDir, runId: agent, progress: false, backend: 'cpu', agentSettings });
   return join(outDir, agent);
 }
 

@@ -35,8 +35,9 @@ async function serve(policy: string, watch = false): Promise<ServeApp> {
   return server;
 }
 
-function post(server: ServeApp, url: string, cells: number[][][]) {
-  return server.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ cells }) });
+/** A request at one time of day (the runs' actors read it: without it the two servers would read their clocks). */
+function post(server: ServeApp, url: string, cells: number[][][], secondsOfDay = 43_200) {
+  return server.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ cells, secondsOfDay }) });
 }
 
 /** Random cells, with some slices inactive (and one cell with none active). */
@@ -61,16 +62,21 @@ describe('serve: onnx source', () => {
       const onnx = await serve(`onnx:${models[agent]}`);
       const checkpoint = await serve(`checkpoint:${runs[agent]}`);
       const rng = new Rng(agent.length);
-      for (const n of [1, 3, 17, 70]) {
+      for (const [n, secondsOfDay] of [
+        [1, 0],
+        [3, 21_600],
+        [17, 50_400],
+        [70, 86_399],
+      ] as const) {
         const cells = requestCells(rng, n);
-        const [pOnnx, pCkpt] = await Promise.all([post(onnx, '/v1/predict', cells), post(checkpoint, '/v1/predict', cells)]);
+        const [pOnnx, pCkpt] = await Promise.all([post(onnx, '/v1/predict', cells, secondsOfDay), post(checkpoint, '/v1/predict', cells, secondsOfDay)]);
         expect(pOnnx.statusCode, pOnnx.body).toBe(200);
         const rawOnnx = (pOnnx.json() as { outputs: number[][] }).outputs;
         const rawCkpt = (pCkpt.json() as { outputs: number[][] }).outputs;
         expect(rawOnnx).toHaveLength(n);
         expect(maxAbsDiff(rawOnnx, rawCkpt), `${n} cells, raw outputs`).toBeLessThanOrEqual(1e-5);
 
-        const [aOnnx, aCkpt] = await Promise.all([post(onnx, '/v1/allocate', cells), post(checkpoint, '/v1/allocate', cells)]);
+        const [aOnnx, aCkpt] = await Promise.all([post(onnx, '/v1/allocate', cells, secondsOfDay), post(checkpoint, '/v1/allocate', cells, secondsOfDay)]);
         expect(aOnnx.statusCode, aOnnx.body).toBe(200);
         const shares = (res: typeof aOnnx): number[][] => (res.json() as { allocations: Array<{ shares: number[] }> }).allocations.map((a) => a.shares);
         expect(maxAbsDiff(shares(aOnnx), shares(aCkpt)), `${n} cells, shares`).toBeLessThanOrEqual(1e-5);
@@ -95,7 +101,9 @@ describe('serve: onnx source', () => {
     expect(meta.admm).toEqual(ckpt.admm);
     expect(meta.trainedCells).toBe(ckpt.trainedCells);
     const checkpointHash = createHash('sha256').update(readFileSync(join(runs['maddpg-admm']!, CHECKPOINT_FILE))).digest('hex');
-    expect(meta.export).toMatchObject({ schemaVersion: 1, agentId: 'maddpg-admm', arrangement: 'admm', checkpointSha256: checkpointHash, quantization: null });
+    expect(meta.timeOfDay).toBe(true);
+    expect(ckpt.timeOfDay).toBe(true);
+    expect(meta.export).toMatchObject({ schemaVersion: 2, agentId: 'maddpg-admm', arrangement: 'admm', checkpointSha256: checkpointHash, quantization: null, clock: { stepSeconds: 900 } });
     expect(meta.export?.outputs.map((o) => o.name).sort()).toEqual([...new Set(ckpt.slices.map((s) => `x_${s.type}`))].sort());
   });
 
