@@ -9,8 +9,10 @@
  *
  *   npm run bench:robustness -- [--episodes N] [--eval-episodes N] [--seed N | --seeds 13,14,15]
  *     [--scenarios robustness-burst,...] [--policies maddpg-admm,static,...] [--out file.json]
+ *     [--settings '{"maddpg-admm":{"timeOfDay":false}}']
  *
  * --episodes: training episodes per agent (default: each scenario's training.episodes).
+ * --settings: agent settings overrides per agent id (a variant to compare with the defaults).
  * --seeds: train every agent once per training seed (default: the scenario's seed); an agent's row
  * is then the mean over its seeds (the rates too), with each seed's own numbers under `perSeed`,
  * and the aims are judged on the mean and counted per seed. The baselines do not train: they are
@@ -93,6 +95,22 @@ interface Aim {
   metOnSeeds?: { met: number; of: number };
 }
 
+/** --settings: a JSON object of agent id -> settings overrides. */
+function settingsArg(): Record<string, Record<string, unknown>> {
+  const text = arg('--settings');
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError('--settings', text, 'a JSON object of agent id -> settings, e.g. \'{"td3":{"gamma":0.9}}\'');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {
+    throw new InputError('--settings', text, 'a JSON object of agent id -> settings, e.g. \'{"td3":{"gamma":0.9}}\'');
+  }
+  return value as Record<string, Record<string, unknown>>;
+}
+
 /** The command line, read once; bad input ends the run with one line naming the option. */
 function readOptions() {
   try {
@@ -110,6 +128,7 @@ function readOptions() {
       seeds,
       scenarios: listArg('--scenarios', SCENARIOS, SCENARIOS),
       policies: listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]),
+      settings: settingsArg(),
     };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
@@ -125,6 +144,7 @@ const seedOverride = options.seed;
 const seedsOverride = options.seeds;
 const scenarios = options.scenarios;
 const policies = options.policies;
+const agentSettings = options.settings;
 const out = arg('--out') ?? join('bench-results', 'robustness.json');
 
 const rows: Row[] = [];
@@ -144,6 +164,7 @@ async function trainAndEvaluate(scenario: Scenario, agent: string, seed: number,
     outDir: dir,
     runId: `${scenario.name}-${agent}-${seed}`,
     progress: process.stderr.isTTY === true,
+    agentSettings: agentSettings[agent] ?? {},
   });
   progress(`${scenario.name}: ${agent} trained in ${summary.trainSeconds.toFixed(1)} s; evaluating`);
   const [named] = resolvePolicies(`checkpoint:${summary.runDir}`, scenario);
