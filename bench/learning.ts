@@ -27,7 +27,8 @@ import { loadPolicyFromRun, parseBackendChoice, selectBackend } from '../src/age
 import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/index.js';
 import { loadScenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
-import { writeJsonAtomic } from '../src/util/index.js';
+import { InputError, writeJsonAtomic } from '../src/util/index.js';
+import { agentSettingsOption } from './args.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -42,7 +43,14 @@ const agents = (arg('--agents') ?? 'maddpg-admm,td3').split(',');
 // Held-out evaluation seeds: far from every training episode seed.
 const heldOutSeed = 900_000;
 
-const settings = JSON.parse(arg('--settings') ?? '{}') as Record<string, Record<string, unknown>>;
+let settings: Record<string, Record<string, unknown>>;
+try {
+  settings = agentSettingsOption(arg('--settings'));
+} catch (error) {
+  if (!(error instanceof InputError)) throw error;
+  process.stderr.write(`bench:learning: ${error.message}\n`);
+  process.exit(2);
+}
 const outFile = arg('--out') ?? join('bench-results', 'learning.json');
 const withBaselines = !process.argv.includes('--no-baselines');
 const backend = await selectBackend(parseBackendChoice(arg('--backend') ?? 'auto'));

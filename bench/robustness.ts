@@ -31,6 +31,7 @@ import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/in
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, writeJsonAtomic } from '../src/util/index.js';
+import { agentSettingsOption } from './args.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
@@ -95,22 +96,6 @@ interface Aim {
   metOnSeeds?: { met: number; of: number };
 }
 
-/** --settings: a JSON object of agent id -> settings overrides. */
-function settingsArg(): Record<string, Record<string, unknown>> {
-  const text = arg('--settings');
-  if (text === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InputError('--settings', text, 'a JSON object of agent id -> settings, e.g. \'{"td3":{"gamma":0.9}}\'');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {
-    throw new InputError('--settings', text, 'a JSON object of agent id -> settings, e.g. \'{"td3":{"gamma":0.9}}\'');
-  }
-  return value as Record<string, Record<string, unknown>>;
-}
-
 /** The command line, read once; bad input ends the run with one line naming the option. */
 function readOptions() {
   try {
@@ -128,7 +113,7 @@ function readOptions() {
       seeds,
       scenarios: listArg('--scenarios', SCENARIOS, SCENARIOS),
       policies: listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]),
-      settings: settingsArg(),
+      settings: agentSettingsOption(arg('--settings')),
     };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

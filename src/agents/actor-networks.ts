@@ -77,7 +77,7 @@ export async function actorNetworksOfRun(runDir: string): Promise<RunActors> {
   const agentMeta = ckpt.meta.agent as { types?: string[]; layers: number; actorActivations: Array<'relu' | 'sigmoid'> };
   const arrays = arraysWithPrefix(ckpt.arrays, 'agent');
   const scenario = (ckpt.meta.scenario ?? {}) as Record<string, unknown>;
-  const clock = policy instanceof AdmmPolicy ? (policy.settings.clock ?? null) : policy instanceof CellActorPolicy ? policy.clock : null;
+  const clock = policy instanceof AdmmPolicy || policy instanceof CellActorPolicy ? policy.clock : null;
   const common = { agentId, scenario, normFeatures: featuresPerRow(clock), clock };
   if (policy instanceof AdmmPolicy) {
     const types = agentMeta.types ?? [];

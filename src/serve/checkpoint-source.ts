@@ -44,7 +44,7 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
   const bounds = shareBounds(layout, scenario);
   const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
   // The clock the policy's actors read (agent setting timeOfDay; null for runs without it).
-  const clock = policy instanceof AdmmPolicy ? (policy.settings.clock ?? null) : policy instanceof CellActorPolicy ? policy.clock : null;
+  const clock = policy instanceof AdmmPolicy || policy instanceof CellActorPolicy ? policy.clock : null;
   const metadata: ModelMetadata = {
     source: spec,
     kind: 'checkpoint',

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdmmPolicy, CellActorPolicy, loadPolicyFromRun, readCheckpoint, selectBackend, type Transition } from '../../src/agents/index.js';
+import { loadPolicyFromRun, readCheckpoint, selectBackend, type AdmmPolicy, type CellActorPolicy, type Transition } from '../../src/agents/index.js';
 import { clockOf, CLOCK_FEATURES, encodeObservation, featuresPerRow, normalizeObservation, NORM_FEATURES, secondsOfDay } from '../../src/agents/core/features.js';
 import { TransitionBook } from '../../src/agents/core/transition-book.js';
 import { SyntheticSlicingEnv } from '../../src/families/index.js';
@@ -83,7 +83,7 @@ describe('time-of-day inputs', () => {
       await train({ scenario: s, outDir: dir, runId: agent, seed: 4, backend: 'wasm', progress: false });
       const runDir = join(dir, agent);
       const policy = await loadPolicyFromRun(runDir);
-      const clock = policy instanceof AdmmPolicy ? policy.settings.clock : (policy as CellActorPolicy).clock;
+      const clock = (policy as AdmmPolicy | CellActorPolicy).clock;
       expect(clock).toEqual({ stepSeconds: s.stepSeconds });
       const env = new SyntheticSlicingEnv(s);
       const { obs } = await env.reset({ seed: 9 });
@@ -102,7 +102,7 @@ describe('time-of-day inputs', () => {
       const off = tinyScenario({ agent: { id: agent, hidden: [8, 8], warmupSteps: 6, batchSize: 8, timeOfDay: false }, training: { episodes: 1, evalEvery: 0, evalEpisodes: 1 } });
       await train({ scenario: off, outDir: dir, runId: `${agent}-off`, seed: 4, backend: 'wasm', progress: false });
       const offPolicy = await loadPolicyFromRun(join(dir, `${agent}-off`));
-      expect(offPolicy instanceof AdmmPolicy ? offPolicy.settings.clock : (offPolicy as CellActorPolicy).clock).toBeNull();
+      expect((offPolicy as AdmmPolicy | CellActorPolicy).clock).toBeNull();
       const firstLayer = readCheckpoint(join(dir, `${agent}-off`)).arrays[agent === 'td3' ? 'agent/actor/0' : 'agent/actor0/0'] as Float32Array;
       const rows = agent === 'td3' ? S * NORM_FEATURES : NORM_FEATURES + 2;
       expect(firstLayer.length).toBe(rows * 8);

@@ -27,7 +27,7 @@ import { trainingEngine, type TrainingEngine } from '../backend.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { shareBounds, type ShareBounds } from '../core/allocation.js';
 import { costsFromObservation, sliceConstraints, type SliceConstraint } from '../core/costs.js';
-import { clockOf, type StepClock } from '../core/features.js';
+import { clockOf, featuresPerRow, type StepClock } from '../core/features.js';
 import { actImpl } from '../core/forward.js';
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
@@ -184,8 +184,8 @@ export class MaddpgAgent implements TrainableAgent {
     this.rng = new Rng(deriveSeed(options.seed, this.id, 'updates'));
     const initRng = new Rng(deriveSeed(options.seed, this.id, 'init'));
     this.clock = clockOf(this.cfg, scenario);
+    this.NF = featuresPerRow(this.clock);
     this.actorWidth = actorInputs(this.clock);
-    this.NF = this.actorWidth - 2;
     this.criticInputs = this.NF + 1 + this.S * this.NF + this.S;
     for (let t = 0; t < this.types.length; t++) {
       const actorShape = { inputSize: this.actorWidth, hidden: this.cfg.hidden, outputSize: 1, outputActivation: 'sigmoid' as const };

@@ -81,6 +81,11 @@ export class AdmmPolicy implements SlicingPolicy {
     this.state = createAdmmState(this.cells, this.slices, settings.admm.rho);
   }
 
+  /** The clock the actors read (agent setting timeOfDay), or null. */
+  get clock(): StepClock | null {
+    return this.settings.clock ?? null;
+  }
+
   /**
    * The same policy (layout, ADMM settings, bounds; a cold ADMM state) acting through
    * `wrap(actor t's forward pass, t)` for every slice type t. This policy is left as it is.
@@ -103,7 +108,7 @@ export class AdmmPolicy implements SlicingPolicy {
    */
   decide(obs: NdArray<Float32Array>, at: ActionTime = { step: 0 }): { z: Float64Array; mask: Float32Array } {
     const { cells, slices } = this;
-    const clock = this.settings.clock ?? null;
+    const clock = this.clock;
     const width = featuresPerRow(clock);
     const inputWidth = width + 2;
     const features = encodeObservation(obs.data, cells, slices, clock, at);
