@@ -93,15 +93,17 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
                         InstanceMethod<&MlpWrap::FirstLayerOffsets>("firstLayerOffsets"),
                         InstanceMethod<&MlpWrap::ForwardWithInputGradientFromOffsets>(
                             "forwardWithInputGradientFromOffsets"),
+                        InstanceMethod<&MlpWrap::SetWeights>("setWeights"),
                         InstanceAccessor<&MlpWrap::FirstLayerSize>("firstLayerSize"),
                         InstanceAccessor<&MlpWrap::InputSize>("inputSize"),
                         InstanceAccessor<&MlpWrap::OutputSize>("outputSize")});
   }
 
-  explicit MlpWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlpWrap>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsArray()) fail(env, "layers: expected an array of dense layers");
-    Napi::Array layers = info[0].As<Napi::Array>();
+  // The dense layers of a constructor or setWeights call: pointers into the caller's Float32Arrays,
+  // valid for the call.
+  static std::vector<ns3ts::DenseLayerInput> parseLayers(Napi::Env env, const Napi::Value& value) {
+    if (!value.IsArray()) fail(env, "layers: expected an array of dense layers");
+    Napi::Array layers = value.As<Napi::Array>();
     std::vector<ns3ts::DenseLayerInput> inputs;
     for (uint32_t l = 0; l < layers.Length(); l++) {
       const std::string name = "layers[" + std::to_string(l) + "]";
@@ -133,6 +135,12 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
       }
       inputs.push_back(in);
     }
+    return inputs;
+  }
+
+  explicit MlpWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlpWrap>(info) {
+    Napi::Env env = info.Env();
+    const std::vector<ns3ts::DenseLayerInput> inputs = parseLayers(env, info.Length() < 1 ? env.Undefined() : info[0]);
     try {
       mlp_ = std::make_unique<ns3ts::Mlp>(inputs);
     } catch (const std::invalid_argument& error) {
@@ -164,6 +172,17 @@ class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
     const int threads = threadsArg(info, 6);
     return Napi::Number::New(info.Env(), static_cast<double>(mlp_->forwardWithInputGradient(
                                              input, batch, output, gradient, inputIndex, outputIndex, threads)));
+  }
+
+  // setWeights(layers): the same layer sizes and activations, new values, in place.
+  void SetWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::vector<ns3ts::DenseLayerInput> inputs = parseLayers(env, info.Length() < 1 ? env.Undefined() : info[0]);
+    try {
+      mlp_->setWeights(inputs);
+    } catch (const std::invalid_argument& error) {
+      fail(env, error.what());
+    }
   }
 
   Napi::Value FirstLayerSize(const Napi::CallbackInfo& info) {

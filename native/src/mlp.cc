@@ -296,19 +296,20 @@ bool parseActivation(const std::string& name, Activation* out) {
 
 const char* matmulKernelName() { return kUseAvx512 ? "avx512vl+fma" : kUseAvx2 ? "avx2+fma" : "baseline"; }
 
-Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
+namespace {
+
+/** Throws std::invalid_argument naming the field when `layers` is not a chain of finite dense layers. */
+void checkLayers(const std::vector<DenseLayerInput>& layers) {
   if (layers.empty() || layers.size() > static_cast<size_t>(kMaxLayers)) {
     throw std::invalid_argument("layers: expected 1 to " + std::to_string(kMaxLayers) + " dense layers");
   }
-  int previousOutPad = 0;
-  int previousOut = 0;
   for (size_t l = 0; l < layers.size(); l++) {
     const DenseLayerInput& in = layers[l];
     const std::string name = "layers[" + std::to_string(l) + "]";
     if (in.inSize <= 0 || in.outSize <= 0) throw std::invalid_argument(name + ": inSize and outSize must be positive");
-    if (l > 0 && in.inSize != previousOut) {
+    if (l > 0 && in.inSize != layers[l - 1].outSize) {
       throw std::invalid_argument(name + ".inSize: got " + std::to_string(in.inSize) + ", expected " +
-                                  std::to_string(previousOut) + " (the previous layer's outSize)");
+                                  std::to_string(layers[l - 1].outSize) + " (the previous layer's outSize)");
     }
     const size_t count = static_cast<size_t>(in.inSize) * in.outSize;
     for (size_t i = 0; i < count; i++) {
@@ -317,35 +318,70 @@ Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
     for (int j = 0; j < in.outSize; j++) {
       if (!std::isfinite(in.bias[j])) throw std::invalid_argument(name + ".bias[" + std::to_string(j) + "]: not finite");
     }
+  }
+}
+
+}  // namespace
+
+Mlp::Mlp(const std::vector<DenseLayerInput>& layers) {
+  checkLayers(layers);
+  int previousOutPad = 0;
+  for (size_t l = 0; l < layers.size(); l++) {
+    const DenseLayerInput& in = layers[l];
     Layer layer;
     layer.k = l == 0 ? in.inSize : previousOutPad;
     layer.kPad = roundUp(layer.k);
     layer.out = in.outSize;
     layer.outPad = roundUp(in.outSize);
     layer.activation = in.activation;
+    // Zero everywhere, so the padding stays zero when fillLayer writes the given weights.
     layer.w.assign(static_cast<size_t>(layer.k) * layer.outPad, 0.0f);
     layer.wt.assign(static_cast<size_t>(layer.outPad) * layer.kPad, 0.0f);
-    layer.bias.assign(layer.outPad, 0.0f);
-    // Panel layouts for gemm: w as outPad / kTile panels [k, kTile], wt as kPad / kTile panels
-    // [outPad, kTile]. The library products and the first-column gradient read a plain row-major copy.
     layer.wRow.assign(static_cast<size_t>(layer.k) * layer.outPad, 0.0f);
-    for (int i = 0; i < in.inSize; i++) {
-      for (int j = 0; j < in.outSize; j++) {
-        const float w = in.weights[static_cast<size_t>(i) * in.outSize + j];
-        layer.w[packed(layer.k, i, j)] = w;
-        layer.wt[packed(layer.outPad, j, i)] = w;
-        layer.wRow[static_cast<size_t>(i) * layer.outPad + j] = w;
-      }
-    }
-    std::copy(in.bias, in.bias + in.outSize, layer.bias.begin());
-    macsPerRow_ += static_cast<double>(count);
+    layer.bias.assign(layer.outPad, 0.0f);
+    fillLayer(layer, in);
+    macsPerRow_ += static_cast<double>(in.inSize) * in.outSize;
     widest_ = std::max({widest_, layer.outPad, layer.kPad});
-    previousOut = in.outSize;
     previousOutPad = layer.outPad;
     layers_.push_back(std::move(layer));
   }
   inputSize_ = layers.front().inSize;
   outputSize_ = layers.back().outSize;
+}
+
+void Mlp::fillLayer(Layer& layer, const DenseLayerInput& in) {
+  // Panel layouts for gemm: w as outPad / kTile panels [k, kTile], wt as kPad / kTile panels
+  // [outPad, kTile]. The library products and the first-column gradient read a plain row-major copy.
+  for (int i = 0; i < in.inSize; i++) {
+    for (int j = 0; j < in.outSize; j++) {
+      const float w = in.weights[static_cast<size_t>(i) * in.outSize + j];
+      layer.w[packed(layer.k, i, j)] = w;
+      layer.wt[packed(layer.outPad, j, i)] = w;
+      layer.wRow[static_cast<size_t>(i) * layer.outPad + j] = w;
+    }
+  }
+  std::copy(in.bias, in.bias + in.outSize, layer.bias.begin());
+}
+
+void Mlp::setWeights(const std::vector<DenseLayerInput>& layers) {
+  if (layers.size() != layers_.size()) {
+    throw std::invalid_argument("layers: got " + std::to_string(layers.size()) + " dense layers, expected " +
+                                std::to_string(layers_.size()) + " (the network's)");
+  }
+  for (size_t l = 0; l < layers.size(); l++) {
+    const std::string name = "layers[" + std::to_string(l) + "]";
+    const Layer& have = layers_[l];
+    const int haveIn = l == 0 ? inputSize_ : layers_[l - 1].out;
+    if (layers[l].inSize != haveIn || layers[l].outSize != have.out) {
+      throw std::invalid_argument(name + ": got " + std::to_string(layers[l].inSize) + " x " +
+                                  std::to_string(layers[l].outSize) + ", expected " + std::to_string(haveIn) + " x " +
+                                  std::to_string(have.out) + " (the network's)");
+    }
+    if (layers[l].activation != have.activation) throw std::invalid_argument(name + ".activation: differs from the network's");
+  }
+  // Every check before the first write: a rejected call leaves the weights as they were.
+  checkLayers(layers);
+  for (size_t l = 0; l < layers.size(); l++) fillLayer(layers_[l], layers[l]);
 }
 
 int Mlp::block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,

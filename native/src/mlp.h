@@ -48,6 +48,13 @@ class Mlp {
   /** Throws std::invalid_argument naming the layer field on inconsistent shapes. */
   explicit Mlp(const std::vector<DenseLayerInput>& layers);
 
+  /**
+   * Loads new weights into the network in place (no allocation), for the same layer sizes and
+   * activations. Throws std::invalid_argument naming the field on a different shape or a
+   * non-finite value, and then leaves the weights unchanged.
+   */
+  void setWeights(const std::vector<DenseLayerInput>& layers);
+
   int inputSize() const { return inputSize_; }
   int outputSize() const { return outputSize_; }
   /** Multiply-adds per row of the forward pass (for work splitting and benchmarks). */
@@ -122,6 +129,8 @@ class Mlp {
   int block(const float* input, const OffsetRows* from, int rows, float* out, float* gradient, int inputIndex,
              int outputIndex, std::vector<float>& scratch) const;
 
+  /** Writes a layer's given weights and bias into its (zero-padded, already sized) layouts. */
+  static void fillLayer(Layer& layer, const DenseLayerInput& in);
   /** Whether a batch of this many rows takes the library path. */
   bool useLibrary(std::int64_t rows) const;
   /** runBlocks for large batches: layer by layer over chunks of rows, products from gemm.h. */

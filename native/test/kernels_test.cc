@@ -115,6 +115,36 @@ void testMlp() {
     threw = true;
   }
   check(threw, "mismatched layer sizes throw");
+
+  // setWeights: new weights of the same shape, loaded in place, give what a new network gives.
+  const Net other = randomNet(rng, {13, 36, 24, 16, 3}, {Activation::Relu, Activation::Tanh, Activation::Sigmoid, Activation::Linear});
+  const Mlp fresh(other.inputs());
+  std::vector<float> x(13 * 65), before(3 * 65), want(3 * 65), got(3 * 65);
+  for (float& v : x) v = u(rng);
+  mlp.forward(x.data(), 65, before.data(), 0);
+  fresh.forward(x.data(), 65, want.data(), 0);
+  mlp.setWeights(other.inputs());
+  mlp.forward(x.data(), 65, got.data(), 0);
+  check(got == want, "setWeights in place equals a new network bit for bit");
+  mlp.setWeights(net.inputs());
+  // A rejected setWeights (another shape, another activation, a non-finite value) changes nothing.
+  const Net wider = randomNet(rng, {13, 40, 24, 16, 3}, {Activation::Relu, Activation::Tanh, Activation::Sigmoid, Activation::Linear});
+  const Net otherActivation = randomNet(rng, {13, 36, 24, 16, 3}, {Activation::Tanh, Activation::Tanh, Activation::Sigmoid, Activation::Linear});
+  std::vector<DenseLayerInput> nonFinite = other.inputs();
+  std::vector<float> nanBias(nonFinite[3].bias, nonFinite[3].bias + 3);
+  nanBias[2] = INFINITY;
+  nonFinite[3].bias = nanBias.data();
+  int rejected = 0;
+  for (const std::vector<DenseLayerInput>& layers : {wider.inputs(), otherActivation.inputs(), nonFinite}) {
+    try {
+      mlp.setWeights(layers);
+    } catch (const std::invalid_argument&) {
+      rejected++;
+    }
+  }
+  check(rejected == 3, "setWeights rejects another shape, another activation and a non-finite value");
+  mlp.forward(x.data(), 65, got.data(), 0);
+  check(got == before, "a rejected setWeights leaves the weights as they were");
 }
 
 void testOffsets() {

@@ -32,6 +32,8 @@ export interface NativeMlp {
     outputIndex: number,
     threads: number,
   ): number;
+  /** Loads new weights in place (no allocation); the layer sizes and activations must be the network's. */
+  setWeights(layers: NativeLayer[]): void;
   /** The first layer's output width (the row length of offsets). */
   readonly firstLayerSize: number;
   /** offsets [pairs, firstLayerSize]; returns -1 or the first non-finite templates index read. */

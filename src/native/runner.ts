@@ -113,7 +113,7 @@ export interface MlpRunner {
     batch: number,
     options: OffsetGradientOptions,
   ): ForwardWithGradient;
-  /** Replaces the weights (e.g. after a training update); the layer sizes may change. */
+  /** Replaces the weights (e.g. after a training update): in place for the same layer sizes and activations, else the sizes may change. */
   setWeights(spec: MlpSpec): void;
 }
 
@@ -295,10 +295,25 @@ function outputSizeOf(spec: MlpSpec): number {
   return spec.layers[spec.layers.length - 1]!.outSize;
 }
 
-/** Loads `spec`'s weights into the implementation; the spec becomes current only once loaded. */
+/** Whether two specs have the same layer sizes and activations (their weights may differ). */
+function sameShape(a: MlpSpec, b: MlpSpec): boolean {
+  return a.layers.length === b.layers.length && a.layers.every((l, i) => {
+    const m = b.layers[i]!;
+    return l.inSize === m.inSize && l.outSize === m.outSize && l.activation === m.activation;
+  });
+}
+
+/**
+ * Loads `spec`'s weights into the implementation; the spec becomes current only once loaded. The
+ * native network takes new weights of the same shape in place: the agents reload their actors
+ * after every update, and a new network per reload would leave the old one's native memory to the
+ * garbage collector's finalizers.
+ */
 function loadWeights(loaded: LoadedMlp, impl: 'native' | 'ts', spec: MlpSpec): void {
-  if (impl === 'native') loaded.native = new (loadState().addon!.Mlp)(toNativeLayers(spec));
-  else if (loaded.ts) loaded.ts.setWeights(spec);
+  if (impl === 'native') {
+    if (loaded.native && sameShape(loaded.spec, spec)) loaded.native.setWeights(toNativeLayers(spec));
+    else loaded.native = new (loadState().addon!.Mlp)(toNativeLayers(spec));
+  } else if (loaded.ts) loaded.ts.setWeights(spec);
   else loaded.ts = new TsMlp(spec);
   loaded.spec = spec;
 }

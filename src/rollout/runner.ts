@@ -154,9 +154,10 @@ export async function runEpisodes<O, A>(
 /**
  * Steps between two turns of the event loop. On an in-process env with a synchronous or
  * already-resolved policy, the loop runs on microtasks alone and never returns to the event loop,
- * and the native addon's finalizers run only there: every network an agent drops when it reloads
- * its weights (after each update) stayed allocated. A 150-episode training run grew by about
- * 55 MB/s to 3 GB; with a turn every 32 steps (a few microseconds each) it stays flat
+ * and the native addon's finalizers run only there: whatever native object an agent drops stays
+ * allocated until a turn. When every weight reload built a new native network, a 150-episode
+ * training run grew by about 55 MB/s to 3 GB; reloads are in place now (MlpRunner.setWeights),
+ * and a turn every 32 steps (a few microseconds each) bounds what else is dropped
  * (test/train/memory.test.ts).
  */
 const EVENT_LOOP_TURN_STEPS = 32;
