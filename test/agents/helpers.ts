@@ -3,7 +3,7 @@ import { SyntheticSlicingEnv } from '../../src/families/index.js';
 import type { TrainableAgent } from '../../src/agents/index.js';
 
 /** Tiny network and replay settings: fast enough for unit tests, still learning-shaped. */
-export const TINY_MADDPG = { hidden: [16, 16], updateEvery: 1, batchSize: 32, warmupSteps: 6, bufferCapacity: 4000, targetAdmmIterations: 2, admmIterations: 5 };
+export const TINY_MADDPG = { hidden: [16, 16], updateEvery: 1, batchSize: 32, warmupSteps: 6, bufferCapacity: 4000, targetAdmmIterations: 2, admmIterations: 5, exploreAdmmIterations: 5 };
 export const TINY_TD3 = { hidden: [16, 16], updateEvery: 1, batchSize: 32, warmupSteps: 6, bufferCapacity: 4000 };
 
 /** slicing-synthetic cut down: 2 cells, short episodes; the mMTC slice joins late and leaves early. */

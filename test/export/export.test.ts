@@ -332,9 +332,18 @@ for (const clock of [true, false]) {
       const got = await runOnnx(out, admmOnnxFeeds(run, admmFeeds(rows, 5, 10 * 3600)));
       expect(readOnnxMetadata(out).quantization?.scheme).toBe('int8-symmetric');
       result.metadata.outputs.forEach((output, t) => {
-        const int8 = createQuantizedMlpRunner(quantized[t]!, { impl: 'ts' }).forward(inputs, rows);
-        // Same integers; float rounding of the products may flip a requantization by one quantum.
-        expect(maxAbsDiff(got[output.name]!, int8)).toBeLessThanOrEqual(5e-3);
+        const spec = quantized[t]!;
+        const int8 = createQuantizedMlpRunner(spec, { impl: 'ts' }).forward(inputs, rows);
+        // Same integers; onnxruntime's float rounding of the dequantized products may flip a
+        // requantization by one step. On the last layer that moves an output by at most one quantum
+        // (127 sw[j]); a flip in a hidden layer carries into the next one. So: almost every row
+        // within one quantum, every row within two.
+        const quantum = 127 * Math.max(...spec.layers[spec.layers.length - 1]!.weightScales);
+        const onnx = got[output.name]!;
+        let overOne = 0;
+        for (let i = 0; i < int8.length; i++) if (Math.abs(onnx[i]! - int8[i]!) > quantum) overOne++;
+        expect(overOne / int8.length).toBeLessThanOrEqual(0.02);
+        expect(maxAbsDiff(onnx, int8)).toBeLessThanOrEqual(2 * quantum);
       });
     });
   });

@@ -58,7 +58,14 @@ export const MADDPG_DEFAULTS = {
   gradClip: 0.5,
   policyRegularizer: 1e-3,
   admmRho: 1,
-  admmIterations: 10,
+  /**
+   * ADMM iterations of a deployed decision (evaluation, `ns3ts agent`, serving, export), at most:
+   * the stopping rule ends most solves sooner — 25 iterations on the mean at 100 on
+   * slicing-synthetic (docs/agents.md#admm-iterations-of-a-deployed-decision).
+   */
+  admmIterations: 100,
+  /** ADMM iterations of the decisions taken while training (the centre of the exploration noise). */
+  exploreAdmmIterations: 10,
   admmRhoMin: 0.1,
   admmRhoMax: 10,
   admmBalance: true,
@@ -108,7 +115,10 @@ interface ActorInputs {
 
 const ACTOR_ACTIVATIONS = (hidden: readonly number[]): Array<'relu' | 'sigmoid'> => [...hidden.map(() => 'relu' as const), 'sigmoid'];
 
-/** The ADMM settings of the agent's decisions (`maxIterations`: the target actors use fewer). */
+/**
+ * The ADMM settings of the agent's decisions, deployed ones by default (`maxIterations`: the
+ * decisions while training and the target actors' use fewer).
+ */
 function admmSettings(cfg: MaddpgSettings, maxIterations = cfg.admmIterations): AdmmPolicySettings['admm'] {
   return { rho: cfg.admmRho, maxIterations, rhoMin: cfg.admmRhoMin, rhoMax: cfg.admmRhoMax, balance: cfg.admmBalance };
 }
@@ -162,6 +172,7 @@ export class MaddpgAgent implements TrainableAgent {
       ['actorLr', 0, 1],
       ['criticLr', 0, 1],
       ['admmIterations', 1, 1e4, true],
+      ['exploreAdmmIterations', 1, 1e4, true],
       ['targetAdmmIterations', 1, 1e4, true],
       ['admmRhoMin', 1e-9, this.cfg.admmRho],
       ['admmRhoMax', this.cfg.admmRho, 1e9],
@@ -205,11 +216,12 @@ export class MaddpgAgent implements TrainableAgent {
     }
     // Each row also keeps the constraint costs of its cell's slices (the lagrangian critic's second head).
     this.book = new TransitionBook(this.cfg, this.C, this.S, new Rng(deriveSeed(options.seed, this.id, 'explore')), [{ name: 'cost', width: this.S }], this.clock);
-    this.trainPolicy = new AdmmPolicy(this.id, layout, this.actors.map((a) => a.toSpec()), this.policySettings(), this.bounds);
+    this.trainPolicy = new AdmmPolicy(this.id, layout, this.actors.map((a) => a.toSpec()), this.policySettings(this.cfg.exploreAdmmIterations), this.bounds);
   }
 
-  private policySettings(): AdmmPolicySettings {
-    return { admm: admmSettings(this.cfg), impl: actImpl(this.engine), clock: this.clock };
+  /** The settings of the agent's ADMM policies: the training one's iterations, or the deployed ones'. */
+  private policySettings(maxIterations = this.cfg.admmIterations): AdmmPolicySettings {
+    return { admm: admmSettings(this.cfg, maxIterations), impl: actImpl(this.engine), clock: this.clock };
   }
 
   settings(): Record<string, unknown> {
