@@ -22,13 +22,13 @@ import { DEFAULT_ADMM_SETTINGS } from '../constraints/index.js';
 import { FEATURES_PER_SLICE, SLICE_FEATURES, shareBounds, type ShareBoundsSource, type SlicingLayout } from '../families/index.js';
 import type { Activation, MlpSpec } from '../native/index.js';
 import { InputError } from '../util/index.js';
-import { servedSecondsOfDay, type ModelMetadata, type PolicySource } from './source.js';
+import { servedSecondsOfDay, type ModelMetadata, type PolicySource, type PolicySourceOptions } from './source.js';
 import { SERVE_BUDGET } from './allocate.js';
 
 /** Agents whose checkpoints can be served, by the kind of policy their loader returns. */
 export const SERVABLE_AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3', 'ddpg'] as const;
 
-export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${runDir}`): Promise<PolicySource> {
+export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${runDir}`, options: PolicySourceOptions = {}): Promise<PolicySource> {
   const file = join(runDir, CHECKPOINT_FILE);
   const ckpt = readCheckpoint(runDir);
   const agent = typeof ckpt.meta.agentId === 'string' ? ckpt.meta.agentId : '';
@@ -45,6 +45,8 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
   const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
   // The clock the policy's actors read (agent setting timeOfDay; null for runs without it).
   const clock = policy instanceof AdmmPolicy || policy instanceof CellActorPolicy ? policy.clock : null;
+  const settings =
+    policy instanceof AdmmPolicy && options.admmIterations !== undefined ? { ...policy.settings, admm: { ...policy.settings.admm, maxIterations: options.admmIterations } } : policy instanceof AdmmPolicy ? policy.settings : null;
   const metadata: ModelMetadata = {
     source: spec,
     kind: 'checkpoint',
@@ -58,14 +60,15 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
     timeOfDay: clock !== null,
     bounds: { lower: Array.from(bounds.lower), upper: Array.from(bounds.upper) },
     admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
+    decisionAdmmIterations: settings?.admm.maxIterations ?? null,
     loadedAt: new Date().toISOString(),
   };
   const agentMeta = ckpt.meta.agent as { actorActivations: Activation[]; layers: number; types?: string[] };
   const arrays = ckpt.arrays;
-  if (policy instanceof AdmmPolicy) {
+  if (policy instanceof AdmmPolicy && settings) {
     const specs = (agentMeta.types ?? []).map((_, t) => actorSpec(arrays, `agent/actor${t}`, agentMeta, spec));
     return new ChunkedSource(metadata, layout, (cells) => {
-      const sized = new AdmmPolicy(policy.id, { ...layout, cells }, specs, policy.settings, policy.bounds);
+      const sized = new AdmmPolicy(policy.id, { ...layout, cells }, specs, settings, policy.bounds);
       return (obs, at) => {
         sized.reset();
         return sized.decide(obs, at).z;

@@ -6,5 +6,5 @@ export { loadApiKeys, hashApiKey, generateApiKey, presentedKey, API_KEYS_ENV, ty
 export { ServeMetrics, createServeMetrics, METRIC_PREFIX } from './metrics.js';
 export { loadPolicySource } from './load.js';
 export { SERVABLE_AGENTS } from './checkpoint-source.js';
-export { parsePolicySpec, POLICY_SOURCE_HELP, localSecondsOfDay, servedSecondsOfDay, SECONDS_PER_DAY, type PolicySource, type PolicySpec, type ModelMetadata, type ServedSlice } from './source.js';
+export { parsePolicySpec, POLICY_SOURCE_HELP, localSecondsOfDay, servedSecondsOfDay, SECONDS_PER_DAY, type PolicySource, type PolicySourceOptions, type PolicySpec, type ModelMetadata, type ServedSlice } from './source.js';
 export { watchedFile } from './watch.js';

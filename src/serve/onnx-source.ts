@@ -25,7 +25,7 @@ import { readOnnxMetadata, SECONDS_OF_DAY_INPUT, type ExportMetadata } from '../
 import { FEATURES_PER_SLICE, SLICE_FEATURES, type SliceType } from '../families/index.js';
 import { Ns3tsError } from '../util/index.js';
 import { activeFlags, SERVE_BUDGET } from './allocate.js';
-import { servedSecondsOfDay, type ModelMetadata, type PolicySource } from './source.js';
+import { servedSecondsOfDay, type ModelMetadata, type PolicySource, type PolicySourceOptions } from './source.js';
 
 type OrtModule = typeof Ort;
 
@@ -43,7 +43,7 @@ function loadOrt(spec: string): Promise<OrtModule> {
   return ortModule;
 }
 
-export async function loadOnnxSource(file: string, spec = `onnx:${file}`): Promise<PolicySource> {
+export async function loadOnnxSource(file: string, spec = `onnx:${file}`, options: PolicySourceOptions = {}): Promise<PolicySource> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -74,11 +74,11 @@ export async function loadOnnxSource(file: string, spec = `onnx:${file}`): Promi
     throw new Ns3tsError(`${spec}: graph inputs are ${JSON.stringify(session.inputNames)}, expected ${JSON.stringify(fed)} for ${exported.arrangement} actors ${exported.clock ? 'with' : 'without'} a clock (ns3ts.metadata.clock)`);
   }
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const metadata = servedMetadata(exported, spec, hash);
+  const metadata = servedMetadata(exported, spec, hash, options);
   return exported.arrangement === 'admm' ? new OnnxAdmmSource(metadata, exported, ort, session) : new OnnxCellSource(metadata, exported, ort, session);
 }
 
-function servedMetadata(exported: ExportMetadata, spec: string, hash: string): ModelMetadata {
+function servedMetadata(exported: ExportMetadata, spec: string, hash: string, options: PolicySourceOptions): ModelMetadata {
   return {
     source: spec,
     kind: 'onnx',
@@ -92,6 +92,7 @@ function servedMetadata(exported: ExportMetadata, spec: string, hash: string): M
     timeOfDay: exported.clock !== undefined,
     bounds: { lower: [...exported.shareFloors], upper: [...exported.shareCaps] },
     admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
+    decisionAdmmIterations: exported.admm ? (options.admmIterations ?? exported.admm.maxIterations) : null,
     loadedAt: new Date().toISOString(),
     export: exported,
   };
@@ -159,7 +160,7 @@ class OnnxAdmmSource implements PolicySource {
     const obsTensor = new this.ort.Tensor('float32', obs, [m, FEATURES_PER_SLICE]);
     // The same for every iteration: the time of day is the request's.
     const clock = clockFeeds(this.ort, this.metadata, m, secondsOfDay);
-    const settings = this.exported.admm!;
+    const settings = { ...this.exported.admm!, maxIterations: this.metadata.decisionAdmmIterations! };
     const bounds = this.boundsOrNull();
     const target = new Float32Array(m);
     const rho = new Float32Array(m);

@@ -24,7 +24,7 @@ import { hashApiKey, presentedKey, type ApiKeySet } from './auth.js';
 import { loadPolicySource } from './load.js';
 import { createServeMetrics, type ServeMetrics } from './metrics.js';
 import { allocateResponseSchema, describeSchemaIssue, fieldPath, observationBodySchema, predictResponseSchema, type SchemaIssue } from './schemas.js';
-import type { ModelMetadata, PolicySource } from './source.js';
+import type { ModelMetadata, PolicySource, PolicySourceOptions } from './source.js';
 import { watchedFile, watchFile } from './watch.js';
 
 declare module 'fastify' {
@@ -52,8 +52,15 @@ export interface ServeOptions {
   requestLogs?: boolean;
   /** Node.js process metrics in /metrics. */
   processMetrics?: boolean;
+  /** Caps the ADMM iterations of a maddpg model's decision per request (default: the run's setting). */
+  admmIterations?: number;
   /** Loads a model (defaults to checkpoint:/onnx: loading); tests substitute their own. */
-  loadSource?: (spec: string) => Promise<PolicySource>;
+  loadSource?: (spec: string, options: PolicySourceOptions) => Promise<PolicySource>;
+}
+
+/** What the model loader takes from the server's options (the same on every reload). */
+function sourceOptions(options: ServeOptions): PolicySourceOptions {
+  return options.admmIterations === undefined ? {} : { admmIterations: options.admmIterations };
 }
 
 export const SERVE_DEFAULTS = {
@@ -148,7 +155,7 @@ export class ServeApp {
   private reloading: Promise<boolean> | null = null;
   private reloadQueued: Promise<boolean> | null = null;
   private watcher: { close(): void } | null = null;
-  private readonly loadSource: (spec: string) => Promise<PolicySource>;
+  private readonly loadSource: (spec: string, options: PolicySourceOptions) => Promise<PolicySource>;
 
   private constructor(
     private readonly options: ServeOptions,
@@ -165,7 +172,7 @@ export class ServeApp {
 
   /** Loads the model and builds the routes (not listening yet: see listen()). */
   static async create(options: ServeOptions): Promise<ServeApp> {
-    const source = await (options.loadSource ?? loadPolicySource)(options.policy);
+    const source = await (options.loadSource ?? loadPolicySource)(options.policy, sourceOptions(options));
     // The HTTP stack loads with the first server, not with the CLI (every other command would pay).
     const [fastify, rateLimit, metrics] = await Promise.all([import('fastify'), import('@fastify/rate-limit'), createServeMetrics(options.processMetrics ?? true)]);
     const server = new ServeApp(options, source, metrics, { fastify: fastify.default, rateLimit: rateLimit.default });
@@ -208,7 +215,7 @@ export class ServeApp {
   private async doReload(): Promise<boolean> {
     let next: PolicySource;
     try {
-      next = await this.loadSource(this.options.policy);
+      next = await this.loadSource(this.options.policy, sourceOptions(this.options));
     } catch (err) {
       this.metrics.reloads.inc({ result: 'failed' });
       log.error(`reload of ${this.options.policy} failed, still serving ${this.model.metadata.version}: ${(err as Error).message.split('\n')[0]}`);

@@ -24,6 +24,15 @@ export interface ServedSlice {
 }
 
 /** What `GET /v1/model` returns, and what the constraint layer needs to know about a model. */
+/** How a model is loaded for serving. */
+export interface PolicySourceOptions {
+  /**
+   * Caps the ADMM iterations of a maddpg model's decision per request instead of the run's own
+   * setting: each request solves from a cold start, so the cap bounds its latency.
+   */
+  admmIterations?: number;
+}
+
 export interface ModelMetadata {
   /** The --policy spec it was loaded from, e.g. "checkpoint:runs/r1". */
   source: string;
@@ -53,6 +62,12 @@ export interface ModelMetadata {
   bounds: { lower: number[]; upper: number[] };
   /** Settings of the constraint layer's ADMM decision. */
   admm: AdmmSettings;
+  /**
+   * The cap on the ADMM iterations of the model's own decision (maddpg agents, whose actors are
+   * ADMM's x-step): the run's setting `admmIterations`, or `ns3ts serve --admm-iterations`. null for
+   * models that decide in one pass (td3, ddpg).
+   */
+  decisionAdmmIterations: number | null;
   /** When this model was loaded (ISO 8601). */
   loadedAt: string;
   /** onnx: the file's `ns3ts.metadata` as written by `ns3ts export` (checkpoint hash, arrangement, quantization, ...). */

@@ -152,6 +152,7 @@ describe('deploy/compose.yaml, Prometheus and Grafana', () => {
         timeOfDay: false,
         bounds: { lower: [0], upper: [1] },
         admm: { rho: 1, maxIterations: 10, epsAbs: 1e-4, epsRel: 1e-3, balance: true, mu: 10, tau: 2, rhoMin: 1e-3, rhoMax: 1e3, budget: 1 - 1e-9 },
+        decisionAdmmIterations: null,
         loadedAt: '',
       },
       predict: () => new Float32Array(1),

@@ -96,6 +96,7 @@ describe('serve: every allocation is feasible', () => {
       timeOfDay: false,
       bounds: { lower, upper },
       admm: { ...DEFAULT_ADMM_SETTINGS, budget: SERVE_BUDGET },
+      decisionAdmmIterations: null,
       loadedAt: new Date().toISOString(),
     };
     const rng = new Rng(3);

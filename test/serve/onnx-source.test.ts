@@ -29,8 +29,8 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function serve(policy: string, watch = false): Promise<ServeApp> {
-  const server = await ServeApp.create({ policy, processMetrics: false, watch });
+async function serve(policy: string, watch = false, admmIterations?: number): Promise<ServeApp> {
+  const server = await ServeApp.create({ policy, processMetrics: false, watch, ...(admmIterations === undefined ? {} : { admmIterations }) });
   servers.push(server);
   return server;
 }
@@ -84,6 +84,19 @@ describe('serve: onnx source', () => {
       }
     }, 30_000);
   }
+
+  it('maddpg-admm: --admm-iterations caps the decision as it does for checkpoint:<run>', async () => {
+    const onnx = await serve(`onnx:${models['maddpg-admm']}`, false, 2);
+    const checkpoint = await serve(`checkpoint:${runs['maddpg-admm']}`, false, 2);
+    const uncapped = await serve(`onnx:${models['maddpg-admm']}`);
+    expect(onnx.metadata.decisionAdmmIterations).toBe(2);
+    expect(uncapped.metadata.decisionAdmmIterations).toBe(100);
+    const cells = requestCells(new Rng(31), 17);
+    const raw = async (server: ServeApp) => ((await post(server, '/v1/predict', cells)).json() as { outputs: number[][] }).outputs;
+    const capped = await raw(onnx);
+    expect(maxAbsDiff(capped, await raw(checkpoint))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(capped, await raw(uncapped)), 'two ADMM iterations decide otherwise than up to 100').toBeGreaterThan(1e-4);
+  });
 
   it('GET /v1/model shows the export metadata and the SHA-256 of the file', async () => {
     const onnx = await serve(`onnx:${models['maddpg-admm']}`);

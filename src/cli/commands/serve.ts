@@ -13,6 +13,7 @@ interface ServeCliOptions {
   rateLimit: number;
   bodyLimit: number;
   maxCells: number;
+  admmIterations?: number;
   tlsCert?: string;
   tlsKey?: string;
   watch: boolean;
@@ -36,6 +37,11 @@ export function register(program: Command): void {
     .option('--rate-limit <n>', 'requests per minute per API key (per client address without keys)', integerOption('--rate-limit', { min: 1 }), SERVE_DEFAULTS.rateLimit.max)
     .option('--body-limit <bytes>', 'largest request body', integerOption('--body-limit', { min: 1024 }), SERVE_DEFAULTS.bodyLimit)
     .option('--max-cells <n>', 'most cells in one request', integerOption('--max-cells', { min: 1 }), SERVE_DEFAULTS.maxCells)
+    .option(
+      '--admm-iterations <n>',
+      "cap on a maddpg model's ADMM iterations per request (default: the run's admmIterations); a lower cap answers sooner at some utility",
+      integerOption('--admm-iterations', { min: 1, max: 10_000 }),
+    )
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
     .option('--drain-ms <ms>', 'on SIGTERM, keep answering (readiness 503, "Connection: close") this long before closing', integerOption('--drain-ms'), 1000)
@@ -58,6 +64,7 @@ export function register(program: Command): void {
         rateLimit: { max: options.rateLimit, windowMs: 60_000 },
         bodyLimit: options.bodyLimit,
         maxCells: options.maxCells,
+        ...(options.admmIterations === undefined ? {} : { admmIterations: options.admmIterations }),
         tls: options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined,
         watch: options.watch,
         requestLogs: logs('debug'),
