@@ -56,6 +56,20 @@ describe('ns3ts train', () => {
     expect(stdout).toContain('--resume <run-dir>');
   }, 30_000);
 
+  it('--help into a reader that stops early (| head -1) ends quietly, exit code 0', async () => {
+    const self = selfCommand();
+    const command = [self.command, ...self.args, 'train', '--help'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('bash', ['-c', `set -o pipefail; ${command} | head -1`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stdout).toBe('Usage: ns3ts train [options]\n');
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 30_000);
+
   it('rejects an unknown agent in one line', async () => {
     const { done } = start(['train', '--agent', 'nope', '--scenario', scenarioFile, '--out', dir]);
     const { code, stderr } = await done;
