@@ -2,14 +2,16 @@
  * The Lagrange multipliers of the constrained agents (docs/algorithms.md#constrained-rl), one per
  * constrained slice, by projected dual ascent on the constraint's measured cost rate:
  *
- *   lambda_s <- clip(lambda_s + lambdaLr (J_s - limit_s), 0, lambdaMax)
+ *   lambda_s <- clip(lambda_s + lambdaLr (J_s - (1 - constraintMargin) limit_s), 0, lambdaMax)
  *
  * J_s is the mean cost (1 = the step violated the slice's constraint) over the active (cell, slice)
  * entries of one window of env steps. A window closes after `lambdaEvery` env steps, and at the end
  * of an episode (a shorter window). RCPO (Tessler et al., 2019) updates lambda on a slower
  * timescale than the policy from running cost estimates; a window of env steps keeps that — a
  * window spans many policy updates — while the number of multiplier steps no longer depends on
- * the episode length: a week-long episode gets seven daily steps, not one.
+ * the episode length: a week-long episode gets seven daily steps, not one. A margin steers the rate
+ * below the limit (constraint tightening): a trained policy's rate spreads from seed to seed around
+ * what the multiplier aimed at, and the margin keeps more of that spread under the limit.
  */
 
 /** Sums of costs and of counted entries per slice, and the rates they give. */
@@ -53,6 +55,8 @@ export interface MultiplierSettings {
   lambdaMax: number;
   /** Env steps per window (a window also closes at an episode's end). */
   lambdaEvery: number;
+  /** Fraction of each limit kept free: the ascent aims at (1 - margin) x limit (default 0). */
+  constraintMargin?: number;
 }
 
 /** The multipliers' part of a checkpoint. */
@@ -89,10 +93,11 @@ export class LagrangeMultipliers {
   closeWindow(): void {
     if (this.windowSteps === 0) return;
     const { lambdaLr, lambdaMax } = this.settings;
+    const aimed = 1 - (this.settings.constraintMargin ?? 0);
     for (let s = 0; s < this.limit.length; s++) {
       const limit = this.limit[s]!;
       if (Number.isNaN(limit)) continue;
-      this.lambda[s] = Math.min(lambdaMax, Math.max(0, this.lambda[s]! + lambdaLr * (this.window.rate(s) - limit)));
+      this.lambda[s] = Math.min(lambdaMax, Math.max(0, this.lambda[s]! + lambdaLr * (this.window.rate(s) - aimed * limit)));
     }
     this.window.reset();
     this.windowSteps = 0;

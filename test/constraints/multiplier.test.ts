@@ -44,6 +44,18 @@ describe('Lagrange multipliers: one ascent step per window of lambdaEvery env st
     expect(m.lambda[1]).toBeCloseTo(0.5 - 0.1, 12);
   });
 
+  it('with a margin, aims at (1 - margin) x limit: a rate at the limit still raises lambda', () => {
+    const plain = new LagrangeMultipliers(LIMIT, { lambdaLr: 2, lambdaMax: 20, lambdaEvery: 96 });
+    const tightened = new LagrangeMultipliers(LIMIT, { lambdaLr: 2, lambdaMax: 20, lambdaEvery: 96, constraintMargin: 0.2 });
+    // Rate 0.1, the limit itself: no step without the margin, 2 x (0.1 - 0.08) with it.
+    for (const m of [plain, tightened]) {
+      for (let k = 0; k < 5; k++) m.addStep(costs(k === 0 ? 1 : 0), ALL, 2);
+      m.closeWindow();
+    }
+    expect(plain.lambda[1]).toBe(0);
+    expect(tightened.lambda[1]).toBeCloseTo(2 * (0.1 - 0.08), 12);
+  });
+
   it('projects onto [0, lambdaMax]; a slice with nothing counted has rate 0', () => {
     const m = new LagrangeMultipliers(LIMIT, { lambdaLr: 10, lambdaMax: 3, lambdaEvery: 1 });
     m.addStep(costs(2), ALL, 2);
