@@ -45,8 +45,11 @@ export async function loadCheckpointSource(runDir: string, spec = `checkpoint:${
   const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
   // The clock the policy's actors read (agent setting timeOfDay; null for runs without it).
   const clock = policy instanceof AdmmPolicy || policy instanceof CellActorPolicy ? policy.clock : null;
-  const settings =
-    policy instanceof AdmmPolicy && options.admmIterations !== undefined ? { ...policy.settings, admm: { ...policy.settings.admm, maxIterations: options.admmIterations } } : policy instanceof AdmmPolicy ? policy.settings : null;
+  // A maddpg policy's decision settings, with the server's cap on its ADMM iterations when it sets one.
+  let settings: AdmmPolicy['settings'] | null = null;
+  if (policy instanceof AdmmPolicy) {
+    settings = options.admmIterations === undefined ? policy.settings : { ...policy.settings, admm: { ...policy.settings.admm, maxIterations: options.admmIterations } };
+  }
   const metadata: ModelMetadata = {
     source: spec,
     kind: 'checkpoint',

@@ -60,7 +60,10 @@ export interface ServeOptions {
 
 /** What the model loader takes from the server's options (the same on every reload). */
 function sourceOptions(options: ServeOptions): PolicySourceOptions {
-  return options.admmIterations === undefined ? {} : { admmIterations: options.admmIterations };
+  const cap = options.admmIterations;
+  if (cap === undefined) return {};
+  if (!(Number.isInteger(cap) && cap >= 1)) throw new InputError('admmIterations', cap, 'an integer >= 1');
+  return { admmIterations: cap };
 }
 
 export const SERVE_DEFAULTS = {

@@ -63,6 +63,10 @@ describe('serve --admm-iterations', () => {
     expect(moved, 'one ADMM iteration decides otherwise than up to 100').toBe(true);
   });
 
+  it('refuses a cap that is not a positive integer, in one line', async () => {
+    await expect(ServeApp.create({ policy: `checkpoint:${run}`, processMetrics: false, admmIterations: 0 })).rejects.toThrow(/^admmIterations: got 0, expected an integer >= 1$/);
+  });
+
   it("keeps the option's cap across a reload of a run with another setting", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns3ts-serve-cap-'));
     cpSync(run, dir, { recursive: true });
