@@ -7,6 +7,7 @@
 //
 //   npm run bench:serve                 (BENCH_SECONDS=8 per route, BENCH_CONNECTIONS=8)
 //   npm run bench:serve -- --policy checkpoint:runs/<id>    (a trained run instead of a fresh one)
+//   npm run bench:serve -- --policy checkpoint:runs/<id> --admm-iterations 10   (a maddpg model's cap, as `ns3ts serve --admm-iterations`)
 //   npm run build && npm run bench:serve -- --compiled      (the server from dist/, as `ns3ts serve` runs it)
 //
 // Without --compiled the server runs under tsx, like this script: its transform wraps every inner
@@ -82,11 +83,13 @@ async function child(role: string, policy?: string): Promise<void> {
     url = await app.listen({ port: 0, host: '127.0.0.1' });
     close = () => app.close();
   } else {
+    const cap = process.env.NS3TS_BENCH_ADMM_ITERATIONS;
     const server = await ServeApp.create({
       policy: policy!,
       apiKeys: new Map([[hashApiKey(KEY.key), 'bench']]),
       rateLimit: { max: 1e9, windowMs: 60_000 },
       watch: false,
+      ...(cap ? { admmIterations: Number(cap) } : {}),
     });
     url = await server.listen(0, '127.0.0.1');
     close = () => server.close();
@@ -106,6 +109,7 @@ const server = await ServeApp.create({
   apiKeys: new Map([[hashApiKey(process.env.NS3TS_BENCH_KEY), 'bench']]),
   rateLimit: { max: 1e9, windowMs: 60000 },
   watch: false,
+  ...(process.env.NS3TS_BENCH_ADMM_ITERATIONS ? { admmIterations: Number(process.env.NS3TS_BENCH_ADMM_ITERATIONS) } : {}),
 });
 process.stdout.write('url ' + (await server.listen(0, '127.0.0.1')) + '\\n');
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
@@ -183,11 +187,21 @@ async function main(): Promise<void> {
     policy = `checkpoint:${join(outDir, 'td3')}`;
   }
   const compiled = args.includes('--compiled');
+  // The children read the cap from the environment; ServeApp checks it.
+  const capAt = args.indexOf('--admm-iterations');
+  if (capAt >= 0) {
+    const cap = Number(args[capAt + 1]);
+    if (!(Number.isInteger(cap) && cap >= 1)) {
+      process.stderr.write(`bench:serve: --admm-iterations: got ${JSON.stringify(args[capAt + 1])}, expected an integer >= 1\n`);
+      process.exit(2);
+    }
+    process.env.NS3TS_BENCH_ADMM_ITERATIONS = String(cap);
+  }
   if (compiled && !existsSync(join(packageRoot, 'dist', 'serve', 'index.js'))) {
     throw new Error(`--compiled: ${join(packageRoot, 'dist', 'serve', 'index.js')} does not exist, expected a build (npm run build)`);
   }
   process.stdout.write(
-    `bench:serve: ${policy}, server ${compiled ? 'compiled (dist/)' : 'from source (tsx)'}, ${CONNECTIONS} connections, ${SECONDS} s per route, load average ${loadavg()[0]!.toFixed(2)}\n`,
+    `bench:serve: ${policy}${capAt >= 0 ? ` (--admm-iterations ${args[capAt + 1]})` : ''}, server ${compiled ? 'compiled (dist/)' : 'from source (tsx)'}, ${CONNECTIONS} connections, ${SECONDS} s per route, load average ${loadavg()[0]!.toFixed(2)}\n`,
   );
   const bare = await startChild(['bare']);
   const serve = await startChild(['serve', policy], compiled);
