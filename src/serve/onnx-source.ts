@@ -132,6 +132,8 @@ class OnnxAdmmSource implements PolicySource {
   /** Output name of each slice's type. */
   private readonly outputOf: string[];
   private readonly outputs: string[];
+  /** The exported decision's ADMM settings with the cap in force (the export's, or the server's). */
+  private readonly admm: NonNullable<ExportMetadata['admm']>;
 
   constructor(
     readonly metadata: ModelMetadata,
@@ -140,6 +142,7 @@ class OnnxAdmmSource implements PolicySource {
     private readonly session: Ort.InferenceSession,
   ) {
     this.slices = metadata.slices.length;
+    this.admm = { ...exported.admm!, maxIterations: metadata.decisionAdmmIterations! };
     this.outputs = exported.outputs.map((o) => o.name);
     this.outputOf = exported.sliceTypeOf.map((t) => {
       const type = exported.sliceTypes[t];
@@ -160,7 +163,7 @@ class OnnxAdmmSource implements PolicySource {
     const obsTensor = new this.ort.Tensor('float32', obs, [m, FEATURES_PER_SLICE]);
     // The same for every iteration: the time of day is the request's.
     const clock = clockFeeds(this.ort, this.metadata, m, secondsOfDay);
-    const settings = { ...this.exported.admm!, maxIterations: this.metadata.decisionAdmmIterations! };
+    const settings = this.admm;
     const bounds = this.boundsOrNull();
     const target = new Float32Array(m);
     const rho = new Float32Array(m);
