@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, resolvePolicies } from '../../src/eval/index.js';
-import { SyntheticSlicingEnv } from '../../src/families/slicing/index.js';
+import { SyntheticSlicingEnv, createLagrangianExpectedOracle, slicingModelOf } from '../../src/families/slicing/index.js';
 import { loadScenario } from '../../src/scenario/index.js';
 import { Rng } from '../../src/util/index.js';
 
@@ -37,5 +37,21 @@ describe('the expected-model oracle (baseline:oracle-expected)', () => {
     expect(expected).toBeLessThan(oracle);
     expect(expected).toBeGreaterThan(myopic);
     expect(() => resolvePolicies('baseline:oracle-expected', { ...scenario, env: { kind: 'ns3', program: 'slicing-lte' } as never })).toThrow(/a synthetic scenario/);
+  }, 60_000);
+
+  it('the Lagrangian variant trades expected violations for utility at the price of its weight', async () => {
+    const scenario = { ...loadScenario('robustness-burst'), episodeSteps: 48 };
+    const play = async (weight: number): Promise<{ utility: number; rate: number }> => {
+      const result = await evaluatePolicy(scenario, (env, s) => createLagrangianExpectedOracle(s, slicingModelOf(env), weight, 64), { episodes: 2, seed: 900_000 });
+      return { utility: result.kpis.meanUtility, rate: result.constraints[0]!.value };
+    };
+    const [free, priced, strict] = [await play(0), await play(1), await play(1000)];
+    // Weight 0 ignores the limit, 1000 puts the fewest violations first; 1 lies between them.
+    expect(free.rate).toBeGreaterThan(priced.rate);
+    expect(priced.rate).toBeGreaterThan(strict.rate);
+    expect(free.utility).toBeGreaterThan(priced.utility);
+    expect(priced.utility).toBeGreaterThan(strict.utility);
+    expect(() => createLagrangianExpectedOracle(scenario, null, 1)).toThrow(/a synthetic scenario/);
+    expect(() => createLagrangianExpectedOracle(scenario, new SyntheticSlicingEnv(scenario), -1)).toThrow(/violationWeight: got -1, expected a finite number >= 0/);
   }, 60_000);
 });

@@ -47,8 +47,9 @@ export function tabulateSliceOnGrid(
 
 /**
  * The best point of `grid` (shareGrid(count, G)) for one cell's `count` active slices, scored
- * from per-(slice, k) tables [slices * W]: utility − VIOLATION_PENALTY · violations, the first
- * point winning ties. Returns its offset in the grid and its violation count.
+ * from per-(slice, k) tables [slices * W]: utility − violationWeight · violations (by default
+ * VIOLATION_PENALTY: fewest violations first), the first point winning ties. Returns its offset in
+ * the grid and its violation count.
  */
 export function bestGridPoint(
   grid: Uint8Array,
@@ -57,6 +58,7 @@ export function bestGridPoint(
   W: number,
   utility: Float64Array,
   violations: Float64Array,
+  violationWeight: number = VIOLATION_PENALTY,
 ): { at: number; violations: number } {
   let best = 0;
   let bestScore = Number.NEGATIVE_INFINITY;
@@ -69,7 +71,7 @@ export function bestGridPoint(
       value += utility[cell]!;
       violated += violations[cell]!;
     }
-    const score = value - VIOLATION_PENALTY * violated;
+    const score = value - violationWeight * violated;
     if (score > bestScore + 1e-12) {
       bestScore = score;
       best = at;
@@ -159,6 +161,8 @@ export class GridAllocator {
     private readonly cells: number,
     private readonly S: number,
     bounds?: ShareBounds,
+    /** Utility a violated (cell, constraint) costs in the grid score (bestGridPoint). */
+    private readonly violationWeight: number = VIOLATION_PENALTY,
   ) {
     this.projector = new FeasibleProjector(cells, S, bounds);
     this.raw = new Float64Array(cells * S);
@@ -192,7 +196,7 @@ export class GridAllocator {
         continue;
       }
       const grid = this.grids.of(count);
-      const best = bestGridPoint(grid, count, this.activeSlices, G + 1, utility, violations);
+      const best = bestGridPoint(grid, count, this.activeSlices, G + 1, utility, violations, this.violationWeight);
       this.lastViolations += best.violations;
       writeGridShares(grid, best.at, count, this.activeSlices, G, this.raw, c, S);
     }

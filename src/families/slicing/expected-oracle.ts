@@ -14,7 +14,8 @@ import type { SlicingModel } from './synthetic/index.js';
  * model in the state before that step's draw (SlicingModel.resampleComingStep: the time of day,
  * the hidden surge and outage state, the last step's load), tabulates every (cell, slice) on the
  * 0.05 grid for each draw, and picks per cell the grid point with the best mean over the draws
- * (the constrained variant: fewest mean violations first, as the constrained oracle scores).
+ * (the constrained variant: fewest mean violations first, as the constrained oracle scores; the
+ * Lagrangian variant: the best mean of utility − violationWeight · violations).
  *
  * It knows everything an agent could learn about the coming step — more, since it reads the hidden
  * state and the exact model — but not the dice: no policy that chooses before the draw, step by
@@ -46,13 +47,14 @@ export class ExpectedOraclePolicy implements SlicingPolicy {
     readonly samples: number,
     seed: number,
     private readonly bounds?: ShareBounds,
+    violationWeight?: number,
   ) {
     if (!Number.isInteger(samples) || samples < 1) throw new InputError('expected oracle samples', samples, 'an integer >= 1');
     this.id = `baseline:${name}`;
     const S = env.sliceCount;
     const n = env.cells * S;
     const W = this.G + 1;
-    this.allocator = new GridAllocator(env.cells, S, bounds);
+    this.allocator = new GridAllocator(env.cells, S, bounds, violationWeight);
     this.utility = new Float64Array(n * W);
     this.violations = new Float64Array(n * W);
     this.drawUtility = new Float64Array(n * W);
@@ -119,4 +121,28 @@ export function createExpectedOracle(
 ): ExpectedOraclePolicy {
   const o = oracleSetup(name, 'expected-model oracle', scenario, env, name === 'oracle-constrained-expected');
   return new ExpectedOraclePolicy(name, o.env, o.layout, o.constraints, samples, scenario.seed, o.bounds);
+}
+
+/** The Lagrangian expected-model oracle's baseline name (built with its weight: createLagrangianExpectedOracle). */
+export const LAGRANGIAN_EXPECTED_ORACLE_NAME = 'oracle-lagrangian-expected';
+
+/**
+ * The Lagrangian expected-model oracle: the expected-model oracle scoring each grid point by its
+ * mean over the draws of utility − violationWeight · violated (cell, constraint) pairs. Weight 0 is
+ * the unconstrained search (oracle-expected), a large one the fewest violations first
+ * (oracle-constrained-expected); in between it trades expected violations for utility at the
+ * price violationWeight. The weight at which its measured rates meet the scenario's limits gives
+ * the best utility a policy choosing before the draw reaches within them (bench:robustness finds
+ * it; docs/algorithms.md#constrained-rl).
+ */
+export function createLagrangianExpectedOracle(
+  scenario: Scenario,
+  env: SlicingModel | null | undefined,
+  violationWeight: number,
+  samples: number = EXPECTED_ORACLE_SAMPLES,
+): ExpectedOraclePolicy {
+  if (!(violationWeight >= 0) || !Number.isFinite(violationWeight)) throw new InputError('violationWeight', violationWeight, 'a finite number >= 0');
+  const name = LAGRANGIAN_EXPECTED_ORACLE_NAME;
+  const o = oracleSetup(name, 'expected-model oracle', scenario, env, true);
+  return new ExpectedOraclePolicy(name, o.env, o.layout, o.constraints, samples, scenario.seed, o.bounds, violationWeight);
 }

@@ -48,7 +48,15 @@ export {
 } from './baselines.js';
 export { ConstrainedOraclePolicy, CONSTRAINED_ORACLE_NAME, createConstrainedOracle, shareGrid } from './constrained-oracle.js';
 export { MyopicOraclePolicy, MYOPIC_ORACLE_NAMES, MYOPIC_ORACLE_WINDOW, createMyopicOracle, type MyopicOracleName } from './myopic-oracle.js';
-export { ExpectedOraclePolicy, EXPECTED_ORACLE_NAMES, EXPECTED_ORACLE_SAMPLES, createExpectedOracle, type ExpectedOracleName } from './expected-oracle.js';
+export {
+  ExpectedOraclePolicy,
+  EXPECTED_ORACLE_NAMES,
+  EXPECTED_ORACLE_SAMPLES,
+  LAGRANGIAN_EXPECTED_ORACLE_NAME,
+  createExpectedOracle,
+  createLagrangianExpectedOracle,
+  type ExpectedOracleName,
+} from './expected-oracle.js';
 export {
   KpiAccumulator,
   evaluateConstraints,
