@@ -22,12 +22,15 @@
  * its mean utility. The myopic oracles (the oracle's search on the steps an agent has observed,
  * src/families/slicing/myopic-oracle.ts) are references for what the observation allows, not aims;
  * so is the expected-model oracle (the oracle's search on the mean over fresh draws of the coming
- * step from the model: what no policy choosing before the draw beats, src/families/slicing/expected-oracle.ts).
+ * step from the model: what no policy choosing before the draw beats, src/families/slicing/expected-oracle.ts),
+ * and its Lagrangian variant at the weight where it does best within the limits (what no such
+ * policy beats within them: the constrained agents' cap, printed beside their aims).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/index.js';
+import { LAGRANGIAN_EXPECTED_ORACLE_NAME, createLagrangianExpectedOracle, slicingModelOf } from '../src/families/index.js';
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, writeJsonAtomic } from '../src/util/index.js';
@@ -35,7 +38,7 @@ import { agentSettingsOption } from './args.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
-const BASELINES = ['static', 'oracle', 'oracle-constrained', 'oracle-myopic', 'oracle-constrained-myopic', 'oracle-expected'];
+const BASELINES = ['static', 'oracle', 'oracle-constrained', 'oracle-myopic', 'oracle-constrained-myopic', 'oracle-expected', LAGRANGIAN_EXPECTED_ORACLE_NAME];
 const CONSTRAINED_AGENTS = ['maddpg-lagrangian', 'maddpg-rcpo'];
 /** Held-out evaluation seeds: episode e uses 900000 + e, far from every training episode seed. */
 const HELD_OUT_SEED = 900_000;
@@ -83,6 +86,8 @@ interface Row {
   /** Mean utility relative to the myopic oracle's (what the agent's observation allows). */
   vsMyopicOracle: number | null;
   trainSeconds: number | null;
+  /** The Lagrangian expected-model oracle's weight on expected violations (null for the other rows). */
+  violationWeight: number | null;
 }
 
 interface Aim {
@@ -173,6 +178,7 @@ function rowOf(scenario: Scenario, policy: string, result: EvalResult, trainSeco
     trainSeconds,
     seeds: null,
     perSeed: null,
+    violationWeight: null,
   };
 }
 
@@ -240,6 +246,49 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
   return found;
 }
 
+/** Whether every measured constraint rate of a result is within its limit. */
+const meetsLimits = (result: EvalResult): boolean => result.constraints.every((c) => c.value <= c.limit);
+
+/**
+ * The Lagrangian expected-model oracle at the weight where it does best within the scenario's
+ * limits, on the held-out episodes: weight 0 (the unconstrained expected-model oracle) when that
+ * already meets them; else weights 0.25, 0.5, 1, ... doubled until the rates meet the limits, then
+ * four geometric bisection steps between the last weight over and the first within. The best
+ * utility among the weights within the limits is what no policy choosing before the draw beats
+ * there (docs/algorithms.md#constrained-rl). When no weight up to 4096 meets them, the limits are
+ * out of reach before the draw, and the row is the largest weight's (its rates over the limits).
+ */
+async function lagrangianExpectedOracle(scenario: Scenario): Promise<{ result: EvalResult; weight: number }> {
+  const evaluate = (weight: number): Promise<EvalResult> => {
+    progress(`${scenario.name}: evaluating baseline:${LAGRANGIAN_EXPECTED_ORACLE_NAME} at weight ${weight.toPrecision(3)}`);
+    return evaluatePolicy(scenario, (env, s) => createLagrangianExpectedOracle(s, slicingModelOf(env), weight), { episodes: evalEpisodes, seed: HELD_OUT_SEED });
+  };
+  let best: { result: EvalResult; weight: number } | null = null;
+  const consider = (weight: number, result: EvalResult): boolean => {
+    const within = meetsLimits(result);
+    if (within && (!best || result.kpis.meanUtility > best.result.kpis.meanUtility)) best = { result, weight };
+    return within;
+  };
+  const unconstrained = await evaluate(0);
+  if (consider(0, unconstrained) || scenario.constraints.length === 0) return { result: unconstrained, weight: 0 };
+  let over = 0;
+  let within = 0.25;
+  let last = unconstrained;
+  for (;;) {
+    last = await evaluate(within);
+    if (consider(within, last)) break;
+    if (within >= 4096) return { result: last, weight: within };
+    over = within;
+    within *= 2;
+  }
+  for (let step = 0; step < 4; step++) {
+    const weight = over === 0 ? within / 2 : Math.sqrt(over * within);
+    if (consider(weight, await evaluate(weight))) within = weight;
+    else over = weight;
+  }
+  return best!;
+}
+
 function table(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -251,7 +300,7 @@ function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList:
   const header = ['policy', 'mean utility', 'vs oracle', 'vs c-oracle', 'vs myopic', 'QoS sat', ...constraintHeads, 'recovery', 'train s'];
   const ratio = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
   const body = scenarioRows.map((r) => [
-    r.policy,
+    r.violationWeight === null ? r.policy : `${r.policy} (weight ${r.violationWeight.toPrecision(3)})`,
     r.meanUtility.toFixed(4),
     ratio(r.vsOracle),
     ratio(r.vsConstrainedOracle),
@@ -272,8 +321,19 @@ function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList:
           const onSeeds = a.metOnSeeds ? ` (mean of ${a.metOnSeeds.of} seeds; met on ${a.metOnSeeds.met} of ${a.metOnSeeds.of})` : '';
           return `aim ${a.policy} ${a.aim}: ${a.value.toFixed(4)} vs ${a.target} ${a.met ? 'met' : 'MISSED'}${onSeeds}\n`;
         })
-        .join(''),
+        .join('') +
+      capLine(scenarioRows),
   );
+}
+
+/** What the Lagrangian expected-model oracle reaches within the limits, against the constrained oracle (the constrained agents' reference). */
+function capLine(scenarioRows: Row[]): string {
+  const cap = scenarioRows.find((r) => r.policy === LAGRANGIAN_EXPECTED_ORACLE_NAME);
+  if (!cap || cap.vsConstrainedOracle === null || cap.constraints.length === 0) return '';
+  const within = cap.constraints.every((c) => c.value <= c.limit);
+  return within
+    ? `cap within the limits (no policy choosing before the draw does better): ${LAGRANGIAN_EXPECTED_ORACLE_NAME} ${cap.vsConstrainedOracle.toFixed(4)} of the constrained oracle (aim for the constrained agents ${CONSTRAINED_AIM})\n`
+    : `the limits are out of reach before the draw: ${LAGRANGIAN_EXPECTED_ORACLE_NAME} stays over them at every weight up to ${cap.violationWeight}\n`;
 }
 
 /** The training seeds of a scenario's agents: --seeds, --seed, or the scenario's own. */
@@ -294,6 +354,9 @@ try {
           runs.push({ seed, row: rowOf(scenario, policy, result, trainSeconds) });
         }
         scenarioRows.push(meanRow(runs));
+      } else if (policy === LAGRANGIAN_EXPECTED_ORACLE_NAME) {
+        const { result, weight } = await lagrangianExpectedOracle(scenario);
+        scenarioRows.push({ ...rowOf(scenario, policy, result, null), violationWeight: weight });
       } else {
         progress(`${scenario.name}: evaluating baseline:${policy}`);
         const [named] = resolvePolicies(`baseline:${policy}`, scenario);

@@ -86,6 +86,35 @@ describe('bench:robustness', () => {
     }
   }, 90_000);
 
+  it('finds the Lagrangian expected-model oracle\'s weight within the limits and prints the cap against the constrained oracle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-robustness-'));
+    try {
+      const out = join(dir, 'robustness.json');
+      const { code, stdout, stderr } = await runBench([
+        '--eval-episodes', '1', '--scenarios', 'robustness-outage', '--policies', 'oracle-constrained,oracle-expected,oracle-lagrangian-expected', '--out', out,
+      ]);
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as {
+        rows: Array<{ policy: string; meanUtility: number; constraints: Array<{ value: number; limit: number }>; violationWeight: number | null; vsConstrainedOracle: number }>;
+      };
+      const [constrained, expected, lagrangian] = result.rows;
+      expect(constrained!.violationWeight).toBeNull();
+      // The unconstrained search goes over the outage limit, so the search prices violations, doubling from 0.25, then bisecting.
+      expect(expected!.constraints[0]!.value).toBeGreaterThan(expected!.constraints[0]!.limit);
+      expect(stderr).toContain('oracle-lagrangian-expected at weight 0.00');
+      expect(stderr).toContain('oracle-lagrangian-expected at weight 0.250');
+      expect(lagrangian!.violationWeight).toBeGreaterThan(0);
+      expect(lagrangian!.constraints[0]!.value).toBeLessThanOrEqual(lagrangian!.constraints[0]!.limit);
+      // Within the limit it gives up utility against the unconstrained search, and it does not know the draw.
+      expect(lagrangian!.meanUtility).toBeLessThan(expected!.meanUtility);
+      expect(lagrangian!.vsConstrainedOracle).toBeLessThan(1);
+      expect(stdout).toMatch(/^oracle-lagrangian-expected \(weight [\d.]+\) /m);
+      expect(stdout).toContain(`cap within the limits (no policy choosing before the draw does better): oracle-lagrangian-expected ${lagrangian!.vsConstrainedOracle.toFixed(4)} of the constrained oracle`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('refuses --seed together with --seeds, in one line naming the option', async () => {
     const { code, stderr } = await runBench(['--seed', '1', '--seeds', '2,3', '--scenarios', 'robustness-outage']);
     expect(code).not.toBe(0);
