@@ -40,7 +40,7 @@ export {
 } from './checkpoint.js';
 export { loadPolicyFromRun, describeLayout, type PolicyTarget } from './load.js';
 export { actorNetworksOfRun, type RunActors, type ActorNetwork, type ActorArrangement, type ActorForward, type ActorSource, type ActorWrap } from './actor-networks.js';
-export { MaddpgAgent, AdmmPolicy, actorInputs, MADDPG_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
+export { MaddpgAgent, AdmmPolicy, actorInputs, MADDPG_DEFAULTS, MADDPG_VARIANT_DEFAULTS, type MaddpgSettings, type MaddpgVariant } from './maddpg/index.js';
 export { CellAgent, CellActorPolicy, TD3_DEFAULTS, DDPG_DEFAULTS, type Td3Settings, type CellAgentKind } from './td3/index.js';
 export { ReplayBuffer, type ReplayField } from './core/replay.js';
 export { projectionOp, projectRows, projectRowsVjp } from './core/projection-op.js';

@@ -4,7 +4,7 @@ import { arraysWithPrefix, readCheckpoint } from '../checkpoint.js';
 import type { SlicingLayout } from '../../families/index.js';
 import { MaddpgAgent, admmPolicyFromState, type MaddpgVariant } from './agent.js';
 
-export { MaddpgAgent, MADDPG_DEFAULTS, admmPolicyFromState, type MaddpgSettings, type MaddpgVariant } from './agent.js';
+export { MaddpgAgent, MADDPG_DEFAULTS, MADDPG_VARIANT_DEFAULTS, admmPolicyFromState, type MaddpgSettings, type MaddpgVariant } from './agent.js';
 export { AdmmPolicy, actorInputs } from './policy.js';
 
 async function loadAdmmPolicy(runDir: string) {
