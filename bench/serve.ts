@@ -72,6 +72,21 @@ function cellsBody(cells: number): string {
   return JSON.stringify({ cells: cellRows });
 }
 
+/**
+ * The server options of both kinds of server child, beyond the policy and the key: no rate limit
+ * in the way, no file watching, and the --admm-iterations cap. The parent writes them to
+ * NS3TS_BENCH_SERVE_OPTIONS as JSON once; each child spreads them into ServeApp.create.
+ */
+interface BenchServerOptions {
+  rateLimit: { max: number; windowMs: number };
+  watch: false;
+  admmIterations?: number;
+}
+
+function benchServerOptions(admmIterations: number | null): BenchServerOptions {
+  return { rateLimit: { max: 1e9, windowMs: 60_000 }, watch: false, ...(admmIterations === null ? {} : { admmIterations }) };
+}
+
 /** The child roles: `serve <policy>` (the real server) and `bare` (the reference). Print the URL. */
 async function child(role: string, policy?: string): Promise<void> {
   let url: string;
@@ -83,13 +98,10 @@ async function child(role: string, policy?: string): Promise<void> {
     url = await app.listen({ port: 0, host: '127.0.0.1' });
     close = () => app.close();
   } else {
-    const cap = process.env.NS3TS_BENCH_ADMM_ITERATIONS;
     const server = await ServeApp.create({
       policy: policy!,
       apiKeys: new Map([[hashApiKey(KEY.key), 'bench']]),
-      rateLimit: { max: 1e9, windowMs: 60_000 },
-      watch: false,
-      ...(cap ? { admmIterations: Number(cap) } : {}),
+      ...(JSON.parse(process.env.NS3TS_BENCH_SERVE_OPTIONS ?? '{}') as BenchServerOptions),
     });
     url = await server.listen(0, '127.0.0.1');
     close = () => server.close();
@@ -107,9 +119,7 @@ const { ServeApp, hashApiKey } = await import(process.env.NS3TS_BENCH_DIST);
 const server = await ServeApp.create({
   policy: process.env.NS3TS_BENCH_POLICY,
   apiKeys: new Map([[hashApiKey(process.env.NS3TS_BENCH_KEY), 'bench']]),
-  rateLimit: { max: 1e9, windowMs: 60000 },
-  watch: false,
-  ...(process.env.NS3TS_BENCH_ADMM_ITERATIONS ? { admmIterations: Number(process.env.NS3TS_BENCH_ADMM_ITERATIONS) } : {}),
+  ...JSON.parse(process.env.NS3TS_BENCH_SERVE_OPTIONS),
 });
 process.stdout.write('url ' + (await server.listen(0, '127.0.0.1')) + '\\n');
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
@@ -187,16 +197,14 @@ async function main(): Promise<void> {
     policy = `checkpoint:${join(outDir, 'td3')}`;
   }
   const compiled = args.includes('--compiled');
-  // The children read the cap from the environment; ServeApp checks it.
+  // The children read their server options from the environment; ServeApp checks them.
   const capAt = args.indexOf('--admm-iterations');
-  if (capAt >= 0) {
-    const cap = Number(args[capAt + 1]);
-    if (!(Number.isInteger(cap) && cap >= 1)) {
-      process.stderr.write(`bench:serve: --admm-iterations: got ${JSON.stringify(args[capAt + 1])}, expected an integer >= 1\n`);
-      process.exit(2);
-    }
-    process.env.NS3TS_BENCH_ADMM_ITERATIONS = String(cap);
+  const cap = capAt >= 0 ? Number(args[capAt + 1]) : null;
+  if (cap !== null && !(Number.isInteger(cap) && cap >= 1)) {
+    process.stderr.write(`bench:serve: --admm-iterations: got ${JSON.stringify(args[capAt + 1])}, expected an integer >= 1\n`);
+    process.exit(2);
   }
+  process.env.NS3TS_BENCH_SERVE_OPTIONS = JSON.stringify(benchServerOptions(cap));
   if (compiled && !existsSync(join(packageRoot, 'dist', 'serve', 'index.js'))) {
     throw new Error(`--compiled: ${join(packageRoot, 'dist', 'serve', 'index.js')} does not exist, expected a build (npm run build)`);
   }
