@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/index.js';
-import { LAGRANGIAN_EXPECTED_ORACLE_NAME, createLagrangianExpectedOracle, slicingModelOf } from '../src/families/index.js';
+import { LAGRANGIAN_EXPECTED_ORACLE_NAME } from '../src/families/index.js';
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, writeJsonAtomic } from '../src/util/index.js';
@@ -261,7 +261,8 @@ const meetsLimits = (result: EvalResult): boolean => result.constraints.every((c
 async function lagrangianExpectedOracle(scenario: Scenario): Promise<{ result: EvalResult; weight: number }> {
   const evaluate = (weight: number): Promise<EvalResult> => {
     progress(`${scenario.name}: evaluating baseline:${LAGRANGIAN_EXPECTED_ORACLE_NAME} at weight ${weight.toPrecision(3)}`);
-    return evaluatePolicy(scenario, (env, s) => createLagrangianExpectedOracle(s, slicingModelOf(env), weight), { episodes: evalEpisodes, seed: HELD_OUT_SEED });
+    const [named] = resolvePolicies(`baseline:${LAGRANGIAN_EXPECTED_ORACLE_NAME}:${weight}`, scenario);
+    return evaluatePolicy(scenario, named!.create, { episodes: evalEpisodes, seed: HELD_OUT_SEED });
   };
   let best: { result: EvalResult; weight: number } | null = null;
   const consider = (weight: number, result: EvalResult): boolean => {

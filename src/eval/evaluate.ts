@@ -4,12 +4,14 @@ import {
   CONSTRAINED_ORACLE_NAME,
   MYOPIC_ORACLE_NAMES,
   EXPECTED_ORACLE_NAMES,
+  LAGRANGIAN_EXPECTED_ORACLE_NAME,
   FixedSharesPolicy,
   KpiAccumulator,
   createBaseline,
   createConstrainedOracle,
   createMyopicOracle,
   createExpectedOracle,
+  createLagrangianExpectedOracle,
   createEnv,
   evaluateConstraints,
   parseShares,
@@ -145,7 +147,7 @@ export interface NamedPolicy {
 }
 
 export const POLICY_SPEC_HELP =
-  'baseline:<static|proportional|demand|oracle|oracle-constrained|oracle-myopic|oracle-constrained-myopic|oracle-expected|oracle-constrained-expected>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
+  'baseline:<static|proportional|demand|oracle|oracle-constrained|oracle-myopic|oracle-constrained-myopic|oracle-expected|oracle-constrained-expected>, baseline:oracle-lagrangian-expected:<weight>, shares:<a,b,...> (one per slice), all-baselines, checkpoint:<run-dir>';
 
 function baselineFactory(name: BaselineName): NamedPolicy {
   return {
@@ -186,6 +188,18 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
           throw new InputError('policy', spec, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
         }
         return [{ id: spec, create: (env, s) => createExpectedOracle(arg as ExpectedOracleName, s, slicingModelOf(env)) }];
+      }
+      if (arg === LAGRANGIAN_EXPECTED_ORACLE_NAME || arg.startsWith(`${LAGRANGIAN_EXPECTED_ORACLE_NAME}:`)) {
+        // The weight it prices a violation at: bench:robustness finds the one where it does best within the limits.
+        const text = arg.slice(LAGRANGIAN_EXPECTED_ORACLE_NAME.length + 1);
+        const weight = text === '' ? Number.NaN : Number(text);
+        if (!(weight >= 0) || !Number.isFinite(weight)) {
+          throw new InputError('policy', spec, `baseline:${LAGRANGIAN_EXPECTED_ORACLE_NAME}:<weight>, a weight >= 0 in utility per violated (cell, constraint) pair`);
+        }
+        if (scenario.env.kind !== 'synthetic') {
+          throw new InputError('policy', spec, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
+        }
+        return [{ id: spec, create: (env, s) => createLagrangianExpectedOracle(s, slicingModelOf(env), weight) }];
       }
       if ((MYOPIC_ORACLE_NAMES as readonly string[]).includes(arg)) {
         if (scenario.env.kind !== 'synthetic') {

@@ -51,6 +51,14 @@ describe('the expected-model oracle (baseline:oracle-expected)', () => {
     expect(priced.rate).toBeGreaterThan(strict.rate);
     expect(free.utility).toBeGreaterThan(priced.utility);
     expect(priced.utility).toBeGreaterThan(strict.utility);
+    // The same oracle by its --policy name, the weight after a colon.
+    const [named] = resolvePolicies('baseline:oracle-lagrangian-expected:1', scenario);
+    const byName = await evaluatePolicy(scenario, named!.create, { episodes: 1, seed: 900_000 });
+    const direct = await evaluatePolicy(scenario, (env, s) => createLagrangianExpectedOracle(s, slicingModelOf(env), 1), { episodes: 1, seed: 900_000 });
+    expect(byName.kpis.meanUtility).toBe(direct.kpis.meanUtility);
+    for (const spec of ['baseline:oracle-lagrangian-expected', 'baseline:oracle-lagrangian-expected:', 'baseline:oracle-lagrangian-expected:-1', 'baseline:oracle-lagrangian-expected:x']) {
+      expect(() => resolvePolicies(spec, scenario)).toThrow(`policy: got "${spec}", expected baseline:oracle-lagrangian-expected:<weight>, a weight >= 0`);
+    }
     expect(() => createLagrangianExpectedOracle(scenario, null, 1)).toThrow(/a synthetic scenario/);
     expect(() => createLagrangianExpectedOracle(scenario, new SyntheticSlicingEnv(scenario), -1)).toThrow(/violationWeight: got -1, expected a finite number >= 0/);
   }, 60_000);
