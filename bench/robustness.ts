@@ -246,8 +246,8 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
   return found;
 }
 
-/** Whether every measured constraint rate of a result is within its limit. */
-const meetsLimits = (result: EvalResult): boolean => result.constraints.every((c) => c.value <= c.limit);
+/** Whether every measured constraint rate of a result is within its limit (evaluateConstraints' verdict). */
+const meetsLimits = (result: EvalResult): boolean => result.constraints.every((c) => c.satisfied);
 
 /**
  * The Lagrangian expected-model oracle at the weight where it does best within the scenario's
