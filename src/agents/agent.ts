@@ -91,6 +91,12 @@ export interface AgentCreateOptions {
   seed: number;
   /** Overrides of the agent's settings (from the scenario's `agent` section and the CLI). */
   settings?: Record<string, unknown>;
+  /**
+   * A resumed run's resolved settings as it recorded them when it started (config.json's
+   * `agentSettingsResolved`): the agent is built from these instead of `settings` and today's
+   * defaults, so a default changed since then does not change the run halfway.
+   */
+  recordedSettings?: Record<string, unknown>;
   /** Total env steps the run will take (for schedules); optional. */
   plannedSteps?: number;
   /** The run directory, for agents that keep artifacts beside the checkpoint (IDLA's samples). */

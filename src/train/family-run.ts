@@ -59,6 +59,8 @@ interface FamilyRunConfig extends LoopSettings {
   scenario: ScenarioBase;
   seed: number;
   createdAt: string;
+  /** The agent's resolved settings as the run started with them (a resume builds the agent from these). */
+  agentSettingsResolved?: Record<string, unknown>;
   [extra: string]: unknown;
 }
 
@@ -127,6 +129,7 @@ export async function trainFamilyRun(options: FamilyTrainOptions): Promise<Famil
   const agent: FamilyTrainableAgent = await entry.createForFamily!(scenario, {
     seed: config.seed,
     settings: config.agent.settings,
+    ...(options.resume && config.agentSettingsResolved ? { recordedSettings: config.agentSettingsResolved } : {}),
     plannedSteps: config.episodes * scenario.episodeSteps,
     runDir,
   });

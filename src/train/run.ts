@@ -86,6 +86,8 @@ export interface TrainRunConfig extends LoopSettings {
   createdAt: string;
   /** Why this run may learn nothing (runWarnings), found when it started. */
   warnings?: string[];
+  /** The agent's resolved settings, defaults included, as the run started with them (a resume builds the agent from these). */
+  agentSettingsResolved?: Record<string, unknown>;
 }
 
 export { METRICS_FILE, CONFIG_FILE, SUMMARY_FILE } from './run-dir.js';
@@ -265,6 +267,7 @@ async function buildAgent(run: OpenedRun): Promise<TrainableAgent> {
   const agent = await getAgentEntry(config.agent.id).create(scenarioLayout(scenario), scenario, {
     seed: config.seed,
     settings: config.agent.settings,
+    ...(run.resumedFrom !== null && config.agentSettingsResolved ? { recordedSettings: config.agentSettingsResolved } : {}),
     plannedSteps: config.episodes * scenario.episodeSteps,
     runDir,
   });

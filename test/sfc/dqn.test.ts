@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,12 @@ describe('the DQN agent', () => {
     expect(whole.totalSteps).toBe(300);
     const stopped = await train({ ...common, runId: 'split', stopAfter: 2 });
     expect(stopped.finished).toBe(false);
+    // The resume builds the agent from the settings the run recorded, not from its overrides and
+    // today's defaults: without the overrides it still trains as it began.
+    const configPath = join(dir, 'split', 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { agent: { settings: Record<string, unknown> } };
+    config.agent.settings = {};
+    writeFileSync(configPath, JSON.stringify(config));
     const resumed = await train({ resume: join(dir, 'split'), progress: false });
     expect(resumed.finished).toBe(true);
     expect(resumed.resumedFrom).toBe(2);

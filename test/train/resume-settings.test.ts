@@ -16,9 +16,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const agent = 'maddpg-rcpo';
 const scenario = tinyScenario({ agent: { id: agent, ...TINY_MADDPG }, training: { episodes: 3, evalEvery: 0, evalEpisodes: 1 } });
 
-async function run(runId: string, stopAfter?: number): Promise<string> {
-  await train({ scenario, agent, outDir: dir, runId, seed: 3, backend: 'wasm', progress: false, agentSettings: { constraintMargin: 0.9 }, ...(stopAfter ? { stopAfter } : {}) });
+async function run(runId: string, stopAfter?: number, agentSettings: Record<string, unknown> = { constraintMargin: 0.9 }): Promise<string> {
+  await train({ scenario, agent, outDir: dir, runId, seed: 3, backend: 'wasm', progress: false, agentSettings, ...(stopAfter ? { stopAfter } : {}) });
   return join(dir, runId);
+}
+
+/** Edits a run's config.json as an older release would have written it. */
+function rewriteConfig(runDir: string, edit: (config: { agent: { settings: Record<string, unknown> }; agentSettingsResolved: Record<string, unknown> }) => void): void {
+  const configPath = join(runDir, 'config.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Parameters<typeof edit>[0];
+  edit(config);
+  writeFileSync(configPath, JSON.stringify(config));
 }
 
 const multiplierLines = (runDir: string): unknown[] =>
@@ -28,15 +36,12 @@ const multiplierLines = (runDir: string): unknown[] =>
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .map((l) => [l.episode, l['lambda.urllc'], l.return]);
 
-describe('a resumed maddpg run keeps the constraint margin it trained with', () => {
+describe('a resumed maddpg run is built from the settings it recorded', () => {
   it('even when the settings the resume reads no longer name it (a default that changed since the run began)', async () => {
     const straight = await run('straight');
     const resumed = await run('resumed', 1);
     // The run's overrides lose the margin, as for a run begun before the setting had its current default.
-    const configPath = join(resumed, 'config.json');
-    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { agent: { settings: Record<string, unknown> } };
-    delete config.agent.settings.constraintMargin;
-    writeFileSync(configPath, JSON.stringify(config));
+    rewriteConfig(resumed, (config) => delete config.agent.settings.constraintMargin);
     await train({ resume: resumed, progress: false });
     const lines = multiplierLines(straight);
     expect(lines).toHaveLength(3);
@@ -46,5 +51,21 @@ describe('a resumed maddpg run keeps the constraint margin it trained with', () 
     const withDefault = join(dir, 'default');
     await train({ scenario, agent, outDir: dir, runId: 'default', seed: 3, backend: 'wasm', progress: false });
     expect(multiplierLines(withDefault)).not.toEqual(lines);
+  }, 60_000);
+
+  it('and a run that predates a setting keeps training as the agent did before the setting existed', async () => {
+    // Before them: no margin, no clock, one multiplier step per episode, training decisions at the deployed ADMM iterations.
+    const before = { constraintMargin: 0, timeOfDay: false, lambdaEvery: 1e9, exploreAdmmIterations: 4, admmIterations: 4 };
+    const straight = await run('before-straight', undefined, before);
+    const resumed = await run('before-resumed', 1, before);
+    rewriteConfig(resumed, (config) => {
+      for (const key of ['constraintMargin', 'timeOfDay', 'lambdaEvery', 'exploreAdmmIterations']) {
+        delete config.agent.settings[key];
+        delete config.agentSettingsResolved[key];
+      }
+    });
+    // Without the record of how the agent behaved before, the resumed agent would read the clock its checkpoint lacks.
+    await train({ resume: resumed, progress: false });
+    expect(multiplierLines(resumed)).toEqual(multiplierLines(straight));
   }, 60_000);
 });

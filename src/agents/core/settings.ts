@@ -33,6 +33,37 @@ export function resolveSettings<T extends SettingsShape>(defaults: T, overrides:
   return out as T;
 }
 
+/**
+ * The settings a resumed agent is built from: those its run recorded when it started (`recorded`,
+ * the run's resolved settings), the keys of `defaults` only, so that a default changed since then
+ * does not change a run halfway. A setting the run predates takes its value from `predates` — how
+ * the agent behaved before the setting existed — and today's default where `predates` has none.
+ */
+export function resumedSettings<T extends object>(
+  defaults: T,
+  recorded: Record<string, unknown>,
+  predates: (recorded: Readonly<Record<string, unknown>>) => Partial<T> = () => ({}),
+): Record<string, unknown> {
+  const known = Object.fromEntries(Object.entries(recorded).filter(([key]) => key in defaults));
+  const before = Object.fromEntries(Object.entries(predates(recorded)).filter(([key]) => !(key in known)));
+  return { ...before, ...known };
+}
+
+/**
+ * The settings of an agent: defaults, then the scenario's `agent` section when it names `id`, then
+ * the caller's overrides; for a resumed run, the settings it recorded (resumedSettings) instead.
+ */
+export function agentSettings<T extends SettingsShape>(
+  defaults: T,
+  id: string,
+  scenarioSection: Record<string, unknown> | undefined,
+  options: { settings?: Record<string, unknown>; recordedSettings?: Record<string, unknown> },
+  predates?: (recorded: Readonly<Record<string, unknown>>) => Partial<T>,
+): T {
+  if (options.recordedSettings) return resolveSettings(defaults, resumedSettings(defaults, options.recordedSettings, predates), 'recorded agent');
+  return resolveSettings(defaults, { ...scenarioAgentOverrides(scenarioSection, id), ...options.settings }, 'agent');
+}
+
 /** Applies the scenario's `agent` section only when it is about this agent id. */
 export function scenarioAgentOverrides(agentSection: Record<string, unknown> | undefined, id: string): Record<string, unknown> {
   if (!agentSection || agentSection.id !== id) return {};

@@ -15,7 +15,8 @@ import { Rng } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, FamilyTrainableAgent } from '../agent.js';
 import { QNetwork } from './qnet.js';
 import { DqnReplay } from './replay.js';
-import { phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
+import { resumedSettings } from '../core/settings.js';
+import { DQN_DEFAULTS, phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
 import { argmax, dqnTargets, nStepTransition, type StepRecord } from './targets.js';
 
 type Obs = SfcObservation;
@@ -39,7 +40,9 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   private recent: StepRecord[] = [];
 
   constructor(scenario: SfcScenario, options: AgentCreateOptions) {
-    this.config = resolveDqnSettings(options.settings);
+    // A resumed run keeps its recorded settings, its variant included (resumedSettings).
+    const recorded = options.recordedSettings;
+    this.config = resolveDqnSettings(recorded ? { ...resumedSettings(DQN_DEFAULTS, recorded), ...(recorded.variant === undefined ? {} : { variant: recorded.variant }) } : options.settings);
     const c = this.config;
     this.layout = sfcObservationLayout(scenario.sfc.dataCentres.length, scenario.sfc.maxActive, scenario.sfc.maxPending);
     this.rng = new Rng(options.seed);

@@ -31,7 +31,7 @@ import { clockOf, featuresPerRow, type StepClock } from '../core/features.js';
 import { actImpl } from '../core/forward.js';
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
-import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+import { agentSettings, checkRanges } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook, type ReplayBatch } from '../core/transition-book.js';
 import { WorkArrays } from '../core/work-arrays.js';
 import { actorInputs, AdmmPolicy, sliceTypeGroups, writeActorInput, type AdmmPolicySettings } from './policy.js';
@@ -112,6 +112,21 @@ export const MADDPG_VARIANT_DEFAULTS: Record<MaddpgVariant, Partial<MaddpgSettin
   rcpo: { constraintMargin: 0.2 },
 };
 
+/**
+ * How a maddpg agent behaved before each of its later settings existed: a resumed run that predates
+ * one keeps training that way (resumedSettings). The multiplier aimed at the limit itself and
+ * stepped once per episode (a window longer than any episode); the networks did not read the
+ * clock; the decisions while training ran the deployed decisions' ADMM iterations.
+ */
+function maddpgSettingsBefore(recorded: Readonly<Record<string, unknown>>): Partial<MaddpgSettings> {
+  return {
+    constraintMargin: 0,
+    timeOfDay: false,
+    lambdaEvery: 1e9,
+    ...(typeof recorded.admmIterations === 'number' ? { exploreAdmmIterations: recorded.admmIterations } : {}),
+  };
+}
+
 /** The (batch row, slice) pairs of one slice type whose slice is active. */
 interface TypeRows {
   rows: Int32Array;
@@ -182,7 +197,7 @@ export class MaddpgAgent implements TrainableAgent {
     options: AgentCreateOptions,
   ) {
     this.id = variant === 'admm' ? 'maddpg-admm' : `maddpg-${variant}`;
-    this.cfg = resolveSettings({ ...MADDPG_DEFAULTS, ...MADDPG_VARIANT_DEFAULTS[variant] }, { ...scenarioAgentOverrides(scenario.agent, this.id), ...options.settings }, 'agent');
+    this.cfg = agentSettings({ ...MADDPG_DEFAULTS, ...MADDPG_VARIANT_DEFAULTS[variant] }, this.id, scenario.agent, options, maddpgSettingsBefore);
     checkRanges(this.cfg, 'agent', [
       ...REPLAY_SCHEDULE_RANGES,
       ['gamma', 0, 0.9999],
@@ -650,12 +665,6 @@ export class MaddpgAgent implements TrainableAgent {
     this.rng.setState(m.rng);
     this.updates = m.updates;
     this.weightsDirty = true;
-    // A run resumes aiming where it trained: the margin's default differs by variant and came
-    // after the first checkpoints (which trained with none), and a resume passes only the run's
-    // overrides, so the default of the day would otherwise change a run halfway.
-    const recorded = state.meta.settings as Partial<MaddpgSettings> | undefined;
-    this.cfg.constraintMargin = recorded === undefined ? this.cfg.constraintMargin : (recorded.constraintMargin ?? 0);
-    checkRanges(this.cfg, 'checkpoint agent settings', [['constraintMargin', 0, 0.99]]);
   }
 
   dispose(): void {

@@ -182,7 +182,8 @@ function ppoAgentFor(scenario: VnfScenario, seed: number, settings: Partial<PpoS
 /** AgentEntry.createForFamily of `ppo`: the agent the family loop trains on a vnf-migration scenario. */
 export async function createPpoForFamily(scenario: ScenarioBase, options: AgentCreateOptions): Promise<FamilyTrainableAgent<VnfObs, VnfAction>> {
   const vnf = scenario as VnfScenario;
-  const { predictor, ppo } = splitSettings(options.settings ?? {});
+  // A resumed run keeps the settings it recorded (AgentCreateOptions.recordedSettings).
+  const { predictor, ppo } = splitSettings(options.recordedSettings ?? options.settings ?? {});
   // The Bi-GRU predictor trains on TF.js: its backend is chosen before anything is built.
   await selectBackend('auto');
   // One update per episode: the learning-rate decay spans the run's episodes.

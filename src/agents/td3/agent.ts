@@ -21,7 +21,7 @@ import { actorForwardOf, type ActorSource, type ActorWrap } from '../core/actor-
 import { specFromArrays } from '../core/mlp.js';
 import { Network, restoreNetwork, storeNetwork } from '../core/network.js';
 import { projectRows, projectRowsVjp, projectionOp } from '../core/projection-op.js';
-import { checkRanges, resolveSettings, scenarioAgentOverrides } from '../core/settings.js';
+import { agentSettings, checkRanges } from '../core/settings.js';
 import { REPLAY_SCHEDULE_RANGES, TransitionBook } from '../core/transition-book.js';
 
 export type CellAgentKind = 'ddpg' | 'td3';
@@ -138,7 +138,8 @@ export class CellAgent implements TrainableAgent {
     options: AgentCreateOptions,
   ) {
     this.id = kind;
-    this.cfg = resolveSettings(kind === 'td3' ? TD3_DEFAULTS : DDPG_DEFAULTS, { ...scenarioAgentOverrides(scenario.agent, kind), ...options.settings }, 'agent');
+    // A run that predates the clock setting trained without it (resumedSettings).
+    this.cfg = agentSettings(kind === 'td3' ? TD3_DEFAULTS : DDPG_DEFAULTS, kind, scenario.agent, options, () => ({ timeOfDay: false }));
     if (this.cfg.reward !== 'min-qos' && this.cfg.reward !== 'sum-utility') {
       throw new InputError('agent.reward', this.cfg.reward, 'min-qos or sum-utility');
     }
