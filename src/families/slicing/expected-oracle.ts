@@ -1,11 +1,11 @@
 import { type NdArray } from '../../env/index.js';
-import type { ConstraintSpec, Scenario } from '../../scenario/index.js';
+import type { Scenario } from '../../scenario/index.js';
 import { InputError, Rng, deriveSeed } from '../../util/index.js';
 import { OraclePolicy } from './baselines.js';
 import type { ShareBounds } from './bounds.js';
-import { constraintKinds, GridAllocator, oracleSetup, tabulateSliceOnGrid } from './constrained-oracle.js';
+import { constraintKinds, GridAllocator, oracleSetup, tabulateSliceOnGrid, type OracleSetup } from './constrained-oracle.js';
 import type { PolicyContext, SlicingPolicy } from './policy.js';
-import { FEATURES_PER_SLICE, type SlicingLayout } from './slicing.js';
+import { FEATURES_PER_SLICE } from './slicing.js';
 import type { SlicingModel } from './synthetic/index.js';
 
 /**
@@ -39,18 +39,22 @@ export class ExpectedOraclePolicy implements SlicingPolicy {
   private readonly row = new Float32Array(FEATURES_PER_SLICE);
   private readonly rng: Rng;
 
-  constructor(
-    name: string,
-    private readonly env: SlicingModel,
-    layout: SlicingLayout,
-    constraints: readonly ConstraintSpec[],
-    readonly samples: number,
-    seed: number,
-    private readonly bounds?: ShareBounds,
-    violationWeight?: number,
-  ) {
+  private readonly env: SlicingModel;
+  private readonly bounds: ShareBounds;
+  readonly samples: number;
+
+  /**
+   * `setup`: the model, layout, constraints and share bounds it plays with (oracleSetup);
+   * `violationWeight`: the Lagrangian score's price of a violation (default: fewest violations first).
+   */
+  constructor(name: string, setup: OracleSetup, options: { samples: number; seed: number; violationWeight?: number }) {
+    const { env, layout, constraints, bounds } = setup;
+    const { samples, seed, violationWeight } = options;
     if (!Number.isInteger(samples) || samples < 1) throw new InputError('expected oracle samples', samples, 'an integer >= 1');
     this.id = `baseline:${name}`;
+    this.env = env;
+    this.bounds = bounds;
+    this.samples = samples;
     const S = env.sliceCount;
     const n = env.cells * S;
     const W = this.G + 1;
@@ -119,8 +123,7 @@ export function createExpectedOracle(
   env?: SlicingModel | null,
   samples: number = EXPECTED_ORACLE_SAMPLES,
 ): ExpectedOraclePolicy {
-  const o = oracleSetup(name, 'expected-model oracle', scenario, env, name === 'oracle-constrained-expected');
-  return new ExpectedOraclePolicy(name, o.env, o.layout, o.constraints, samples, scenario.seed, o.bounds);
+  return new ExpectedOraclePolicy(name, oracleSetup(name, 'expected-model oracle', scenario, env, name === 'oracle-constrained-expected'), { samples, seed: scenario.seed });
 }
 
 /** The Lagrangian expected-model oracle's baseline name (built with its weight: createLagrangianExpectedOracle). */
@@ -143,6 +146,5 @@ export function createLagrangianExpectedOracle(
 ): ExpectedOraclePolicy {
   if (!(violationWeight >= 0) || !Number.isFinite(violationWeight)) throw new InputError('violationWeight', violationWeight, 'a finite number >= 0');
   const name = LAGRANGIAN_EXPECTED_ORACLE_NAME;
-  const o = oracleSetup(name, 'expected-model oracle', scenario, env, true);
-  return new ExpectedOraclePolicy(name, o.env, o.layout, o.constraints, samples, scenario.seed, o.bounds, violationWeight);
+  return new ExpectedOraclePolicy(name, oracleSetup(name, 'expected-model oracle', scenario, env, true), { samples, seed: scenario.seed, violationWeight });
 }
