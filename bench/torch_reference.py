@@ -10,10 +10,20 @@ Optional: the bench skips it when torch cannot be imported.
 """
 import argparse
 import json
+import os
 import time
 
-import torch
-from torch import nn
+# torch.set_num_threads does not reach a BLAS with threads of its own (Debian's python3-torch on
+# libopenblas0-pthread: one "thread" then kept both cores busy). Such libraries read their thread
+# count from the environment when they load, so it is set from --threads before torch is imported.
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", type=int, default=1)
+_threads = str(_pre.parse_known_args()[0].threads)
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = _threads
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def mlp(sizes, last):
