@@ -1,6 +1,6 @@
 // PPO's arithmetic on hand-made numbers (clipped surrogate, GAE, masked categorical gradients),
 // FedAvg as the weighted mean, and the PPO run: determinism and resume through `train()`.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,9 @@ describe('the PPO agent and its run', () => {
     expect(metrics('again')).toBe(metrics('full'));
     const cut = await train({ ...base, runId: 'cut', stopAfter: 1 });
     expect(cut.finished).toBe(false);
+    // The resume builds the agent from the settings the run recorded (the predictor among them), not from its overrides.
+    const configPath = join(dir, 'cut', 'config.json');
+    writeFileSync(configPath, JSON.stringify({ ...(JSON.parse(readFileSync(configPath, 'utf8')) as object), agent: { id: 'ppo', settings: {} } }));
     const resumed = await train({ resume: join(dir, 'cut'), progress: false });
     expect(resumed.finished).toBe(true);
     expect(metrics('cut')).toBe(metrics('full'));
