@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,26 @@ describe('idla agent', () => {
     dirs.push(empty);
     await expect(idlaAgentEntry.load(empty)).rejects.toThrow(/an IDLA run/);
     await expect(idlaAgentEntry.load(join(empty, 'missing'))).rejects.toThrow(/run directory/);
+  });
+
+  it('a resumed run continues as the uninterrupted one, with the settings it recorded, writing its samples where the run now is', { timeout: 120_000 }, async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'idla-resume-'));
+    dirs.push(outDir);
+    // Collecting ends and the estimator is fitted in the second episode, after the first resume;
+    // the third episode, after the second resume, searches.
+    const base = { scenario: shortScenario(), agent: 'idla', seed: 4, episodes: 3, outDir, progress: false, agentSettings: { collectSteps: 60, epochs: 3 } } as const;
+    await train({ ...base, runId: 'whole' });
+    await train({ ...base, runId: 'cut', stopAfter: 1 });
+    // Moved, and without its overrides: the defaults would collect 1000 steps and fit nothing.
+    const moved = join(outDir, 'moved');
+    renameSync(join(outDir, 'cut'), moved);
+    const configPath = join(moved, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ ...(JSON.parse(readFileSync(configPath, 'utf8')) as object), agent: { id: 'idla', settings: {} } }));
+    await train({ resume: moved, progress: false, stopAfter: 1 });
+    await train({ resume: moved, progress: false });
+    const metrics = (runDir: string): string => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8');
+    expect(metrics(moved)).toBe(metrics(join(outDir, 'whole')));
+    expect(existsSync(join(moved, 'idla-estimator.json'))).toBe(true);
+    expect(existsSync(join(outDir, 'cut'))).toBe(false);
   });
 });

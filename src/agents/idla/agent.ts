@@ -232,7 +232,7 @@ export class IdlaAgent implements TrainableAgent {
 
   getState(): AgentState {
     return {
-      meta: { collected: this.collected, estimator: this.estimator },
+      meta: { collected: this.collected, estimator: this.estimator, collectRng: this.collection.getRngState(), searchRng: this.policy?.getRngState() ?? null },
       arrays: { samples: this.samples.data.slice() },
     };
   }
@@ -248,6 +248,10 @@ export class IdlaAgent implements TrainableAgent {
     this.policy = estimator
       ? new IdlaPolicy(mlpSpecFromJson(estimator.spec), { search: searchOptionsOf(this.config), seed: deriveSeed(this.seed, 'idla-search') })
       : null;
+    // Checkpoints written before the RNG states were kept resume with fresh draws, as they did.
+    const { collectRng, searchRng } = state.meta as { collectRng?: number[]; searchRng?: number[] | null };
+    if (collectRng) this.collection.setRngState(collectRng);
+    if (searchRng && this.policy) this.policy.setRngState(searchRng);
   }
 
   dispose(): void {

@@ -25,6 +25,15 @@ export class CollectionPolicy implements SlicingPolicy {
     this.rng = new Rng(seed);
   }
 
+  /** The draws' RNG state (a checkpoint keeps it, so a resumed collection draws as an uninterrupted one). */
+  getRngState(): number[] {
+    return this.rng.getState();
+  }
+
+  setRngState(state: readonly number[]): void {
+    this.rng.setState(state);
+  }
+
   act(obs: NdArray<Float32Array>): Float32Array {
     const [cells, slices] = obs.shape as [number, number, number];
     const out = new Float32Array(cells * slices);

@@ -105,6 +105,15 @@ export class IdlaPolicy implements SlicingPolicy {
     this.rng = new Rng(this.seed);
   }
 
+  /** The search's RNG state (a checkpoint keeps it, so a resumed run searches as an uninterrupted one). */
+  getRngState(): number[] {
+    return this.rng.getState();
+  }
+
+  setRngState(state: readonly number[]): void {
+    this.rng.setState(state);
+  }
+
   reset(): void {
     this.history?.clear();
     this.previous = null;
