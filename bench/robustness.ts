@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/index.js';
-import { LAGRANGIAN_EXPECTED_ORACLE_NAME } from '../src/families/index.js';
+import { LAGRANGIAN_EXPECTED_ORACLE_NAME, withinLimit } from '../src/families/index.js';
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, writeJsonAtomic } from '../src/util/index.js';
@@ -229,7 +229,7 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
       const metOnSeeds = seedCount(row, (run) => run.meanUtility / constrainedOracle.meanUtility >= CONSTRAINED_AIM);
       found.push({ scenario: row.scenario, policy: agent, aim: 'mean utility vs constrained oracle', value: ratio, target: CONSTRAINED_AIM, met: ratio >= CONSTRAINED_AIM, ...metOnSeeds });
       constrainedOracle.constraints.forEach((reference, j) => {
-        if (reference.value > reference.limit) return; // not feasible for the constrained oracle: no aim
+        if (!withinLimit(reference.value, reference.limit)) return; // not feasible for the constrained oracle: no aim
         const value = row.constraints[j]!.value;
         found.push({
           scenario: row.scenario,
@@ -237,8 +237,8 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
           aim: `${reference.slice} ${reference.kind} <= limit`,
           value,
           target: reference.limit,
-          met: value <= reference.limit,
-          ...seedCount(row, (run) => run.constraints[j]! <= reference.limit),
+          met: withinLimit(value, reference.limit),
+          ...seedCount(row, (run) => withinLimit(run.constraints[j]!, reference.limit)),
         });
       });
     }
@@ -307,7 +307,7 @@ function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList:
     ratio(r.vsConstrainedOracle),
     ratio(r.vsMyopicOracle),
     r.qosSatisfaction.toFixed(3),
-    ...r.constraints.map((c) => `${c.value.toFixed(4)}${c.value > c.limit ? ' !' : ''}`),
+    ...r.constraints.map((c) => `${c.value.toFixed(4)}${withinLimit(c.value, c.limit) ? '' : ' !'}`),
     r.recoverySteps === null ? (r.unrecoveredEvents > 0 ? `none of ${r.unrecoveredEvents}` : '-') : `${r.recoverySteps.toFixed(1)}${r.unrecoveredEvents > 0 ? ` (+${r.unrecoveredEvents} not)` : ''}`,
     r.trainSeconds === null ? '-' : r.trainSeconds.toFixed(0),
   ]);
@@ -331,7 +331,7 @@ function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList:
 function capLine(scenarioRows: Row[]): string {
   const cap = scenarioRows.find((r) => r.policy === LAGRANGIAN_EXPECTED_ORACLE_NAME);
   if (!cap || cap.vsConstrainedOracle === null || cap.constraints.length === 0) return '';
-  const within = cap.constraints.every((c) => c.value <= c.limit);
+  const within = cap.constraints.every((c) => withinLimit(c.value, c.limit));
   return within
     ? `cap within the limits (no policy choosing before the draw does better): ${LAGRANGIAN_EXPECTED_ORACLE_NAME} ${cap.vsConstrainedOracle.toFixed(4)} of the constrained oracle (aim for the constrained agents ${CONSTRAINED_AIM})\n`
     : `the limits are out of reach before the draw: ${LAGRANGIAN_EXPECTED_ORACLE_NAME} stays over them at every weight up to ${cap.violationWeight}\n`;

@@ -60,6 +60,7 @@ export {
 export {
   KpiAccumulator,
   evaluateConstraints,
+  withinLimit,
   constraintCosts,
   convergenceIndex,
   recoveryAfter,

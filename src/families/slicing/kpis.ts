@@ -372,6 +372,11 @@ export function recoveryAfter(
   return { covered: true, steps: null };
 }
 
+/** Whether a constraint's measured rate keeps its limit (the rate may equal it). */
+export function withinLimit(value: number, limit: number): boolean {
+  return value <= limit;
+}
+
 /** The measured value of each scenario constraint, from per-slice KPIs. */
 export function evaluateConstraints(constraints: readonly ConstraintSpec[], perSlice: Record<string, SliceKpis>): ConstraintResult[] {
   return constraints.map((c) => {
@@ -383,7 +388,7 @@ export function evaluateConstraints(constraints: readonly ConstraintSpec[], perS
         : c.kind === 'throughput-violation-rate'
           ? k.throughputViolationRate
           : 1 - k.qosSatisfaction;
-    return { ...c, value, satisfied: value <= c.limit };
+    return { ...c, value, satisfied: withinLimit(value, c.limit) };
   });
 }
 
