@@ -33,19 +33,25 @@ export function resolveSettings<T extends SettingsShape>(defaults: T, overrides:
   return out as T;
 }
 
+/** How a resumed agent reads its recorded settings (resumedSettings). */
+export interface ResumeRules<T> {
+  /** How the agent behaved before each of its later settings existed, given what the run recorded. */
+  predates?: (recorded: Readonly<Record<string, unknown>>) => Partial<T>;
+  /** Recorded keys the agent takes besides its defaults' (a variant or predictor choice). */
+  alsoKeys?: readonly string[];
+}
+
 /**
  * The settings a resumed agent is built from: those its run recorded when it started (`recorded`,
- * the run's resolved settings), the keys of `defaults` only, so that a default changed since then
- * does not change a run halfway. A setting the run predates takes its value from `predates` — how
- * the agent behaved before the setting existed — and today's default where `predates` has none.
+ * the run's resolved settings), the keys of `defaults` (and `alsoKeys`) only, so that a default
+ * changed since then does not change a run halfway. A setting the run predates takes its value
+ * from `predates` — how the agent behaved before the setting existed — and today's default where
+ * `predates` has none.
  */
-export function resumedSettings<T extends object>(
-  defaults: T,
-  recorded: Record<string, unknown>,
-  predates: (recorded: Readonly<Record<string, unknown>>) => Partial<T> = () => ({}),
-): Record<string, unknown> {
-  const known = Object.fromEntries(Object.entries(recorded).filter(([key]) => key in defaults));
-  const before = Object.fromEntries(Object.entries(predates(recorded)).filter(([key]) => !(key in known)));
+export function resumedSettings<T extends object>(defaults: T, recorded: Record<string, unknown>, rules: ResumeRules<T> = {}): Record<string, unknown> {
+  const alsoKeys = rules.alsoKeys ?? [];
+  const known = Object.fromEntries(Object.entries(recorded).filter(([key]) => key in defaults || alsoKeys.includes(key)));
+  const before = Object.fromEntries(Object.entries(rules.predates?.(recorded) ?? {}).filter(([key]) => !(key in known)));
   return { ...before, ...known };
 }
 
@@ -58,9 +64,9 @@ export function agentSettings<T extends SettingsShape>(
   id: string,
   scenarioSection: Record<string, unknown> | undefined,
   options: { settings?: Record<string, unknown>; recordedSettings?: Record<string, unknown> },
-  predates?: (recorded: Readonly<Record<string, unknown>>) => Partial<T>,
+  predates?: ResumeRules<T>['predates'],
 ): T {
-  if (options.recordedSettings) return resolveSettings(defaults, resumedSettings(defaults, options.recordedSettings, predates), 'recorded agent');
+  if (options.recordedSettings) return resolveSettings(defaults, resumedSettings(defaults, options.recordedSettings, { predates }), 'recorded agent');
   return resolveSettings(defaults, { ...scenarioAgentOverrides(scenarioSection, id), ...options.settings }, 'agent');
 }
 

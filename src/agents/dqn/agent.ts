@@ -42,7 +42,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   constructor(scenario: SfcScenario, options: AgentCreateOptions) {
     // A resumed run keeps its recorded settings, its variant included (resumedSettings).
     const recorded = options.recordedSettings;
-    this.config = resolveDqnSettings(recorded ? { ...resumedSettings(DQN_DEFAULTS, recorded), ...(recorded.variant === undefined ? {} : { variant: recorded.variant }) } : options.settings);
+    this.config = resolveDqnSettings(recorded ? resumedSettings(DQN_DEFAULTS, recorded, { alsoKeys: ['variant'] }) : options.settings);
     const c = this.config;
     this.layout = sfcObservationLayout(scenario.sfc.dataCentres.length, scenario.sfc.maxActive, scenario.sfc.maxPending);
     this.rng = new Rng(options.seed);

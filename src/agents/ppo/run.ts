@@ -185,7 +185,7 @@ export async function createPpoForFamily(scenario: ScenarioBase, options: AgentC
   const vnf = scenario as VnfScenario;
   // A resumed run keeps the settings it recorded (resumedSettings), its predictor included.
   const recorded = options.recordedSettings;
-  const { predictor, ppo } = splitSettings(recorded ? { ...resumedSettings(PPO_DEFAULTS, recorded), ...(recorded.predictor === undefined ? {} : { predictor: recorded.predictor }) } : (options.settings ?? {}));
+  const { predictor, ppo } = splitSettings(recorded ? resumedSettings(PPO_DEFAULTS, recorded, { alsoKeys: ['predictor'] }) : (options.settings ?? {}));
   // The Bi-GRU predictor trains on TF.js: its backend is chosen before anything is built.
   await selectBackend('auto');
   // One update per episode: the learning-rate decay spans the run's episodes.
