@@ -3,7 +3,8 @@
  * step for step the same as bench/torch_reference.py does in PyTorch:
  *
  * - td3 (hidden 128 or 256): actor F -> h -> h -> S (sigmoid), twin critics F+S -> h -> h -> 1,
- *   batch 256; each update: target actor and both target critics forward, both critics MSE step;
+ *   batch 256; each update: target actor and both target critics forward, both critics MSE step
+ *   (the twin critics side by side, runTrainerJobs);
  *   every 2nd update the actor step through critic 1 (dQ/da from the critic's input gradient)
  *   and soft target updates (tau 0.005). F = 45, S = 3: the slicing-synthetic layout.
  * - maddpg-admm: per slice type (3), actor 17 -> 64 -> 64 -> 1 (sigmoid), critic 64 -> 64 -> 64
@@ -15,7 +16,7 @@
  * Batches are fixed random data: the arithmetic, not the replay sampling, is what is compared.
  */
 import { Rng } from '../src/util/index.js';
-import { createMlpTrainer, type MlpTrainer, type MlpImplChoice, type MlpSpec, type Activation } from '../src/native/index.js';
+import { createMlpTrainer, runTrainerJobs, type MlpTrainer, type MlpImplChoice, type MlpSpec, type Activation } from '../src/native/index.js';
 
 export type UpdateShape = 'td3' | 'td3-256' | 'maddpg-admm';
 
@@ -80,15 +81,12 @@ export function makeUpdate(shape: UpdateShape, impl: MlpImplChoice, threads: num
     };
     return () => {
       setActions(nextIn, actor.target.forward(next, B));
-      const q1 = critics[0]!.target.forward(nextIn, B);
-      const q2 = critics[1]!.target.forward(nextIn, B);
+      // The twin critics side by side (runTrainerJobs), as the td3 agent runs them.
+      runTrainerJobs(critics.map((c) => ({ trainer: c.target, input: nextIn, batch: B })));
+      const q1 = critics[0]!.target.lastOutput();
+      const q2 = critics[1]!.target.lastOutput();
       for (let b = 0; b < B; b++) y[b] = reward[b]! + gamma * Math.min(q1[b]!, q2[b]!);
-      for (const critic of critics) {
-        critic.online.forward(curIn, B);
-        critic.online.loss('mse', y);
-        critic.online.backward();
-        critic.online.adamStep();
-      }
+      runTrainerJobs(critics.map((c) => ({ trainer: c.online, input: curIn, batch: B, target: y })));
       step += 1;
       if (step % 2 !== 0) return;
       // Actor: maximize Q1(s, pi(s)); dLoss/da = -(1/B) dQ1/da, the critic's input gradient columns F..F+S.

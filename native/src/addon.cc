@@ -84,6 +84,11 @@ const std::int32_t* int32Arg(const Napi::CallbackInfo& info, size_t index, const
 }
 
 
+std::string nonFinite(const std::string& field, std::int64_t index, float value) {
+  return field + "[" + std::to_string(index) + "]: got " + (std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity") +
+         ", expected a finite number";
+}
+
 class MlpWrap : public Napi::ObjectWrap<MlpWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -292,11 +297,6 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   }
 
  private:
-  static std::string nonFinite(const char* field, std::int64_t index, float value) {
-    return std::string(field) + "[" + std::to_string(index) + "]: got " + (std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity") +
-           ", expected a finite number";
-  }
-
   Napi::Value Batch(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), trainer_->batch()); }
 
   // forward(input, batch, threads): output into buffers.output
@@ -367,7 +367,85 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
   std::unique_ptr<ns3ts::MlpTrainer> trainer_;
   std::vector<Napi::ObjectReference> held_;
+
+ public:
+  ns3ts::MlpTrainer& trainer() { return *trainer_; }
 };
+
+// Per-environment data: the trainer class, so trainJobs can tell its instances from other objects.
+struct AddonData {
+  Napi::FunctionReference trainerClass;
+};
+
+// trainJobs(jobs, threads) -> Float64Array of the jobs' losses (NaN for a forward only). A job is
+// {trainer, input, batch, target?, loss?: 0 = mse | 1 = huber, huberDelta?, clipNorm?,
+// adam?: Float64Array [learningRate, beta1, beta2, epsilon, weightDecay, decoupled]} (adam is
+// required with a target); the trainers must be distinct. See runTrainerJobs in trainer.h.
+Napi::Value TrainJobs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) fail(env, "jobs: expected an array of trainer jobs");
+  Napi::Array given = info[0].As<Napi::Array>();
+  const int threads = threadsArg(info, 1);
+  Napi::Function trainerClass = env.GetInstanceData<AddonData>()->trainerClass.Value();
+  std::vector<ns3ts::TrainerJob> jobs(given.Length());
+  auto floats = [&](Napi::Value v, const std::string& name, std::int64_t length) -> const float* {
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      fail(env, name + ": expected a Float32Array of length " + std::to_string(length));
+    }
+    auto array = v.As<Napi::Float32Array>();
+    if (static_cast<std::int64_t>(array.ElementLength()) != length) {
+      fail(env, name + ".length: got " + std::to_string(array.ElementLength()) + ", expected " + std::to_string(length));
+    }
+    return array.Data();
+  };
+  for (uint32_t j = 0; j < given.Length(); j++) {
+    const std::string name = "jobs[" + std::to_string(j) + "]";
+    if (!given.Get(j).IsObject()) fail(env, name + ": expected an object");
+    Napi::Object job = given.Get(j).As<Napi::Object>();
+    Napi::Value trainer = job.Get("trainer");
+    if (!trainer.IsObject() || !trainer.As<Napi::Object>().InstanceOf(trainerClass)) {
+      fail(env, name + ".trainer: expected a native MlpTrainer");
+    }
+    ns3ts::TrainerJob& out = jobs[j];
+    out.trainer = &TrainerWrap::Unwrap(trainer.As<Napi::Object>())->trainer();
+    for (uint32_t k = 0; k < j; k++) {
+      if (jobs[k].trainer == out.trainer) fail(env, name + ".trainer: the trainer of jobs[" + std::to_string(k) + "], expected distinct trainers");
+    }
+    Napi::Value batch = job.Get("batch");
+    const double rows = batch.IsNumber() ? batch.As<Napi::Number>().DoubleValue() : 0;
+    if (!(rows >= 1 && rows <= out.trainer->maxBatch()) || std::floor(rows) != rows) {
+      fail(env, name + ".batch: expected an integer in [1, " + std::to_string(out.trainer->maxBatch()) + "] (maxBatch)");
+    }
+    out.batch = static_cast<int>(rows);
+    out.input = floats(job.Get("input"), name + ".input", static_cast<std::int64_t>(out.batch) * out.trainer->inputSize());
+    Napi::Value target = job.Get("target");
+    if (target.IsUndefined()) continue;
+    out.target = floats(target, name + ".target", static_cast<std::int64_t>(out.batch) * out.trainer->outputSize());
+    Napi::Value loss = job.Get("loss");
+    out.loss = loss.IsNumber() && loss.As<Napi::Number>().Int32Value() == 1 ? ns3ts::LossKind::Huber : ns3ts::LossKind::Mse;
+    Napi::Value delta = job.Get("huberDelta");
+    out.huberDelta = delta.IsNumber() ? delta.As<Napi::Number>().DoubleValue() : 1.0;
+    Napi::Value clip = job.Get("clipNorm");
+    out.clipNorm = clip.IsNumber() ? clip.As<Napi::Number>().DoubleValue() : 0.0;
+    Napi::Value adam = job.Get("adam");
+    if (!adam.IsTypedArray() || adam.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        adam.As<Napi::TypedArray>().ElementLength() != 6) {
+      fail(env, name + ".adam: expected a Float64Array [learningRate, beta1, beta2, epsilon, weightDecay, decoupled]");
+    }
+    const double* a = adam.As<Napi::Float64Array>().Data();
+    out.adam = ns3ts::AdamConfig{a[0], a[1], a[2], a[3], a[4], a[5] != 0};
+  }
+  if (!jobs.empty()) ns3ts::runTrainerJobs(jobs.data(), static_cast<int>(jobs.size()), threads);
+  Napi::Float64Array losses = Napi::Float64Array::New(env, jobs.size());
+  for (std::size_t j = 0; j < jobs.size(); j++) {
+    const ns3ts::TrainerJob& job = jobs[j];
+    const std::string name = "jobs[" + std::to_string(j) + "]";
+    if (job.badInput >= 0) fail(env, nonFinite(name + ".input", job.badInput, job.input[job.badInput]));
+    if (job.badTarget >= 0) fail(env, nonFinite(name + ".target", job.badTarget, job.target[job.badTarget]));
+    losses[j] = job.lossValue;
+  }
+  return losses;
+}
 
 // QuantizedMlp(layers, kernel?): int8 inference (qmlp.h); `kernel` names an int8 kernel
 // ("portable", "avx2", "avx512-vnni"), default the best this CPU runs.
@@ -466,7 +544,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hardwareThreads", Napi::Number::New(env, ns3ts::ThreadPool::instance().capacity()));
   exports.Set("kernel", Napi::Function::New(env, Kernel, "kernel"));
   exports.Set("Mlp", MlpWrap::Define(env));
-  exports.Set("MlpTrainer", TrainerWrap::Define(env));
+  Napi::Function trainerClass = TrainerWrap::Define(env);
+  env.SetInstanceData(new AddonData{Napi::Persistent(trainerClass)});
+  exports.Set("MlpTrainer", trainerClass);
+  exports.Set("trainJobs", Napi::Function::New(env, TrainJobs, "trainJobs"));
   exports.Set("gemmBackend", Napi::String::New(env, ns3ts::gemmBackendName()));
   exports.Set("mlpLibraryThreshold", Napi::Function::New(env, MlpLibraryThreshold, "mlpLibraryThreshold"));
   exports.Set("QuantizedMlp", QuantizedMlpWrap::Define(env));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gemm.h"
+#include "thread_pool.h"
 
 namespace ns3ts {
 namespace {
@@ -362,6 +363,42 @@ void MlpTrainer::softUpdate(const float* source, double tau) {
     return;
   }
   elementwise().soft(p, source, tau, paramCount_);
+}
+
+namespace {
+
+void runJob(TrainerJob& job, int productThreads) {
+  MlpTrainer& trainer = *job.trainer;
+  job.badInput = trainer.forward(job.input, job.batch, productThreads);
+  if (job.badInput >= 0 || job.target == nullptr) return;
+  job.lossValue = trainer.loss(job.loss, job.target, job.huberDelta, &job.badTarget);
+  if (job.badTarget >= 0) return;
+  // The loss just wrote a finite gradient, so backward cannot reject it.
+  trainer.backward(trainer.outputGradientBuffer(), true, false, 0, 0, productThreads);
+  if (job.clipNorm > 0) trainer.clipGradientNorm(job.clipNorm);
+  trainer.adamStep(job.adam);
+}
+
+}  // namespace
+
+void runTrainerJobs(TrainerJob* jobs, int count, int threads) {
+  // Every input and target is checked before any job runs, so a rejected call changes no trainer.
+  bool rejected = false;
+  for (int j = 0; j < count; j++) {
+    TrainerJob& job = jobs[j];
+    const std::size_t rows = static_cast<std::size_t>(job.batch);
+    job.lossValue = NAN;
+    job.badInput = firstNonFinite(job.input, rows * job.trainer->inputSize());
+    job.badTarget = job.target ? firstNonFinite(job.target, rows * job.trainer->outputSize()) : -1;
+    rejected = rejected || job.badInput >= 0 || job.badTarget >= 0;
+  }
+  if (rejected) return;
+  // A lone job has nothing to run beside it: its products take the threads, as separate calls would.
+  if (count == 1) {
+    runJob(jobs[0], threads);
+    return;
+  }
+  ThreadPool::instance().run(count, threads, [jobs](int task, int) { runJob(jobs[task], 1); });
 }
 
 }  // namespace ns3ts

@@ -58,6 +58,8 @@ class MlpTrainer {
   std::size_t parameterCount() const { return paramCount_; }
   /** Rows of the last forward (0 before any). */
   int batch() const { return batch_; }
+  /** Where loss() writes dLoss/dOutput. */
+  const float* outputGradientBuffer() const { return buffers_.outputGradient; }
 
   /**
    * output[batch, out] = f(input), keeping every layer's activations for backward. Returns -1, or
@@ -109,6 +111,36 @@ class MlpTrainer {
   std::vector<float> delta_;
   std::vector<float> deltaNext_;
 };
+
+/**
+ * One trainer's work among independent jobs (runTrainerJobs): a forward on `input`, and when
+ * `target` is given the loss, the weight gradients, the clipping (clipNorm > 0) and one Adam step.
+ * Results land in the trainer's buffers as with the separate calls, and in the fields below.
+ */
+struct TrainerJob {
+  MlpTrainer* trainer = nullptr;
+  const float* input = nullptr;
+  int batch = 0;
+  const float* target = nullptr;  // nullptr: the forward only
+  LossKind loss = LossKind::Mse;
+  double huberDelta = 1.0;
+  double clipNorm = 0.0;
+  AdamConfig adam{};
+  // Results: the loss before the step (NaN for a forward only), the first non-finite input or
+  // target element (-1: none). When any job has one, no job runs.
+  double lossValue = 0.0;
+  std::int64_t badInput = -1;
+  std::int64_t badTarget = -1;
+};
+
+/**
+ * Runs jobs on distinct trainers (the caller checks that), each from start to end on one thread
+ * with its products on that thread, on up to `threads` threads (0 = every thread the pool has):
+ * twin critics step side by side instead of splitting each product. With two or more jobs, a
+ * job's results are the same bits whatever `threads` is and whichever thread runs it; a lone job
+ * runs as the separate calls would, its products on `threads`.
+ */
+void runTrainerJobs(TrainerJob* jobs, int count, int threads);
 
 /** base^exponent by repeated squaring: the TypeScript fallback does the same operations. */
 double powInteger(double base, std::uint64_t exponent);

@@ -237,6 +237,94 @@ void testErrors() {
   check(threw, "inconsistent layer sizes throw");
 }
 
+// runTrainerJobs: two critic steps and two forwards side by side give the bits of the separate
+// calls with one thread, and a non-finite target rejects the whole call before any job runs.
+const std::vector<TrainerLayerShape> kCritic{
+    {48, 256, Activation::Relu}, {256, 256, Activation::Relu}, {256, 1, Activation::Linear}};
+constexpr int kJobBatch = 256;
+const AdamConfig kJobAdam{1e-3, 0.9, 0.999, 1e-8, 0.0, false};
+
+// Two critics (seeds 12, 13) after one clipped MSE step on (x, y): the separate calls on one thread
+// (threads 0) or runTrainerJobs on `threads`; their params, moments and steps, then the losses.
+std::vector<double> twinStep(const std::vector<float>& x, const std::vector<float>& y, int threads) {
+  std::mt19937 rngA(12), rngB(13);
+  Owned a = allocate(kCritic, kJobBatch, rngA), b = allocate(kCritic, kJobBatch, rngB);
+  MlpTrainer ta(kCritic, kJobBatch, a.buffers()), tb(kCritic, kJobBatch, b.buffers());
+  double losses[2];
+  if (threads == 0) {
+    int index = 0;
+    for (MlpTrainer* t : {&ta, &tb}) {
+      t->forward(x.data(), kJobBatch, 1);
+      std::int64_t bad = -1;
+      losses[index++] = t->loss(LossKind::Mse, y.data(), 1.0, &bad);
+      t->backward(t->outputGradientBuffer(), true, false, 0, 0, 1);
+      t->clipGradientNorm(0.5);
+      t->adamStep(kJobAdam);
+    }
+  } else {
+    std::vector<TrainerJob> jobs(2);
+    jobs[0].trainer = &ta;
+    jobs[1].trainer = &tb;
+    for (TrainerJob& job : jobs) {
+      job.input = x.data();
+      job.batch = kJobBatch;
+      job.target = y.data();
+      job.clipNorm = 0.5;
+      job.adam = kJobAdam;
+    }
+    runTrainerJobs(jobs.data(), 2, threads);
+    losses[0] = jobs[0].lossValue;
+    losses[1] = jobs[1].lossValue;
+  }
+  std::vector<double> state;
+  for (const Owned* o : {&a, &b}) {
+    for (const std::vector<float>* v : {&o->params, &o->m, &o->v}) state.insert(state.end(), v->begin(), v->end());
+    state.push_back(o->step);
+  }
+  state.push_back(losses[0]);
+  state.push_back(losses[1]);
+  return state;
+}
+
+void testJobs() {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(kJobBatch) * 48), y(kJobBatch);
+  for (float& v : x) v = u(rng);
+  for (float& v : y) v = u(rng);
+  const std::vector<double> separate = twinStep(x, y, 0);
+  check(twinStep(x, y, 2) == separate, "two jobs on two threads give the separate one-thread calls' bits");
+  check(twinStep(x, y, 1) == separate, "two jobs on one thread give the same bits");
+
+  std::mt19937 rngA(12), rngB(13);
+  Owned a = allocate(kCritic, kJobBatch, rngA), b = allocate(kCritic, kJobBatch, rngB);
+  MlpTrainer ta(kCritic, kJobBatch, a.buffers()), tb(kCritic, kJobBatch, b.buffers());
+  std::vector<TrainerJob> jobs(2);
+  jobs[0].trainer = &ta;
+  jobs[1].trainer = &tb;
+  for (TrainerJob& job : jobs) {
+    job.input = x.data();
+    job.batch = kJobBatch;
+  }
+  runTrainerJobs(jobs.data(), 2, 2);
+  const std::vector<float> outputA = a.output;
+  ta.forward(x.data(), kJobBatch, 1);
+  check(outputA == a.output && std::isnan(jobs[0].lossValue), "forward jobs give the separate forward's output");
+
+  // A non-finite target in the second job: nothing runs.
+  std::vector<float> badTarget = y;
+  badTarget[7] = NAN;
+  for (TrainerJob& job : jobs) {
+    job.target = y.data();
+    job.adam = kJobAdam;
+  }
+  jobs[1].target = badTarget.data();
+  const std::vector<float> before = a.params;
+  runTrainerJobs(jobs.data(), 2, 2);
+  check(jobs[1].badTarget == 7 && jobs[0].badTarget < 0, "jobs report the first non-finite target");
+  check(a.params == before && a.step == 0, "a rejected call runs no job");
+}
+
 }  // namespace
 
 int main() {
@@ -245,6 +333,7 @@ int main() {
   testGradients();
   testOptimizer();
   testErrors();
+  testJobs();
   if (failures > 0) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

@@ -76,6 +76,21 @@ export interface NativeQuantizedMlp {
 }
 
 /** The addon's exports (native/src/addon.cc). */
+/** One job of trainJobs: a forward, and with a target the loss, gradients, clipping and an Adam step. */
+export interface NativeTrainerJob {
+  trainer: TrainerCore;
+  input: Float32Array;
+  batch: number;
+  target?: Float32Array;
+  /** 0 = MSE, 1 = Huber. */
+  loss?: number;
+  huberDelta?: number;
+  /** > 0: clip the gradient's global norm to it before the step. */
+  clipNorm?: number;
+  /** [learningRate, beta1, beta2, epsilon, weightDecay, decoupled (0/1)]; required with a target. */
+  adam?: Float64Array;
+}
+
 export interface NativeAddon {
   version: string;
   /** Which matmul kernel the CPU dispatch picked, e.g. "avx2+fma" or "baseline". */
@@ -84,6 +99,11 @@ export interface NativeAddon {
   Mlp: new (layers: NativeLayer[]) => NativeMlp;
   /** The training engine (native/src/trainer.cc) on caller-owned buffers. */
   MlpTrainer: new (layers: TrainerLayerShape[], maxBatch: number, buffers: TrainerBuffers) => TrainerCore;
+  /**
+   * Independent jobs on distinct trainers side by side, each on one thread (native/src/trainer.h,
+   * runTrainerJobs); returns their losses. Absent from addons built before it.
+   */
+  trainJobs?(jobs: NativeTrainerJob[], threads: number): Float64Array;
   /** Which library computes the trainer's matrix products: "onednn 2.6.3", "openblas" or "built-in". */
   gemmBackend: string;
   /**

@@ -19,6 +19,8 @@ export {
 } from './runner.js';
 export {
   createMlpTrainer,
+  runTrainerJobs,
+  type TrainerJob,
   type MlpTrainer,
   type MlpTrainerOptions,
   type MlpTrainerState,

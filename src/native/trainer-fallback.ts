@@ -59,7 +59,8 @@ function firstNonFinite(values: Float32Array, count: number): number {
   return -1;
 }
 
-function rejectNonFinite(field: string, values: Float32Array, count: number): void {
+/** Throws an InputError naming field[i] at the first NaN or infinity among values[0, count). */
+export function rejectNonFinite(field: string, values: Float32Array, count: number): void {
   const bad = firstNonFinite(values, count);
   if (bad >= 0) throw new InputError(`${field}[${bad}]`, values[bad], 'a finite number');
 }

@@ -11,10 +11,10 @@
  * restored trainer continues exactly as the original would have.
  */
 import { InputError } from '../util/index.js';
-import { loadState } from './addon.js';
+import { loadState, type NativeTrainerJob } from './addon.js';
 import type { Activation, MlpSpec } from './mlp-spec.js';
 import { resolveImpl, resolveThreads, validateMlpSpec, type MlpImplChoice } from './runner.js';
-import { TsTrainerCore, type TrainerBuffers, type TrainerCore, type TrainerLayerShape } from './trainer-fallback.js';
+import { rejectNonFinite, TsTrainerCore, type TrainerBuffers, type TrainerCore, type TrainerLayerShape } from './trainer-fallback.js';
 
 export type LossKind = 'mse' | 'huber';
 
@@ -82,6 +82,8 @@ export interface MlpTrainer {
   step: number;
   /** [maxBatch, outSize]: dLoss/dOutput written by `loss` (its first batch × outSize values). */
   readonly outputGradient: Float32Array;
+  /** The last forward's output [batch, outSize] (a view, valid until the next forward). */
+  lastOutput(): Float32Array;
 
   /**
    * output[batch, outSize] = f(input[batch, inSize]), keeping the activations for `backward`.
@@ -154,8 +156,9 @@ class Trainer implements MlpTrainer {
   readonly adamV: Float32Array;
   readonly outputGradient: Float32Array;
   private readonly buffers: TrainerBuffers;
-  private readonly engine: TrainerCore;
-  private readonly adam: Required<AdamOptions>;
+  // Read by runTrainerJobs (this module) as well.
+  readonly engine: TrainerCore;
+  readonly adam: Required<AdamOptions>;
   // Views of the output and input-gradient buffers for the last batch size (no allocation per call).
   private outputView: Float32Array;
   private inputGradientView: Float32Array;
@@ -164,7 +167,7 @@ class Trainer implements MlpTrainer {
     readonly impl: 'native' | 'ts',
     readonly layers: readonly TrainerLayerShape[],
     readonly maxBatch: number,
-    private readonly threads: number,
+    readonly threads: number,
     adam: Required<AdamOptions>,
     core: (buffers: TrainerBuffers) => TrainerCore,
   ) {
@@ -203,7 +206,12 @@ class Trainer implements MlpTrainer {
     }
     checkFloat32(input, 'input', batch * this.inputSize);
     this.engine.forward(input, batch, this.threads);
-    if (this.outputView.length !== batch * this.outputSize) this.outputView = this.buffers.output.subarray(0, batch * this.outputSize);
+    return this.lastOutput();
+  }
+
+  lastOutput(): Float32Array {
+    const n = this.engine.batch * this.outputSize;
+    if (this.outputView.length !== n) this.outputView = this.buffers.output.subarray(0, n);
     return this.outputView;
   }
 
@@ -294,6 +302,97 @@ class Trainer implements MlpTrainer {
       }),
     };
   }
+}
+
+/** Work for one trainer in runTrainerJobs. */
+export interface TrainerJob {
+  trainer: MlpTrainer;
+  input: Float32Array;
+  batch: number;
+  /** With a target: after the forward, the loss, the weight gradients, clipping and one Adam step. */
+  target?: Float32Array;
+  /** Default 'mse'. */
+  loss?: LossKind;
+  /** Default 1. */
+  huberDelta?: number;
+  /** Clip the gradients' global L2 norm to this before the step (default 0: no clipping). */
+  clipNorm?: number;
+  /** The trainer's Adam settings with these overridden, for this step. */
+  adam?: Partial<AdamOptions>;
+}
+
+/**
+ * Runs jobs on distinct trainers, each as `forward(input, batch)` and, with a target,
+ * `loss(kind, target)`, `backward()`, `clipGradientNorm(clipNorm)` and `adamStep(adam)` would —
+ * twin critics' steps, or the target critics' forwards. Returns the losses before the steps (NaN
+ * for a forward only); each trainer's `lastOutput()` holds its forward.
+ *
+ * On the addon the jobs run side by side, each from start to end on one thread with its products
+ * on that thread: with two threads, two critics step at once instead of splitting every product
+ * in two, and a job gives the same bits with 1 or 2 threads. Otherwise (the TypeScript fallback,
+ * trainers of both kinds, an addon built before this) they run one after another. Every input
+ * and target is checked before any job runs, so a rejected call changes no trainer.
+ */
+export function runTrainerJobs(jobs: readonly TrainerJob[]): Float64Array {
+  const trainers: Trainer[] = [];
+  const adams: Required<AdamOptions>[] = [];
+  let native = true;
+  let threads = 0;
+  jobs.forEach((job, j) => {
+    const field = `jobs[${j}]`;
+    const trainer = job.trainer;
+    if (!(trainer instanceof Trainer)) throw new InputError(`${field}.trainer`, trainer, 'a trainer from createMlpTrainer');
+    const same = trainers.indexOf(trainer);
+    if (same >= 0) throw new InputError(`${field}.trainer`, `the trainer of jobs[${same}]`, 'distinct trainers');
+    if (!(Number.isInteger(job.batch) && job.batch >= 1 && job.batch <= trainer.maxBatch)) {
+      throw new InputError(`${field}.batch`, job.batch, `an integer in [1, ${trainer.maxBatch}] (maxBatch)`);
+    }
+    checkFloat32(job.input, `${field}.input`, job.batch * trainer.inputSize);
+    if (job.target !== undefined) {
+      checkFloat32(job.target, `${field}.target`, job.batch * trainer.outputSize);
+      if (LOSS_KINDS[job.loss ?? 'mse'] === undefined) throw new InputError(`${field}.loss`, job.loss, "'mse' or 'huber'");
+      checkNumber(job.huberDelta ?? 1, `${field}.huberDelta`, 'a finite number > 0', isPositiveFinite);
+      checkNumber(job.clipNorm ?? 0, `${field}.clipNorm`, 'a finite number >= 0', (v) => Number.isFinite(v) && v >= 0);
+    }
+    adams.push(job.adam === undefined ? trainer.adam : resolveAdam({ ...trainer.adam, ...job.adam }, `${field}.adam`));
+    trainers.push(trainer);
+    native &&= trainer.impl === 'native';
+    threads = Math.max(threads, trainer.threads);
+  });
+  const trainJobs = native ? loadState().addon?.trainJobs : undefined;
+  if (trainJobs) {
+    const nativeJobs: NativeTrainerJob[] = jobs.map((job, j) => {
+      const a = adams[j]!;
+      const nativeJob: NativeTrainerJob = { trainer: trainers[j]!.engine, input: job.input, batch: job.batch };
+      if (job.target === undefined) return nativeJob;
+      return {
+        ...nativeJob,
+        target: job.target,
+        loss: LOSS_KINDS[job.loss ?? 'mse'],
+        huberDelta: job.huberDelta ?? 1,
+        clipNorm: job.clipNorm ?? 0,
+        adam: Float64Array.of(a.learningRate, a.beta1, a.beta2, a.epsilon, a.weightDecay, a.decoupled ? 1 : 0),
+      };
+    });
+    return trainJobs(nativeJobs, threads);
+  }
+  // One after another: every input and target is checked first, as the addon does.
+  jobs.forEach((job, j) => {
+    rejectNonFinite(`jobs[${j}].input`, job.input, job.input.length);
+    if (job.target !== undefined) rejectNonFinite(`jobs[${j}].target`, job.target, job.target.length);
+  });
+  const losses = new Float64Array(jobs.length).fill(Number.NaN);
+  jobs.forEach((job, j) => {
+    const trainer = trainers[j]!;
+    trainer.forward(job.input, job.batch);
+    if (job.target === undefined) return;
+    losses[j] = trainer.loss(job.loss ?? 'mse', job.target, { huberDelta: job.huberDelta ?? 1 });
+    trainer.backward();
+    if ((job.clipNorm ?? 0) > 0) trainer.clipGradientNorm(job.clipNorm!);
+    const a = adams[j]!;
+    trainer.engine.adamStep(a.learningRate, a.beta1, a.beta2, a.epsilon, a.weightDecay, a.decoupled);
+  });
+  return losses;
 }
 
 /**

@@ -13,7 +13,7 @@
  * pre-activation, which a sigmoid inside the trainer would hide.
  */
 import type { MlpSpec } from '../../native/index.js';
-import { createMlpTrainer, type MlpTrainer } from '../../native/index.js';
+import { createMlpTrainer, runTrainerJobs, type MlpTrainer } from '../../native/index.js';
 import type { Rng } from '../../util/index.js';
 import type { TrainingEngine } from '../backend.js';
 import { Adam } from './adam.js';
@@ -54,7 +54,6 @@ export class Network {
   private readonly spec: MlpSpec;
   private readonly clipNorm: number;
   private readonly learningRate: number;
-  private outputCopy = new Float32Array(0);
   private readonly epsilon = { epsilon: ADAM_EPSILON };
 
   constructor(shape: MlpShape, rng: Rng, options: NetworkOptions) {
@@ -115,19 +114,51 @@ export class Network {
     const trainer = this.trainer;
     trainer.backward(gradPre);
     if (this.clipNorm > 0) trainer.clipGradientNorm(this.clipNorm);
-    // The agents' Adam (core/adam.ts) adds epsilon to sqrt(v), not to sqrt(v̂) as the engine does:
-    // epsilon / sqrt(1 - beta2^t) here makes the two the same step.
-    this.epsilon.epsilon = ADAM_EPSILON / Math.sqrt(1 - ADAM_BETA2 ** (trainer.step + 1));
-    trainer.adamStep(this.epsilon);
+    trainer.adamStep(this.nextAdamEpsilon());
+  }
+
+  // The agents' Adam (core/adam.ts) adds epsilon to sqrt(v), not to sqrt(v̂) as the engine does:
+  // epsilon / sqrt(1 - beta2^t) for the coming step t makes the two the same step.
+  private nextAdamEpsilon(): { epsilon: number } {
+    this.epsilon.epsilon = ADAM_EPSILON / Math.sqrt(1 - ADAM_BETA2 ** (this.trainer.step + 1));
+    return this.epsilon;
+  }
+
+  /**
+   * Engine: one MSE step of each network toward the same target [batch, outputSize] from the same
+   * input (the twin critics), each as `forward`, `loss` and `step` would, side by side on the
+   * addon (runTrainerJobs). Returns the losses before the steps.
+   */
+  static mseStepEach(networks: readonly Network[], input: Float32Array, target: Float32Array, batch: number): Float64Array {
+    return runTrainerJobs(
+      networks.map((n) => ({ trainer: n.reserve(batch), input, batch, target, clipNorm: n.clipNorm, adam: { ...n.nextAdamEpsilon() } })),
+    );
   }
 
   /** Plain forward on host data, [batch, outputSize] (a copy, valid until the next predict). */
   predict(input: Float32Array, batch: number): Float32Array {
     if (this.tf) return this.tf.predict(input, batch);
+    return this.activatedCopy(this.reserve(batch).forward(input, batch), batch);
+  }
+
+  // The output of an engine forward, through the host sigmoid where there is one (a copy).
+  private activatedCopy(pre: Float32Array, batch: number): Float32Array {
     const n = batch * this.outputSize;
-    if (this.outputCopy.length !== n) this.outputCopy = new Float32Array(n);
-    this.forwardTrain(input, batch, this.outputCopy);
-    return this.outputCopy.slice();
+    const out = new Float32Array(n);
+    if (this.hostSigmoid) for (let i = 0; i < n; i++) out[i] = sigmoid(pre[i]!);
+    else out.set(pre.subarray(0, n));
+    return out;
+  }
+
+  /**
+   * Each network's forward on the same input (the twin target critics), side by side on the addon
+   * (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
+   */
+  static predictEach(networks: readonly Network[], input: Float32Array, batch: number): Float32Array[] {
+    if (networks.some((n) => n.tf)) return networks.map((n) => n.predict(input, batch));
+    const trainers = networks.map((n) => n.reserve(batch));
+    runTrainerJobs(trainers.map((trainer) => ({ trainer, input, batch })));
+    return networks.map((n, k) => n.activatedCopy(trainers[k]!.lastOutput(), batch));
   }
 
   /** target <- tau * this + (1 - tau) * target (tau = 1: hard copy). */

@@ -246,7 +246,7 @@ export class CellAgent implements TrainableAgent {
     const nextAct = projectRows(projected, nextMask, B, S, this.bounds);
     const nextIn = joinRows(next, nextAct, B, F, S);
     const curIn = joinRows(feats, act, B, F, S);
-    const targets = this.criticTargets.map((t) => t.predict(nextIn, B));
+    const targets = Network.predictEach(this.criticTargets, nextIn, B);
     const y = new Float32Array(B);
     for (let b = 0; b < B; b++) {
       let q = targets[0]![b]!;
@@ -256,7 +256,8 @@ export class CellAgent implements TrainableAgent {
       y[b] = this.reward(qos, mask, b) + (done[b] || !anyNext ? 0 : this.cfg.gamma * q);
     }
     let criticLoss = 0;
-    for (const critic of this.critics) criticLoss += this.engine === 'tfjs' ? this.criticStepTf(critic, curIn, y, B) : this.criticStep(critic, curIn, y, B);
+    if (this.engine === 'tfjs') for (const critic of this.critics) criticLoss += this.criticStepTf(critic, curIn, y, B);
+    else for (const loss of Network.mseStepEach(this.critics, curIn, y, B)) criticLoss += loss;
     this.updates += 1;
     if (this.updates % this.cfg.policyDelay === 0) {
       this.lastActorLoss = this.engine === 'tfjs' ? this.actorStepTf(feats, mask, B) : this.actorStep(feats, mask, B);
@@ -265,15 +266,6 @@ export class CellAgent implements TrainableAgent {
       this.dirty = true;
     }
     return { criticLoss: criticLoss / this.critics.length, actorLoss: this.lastActorLoss, updates: this.updates };
-  }
-
-  /** A critic's MSE step toward y on the engine; the loss before the step. */
-  private criticStep(critic: Network, curIn: Float32Array, y: Float32Array, B: number): number {
-    const trainer = critic.reserve(B);
-    trainer.forward(curIn, B);
-    const loss = trainer.loss('mse', y);
-    critic.step(trainer.outputGradient.subarray(0, B));
-    return loss;
   }
 
   private criticStepTf(critic: Network, curIn: Float32Array, y: Float32Array, B: number): number {
