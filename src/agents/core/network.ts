@@ -41,6 +41,18 @@ const ADAM_BETA2 = 0.999;
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
+/** A network and the rows it runs on ([batch, inputSize]). */
+export interface NetworkBatch {
+  network: Network;
+  input: Float32Array;
+  batch: number;
+}
+
+/** A network, its rows and their regression targets ([batch, outputSize]). */
+export interface NetworkTarget extends NetworkBatch {
+  target: Float32Array;
+}
+
 export class Network {
   readonly engine: TrainingEngine;
   readonly inputSize: number;
@@ -125,13 +137,20 @@ export class Network {
   }
 
   /**
-   * Engine: one MSE step of each network toward the same target [batch, outputSize] from the same
-   * input (the twin critics), each as `forward`, `loss` and `step` would, side by side on the
-   * addon (runTrainerJobs). Returns the losses before the steps.
+   * Engine: one MSE step of each network toward its target [batch, outputSize], each as
+   * `forward`, `loss` and `step` would, side by side on the addon (runTrainerJobs): the twin
+   * critics, or one critic per slice type. Returns the losses before the steps.
    */
-  static mseStepEach(networks: readonly Network[], input: Float32Array, target: Float32Array, batch: number): Float64Array {
+  static mseStepEach(items: readonly NetworkTarget[]): Float64Array {
     return runTrainerJobs(
-      networks.map((n) => ({ trainer: n.reserve(batch), input, batch, target, clipNorm: n.clipNorm, adam: { ...n.nextAdamEpsilon() } })),
+      items.map(({ network, input, target, batch }) => ({
+        trainer: network.reserve(batch),
+        input,
+        batch,
+        target,
+        clipNorm: network.clipNorm,
+        adam: { ...network.nextAdamEpsilon() },
+      })),
     );
   }
 
@@ -151,14 +170,14 @@ export class Network {
   }
 
   /**
-   * Each network's forward on the same input (the twin target critics), side by side on the addon
-   * (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
+   * Each network's forward on its input (the twin target critics, the types' target critics),
+   * side by side on the addon (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
    */
-  static predictEach(networks: readonly Network[], input: Float32Array, batch: number): Float32Array[] {
-    if (networks.some((n) => n.tf)) return networks.map((n) => n.predict(input, batch));
-    const trainers = networks.map((n) => n.reserve(batch));
-    runTrainerJobs(trainers.map((trainer) => ({ trainer, input, batch })));
-    return networks.map((n, k) => n.activatedCopy(trainers[k]!.lastOutput(), batch));
+  static predictEach(items: readonly NetworkBatch[]): Float32Array[] {
+    if (items.some((item) => item.network.tf)) return items.map(({ network, input, batch }) => network.predict(input, batch));
+    const trainers = items.map(({ network, batch }) => network.reserve(batch));
+    runTrainerJobs(items.map(({ input, batch }, k) => ({ trainer: trainers[k]!, input, batch })));
+    return items.map(({ network, batch }, k) => network.activatedCopy(trainers[k]!.lastOutput(), batch));
   }
 
   /** target <- tau * this + (1 - tau) * target (tau = 1: hard copy). */

@@ -246,7 +246,7 @@ export class CellAgent implements TrainableAgent {
     const nextAct = projectRows(projected, nextMask, B, S, this.bounds);
     const nextIn = joinRows(next, nextAct, B, F, S);
     const curIn = joinRows(feats, act, B, F, S);
-    const targets = Network.predictEach(this.criticTargets, nextIn, B);
+    const targets = Network.predictEach(this.criticTargets.map((network) => ({ network, input: nextIn, batch: B })));
     const y = new Float32Array(B);
     for (let b = 0; b < B; b++) {
       let q = targets[0]![b]!;
@@ -257,7 +257,7 @@ export class CellAgent implements TrainableAgent {
     }
     let criticLoss = 0;
     if (this.engine === 'tfjs') for (const critic of this.critics) criticLoss += this.criticStepTf(critic, curIn, y, B);
-    else for (const loss of Network.mseStepEach(this.critics, curIn, y, B)) criticLoss += loss;
+    else for (const loss of Network.mseStepEach(this.critics.map((network) => ({ network, input: curIn, target: y, batch: B })))) criticLoss += loss;
     this.updates += 1;
     if (this.updates % this.cfg.policyDelay === 0) {
       this.lastActorLoss = this.engine === 'tfjs' ? this.actorStepTf(feats, mask, B) : this.actorStep(feats, mask, B);
