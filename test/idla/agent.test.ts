@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IdlaPolicy, idlaAgentEntry, resolveIdlaSettings } from '../../src/agents/idla/index.js';
+import { IdlaAgent, IdlaPolicy, idlaAgentEntry, resolveIdlaSettings } from '../../src/agents/idla/index.js';
 import { agentIds, loadPolicyFromRun } from '../../src/agents/index.js';
 import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
 import { loadScenario, scenarioLayout } from '../../src/scenario/index.js';
@@ -32,6 +32,14 @@ describe('idla agent', () => {
     expect(() => resolveIdlaSettings({ shareInput: 'prb' })).toThrow(/agent\.shareInput/);
     // The scenario's own keys pass.
     expect(resolveIdlaSettings({ id: 'idla', collectSteps: 1000, optimizeFrom: 1000, history: 5 }).collectSteps).toBe(1000);
+  });
+
+  it('a resumed run that predates a setting is built as the agent was before it: MAE fit, no relabelling, the paper\'s starts and plain result', () => {
+    const scenario = loadScenario('slicing-synthetic');
+    const recorded: Record<string, unknown> = { ...resolveIdlaSettings({ epochs: 7, relabel: 1 }) };
+    for (const key of ['mseWarmup', 'gridPoints', 'fillSlack']) delete recorded[key];
+    const agent = idlaAgentEntry.create(scenarioLayout(scenario), scenario, { seed: 1, recordedSettings: recorded }) as IdlaAgent;
+    expect(agent.config).toMatchObject({ epochs: 7, relabel: 1, mseWarmup: 0, gridPoints: 0, fillSlack: 0, neighbours: 5 });
   });
 
   it('ns3ts train --agent idla: collects, fits, then acts; the run loads as checkpoint:<run> and every allocation is feasible', { timeout: 120_000 }, async () => {

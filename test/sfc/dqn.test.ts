@@ -95,6 +95,15 @@ describe('the DQN agent', () => {
     expect(() => resolveDqnSettings({ gama: 0.9 })).toThrow('agent.gama: got 0.9, expected a DQN setting');
   });
 
+  it('a resumed run that predates a setting is built as the agent was before it: one-step targets, no masking, a constant rate, the last policy kept', () => {
+    const recorded: Record<string, unknown> = { ...resolveDqnSettings(SMALL), nStep: 2 };
+    for (const key of ['maskInvalid', 'learningRateFinalFactor', 'validateEvery']) delete recorded[key];
+    const agent = new DqnAgent(scenario, { seed: 4, recordedSettings: recorded });
+    expect(agent.config).toMatchObject({ nStep: 2, maskInvalid: false, learningRateFinalFactor: 1, validateEvery: 0, hidden: [32, 16] });
+    delete recorded.nStep;
+    expect(new DqnAgent(scenario, { seed: 4, recordedSettings: recorded }).config.nStep).toBe(1);
+  });
+
   it('fits family sfc and only it', () => {
     expect(() => checkAgentFits('dqn', scenario)).not.toThrow();
     expect(() => checkAgentFits('td3', scenario)).toThrow('agent td3 acts in Box action spaces; scenario sfc-synthetic (family sfc) has a Discrete(15) action space');

@@ -16,7 +16,7 @@ import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, 
 import { QNetwork } from './qnet.js';
 import { DqnReplay } from './replay.js';
 import { resumedSettings } from '../core/settings.js';
-import { DQN_DEFAULTS, phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
+import { DQN_DEFAULTS, dqnSettingsBefore, phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
 import { argmax, dqnTargets, nStepTransition, type StepRecord } from './targets.js';
 
 type Obs = SfcObservation;
@@ -42,7 +42,7 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   constructor(scenario: SfcScenario, options: AgentCreateOptions) {
     // A resumed run keeps its recorded settings, its variant included (resumedSettings).
     const recorded = options.recordedSettings;
-    this.config = resolveDqnSettings(recorded ? resumedSettings(DQN_DEFAULTS, recorded, { alsoKeys: ['variant'] }) : options.settings);
+    this.config = resolveDqnSettings(recorded ? resumedSettings(DQN_DEFAULTS, recorded, { predates: dqnSettingsBefore, alsoKeys: ['variant'] }) : options.settings);
     const c = this.config;
     this.layout = sfcObservationLayout(scenario.sfc.dataCentres.length, scenario.sfc.maxActive, scenario.sfc.maxPending);
     this.rng = new Rng(options.seed);

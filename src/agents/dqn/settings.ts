@@ -144,6 +144,15 @@ export function phasedEpsilon(episode: number): number {
 }
 
 /**
+ * How the dqn agent behaved before each of its later settings existed, for a resumed run that
+ * predates them (resumedSettings): one-step targets, no action masking, a constant learning rate
+ * and the last policy kept (no validation).
+ */
+export function dqnSettingsBefore(): Partial<DqnSettings> {
+  return { nStep: 1, maskInvalid: false, learningRateFinalFactor: 1, validateEvery: 0 };
+}
+
+/**
  * Resolves overrides on top of the defaults: `variant` (one of DQN_VARIANTS) picks the components,
  * then single fields override. Unknown keys and bad values are refused naming the field.
  */

@@ -299,6 +299,15 @@ function pick(settings: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(settings).filter(([key]) => key in IDLA_DEFAULTS));
 }
 
+/**
+ * How the idla agent behaved before each of its later settings existed, for a resumed run that
+ * predates them (resumedSettings): the estimator fit on the MAE alone without relabelled copies,
+ * and the search from the paper's starts with its plain result (no grid start, no slack filling).
+ */
+export function idlaSettingsBefore(): Partial<IdlaSettings> {
+  return { mseWarmup: 0, relabel: 0, gridPoints: 0, fillSlack: 0 };
+}
+
 export const idlaAgentEntry: AgentEntry = {
   description: 'IDLA: learned QoS estimator + Lagrangian multi-start search per cell (collect, fit, then optimize)',
   accepts: SLICING_SPACES,
@@ -306,7 +315,7 @@ export const idlaAgentEntry: AgentEntry = {
     // The scenario's agent section configures IDLA only when it names IDLA.
     const fromScenario = scenario.agent?.id === 'idla' ? { ...scenario.agent } : {};
     // A resumed run keeps its recorded settings, but not the directory it had then: samples follow the run.
-    const recorded = options.recordedSettings ? { ...resumedSettings(IDLA_DEFAULTS, options.recordedSettings), runDir: options.settings?.runDir ?? '' } : null;
+    const recorded = options.recordedSettings ? { ...resumedSettings(IDLA_DEFAULTS, options.recordedSettings, { predates: idlaSettingsBefore }), runDir: options.settings?.runDir ?? '' } : null;
     const settings = resolveIdlaSettings(recorded ?? { ...fromScenario, ...(options.settings ?? {}) });
     // Samples and the estimator go into the run directory unless a runDir setting says otherwise.
     if (!settings.runDir && options.runDir) settings.runDir = options.runDir;
