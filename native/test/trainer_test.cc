@@ -244,6 +244,21 @@ const std::vector<TrainerLayerShape> kCritic{
 constexpr int kJobBatch = 256;
 const AdamConfig kJobAdam{1e-3, 0.9, 0.999, 1e-8, 0.0, false};
 
+// Jobs for two trainers on the rows x: forwards only (target nullptr), or clipped MSE steps toward target.
+std::vector<TrainerJob> twinJobs(MlpTrainer& a, MlpTrainer& b, const std::vector<float>& x, const float* target) {
+  std::vector<TrainerJob> jobs(2);
+  jobs[0].trainer = &a;
+  jobs[1].trainer = &b;
+  for (TrainerJob& job : jobs) {
+    job.input = x.data();
+    job.batch = kJobBatch;
+    job.target = target;
+    job.clipNorm = 0.5;
+    job.adam = kJobAdam;
+  }
+  return jobs;
+}
+
 // Two critics (seeds 12, 13) after one clipped MSE step on (x, y): the separate calls on one thread
 // (threads 0) or runTrainerJobs on `threads`; their params, moments and steps, then the losses.
 std::vector<double> twinStep(const std::vector<float>& x, const std::vector<float>& y, int threads) {
@@ -262,16 +277,7 @@ std::vector<double> twinStep(const std::vector<float>& x, const std::vector<floa
       t->adamStep(kJobAdam);
     }
   } else {
-    std::vector<TrainerJob> jobs(2);
-    jobs[0].trainer = &ta;
-    jobs[1].trainer = &tb;
-    for (TrainerJob& job : jobs) {
-      job.input = x.data();
-      job.batch = kJobBatch;
-      job.target = y.data();
-      job.clipNorm = 0.5;
-      job.adam = kJobAdam;
-    }
+    std::vector<TrainerJob> jobs = twinJobs(ta, tb, x, y.data());
     runTrainerJobs(jobs.data(), 2, threads);
     losses[0] = jobs[0].lossValue;
     losses[1] = jobs[1].lossValue;
@@ -299,13 +305,7 @@ void testJobs() {
   std::mt19937 rngA(12), rngB(13);
   Owned a = allocate(kCritic, kJobBatch, rngA), b = allocate(kCritic, kJobBatch, rngB);
   MlpTrainer ta(kCritic, kJobBatch, a.buffers()), tb(kCritic, kJobBatch, b.buffers());
-  std::vector<TrainerJob> jobs(2);
-  jobs[0].trainer = &ta;
-  jobs[1].trainer = &tb;
-  for (TrainerJob& job : jobs) {
-    job.input = x.data();
-    job.batch = kJobBatch;
-  }
+  std::vector<TrainerJob> jobs = twinJobs(ta, tb, x, nullptr);
   runTrainerJobs(jobs.data(), 2, 2);
   const std::vector<float> outputA = a.output;
   ta.forward(x.data(), kJobBatch, 1);
@@ -314,10 +314,7 @@ void testJobs() {
   // A non-finite target in the second job: nothing runs.
   std::vector<float> badTarget = y;
   badTarget[7] = NAN;
-  for (TrainerJob& job : jobs) {
-    job.target = y.data();
-    job.adam = kJobAdam;
-  }
+  jobs = twinJobs(ta, tb, x, y.data());
   jobs[1].target = badTarget.data();
   const std::vector<float> before = a.params;
   runTrainerJobs(jobs.data(), 2, 2);
