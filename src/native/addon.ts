@@ -75,7 +75,6 @@ export interface NativeQuantizedMlp {
   readonly kernel: string;
 }
 
-/** The addon's exports (native/src/addon.cc). */
 /** One job of trainJobs: a forward, and with a target the loss, gradients, clipping and an Adam step. */
 export interface NativeTrainerJob {
   trainer: TrainerCore;
@@ -91,6 +90,7 @@ export interface NativeTrainerJob {
   adam?: Float64Array;
 }
 
+/** The addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
   version: string;
   /** Which matmul kernel the CPU dispatch picked, e.g. "avx2+fma" or "baseline". */

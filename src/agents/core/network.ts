@@ -139,7 +139,7 @@ export class Network {
   /**
    * Engine: one MSE step of each network toward its target [batch, outputSize], each as
    * `forward`, `loss` and `step` would, side by side on the addon (runTrainerJobs): the twin
-   * critics, or one critic per slice type. Returns the losses before the steps.
+   * critics. Returns the losses before the steps.
    */
   static mseStepEach(items: readonly NetworkTarget[]): Float64Array {
     return runTrainerJobs(
@@ -170,8 +170,7 @@ export class Network {
   }
 
   /**
-   * Each network's forward on its input (the twin target critics, the types' target critics),
-   * side by side on the addon (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
+   * Each network's forward on its input (the twin target critics), side by side on the addon (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
    */
   static predictEach(items: readonly NetworkBatch[]): Float32Array[] {
     if (items.some((item) => item.network.tf)) return items.map(({ network, input, batch }) => network.predict(input, batch));
