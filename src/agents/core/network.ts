@@ -170,7 +170,8 @@ export class Network {
   }
 
   /**
-   * Each network's forward on its input (the twin target critics), side by side on the addon (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
+   * Each network's forward on its input (the twin target critics), side by side on the addon
+   * (runTrainerJobs); [batch, outputSize] copies, as `predict` gives.
    */
   static predictEach(items: readonly NetworkBatch[]): Float32Array[] {
     if (items.some((item) => item.network.tf)) return items.map(({ network, input, batch }) => network.predict(input, batch));
