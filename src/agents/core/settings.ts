@@ -56,18 +56,31 @@ export function resumedSettings<T extends object>(defaults: T, recorded: Record<
 }
 
 /**
+ * The overrides an agent resolves its settings from: for a resumed run the settings it recorded
+ * (resumedSettings with `rules`), else `given` (default: the caller's `settings`).
+ */
+export function overridesFor<T extends object>(
+  defaults: T,
+  options: { settings?: Record<string, unknown>; recordedSettings?: Record<string, unknown> },
+  rules: ResumeRules<T> = {},
+  given: Record<string, unknown> = options.settings ?? {},
+): Record<string, unknown> {
+  return options.recordedSettings ? resumedSettings(defaults, options.recordedSettings, rules) : given;
+}
+
+/**
  * The settings of an agent: defaults, then the scenario's `agent` section when it names `id`, then
- * the caller's overrides; for a resumed run, the settings it recorded (resumedSettings) instead.
+ * the caller's overrides; for a resumed run, the settings it recorded (overridesFor) instead.
  */
 export function agentSettings<T extends SettingsShape>(
   defaults: T,
   id: string,
   scenarioSection: Record<string, unknown> | undefined,
   options: { settings?: Record<string, unknown>; recordedSettings?: Record<string, unknown> },
-  predates?: ResumeRules<T>['predates'],
+  rules: ResumeRules<T> = {},
 ): T {
-  if (options.recordedSettings) return resolveSettings(defaults, resumedSettings(defaults, options.recordedSettings, { predates }), 'recorded agent');
-  return resolveSettings(defaults, { ...scenarioAgentOverrides(scenarioSection, id), ...options.settings }, 'agent');
+  const overrides = overridesFor(defaults, options, rules, { ...scenarioAgentOverrides(scenarioSection, id), ...options.settings });
+  return resolveSettings(defaults, overrides, options.recordedSettings ? 'recorded agent' : 'agent');
 }
 
 /** Applies the scenario's `agent` section only when it is about this agent id. */

@@ -15,7 +15,7 @@ import { Rng } from '../../util/index.js';
 import type { AgentCreateOptions, AgentMetrics, AgentState, FamilyEpisodeStats, FamilyTrainableAgent } from '../agent.js';
 import { QNetwork } from './qnet.js';
 import { DqnReplay } from './replay.js';
-import { resumedSettings } from '../core/settings.js';
+import { overridesFor } from '../core/settings.js';
 import { DQN_DEFAULTS, dqnSettingsBefore, phasedEpsilon, resolveDqnSettings, scheduledLearningRate, type DqnSettings, type DqnVariant } from './settings.js';
 import { argmax, dqnTargets, nStepTransition, type StepRecord } from './targets.js';
 
@@ -40,9 +40,8 @@ export class DqnAgent implements FamilyTrainableAgent<Obs, number> {
   private recent: StepRecord[] = [];
 
   constructor(scenario: SfcScenario, options: AgentCreateOptions) {
-    // A resumed run keeps its recorded settings, its variant included (resumedSettings).
-    const recorded = options.recordedSettings;
-    this.config = resolveDqnSettings(recorded ? resumedSettings(DQN_DEFAULTS, recorded, { predates: dqnSettingsBefore, alsoKeys: ['variant'] }) : options.settings);
+    // A resumed run keeps its recorded settings, its variant included (overridesFor).
+    this.config = resolveDqnSettings(overridesFor(DQN_DEFAULTS, options, { predates: dqnSettingsBefore, alsoKeys: ['variant'] }));
     const c = this.config;
     this.layout = sfcObservationLayout(scenario.sfc.dataCentres.length, scenario.sfc.maxActive, scenario.sfc.maxPending);
     this.rng = new Rng(options.seed);

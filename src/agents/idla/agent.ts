@@ -12,7 +12,7 @@ import { InputError, Ns3tsError, deriveSeed } from '../../util/index.js';
 import type { AgentCreateOptions, AgentEntry, AgentMetrics, AgentScenario, AgentState, TrainableAgent, Transition } from '../agent.js';
 import { SLICING_SPACES } from '../agent.js';
 import type { TrainingEngine } from '../backend.js';
-import { resumedSettings } from '../core/settings.js';
+import { overridesFor } from '../core/settings.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../checkpoint.js';
 import type { PolicyContext, SlicingPolicy } from '../policy.js';
 import { CollectionPolicy } from './collect.js';
@@ -314,9 +314,9 @@ export const idlaAgentEntry: AgentEntry = {
   create(layout: SlicingLayout, scenario: AgentScenario, options: AgentCreateOptions): TrainableAgent {
     // The scenario's agent section configures IDLA only when it names IDLA.
     const fromScenario = scenario.agent?.id === 'idla' ? { ...scenario.agent } : {};
+    const overrides = overridesFor(IDLA_DEFAULTS, options, { predates: idlaSettingsBefore }, { ...fromScenario, ...(options.settings ?? {}) });
     // A resumed run keeps its recorded settings, but not the directory it had then: samples follow the run.
-    const recorded = options.recordedSettings ? { ...resumedSettings(IDLA_DEFAULTS, options.recordedSettings, { predates: idlaSettingsBefore }), runDir: options.settings?.runDir ?? '' } : null;
-    const settings = resolveIdlaSettings(recorded ?? { ...fromScenario, ...(options.settings ?? {}) });
+    const settings = resolveIdlaSettings(options.recordedSettings ? { ...overrides, runDir: options.settings?.runDir ?? '' } : overrides);
     // Samples and the estimator go into the run directory unless a runDir setting says otherwise.
     if (!settings.runDir && options.runDir) settings.runDir = options.runDir;
     return new IdlaAgent(layout, settings, options.seed, options.engine);

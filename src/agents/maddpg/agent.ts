@@ -197,7 +197,7 @@ export class MaddpgAgent implements TrainableAgent {
     options: AgentCreateOptions,
   ) {
     this.id = variant === 'admm' ? 'maddpg-admm' : `maddpg-${variant}`;
-    this.cfg = agentSettings({ ...MADDPG_DEFAULTS, ...MADDPG_VARIANT_DEFAULTS[variant] }, this.id, scenario.agent, options, maddpgSettingsBefore);
+    this.cfg = agentSettings({ ...MADDPG_DEFAULTS, ...MADDPG_VARIANT_DEFAULTS[variant] }, this.id, scenario.agent, options, { predates: maddpgSettingsBefore });
     checkRanges(this.cfg, 'agent', [
       ...REPLAY_SCHEDULE_RANGES,
       ['gamma', 0, 0.9999],

@@ -16,7 +16,7 @@ import { selectBackend } from '../backend.js';
 import { arraysWithPrefix, readCheckpoint } from '../checkpoint.js';
 import type { StoredArray } from '../checkpoint-format.js';
 import { BiGruPredictor, buildPredictor, setWeights, trainCentralisedPredictor, trainFederatedPredictor, PREDICTOR_DEFAULTS, FEDERATED_DEFAULTS, getWeights, type FederatedSettings, type PredictorSettings } from '../predictor/index.js';
-import { resumedSettings } from '../core/settings.js';
+import { overridesFor } from '../core/settings.js';
 import { PPO_DEFAULTS, PpoAgent, type PpoSettings } from './agent.js';
 
 export const PREDICTORS = ['federated', 'centralised', 'last-value', 'seasonal'] as const;
@@ -183,9 +183,8 @@ function ppoAgentFor(scenario: VnfScenario, seed: number, settings: Partial<PpoS
 /** AgentEntry.createForFamily of `ppo`: the agent the family loop trains on a vnf-migration scenario. */
 export async function createPpoForFamily(scenario: ScenarioBase, options: AgentCreateOptions): Promise<FamilyTrainableAgent<VnfObs, VnfAction>> {
   const vnf = scenario as VnfScenario;
-  // A resumed run keeps the settings it recorded (resumedSettings), its predictor included.
-  const recorded = options.recordedSettings;
-  const { predictor, ppo } = splitSettings(recorded ? resumedSettings(PPO_DEFAULTS, recorded, { alsoKeys: ['predictor'] }) : (options.settings ?? {}));
+  // A resumed run keeps the settings it recorded (overridesFor), its predictor included.
+  const { predictor, ppo } = splitSettings(overridesFor(PPO_DEFAULTS, options, { alsoKeys: ['predictor'] }));
   // The Bi-GRU predictor trains on TF.js: its backend is chosen before anything is built.
   await selectBackend('auto');
   // One update per episode: the learning-rate decay spans the run's episodes.

@@ -139,7 +139,7 @@ export class CellAgent implements TrainableAgent {
   ) {
     this.id = kind;
     // A run that predates the clock setting trained without it (resumedSettings).
-    this.cfg = agentSettings(kind === 'td3' ? TD3_DEFAULTS : DDPG_DEFAULTS, kind, scenario.agent, options, () => ({ timeOfDay: false }));
+    this.cfg = agentSettings(kind === 'td3' ? TD3_DEFAULTS : DDPG_DEFAULTS, kind, scenario.agent, options, { predates: () => ({ timeOfDay: false }) });
     if (this.cfg.reward !== 'min-qos' && this.cfg.reward !== 'sum-utility') {
       throw new InputError('agent.reward', this.cfg.reward, 'min-qos or sum-utility');
     }
