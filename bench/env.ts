@@ -13,7 +13,7 @@ import { projectSimplex } from '../src/constraints/index.js';
 import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/families/index.js';
 import { createBaseline } from '../src/eval/index.js';
 import { loadScenario, scenarioLayout, type Scenario } from '../src/scenario/index.js';
-import { packageRoot, writeJsonAtomic } from '../src/util/index.js';
+import { packageRoot, textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { join } from 'node:path';
 
 const secondsArg = process.argv.indexOf('--seconds');
@@ -124,9 +124,7 @@ const table = rows.map((r) => [
   r.referencePerSec.toFixed(0),
   r.ratio.toFixed(2),
 ]);
-const widths = header.map((h, j) => Math.max(h.length, ...table.map((t) => t[j]!.length)));
-const print = (cells: string[]): string => cells.map((c, j) => (j < 3 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
-process.stdout.write(`${print(header)}\n${table.map(print).join('\n')}\n`);
+process.stdout.write(`${textTableLines([header, ...table], { leftColumns: 3 }).join('\n')}\n`);
 process.stdout.write(
   'reference: exact projection of the same [cells, slices] action, one projectSimplex per cell; ' +
     '"step cost" = env step time / reference time; "cpu us/step" = process CPU time per step (wall time suffers when the machine is shared)\n',

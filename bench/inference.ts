@@ -14,7 +14,7 @@ import * as tf from '../src/agents/tf.js';
 import * as ort from 'onnxruntime-node';
 import { selectBackend } from '../src/agents/index.js';
 import { createMlpRunner, mlpSpecFromTfModel, nativeStatus, type MlpRunner, type MlpSpec } from '../src/native/index.js';
-import { packageRoot, Rng, writeJsonAtomic } from '../src/util/index.js';
+import { packageRoot, Rng, textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { mlpToOnnx, MLP_ONNX_INPUT as ONNX_INPUT, MLP_ONNX_OUTPUT as ONNX_OUTPUT } from '../src/export/index.js';
 
 interface Row {
@@ -218,10 +218,7 @@ async function main(): Promise<void> {
   for (const row of gradientRows) {
     lines.push([`idla`, String(row.batch), 'all', row.impl, row.usPerCall.toFixed(0), row.gflops.toFixed(2), '']);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  console.log(format(header));
-  for (const line of lines) console.log(format(line));
+  for (const line of textTableLines([header, ...lines], { leftColumns: 0 })) console.log(line);
   console.log(`max relative difference of outputs: ${Object.entries(agreement).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
   if (status.active) {
     const behind: string[] = [];

@@ -27,7 +27,7 @@ import { loadPolicyFromRun, parseBackendChoice, selectBackend } from '../src/age
 import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/index.js';
 import { loadScenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
-import { InputError, writeJsonAtomic } from '../src/util/index.js';
+import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { agentSettingsOption } from './args.js';
 
 function arg(name: string): string | undefined {
@@ -99,8 +99,6 @@ const table = rows.map((r) => [
   r.violationRate.toFixed(3),
   String(r.capacityViolation),
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const totalTrain = Object.values(trainSeconds).reduce((a, b) => a + b, 0);
 const admm = rows.find((r) => r.policy === 'maddpg-admm');
 const td3 = rows.find((r) => r.policy === 'td3');
@@ -113,7 +111,7 @@ if (admm) {
 process.stdout.write(
   `slicing-synthetic, ${episodes} training episodes per agent (seed ${seed}), ${evalEpisodes} held-out episodes from seed ${heldOutSeed}, backend ${backend.name}` +
     `${Object.keys(settings).length ? `, settings ${JSON.stringify(settings)}` : ''}, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}\n` +
-    `${line(header)}\n${table.map(line).join('\n')}\n` +
+    `${textTableLines([header, ...table]).join('\n')}\n` +
     `training time: ${Object.entries(trainSeconds)
       .map(([a, s]) => `${a} ${s.toFixed(1)} s (CPU ${trainCpuSeconds[a]!.toFixed(1)} s)`)
       .join(', ')}\n` +

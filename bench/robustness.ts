@@ -33,7 +33,7 @@ import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/in
 import { LAGRANGIAN_EXPECTED_ORACLE_NAME, withinLimit } from '../src/families/index.js';
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
-import { InputError, writeJsonAtomic } from '../src/util/index.js';
+import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { agentSettingsOption } from './args.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
@@ -291,9 +291,7 @@ async function lagrangianExpectedOracle(scenario: Scenario): Promise<{ result: E
 }
 
 function table(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), ...body.map(line)].join('\n');
+  return textTableLines([header, ...body]).join('\n');
 }
 
 function printScenario(scenario: Scenario, scenarioRows: Row[], scenarioAimList: Aim[]): void {

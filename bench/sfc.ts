@@ -25,7 +25,7 @@ import { BEST_CHECKPOINT_FILE, DQN_VARIANTS, dqnPolicyFromRun, readCheckpoint, t
 import { evaluateFamilyPolicy, resolveFamilyBaselines, type FamilyEvalResult } from '../src/eval/index.js';
 import { loadFamilyScenario, type SfcScenario } from '../src/families/index.js';
 import { train } from '../src/train/index.js';
-import { writeJsonAtomic } from '../src/util/index.js';
+import { textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { baselineLevels, validationCurve, writeSfcValidationFigure, type ValidationPoint } from './sfc-figure.js';
 
 interface Args {
@@ -260,11 +260,8 @@ async function main(): Promise<void> {
     spread(r, 'meanReward'),
     spread(r, 'lastMeanReward'),
   ]);
-  const widths = header.map((h, j) => Math.max(h.length, ...lines.map((l) => l[j]!.length)));
-  const fmt = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
   console.log(`scenario ${scenario.name}, ${args.evalEpisodes} held-out episodes from seed ${evalSeed}; full DQN: mean (min..max) over training seeds ${args.seeds.join(', ')}`);
-  console.log(fmt(header));
-  for (const l of lines) console.log(fmt(l));
+  for (const l of textTableLines([header, ...lines])) console.log(l);
 
   const dqn = rows.find((r) => r.policy === 'dqn');
   const threshold = rows.find((r) => r.policy === 'baseline:threshold');

@@ -17,7 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { nativeStatus } from '../src/native/index.js';
-import { packageRoot, writeJsonAtomic } from '../src/util/index.js';
+import { packageRoot, textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { makeUpdate, msPerUpdate, UPDATE_SHAPES, type UpdateShape } from './train-updates.js';
 
 function arg(name: string): string | undefined {
@@ -152,15 +152,15 @@ const tableOf = (list: Row[]): string[][] =>
   });
 const updateTable = tableOf(rows);
 const agentTable = tableOf(agentRows);
-const widths = header.map((h, i) => Math.max(h.length, ...[...updateTable, ...agentTable].map((row) => row[i]!.length)));
-const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+// Both tables take the same column widths, so that they line up.
+const printed = (table: string[][]): string => textTableLines([header, ...table], { leftColumns: 2, widthsOf: [header, ...updateTable, ...agentTable] }).join('\n');
 process.stdout.write(
   `ms per update, batch 256 (median of ${repeats} alternating runs of ${updates} updates for native and torch), ` +
     `training products: ${status.trainingProducts}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)} on ${
       (await import('node:os')).availableParallelism()
     } cores\n` +
-    `the update shapes (bench/train-updates.ts, bench/torch_reference.py):\n${line(header)}\n${updateTable.map(line).join('\n')}\n` +
-    `the agents' own update() (replay sampling, projection, target ADMM included; median of 3 for native):\n${line(header)}\n${agentTable.map(line).join('\n')}\n`,
+    `the update shapes (bench/train-updates.ts, bench/torch_reference.py):\n${printed(updateTable)}\n` +
+    `the agents' own update() (replay sampling, projection, target ADMM included; median of 3 for native):\n${printed(agentTable)}\n`,
 );
 writeJsonAtomic('bench-results/train.json', {
   rows: [...rows.map((r) => ({ ...r, scope: 'update' })), ...agentRows.map((r) => ({ ...r, scope: 'agent' }))],

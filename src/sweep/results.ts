@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { InputError, writeFileAtomic } from '../util/index.js';
+import { InputError, textTableLines, writeFileAtomic } from '../util/index.js';
 import { ciHalfWidth } from './results-stats.js';
 import { RUN_FILES } from './plan.js';
 import { countConditions, inspectSweep, problemCounts, problemLines, type RunCondition, type RunCounts, type RunInspection } from './integrity.js';
@@ -425,9 +425,7 @@ export function formatTable(summary: ResultsSummary, headlineOnly = true): strin
   }
   const header = [...summary.groupBy, 'n', ...metrics.map((m) => m.replace(/^kpis\./, ''))];
   const lines = groups.map((g) => [...summary.groupBy.map((p) => paramCell(g.group[p])), String(g.n), ...metrics.map((m) => g.cells[m] ?? '-')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const out = [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)];
+  const out = textTableLines([header, ...lines], { leftColumns: header.length, rule: true });
   const c = summary.counts;
   out.push('');
   out.push(`runs: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending${problemCounts(c)}; mean ± 95% CI (t) over seeds`);

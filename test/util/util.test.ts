@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, ProgressBar, Rng, deriveSeed, writeJsonAtomic } from '../../src/util/index.js';
+import { InputError, ProgressBar, Rng, deriveSeed, textTableLines, writeJsonAtomic } from '../../src/util/index.js';
 
 describe('Rng', () => {
   it('repeats its stream for a seed, differs across seeds, and restores its state', () => {
@@ -83,5 +83,24 @@ describe('ProgressBar off a terminal', () => {
     bar.done();
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^work \[#+\] 3\/3 .* b$/);
+  });
+});
+
+describe('textTableLines', () => {
+  const rows = [
+    ['policy', 'threads', 'ms'],
+    ['td3', '1', '1.34'],
+    ['maddpg-admm', '2', '12.5'],
+  ];
+
+  it('aligns the label columns left and the figures right, two spaces apart, with no trailing spaces', () => {
+    expect(textTableLines(rows)).toEqual(['policy       threads    ms', 'td3                1  1.34', 'maddpg-admm        2  12.5']);
+    expect(textTableLines(rows, { leftColumns: 3 })).toEqual(['policy       threads  ms', 'td3          1        1.34', 'maddpg-admm  2        12.5']);
+    expect(textTableLines(rows, { leftColumns: 0 })[1]).toBe('        td3        1  1.34');
+  });
+
+  it('puts a rule under the header and takes its widths from other rows when asked', () => {
+    expect(textTableLines(rows.slice(0, 2), { rule: true, leftColumns: 3 })).toEqual(['policy  threads  ms', '------  -------  ----', 'td3     1        1.34']);
+    expect(textTableLines(rows.slice(0, 2), { widthsOf: rows })).toEqual(['policy       threads    ms', 'td3                1  1.34']);
   });
 });

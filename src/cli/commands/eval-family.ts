@@ -3,7 +3,7 @@
 // in eval.ts (per-slice tables, fixed shares, checkpoints).
 import { evaluateFamilyPolicy, meanEpisodeReturn, resolveFamilyBaselines, type FamilyEvalResult } from '../../eval/index.js';
 import type { ScenarioBase } from '../../scenario/index.js';
-import { InputError, writeJsonAtomic } from '../../util/index.js';
+import { InputError, textTableLines, writeJsonAtomic } from '../../util/index.js';
 
 export interface FamilyEvalCliOptions {
   policy: string;
@@ -29,9 +29,7 @@ export function formatFamilyEvalTable(results: readonly FamilyEvalResult[]): str
     ['steps', (r) => String(r.steps)],
   ];
   for (const key of Object.keys(first.kpis)) columns.push([key, (r) => fmt(r.kpis[key] ?? null)]);
-  const rows = [columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))];
-  const widths = columns.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
-  const lines = rows.map((row) => row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  '));
+  const lines = textTableLines([columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))]);
   const header = `scenario ${first.scenario} (family ${first.family}), ${first.episodes} episode(s) from seed ${first.seed}`;
   return [header, ...lines].join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
 import { isSlicingScenario, loadFamilyScenario } from '../../families/index.js';
-import { InputError, writeJsonAtomic } from '../../util/index.js';
+import { InputError, textTableLines, writeJsonAtomic } from '../../util/index.js';
 import { integerOption, repeatableOption } from '../options.js';
 import { FAMILY_SET_OPTION_HELP, withFamilyOverrides } from '../scenario-overrides.js';
 import { evalFamilyScenario } from './eval-family.js';
@@ -48,9 +48,7 @@ export function formatEvalTable(results: readonly EvalResult[]): string {
   }
   const slices = Object.keys(first.perSlice);
   for (const s of slices) columns.push([`QoS ${s}`, (r) => fmt(r.perSlice[s]?.qosSatisfaction ?? Number.NaN)]);
-  const rows = [columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))];
-  const widths = columns.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
-  const lines = rows.map((row) => row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  '));
+  const lines = textTableLines([columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))]);
   const header = `scenario ${first.scenario}, ${first.episodes} episode(s) from seed ${first.seed}, ${first.kpis.steps} steps per policy`;
   const constraintLines = results.flatMap((r) =>
     r.constraints.map((c) => `constraint ${c.slice} ${c.kind} <= ${c.limit}: ${r.policy} ${fmt(c.value, 4)} ${c.satisfied ? 'ok' : 'VIOLATED'}`),
