@@ -11,7 +11,9 @@
  *   -> 1, 256 rows; each update: 3 target-actor forwards (the target ADMM iterations) and the
  *   target critic forward, critic MSE step, actor step through the critic (x enters the critic
  *   twice: as its own action and in the joint action), gradient clipping at 0.5, soft targets
- *   (tau 0.01).
+ *   (tau 0.01). That is the update with a bootstrap (gamma > 0), as the constrained variants run
+ *   it; maddpg-admm's default gamma 0 skips the target work, which the agents' own update() rows
+ *   of bench/train.ts show.
  *
  * Batches are fixed random data: the arithmetic, not the replay sampling, is what is compared.
  */

@@ -2,7 +2,7 @@
  * Training throughput: ms per gradient update of the same update shapes (bench/train-updates.ts)
  * on the native training engine (1 and 2 threads), its TypeScript fallback and PyTorch
  * (bench/torch_reference.py, 1 and 2 threads, when python3 can import torch); then the agents' own
- * update() (replay sampling, projection and target ADMM included) on the engine (native 1 and 2
+ * update() (replay sampling, projection and, where gamma > 0, the target ADMM included) on the engine (native 1 and 2
  * threads, ts) and on TensorFlow.js wasm. Native and torch run alternately, `--repeats` times
  * each; the median is kept. Prints ratios to torch at the same thread count and writes
  * bench-results/train.json as {"rows":[{"agent","impl","threads","msPerUpdate","scope"}]}, scope
@@ -160,7 +160,7 @@ process.stdout.write(
       (await import('node:os')).availableParallelism()
     } cores\n` +
     `the update shapes (bench/train-updates.ts, bench/torch_reference.py):\n${printed(updateTable)}\n` +
-    `the agents' own update() (replay sampling, projection, target ADMM included; median of 3 for native):\n${printed(agentTable)}\n`,
+    `the agents' own update() at their defaults (replay sampling, projection, target ADMM where gamma > 0; median of 3 for native):\n${printed(agentTable)}\n`,
 );
 writeJsonAtomic('bench-results/train.json', {
   rows: [...rows.map((r) => ({ ...r, scope: 'update' })), ...agentRows.map((r) => ({ ...r, scope: 'agent' }))],
