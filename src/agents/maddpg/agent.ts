@@ -113,8 +113,8 @@ export type MaddpgSettings = typeof MADDPG_DEFAULTS;
  * critic's learned value, and without the margin it ended over the robustness-outage limit on the
  * mean in every measurement; with it, under the limit and at no loss of utility there, at 0.5-0.9%
  * of utility on robustness-burst (docs/agents.md#aiming-below-the-limit). The Lagrangian meets its
- * limits without one. The constrained variants keep gamma 0.5 and one update per step: their
- * multipliers and limits were measured with them.
+ * limits without one. The constrained variants keep gamma 0.5 and one update per step: on
+ * robustness-burst maddpg-admm's pair left their utility where it was (docs/agents.md#settings).
  */
 export const MADDPG_VARIANT_DEFAULTS: Record<MaddpgVariant, Partial<MaddpgSettings>> = {
   admm: { gamma: 0, updatesPerStep: 2 },
