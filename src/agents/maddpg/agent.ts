@@ -106,8 +106,9 @@ export type MaddpgSettings = typeof MADDPG_DEFAULTS;
  * within its step, and the update then skips the target actors' ADMM solve, so the second update
  * costs little more than that solve did. Over three training seeds it scored higher on every slicing
  * scenario (slicing-synthetic 0.9901 of the oracle against 0.9896; robustness-burst 0.943 against
- * 0.940, -outage 0.967 against 0.963, -diurnal 0.975 against 0.974) and trains the default job in
- * about the same time (docs/agents.md#settings).
+ * 0.940, -outage 0.967 against 0.963, -diurnal 0.975 against 0.974) and trains the default job
+ * within its time aim (docs/agents.md#settings). ns-3's slicing-lte, whose 100 ms steps leave
+ * queues for the next ones, keeps the bootstrap through its scenario file (gamma 0.5).
  *
  * RCPO aims its multiplier at 0.8 x the limit: its penalty reaches the actors only through the
  * critic's learned value, and without the margin it ended over the robustness-outage limit on the
