@@ -12,6 +12,7 @@ import {
   createMyopicOracle,
   createExpectedOracle,
   createLagrangianExpectedOracle,
+  isViolationWeight,
   createEnv,
   evaluateConstraints,
   parseShares,
@@ -162,6 +163,11 @@ function baselineFactory(name: BaselineName): NamedPolicy {
   };
 }
 
+/** The oracles search the synthetic env's model: `policy` (the spec) names one only for a synthetic scenario. */
+function requireSyntheticModel(spec: string, scenario: Scenario, oracle: string): void {
+  if (scenario.env.kind !== 'synthetic') throw new InputError('policy', spec, `a synthetic scenario (${oracle} uses the synthetic env model)`);
+}
+
 /**
  * Resolves a `--policy` spec: `baseline:<name>`, `shares:<a,b,c>`, `all-baselines` (the four
  * baselines; the oracle only for synthetic scenarios) or `checkpoint:<run-dir>` (a trained
@@ -178,41 +184,31 @@ export function resolvePolicies(spec: string, scenario: Scenario): NamedPolicy[]
   switch (kind) {
     case 'baseline': {
       if (arg === CONSTRAINED_ORACLE_NAME) {
-        if (scenario.env.kind !== 'synthetic') {
-          throw new InputError('policy', spec, 'a synthetic scenario (the constrained oracle uses the synthetic env model)');
-        }
+        requireSyntheticModel(spec, scenario, 'the constrained oracle');
         return [{ id: spec, create: (env, s) => createConstrainedOracle(s, slicingModelOf(env)) }];
       }
       if ((EXPECTED_ORACLE_NAMES as readonly string[]).includes(arg)) {
-        if (scenario.env.kind !== 'synthetic') {
-          throw new InputError('policy', spec, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
-        }
+        requireSyntheticModel(spec, scenario, 'the expected-model oracle');
         return [{ id: spec, create: (env, s) => createExpectedOracle(arg as ExpectedOracleName, s, slicingModelOf(env)) }];
       }
       if (arg === LAGRANGIAN_EXPECTED_ORACLE_NAME || arg.startsWith(`${LAGRANGIAN_EXPECTED_ORACLE_NAME}:`)) {
         // The weight it prices a violation at: bench:robustness finds the one where it does best within the limits.
         const text = arg.slice(LAGRANGIAN_EXPECTED_ORACLE_NAME.length + 1);
         const weight = text === '' ? Number.NaN : Number(text);
-        if (!(weight >= 0) || !Number.isFinite(weight)) {
+        if (!isViolationWeight(weight)) {
           throw new InputError('policy', spec, `baseline:${LAGRANGIAN_EXPECTED_ORACLE_NAME}:<weight>, a weight >= 0 in utility per violated (cell, constraint) pair`);
         }
-        if (scenario.env.kind !== 'synthetic') {
-          throw new InputError('policy', spec, 'a synthetic scenario (the expected-model oracle uses the synthetic env model)');
-        }
+        requireSyntheticModel(spec, scenario, 'the expected-model oracle');
         return [{ id: spec, create: (env, s) => createLagrangianExpectedOracle(s, slicingModelOf(env), weight) }];
       }
       if ((MYOPIC_ORACLE_NAMES as readonly string[]).includes(arg)) {
-        if (scenario.env.kind !== 'synthetic') {
-          throw new InputError('policy', spec, 'a synthetic scenario (the myopic oracle uses the synthetic env model)');
-        }
+        requireSyntheticModel(spec, scenario, 'the myopic oracle');
         return [{ id: spec, create: (env, s) => createMyopicOracle(arg as MyopicOracleName, s, slicingModelOf(env)) }];
       }
       if (!(BASELINE_NAMES as readonly string[]).includes(arg)) {
         throw new InputError('policy', spec, `baseline:<${BASELINE_NAMES.join('|')}>`);
       }
-      if (arg === 'oracle' && scenario.env.kind !== 'synthetic') {
-        throw new InputError('policy', spec, 'a synthetic scenario (the oracle uses the synthetic env model)');
-      }
+      if (arg === 'oracle') requireSyntheticModel(spec, scenario, 'the oracle');
       return [baselineFactory(arg as BaselineName)];
     }
     case 'shares': {

@@ -129,6 +129,11 @@ export function createExpectedOracle(
 /** The Lagrangian expected-model oracle's baseline name (built with its weight: createLagrangianExpectedOracle). */
 export const LAGRANGIAN_EXPECTED_ORACLE_NAME = 'oracle-lagrangian-expected';
 
+/** Whether `weight` is a violation weight the Lagrangian expected-model oracle takes: finite and >= 0. */
+export function isViolationWeight(weight: number): boolean {
+  return weight >= 0 && Number.isFinite(weight);
+}
+
 /**
  * The Lagrangian expected-model oracle: the expected-model oracle scoring each grid point by its
  * mean over the draws of utility − violationWeight · violated (cell, constraint) pairs. Weight 0 is
@@ -144,7 +149,7 @@ export function createLagrangianExpectedOracle(
   violationWeight: number,
   samples: number = EXPECTED_ORACLE_SAMPLES,
 ): ExpectedOraclePolicy {
-  if (!(violationWeight >= 0) || !Number.isFinite(violationWeight)) throw new InputError('violationWeight', violationWeight, 'a finite number >= 0');
+  if (!isViolationWeight(violationWeight)) throw new InputError('violationWeight', violationWeight, 'a finite number >= 0');
   const name = LAGRANGIAN_EXPECTED_ORACLE_NAME;
   return new ExpectedOraclePolicy(name, oracleSetup(name, 'expected-model oracle', scenario, env, true), { samples, seed: scenario.seed, violationWeight });
 }

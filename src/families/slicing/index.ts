@@ -55,6 +55,7 @@ export {
   LAGRANGIAN_EXPECTED_ORACLE_NAME,
   createExpectedOracle,
   createLagrangianExpectedOracle,
+  isViolationWeight,
   type ExpectedOracleName,
 } from './expected-oracle.js';
 export {
