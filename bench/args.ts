@@ -19,3 +19,15 @@ export function agentSettingsOption(text: string | undefined): Record<string, Re
   if (!isObject(value) || !Object.values(value).every(isObject)) throw new InputError('--settings', text, AGENT_SETTINGS_EXPECTED);
   return value as Record<string, Record<string, unknown>>;
 }
+
+/**
+ * `--seeds`: a comma-separated list of training seeds (integers >= 0), or undefined when absent.
+ * Anything else throws an InputError naming the option.
+ */
+export function seedsOption(text: string | undefined): number[] | undefined {
+  return text?.split(',').map((item) => {
+    const value = Number(item.trim());
+    if (item.trim() === '' || !Number.isInteger(value) || value < 0) throw new InputError('--seeds', item, 'a comma-separated list of integers >= 0');
+    return value;
+  });
+}

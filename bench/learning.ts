@@ -4,11 +4,15 @@
  * table (with each policy's mean utility relative to the oracle's) and writes
  * bench-results/learning.json.
  *
- *   npm run bench:learning -- [--episodes N] [--eval-episodes N] [--seed N] [--agents maddpg-admm,td3]
+ *   npm run bench:learning -- [--episodes N] [--eval-episodes N] [--seed N | --seeds 1,2,3] [--agents maddpg-admm,td3]
  *     [--backend auto|native|ts|tfjs|wasm|...] [--settings '{"td3":{"gamma":0.9}}'] [--out FILE] [--no-baselines]
  *
  * --settings overrides agent settings per agent id (a variant to compare with the defaults);
- * --out writes the JSON elsewhere than bench-results/learning.json.
+ * --out writes the JSON elsewhere than bench-results/learning.json. --seeds trains every agent once
+ * per training seed: its row is then the mean over them (the capacity violation the worst), each
+ * seed's utility and training time are kept under `perSeed`, and each aim is judged on the mean and
+ * counted per seed, as in bench:robustness: one seed moves these utilities by more than the aims'
+ * margins.
  *
  * Besides every baseline it evaluates the myopic oracle (baseline:oracle-myopic: the oracle's search
  * on the steps an agent has observed), the reference for what the agents' observation allows, and
@@ -28,7 +32,7 @@ import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/in
 import { loadScenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
-import { agentSettingsOption } from './args.js';
+import { agentSettingsOption, seedsOption } from './args.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -38,14 +42,17 @@ function arg(name: string): string | undefined {
 const scenario = loadScenario('slicing-synthetic');
 const episodes = arg('--episodes') ? Number(arg('--episodes')) : scenario.training.episodes;
 const evalEpisodes = arg('--eval-episodes') ? Number(arg('--eval-episodes')) : 5;
-const seed = arg('--seed') ? Number(arg('--seed')) : scenario.seed;
 const agents = (arg('--agents') ?? 'maddpg-admm,td3').split(',');
 // Held-out evaluation seeds: far from every training episode seed.
 const heldOutSeed = 900_000;
 
 let settings: Record<string, Record<string, unknown>>;
+let seeds: number[];
 try {
   settings = agentSettingsOption(arg('--settings'));
+  const listed = seedsOption(arg('--seeds'));
+  if (listed && arg('--seed') !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
+  seeds = listed ?? [arg('--seed') ? Number(arg('--seed')) : scenario.seed];
 } catch (error) {
   if (!(error instanceof InputError)) throw error;
   process.stderr.write(`bench:learning: ${error.message}\n`);
@@ -57,36 +64,65 @@ const backend = await selectBackend(parseBackendChoice(arg('--backend') ?? 'auto
 process.stderr.write(`backend ${backend.name}; training ${agents.join(', ')} for ${episodes} episodes each\n`);
 const loadBefore = loadavg()[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-learning-'));
-const results: EvalResult[] = [];
-const trainSeconds: Record<string, number> = {};
-// CPU seconds (user + sys, every thread of the process) of each training run: unlike the wall
-// time, barely moved by other work on the machine.
-const trainCpuSeconds: Record<string, number> = {};
-try {
-  for (const agent of agents) {
-    const cpuBefore = process.cpuUsage();
-    const summary = await train({ scenario, agent, seed, episodes, outDir: dir, runId: agent, progress: true, backend: backend.requested, agentSettings: settings[agent] ?? {} });
-    const cpu = process.cpuUsage(cpuBefore);
-    trainCpuSeconds[agent] = (cpu.user + cpu.system) / 1e6;
-    trainSeconds[agent] = summary.trainSeconds;
-    const policy = await loadPolicyFromRun(summary.runDir);
-    results.push(await evaluatePolicy(scenario, policy, { episodes: evalEpisodes, seed: heldOutSeed }));
-  }
-  const references = [...(withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)), ...resolvePolicies('baseline:oracle-myopic', scenario), ...resolvePolicies('baseline:oracle-expected', scenario)];
-  for (const named of references) {
-    results.push(await evaluatePolicy(scenario, named.create, { episodes: evalEpisodes, seed: heldOutSeed }));
-  }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+interface Row {
+  policy: string;
+  meanUtility: number;
+  qosSatisfaction: number;
+  violationRate: number;
+  capacityViolation: number;
+  /** The training seeds behind an agent's row, each seed's utility and training time (null for a baseline). */
+  perSeed: Array<{ seed: number; meanUtility: number; trainSeconds: number }> | null;
 }
-
-const rows = results.map((r) => ({
+const rowOf = (r: EvalResult): Row => ({
   policy: r.policy,
   meanUtility: r.kpis.meanUtility,
   qosSatisfaction: r.kpis.qosSatisfaction,
   violationRate: r.kpis.slaViolationRate,
   capacityViolation: r.kpis.capacityViolation,
-}));
+  perSeed: null,
+});
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+const rows: Row[] = [];
+// Per agent, the mean over its training seeds of the wall and the CPU seconds (user + sys, every
+// thread of the process) of a training run: the CPU time is barely moved by other work on the machine.
+const trainSeconds: Record<string, number> = {};
+const trainCpuSeconds: Record<string, number> = {};
+try {
+  for (const agent of agents) {
+    const runs: Array<{ seed: number; row: Row; seconds: number; cpuSeconds: number }> = [];
+    for (const seed of seeds) {
+      const cpuBefore = process.cpuUsage();
+      const summary = await train({ scenario, agent, seed, episodes, outDir: dir, runId: `${agent}-s${seed}`, progress: true, backend: backend.requested, agentSettings: settings[agent] ?? {} });
+      const cpu = process.cpuUsage(cpuBefore);
+      const policy = await loadPolicyFromRun(summary.runDir);
+      const row = rowOf(await evaluatePolicy(scenario, policy, { episodes: evalEpisodes, seed: heldOutSeed }));
+      runs.push({ seed, row, seconds: summary.trainSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+    }
+    trainSeconds[agent] = mean(runs.map((r) => r.seconds));
+    trainCpuSeconds[agent] = mean(runs.map((r) => r.cpuSeconds));
+    rows.push({
+      policy: runs[0]!.row.policy,
+      meanUtility: mean(runs.map((r) => r.row.meanUtility)),
+      qosSatisfaction: mean(runs.map((r) => r.row.qosSatisfaction)),
+      violationRate: mean(runs.map((r) => r.row.violationRate)),
+      capacityViolation: Math.max(...runs.map((r) => r.row.capacityViolation)),
+      perSeed: runs.map((r) => ({ seed: r.seed, meanUtility: r.row.meanUtility, trainSeconds: r.seconds })),
+    });
+  }
+  const references = [...(withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)), ...resolvePolicies('baseline:oracle-myopic', scenario), ...resolvePolicies('baseline:oracle-expected', scenario)];
+  for (const named of references) {
+    rows.push(rowOf(await evaluatePolicy(scenario, named.create, { episodes: evalEpisodes, seed: heldOutSeed })));
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** On how many of a row's training seeds `holds` is true (nothing for a single seed). */
+function seedCount(row: Row, holds: (run: NonNullable<Row['perSeed']>[number]) => boolean): { metOnSeeds?: { met: number; of: number } } {
+  if (!row.perSeed || row.perSeed.length < 2) return {};
+  return { metOnSeeds: { met: row.perSeed.filter(holds).length, of: row.perSeed.length } };
+}
 const oracle = rows.find((r) => r.policy === 'baseline:oracle')?.meanUtility ?? Number.NaN;
 const myopicOracle = rows.find((r) => r.policy === 'baseline:oracle-myopic')?.meanUtility ?? Number.NaN;
 const header = ['policy', 'mean utility', 'vs oracle', 'vs myopic', 'QoS sat', 'SLA viol', 'capacity viol'];
@@ -102,20 +138,25 @@ const table = rows.map((r) => [
 const totalTrain = Object.values(trainSeconds).reduce((a, b) => a + b, 0);
 const admm = rows.find((r) => r.policy === 'maddpg-admm');
 const td3 = rows.find((r) => r.policy === 'td3');
-const aims: Array<{ aim: string; value: number; target: number; met: boolean }> = [];
+const aims: Array<{ aim: string; value: number; target: number; met: boolean; metOnSeeds?: { met: number; of: number } }> = [];
 if (admm) {
-  aims.push({ aim: 'maddpg-admm mean utility vs oracle', value: admm.meanUtility / oracle, target: 0.99, met: admm.meanUtility / oracle >= 0.99 });
-  if (td3) aims.push({ aim: 'maddpg-admm mean utility vs td3', value: admm.meanUtility, target: td3.meanUtility, met: admm.meanUtility >= td3.meanUtility });
+  aims.push({ aim: 'maddpg-admm mean utility vs oracle', value: admm.meanUtility / oracle, target: 0.99, met: admm.meanUtility / oracle >= 0.99, ...seedCount(admm, (run) => run.meanUtility / oracle >= 0.99) });
+  if (td3) {
+    // Per seed: against TD3 trained on the same seed.
+    const td3Of = (seed: number): number => td3.perSeed?.find((r) => r.seed === seed)?.meanUtility ?? Number.NaN;
+    aims.push({ aim: 'maddpg-admm mean utility vs td3', value: admm.meanUtility, target: td3.meanUtility, met: admm.meanUtility >= td3.meanUtility, ...seedCount(admm, (run) => run.meanUtility >= td3Of(run.seed)) });
+  }
   aims.push({ aim: 'maddpg-admm capacity violation', value: admm.capacityViolation, target: 0, met: admm.capacityViolation === 0 });
 }
+const seedText = seeds.length > 1 ? `agents: the mean over training seeds ${seeds.join(', ')}` : `seed ${seeds[0]}`;
 process.stdout.write(
-  `slicing-synthetic, ${episodes} training episodes per agent (seed ${seed}), ${evalEpisodes} held-out episodes from seed ${heldOutSeed}, backend ${backend.name}` +
+  `slicing-synthetic, ${episodes} training episodes per agent (${seedText}), ${evalEpisodes} held-out episodes from seed ${heldOutSeed}, backend ${backend.name}` +
     `${Object.keys(settings).length ? `, settings ${JSON.stringify(settings)}` : ''}, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}\n` +
     `${textTableLines([header, ...table]).join('\n')}\n` +
-    `training time: ${Object.entries(trainSeconds)
+    `training time${seeds.length > 1 ? ' (mean per run)' : ''}: ${Object.entries(trainSeconds)
       .map(([a, s]) => `${a} ${s.toFixed(1)} s (CPU ${trainCpuSeconds[a]!.toFixed(1)} s)`)
       .join(', ')}\n` +
-    aims.map((a) => `aim ${a.aim}: ${a.value.toFixed(4)} vs ${a.target.toFixed(4)} ${a.met ? 'met' : 'MISSED'}\n`).join(''),
+    aims.map((a) => `aim ${a.aim}: ${a.value.toFixed(4)} vs ${a.target.toFixed(4)} ${a.met ? 'met' : 'MISSED'}${a.metOnSeeds ? ` (on ${a.metOnSeeds.met} of ${a.metOnSeeds.of} seeds)` : ''}\n`).join(''),
 );
 writeJsonAtomic(outFile, {
   rows,
@@ -126,6 +167,7 @@ writeJsonAtomic(outFile, {
   trainCpuSecondsByAgent: trainCpuSeconds,
   backend: backend.name,
   episodes,
+  seeds,
   evalEpisodes,
   heldOutSeed,
 });

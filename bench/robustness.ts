@@ -34,7 +34,7 @@ import { LAGRANGIAN_EXPECTED_ORACLE_NAME, withinLimit } from '../src/families/in
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
-import { agentSettingsOption } from './args.js';
+import { agentSettingsOption, seedsOption } from './args.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
@@ -104,11 +104,7 @@ interface Aim {
 /** The command line, read once; bad input ends the run with one line naming the option. */
 function readOptions() {
   try {
-    const seeds = arg('--seeds')?.split(',').map((text) => {
-      const value = Number(text.trim());
-      if (!Number.isInteger(value) || value < 0) throw new InputError('--seeds', text, 'a comma-separated list of integers >= 0');
-      return value;
-    });
+    const seeds = seedsOption(arg('--seeds'));
     const seed = intArg('--seed', 0);
     if (seeds && seed !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
     return {
