@@ -1,4 +1,4 @@
-/** Options the benchmarks share. */
+/** Options the benchmarks share, and what they make of several training seeds. */
 import { InputError } from '../src/util/index.js';
 
 const AGENT_SETTINGS_EXPECTED = `a JSON object of agent id -> settings, e.g. '{"td3":{"gamma":0.9}}'`;
@@ -21,13 +21,22 @@ export function agentSettingsOption(text: string | undefined): Record<string, Re
 }
 
 /**
- * `--seeds`: a comma-separated list of training seeds (integers >= 0), or undefined when absent.
- * Anything else throws an InputError naming the option.
+ * `--seeds` (or the option `field`): a comma-separated list of training seeds (integers >= 0), or
+ * undefined when absent. Anything else throws an InputError naming the option.
  */
-export function seedsOption(text: string | undefined): number[] | undefined {
+export function seedsOption(text: string | undefined, field = '--seeds', expected = 'a comma-separated list of integers >= 0'): number[] | undefined {
   return text?.split(',').map((item) => {
     const value = Number(item.trim());
-    if (item.trim() === '' || !Number.isInteger(value) || value < 0) throw new InputError('--seeds', item, 'a comma-separated list of integers >= 0');
+    if (item.trim() === '' || !Number.isInteger(value) || value < 0) throw new InputError(field, item, expected);
     return value;
   });
+}
+
+/** The mean of a non-empty list. */
+export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** On how many of an agent row's training seeds `holds` is true (nothing for a single seed or a baseline). */
+export function seedCount<T>(perSeed: readonly T[] | null, holds: (run: T) => boolean): { metOnSeeds?: { met: number; of: number } } {
+  if (!perSeed || perSeed.length < 2) return {};
+  return { metOnSeeds: { met: perSeed.filter(holds).length, of: perSeed.length } };
 }

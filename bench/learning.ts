@@ -32,7 +32,7 @@ import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/in
 import { loadScenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
-import { agentSettingsOption, seedsOption } from './args.js';
+import { agentSettingsOption, mean, seedCount, seedsOption } from './args.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -51,8 +51,11 @@ let seeds: number[];
 try {
   settings = agentSettingsOption(arg('--settings'));
   const listed = seedsOption(arg('--seeds'));
-  if (listed && arg('--seed') !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
-  seeds = listed ?? [arg('--seed') ? Number(arg('--seed')) : scenario.seed];
+  const oneSeed = 'an integer >= 0 (several: --seeds)';
+  const single = seedsOption(arg('--seed'), '--seed', oneSeed);
+  if (single && single.length !== 1) throw new InputError('--seed', arg('--seed'), oneSeed);
+  if (listed && single) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
+  seeds = listed ?? single ?? [scenario.seed];
 } catch (error) {
   if (!(error instanceof InputError)) throw error;
   process.stderr.write(`bench:learning: ${error.message}\n`);
@@ -81,7 +84,6 @@ const rowOf = (r: EvalResult): Row => ({
   capacityViolation: r.kpis.capacityViolation,
   perSeed: null,
 });
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const rows: Row[] = [];
 // Per agent, the mean over its training seeds of the wall and the CPU seconds (user + sys, every
@@ -118,11 +120,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** On how many of a row's training seeds `holds` is true (nothing for a single seed). */
-function seedCount(row: Row, holds: (run: NonNullable<Row['perSeed']>[number]) => boolean): { metOnSeeds?: { met: number; of: number } } {
-  if (!row.perSeed || row.perSeed.length < 2) return {};
-  return { metOnSeeds: { met: row.perSeed.filter(holds).length, of: row.perSeed.length } };
-}
 const oracle = rows.find((r) => r.policy === 'baseline:oracle')?.meanUtility ?? Number.NaN;
 const myopicOracle = rows.find((r) => r.policy === 'baseline:oracle-myopic')?.meanUtility ?? Number.NaN;
 const header = ['policy', 'mean utility', 'vs oracle', 'vs myopic', 'QoS sat', 'SLA viol', 'capacity viol'];
@@ -140,11 +137,11 @@ const admm = rows.find((r) => r.policy === 'maddpg-admm');
 const td3 = rows.find((r) => r.policy === 'td3');
 const aims: Array<{ aim: string; value: number; target: number; met: boolean; metOnSeeds?: { met: number; of: number } }> = [];
 if (admm) {
-  aims.push({ aim: 'maddpg-admm mean utility vs oracle', value: admm.meanUtility / oracle, target: 0.99, met: admm.meanUtility / oracle >= 0.99, ...seedCount(admm, (run) => run.meanUtility / oracle >= 0.99) });
+  aims.push({ aim: 'maddpg-admm mean utility vs oracle', value: admm.meanUtility / oracle, target: 0.99, met: admm.meanUtility / oracle >= 0.99, ...seedCount(admm.perSeed, (run) => run.meanUtility / oracle >= 0.99) });
   if (td3) {
     // Per seed: against TD3 trained on the same seed.
     const td3Of = (seed: number): number => td3.perSeed?.find((r) => r.seed === seed)?.meanUtility ?? Number.NaN;
-    aims.push({ aim: 'maddpg-admm mean utility vs td3', value: admm.meanUtility, target: td3.meanUtility, met: admm.meanUtility >= td3.meanUtility, ...seedCount(admm, (run) => run.meanUtility >= td3Of(run.seed)) });
+    aims.push({ aim: 'maddpg-admm mean utility vs td3', value: admm.meanUtility, target: td3.meanUtility, met: admm.meanUtility >= td3.meanUtility, ...seedCount(admm.perSeed, (run) => run.meanUtility >= td3Of(run.seed)) });
   }
   aims.push({ aim: 'maddpg-admm capacity violation', value: admm.capacityViolation, target: 0, met: admm.capacityViolation === 0 });
 }

@@ -34,7 +34,7 @@ import { LAGRANGIAN_EXPECTED_ORACLE_NAME, withinLimit } from '../src/families/in
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
-import { agentSettingsOption, seedsOption } from './args.js';
+import { agentSettingsOption, mean, seedCount, seedsOption } from './args.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
@@ -178,7 +178,6 @@ function rowOf(scenario: Scenario, policy: string, result: EvalResult, trainSeco
   };
 }
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** An agent's row over its training seeds: the means, each seed's numbers under perSeed. */
 function meanRow(runs: Array<{ seed: number; row: Row }>): Row {
@@ -199,11 +198,6 @@ function meanRow(runs: Array<{ seed: number; row: Row }>): Row {
   };
 }
 
-/** On how many of a row's training seeds `holds` is true (nothing for a single seed). */
-function seedCount(row: Row, holds: (run: NonNullable<Row['perSeed']>[number]) => boolean): { metOnSeeds?: { met: number; of: number } } {
-  if (!row.perSeed || row.perSeed.length < 2) return {};
-  return { metOnSeeds: { met: row.perSeed.filter(holds).length, of: row.perSeed.length } };
-}
 
 /** The aims of one scenario's rows (those whose reference policies were run). */
 function scenarioAims(scenarioRows: Row[]): Aim[] {
@@ -214,7 +208,7 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
   const admm = by('maddpg-admm');
   if (admm && oracle) {
     const ratio = admm.meanUtility / oracle.meanUtility;
-    const metOnSeeds = seedCount(admm, (run) => run.meanUtility / oracle.meanUtility >= ORACLE_AIM);
+    const metOnSeeds = seedCount(admm.perSeed, (run) => run.meanUtility / oracle.meanUtility >= ORACLE_AIM);
     found.push({ scenario: admm.scenario, policy: admm.policy, aim: 'mean utility vs oracle', value: ratio, target: ORACLE_AIM, met: ratio >= ORACLE_AIM, ...metOnSeeds });
   }
   if (constrainedOracle) {
@@ -222,7 +216,7 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
       const row = by(agent);
       if (!row) continue;
       const ratio = row.meanUtility / constrainedOracle.meanUtility;
-      const metOnSeeds = seedCount(row, (run) => run.meanUtility / constrainedOracle.meanUtility >= CONSTRAINED_AIM);
+      const metOnSeeds = seedCount(row.perSeed, (run) => run.meanUtility / constrainedOracle.meanUtility >= CONSTRAINED_AIM);
       found.push({ scenario: row.scenario, policy: agent, aim: 'mean utility vs constrained oracle', value: ratio, target: CONSTRAINED_AIM, met: ratio >= CONSTRAINED_AIM, ...metOnSeeds });
       constrainedOracle.constraints.forEach((reference, j) => {
         if (!withinLimit(reference.value, reference.limit)) return; // not feasible for the constrained oracle: no aim
@@ -234,7 +228,7 @@ function scenarioAims(scenarioRows: Row[]): Aim[] {
           value,
           target: reference.limit,
           met: withinLimit(value, reference.limit),
-          ...seedCount(row, (run) => withinLimit(run.constraints[j]!, reference.limit)),
+          ...seedCount(row.perSeed, (run) => withinLimit(run.constraints[j]!, reference.limit)),
         });
       });
     }
