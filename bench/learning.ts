@@ -73,8 +73,14 @@ interface Row {
   qosSatisfaction: number;
   violationRate: number;
   capacityViolation: number;
-  /** The training seeds behind an agent's row, each seed's utility and training time (null for a baseline). */
-  perSeed: Array<{ seed: number; meanUtility: number; trainSeconds: number }> | null;
+  /**
+   * An agent's training run, the mean over its seeds: wall seconds, and CPU seconds (user + sys, every
+   * thread of the process), which other work on the machine barely moves. Null for a baseline.
+   */
+  trainSeconds: number | null;
+  trainCpuSeconds: number | null;
+  /** The training seeds behind an agent's row, each seed's utility and training times (null for a baseline). */
+  perSeed: Array<{ seed: number; meanUtility: number; trainSeconds: number; trainCpuSeconds: number }> | null;
 }
 const rowOf = (r: EvalResult): Row => ({
   policy: r.policy,
@@ -82,14 +88,12 @@ const rowOf = (r: EvalResult): Row => ({
   qosSatisfaction: r.kpis.qosSatisfaction,
   violationRate: r.kpis.slaViolationRate,
   capacityViolation: r.kpis.capacityViolation,
+  trainSeconds: null,
+  trainCpuSeconds: null,
   perSeed: null,
 });
 
 const rows: Row[] = [];
-// Per agent, the mean over its training seeds of the wall and the CPU seconds (user + sys, every
-// thread of the process) of a training run: the CPU time is barely moved by other work on the machine.
-const trainSeconds: Record<string, number> = {};
-const trainCpuSeconds: Record<string, number> = {};
 try {
   for (const agent of agents) {
     const runs: Array<{ seed: number; row: Row; seconds: number; cpuSeconds: number }> = [];
@@ -101,15 +105,15 @@ try {
       const row = rowOf(await evaluatePolicy(scenario, policy, { episodes: evalEpisodes, seed: heldOutSeed }));
       runs.push({ seed, row, seconds: summary.trainSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
     }
-    trainSeconds[agent] = mean(runs.map((r) => r.seconds));
-    trainCpuSeconds[agent] = mean(runs.map((r) => r.cpuSeconds));
     rows.push({
       policy: runs[0]!.row.policy,
       meanUtility: mean(runs.map((r) => r.row.meanUtility)),
       qosSatisfaction: mean(runs.map((r) => r.row.qosSatisfaction)),
       violationRate: mean(runs.map((r) => r.row.violationRate)),
       capacityViolation: Math.max(...runs.map((r) => r.row.capacityViolation)),
-      perSeed: runs.map((r) => ({ seed: r.seed, meanUtility: r.row.meanUtility, trainSeconds: r.seconds })),
+      trainSeconds: mean(runs.map((r) => r.seconds)),
+      trainCpuSeconds: mean(runs.map((r) => r.cpuSeconds)),
+      perSeed: runs.map((r) => ({ seed: r.seed, meanUtility: r.row.meanUtility, trainSeconds: r.seconds, trainCpuSeconds: r.cpuSeconds })),
     });
   }
   const references = [...(withBaselines ? resolvePolicies('all-baselines', scenario) : resolvePolicies('baseline:oracle', scenario)), ...resolvePolicies('baseline:oracle-myopic', scenario), ...resolvePolicies('baseline:oracle-expected', scenario)];
@@ -132,7 +136,8 @@ const table = rows.map((r) => [
   r.violationRate.toFixed(3),
   String(r.capacityViolation),
 ]);
-const totalTrain = Object.values(trainSeconds).reduce((a, b) => a + b, 0);
+const trained = rows.filter((r) => r.trainSeconds !== null);
+// The top-level trainSeconds: the wall time of every training run of the bench together.
 const admm = rows.find((r) => r.policy === 'maddpg-admm');
 const td3 = rows.find((r) => r.policy === 'td3');
 const aims: Array<{ aim: string; value: number; target: number; met: boolean; metOnSeeds?: { met: number; of: number } }> = [];
@@ -150,8 +155,8 @@ process.stdout.write(
   `slicing-synthetic, ${episodes} training episodes per agent (${seedText}), ${evalEpisodes} held-out episodes from seed ${heldOutSeed}, backend ${backend.name}` +
     `${Object.keys(settings).length ? `, settings ${JSON.stringify(settings)}` : ''}, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}\n` +
     `${textTableLines([header, ...table]).join('\n')}\n` +
-    `training time${seeds.length > 1 ? ' (mean per run)' : ''}: ${Object.entries(trainSeconds)
-      .map(([a, s]) => `${a} ${s.toFixed(1)} s (CPU ${trainCpuSeconds[a]!.toFixed(1)} s)`)
+    `training time${seeds.length > 1 ? ' (mean per run)' : ''}: ${trained
+      .map((r) => `${r.policy} ${r.trainSeconds!.toFixed(1)} s (CPU ${r.trainCpuSeconds!.toFixed(1)} s)`)
       .join(', ')}\n` +
     aims.map((a) => `aim ${a.aim}: ${a.value.toFixed(4)} vs ${a.target.toFixed(4)} ${a.met ? 'met' : 'MISSED'}${a.metOnSeeds ? ` (on ${a.metOnSeeds.met} of ${a.metOnSeeds.of} seeds)` : ''}\n`).join(''),
 );
@@ -159,9 +164,7 @@ writeJsonAtomic(outFile, {
   rows,
   aims,
   settings,
-  trainSeconds: totalTrain,
-  trainSecondsByAgent: trainSeconds,
-  trainCpuSecondsByAgent: trainCpuSeconds,
+  trainSeconds: trained.reduce((total, r) => total + r.trainSeconds! * r.perSeed!.length, 0),
   backend: backend.name,
   episodes,
   seeds,
