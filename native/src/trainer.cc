@@ -239,9 +239,13 @@ MlpTrainer::MlpTrainer(const std::vector<TrainerLayerShape>& layers, int maxBatc
 }
 
 std::int64_t MlpTrainer::forward(const float* input, int batch, int threads) {
+  const std::int64_t bad = firstNonFinite(input, static_cast<std::size_t>(batch) * inputSize());
+  if (bad < 0) forwardFinite(input, batch, threads);
+  return bad;
+}
+
+void MlpTrainer::forwardFinite(const float* input, int batch, int threads) {
   const std::size_t count = static_cast<std::size_t>(batch) * inputSize();
-  const std::int64_t bad = firstNonFinite(input, count);
-  if (bad >= 0) return bad;
   std::memcpy(input_.data(), input, sizeof(float) * count);
   batch_ = batch;
   const GemmSignalScope signalsBlocked;
@@ -260,13 +264,15 @@ std::int64_t MlpTrainer::forward(const float* input, int batch, int threads) {
     x = y;
   }
   std::memcpy(buffers_.output, x, sizeof(float) * static_cast<std::size_t>(batch) * outputSize());
-  return -1;
 }
 
 double MlpTrainer::loss(LossKind kind, const float* target, double huberDelta, std::int64_t* badIndex) {
+  *badIndex = firstNonFinite(target, static_cast<std::size_t>(batch_) * outputSize());
+  return *badIndex >= 0 ? NAN : lossFinite(kind, target, huberDelta);
+}
+
+double MlpTrainer::lossFinite(LossKind kind, const float* target, double huberDelta) {
   const std::size_t count = static_cast<std::size_t>(batch_) * outputSize();
-  *badIndex = firstNonFinite(target, count);
-  if (*badIndex >= 0) return NAN;
   const float* y = activations_.back().data();
   float* grad = buffers_.outputGradient;
   const double scale = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
@@ -289,10 +295,15 @@ double MlpTrainer::loss(LossKind kind, const float* target, double huberDelta, s
 
 std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool accumulate, int inputFrom, int inputCount,
                                   int threads) {
+  const std::int64_t bad = firstNonFinite(gradOutput, static_cast<std::size_t>(batch_) * outputSize());
+  if (bad < 0) backwardFinite(gradOutput, weights, accumulate, inputFrom, inputCount, threads);
+  return bad;
+}
+
+void MlpTrainer::backwardFinite(const float* gradOutput, bool weights, bool accumulate, int inputFrom,
+                                int inputCount, int threads) {
   const int batch = batch_;
   const std::size_t outCount = static_cast<std::size_t>(batch) * outputSize();
-  const std::int64_t bad = firstNonFinite(gradOutput, outCount);
-  if (bad >= 0) return bad;
   const GemmSignalScope signalsBlocked;
   float* delta = delta_.data();
   float* next = deltaNext_.data();
@@ -325,7 +336,6 @@ std::int64_t MlpTrainer::backward(const float* gradOutput, bool weights, bool ac
                                 static_cast<std::size_t>(batch) * layer.in);
     std::swap(delta, next);
   }
-  return -1;
 }
 
 void MlpTrainer::zeroGradients() { std::fill(buffers_.grads, buffers_.grads + paramCount_, 0.0f); }
@@ -365,22 +375,6 @@ void MlpTrainer::softUpdate(const float* source, double tau) {
   elementwise().soft(p, source, tau, paramCount_);
 }
 
-namespace {
-
-void runJob(TrainerJob& job, int productThreads) {
-  MlpTrainer& trainer = *job.trainer;
-  job.badInput = trainer.forward(job.input, job.batch, productThreads);
-  if (job.badInput >= 0 || job.target == nullptr) return;
-  job.lossValue = trainer.loss(job.loss, job.target, job.huberDelta, &job.badTarget);
-  if (job.badTarget >= 0) return;
-  // The loss just wrote a finite gradient, so backward cannot reject it.
-  trainer.backward(trainer.outputGradientBuffer(), true, false, 0, 0, productThreads);
-  if (job.clipNorm > 0) trainer.clipGradientNorm(job.clipNorm);
-  trainer.adamStep(job.adam);
-}
-
-}  // namespace
-
 void runTrainerJobs(TrainerJob* jobs, int count, int threads) {
   // Every input and target is checked before any job runs, so a rejected call changes no trainer.
   bool rejected = false;
@@ -393,12 +387,21 @@ void runTrainerJobs(TrainerJob* jobs, int count, int threads) {
     rejected = rejected || job.badInput >= 0 || job.badTarget >= 0;
   }
   if (rejected) return;
+  const auto run = [](TrainerJob& job, int productThreads) {
+    MlpTrainer& trainer = *job.trainer;
+    trainer.forwardFinite(job.input, job.batch, productThreads);
+    if (job.target == nullptr) return;
+    job.lossValue = trainer.lossFinite(job.loss, job.target, job.huberDelta);
+    trainer.backwardFinite(trainer.outputGradientBuffer(), true, false, 0, 0, productThreads);
+    if (job.clipNorm > 0) trainer.clipGradientNorm(job.clipNorm);
+    trainer.adamStep(job.adam);
+  };
   // A lone job has nothing to run beside it: its products take the threads, as separate calls would.
   if (count == 1) {
-    runJob(jobs[0], threads);
+    run(jobs[0], threads);
     return;
   }
-  ThreadPool::instance().run(count, threads, [jobs](int task, int) { runJob(jobs[task], 1); });
+  ThreadPool::instance().run(count, threads, [jobs, &run](int task, int) { run(jobs[task], 1); });
 }
 
 }  // namespace ns3ts

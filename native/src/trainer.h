@@ -44,6 +44,8 @@ struct AdamConfig {
   bool decoupled;      // true: AdamW (p -= lr wd p); false: L2 added to the gradient
 };
 
+struct TrainerJob;
+
 class MlpTrainer {
  public:
   /** Throws std::invalid_argument naming the field on inconsistent shapes or maxBatch. */
@@ -92,6 +94,16 @@ class MlpTrainer {
   void softUpdate(const float* source, double tau);
 
  private:
+  // runTrainerJobs scans every job's input and target once, before any job runs, and then uses the
+  // unchecked steps below.
+  friend void runTrainerJobs(TrainerJob* jobs, int count, int threads);
+
+  // The steps on data known to be finite.
+  void forwardFinite(const float* input, int batch, int threads);
+  double lossFinite(LossKind kind, const float* target, double huberDelta);
+  void backwardFinite(const float* gradOutput, bool weights, bool accumulate, int inputFrom, int inputCount,
+                      int threads);
+
   struct Layer {
     int in;
     int out;
