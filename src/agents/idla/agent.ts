@@ -232,7 +232,7 @@ export class IdlaAgent implements TrainableAgent {
 
   getState(): AgentState {
     return {
-      meta: { collected: this.collected, estimator: this.estimator, collectRng: this.collection.getRngState(), searchRng: this.policy?.getRngState() ?? null },
+      meta: { collected: this.collected, estimator: this.estimator, collectRng: this.collection.rng.getState(), searchRng: this.policy?.rng.getState() ?? null },
       arrays: { samples: this.samples.data.slice() },
     };
   }
@@ -250,8 +250,8 @@ export class IdlaAgent implements TrainableAgent {
       : null;
     // Checkpoints written before the RNG states were kept resume with fresh draws, as they did.
     const { collectRng, searchRng } = state.meta as { collectRng?: number[]; searchRng?: number[] | null };
-    if (collectRng) this.collection.setRngState(collectRng);
-    if (searchRng && this.policy) this.policy.setRngState(searchRng);
+    if (collectRng) this.collection.rng.setState(collectRng);
+    if (searchRng && this.policy) this.policy.rng.setState(searchRng);
   }
 
   dispose(): void {

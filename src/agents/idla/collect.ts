@@ -14,7 +14,8 @@ import type { SlicingPolicy } from '../policy.js';
 
 export class CollectionPolicy implements SlicingPolicy {
   readonly id = 'idla-collect';
-  private readonly rng: Rng;
+  /** The draws' RNG (a checkpoint keeps its state, so a resumed collection draws as an uninterrupted one). */
+  readonly rng: Rng;
 
   /** `randomFraction` of the cell-steps get random shares, the rest proportional ones. */
   constructor(
@@ -25,14 +26,6 @@ export class CollectionPolicy implements SlicingPolicy {
     this.rng = new Rng(seed);
   }
 
-  /** The draws' RNG state (a checkpoint keeps it, so a resumed collection draws as an uninterrupted one). */
-  getRngState(): number[] {
-    return this.rng.getState();
-  }
-
-  setRngState(state: readonly number[]): void {
-    this.rng.setState(state);
-  }
 
   act(obs: NdArray<Float32Array>): Float32Array {
     const [cells, slices] = obs.shape as [number, number, number];

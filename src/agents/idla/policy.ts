@@ -83,7 +83,8 @@ export class IdlaPolicy implements SlicingPolicy {
   private previous: Float32Array | null = null;
   private previousLambda: Float32Array | null = null;
   private previousActive: Uint8Array | null = null;
-  private readonly rng: Rng;
+  /** The search's RNG (a checkpoint keeps its state, so a resumed run searches as an uninterrupted one). */
+  readonly rng: Rng;
   private readonly seed: number;
   /** Estimator input width (the paper's 13, or 15 with the extended inputs). */
   readonly inputWidth: number;
@@ -103,15 +104,6 @@ export class IdlaPolicy implements SlicingPolicy {
     }
     this.seed = options.seed ?? 1;
     this.rng = new Rng(this.seed);
-  }
-
-  /** The search's RNG state (a checkpoint keeps it, so a resumed run searches as an uninterrupted one). */
-  getRngState(): number[] {
-    return this.rng.getState();
-  }
-
-  setRngState(state: readonly number[]): void {
-    this.rng.setState(state);
   }
 
   reset(): void {
