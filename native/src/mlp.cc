@@ -260,6 +260,25 @@ void activateColumns(Activation kind, float* y, int rows, int width, int ld) {
   for (int r = 0; r < rows; r++) activateRows(kind, y + static_cast<size_t>(r) * ld, static_cast<size_t>(width));
 }
 
+// delta[rows, outPad] = 0 but column outputIndex: the last activation's slope there, the seed of
+// the back-propagation of one output's gradient.
+void seedOutputDelta(float* delta, int rows, int outPad, Activation kind, const float* a, int outputIndex) {
+  std::fill(delta, delta + static_cast<size_t>(rows) * outPad, 0.0f);
+  for (int r = 0; r < rows; r++) {
+    const size_t at = static_cast<size_t>(r) * outPad + outputIndex;
+    delta[at] = slope(kind, a[at]);
+  }
+}
+
+// g[i] *= f'(a[i]) over [from, end), f given by its outputs a (nothing to do for linear).
+void backThroughActivation(Activation kind, float* g, const float* a, size_t from, size_t end) {
+  if (kind == Activation::Relu) {
+    for (size_t i = from; i < end; i++) g[i] = a[i] > 0 ? g[i] : 0.0f;
+  } else if (kind != Activation::Linear) {
+    for (size_t i = from; i < end; i++) g[i] *= slope(kind, a[i]);
+  }
+}
+
 // fn(r0, r1) over [0, rows) in row blocks on the pool: the elementwise work around the library
 // products (the library's own threads sleep meanwhile, OMP_WAIT_POLICY=passive).
 template <typename Fn>
@@ -423,24 +442,13 @@ int Mlp::block(const float* input, const OffsetRows* from, int rows, float* out,
 
   float* delta = next;
   float* tmp = next + static_cast<size_t>(kBlockRows) * widest_;
-  const Layer& last = layers_.back();
-  std::fill(delta, delta + static_cast<size_t>(rows) * last.outPad, 0.0f);
-  const float* aLast = acts[layers_.size() - 1];
-  for (int r = 0; r < rows; r++) {
-    const size_t at = static_cast<size_t>(r) * last.outPad + outputIndex;
-    delta[at] = slope(last.activation, aLast[at]);
-  }
+  seedOutputDelta(delta, rows, layers_.back().outPad, layers_.back().activation, acts[layers_.size() - 1], outputIndex);
   for (size_t l = layers_.size() - 1; l >= 1; l--) {
     const Layer& layer = layers_[l];
     const Layer& below = layers_[l - 1];
     gemm(delta, layer.outPad, rows, layer.outPad, layer.wt.data(), layer.kPad, nullptr, false, tmp, layer.kPad);
     const float* a = acts[l - 1];
-    const size_t count = static_cast<size_t>(rows) * below.outPad;  // == rows * layer.kPad
-    if (below.activation == Activation::Relu) {
-      for (size_t i = 0; i < count; i++) tmp[i] = a[i] > 0 ? tmp[i] : 0.0f;
-    } else if (below.activation != Activation::Linear) {
-      for (size_t i = 0; i < count; i++) tmp[i] *= slope(below.activation, a[i]);
-    }
+    backThroughActivation(below.activation, tmp, a, 0, static_cast<size_t>(rows) * below.outPad);  // rows * layer.kPad
     std::swap(delta, tmp);
   }
   const Layer& first = layers_.front();
@@ -592,13 +600,7 @@ std::int64_t Mlp::runLibrary(const float* input, const OffsetRows* from, std::in
 
     float* delta = next;
     float* tmp = next + static_cast<size_t>(kLibraryChunkRows) * widest_;
-    const Layer& last = layers_.back();
-    std::fill(delta, delta + static_cast<size_t>(rows) * last.outPad, 0.0f);
-    const float* aLast = acts[layers_.size() - 1];
-    for (int r = 0; r < rows; r++) {
-      const size_t at = static_cast<size_t>(r) * last.outPad + outputIndex;
-      delta[at] = slope(last.activation, aLast[at]);
-    }
+    seedOutputDelta(delta, rows, layers_.back().outPad, layers_.back().activation, acts[layers_.size() - 1], outputIndex);
     for (size_t l = layers_.size() - 1; l >= 1; l--) {
       const Layer& layer = layers_[l];
       const Layer& below = layers_[l - 1];
@@ -608,12 +610,8 @@ std::int64_t Mlp::runLibrary(const float* input, const OffsetRows* from, std::in
       const float* a = acts[l - 1];
       if (below.activation != Activation::Linear) {
         forRowBlocks(rows, below.outPad, maxThreads, [&](int r0, int r1) {
-          const size_t end = static_cast<size_t>(r1) * below.outPad;
-          if (below.activation == Activation::Relu) {
-            for (size_t i = static_cast<size_t>(r0) * below.outPad; i < end; i++) tmp[i] = a[i] > 0 ? tmp[i] : 0.0f;
-          } else {
-            for (size_t i = static_cast<size_t>(r0) * below.outPad; i < end; i++) tmp[i] *= slope(below.activation, a[i]);
-          }
+          backThroughActivation(below.activation, tmp, a, static_cast<size_t>(r0) * below.outPad,
+                                static_cast<size_t>(r1) * below.outPad);
         });
       }
       std::swap(delta, tmp);
