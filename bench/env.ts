@@ -10,8 +10,7 @@
  *   npm run bench:env -- [--seconds 1]
  */
 import { projectSimplex } from '../src/constraints/index.js';
-import { FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../src/families/index.js';
-import { createBaseline } from '../src/eval/index.js';
+import { FEATURES_PER_SLICE, SyntheticSlicingEnv, createBaseline } from '../src/families/index.js';
 import { loadScenario, scenarioLayout, type Scenario } from '../src/scenario/index.js';
 import { packageRoot, textTableLines, writeJsonAtomic } from '../src/util/index.js';
 import { join } from 'node:path';

@@ -29,8 +29,7 @@ import {
 } from '../src/agents/idla/index.js';
 import type { MlpSpec } from '../src/native/index.js';
 import { agentRegistry, selectBackend, type SlicingPolicy } from '../src/agents/index.js';
-import { SyntheticSlicingEnv, FEATURES_PER_SLICE } from '../src/families/index.js';
-import { createBaseline } from '../src/eval/index.js';
+import { SyntheticSlicingEnv, FEATURES_PER_SLICE, createBaseline } from '../src/families/index.js';
 import { applyOverrides, loadScenario, scenarioLayout, type Scenario } from '../src/scenario/index.js';
 
 interface Args {

@@ -1,20 +1,6 @@
 // The eval face: evaluatePolicy, the --policy spec resolver and the generic evaluation of any
-// family. The slicing baselines and KPI accumulator belong to the slicing family
-// (src/families/slicing/) and are re-exported here under their old names.
-export {
-  BASELINE_NAMES,
-  StaticPolicy,
-  ProportionalPolicy,
-  DemandPolicy,
-  FixedSharesPolicy,
-  OraclePolicy,
-  FeasibleProjector,
-  createBaseline,
-  parseShares,
-  shareBounds,
-  type BaselineName,
-  type ShareBounds,
-} from '../families/index.js';
+// family. The slicing baselines live in the slicing family (src/families/slicing/); its KPI types,
+// which every evaluation returns, are re-exported here.
 export {
   KpiAccumulator,
   evaluateConstraints,

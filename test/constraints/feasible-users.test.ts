@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { admmSolve, createAdmmState, projectFeasible } from '../../src/constraints/index.js';
 import { DEPLOY_BUDGET, projectAllocation } from '../../src/agents/core/allocation.js';
 import { projectRows } from '../../src/agents/core/projection-op.js';
-import { FEATURE, FEATURES_PER_SLICE } from '../../src/families/index.js';
-import { FeasibleProjector } from '../../src/eval/index.js';
+import { FEATURE, FEATURES_PER_SLICE, FeasibleProjector } from '../../src/families/index.js';
 
 // Floors summing to exactly 1: over-subscribed under the agents' deploy budget 1 - 1e-6.
 const lower = Float64Array.of(0.5, 0.3, 0.2);

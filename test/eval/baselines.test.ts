@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Env, type NdArray } from '../../src/env/index.js';
-import { FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv } from '../../src/families/index.js';
-import {
-  BASELINE_NAMES,
-  KpiAccumulator,
-  constraintCosts,
-  convergenceIndex,
-  createBaseline,
-  evaluatePolicy,
-  evaluatePolicySpec,
-  parseShares,
-  resolvePolicies,
-} from '../../src/eval/index.js';
+import { BASELINE_NAMES, FEATURE, FEATURES_PER_SLICE, SyntheticSlicingEnv, createBaseline, parseShares } from '../../src/families/index.js';
+import { KpiAccumulator, constraintCosts, convergenceIndex, evaluatePolicy, evaluatePolicySpec, resolvePolicies } from '../../src/eval/index.js';
 import type { SlicingPolicy } from '../../src/agents/index.js';
 import { loadScenario, parseScenario, scenarioLayout, setByPath, type Scenario } from '../../src/scenario/index.js';
 

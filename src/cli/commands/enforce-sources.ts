@@ -3,7 +3,7 @@
  * checkpoint, or a running policy service. Baselines and checkpoints see the slicing observation
  * measured from the kernel and play the layout of the mapping (one cell, its slices in order).
  */
-import { createBaseline, BASELINE_NAMES, type BaselineName } from '../../eval/index.js';
+import { createBaseline, BASELINE_NAMES, type BaselineName } from '../../families/index.js';
 import { checkShares, ServeAllocator, type EnforceMapping } from '../../enforce/index.js';
 import { projectSimplex } from '../../constraints/index.js';
 import { FEATURES_PER_SLICE, parseScenario, scenarioLayout, type Scenario, type SlicingLayout } from '../../scenario/index.js';
