@@ -1,3 +1,4 @@
+import { estimateCell } from '../util/index.js';
 import type { Figure } from './figure.js';
 import type { SweepParamTable } from './sweep-figures.js';
 
@@ -22,11 +23,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function fmt(v: number): string {
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return v.toFixed(a >= 100 ? 1 : a >= 10 ? 2 : 3);
-}
 
 /** The numbers of a sweep figure set as a table: one row per value and policy, `mean ± ci95` per metric. */
 function tableHtml(table: SweepParamTable): string {
@@ -40,7 +36,7 @@ function tableHtml(table: SweepParamTable): string {
       cells.set(key, new Map());
     }
     n.set(key, Math.max(n.get(key) ?? 0, p.n));
-    cells.get(key)!.set(p.metric, p.low === null ? fmt(p.mean) : `${fmt(p.mean)} ± ${fmt(p.mean - p.low)}`);
+    cells.get(key)!.set(p.metric, estimateCell(p.mean, p.low === null ? null : p.mean - p.low));
   }
   const head = [table.param, 'policy', 'n', ...table.metrics.map((m) => m.replace(/^kpis\./, ''))].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const rows = keys.map((key) => {

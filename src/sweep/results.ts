@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { InputError, textTableLines, writeFileAtomic } from '../util/index.js';
+import { InputError, estimateCell, textTableLines, writeFileAtomic } from '../util/index.js';
 import { ciHalfWidth } from './results-stats.js';
 import { RUN_FILES } from './plan.js';
 import { countConditions, inspectSweep, problemCounts, problemLines, type RunCondition, type RunCounts, type RunInspection } from './integrity.js';
@@ -385,13 +385,6 @@ function wideQuery(summary: ResultsSummary): string {
   return `SELECT ${select} FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id GROUP BY ALL ORDER BY r.idx, r.run_id`;
 }
 
-/** Significant digits for the table. */
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return v.toFixed(a >= 100 ? 1 : a >= 10 ? 2 : 3);
-}
 
 /** At most this many metric columns in the text table (the others: --metric, or csv/json). */
 export const TABLE_MAX_METRICS = 7;
@@ -421,7 +414,7 @@ export function formatTable(summary: ResultsSummary, headlineOnly = true): strin
       groups.push(g);
     }
     g.n = Math.max(g.n, row.n);
-    g.cells[row.metric] = row.ci95 === null ? fmt(row.mean) : `${fmt(row.mean)} ± ${fmt(row.ci95)}`;
+    g.cells[row.metric] = estimateCell(row.mean, row.ci95);
   }
   const header = [...summary.groupBy, 'n', ...metrics.map((m) => m.replace(/^kpis\./, ''))];
   const lines = groups.map((g) => [...summary.groupBy.map((p) => paramCell(g.group[p])), String(g.n), ...metrics.map((m) => g.cells[m] ?? '-')]);

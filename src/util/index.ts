@@ -10,5 +10,5 @@ export { checkSeed, MAX_SEED } from './seed.js';
 export { withParentDeathSignal, parentDeathHelper, PARENT_DEATH_SIGNAL } from './parent-death.js';
 export { log, logs, logLevel, setLogLevel, setLogSink, parseLogLevel, LOG_LEVELS, type LogLevel } from './log.js';
 export { runSlurm, runSlurmAsync, shellQuote, squeueJobs, squeueJobsAsync, scancelJobs, type QueueEntry } from './slurm.js';
-export { textTableLines, type TextTableOptions } from './table.js';
+export { textTableLines, recordTableLines, fixedCell, significantCell, estimateCell, type TextTableOptions, type TableColumn } from './table.js';
 export { checkSlurmValues, checkScriptPath, type SlurmValues } from './slurm-values.js';

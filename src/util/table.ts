@@ -30,3 +30,33 @@ export function textTableLines(rows: ReadonlyArray<readonly string[]>, options: 
   if (options.rule && lines.length > 0) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return lines;
 }
+
+/** A column of a table of records: its header, and what a record shows in it. */
+export type TableColumn<T> = readonly [header: string, cell: (record: T) => string];
+
+/** textTableLines of records: the columns' headers, then one row per record. */
+export function recordTableLines<T>(columns: ReadonlyArray<TableColumn<T>>, records: readonly T[], options: TextTableOptions = {}): string[] {
+  return textTableLines([columns.map(([header]) => header), ...records.map((record) => columns.map(([, cell]) => cell(record)))], options);
+}
+
+/** A figure with `digits` decimals; NaN and the infinities by name, and null (no value) as '-'. */
+export function fixedCell(value: number | null, digits = 3): string {
+  if (value === null) return '-';
+  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+}
+
+/**
+ * A figure to about three significant digits whatever its size (up to three decimals, exponent
+ * notation from 1e5 and below 1e-3), for columns whose values span orders of magnitude.
+ */
+export function significantCell(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const a = Math.abs(value);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return value.toExponential(2);
+  return value.toFixed(a >= 100 ? 1 : a >= 10 ? 2 : 3);
+}
+
+/** A mean and, when known, the half-width of its interval: "0.912 ± 0.014" (significantCell). */
+export function estimateCell(mean: number, halfWidth: number | null): string {
+  return halfWidth === null ? significantCell(mean) : `${significantCell(mean)} ± ${significantCell(halfWidth)}`;
+}

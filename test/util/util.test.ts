@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, ProgressBar, Rng, deriveSeed, textTableLines, writeJsonAtomic } from '../../src/util/index.js';
+import { InputError, ProgressBar, Rng, deriveSeed, estimateCell, fixedCell, recordTableLines, significantCell, textTableLines, writeJsonAtomic } from '../../src/util/index.js';
 
 describe('Rng', () => {
   it('repeats its stream for a seed, differs across seeds, and restores its state', () => {
@@ -102,5 +102,46 @@ describe('textTableLines', () => {
   it('puts a rule under the header and takes its widths from other rows when asked', () => {
     expect(textTableLines(rows.slice(0, 2), { rule: true, leftColumns: 3 })).toEqual(['policy  threads  ms', '------  -------  ----', 'td3     1        1.34']);
     expect(textTableLines(rows.slice(0, 2), { widthsOf: rows })).toEqual(['policy       threads    ms', 'td3                1  1.34']);
+  });
+
+  it('lays out records under their columns (recordTableLines)', () => {
+    const records = [
+      { policy: 'td3', threads: 1, ms: 1.34 },
+      { policy: 'maddpg-admm', threads: 2, ms: 12.5 },
+    ];
+    const lines = recordTableLines<(typeof records)[number]>(
+      [
+        ['policy', (r) => r.policy],
+        ['threads', (r) => String(r.threads)],
+        ['ms', (r) => String(r.ms)],
+      ],
+      records,
+    );
+    expect(lines).toEqual(textTableLines(rows));
+  });
+});
+
+describe('table cells', () => {
+  it('fixedCell: fixed decimals, non-finite values by name, null as a dash', () => {
+    expect(fixedCell(0.12345)).toBe('0.123');
+    expect(fixedCell(2.5, 1)).toBe('2.5');
+    expect(fixedCell(Number.NaN)).toBe('NaN');
+    expect(fixedCell(Number.NEGATIVE_INFINITY)).toBe('-Infinity');
+    expect(fixedCell(null)).toBe('-');
+  });
+
+  it('significantCell: about three significant digits at any size', () => {
+    expect(significantCell(0.012345)).toBe('0.012');
+    expect(significantCell(12.345)).toBe('12.35');
+    expect(significantCell(123.45)).toBe('123.5');
+    expect(significantCell(123456)).toBe('1.23e+5');
+    expect(significantCell(0.0001234)).toBe('1.23e-4');
+    expect(significantCell(0)).toBe('0.000');
+    expect(significantCell(Number.NaN)).toBe('NaN');
+  });
+
+  it('estimateCell: the mean, and the half-width of its interval when there is one', () => {
+    expect(estimateCell(0.9123, null)).toBe('0.912');
+    expect(estimateCell(0.9123, 0.0141)).toBe('0.912 ± 0.014');
   });
 });

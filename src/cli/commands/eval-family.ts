@@ -3,7 +3,7 @@
 // in eval.ts (per-slice tables, fixed shares, checkpoints).
 import { evaluateFamilyPolicy, meanEpisodeReturn, resolveFamilyBaselines, type FamilyEvalResult } from '../../eval/index.js';
 import type { ScenarioBase } from '../../scenario/index.js';
-import { InputError, textTableLines, writeJsonAtomic } from '../../util/index.js';
+import { InputError, fixedCell, recordTableLines, writeJsonAtomic, type TableColumn } from '../../util/index.js';
 
 export interface FamilyEvalCliOptions {
   policy: string;
@@ -14,22 +14,17 @@ export interface FamilyEvalCliOptions {
   progress: boolean;
 }
 
-function fmt(value: number | null, digits = 3): string {
-  if (value === null) return '-';
-  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
-}
-
 /** The KPI table of a family evaluation: one row per policy, the mean return, then the family's KPIs by name. */
 export function formatFamilyEvalTable(results: readonly FamilyEvalResult[]): string {
   const first = results[0];
   if (!first) return '';
-  const columns: Array<[string, (r: FamilyEvalResult) => string]> = [
+  const columns: Array<TableColumn<FamilyEvalResult>> = [
     ['policy', (r) => r.policy],
-    ['return', (r) => fmt(meanEpisodeReturn(r))],
+    ['return', (r) => fixedCell(meanEpisodeReturn(r))],
     ['steps', (r) => String(r.steps)],
   ];
-  for (const key of Object.keys(first.kpis)) columns.push([key, (r) => fmt(r.kpis[key] ?? null)]);
-  const lines = textTableLines([columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))]);
+  for (const key of Object.keys(first.kpis)) columns.push([key, (r) => fixedCell(r.kpis[key] ?? null)]);
+  const lines = recordTableLines(columns, results);
   const header = `scenario ${first.scenario} (family ${first.family}), ${first.episodes} episode(s) from seed ${first.seed}`;
   return [header, ...lines].join('\n') + '\n';
 }

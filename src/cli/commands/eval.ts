@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { evaluatePolicy, resolvePolicies, POLICY_SPEC_HELP, type EvalResult } from '../../eval/index.js';
 import { isSlicingScenario, loadFamilyScenario } from '../../families/index.js';
-import { InputError, textTableLines, writeJsonAtomic } from '../../util/index.js';
+import { InputError, fixedCell, recordTableLines, writeJsonAtomic, type TableColumn } from '../../util/index.js';
 import { integerOption, repeatableOption } from '../options.js';
 import { FAMILY_SET_OPTION_HELP, withFamilyOverrides } from '../scenario-overrides.js';
 import { evalFamilyScenario } from './eval-family.js';
@@ -22,36 +22,32 @@ function toJson(result: EvalResult): Record<string, unknown> {
   return { ...result };
 }
 
-function fmt(value: number, digits = 3): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
-}
-
 /** The KPI table: one row per policy, then QoS satisfaction per slice. */
 export function formatEvalTable(results: readonly EvalResult[]): string {
   const first = results[0];
   if (!first) return '';
-  const columns: Array<[string, (r: EvalResult) => string]> = [
+  const columns: Array<TableColumn<EvalResult>> = [
     ['policy', (r) => r.policy],
-    ['utility/step', (r) => fmt(r.kpis.meanUtility)],
-    ['QoS sat', (r) => fmt(r.kpis.qosSatisfaction)],
-    ['mean r', (r) => fmt(r.kpis.meanR)],
-    ['SLA viol', (r) => fmt(r.kpis.slaViolationRate)],
-    ['SLA viol conv', (r) => fmt(r.kpis.slaViolationRateConverged)],
-    ['alloc share', (r) => fmt(r.kpis.allocatedShare)],
-    ['util', (r) => fmt(r.kpis.utilization)],
+    ['utility/step', (r) => fixedCell(r.kpis.meanUtility)],
+    ['QoS sat', (r) => fixedCell(r.kpis.qosSatisfaction)],
+    ['mean r', (r) => fixedCell(r.kpis.meanR)],
+    ['SLA viol', (r) => fixedCell(r.kpis.slaViolationRate)],
+    ['SLA viol conv', (r) => fixedCell(r.kpis.slaViolationRateConverged)],
+    ['alloc share', (r) => fixedCell(r.kpis.allocatedShare)],
+    ['util', (r) => fixedCell(r.kpis.utilization)],
     ['cap viol', (r) => String(r.kpis.capacityViolation)],
-    ['Jain', (r) => fmt(r.kpis.jainFairness)],
+    ['Jain', (r) => fixedCell(r.kpis.jainFairness)],
   ];
   if (results.some((r) => r.kpis.recoverySteps !== null || r.kpis.unrecoveredEvents > 0)) {
-    columns.push(['recovery', (r) => (r.kpis.recoverySteps === null ? '-' : fmt(r.kpis.recoverySteps, 1))]);
+    columns.push(['recovery', (r) => (r.kpis.recoverySteps === null ? '-' : fixedCell(r.kpis.recoverySteps, 1))]);
     columns.push(['unrecovered', (r) => String(r.kpis.unrecoveredEvents)]);
   }
   const slices = Object.keys(first.perSlice);
-  for (const s of slices) columns.push([`QoS ${s}`, (r) => fmt(r.perSlice[s]?.qosSatisfaction ?? Number.NaN)]);
-  const lines = textTableLines([columns.map(([h]) => h), ...results.map((r) => columns.map(([, f]) => f(r)))]);
+  for (const s of slices) columns.push([`QoS ${s}`, (r) => fixedCell(r.perSlice[s]?.qosSatisfaction ?? Number.NaN)]);
+  const lines = recordTableLines(columns, results);
   const header = `scenario ${first.scenario}, ${first.episodes} episode(s) from seed ${first.seed}, ${first.kpis.steps} steps per policy`;
   const constraintLines = results.flatMap((r) =>
-    r.constraints.map((c) => `constraint ${c.slice} ${c.kind} <= ${c.limit}: ${r.policy} ${fmt(c.value, 4)} ${c.satisfied ? 'ok' : 'VIOLATED'}`),
+    r.constraints.map((c) => `constraint ${c.slice} ${c.kind} <= ${c.limit}: ${r.policy} ${fixedCell(c.value, 4)} ${c.satisfied ? 'ok' : 'VIOLATED'}`),
   );
   return [header, ...lines, ...constraintLines].join('\n') + '\n';
 }
