@@ -92,6 +92,7 @@ export {
   RESULTS_FORMATS,
   TABLE_MAX_METRICS,
   TABLE_HEADLINE_METRICS,
+  withDuckDb,
   type RunRow,
   type ResultsIndex,
   type SummaryRow,

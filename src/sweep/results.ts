@@ -114,7 +114,7 @@ export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex>
   const tmp = `${path}.tmp-${process.pid}`;
   rmSync(tmp, { force: true });
   rmSync(`${tmp}.wal`, { force: true });
-  await withDatabase(tmp, async (db) => {
+  await withDuckDb(tmp, async (db) => {
     await createTables(db, params, rows);
   });
   renameSync(tmp, path);
@@ -122,7 +122,8 @@ export async function buildResultsIndex(sweepDir: string): Promise<ResultsIndex>
   return { path, params, rows, stale, runs };
 }
 
-async function withDatabase<T>(path: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+/** Opens the DuckDB database at `path` (created when missing), runs `body` on a connection, and closes both. */
+export async function withDuckDb<T>(path: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(path);
   const db = await instance.connect();
   try {
@@ -230,7 +231,7 @@ export async function summarizeResults(sweepDir: string, options: SummaryOptions
   }
   const counts = countConditions(index.runs);
   const selection = options.metrics ?? [];
-  const rows = await withDatabase(index.path, async (db) => {
+  const rows = await withDuckDb(index.path, async (db) => {
     const groupCols = groupBy!.map((g) => `r.${quoteIdent(g)}`);
     const select = groupCols.map((c, i) => `${c} AS g${i}`);
     const filter = selection.length === 0
@@ -321,7 +322,7 @@ export async function exportResults(sweepDir: string, options: ExportOptions): P
     return text;
   }
   const query = options.wide ? wideQuery(summary) : options.perRun ? perRunQuery(summary, options.metrics ?? []) : 'SELECT * FROM summary';
-  return withDatabase(summary.path, async (db) => {
+  return withDuckDb(summary.path, async (db) => {
     if (options.format === 'json') {
       const result = await db.runAndReadAll(query);
       // BIGINT columns (seeds, whole-number parameters) come back as bigint: JSON numbers here.

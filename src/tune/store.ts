@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { withDuckDb } from '../sweep/index.js';
 import type { ParamValues } from './space.js';
 
 /**
@@ -47,20 +48,9 @@ export function studyDbPath(studyDir: string): string {
 let queue: Promise<unknown> = Promise.resolve();
 
 function withStudyDb<T>(studyDir: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
-  const next = queue.then(() => openAndRun(studyDir, body));
+  const next = queue.then(() => withDuckDb(studyDbPath(studyDir), body));
   queue = next.catch(() => undefined);
   return next;
-}
-
-async function openAndRun<T>(studyDir: string, body: (db: DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await DuckDBInstance.create(studyDbPath(studyDir));
-  const db = await instance.connect();
-  try {
-    return await body(db);
-  } finally {
-    db.closeSync();
-    instance.closeSync();
-  }
 }
 
 /** Creates the tables (if missing) and records the study's spec; an existing study must have the same spec. */
