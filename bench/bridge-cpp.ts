@@ -4,14 +4,13 @@
 //
 // Used by bench/bridge.ts; runs on its own too: `npx tsx bench/bridge-cpp.ts`.
 // Needs the programs from scripts/build-cpp.sh (build/cpp/bin); missing ones are left out.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GymServer, type ServerMode, type Session } from '../src/server/index.js';
-import { packageRoot, Rng } from '../src/util/index.js';
+import { Rng, textTableLines } from '../src/util/index.js';
+import { CPP_BIN_DIR, finishedOk, freeTcpPort, killStartedProcesses, startProcess, type StartedProcess } from './processes.js';
 
 export interface CppBridgeRow {
   /** GymServer socket mode: 'rep' (ns3-gym's) or 'router' (many simulators on one endpoint). */
@@ -38,49 +37,15 @@ export interface CppBridgeOptions {
   repeats?: number;
 }
 
-const binDir = join(packageRoot, 'build', 'cpp', 'bin');
-const children = new Set<ChildProcess>();
+type Run = StartedProcess;
 
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
+/** A program of scripts/build-cpp.sh. */
 function start(program: string, args: string[], timeoutMs: number): Run {
-  const child = spawn(join(binDir, program), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { child, done };
+  return startProcess(join(CPP_BIN_DIR, program), args, timeoutMs);
 }
 
 async function finished(run: Run, what: string): Promise<string> {
-  const result = await run.done;
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
-  return result.stdout;
-}
-
-/** A TCP port free right now on 127.0.0.1 (zmq-echo's rep side binds it next). */
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
+  return (await finishedOk(run, what)).stdout;
 }
 
 /** Round trips per second of zmq-echo (rep and req processes) on `endpoint`. */
@@ -142,9 +107,9 @@ export async function cppBridgeRows(options: CppBridgeOptions = {}): Promise<Cpp
   const echoBytes = options.echoBytes ?? 96;
   const transports = options.transports ?? ['ipc', 'tcp'];
   const repeats = Math.max(1, options.repeats ?? 3);
-  const has = (program: string): boolean => existsSync(join(binDir, program));
+  const has = (program: string): boolean => existsSync(join(CPP_BIN_DIR, program));
   if (!has('zmq-echo') || !has('ns3ts-peer')) {
-    process.stderr.write(`bridge-cpp: ${binDir} lacks zmq-echo/ns3ts-peer (run scripts/build-cpp.sh); no C++ rows\n`);
+    process.stderr.write(`bridge-cpp: ${CPP_BIN_DIR} lacks zmq-echo/ns3ts-peer (run scripts/build-cpp.sh); no C++ rows\n`);
     return [];
   }
   const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-cpp-'));
@@ -186,7 +151,7 @@ export async function cppBridgeRows(options: CppBridgeOptions = {}): Promise<Cpp
       }
     }
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    killStartedProcesses();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
@@ -194,10 +159,7 @@ export async function cppBridgeRows(options: CppBridgeOptions = {}): Promise<Cpp
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const rows = await cppBridgeRows();
-  console.log('impl                          mode    transport  peers   steps/s   echo/s  ratio');
-  for (const r of rows) {
-    console.log(
-      `${r.impl.padEnd(30)}${r.mode.padEnd(8)}${r.transport.padEnd(11)}${String(r.peers).padStart(5)}${String(r.stepsPerSec).padStart(10)}${String(r.echoStepsPerSec).padStart(9)}${r.ratio.toFixed(3).padStart(7)}`,
-    );
-  }
+  const header = ['impl', 'mode', 'transport', 'peers', 'steps/s', 'echo/s', 'ratio'];
+  const cells = rows.map((r) => [r.impl, r.mode, r.transport, String(r.peers), String(r.stepsPerSec), String(r.echoStepsPerSec), r.ratio.toFixed(3)]);
+  console.log(textTableLines([header, ...cells], { leftColumns: 3 }).join('\n'));
 }

@@ -7,9 +7,7 @@
 // Used by bench/bridge.ts; runs on its own too: `npx tsx bench/bridge-ns3.ts [--rounds 3]`.
 // Needs build/cpp/bin/{gym-echo-agent,opengym-example,slicing-null} (scripts/build-cpp.sh);
 // a simulator that is missing is left out.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +16,7 @@ import { RemoteEnv } from '../src/remote/index.js';
 import { GymServer, NATIVE_SPIN_US } from '../src/server/index.js';
 import { packageRoot, Rng, selfCommand } from '../src/util/index.js';
 import { encodeEnvActMsg, toWireData } from '../src/wire/index.js';
+import { CPP_BIN_DIR, finishedOk, freeTcpPort, killStartedProcesses, startProcess } from './processes.js';
 
 export interface Ns3AgentRow {
   sim: 'opengym-example' | 'slicing-null';
@@ -46,50 +45,6 @@ export interface Ns3AgentOptions {
   transports?: Array<'tcp' | 'ipc'>;
 }
 
-const binDir = join(packageRoot, 'build', 'cpp', 'bin');
-const children = new Set<ChildProcess>();
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(command: string, args: string[], timeoutMs = 300_000): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { child, done };
-}
-
-async function ok(run: { done: Promise<Finished> }, what: string): Promise<Finished> {
-  const r = await run.done;
-  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-  return r;
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The simulators and their arguments: `steps` agent steps per episode. */
 const SIMS = {
@@ -113,7 +68,7 @@ async function actionSpaceOf(sim: SimName, endpoint: string): Promise<GymSpace> 
   const server = new GymServer({ endpoint });
   try {
     const bound = await server.listen();
-    const run = start(join(binDir, sim), SIMS[sim](bound, 2));
+    const run = startProcess(join(CPP_BIN_DIR, sim), SIMS[sim](bound, 2));
     const session = await server.acceptSession({ timeoutMs: 60_000 });
     const space = session.actionSpace;
     session.stop();
@@ -125,26 +80,26 @@ async function actionSpaceOf(sim: SimName, endpoint: string): Promise<GymSpace> 
 }
 
 async function cppEcho(sim: SimName, endpoint: string, actionHex: string, spinUs = 0): Promise<number> {
-  const agent = start(join(binDir, 'gym-echo-agent'), ['--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500', '--spin-us', String(spinUs)]);
+  const agent = startProcess(join(CPP_BIN_DIR, 'gym-echo-agent'), ['--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500', '--spin-us', String(spinUs)]);
   await new Promise((r) => setTimeout(r, 100)); // let it bind (REQ would retry anyway)
-  const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
-  await ok(simRun, sim);
-  const out = await ok(agent, 'gym-echo-agent');
+  const simRun = startProcess(join(CPP_BIN_DIR, sim), SIMS[sim](endpoint, STEPS[sim]));
+  await finishedOk(simRun, sim);
+  const out = await finishedOk(agent, 'gym-echo-agent');
   return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { stepsPerSec: number }).stepsPerSec;
 }
 
 async function jsEcho(sim: SimName, endpoint: string, actionHex: string): Promise<number> {
-  const agent = start(process.execPath, ['--import', 'tsx', join(packageRoot, 'bench', 'js-echo-agent.ts'), '--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500']);
+  const agent = startProcess(process.execPath, ['--import', 'tsx', join(packageRoot, 'bench', 'js-echo-agent.ts'), '--endpoint', endpoint, '--action-hex', actionHex, '--idle-ms', '500']);
   await new Promise((r) => setTimeout(r, 1000)); // let it load and bind (REQ would retry anyway)
-  const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
-  await ok(simRun, sim);
-  const out = await ok(agent, 'js-echo-agent');
+  const simRun = startProcess(join(CPP_BIN_DIR, sim), SIMS[sim](endpoint, STEPS[sim]));
+  await finishedOk(simRun, sim);
+  const out = await finishedOk(agent, 'js-echo-agent');
   return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { stepsPerSec: number }).stepsPerSec;
 }
 
 async function ns3tsAgent(sim: SimName, endpoint: string, socket: 'auto' | 'zeromq' = 'auto'): Promise<number> {
   const self = selfCommand();
-  const agent = start(self.command, [...self.args, 'agent', '--endpoint', endpoint, '--policy', 'random', '--timeout', '60', '--socket', socket]);
+  const agent = startProcess(self.command, [...self.args, 'agent', '--endpoint', endpoint, '--policy', 'random', '--timeout', '60', '--socket', socket]);
   // The agent prints "listening on" once bound.
   await new Promise<void>((resolve, reject) => {
     let seen = '';
@@ -157,8 +112,8 @@ async function ns3tsAgent(sim: SimName, endpoint: string, socket: 'auto' | 'zero
       }
     });
   });
-  const simRun = start(join(binDir, sim), SIMS[sim](endpoint, STEPS[sim]));
-  const [out] = await Promise.all([ok(agent, 'ns3ts agent'), ok(simRun, sim)]);
+  const simRun = startProcess(join(CPP_BIN_DIR, sim), SIMS[sim](endpoint, STEPS[sim]));
+  const [out] = await Promise.all([finishedOk(agent, 'ns3ts agent'), finishedOk(simRun, sim)]);
   const match = /^episode 1: .*, (\d+) steps\/s$/m.exec(out.stdout);
   if (!match) throw new Error(`ns3ts agent printed no episode rate: ${out.stdout.trim().split('\n').pop() ?? ''}`);
   return Number(match[1]);
@@ -168,7 +123,7 @@ async function remoteEnv(sim: SimName, endpoint: string): Promise<number> {
   const env = await RemoteEnv.listen({ endpoint });
   try {
     const bound = env.server.endpoint;
-    const simRun = start(join(binDir, sim), SIMS[sim](bound, STEPS[sim]));
+    const simRun = startProcess(join(CPP_BIN_DIR, sim), SIMS[sim](bound, STEPS[sim]));
     await env.reset();
     const rng = new Rng(1);
     const space = env.actionSpace;
@@ -181,7 +136,7 @@ async function remoteEnv(sim: SimName, endpoint: string): Promise<number> {
     }
     const seconds = (performance.now() - started) / 1000;
     await env.close();
-    await ok(simRun, sim);
+    await finishedOk(simRun, sim);
     return steps / seconds;
   } finally {
     await env.close();
@@ -197,8 +152,8 @@ function median(xs: number[]): number {
 export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3AgentRow[]> {
   const rounds = Math.max(1, options.rounds ?? 3);
   const transports = options.transports ?? ['tcp', 'ipc'];
-  if (!existsSync(join(binDir, 'gym-echo-agent'))) {
-    process.stderr.write(`bridge-ns3: ${binDir} lacks gym-echo-agent (run scripts/build-cpp.sh); no ns-3 rows\n`);
+  if (!existsSync(join(CPP_BIN_DIR, 'gym-echo-agent'))) {
+    process.stderr.write(`bridge-ns3: ${CPP_BIN_DIR} lacks gym-echo-agent (run scripts/build-cpp.sh); no ns-3 rows\n`);
     return [];
   }
   const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-ns3-'));
@@ -208,8 +163,8 @@ export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3Ag
   const rows: Ns3AgentRow[] = [];
   try {
     for (const sim of Object.keys(SIMS) as SimName[]) {
-      if (!existsSync(join(binDir, sim))) {
-        process.stderr.write(`bridge-ns3: ${binDir} lacks ${sim}; its rows are left out\n`);
+      if (!existsSync(join(CPP_BIN_DIR, sim))) {
+        process.stderr.write(`bridge-ns3: ${CPP_BIN_DIR} lacks ${sim}; its rows are left out\n`);
         continue;
       }
       const space = await actionSpaceOf(sim, await endpointFor('ipc'));
@@ -238,7 +193,7 @@ export async function ns3AgentRows(options: Ns3AgentOptions = {}): Promise<Ns3Ag
       }
     }
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    killStartedProcesses();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
