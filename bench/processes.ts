@@ -1,6 +1,7 @@
-// The child processes of the bridge benchmarks (bridge-cpp.ts, bridge-ns3.ts): the C++ programs of
-// scripts/build-cpp.sh, the agents and the simulators, each with its output collected and a time
-// limit, and every one still running ended by killStartedProcesses.
+// The child processes of the bridge benchmarks (bridge-cpp.ts, bridge-ns3.ts) and of the tests of
+// the C++ programs (test/cpp/programs.ts): the programs of scripts/build-cpp.sh, the agents and the
+// simulators, each with its output collected and a time limit, and every one still running ended
+// by killStartedProcesses.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ export const CPP_BIN_DIR = join(packageRoot, 'build', 'cpp', 'bin');
 
 export interface Finished {
   code: number | null;
+  /** The signal that ended the process (null when it exited). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -32,12 +35,18 @@ export function startProcess(command: string, args: string[], timeoutMs = 300_00
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const settle = (): void => {
+    clearTimeout(timer);
+    started.delete(child);
+  };
   const done = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      started.delete(child);
-      resolve({ code, stdout, stderr });
+    child.on('error', (error) => {
+      settle();
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      settle();
+      resolve({ code, signal, stdout, stderr });
     });
   });
   return { child, done };

@@ -1,8 +1,8 @@
 // Helpers for the tests that drive the C++ programs built by scripts/build-cpp.sh.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { killStartedProcesses, startProcess, type Finished, type StartedProcess } from '../../bench/processes.js';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const cppBuildDir = join(repoRoot, 'build', 'cpp');
@@ -23,42 +23,12 @@ export function checkBuilt(path: string): boolean {
   return false;
 }
 
-export interface ProgramResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunningProgram {
-  child: ChildProcess;
-  done: Promise<ProgramResult>;
-}
-
-const running = new Set<ChildProcess>();
+export type ProgramResult = Finished;
+export type RunningProgram = StartedProcess;
 
 /** Starts a program; it is killed (SIGKILL) after `timeoutMs` and by killAll(). */
 export function startProgram(path: string, args: string[], timeoutMs = 20_000): RunningProgram {
-  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<ProgramResult>((resolvePromise, reject) => {
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      running.delete(child);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, done };
+  return startProcess(path, args, timeoutMs);
 }
 
 export function runProgram(path: string, args: string[], timeoutMs = 20_000): Promise<ProgramResult> {
@@ -66,9 +36,7 @@ export function runProgram(path: string, args: string[], timeoutMs = 20_000): Pr
 }
 
 /** Kills every program still running (afterEach/afterAll). */
-export function killAll(): void {
-  for (const child of running) child.kill('SIGKILL');
-}
+export const killAll = killStartedProcesses;
 
 /** A temporary directory for ipc:// endpoints; remove() deletes it. */
 export function tempDir(): { dir: string; ipc: (name: string) => string; remove: () => void } {
