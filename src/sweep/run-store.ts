@@ -273,6 +273,17 @@ export function acquireRunLock(runDir: string, alive: LivenessCheck = defaultLiv
   return undefined;
 }
 
+/**
+ * Removes a stale lock (its holder gone) from a run folder, as a takeover and release would; a
+ * live holder's lock stays. A finished run can keep one: its worker died between writing the
+ * status and releasing the lock, and finished runs are not attempted again, so nothing else
+ * would take it over.
+ */
+export function clearStaleLock(runDir: string, alive: LivenessCheck = defaultLiveness): void {
+  if (!existsSync(join(runDir, RUN_FILES.lock))) return;
+  acquireRunLock(runDir, alive)?.release();
+}
+
 function lockIsOld(path: string): boolean {
   try {
     return Date.now() - statSync(path).mtimeMs > 60_000;

@@ -6,6 +6,7 @@ import { runLocalPool, type LocalPoolOptions, type PoolSummary } from './local.j
 import { planSweep, type SweepPlan } from './plan.js';
 import {
   acquireRunLock,
+  clearStaleLock,
   materializeSweep,
   readStatus,
   readSweepRecord,
@@ -32,12 +33,14 @@ export function prepareSweep(file: string, options: { out?: string; retryFailed?
   const spec = loadSweepFile(file);
   const plan = planSweep(spec);
   const sweepDir = checkOutputDir(options.out ?? join('sweeps', spec.name), '--out');
-  // Broken runs (unreadable files, done without results) are made runnable again first.
-  repairBrokenRuns(plan.runs.map((r) => runDirOf(sweepDir, r.id)));
+  // Broken runs (unreadable files, done without results) are made runnable again first, and the
+  // locks of dead workers are cleared.
+  const runDirs = plan.runs.map((r) => runDirOf(sweepDir, r.id));
+  repairBrokenRuns(runDirs);
+  for (const dir of runDirs) clearStaleLock(dir);
   materializeSweep(sweepDir, plan, ns3tsCommandLine());
   // The sweep file as it was run, for reference.
   writeFileAtomic(join(sweepDir, 'sweep.yaml'), readFileSync(resolve(file)));
-  const runDirs = plan.runs.map((r) => runDirOf(sweepDir, r.id));
   if (options.retryFailed) for (const dir of runDirs) resetFailed(dir);
   return { plan, sweepDir, runDirs };
 }

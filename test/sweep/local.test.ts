@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -50,6 +50,24 @@ describe('ns3ts sweep (local worker pool)', () => {
     expect(second.stderr).toContain('0 run now, 4 already done');
     expect(runs.map((r) => readFileSync(join(r, 'status.json'), 'utf8'))).toEqual(before);
   }, 120_000);
+
+  it("a re-run clears a finished run's lock whose worker is gone, and leaves a live worker's lock", async () => {
+    // The window this covers: a worker killed between writing `done` and releasing the lock.
+    const [staleRun, liveRun] = runFolders(basicDir);
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const lockOf = (pid: number): string => JSON.stringify({ host: hostname(), pid, since: new Date().toISOString() });
+    writeFileSync(join(staleRun!, '.lock'), lockOf(deadPid));
+    writeFileSync(join(liveRun!, '.lock'), lockOf(process.pid));
+    try {
+      const again = await runCli(['sweep', basic, '--out', basicDir, '--workers', '2', '--no-progress']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain('0 run now, 4 already done');
+      expect(existsSync(join(staleRun!, '.lock'))).toBe(false);
+      expect(JSON.parse(readFileSync(join(liveRun!, '.lock'), 'utf8'))).toMatchObject({ pid: process.pid });
+    } finally {
+      rmSync(join(liveRun!, '.lock'), { force: true });
+    }
+  }, 60_000);
 
   it('reports results that match the run folders (mean, 95% t interval over seeds)', async () => {
     const rows = JSON.parse(await exportResults(basicDir, { format: 'json' })) as Array<{ cells: number; metric: string; n: number; mean: number; sd: number; ci95: number; ci95_low: number }>;
