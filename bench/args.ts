@@ -32,6 +32,19 @@ export function seedsOption(text: string | undefined, field = '--seeds', expecte
   });
 }
 
+/**
+ * The training seeds of `--seed N` or `--seeds a,b,c` (not both), or undefined when neither is
+ * given (the scenario's seed then). Bad input throws an InputError naming the option.
+ */
+export function trainingSeedsOption(seedsText: string | undefined, seedText: string | undefined): number[] | undefined {
+  const listed = seedsOption(seedsText);
+  const oneSeed = 'an integer >= 0 (several: --seeds)';
+  const single = seedsOption(seedText, '--seed', oneSeed);
+  if (single && single.length !== 1) throw new InputError('--seed', seedText, oneSeed);
+  if (listed && single) throw new InputError('--seeds', seedsText, 'either --seed or --seeds, not both');
+  return listed ?? single;
+}
+
 /** The mean of a non-empty list. */
 export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 

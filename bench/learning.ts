@@ -32,7 +32,7 @@ import { evaluatePolicy, resolvePolicies, type EvalResult } from '../src/eval/in
 import { loadScenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
-import { agentSettingsOption, mean, seedCount, seedsOption } from './args.js';
+import { agentSettingsOption, mean, seedCount, trainingSeedsOption } from './args.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -50,12 +50,7 @@ let settings: Record<string, Record<string, unknown>>;
 let seeds: number[];
 try {
   settings = agentSettingsOption(arg('--settings'));
-  const listed = seedsOption(arg('--seeds'));
-  const oneSeed = 'an integer >= 0 (several: --seeds)';
-  const single = seedsOption(arg('--seed'), '--seed', oneSeed);
-  if (single && single.length !== 1) throw new InputError('--seed', arg('--seed'), oneSeed);
-  if (listed && single) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
-  seeds = listed ?? single ?? [scenario.seed];
+  seeds = trainingSeedsOption(arg('--seeds'), arg('--seed')) ?? [scenario.seed];
 } catch (error) {
   if (!(error instanceof InputError)) throw error;
   process.stderr.write(`bench:learning: ${error.message}\n`);
@@ -137,7 +132,6 @@ const table = rows.map((r) => [
   String(r.capacityViolation),
 ]);
 const trained = rows.filter((r) => r.trainSeconds !== null);
-// The top-level trainSeconds: the wall time of every training run of the bench together.
 const admm = rows.find((r) => r.policy === 'maddpg-admm');
 const td3 = rows.find((r) => r.policy === 'td3');
 const aims: Array<{ aim: string; value: number; target: number; met: boolean; metOnSeeds?: { met: number; of: number } }> = [];
@@ -164,7 +158,8 @@ writeJsonAtomic(outFile, {
   rows,
   aims,
   settings,
-  trainSeconds: trained.reduce((total, r) => total + r.trainSeconds! * r.perSeed!.length, 0),
+  // The wall time of every training run of the bench together.
+  trainSeconds: trained.flatMap((r) => r.perSeed!).reduce((total, run) => total + run.trainSeconds, 0),
   backend: backend.name,
   episodes,
   seeds,

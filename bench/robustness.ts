@@ -34,7 +34,7 @@ import { LAGRANGIAN_EXPECTED_ORACLE_NAME, withinLimit } from '../src/families/in
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { InputError, textTableLines, writeJsonAtomic } from '../src/util/index.js';
-import { agentSettingsOption, mean, seedCount, seedsOption } from './args.js';
+import { agentSettingsOption, mean, seedCount, trainingSeedsOption } from './args.js';
 
 const SCENARIOS = ['robustness-burst', 'robustness-outage', 'robustness-diurnal'];
 const AGENTS = ['maddpg-admm', 'maddpg-lagrangian', 'maddpg-rcpo', 'td3'];
@@ -104,14 +104,10 @@ interface Aim {
 /** The command line, read once; bad input ends the run with one line naming the option. */
 function readOptions() {
   try {
-    const seeds = seedsOption(arg('--seeds'));
-    const seed = intArg('--seed', 0);
-    if (seeds && seed !== undefined) throw new InputError('--seeds', arg('--seeds'), 'either --seed or --seeds, not both');
     return {
       episodes: intArg('--episodes', 1),
       evalEpisodes: intArg('--eval-episodes', 1) ?? 5,
-      seed,
-      seeds,
+      seeds: trainingSeedsOption(arg('--seeds'), arg('--seed')),
       scenarios: listArg('--scenarios', SCENARIOS, SCENARIOS),
       policies: listArg('--policies', [...AGENTS, ...BASELINES], [...AGENTS, ...BASELINES]),
       settings: agentSettingsOption(arg('--settings')),
@@ -126,7 +122,6 @@ function readOptions() {
 const options = readOptions();
 const episodesOverride = options.episodes;
 const evalEpisodes = options.evalEpisodes;
-const seedOverride = options.seed;
 const seedsOverride = options.seeds;
 const scenarios = options.scenarios;
 const policies = options.policies;
@@ -178,7 +173,6 @@ function rowOf(scenario: Scenario, policy: string, result: EvalResult, trainSeco
   };
 }
 
-
 /** An agent's row over its training seeds: the means, each seed's numbers under perSeed. */
 function meanRow(runs: Array<{ seed: number; row: Row }>): Row {
   const rows = runs.map((r) => r.row);
@@ -197,7 +191,6 @@ function meanRow(runs: Array<{ seed: number; row: Row }>): Row {
     perSeed: runs.map(({ seed, row }) => ({ seed, meanUtility: row.meanUtility, constraints: row.constraints.map((c) => c.value) })),
   };
 }
-
 
 /** The aims of one scenario's rows (those whose reference policies were run). */
 function scenarioAims(scenarioRows: Row[]): Aim[] {
@@ -327,7 +320,7 @@ function capLine(scenarioRows: Row[]): string {
 
 /** The training seeds of a scenario's agents: --seeds, --seed, or the scenario's own. */
 function seedsOf(scenario: Scenario): number[] {
-  return seedsOverride ?? [seedOverride ?? scenario.seed];
+  return seedsOverride ?? [scenario.seed];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-robustness-'));
@@ -366,7 +359,7 @@ try {
     aims.push(...scenarioAimList);
     printScenario(scenario, scenarioRows, scenarioAimList);
     // Written after every scenario, so a long run that is stopped keeps what it measured.
-    writeJsonAtomic(out, { rows, aims, evalEpisodes, heldOutSeed: HELD_OUT_SEED, trainingEpisodes: episodesOverride ?? 'scenario default', trainingSeeds: seedsOverride ?? seedOverride ?? 'scenario default' });
+    writeJsonAtomic(out, { rows, aims, evalEpisodes, heldOutSeed: HELD_OUT_SEED, trainingEpisodes: episodesOverride ?? 'scenario default', trainingSeeds: seedsOverride ?? 'scenario default' });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
