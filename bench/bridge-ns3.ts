@@ -45,7 +45,6 @@ export interface Ns3AgentOptions {
   transports?: Array<'tcp' | 'ipc'>;
 }
 
-
 /** The simulators and their arguments: `steps` agent steps per episode. */
 const SIMS = {
   // 2000 steps of ns3-gym's own example (the issue's comparison with ns3-gym's Python agent).

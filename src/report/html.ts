@@ -23,7 +23,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-
 /** The numbers of a sweep figure set as a table: one row per value and policy, `mean ± ci95` per metric. */
 function tableHtml(table: SweepParamTable): string {
   const keys: string[] = [];

@@ -386,7 +386,6 @@ function wideQuery(summary: ResultsSummary): string {
   return `SELECT ${select} FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id GROUP BY ALL ORDER BY r.idx, r.run_id`;
 }
 
-
 /** At most this many metric columns in the text table (the others: --metric, or csv/json). */
 export const TABLE_MAX_METRICS = 7;
 

@@ -26,7 +26,6 @@ export class CollectionPolicy implements SlicingPolicy {
     this.rng = new Rng(seed);
   }
 
-
   act(obs: NdArray<Float32Array>): Float32Array {
     const [cells, slices] = obs.shape as [number, number, number];
     const out = new Float32Array(cells * slices);

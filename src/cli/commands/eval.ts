@@ -39,7 +39,7 @@ export function formatEvalTable(results: readonly EvalResult[]): string {
     ['Jain', (r) => fixedCell(r.kpis.jainFairness)],
   ];
   if (results.some((r) => r.kpis.recoverySteps !== null || r.kpis.unrecoveredEvents > 0)) {
-    columns.push(['recovery', (r) => (r.kpis.recoverySteps === null ? '-' : fixedCell(r.kpis.recoverySteps, 1))]);
+    columns.push(['recovery', (r) => fixedCell(r.kpis.recoverySteps, 1)]);
     columns.push(['unrecovered', (r) => String(r.kpis.unrecoveredEvents)]);
   }
   const slices = Object.keys(first.perSlice);
