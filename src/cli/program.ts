@@ -27,8 +27,8 @@ export function buildProgram(): Command {
   program
     .name('ns3ts')
     .description(
-      'Co-simulation bridge and gym server for training 5G network-slicing agents against NS-3 ' +
-        '(ns3-gym compatible), with a built-in synthetic environment.',
+      'Co-simulation bridge and gym server for reinforcement learning over NS-3 (ns3-gym compatible): ' +
+        'network slicing, IDLA, SFC provisioning and VNF migration, each with built-in synthetic envs.',
     )
     .version(version, '-V, --version', 'print the ns3ts version')
     .option('-v, --verbose', 'log at debug level (backend fallbacks, env construction, simulator commands) and print stack traces with errors')
