@@ -1,17 +1,38 @@
-// Runs once before any test file: builds the C++ programs the tests drive (bridge/, its ASan
-// build and, when an installed ns-3 is found, the ns-3 module and its programs). Building here,
-// under the build lock and before the first test starts, means no test ever races a build that
-// another test started, so the suite passes the first time on a fresh clone. Where the toolchain
-// is missing nothing is built: the tests that need it skip loudly (and fail in CI).
+// Runs once before any test file.
+//
+// It gives the run one temporary folder: TMPDIR points into it for every test worker and every
+// process a test starts (os.tmpdir() reads it), and the teardown removes it. The tests' run
+// folders, checkpoints, ipc sockets and simulator logs then leave nothing behind in the system's
+// temporary folder, whatever each test cleans up itself.
+//
+// It builds the C++ programs the tests drive (bridge/, its ASan build and, when an installed ns-3
+// is found, the ns-3 module and its programs). Building here, under the build lock and before the
+// first test starts, means no test ever races a build that another test started, so the suite
+// passes the first time on a fresh clone. Where the toolchain is missing nothing is built: the
+// tests that need it skip loudly (and fail in CI).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureNs3Build, ns3SourceHash } from '../src/remote/index.js';
 import { cppBridgeRequirement, ns3Requirement } from './helpers/requirements.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
+  const runTmp = mkdtempSync(join(tmpdir(), 'ns3ts-test-'));
+  process.env.TMPDIR = runTmp;
+  const teardown = (): void => rmSync(runTmp, { recursive: true, force: true });
+  try {
+    await buildCppPrograms();
+  } catch (error) {
+    teardown();
+    throw error;
+  }
+  return teardown;
+}
+
+async function buildCppPrograms(): Promise<void> {
   if (process.env.NS3TS_TEST_NO_BUILD === '1') return;
   const bridge = cppBridgeRequirement();
   if (!bridge.available) {
