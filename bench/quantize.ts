@@ -8,14 +8,14 @@
 //   npm run bench:quantize                       trains a maddpg-admm run first (BENCH_EPISODES, default 30)
 //   BENCH_RUN=runs/<run-id> npm run bench:quantize   uses an existing maddpg-* / td3 / ddpg run
 //   BENCH_SPEED_ONLY=1 npm run bench:quantize         timings only (no training, no utility)
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actorNetworksOfRun, type ActorForward } from '../src/agents/index.js';
 import { evaluatePolicy } from '../src/eval/index.js';
 import { DEFAULT_CALIBRATION_EPISODES, quantizeRunActors } from '../src/export/index.js';
 import { createMlpRunner, createQuantizedMlpRunner, nativeStatus, quantizeMlpSpec, type MlpSpec, type QuantizedMlpRunner } from '../src/native/index.js';
-import { loadScenario } from '../src/scenario/index.js';
+import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { train } from '../src/train/index.js';
 import { packageRoot, Rng, writeJsonAtomic } from '../src/util/index.js';
 
@@ -101,13 +101,23 @@ async function utility() {
   const scenario = loadScenario('slicing-synthetic');
   let runDir = process.env.BENCH_RUN;
   let trainedEpisodes: number | null = null;
-  if (!runDir) {
-    trainedEpisodes = Number(process.env.BENCH_EPISODES) || 30;
-    const out = mkdtempSync(join(tmpdir(), 'ns3ts-bench-quantize-'));
-    console.log(`training maddpg-admm on ${scenario.name} for ${trainedEpisodes} episodes (BENCH_RUN=<run-dir> skips this)`);
-    await train({ scenario, agent: 'maddpg-admm', episodes: trainedEpisodes, evalEvery: 0, outDir: out, runId: 'run', progress: false });
-    runDir = join(out, 'run');
+  // The folder of a run trained here (none with BENCH_RUN), removed at the end.
+  let out: string | null = null;
+  try {
+    if (!runDir) {
+      trainedEpisodes = Number(process.env.BENCH_EPISODES) || 30;
+      out = mkdtempSync(join(tmpdir(), 'ns3ts-bench-quantize-'));
+      console.log(`training maddpg-admm on ${scenario.name} for ${trainedEpisodes} episodes (BENCH_RUN=<run-dir> skips this)`);
+      await train({ scenario, agent: 'maddpg-admm', episodes: trainedEpisodes, evalEvery: 0, outDir: out, runId: 'run', progress: false });
+      runDir = join(out, 'run');
+    }
+    return await measureUtility(scenario, runDir, trainedEpisodes);
+  } finally {
+    if (out) rmSync(out, { recursive: true, force: true });
   }
+}
+
+async function measureUtility(scenario: Scenario, runDir: string, trainedEpisodes: number | null) {
   // Calibration from the scenario's seed (as `ns3ts export` does), measurement on later seeds.
   const evalSeed = scenario.seed + 1000;
   const floatRun = await actorNetworksOfRun(runDir);

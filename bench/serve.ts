@@ -15,7 +15,7 @@
 // of the server's CPU time in a profile) that the installed CLI, compiled by tsc, does not pay.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -191,8 +191,10 @@ async function main(): Promise<void> {
   if (args[0] === '--child') return child(args[1]!, args[2]);
   const policyAt = args.indexOf('--policy');
   let policy = policyAt >= 0 ? args[policyAt + 1]! : undefined;
+  // The folder of the run trained here when no --policy is given, removed at the end.
+  let outDir: string | null = null;
   if (!policy) {
-    const outDir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-serve-'));
+    outDir = mkdtempSync(join(tmpdir(), 'ns3ts-bench-serve-'));
     await train({ scenario: loadScenario('slicing-synthetic'), agent: 'td3', episodes: 1, evalEvery: 0, outDir, runId: 'td3', progress: false, backend: 'cpu' });
     policy = `checkpoint:${join(outDir, 'td3')}`;
   }
@@ -222,6 +224,7 @@ async function main(): Promise<void> {
   } finally {
     if (bare.proc.exitCode === null) bare.proc.kill('SIGTERM');
     serve.proc.kill('SIGTERM');
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
   }
   for (const r of rows) {
     process.stdout.write(`${r.route.padEnd(13)} ${String(r.cellsPerRequest).padStart(3)} cells  ${String(r.rps).padStart(6)} req/s  P50 ${r.p50Ms.toFixed(3)} ms  P95 ${r.p95Ms.toFixed(3)} ms  P99 ${r.p99Ms.toFixed(3)} ms\n`);
