@@ -192,3 +192,41 @@ describe.runIf(ready)('ns-3 simulators as a Slurm job array, over tcp with CURVE
     for (const pid of pids) expect(processAlive(pid), `simulator ${pid} still runs`).toBe(false);
   }, 60_000);
 });
+
+describe.runIf(haveSlurm)("a Slurm launcher's temporary folder", () => {
+  /** One episode of `command` (a program that ignores the simulator arguments) in a launcher whose folder is temporary; returns the folder. */
+  async function oneEpisode(command: string): Promise<{ folder: string; exit: { code: number | null; signal: string | null } | null; stderr: string }> {
+    const folder = mkdtempSync(join(dir, 'temporary-'));
+    const launcher = new SlurmLauncher({ command, simulators: 1, dir: folder, removeDirOnClose: true, host: '127.0.0.1', sbatchArgs: ['--oversubscribe'], time: '00:02:00', pollMs: 200 });
+    launchers.push(launcher);
+    await launcher.start(0, 1, 'tcp://127.0.0.1:5555');
+    const deadline = Date.now() + 20_000;
+    while (launcher.exitInfo(0) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const exit = launcher.exitInfo(0);
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      await launcher.close();
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(squeueJobs(launcher.jobIds)).toEqual([]);
+    return { folder, exit, stderr: written.join('') };
+  }
+
+  it('is removed on close when every simulator exited cleanly', async () => {
+    const { folder, exit, stderr } = await oneEpisode('/bin/true');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(existsSync(folder)).toBe(false);
+    expect(stderr).toBe('');
+  }, 60_000);
+
+  it('stays, with the task logs, when a simulator failed, and close() says where', async () => {
+    const { folder, exit, stderr } = await oneEpisode('/bin/false');
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(existsSync(join(folder, 'simulator-task.sh'))).toBe(true);
+    expect(stderr).toContain(`simulator logs kept in ${folder} (simulator 0 pid `);
+    expect(stderr).toContain('exit code 1');
+  }, 60_000);
+});

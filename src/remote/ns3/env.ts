@@ -42,7 +42,10 @@ export interface Ns3EnvOptions {
   buildDir?: string;
   /** Build the programs first if their sources changed (default true). */
   build?: boolean;
-  /** Directory of the simulators' logs (default: the run directory if given, else a temporary one). */
+  /**
+   * Directory of the simulators' logs (default: the run directory if given, else a temporary one,
+   * removed on close unless a simulator failed).
+   */
   logDir?: string;
   runDir?: string;
   /** Server timeouts, ms. */
@@ -282,6 +285,8 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions, simulators: n
   let keyDir: string | null = null;
   if (executor === 'slurm') {
     const slurm = options.slurm ?? {};
+    // Without a run or log folder, a temporary one: the launcher removes it on close unless a
+    // simulator failed (its logs are what the error points at).
     const dir = resolve(logDir !== undefined ? join(logDir, 'simulators') : mkdtempSync(join(tmpdir(), 'ns3ts-slurm-sim-')));
     mkdirSync(dir, { recursive: true });
     const environment: Record<string, string> = {};
@@ -300,6 +305,7 @@ async function prepare(scenario: Scenario, options: Ns3EnvOptions, simulators: n
       extraArgs,
       simulators,
       dir,
+      removeDirOnClose: logDir === undefined,
       environment,
       ...(partition === undefined ? {} : { partition }),
       ...(time === undefined ? {} : { time }),

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -61,6 +61,12 @@ export interface SlurmLauncherOptions extends SimulatorArgOptions {
   maxResubmits?: number;
   /** Name of the program (log file prefix; default: the command's base name). */
   name?: string;
+  /**
+   * `dir` is a temporary folder of the caller's: close() removes it, unless a simulator failed
+   * (then it stays, with its logs, and close() prints where), as ProcessLauncher does with its
+   * temporary log folder (default false: the folder is the run's and stays).
+   */
+  removeDirOnClose?: boolean;
 }
 
 interface Slot {
@@ -100,6 +106,8 @@ export class SlurmLauncher extends EventEmitter implements SimulatorLauncher {
   private submissions = 0;
   private removeHardExitHook: () => void;
   private closed = false;
+  /** The simulators that ended on their own with an error, or could not be started. */
+  private readonly failures: string[] = [];
 
   constructor(options: SlurmLauncherOptions) {
     super();
@@ -133,6 +141,15 @@ export class SlurmLauncher extends EventEmitter implements SimulatorLauncher {
     const slot = this.slotOf(index);
     if (!Number.isInteger(seed) || seed < 0) throw new InputError('seed', seed, 'a non-negative integer');
     if (endpoint.startsWith('ipc://')) throw new InputError('endpoint', endpoint, 'a tcp:// endpoint (Slurm tasks may run on other nodes)');
+    try {
+      return await this.startSlot(index, slot, seed, endpoint);
+    } catch (err) {
+      if (!this.closed) this.failures.push(`simulator ${index}: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async startSlot(index: number, slot: Slot, seed: number, endpoint: string): Promise<{ pid: number }> {
     await this.stop(index);
     const generation = ++slot.generation;
     slot.pid = null;
@@ -193,7 +210,11 @@ export class SlurmLauncher extends EventEmitter implements SimulatorLauncher {
     } else if (slot.jobId !== null && !this.taskAlive(index)) {
       slot.exit = { code: null, signal: TASK_LOST };
     }
-    return slot.exit;
+    const exit = slot.exit;
+    if (exit && !slot.stopping && !this.closed && (exit.code !== 0 || exit.signal !== null)) {
+      this.failures.push(`simulator ${index} pid ${slot.pid}: ${exit.signal ?? `exit code ${exit.code}`}`);
+    }
+    return exit;
   }
 
   /** Every program pid the tasks reported (per episode). */
@@ -216,6 +237,9 @@ export class SlurmLauncher extends EventEmitter implements SimulatorLauncher {
       await sleep(250);
     }
     this.removeHardExitHook();
+    if (!this.options.removeDirOnClose) return;
+    if (this.failures.length === 0) rmSync(this.dir, { recursive: true, force: true });
+    else process.stderr.write(`ns3ts: simulator logs kept in ${this.dir} (${this.failures.join('; ')})\n`);
   }
 
   // ---------------------------------------------------------------------------------------------
