@@ -263,9 +263,17 @@ export class ProcessLauncher extends EventEmitter implements SimulatorLauncher {
     this.closed = true;
     await Promise.all([...this.slots.keys()].map((index) => this.stop(index)));
     if (!first || !this.ownLogDir) return;
-    if (this.failures.length === 0) rmSync(this.logDir, { recursive: true, force: true });
-    else process.stderr.write(`ns3ts: simulator logs kept in ${this.logDir} (${this.failures.join('; ')})\n`);
+    closeTemporaryLogDir(this.logDir, this.failures);
   }
+}
+
+/**
+ * The end of a launcher's temporary log folder (one the caller did not choose): removed when no
+ * simulator failed; otherwise kept, with where and why printed, since its logs say what happened.
+ */
+export function closeTemporaryLogDir(dir: string, failures: readonly string[]): void {
+  if (failures.length === 0) rmSync(dir, { recursive: true, force: true });
+  else process.stderr.write(`ns3ts: simulator logs kept in ${dir} (${failures.join('; ')})\n`);
 }
 
 /** True while a process with this pid exists (zombies included). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -16,7 +16,7 @@ import {
   writeFileAtomic,
 } from '../../util/index.js';
 import type { SimulatorLauncher } from '../../env/index.js';
-import { onHardExit, simulatorArgs, type SimulatorArgOptions, type SimulatorExit } from './launcher.js';
+import { closeTemporaryLogDir, onHardExit, simulatorArgs, type SimulatorArgOptions, type SimulatorExit } from './launcher.js';
 
 /**
  * Simulators as one Slurm job array: array task i is simulator slot i (env i of the vector env).
@@ -237,9 +237,7 @@ export class SlurmLauncher extends EventEmitter implements SimulatorLauncher {
       await sleep(250);
     }
     this.removeHardExitHook();
-    if (!this.options.removeDirOnClose) return;
-    if (this.failures.length === 0) rmSync(this.dir, { recursive: true, force: true });
-    else process.stderr.write(`ns3ts: simulator logs kept in ${this.dir} (${this.failures.join('; ')})\n`);
+    if (this.options.removeDirOnClose) closeTemporaryLogDir(this.dir, this.failures);
   }
 
   // ---------------------------------------------------------------------------------------------
